@@ -1,0 +1,129 @@
+/**
+ * SIMD activation functions, all eleven ONNX names, as pure emitters over f32x4 values.
+ * Sigmoid and tanh are accurate to a few ulp over all f32: exp with Cody-Waite range reduction and a
+ * degree-7 polynomial, tanh through expm1 so small inputs keep their relative precision.
+ */
+import type { Activation } from '../descriptor.js';
+import type { Local } from '../ir.js';
+import type { Straight } from './vec.js';
+
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 0.693145751953125; // 0x3F317200: few significant bits, so n * LN2_HI is exact
+const LN2_LO = 1.4286068203094173e-6;
+/** Below -87.336 exp underflows past FLT_MIN; sigmoid returns 0 there (absolute error < 1.2e-38). */
+const EXP_CUTOFF = -87.33654;
+
+/** 2^n for an f32x4 of integral values n in [-126, 127]. */
+function pow2(v: Straight, n: Local): Local {
+  const b = v.b;
+  return v.let(b.vishl(b.viadd(b.vtruncSat(v.get(n)), b.vconstI(127)), 23));
+}
+
+/** Splits x = n*ln2 + r with |r| <= ln2/2; returns [n, r]. */
+function reduce(v: Straight, x: Local): [Local, Local] {
+  const b = v.b;
+  const n = v.let(b.vnearest(b.vmul(v.get(x), b.vconst(LOG2E))));
+  const r1 = v.let(b.vsub(v.get(x), b.vmul(v.get(n), b.vconst(LN2_HI))));
+  const r = v.let(b.vsub(v.get(r1), b.vmul(v.get(n), b.vconst(LN2_LO))));
+  return [n, r];
+}
+
+/** Horner evaluation of c0 + r*(c1 + r*(c2 + ...)). */
+function horner(v: Straight, r: Local, coeffs: readonly number[]): Local {
+  const b = v.b;
+  let acc = b.vconst(coeffs[coeffs.length - 1]);
+  for (let i = coeffs.length - 2; i >= 0; i--) acc = b.vadd(b.vmul(acc, v.get(r)), b.vconst(coeffs[i]));
+  return v.let(acc);
+}
+
+const INV_FACT = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
+
+/** exp(x) for x in [-87.33, 0] (callers clamp). */
+function expNeg(v: Straight, x: Local): Local {
+  const [n, r] = reduce(v, x);
+  const p = horner(v, r, INV_FACT);
+  return v.let(v.b.vmul(v.get(p), v.get(pow2(v, n))));
+}
+
+/** expm1(x) for x in [-25, 0] (callers clamp); exact to a few ulp, including tiny |x|. */
+function expm1Neg(v: Straight, x: Local): Local {
+  const b = v.b;
+  const [n, r] = reduce(v, x);
+  // expm1(r) = r + r^2 * (1/2 + r/6 + ...)
+  const tail = horner(v, r, INV_FACT.slice(2));
+  const pm = v.let(b.vadd(v.get(r), b.vmul(b.vmul(v.get(r), v.get(r)), v.get(tail))));
+  const s = pow2(v, n);
+  // expm1(x) = 2^n * expm1(r) + (2^n - 1); for n = 0 this is expm1(r) exactly.
+  return v.let(b.vadd(b.vmul(v.get(s), v.get(pm)), b.vsub(v.get(s), b.vconst(1))));
+}
+
+function sigmoid(v: Straight, x: Local): Local {
+  const b = v.b;
+  const z = v.let(b.vneg(b.vabs(v.get(x)))); // -|x|
+  const e = expNeg(v, v.let(b.vpmax(v.get(z), b.vconst(EXP_CUTOFF))));
+  const f0 = v.let(b.vdiv(v.get(e), b.vadd(v.get(e), b.vconst(1)))); // sigmoid(-|x|)
+  const f = v.let(b.vandnot(v.get(f0), b.vlt(v.get(z), b.vconst(EXP_CUTOFF))));
+  return v.let(b.vselect(b.vgt(v.get(x), b.vconst(0)), b.vsub(b.vconst(1), v.get(f)), v.get(f)));
+}
+
+function tanh(v: Straight, x: Local): Local {
+  const b = v.b;
+  // u = -2|x|, clamped where tanh rounds to 1 in f32 (|x| > 9.02).
+  const u = v.let(b.vpmax(b.vmul(b.vabs(v.get(x)), b.vconst(-2)), b.vconst(-20)));
+  const em1 = expm1Neg(v, u);
+  const t = v.let(b.vdiv(b.vneg(v.get(em1)), b.vadd(v.get(em1), b.vconst(2)))); // tanh(|x|)
+  // copysign(t, x); NaN inputs stay NaN through the arithmetic above.
+  const sign = b.vand(v.get(x), b.vconstI(0x80000000 | 0));
+  return v.let(b.vor(v.get(t), sign));
+}
+
+/** log(u) for u in [1, 2]. */
+function logOneTwo(v: Straight, u: Local): Local {
+  const b = v.b;
+  const big = v.let(b.vgt(v.get(u), b.vconst(Math.SQRT2)));
+  const m = v.let(b.vselect(v.get(big), b.vmul(v.get(u), b.vconst(0.5)), v.get(u)));
+  const s = v.let(b.vdiv(b.vsub(v.get(m), b.vconst(1)), b.vadd(v.get(m), b.vconst(1))));
+  const s2 = v.let(b.vmul(v.get(s), v.get(s)));
+  const series = horner(v, s2, [2, 2 / 3, 2 / 5, 2 / 7, 2 / 9]);
+  const lm = b.vmul(v.get(s), v.get(series));
+  return v.let(b.vadd(lm, b.vand(v.get(big), b.vconst(Math.LN2))));
+}
+
+/** softplus(x) = max(x, 0) + log1p(exp(-|x|)), with log1p(y) = log(1+y) * y / ((1+y) - 1). */
+function softplus(v: Straight, x: Local): Local {
+  const b = v.b;
+  const z = v.let(b.vpmax(b.vneg(b.vabs(v.get(x))), b.vconst(EXP_CUTOFF)));
+  const y = expNeg(v, z);
+  const u = v.let(b.vadd(v.get(y), b.vconst(1)));
+  const lu = logOneTwo(v, u);
+  const d = v.let(b.vsub(v.get(u), b.vconst(1)));
+  const exact = b.vdiv(b.vmul(v.get(lu), v.get(y)), v.get(d));
+  const l1p = b.vselect(b.vne(v.get(d), b.vconst(0)), exact, v.get(y));
+  return v.let(b.vadd(b.vpmax(v.get(x), b.vconst(0)), l1p));
+}
+
+/** Emits `a(x)` for an f32x4 local; returns the local holding the result. */
+export function emitActivation(v: Straight, a: Activation, x: Local): Local {
+  const b = v.b;
+  const X = () => v.get(x);
+  switch (a.name) {
+    case 'Sigmoid': return sigmoid(v, x);
+    case 'Tanh': return tanh(v, x);
+    case 'Relu': return v.let(b.vpmax(X(), b.vconst(0)));
+    case 'Affine': return v.let(b.vadd(b.vmul(X(), b.vconst(a.alpha)), b.vconst(a.beta)));
+    case 'LeakyRelu': return v.let(b.vselect(b.vlt(X(), b.vconst(0)), b.vmul(X(), b.vconst(a.alpha)), X()));
+    case 'ThresholdedRelu': return v.let(b.vand(X(), b.vgt(X(), b.vconst(a.alpha))));
+    case 'ScaledTanh': {
+      const t = tanh(v, v.let(b.vmul(X(), b.vconst(a.beta))));
+      return v.let(b.vmul(v.get(t), b.vconst(a.alpha)));
+    }
+    case 'HardSigmoid':
+      return v.let(b.vpmin(b.vpmax(b.vadd(b.vmul(X(), b.vconst(a.alpha)), b.vconst(a.beta)), b.vconst(0)), b.vconst(1)));
+    case 'Elu': {
+      const em1 = expm1Neg(v, v.let(b.vpmax(b.vpmin(X(), b.vconst(0)), b.vconst(-25))));
+      return v.let(b.vselect(b.vlt(X(), b.vconst(0)), b.vmul(v.get(em1), b.vconst(a.alpha)), X()));
+    }
+    case 'Softsign': return v.let(b.vdiv(X(), b.vadd(b.vabs(X()), b.vconst(1))));
+    case 'Softplus': return softplus(v, x);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The kernel entry: `run(T, B, x, seqLens, h0, c0, y, yh, yc, xw)`, one call for a whole sequence.
+ * Per direction: the input projection GEMM, the initial state, the time loop over the step
+ * functions with h ping-ponged between two buffers, then the final state out.
+ */
+import { numDirections } from '../descriptor.js';
+import type { Builder, Expr } from '../ir.js';
+import type { Plan } from '../plan.js';
+import { gemmName } from './gemm.js';
+import { stepName } from './step.js';
+
+/** Names of the entry's parameters, in order; the runtime passes them in this order. */
+export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh', 'yc', 'xw'] as const;
+
+/**
+ * Emits the exported `run`:
+ *
+ *   for d in directions:
+ *     XW = xw_d(X)                                   (whole sequence, before the time loop)
+ *     hprev = h0[d] or 0; c = c0[d] or 0
+ *     for i in 0..T:
+ *       for rows b0.. in groups of R (then single rows):
+ *         t = forward ? i : (len[b] or T) - 1 - i;  active = i < len[b]
+ *         step_phase(hprev, hnext, rows, XW row of (t, b), Y row of (active ? t : i, b), active)
+ *       swap(hprev, hnext)
+ *     Y_h[d] = hprev; Y_c[d] = c
+ */
+export function emitRun(b: Builder, plan: Plan): void {
+  const d = plan.descriptor;
+  const L = plan.layout;
+  const D = numDirections(d.direction);
+  const { hiddenSize: H, hiddenPadded: Hp, xwStride: Np } = L;
+  const s = b.scope(RUN_PARAMS.map(() => 'i32' as const));
+  const P = (name: (typeof RUN_PARAMS)[number]) => s.get(s.param(RUN_PARAMS.indexOf(name)));
+  const T = () => P('seq'), B = () => P('batch');
+  const i = s.local('i32'), row = s.local('i32');
+  const hprev = s.local('i32'), hnext = s.local('i32'), tmp = s.local('i32');
+  const R = plan.rowsPerBlock;
+  const rowLocals = Array.from({ length: R }, () => ({ xw: s.local('i32'), y: s.local('i32'), mask: s.local('i32'), t: s.local('i32') }));
+  const body: Expr[] = [];
+
+  /** Index of state row `b` of direction `dir` in h0/Y_h-shaped tensors. */
+  const stateIndex = (dir: number, bRow: Expr): Expr =>
+    d.layout === 0 ? b.add(b.muli(B(), dir), bRow) : b.add(b.muli(bRow, D), b.i32(dir));
+  /** for (row = 0; row < B; row++) body */
+  const forRows = (label: string, inner: Expr): Expr => b.seq([
+    s.set(row, b.i32(0)),
+    b.block(`${label}_out`, [b.loop(label, b.seq([
+      b.br(`${label}_out`, b.geS(s.get(row), B())),
+      inner,
+      s.bump(row, 1),
+      b.br(label),
+    ]))]),
+  ]);
+
+  /** Computes XW row, Y row and mask of batch row `bRow` at iteration i of direction dir. */
+  const rowArgs = (dir: number, bRow: () => Expr, out: (typeof rowLocals)[number]): Expr[] => {
+    const reverse = d.direction === 'reverse' || dir === 1;
+    const stmts: Expr[] = [];
+    const len = () => (d.hasSequenceLens ? b.loadI32(b.add(P('seqLens'), b.muli(bRow(), 4))) : T());
+    // t = forward ? i : len - 1 - i; an inactive row (i >= len) uses t = i: it reads an unused XW row
+    // and writes zeros to Y at i, so every Y row past the length is zeroed exactly once.
+    stmts.push(s.set(out.t, reverse ? b.sub(b.sub(len(), b.i32(1)), s.get(i)) : s.get(i)));
+    if (d.hasSequenceLens) {
+      stmts.push(s.set(out.mask, b.select(b.ltS(s.get(i), len()), b.i32(-1), b.i32(0))));
+      stmts.push(s.set(out.t, b.select(s.get(out.mask), s.get(out.t), s.get(i))));
+    }
+    const xwRow = d.layout === 0 ? b.add(b.mul(s.get(out.t), B()), bRow()) : b.add(b.mul(bRow(), T()), s.get(out.t));
+    stmts.push(s.set(out.xw, b.add(P('xw'), b.muli(xwRow, Np * 4))));
+    const yIndex = d.layout === 0
+      ? b.add(b.mul(b.add(b.muli(s.get(out.t), D), b.i32(dir)), B()), bRow())
+      : b.add(b.muli(b.add(b.mul(bRow(), T()), s.get(out.t)), D), b.i32(dir));
+    stmts.push(s.set(out.y, b.add(P('y'), b.muli(yIndex, H * 4))));
+    return stmts;
+  };
+
+  const callStep = (dir: number, rows: number): Expr => {
+    const stmts: Expr[] = [];
+    for (let r = 0; r < rows; r++) stmts.push(...rowArgs(dir, () => b.add(s.get(row), b.i32(r)), rowLocals[r]));
+    for (let phase = 0; phase < L.phases.length; phase++) {
+      const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4)];
+      for (let r = 0; r < rows; r++) {
+        args.push(s.get(rowLocals[r].xw), s.get(rowLocals[r].y));
+        if (d.hasSequenceLens) args.push(s.get(rowLocals[r].mask));
+      }
+      stmts.push(b.call(stepName(plan, dir, phase, rows), args));
+    }
+    return b.seq(stmts);
+  };
+
+  /** Row groups of R, then single rows. */
+  const stepAllRows = (dir: number): Expr => {
+    const groups = (rows: number, label: string) => b.block(`${label}_out`, [b.loop(label, b.seq([
+      b.br(`${label}_out`, b.gtS(b.add(s.get(row), b.i32(rows)), B())),
+      callStep(dir, rows),
+      s.bump(row, rows),
+      b.br(label),
+    ]))]);
+    return b.seq([s.set(row, b.i32(0)), groups(R, `g${dir}`), R > 1 ? groups(1, `s${dir}`) : b.nop()]);
+  };
+
+  const stateBytes = d.maxBatch * Hp * 4;
+  for (let dir = 0; dir < D; dir++) {
+    const hA = plan.scratch.hA, hB = plan.scratch.hB, c = plan.scratch.c;
+    body.push(b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B())]));
+    body.push(b.fill(b.i32(hA), b.i32(0), b.i32(stateBytes)));
+    if (c) body.push(b.fill(b.i32(c), b.i32(0), b.i32(stateBytes)));
+    const rowAddr = (base: Expr | number) => b.add(typeof base === 'number' ? b.i32(base) : base, b.muli(s.get(row), Hp * 4));
+    const tensorAddr = (name: 'h0' | 'c0' | 'yh' | 'yc') => b.add(P(name), b.muli(stateIndex(dir, s.get(row)), H * 4));
+    if (d.hasInitialH) body.push(forRows(`h0_${dir}`, b.copy(rowAddr(hA), tensorAddr('h0'), b.i32(H * 4))));
+    if (d.hasInitialC) body.push(forRows(`c0_${dir}`, b.copy(rowAddr(c), tensorAddr('c0'), b.i32(H * 4))));
+    body.push(s.set(hprev, b.i32(hA)), s.set(hnext, b.i32(hB)), s.set(i, b.i32(0)));
+    body.push(b.block(`time${dir}_out`, [b.loop(`time${dir}`, b.seq([
+      b.br(`time${dir}_out`, b.geS(s.get(i), T())),
+      stepAllRows(dir),
+      s.set(tmp, s.get(hprev)), s.set(hprev, s.get(hnext)), s.set(hnext, s.get(tmp)),
+      s.bump(i, 1),
+      b.br(`time${dir}`),
+    ]))]));
+    body.push(forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4))));
+    if (c) body.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(c), b.i32(H * 4))));
+  }
+  s.finish('run', b.seq(body), 'run');
+}
+

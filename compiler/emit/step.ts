@@ -1,0 +1,172 @@
+/**
+ * The fused-gate recurrent step: the schedule. One call updates `rows` batch rows for one timestep
+ * (and one recurrent phase): every unit block's gates are accumulated in registers from packed R
+ * panels, then the cell update (cell.ts) runs on them before anything is written.
+ */
+import type { Builder, Expr, Local } from '../ir.js';
+import type { Plan } from '../plan.js';
+import { directionActivations, gruOutput, gruUpdateReset, lstmCell, rnnCell } from './cell.js';
+import { Straight } from './vec.js';
+
+export function stepName(plan: Plan, dir: number, phase: number, rows: number): string {
+  return `${plan.kernelName}_step_d${dir}_p${phase}_r${rows}`;
+}
+
+/** Parameters: hprev, hnext, rowBytes (first row * Hp * 4), then per row: xw row, Y row, [mask]. */
+export function stepParams(plan: Plan, rows: number): number {
+  return 3 + rows * (plan.descriptor.hasSequenceLens ? 3 : 2);
+}
+
+/**
+ * Emits the step function for direction `dir`, recurrent phase `phase`, `rows` batch rows:
+ *
+ *   for j in unit blocks (U units each):
+ *     acc[r][g][v] = XW[r][j][g][v]                 (GRU linear-before-reset h gate: Rbh)
+ *     for k in 0..H (unrolled by kUnroll):
+ *       hk[r] = splat(src[r][k])                    (src = h_prev, or r*h_prev in GRU's 2nd phase)
+ *       acc[r][g][v] += hk[r] * Rpanel[j][k][g][v]
+ *     cell update in registers -> h_next[r][j], c[r][j], Y[r][j]
+ */
+export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, rows: number): void {
+  const d = plan.descriptor;
+  const L = plan.layout;
+  const { hiddenSize: H, hiddenPadded: Hp, unitsPerBlock: U, gates: G } = L;
+  const gates = L.phases[phase];
+  const Gp = gates.length;
+  const twoPhase = L.phases.length > 1;
+  const withMask = d.hasSequenceLens;
+  const s = b.scope(Array.from({ length: stepParams(plan, rows) }, () => 'i32' as const));
+  const P = (i: number) => s.get(s.param(i));
+  const hprev = () => P(0), hnext = () => P(1), rowBytes = () => P(2);
+  const per = withMask ? 3 : 2;
+  const xwRow = (r: number) => P(3 + r * per), yRow = (r: number) => P(4 + r * per);
+  const acts = directionActivations(d, dir);
+  const off = L.offsets[dir];
+  const rowStride = Hp * 4;
+
+  const j = s.local('i32'); // byte offset of the unit block within a state row
+  const xo = s.local('i32'); // byte offset of the unit block within an XW row (j * G)
+  const wp = s.local('i32'); // this block's R panel
+  const hk = s.local('i32');
+  const wk = s.local('i32');
+  const kEnd = s.local('i32');
+  const src = s.local('i32');
+  const masks: Local[] = [];
+  const setup: Expr[] = [];
+  setup.push(s.set(src, b.add(twoPhase && phase === 1 ? b.i32(plan.scratch.rh) : hprev(), rowBytes())));
+  if (withMask) {
+    for (let r = 0; r < rows; r++) {
+      const m = s.local('v128');
+      setup.push(s.set(m, b.m.i32x4.splat(P(5 + r * per))));
+      masks.push(m);
+    }
+  }
+
+  /** One unit block with `valid` real units (U, or fewer in the last block). */
+  const block = (valid: number): Expr => {
+    const kLabel = `k${valid}`;
+    const v = new Straight(b, s);
+    const J = () => s.get(j);
+    const acc: Local[][][] = [];
+    for (let r = 0; r < rows; r++) {
+      acc.push(gates.map((g) => Array.from({ length: U / 4 }, (_, q) => {
+        const init = L.separateRbh && g === 2
+          ? b.vload(b.add(J(), b.i32(off.rbh)), q * 16)
+          : b.vload(b.add(xwRow(r), s.get(xo)), g * U * 4 + q * 16);
+        return v.let(init);
+      })));
+    }
+    // k-loop: splat one element of each source row, multiply against the packed panel.
+    const kStep = (u: number): Expr[] => {
+      const out: Expr[] = [];
+      const hs = Array.from({ length: rows }, (_, r) => {
+        const l = s.local('v128');
+        out.push(s.set(l, b.vsplatLoad(s.get(hk), r * rowStride + u * 4)));
+        return l;
+      });
+      gates.forEach((_, gi) => {
+        for (let q = 0; q < U / 4; q++) {
+          const w = s.local('v128');
+          out.push(s.set(w, b.vload(s.get(wk), (u * Gp * U + gi * U + q * 4) * 4)));
+          for (let r = 0; r < rows; r++) {
+            const a = acc[r][gi][q];
+            out.push(s.set(a, b.vmadd(s.get(hs[r]), s.get(w), s.get(a))));
+          }
+        }
+      });
+      return out;
+    };
+    const KU = plan.kUnroll;
+    const full = Math.floor(H / KU);
+    v.push(s.set(hk, s.get(src)));
+    v.push(s.set(wk, s.get(wp)));
+    if (full > 0) {
+      v.push(s.set(kEnd, b.add(s.get(src), b.i32(full * KU * 4))));
+      const body: Expr[] = [];
+      for (let u = 0; u < KU; u++) body.push(...kStep(u));
+      body.push(s.bump(hk, KU * 4), s.bump(wk, KU * Gp * U * 4));
+      body.push(b.br(kLabel, b.ne(s.get(hk), s.get(kEnd))));
+      v.push(b.loop(kLabel, b.seq(body)));
+    }
+    for (let u = 0; u < H % KU; u++) for (const e of kStep(u)) v.push(e);
+
+    // Epilogue: the cell update on each group of four units, in registers.
+    for (let r = 0; r < rows; r++) {
+      const at = (base: Expr) => b.add(base, J());
+      for (let q = 0; q < U / 4; q++) {
+        const o = r * rowStride + q * 16;
+        const hPrev = v.let(b.vload(at(b.add(hprev(), rowBytes())), o));
+        const accOf = (g: number) => acc[r][gates.indexOf(g)][q];
+        let hNew: Local;
+        const keep = (fresh: Local, old: Local) => (withMask ? b.vselect(s.get(masks[r]), v.get(fresh), v.get(old)) : v.get(fresh));
+        if (d.cell === 'lstm') {
+          const cAddr = () => at(b.add(b.i32(plan.scratch.c), rowBytes()));
+          const cPrev = v.let(b.vload(cAddr(), o));
+          const peep = L.hasPeepholes
+            ? ([0, 1, 2].map((g) => v.let(b.vload(b.add(J(), b.i32(off.peep + g * Hp * 4)), q * 16))) as [Local, Local, Local])
+            : null;
+          const [h, c] = lstmCell(v, d, acts, { i: accOf(0), o: accOf(1), f: accOf(2), c: accOf(3), cPrev, peep });
+          v.push(b.vstore(cAddr(), o, keep(c, cPrev)));
+          hNew = h;
+        } else if (d.cell === 'rnn') {
+          hNew = rnnCell(v, d, acts, accOf(0));
+        } else if (!twoPhase) {
+          const [z, rg] = gruUpdateReset(v, d, acts, accOf(0), accOf(1));
+          const xh = v.let(b.vload(b.add(xwRow(r), s.get(xo)), 2 * U * 4 + q * 16));
+          hNew = gruOutput(v, d, acts, z, hPrev, xh, rg, accOf(2));
+        } else if (phase === 0) {
+          const [z, rg] = gruUpdateReset(v, d, acts, accOf(0), accOf(1));
+          v.push(b.vstore(at(b.add(b.i32(plan.scratch.z), rowBytes())), o, v.get(z)));
+          v.push(b.vstore(at(b.add(b.i32(plan.scratch.rh), rowBytes())), o, b.vmul(v.get(rg), v.get(hPrev))));
+          continue;
+        } else {
+          const z = v.let(b.vload(at(b.add(b.i32(plan.scratch.z), rowBytes())), o));
+          hNew = gruOutput(v, d, acts, z, hPrev, accOf(2), null, null);
+        }
+        v.push(b.vstore(at(b.add(hnext(), rowBytes())), o, keep(hNew, hPrev)));
+        const y = withMask ? b.vand(v.get(hNew), s.get(masks[r])) : v.get(hNew);
+        const lanes = Math.min(4, valid - q * 4);
+        const yAddr = at(yRow(r));
+        if (lanes >= 4) v.push(b.vstore(yAddr, q * 16, y));
+        else if (lanes > 0) {
+          const yl = v.let(y);
+          if (lanes >= 2) v.push(b.vstoreLow2(yAddr, q * 16, v.get(yl)));
+          if (lanes === 3) v.push(b.vstoreLane(at(yRow(r)), q * 16 + 8, 2, v.get(yl)));
+          if (lanes === 1) v.push(b.vstoreLane(yAddr, q * 16, 0, v.get(yl)));
+        }
+      }
+    }
+    return v.done();
+  };
+
+  const body: Expr[] = [...setup];
+  const fullBlocks = Math.floor(H / U);
+  const tail = H % U;
+  body.push(s.set(j, b.i32(0)), s.set(xo, b.i32(0)), s.set(wp, b.i32(off.rPanels[phase])));
+  const advance = [s.bump(j, U * 4), s.bump(xo, G * U * 4), s.bump(wp, H * Gp * U * 4)];
+  if (fullBlocks > 0) {
+    body.push(b.loop('blocks', b.seq([block(U), ...advance, b.br('blocks', b.ne(s.get(j), b.i32(fullBlocks * U * 4)))])));
+  }
+  if (tail > 0) body.push(block(tail));
+  s.finish(stepName(plan, dir, phase, rows), b.seq(body));
+}

@@ -1,0 +1,185 @@
+/**
+ * The only file that imports binaryen. It wraps the handful of binaryen calls rnnc's emitters need
+ * in a typed, kernel-shaped vocabulary (scalar i32 address arithmetic, f32x4 math, structured
+ * control flow), so emitters stay pure functions from plan to expressions.
+ */
+import binaryen from 'binaryen';
+
+/** A binaryen expression reference. */
+export type Expr = number;
+/** Value types used by the kernels. */
+export type ValType = 'i32' | 'f32' | 'v128';
+
+/** A local variable of the function being built. */
+export interface Local {
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** Features a module may require; recorded in the artifact manifest. */
+export interface ModuleFeatures {
+  readonly simd: true;
+  readonly relaxedSimd: boolean;
+  readonly threads: boolean;
+}
+
+const TYPES = { i32: binaryen.i32, f32: binaryen.f32, v128: binaryen.v128 } as const;
+
+/** Allocates the locals of one function; params come first, in order. */
+export class FunctionScope {
+  private readonly vars: ValType[] = [];
+  constructor(private readonly b: Builder, readonly params: readonly ValType[]) {}
+
+  param(i: number): Local {
+    return { index: i, type: this.params[i] };
+  }
+  local(type: ValType): Local {
+    this.vars.push(type);
+    return { index: this.params.length + this.vars.length - 1, type };
+  }
+  get(l: Local): Expr {
+    return this.b.m.local.get(l.index, TYPES[l.type]);
+  }
+  set(l: Local, v: Expr): Expr {
+    return this.b.m.local.set(l.index, v);
+  }
+  tee(l: Local, v: Expr): Expr {
+    return this.b.m.local.tee(l.index, v, TYPES[l.type]);
+  }
+  /** `l += n` for an i32 local. */
+  bump(l: Local, n: number | Expr): Expr {
+    return this.set(l, this.b.add(this.get(l), typeof n === 'number' ? this.b.i32(n) : n));
+  }
+  /** Adds the function to the module and exports it under `exportName` when given. */
+  finish(name: string, body: Expr, exportName?: string): void {
+    const m = this.b.m;
+    m.addFunction(name, binaryen.createType(this.params.map((t) => TYPES[t])), binaryen.none,
+      this.vars.map((t) => TYPES[t]), body);
+    if (exportName) m.addFunctionExport(name, exportName);
+  }
+}
+
+/** A typed facade over one binaryen module. */
+export class Builder {
+  /** @internal the wrapped module; only this file touches it directly. */
+  readonly m: binaryen.Module;
+  constructor(readonly features: ModuleFeatures) {
+    this.m = new binaryen.Module();
+    let f = binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt |
+      binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals;
+    if (features.relaxedSimd) f |= binaryen.Features.RelaxedSIMD;
+    if (features.threads) f |= binaryen.Features.Atomics;
+    this.m.setFeatures(f);
+  }
+
+  scope(params: readonly ValType[]): FunctionScope {
+    return new FunctionScope(this, params);
+  }
+
+  /** Imports `env.memory` with at least `initialPages` pages (shared when threads are on). */
+  importMemory(initialPages: number, maximumPages: number): void {
+    const shared = this.features.threads;
+    this.m.setMemory(initialPages, maximumPages, null, [], shared, false, 'mem');
+    this.m.addMemoryImport('mem', 'env', 'memory', shared);
+  }
+
+  // ---- scalar i32 address arithmetic ----
+  i32(n: number): Expr { return this.m.i32.const(n | 0); }
+  f32(x: number): Expr { return this.m.f32.const(x); }
+  add(a: Expr, b: Expr): Expr { return this.m.i32.add(a, b); }
+  sub(a: Expr, b: Expr): Expr { return this.m.i32.sub(a, b); }
+  mul(a: Expr, b: Expr): Expr { return this.m.i32.mul(a, b); }
+  /** a * n for a constant n (folded to a shift when n is a power of two). */
+  muli(a: Expr, n: number): Expr {
+    if (n === 1) return a;
+    if (n > 0 && (n & (n - 1)) === 0) return this.m.i32.shl(a, this.i32(Math.log2(n)));
+    return this.m.i32.mul(a, this.i32(n));
+  }
+  ltS(a: Expr, b: Expr): Expr { return this.m.i32.lt_s(a, b); }
+  leS(a: Expr, b: Expr): Expr { return this.m.i32.le_s(a, b); }
+  geS(a: Expr, b: Expr): Expr { return this.m.i32.ge_s(a, b); }
+  gtS(a: Expr, b: Expr): Expr { return this.m.i32.gt_s(a, b); }
+  eq(a: Expr, b: Expr): Expr { return this.m.i32.eq(a, b); }
+  ne(a: Expr, b: Expr): Expr { return this.m.i32.ne(a, b); }
+  eqz(a: Expr): Expr { return this.m.i32.eqz(a); }
+  select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr { return this.m.select(cond, ifTrue, ifFalse); }
+  loadI32(ptr: Expr, offset = 0): Expr { return this.m.i32.load(offset, 4, ptr); }
+  loadF32(ptr: Expr, offset = 0): Expr { return this.m.f32.load(offset, 4, ptr); }
+  storeF32(ptr: Expr, offset: number, v: Expr): Expr { return this.m.f32.store(offset, 4, ptr, v); }
+
+  // ---- f32x4 ----
+  vload(ptr: Expr, offset = 0): Expr { return this.m.v128.load(offset, 4, ptr); }
+  vstore(ptr: Expr, offset: number, v: Expr): Expr { return this.m.v128.store(offset, 4, ptr, v); }
+  /** Stores lane `lane` of v as one f32. */
+  vstoreLane(ptr: Expr, offset: number, lane: number, v: Expr): Expr {
+    return this.m.v128.store32_lane(offset, 4, lane, ptr, v);
+  }
+  /** Stores the low two lanes of v. */
+  vstoreLow2(ptr: Expr, offset: number, v: Expr): Expr {
+    return this.m.v128.store64_lane(offset, 4, 0, ptr, v);
+  }
+  vsplatLoad(ptr: Expr, offset = 0): Expr { return this.m.v128.load32_splat(offset, 4, ptr); }
+  vsplat(x: Expr): Expr { return this.m.f32x4.splat(x); }
+  vconst(x: number): Expr { return this.m.f32x4.splat(this.m.f32.const(x)); }
+  vconstI(n: number): Expr { return this.m.i32x4.splat(this.m.i32.const(n | 0)); }
+  vadd(a: Expr, b: Expr): Expr { return this.m.f32x4.add(a, b); }
+  vsub(a: Expr, b: Expr): Expr { return this.m.f32x4.sub(a, b); }
+  vmul(a: Expr, b: Expr): Expr { return this.m.f32x4.mul(a, b); }
+  vdiv(a: Expr, b: Expr): Expr { return this.m.f32x4.div(a, b); }
+  vmin(a: Expr, b: Expr): Expr { return this.m.f32x4.min(a, b); }
+  vmax(a: Expr, b: Expr): Expr { return this.m.f32x4.max(a, b); }
+  /** Pseudo-min/max: b < a ? b : a (one instruction on x64, NaN-propagation of the first operand). */
+  vpmin(a: Expr, b: Expr): Expr { return this.m.f32x4.pmin(a, b); }
+  vpmax(a: Expr, b: Expr): Expr { return this.m.f32x4.pmax(a, b); }
+  vabs(a: Expr): Expr { return this.m.f32x4.abs(a); }
+  vneg(a: Expr): Expr { return this.m.f32x4.neg(a); }
+  vnearest(a: Expr): Expr { return this.m.f32x4.nearest(a); }
+  vlt(a: Expr, b: Expr): Expr { return this.m.f32x4.lt(a, b); }
+  vgt(a: Expr, b: Expr): Expr { return this.m.f32x4.gt(a, b); }
+  vle(a: Expr, b: Expr): Expr { return this.m.f32x4.le(a, b); }
+  vne(a: Expr, b: Expr): Expr { return this.m.f32x4.ne(a, b); }
+  /** Lane-wise `mask ? a : b`. */
+  vselect(mask: Expr, a: Expr, b: Expr): Expr { return this.m.v128.bitselect(a, b, mask); }
+  vand(a: Expr, b: Expr): Expr { return this.m.v128.and(a, b); }
+  vor(a: Expr, b: Expr): Expr { return this.m.v128.or(a, b); }
+  vxor(a: Expr, b: Expr): Expr { return this.m.v128.xor(a, b); }
+  /** a & ~b */
+  vandnot(a: Expr, b: Expr): Expr { return this.m.v128.andnot(a, b); }
+  vtruncSat(a: Expr): Expr { return this.m.i32x4.trunc_sat_f32x4_s(a); }
+  vconvertI(a: Expr): Expr { return this.m.f32x4.convert_i32x4_s(a); }
+  viadd(a: Expr, b: Expr): Expr { return this.m.i32x4.add(a, b); }
+  visub(a: Expr, b: Expr): Expr { return this.m.i32x4.sub(a, b); }
+  vishl(a: Expr, n: number): Expr { return this.m.i32x4.shl(a, this.i32(n)); }
+  vishrS(a: Expr, n: number): Expr { return this.m.i32x4.shr_s(a, this.i32(n)); }
+  vishrU(a: Expr, n: number): Expr { return this.m.i32x4.shr_u(a, this.i32(n)); }
+  /** a * b + c: relaxed fused multiply-add where the module allows it, else mul then add. */
+  vmadd(a: Expr, b: Expr, c: Expr): Expr {
+    if (this.features.relaxedSimd) {
+      return (this.m as unknown as { f32x4: { relaxed_madd(a: Expr, b: Expr, c: Expr): Expr } }).f32x4.relaxed_madd(a, b, c);
+    }
+    return this.m.f32x4.add(this.m.f32x4.mul(a, b), c);
+  }
+
+  // ---- control flow ----
+  seq(exprs: readonly Expr[]): Expr { return this.m.block(null, exprs.filter((e) => e !== 0), binaryen.none); }
+  block(label: string, exprs: readonly Expr[]): Expr { return this.m.block(label, exprs, binaryen.none); }
+  loop(label: string, body: Expr): Expr { return this.m.loop(label, body); }
+  br(label: string, cond?: Expr): Expr { return this.m.br(label, cond); }
+  if(cond: Expr, then: Expr, otherwise?: Expr): Expr { return this.m.if(cond, then, otherwise); }
+  nop(): Expr { return this.m.nop(); }
+  call(name: string, args: readonly Expr[]): Expr { return this.m.call(name, args as Expr[], binaryen.none); }
+  fill(dest: Expr, byte: Expr, size: Expr): Expr { return this.m.memory.fill(dest, byte, size, 'mem'); }
+  copy(dest: Expr, src: Expr, size: Expr): Expr { return this.m.memory.copy(dest, src, size, 'mem', 'mem'); }
+
+  // ---- whole module ----
+  validate(): boolean { return !!this.m.validate(); }
+  /** Runs binaryen's optimizer at -O3 (speed); deterministic for the same input. */
+  optimize(): void {
+    binaryen.setOptimizeLevel(3);
+    binaryen.setShrinkLevel(0);
+    this.m.optimize();
+  }
+  emitBinary(): Uint8Array { return this.m.emitBinary(); }
+  emitText(): string { return this.m.emitText(); }
+  dispose(): void { this.m.dispose(); }
+}

@@ -1,0 +1,52 @@
+/**
+ * Plan -> validated, optimized WebAssembly module. The one place that strings the emitters together.
+ */
+import { numDirections } from './descriptor.js';
+import { Builder, type ModuleFeatures } from './ir.js';
+import type { Plan } from './plan.js';
+import { emitGemm } from './emit/gemm.js';
+import { emitRun } from './emit/kernel.js';
+import { emitStep } from './emit/step.js';
+import { EngineError } from '../runtime/errors.js';
+
+/** The largest memory a kernel may grow to (2 GiB keeps every address positive as an i32). */
+export const MAX_PAGES = 32768;
+
+export interface CompiledKernel {
+  readonly plan: Plan;
+  readonly wasm: Uint8Array;
+  readonly features: ModuleFeatures;
+  /** Text form of the optimized module (binaryen's printer), when asked for. */
+  readonly text?: string;
+}
+
+export interface BuildOptions {
+  /** Skip binaryen's optimizer (for debugging the emitters). */
+  readonly optimize?: boolean;
+  /** Also return the text form. */
+  readonly text?: boolean;
+}
+
+/** Emits, validates and optimizes the kernel module of a plan. */
+export function buildKernel(plan: Plan, opts: BuildOptions = {}): CompiledKernel {
+  const features: ModuleFeatures = { simd: true, relaxedSimd: plan.relaxedSimd, threads: false };
+  const b = new Builder(features);
+  try {
+    b.importMemory(Math.ceil(plan.layout.staticEnd / 65536), MAX_PAGES);
+    const D = numDirections(plan.descriptor.direction);
+    const rowCounts = plan.rowsPerBlock > 1 ? [plan.rowsPerBlock, 1] : [1];
+    for (let dir = 0; dir < D; dir++) {
+      emitGemm(b, plan, dir);
+      for (let phase = 0; phase < plan.layout.phases.length; phase++) {
+        for (const rows of rowCounts) emitStep(b, plan, dir, phase, rows);
+      }
+    }
+    emitRun(b, plan);
+    if (!b.validate()) throw new EngineError(`internal error: the module emitted for ${plan.kernelName} (${plan.key}) does not validate`);
+    if (opts.optimize !== false) b.optimize();
+    if (!b.validate()) throw new EngineError(`internal error: the optimized module for ${plan.kernelName} does not validate`);
+    return { plan, wasm: b.emitBinary(), features, text: opts.text ? b.emitText() : undefined };
+  } finally {
+    b.dispose();
+  }
+}

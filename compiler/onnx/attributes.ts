@@ -1,0 +1,149 @@
+/**
+ * Reads the attributes of an ONNX LSTM, GRU or RNN node into the fields of a cell descriptor:
+ * type-checked, unknown names rejected, activation names canonicalized and alpha/beta resolved.
+ */
+import {
+  ACTIVATION_NAMES, type Activation, type ActivationName, type CellKind, type Direction, activation,
+  defaultActivations, numDirections,
+} from '../descriptor.js';
+import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from './proto.js';
+
+/** The node's attributes, normalized; absent ones are null (hiddenSize) or the ONNX default. */
+export interface RnnAttributes {
+  /** `hidden_size`, or null when the node leaves it out (the importer infers it from W or R). */
+  readonly hiddenSize: number | null;
+  readonly direction: Direction;
+  readonly layout: 0 | 1;
+  /** One per gate function and direction, alpha/beta resolved; the ONNX defaults when not given. */
+  readonly activations: readonly Activation[];
+  readonly clip: number | null;
+  readonly linearBeforeReset: boolean;
+  readonly inputForget: boolean;
+}
+
+const COMMON: Record<string, number> = {
+  hidden_size: AttributeType.INT,
+  direction: AttributeType.STRING,
+  layout: AttributeType.INT,
+  activations: AttributeType.STRINGS,
+  activation_alpha: AttributeType.FLOATS,
+  activation_beta: AttributeType.FLOATS,
+  clip: AttributeType.FLOAT,
+};
+const PER_CELL: Record<CellKind, Record<string, number>> = {
+  lstm: { ...COMMON, input_forget: AttributeType.INT },
+  gru: { ...COMMON, linear_before_reset: AttributeType.INT },
+  rnn: COMMON,
+};
+
+/**
+ * Which activations take alpha and beta from the node's lists. Mirrors onnxruntime's
+ * NameToArgUsageMap in onnxruntime/core/providers/cpu/rnn/rnn_helpers.cc.
+ */
+const TAKES: Record<ActivationName, { alpha: boolean; beta: boolean }> = {
+  Relu: { alpha: false, beta: false },
+  Tanh: { alpha: false, beta: false },
+  Sigmoid: { alpha: false, beta: false },
+  Affine: { alpha: true, beta: true },
+  LeakyRelu: { alpha: true, beta: false },
+  ThresholdedRelu: { alpha: true, beta: false },
+  ScaledTanh: { alpha: true, beta: true },
+  HardSigmoid: { alpha: true, beta: true },
+  Elu: { alpha: true, beta: false },
+  Softsign: { alpha: false, beta: false },
+  Softplus: { alpha: false, beta: false },
+};
+
+const BY_LOWER = new Map<string, ActivationName>(ACTIVATION_NAMES.map((n) => [n.toLowerCase(), n]));
+
+/**
+ * Reads and checks the attributes of `node`, a `cell` node of a model importing `opset`. `where`
+ * names the node in errors. Unknown attributes and activations throw UnsupportedError; values of the
+ * wrong type or out of range throw ModelError.
+ */
+export function readRnnAttributes(node: NodeProto, cell: CellKind, opset: number, where: string): RnnAttributes {
+  const known = PER_CELL[cell];
+  const attrs = new Map<string, AttributeProto>();
+  for (const a of node.attribute ?? []) {
+    const name = a.name ?? '';
+    if (!(name in known)) {
+      throw new UnsupportedError(
+        `${where}: attribute '${name}' is not supported on ${cell.toUpperCase()}; rnnc reads ${Object.keys(known).join(', ')}`,
+      );
+    }
+    if (attrs.has(name)) throw new ModelError(`${where}: attribute '${name}' is given twice`);
+    // Type UNDEFINED comes from old exporters that only fill the value field: accept it.
+    if (a.type && a.type !== known[name]) {
+      throw new ModelError(`${where}: attribute '${name}' must be ${attributeTypeName(known[name])}, got ${attributeTypeName(a.type)}`);
+    }
+    attrs.set(name, a);
+  }
+  const int = (name: string): number | null => {
+    const a = attrs.get(name);
+    if (!a) return null;
+    const v = int64ToNumber(a.i);
+    if (v === null) throw new ModelError(`${where}: attribute '${name}' is out of range`);
+    return v;
+  };
+
+  const hiddenSize = int('hidden_size');
+  if (hiddenSize !== null && hiddenSize < 1) {
+    throw new ModelError(`${where}: hidden_size must be a positive integer, got ${hiddenSize}`);
+  }
+  const dirText = attrs.has('direction') ? utf8(attrs.get('direction')!.s) : 'forward';
+  if (dirText !== 'forward' && dirText !== 'reverse' && dirText !== 'bidirectional') {
+    throw new ModelError(`${where}: direction '${dirText}' is invalid; expected forward, reverse or bidirectional`);
+  }
+  const direction: Direction = dirText;
+  const layout = int('layout') ?? 0;
+  if (layout !== 0 && layout !== 1) throw new ModelError(`${where}: layout must be 0 or 1, got ${layout}`);
+  if (attrs.has('layout') && opset < 14) {
+    throw new ModelError(`${where}: attribute 'layout' exists since opset 14, but the model imports opset ${opset}`);
+  }
+  const clipAttr = attrs.get('clip');
+  return {
+    hiddenSize,
+    direction,
+    layout,
+    activations: readActivations(attrs, cell, direction, where),
+    clip: clipAttr ? clipAttr.f ?? 0 : null,
+    linearBeforeReset: (int('linear_before_reset') ?? 0) !== 0,
+    inputForget: (int('input_forget') ?? 0) !== 0,
+  };
+}
+
+/**
+ * Resolves `activations`, `activation_alpha` and `activation_beta`. Like onnxruntime's
+ * ActivationFuncs (rnn_helpers.cc), each activation that takes an alpha (beta) consumes the next
+ * unused value of the alpha (beta) list, in activation order; once a list runs out, the ONNX default
+ * of that activation applies (descriptor.ts ACTIVATION_DEFAULTS), and values left over are ignored.
+ */
+function readActivations(attrs: Map<string, AttributeProto>, cell: CellKind, direction: Direction, where: string): Activation[] {
+  const given = (attrs.get('activations')?.strings ?? []).map((s) => utf8(s));
+  let names: ActivationName[];
+  if (given.length === 0) {
+    const d = defaultActivations(cell);
+    names = numDirections(direction) === 2 ? [...d, ...d] : d;
+  } else {
+    names = given.map((g) => {
+      const name = BY_LOWER.get(g.toLowerCase());
+      if (!name) {
+        throw new UnsupportedError(`${where}: activation '${g}' is not supported; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+      }
+      return name;
+    });
+    // The ONNX RNN schema's own default for `activations` is [Tanh, Tanh] whatever the direction, so
+    // exporters may write two for one direction; onnxruntime (rnn.h) then uses the first.
+    if (cell === 'rnn' && numDirections(direction) === 1 && names.length === 2) names = names.slice(0, 1);
+  }
+  const alphas = attrs.get('activation_alpha')?.floats ?? [];
+  const betas = attrs.get('activation_beta')?.floats ?? [];
+  let nextAlpha = 0;
+  let nextBeta = 0;
+  return names.map((name) => {
+    const alpha = TAKES[name].alpha && nextAlpha < alphas.length ? alphas[nextAlpha++] : undefined;
+    const beta = TAKES[name].beta && nextBeta < betas.length ? betas[nextBeta++] : undefined;
+    return activation(name, alpha, beta);
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * The graph-level half of ONNX import: decoding the ModelProto, reading the default-domain opset,
+ * finding the one LSTM/GRU/RNN node among Constant nodes, and reading declared input/output types.
+ */
+import type { CellKind } from '../descriptor.js';
+import type { NamedTensor } from '../io/tensor_data.js';
+import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import {
+  type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto, int64ToNumber, onnx,
+} from './proto.js';
+import { decodeTensor } from './tensor.js';
+
+/** Opsets in which rnnc reads LSTM, GRU and RNN (the ops exist since 7; `layout` since 14). */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 21;
+
+const CELLS: Record<string, CellKind> = { LSTM: 'lstm', GRU: 'gru', RNN: 'rnn' };
+
+/** Decodes a ModelProto; bytes that are not one (or have no graph) throw ModelError naming `source`. */
+export function decodeModel(bytes: Uint8Array, source: string): { model: ModelProto; graph: GraphProto } {
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    const reason = (e as Error).message;
+    throw new ModelError(`${source}: not an ONNX model (protobuf decoding failed: ${reason}; is the file truncated?)`);
+  }
+  if (!model.graph) throw new ModelError(`${source}: not an ONNX model (no graph)`);
+  return { model, graph: model.graph };
+}
+
+/** The opset of the default ONNX domain; throws UnsupportedError outside MIN_OPSET..MAX_OPSET. */
+export function defaultOpset(model: ModelProto, source: string): number {
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!entry) throw new ModelError(`${source}: the model imports no opset for the default ONNX domain`);
+  const version = int64ToNumber(entry.version);
+  if (version === null || version < MIN_OPSET || version > MAX_OPSET) {
+    throw new UnsupportedError(
+      `${source}: opset ${String(version ?? entry.version)} is not supported; rnnc reads LSTM, GRU and RNN from opset ${MIN_OPSET} to ${MAX_OPSET}`,
+    );
+  }
+  return version;
+}
+
+/** The node rnnc compiles, with its cell kind and the name used in messages. */
+export interface RnnNode {
+  readonly node: NodeProto;
+  readonly cell: CellKind;
+  /** node.name, or `<OpType>_0` when the node is unnamed. */
+  readonly nodeName: string;
+}
+
+const isDefaultDomain = (n: NodeProto) => !n.domain || n.domain === 'ai.onnx';
+const opLabel = (n: NodeProto) => (isDefaultDomain(n) ? n.opType ?? '?' : `${n.domain}.${n.opType ?? '?'}`);
+const nodeLabel = (n: NodeProto, i: number) => (n.name ? `node '${n.name}'` : `node #${i}`);
+
+/**
+ * Finds the graph's single LSTM, GRU or RNN node. Constant nodes are allowed beside it; any other
+ * node (or a second recurrent node) throws UnsupportedError listing each as `<op> (node '<name>')`.
+ */
+export function findRnnNode(graph: GraphProto, source: string): RnnNode {
+  const nodes = graph.node ?? [];
+  const recurrent = nodes.filter((n) => isDefaultDomain(n) && (n.opType ?? '') in CELLS);
+  if (recurrent.length === 0) {
+    const ops = [...new Set(nodes.map(opLabel))];
+    throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'})`);
+  }
+  const first = recurrent[0];
+  const rest = nodes
+    .map((n, i) => ({ n, i }))
+    .filter(({ n }) => n !== first && !(isDefaultDomain(n) && n.opType === 'Constant'));
+  if (rest.length > 0) {
+    const list = rest.map(({ n, i }) => `${opLabel(n)} (${nodeLabel(n, i)})`).join(', ');
+    throw new UnsupportedError(
+      `${source}: rnnc compiles graphs made of one LSTM, GRU or RNN node (and Constant nodes); ` +
+        `besides ${first.opType} (${nodeLabel(first, nodes.indexOf(first))}) this graph has ${rest.length} node(s) it cannot compile: ${list}`,
+    );
+  }
+  return { node: first, cell: CELLS[first.opType!], nodeName: first.name || `${first.opType}_0` };
+}
+
+/**
+ * The tensors produced by the graph's Constant nodes, by output name, decoded on demand (a Constant
+ * nothing reads is never decoded). `value`, `value_float(s)` and `value_int(s)` are understood.
+ */
+export function constantOutputs(graph: GraphProto): Map<string, () => NamedTensor> {
+  const out = new Map<string, () => NamedTensor>();
+  (graph.node ?? []).forEach((n, i) => {
+    if (!isDefaultDomain(n) || n.opType !== 'Constant' || !n.output?.[0]) return;
+    out.set(n.output[0], () => constantValue(n, `Constant ${nodeLabel(n, i)}`));
+  });
+  return out;
+}
+
+function constantValue(n: NodeProto, where: string): NamedTensor {
+  const name = n.output![0];
+  const attrs = n.attribute ?? [];
+  if (attrs.length !== 1) throw new ModelError(`${where}: expected exactly one value attribute, got ${attrs.length}`);
+  const a = attrs[0];
+  switch (a.name) {
+    case 'value':
+      if (!a.t) throw new ModelError(`${where}: attribute 'value' holds no tensor`);
+      return { ...decodeTensor(a.t, `${where} value`), name };
+    case 'value_float':
+      return { name, dims: [], dtype: 'float32', data: Float32Array.of(a.f ?? 0) };
+    case 'value_floats':
+      return { name, dims: [a.floats?.length ?? 0], dtype: 'float32', data: Float32Array.from(a.floats ?? []) };
+    case 'value_int':
+    case 'value_ints': {
+      const raw = a.name === 'value_int' ? [a.i] : a.ints ?? [];
+      const values = raw.map((v) => int64ToNumber(v));
+      if (values.some((v) => v === null || v < -0x80000000 || v > 0x7fffffff)) {
+        throw new ModelError(`${where}: ${a.name} holds a value outside int32`);
+      }
+      const dims = a.name === 'value_int' ? [] : [values.length];
+      return { name, dims, dtype: 'int32', data: Int32Array.from(values as number[]) };
+    }
+    default:
+      throw new UnsupportedError(`${where}: attribute '${a.name}' is not supported; rnnc reads value, value_float(s) and value_int(s)`);
+  }
+}
+
+/** A declared tensor type: ONNX elem_type number (0 = unknown) and dims (null = unknown rank). */
+export interface DeclaredType {
+  readonly elemType: number;
+  /** A number for dim_value, the name for dim_param, '?' for an unknown dim. */
+  readonly dims: (number | string)[] | null;
+}
+
+/** The declared type of a graph input or output, or null when it has no tensor type. */
+export function declaredType(v: ValueInfoProto): DeclaredType | null {
+  const t = v.type?.tensorType;
+  if (!t) return null;
+  const shape = t.shape;
+  const dims = shape
+    ? (shape.dim ?? []).map((d): number | string => {
+        if (d.dimValue !== null && d.dimValue !== undefined) {
+          const n = int64ToNumber(d.dimValue);
+          return n !== null && n >= 0 ? n : '?';
+        }
+        return d.dimParam ? d.dimParam : '?';
+      })
+    : null;
+  return { elemType: t.elemType ?? 0, dims };
+}

@@ -1,0 +1,126 @@
+/**
+ * The planner: resolves a cell descriptor into a plan (how the cell is blocked, unrolled and laid out
+ * in memory). Every decision is made here, once; emitters only read the plan. A plan may change
+ * speed, never results.
+ */
+import { type CellDescriptor, descriptorKey, gateCount, numDirections } from './descriptor.js';
+import type { DirectionOffsets, KernelLayout, Phase } from '../runtime/layout.js';
+import { UnsupportedError } from '../runtime/errors.js';
+
+/** Knobs a caller (or the tuner) may fix; the planner chooses the rest. */
+export interface PlanOptions {
+  /** Hidden units per recurrent register block: 4, 8 or 16. */
+  readonly unitsPerBlock?: number;
+  /** Batch rows sharing one pass over a weight panel in the recurrent step (1..4). */
+  readonly rowsPerBlock?: number;
+  /** Unroll factor of the recurrent k-loop (1..8). */
+  readonly kUnroll?: number;
+  /** Input projection tile: rows (1..6) x panel width (4, 8 or 12 floats). */
+  readonly gemmRows?: number;
+  readonly gemmWidth?: number;
+  /** Unroll factor of the input projection k-loop (1..8). */
+  readonly gemmKUnroll?: number;
+  /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
+  readonly relaxedSimd?: boolean;
+}
+
+/** How one cell is computed; the emitters' only input. */
+export interface Plan {
+  readonly descriptor: CellDescriptor;
+  readonly key: string;
+  /** Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`. */
+  readonly kernelName: string;
+  readonly layout: KernelLayout;
+  /** Batch rows per recurrent register block. */
+  readonly rowsPerBlock: number;
+  readonly kUnroll: number;
+  readonly gemmRows: number;
+  readonly gemmKUnroll: number;
+  readonly relaxedSimd: boolean;
+  /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
+  readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number };
+  /** Why each choice was made, for `rnnc plan`. */
+  readonly reasons: readonly string[];
+}
+
+/** Bytes below this offset stay unused, so a stray null pointer never aliases data. */
+const RESERVED = 1024;
+const align16 = (n: number) => (n + 15) & ~15;
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+function oneOf(v: number | undefined, allowed: readonly number[], what: string): number | undefined {
+  if (v !== undefined && !allowed.includes(v)) {
+    throw new UnsupportedError(`plan option ${what}=${v} is not supported; expected one of ${allowed.join(', ')}`);
+  }
+  return v;
+}
+
+/** Resolves a descriptor into a plan. Options override the model-based defaults. */
+export function makePlan(d: CellDescriptor, opts: PlanOptions = {}): Plan {
+  const reasons: string[] = [];
+  const G = gateCount(d.cell);
+  const D = numDirections(d.direction);
+  const H = d.hiddenSize, I = d.inputSize;
+  const phases: Phase[] = d.cell === 'gru' && !d.linearBeforeReset ? [[0, 1], [2]] : [Array.from({ length: G }, (_, g) => g)];
+  const widest = Math.max(...phases.map((p) => p.length));
+
+  // Register block: aim for about four f32x4 accumulators per batch row (all gates of U units).
+  // DESIGN.md: 4 accumulators with k unrolled by 2 ran near peak; 8 with unroll 4 spilled.
+  let U = oneOf(opts.unitsPerBlock, [4, 8, 16], 'unitsPerBlock') ?? (widest >= 4 ? 4 : widest >= 2 ? 8 : 16);
+  if (opts.unitsPerBlock === undefined) {
+    while (U > 4 && U / 2 >= roundUp(H, 4)) U /= 2; // no wider than the hidden size needs
+    reasons.push(`unitsPerBlock=${U}: ${(widest * U) / 4} accumulators per batch row (${widest} gates x ${U} units)`);
+  }
+  const rowsPerBlock = oneOf(opts.rowsPerBlock, [1, 2, 3, 4], 'rowsPerBlock') ??
+    (d.maxBatch >= 2 && (widest * U) / 4 <= 4 ? 2 : 1);
+  if (opts.rowsPerBlock === undefined) reasons.push(`rowsPerBlock=${rowsPerBlock}: batch up to ${d.maxBatch}, weights reused across rows`);
+  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? 2;
+  const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
+  const NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
+  const gemmKUnroll = oneOf(opts.gemmKUnroll, [1, 2, 4, 8], 'gemmKUnroll') ?? 2;
+  const relaxedSimd = !!opts.relaxedSimd;
+
+  const Hp = roundUp(H, U);
+  const xwStride = roundUp(G * Hp, NR);
+  let at = RESERVED;
+  const take = (floats: number) => {
+    const p = at;
+    at = align16(at + floats * 4);
+    return p;
+  };
+  const offsets: DirectionOffsets[] = [];
+  for (let dir = 0; dir < D; dir++) {
+    const wPanels = take(xwStride * I);
+    const xwBias = take(xwStride);
+    const rPanels = phases.map((p) => take(p.length * Hp * H));
+    const rbh = d.cell === 'gru' && d.linearBeforeReset ? take(Hp) : 0;
+    const peep = d.hasPeepholes ? take(3 * Hp) : 0;
+    offsets.push({ wPanels, xwBias, rPanels, rbh, peep });
+  }
+  const weightsEnd = at;
+  const rows = d.maxBatch * Hp;
+  const scratch = {
+    hA: take(rows),
+    hB: take(rows),
+    c: d.cell === 'lstm' ? take(rows) : 0,
+    z: phases.length > 1 ? take(rows) : 0,
+    rh: phases.length > 1 ? take(rows) : 0,
+  };
+  const layout: KernelLayout = {
+    cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
+    gates: G, unitsPerBlock: U, hiddenPadded: Hp, phases, panelWidth: NR, xwStride,
+    separateRbh: d.cell === 'gru' && d.linearBeforeReset, hasPeepholes: d.hasPeepholes,
+    offsets, weightsBegin: RESERVED, weightsEnd, staticEnd: at,
+  };
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}`;
+  const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, layout, rowsPerBlock, kUnroll, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,170 @@
+/**
+ * Memory layout and weight packing shared by the compiler (which bakes offsets into the kernel) and
+ * the runtime (which writes weights and tensors at those offsets). Dependency-free: the browser
+ * runtime uses it as is.
+ */
+
+/** One recurrent pass over R: which gates it computes (indices in ONNX gate order). */
+export type Phase = readonly number[];
+
+/** Byte offsets of one direction's packed weights in linear memory. */
+export interface DirectionOffsets {
+  /** Input projection panels: Np/NR panels of [I][NR] floats. */
+  readonly wPanels: number;
+  /** Bias added by the input projection (Wb + Rb folded, in packed column order): Np floats. */
+  readonly xwBias: number;
+  /** Per phase, recurrent panels: per unit block, [H][gates of phase][U] floats. */
+  readonly rPanels: readonly number[];
+  /** GRU with linear_before_reset: Rbh, Hp floats (0 otherwise). */
+  readonly rbh: number;
+  /** LSTM peepholes, [3][Hp] floats in ONNX order i, o, f (0 when absent). */
+  readonly peep: number;
+}
+
+/**
+ * Everything the runtime must know to lay out memory and pack weights: the sizes the kernel was
+ * specialized for and the offsets it was compiled with.
+ */
+export interface KernelLayout {
+  readonly cell: 'lstm' | 'gru' | 'rnn';
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly maxBatch: number;
+  readonly directions: number;
+  readonly layout: 0 | 1;
+  /** Gates per cell (LSTM 4, GRU 3, RNN 1). */
+  readonly gates: number;
+  /** Hidden units per register block (a multiple of 4). */
+  readonly unitsPerBlock: number;
+  /** Hidden size rounded up to a whole number of blocks. */
+  readonly hiddenPadded: number;
+  /** Recurrent passes per step (GRU without linear_before_reset needs two). */
+  readonly phases: readonly Phase[];
+  /** Input projection panel width in floats. */
+  readonly panelWidth: number;
+  /** Floats per row of the input projection output (G*Hp rounded up to the panel width). */
+  readonly xwStride: number;
+  /** Whether Rb of the GRU h gate stays apart from the input bias (linear_before_reset). */
+  readonly separateRbh: boolean;
+  readonly hasPeepholes: boolean;
+  readonly offsets: readonly DirectionOffsets[];
+  /** Packed weights occupy [weightsBegin, weightsEnd). */
+  readonly weightsBegin: number;
+  readonly weightsEnd: number;
+  /** Kernel scratch (state buffers) ends here; run-time tensors start at or after it. */
+  readonly staticEnd: number;
+}
+
+/** The run-time tensors of one call, as byte offsets (0 = absent). */
+export interface CallLayout {
+  readonly x: number;
+  readonly seqLens: number;
+  readonly h0: number;
+  readonly c0: number;
+  readonly y: number;
+  readonly yh: number;
+  readonly yc: number;
+  readonly xw: number;
+  /** First byte past the call's tensors. */
+  readonly end: number;
+}
+
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** Lays out the run-time tensors of a call with `seq` steps and `batch` rows after the static area. */
+export function callLayout(k: KernelLayout, seq: number, batch: number, flags: { seqLens: boolean; h0: boolean; c0: boolean }): CallLayout {
+  const D = k.directions, H = k.hiddenSize, I = k.inputSize;
+  let at = align16(k.staticEnd);
+  const take = (bytes: number) => {
+    const p = at;
+    at = align16(at + bytes);
+    return p;
+  };
+  const x = take(seq * batch * I * 4);
+  const seqLens = flags.seqLens ? take(batch * 4) : 0;
+  const h0 = flags.h0 ? take(D * batch * H * 4) : 0;
+  const c0 = flags.c0 ? take(D * batch * H * 4) : 0;
+  const y = take(seq * D * batch * H * 4);
+  const yh = take(D * batch * H * 4);
+  const yc = k.cell === 'lstm' ? take(D * batch * H * 4) : 0;
+  // One input-projection buffer, reused by each direction in turn. A few spare bytes let the GEMM's
+  // full-width stores of the last row stay in bounds.
+  const xw = take(seq * batch * k.xwStride * 4 + 64);
+  return { x, seqLens, h0, c0, y, yh, yc, xw, end: at };
+}
+
+/** Unpacked ONNX weights of one node: W [D,G*H,I], R [D,G*H,H], B [D,2*G*H] | null, P [D,3H] | null. */
+export interface NodeWeights {
+  readonly W: Float32Array;
+  readonly R: Float32Array;
+  readonly B: Float32Array | null;
+  readonly P: Float32Array | null;
+}
+
+/**
+ * Packed column c (of the gate-interleaved order the kernels use: unit block, then gate, then unit
+ * within the block) as [gate, unit], or null for a padding column.
+ */
+function packedColumn(k: KernelLayout, c: number): [number, number] | null {
+  const U = k.unitsPerBlock, G = k.gates;
+  if (c >= G * k.hiddenPadded) return null;
+  const block = Math.floor(c / (G * U));
+  const gate = Math.floor((c % (G * U)) / U);
+  const unit = block * U + (c % U);
+  return unit < k.hiddenSize ? [gate, unit] : null;
+}
+
+/** Writes the packed form of `w` into `mem` (a Float32Array view of linear memory). */
+export function packWeights(k: KernelLayout, w: NodeWeights, mem: Float32Array): void {
+  const { inputSize: I, hiddenSize: H, hiddenPadded: Hp, gates: G, unitsPerBlock: U, panelWidth: NR } = k;
+  const expect = (a: Float32Array | null, n: number, what: string) => {
+    if (a && a.length !== n) throw new RangeError(`${what} has ${a.length} elements, expected ${n}`);
+  };
+  expect(w.W, k.directions * G * H * I, 'W');
+  expect(w.R, k.directions * G * H * H, 'R');
+  expect(w.B, k.directions * 2 * G * H, 'B');
+  expect(w.P, k.directions * 3 * H, 'P');
+  for (let d = 0; d < k.directions; d++) {
+    const o = k.offsets[d];
+    const Wd = d * G * H * I, Rd = d * G * H * H, Bd = d * 2 * G * H;
+    // Input projection panels and folded bias.
+    for (let c = 0; c < k.xwStride; c++) {
+      const gu = packedColumn(k, c);
+      const panel = Math.floor(c / NR), q = c % NR;
+      const base = o.wPanels / 4 + panel * I * NR + q;
+      for (let i = 0; i < I; i++) mem[base + i * NR] = gu ? w.W[Wd + (gu[0] * H + gu[1]) * I + i] : 0;
+      let bias = 0;
+      if (gu && w.B) {
+        const [g, u] = gu;
+        bias = w.B[Bd + g * H + u];
+        const rbFolded = !(k.separateRbh && g === 2);
+        if (rbFolded) bias += w.B[Bd + G * H + g * H + u];
+      }
+      mem[o.xwBias / 4 + c] = bias;
+    }
+    // Recurrent panels, one set per phase.
+    k.phases.forEach((gates, p) => {
+      const width = gates.length * U;
+      let at = o.rPanels[p] / 4;
+      for (let block = 0; block < Hp / U; block++) {
+        for (let kk = 0; kk < H; kk++) {
+          for (let gi = 0; gi < gates.length; gi++) {
+            for (let u = 0; u < U; u++) {
+              const unit = block * U + u;
+              mem[at + gi * U + u] = unit < H ? w.R[Rd + (gates[gi] * H + unit) * H + kk] : 0;
+            }
+          }
+          at += width;
+        }
+      }
+    });
+    if (k.separateRbh) {
+      for (let u = 0; u < Hp; u++) mem[o.rbh / 4 + u] = w.B && u < H ? w.B[Bd + G * H + 2 * H + u] : 0;
+    }
+    if (k.hasPeepholes) {
+      for (let g = 0; g < 3; g++) {
+        for (let u = 0; u < Hp; u++) mem[o.peep / 4 + g * Hp + u] = w.P && u < H ? w.P[d * 3 * H + g * H + u] : 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs every compiled uvu suite (dist/test/*.test.js) and ends with the line `N passed, N failed`
+// that CI reads. Usage: node test/run.js [pattern]   (pattern filters test file names, a RegExp)
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// A given pattern only narrows the suites: it is combined with the .test.js suffix so that helpers
+// and .d.ts files in dist/test (e.g. reference.js for pattern `reference`) are never run as suites.
+const pattern = process.argv[2] ? `(?:${process.argv[2]}).*\\.test\\.js$` : '\\.test\\.js$';
+const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
+const child = spawn(process.execPath, [uvu, 'dist/test', pattern], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+
+let out = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  out += chunk.toString();
+});
+child.on('close', (code) => {
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const num = (label) => {
+    const m = plain.match(new RegExp(`${label}:\\s+(\\d+)`));
+    return m ? Number(m[1]) : 0;
+  };
+  const total = num('Total');
+  const passed = num('Passed');
+  const skipped = num('Skipped');
+  // A crash before uvu's summary counts as a failure, never as a silent pass.
+  const failed = total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0);
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exitCode = failed > 0 || total === 0 ? 1 : 0;
+});
