@@ -6,7 +6,7 @@ const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const V128_CONST = [0xfd, 0x0c, ...new Array(16).fill(0)];
 
 /** A module with one function `() -> v128` whose body is `ops`. */
-function probe(ops: number[]): Uint8Array {
+function probe(ops: number[]): Uint8Array<ArrayBuffer> {
   const body = [0x00, ...ops, 0x0b];
   return new Uint8Array([
     ...HEADER,
@@ -27,7 +27,7 @@ let cached: EngineFeatures | undefined;
 
 export function detectFeatures(): EngineFeatures {
   if (cached) return cached;
-  const ok = (bytes: Uint8Array) => {
+  const ok = (bytes: Uint8Array<ArrayBuffer>) => {
     try {
       return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
     } catch {

@@ -105,10 +105,10 @@ export function emitRun(b: Builder, plan: Plan): void {
     body.push(b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B())]));
     body.push(b.fill(b.i32(hA), b.i32(0), b.i32(stateBytes)));
     if (c) body.push(b.fill(b.i32(c), b.i32(0), b.i32(stateBytes)));
-    const rowAddr = (base: Expr | number) => b.add(typeof base === 'number' ? b.i32(base) : base, b.muli(s.get(row), Hp * 4));
+    const rowAddr = (base: Expr) => b.add(base, b.muli(s.get(row), Hp * 4));
     const tensorAddr = (name: 'h0' | 'c0' | 'yh' | 'yc') => b.add(P(name), b.muli(stateIndex(dir, s.get(row)), H * 4));
-    if (d.hasInitialH) body.push(forRows(`h0_${dir}`, b.copy(rowAddr(hA), tensorAddr('h0'), b.i32(H * 4))));
-    if (d.hasInitialC) body.push(forRows(`c0_${dir}`, b.copy(rowAddr(c), tensorAddr('c0'), b.i32(H * 4))));
+    if (d.hasInitialH) body.push(forRows(`h0_${dir}`, b.copy(rowAddr(b.i32(hA)), tensorAddr('h0'), b.i32(H * 4))));
+    if (d.hasInitialC) body.push(forRows(`c0_${dir}`, b.copy(rowAddr(b.i32(c)), tensorAddr('c0'), b.i32(H * 4))));
     body.push(s.set(hprev, b.i32(hA)), s.set(hnext, b.i32(hB)), s.set(i, b.i32(0)));
     body.push(b.block(`time${dir}_out`, [b.loop(`time${dir}`, b.seq([
       b.br(`time${dir}_out`, b.geS(s.get(i), T())),
@@ -118,7 +118,7 @@ export function emitRun(b: Builder, plan: Plan): void {
       b.br(`time${dir}`),
     ]))]));
     body.push(forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4))));
-    if (c) body.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(c), b.i32(H * 4))));
+    if (c) body.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
   }
   s.finish('run', b.seq(body), 'run');
 }

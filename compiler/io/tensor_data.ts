@@ -37,11 +37,6 @@ export function elementCount(dims: readonly number[], what: string, error: Error
   return n;
 }
 
-/** The rnnc element type of a typed array. */
-export function dtypeOf(data: Float32Array | Int32Array): DType {
-  return data instanceof Float32Array ? 'float32' : 'int32';
-}
-
 /**
  * Converts int64 values to int32, throwing `error` naming `what` at the first value outside the
  * int32 range.

@@ -114,10 +114,13 @@ export function readRnnAttributes(node: NodeProto, cell: CellKind, opset: number
 }
 
 /**
- * Resolves `activations`, `activation_alpha` and `activation_beta`. Like onnxruntime's
- * ActivationFuncs (rnn_helpers.cc), each activation that takes an alpha (beta) consumes the next
- * unused value of the alpha (beta) list, in activation order; once a list runs out, the ONNX default
- * of that activation applies (descriptor.ts ACTIVATION_DEFAULTS), and values left over are ignored.
+ * Resolves `activations`, `activation_alpha` and `activation_beta`: each activation that takes an
+ * alpha (beta) consumes the next unused value of that list, in activation order; values left over
+ * are ignored; once a list runs out the ONNX default of the activation applies (ACTIVATION_DEFAULTS).
+ * Source: onnxruntime/core/providers/cpu/rnn/rnn_helpers.cc, ActivationFuncs, used by LSTM and GRU.
+ * Known differences: onnxruntime's fallback is 0 except for LeakyRelu, HardSigmoid and Elu (ONNX
+ * gives Affine and ThresholdedRelu alpha 1, ScaledTanh 1/1), and its RNN kernel (rnn.cc) indexes
+ * the lists by direction instead, defaulting to 0.
  */
 function readActivations(attrs: Map<string, AttributeProto>, cell: CellKind, direction: Direction, where: string): Activation[] {
   const given = (attrs.get('activations')?.strings ?? []).map((s) => utf8(s));

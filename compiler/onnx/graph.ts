@@ -25,7 +25,7 @@ export function decodeModel(bytes: Uint8Array, source: string): { model: ModelPr
     const reason = (e as Error).message;
     throw new ModelError(`${source}: not an ONNX model (protobuf decoding failed: ${reason}; is the file truncated?)`);
   }
-  if (!model.graph) throw new ModelError(`${source}: not an ONNX model (no graph)`);
+  if (!model.graph) throw new ModelError(`${source}: not an ONNX model (${bytes.length ? 'no graph' : 'the file is empty'})`);
   return { model, graph: model.graph };
 }
 
