@@ -1,0 +1,59 @@
+/**
+ * InferenceSession over a compiled artifact, shaped like onnxruntime-web's: `inputNames`,
+ * `outputNames`, `await run(feeds)`, `await release()`. Platform-independent; `node.ts` adds loading
+ * from files and compiling ONNX models on the fly.
+ */
+import { Engine } from './engine.js';
+import { EngineError } from './errors.js';
+import type { Artifact, Manifest } from './manifest.js';
+import type { Tensor } from './tensor.js';
+
+/** Inputs of `run`, by graph input name. */
+export type FeedsType = Readonly<Record<string, Tensor>>;
+/** Outputs of `run`, by graph output name. */
+export type ReturnType = Record<string, Tensor>;
+
+export class ArtifactSession {
+  /** Names of the graph inputs the caller feeds, in graph order. */
+  readonly inputNames: readonly string[];
+  /** Names of the graph outputs, in graph order. */
+  readonly outputNames: readonly string[];
+  private engine: Engine | null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  protected constructor(engine: Engine) {
+    this.engine = engine;
+    this.inputNames = Object.freeze(engine.manifest.inputs.map((i) => i.name));
+    this.outputNames = Object.freeze(engine.manifest.outputs.map((o) => o.name));
+  }
+
+  /** Loads an artifact made by `rnnc compile` (or `compileModel`). */
+  static async fromArtifact(artifact: Artifact): Promise<ArtifactSession> {
+    return new ArtifactSession(await Engine.create(artifact));
+  }
+
+  /** The artifact's manifest: kernel name, plan, layout, required features. */
+  get manifest(): Manifest {
+    if (!this.engine) throw new EngineError('this session has been released');
+    return this.engine.manifest;
+  }
+
+  /**
+   * Runs the model. Calls from several callers are queued and run one after another; a call that
+   * fails rejects with a ModelError/InputError/EngineError and leaves the session usable.
+   */
+  run(feeds: FeedsType): Promise<ReturnType> {
+    const next = this.queue.then(() => {
+      if (!this.engine) throw new EngineError('this session has been released; create a new one to run again');
+      return this.engine.run(feeds);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Frees the kernel and its memory once pending runs are done; later runs reject. */
+  async release(): Promise<void> {
+    await this.queue;
+    this.engine = null;
+  }
+}
