@@ -1,0 +1,80 @@
+/**
+ * Runs ONNX backend-style test directories (model.onnx + test_data_set_*) through rnnc and compares
+ * every output with the expected one.
+ */
+import path from 'node:path';
+import { compileModel, type ModelCompileOptions } from './index.js';
+import { loadTestDir } from './onnx/testdata.js';
+import type { NamedTensor } from './io/tensor_data.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { Tensor } from '../runtime/tensor.js';
+import { InputError, ModelError } from '../runtime/errors.js';
+
+/** Tolerance: an element passes when |got - expected| <= atol + rtol * |expected| (numpy's allclose). */
+export interface Tolerance {
+  readonly atol: number;
+  readonly rtol: number;
+}
+export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-5, rtol: 1e-4 };
+
+export interface OutputCheck {
+  readonly set: string;
+  readonly output: string;
+  readonly maxAbsError: number;
+  readonly pass: boolean;
+}
+
+export interface DirCheck {
+  readonly dir: string;
+  readonly kernel: string;
+  readonly outputs: readonly OutputCheck[];
+  readonly pass: boolean;
+}
+
+/** Binds each data file to a graph input: by its tensor name, else by position. */
+function bindInputs(files: readonly NamedTensor[], inputNames: readonly string[], where: string): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  files.forEach((t, i) => {
+    const name = t.name && inputNames.includes(t.name) ? t.name : inputNames[i];
+    if (name === undefined) throw new InputError(`${where}: input_${i}.pb has no matching graph input (the model has ${inputNames.length})`);
+    feeds[name] = new Tensor(t.dtype, t.data, t.dims);
+  });
+  return feeds;
+}
+
+/** Compiles `dir/model.onnx`, runs every data set and compares the outputs. */
+export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERANCE, opts: ModelCompileOptions = {}): Promise<DirCheck> {
+  const td = loadTestDir(dir);
+  // Batch comes from the model when it is fixed; else the largest batch among the data sets.
+  const { artifact, plan } = compileModel(td.modelBytes, { source: path.join(dir, 'model.onnx'), ...opts });
+  const session = await ArtifactSession.fromArtifact(artifact);
+  const outputs: OutputCheck[] = [];
+  try {
+    for (const set of td.sets) {
+      const where = path.join(dir, set.name);
+      const got = await session.run(bindInputs(set.inputs, session.inputNames, where));
+      set.outputs.forEach((expected, i) => {
+        const name = expected.name && expected.name in got ? expected.name : session.outputNames[i];
+        const actual = name === undefined ? undefined : got[name];
+        if (!actual) throw new ModelError(`${where}: output_${i}.pb ('${expected.name}') matches no output of the model`);
+        outputs.push({ set: set.name, output: name, ...compare(actual, expected, tol) });
+      });
+    }
+  } finally {
+    await session.release();
+  }
+  return { dir, kernel: plan.kernelName, outputs, pass: outputs.every((o) => o.pass) };
+}
+
+function compare(actual: Tensor, expected: NamedTensor, tol: Tolerance): { maxAbsError: number; pass: boolean } {
+  const sameDims = actual.dims.length === expected.dims.length && actual.dims.every((d, i) => d === expected.dims[i]);
+  if (!sameDims || actual.data.length !== expected.data.length) return { maxAbsError: Infinity, pass: false };
+  let maxAbsError = 0;
+  let pass = true;
+  for (let i = 0; i < actual.data.length; i++) {
+    const e = Math.abs(actual.data[i] - expected.data[i]);
+    if (!(e <= maxAbsError)) maxAbsError = Number.isNaN(e) ? Infinity : e;
+    if (!(e <= tol.atol + tol.rtol * Math.abs(expected.data[i]))) pass = false;
+  }
+  return { maxAbsError, pass };
+}

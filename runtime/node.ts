@@ -1,0 +1,69 @@
+/**
+ * The Node entry of rnnc: `InferenceSession.create(pathOrBytes)` loads an artifact directory made by
+ * `rnnc compile`, or compiles an ONNX model (path or bytes) on the fly.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Engine } from './engine.js';
+import { ModelError, RnncError } from './errors.js';
+import { MANIFEST_FORMAT, type Artifact, type Manifest } from './manifest.js';
+import { ArtifactSession } from './session.js';
+
+export * from './index.js';
+
+/** Options of `InferenceSession.create`. */
+export interface SessionOptions {
+  /** Largest batch to compile for when an ONNX model leaves batch symbolic (default 1). */
+  readonly batch?: number;
+  /** Plan overrides (register block, unrolling, relaxed SIMD) when compiling an ONNX model. */
+  readonly plan?: Record<string, unknown>;
+}
+
+/** Reads an artifact directory written by `rnnc compile`. */
+export async function readArtifact(dir: string): Promise<Artifact> {
+  const manifestPath = path.join(dir, 'manifest.json');
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new ModelError(`${manifestPath}: cannot read the artifact manifest (${(e as Error).message})`);
+  }
+  if (manifest.format !== MANIFEST_FORMAT) throw new ModelError(`${manifestPath}: not an rnnc artifact manifest (format '${String(manifest.format)}')`);
+  const file = async (name: string | null) => (name ? new Uint8Array(await readFile(path.join(dir, name))) : null);
+  const wasm = await file(manifest.files.wasm);
+  return { manifest, wasm: wasm!, weights: await file(manifest.files.weights), constants: await file(manifest.files.constants) };
+}
+
+/** An rnnc session in Node. */
+export class InferenceSession extends ArtifactSession {
+  /**
+   * Creates a session from an artifact directory, an ONNX file path, ONNX model bytes, or a loaded
+   * Artifact. ONNX models are compiled in-process (needs the compiler's dependencies).
+   */
+  static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
+    const artifact = await loadArtifact(model, options);
+    return new InferenceSession(await Engine.create(artifact));
+  }
+}
+
+async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact> {
+  if (typeof model === 'string') {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(model)).isDirectory();
+    } catch {
+      throw new ModelError(`${model}: no such file or directory`);
+    }
+    if (isDir) return readArtifact(model);
+    return compileBytes(new Uint8Array(await readFile(model)), model, options);
+  }
+  if (model instanceof Uint8Array) return compileBytes(model, 'model bytes', options);
+  if (model instanceof ArrayBuffer) return compileBytes(new Uint8Array(model), 'model bytes', options);
+  if (model && typeof model === 'object' && 'manifest' in model) return model;
+  throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');
+}
+
+async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact> {
+  const { compileModel } = await import('../compiler/index.js');
+  return compileModel(bytes, { source, batch: options.batch, ...(options.plan ?? {}) }).artifact;
+}
