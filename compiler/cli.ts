@@ -1,0 +1,70 @@
+/** The `rnnc` command line: parses, delegates to commands/, prints errors. */
+import { Command, Option } from 'commander';
+import { RnncError } from '../runtime/errors.js';
+import { int, num, withPlanFlags } from './commands/common.js';
+
+const program = new Command('rnnc')
+  .description('WebAssembly SIMD kernel compiler for recurrent neural networks (ONNX LSTM, GRU, RNN)')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+const shape = (c: Command) => c
+  .addOption(new Option('--cell <kind>', 'cell kind').choices(['lstm', 'gru', 'rnn']))
+  .option('--input <n>', 'input size', int('--input'))
+  .option('--hidden <n>', 'hidden size', int('--hidden'))
+  .option('--batch <n>', 'largest batch', int('--batch'), 1)
+  .addOption(new Option('--direction <d>', 'direction').choices(['forward', 'reverse', 'bidirectional']).default('forward'))
+  .option('--layout <n>', 'ONNX layout attribute (0 or 1)', int('--layout', 0, 1), 0)
+  .option('--linear-before-reset', 'GRU linear_before_reset=1')
+  .option('--sequence-lens', 'the kernel takes per-row sequence lengths');
+
+withPlanFlags(program.command('compile <model>')
+  .description('compile an ONNX model into an artifact directory (kernel.wasm, manifest.json, packed weights)')
+  .requiredOption('-o, --output <dir>', 'artifact directory')
+  .option('--wat', 'also write the text form (kernel.wat)')
+  .option('--batch <n>', 'largest batch to compile for when the model leaves it symbolic (default 1)', int('--batch'))
+  .option('-v, --verbose', 'print the plan and its loop nest'))
+  .action(async (model, o) => (await import('./commands/compile.js')).compileCommand(model, o));
+
+withPlanFlags(program.command('run <model>')
+  .description('run an ONNX model or an artifact directory; print or write its outputs')
+  .option('-i, --input <name=file>', 'an input from .npy or .pb (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--random', 'fill inputs not given with deterministic random data')
+  .option('--seq <n>', 'sequence length for --random', int('--seq'), 16)
+  .option('--batch <n>', 'batch for --random, and the largest batch when compiling a model', int('--batch'))
+  .option('--seed <n>', 'seed for --random', int('--seed', 0), 1)
+  .option('-o, --output-dir <dir>', 'write each output as <name>.npy')
+  .option('--time', 'time 50 runs after warm-up and print the median')
+  .option('--repeat <n>', 'number of timed runs', int('--repeat'))
+  .option('--warmup <n>', 'untimed runs before timing (TurboFan tier-up)', int('--warmup', 0), 30))
+  .action(async (model, o) => (await import('./commands/run.js')).runCommand(model, o));
+
+withPlanFlags(program.command('check <dirs...>')
+  .description('run ONNX backend test directories (model.onnx + test_data_set_*) and compare every output')
+  .option('--atol <x>', 'absolute tolerance (default 1e-5)', num('--atol'))
+  .option('--rtol <x>', 'relative tolerance (default 1e-4)', num('--rtol'))
+  .option('--batch <n>', 'largest batch when the model leaves it symbolic', int('--batch')))
+  .action(async (dirs, o) => {
+    if ((await (await import('./commands/check.js')).checkCommand(dirs, o)) > 0) process.exitCode = 1;
+  });
+
+withPlanFlags(shape(program.command('kernel')
+  .description('generate the kernel for one cell shape, without a model')
+  .requiredOption('-o, --output <file>', 'output .wasm')
+  .option('--wat', 'also write the text form next to it')
+  .option('-v, --verbose', 'print the plan and its loop nest')))
+  .action(async (o) => {
+    for (const flag of ['cell', 'input', 'hidden']) if (o[flag] === undefined) program.error(`error: rnnc kernel needs --${flag}`);
+    await (await import('./commands/kernel.js')).kernelCommand(o);
+  });
+
+withPlanFlags(shape(program.command('plan [model]')
+  .description('print the plan for a model or a shape: blocking, memory, and the loop nest')))
+  .action(async (model, o) => (await import('./commands/plan.js')).planCommand(model, o));
+
+program.parseAsync().catch((e: unknown) => {
+  if (e instanceof RnncError) {
+    console.error(`rnnc: ${e.name}: ${e.message}`);
+    process.exitCode = 2;
+  } else throw e;
+});

@@ -1,0 +1,51 @@
+/** Small helpers shared by the CLI commands: option parsing and printing. */
+import type { PlanOptions } from '../plan.js';
+import { InputError } from '../../runtime/errors.js';
+
+/** Parses a positive integer option value, naming the flag on error. */
+export function int(flag: string, min = 1, max = 1 << 20): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag} expects an integer in ${min}..${max}, got '${v}'`);
+    return n;
+  };
+}
+
+export function num(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new InputError(`${flag} expects a non-negative number, got '${v}'`);
+    return n;
+  };
+}
+
+/** CLI flags that override the planner. */
+export interface PlanFlags {
+  units?: number;
+  rows?: number;
+  kUnroll?: number;
+  relaxedSimd?: boolean;
+}
+
+export function planOptions(f: PlanFlags): PlanOptions {
+  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, relaxedSimd: f.relaxedSimd };
+}
+
+/** Adds the plan-override flags to a commander command. */
+export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T): T {
+  const c = cmd as unknown as { option(flags: string, desc: string, parse?: (v: string) => unknown): unknown };
+  c.option('--units <n>', 'hidden units per register block (4, 8 or 16; default: planner)', int('--units', 4, 16));
+  c.option('--rows <n>', 'batch rows per register block (1..4; default: planner)', int('--rows', 1, 4));
+  c.option('--k-unroll <n>', 'unroll of the recurrent k-loop (1, 2, 3, 4 or 8; default 2)', int('--k-unroll', 1, 8));
+  c.option('--relaxed-simd', 'use relaxed SIMD fused multiply-add (the artifact then needs an engine with it)');
+  return cmd;
+}
+
+export function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(2)} MiB`;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

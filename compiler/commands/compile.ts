@@ -1,0 +1,32 @@
+/** `rnnc compile model.onnx -o DIR`: writes the artifact (kernel, manifest, packed weights). */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compileModel } from '../index.js';
+import { writeArtifact } from '../artifact.js';
+import { describePlan } from '../describe.js';
+import { toWat } from '../wat.js';
+import { formatBytes, planOptions, type PlanFlags } from './common.js';
+
+export interface CompileFlags extends PlanFlags {
+  output: string;
+  wat?: boolean;
+  batch?: number;
+  verbose?: boolean;
+}
+
+export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
+  const bytes = new Uint8Array(await readFile(modelPath));
+  const { artifact, plan } = compileModel(bytes, { source: modelPath, batch: f.batch, ...planOptions(f) });
+  const written = await writeArtifact(f.output, artifact);
+  if (f.wat) {
+    const watPath = path.join(f.output, 'kernel.wat');
+    await writeFile(watPath, await toWat(artifact.wasm as Uint8Array, plan.kernelName));
+    written.push(watPath);
+  }
+  console.log(`compiled ${artifact.manifest.node} -> ${plan.kernelName} (${plan.key})`);
+  if (f.verbose) console.log(describePlan(plan));
+  for (const p of written) {
+    const size = (await readFile(p)).byteLength;
+    console.log(`  wrote ${p} (${formatBytes(size)})`);
+  }
+}

@@ -1,0 +1,46 @@
+/** `rnnc kernel --cell lstm --input 256 --hidden 256 -o k.wasm`: one shape's kernel, no model needed. */
+import { writeFile } from 'node:fs/promises';
+import { describeCell, type CellKind, type Direction } from '../descriptor.js';
+import { makePlan } from '../plan.js';
+import { buildKernel } from '../module.js';
+import { describePlan } from '../describe.js';
+import { toWat } from '../wat.js';
+import { formatBytes, planOptions, type PlanFlags } from './common.js';
+
+export interface ShapeFlags {
+  cell: string;
+  input: number;
+  hidden: number;
+  batch: number;
+  direction: string;
+  layout: number;
+  linearBeforeReset?: boolean;
+  sequenceLens?: boolean;
+}
+
+export interface KernelFlags extends ShapeFlags, PlanFlags {
+  output: string;
+  wat?: boolean;
+  verbose?: boolean;
+}
+
+export function descriptorFromFlags(f: ShapeFlags) {
+  return describeCell({
+    cell: f.cell.toLowerCase() as CellKind, inputSize: f.input, hiddenSize: f.hidden, maxBatch: f.batch,
+    direction: f.direction as Direction, layout: f.layout as 0 | 1, linearBeforeReset: !!f.linearBeforeReset,
+    hasSequenceLens: !!f.sequenceLens,
+  }, `--cell ${f.cell}`);
+}
+
+export async function kernelCommand(f: KernelFlags): Promise<void> {
+  const plan = makePlan(descriptorFromFlags(f), planOptions(f));
+  const k = buildKernel(plan);
+  await writeFile(f.output, k.wasm);
+  console.log(`${plan.kernelName} (${plan.key}) -> ${f.output} (${formatBytes(k.wasm.byteLength)})`);
+  if (f.wat) {
+    const watPath = f.output.replace(/\.wasm$/, '') + '.wat';
+    await writeFile(watPath, await toWat(k.wasm, plan.kernelName));
+    console.log(`  text form -> ${watPath}`);
+  }
+  if (f.verbose) console.log(describePlan(plan));
+}

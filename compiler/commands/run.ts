@@ -1,0 +1,113 @@
+/** `rnnc run MODEL_OR_ARTIFACT --input name=file.npy ...`: runs a model and prints or writes outputs. */
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InferenceSession, Tensor, InputError } from '../../runtime/node.js';
+import type { Manifest } from '../../runtime/manifest.js';
+import { readNpy, writeNpy } from '../io/npy.js';
+import { readTensorFile } from '../onnx/tensor.js';
+import { median, planOptions, type PlanFlags } from './common.js';
+
+export interface RunFlags extends PlanFlags {
+  input: string[];
+  random?: boolean;
+  seq: number;
+  batch?: number;
+  seed: number;
+  outputDir?: string;
+  time?: boolean;
+  repeat?: number;
+  warmup: number;
+}
+
+/** `name=path` pairs into tensors (.npy or a serialized TensorProto .pb). */
+async function readInputs(specs: readonly string[]): Promise<Record<string, Tensor>> {
+  const feeds: Record<string, Tensor> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new InputError(`--input expects name=file.npy, got '${spec}'`);
+    const name = spec.slice(0, eq), file = spec.slice(eq + 1);
+    const bytes = new Uint8Array(await readFile(file).catch(() => { throw new InputError(`--input ${name}: cannot read '${file}'`); }));
+    const t = file.endsWith('.pb') ? readTensorFile(bytes, file) : readNpy(bytes, file);
+    feeds[name] = new Tensor(t.dtype, t.data, t.dims);
+  }
+  return feeds;
+}
+
+/** Deterministic pseudo-random values in [-scale, scale). */
+function randomData(n: number, seed: number, scale: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296 * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** Random feeds for every input not given: symbolic seq/batch dims take --seq/--batch. */
+function randomInputs(m: Manifest, given: Record<string, Tensor>, f: RunFlags): Record<string, Tensor> {
+  const k = m.layout;
+  const seq = f.seq, batch = f.batch ?? 1;
+  const feeds: Record<string, Tensor> = {};
+  m.inputs.forEach((inp, idx) => {
+    if (given[inp.name]) return;
+    const D = k.directions, H = k.hiddenSize, G = k.gates, state = k.layout === 0 ? [D, batch, H] : [batch, D, H];
+    const dims: Record<string, number[]> = {
+      X: k.layout === 0 ? [seq, batch, k.inputSize] : [batch, seq, k.inputSize],
+      W: [D, G * H, k.inputSize], R: [D, G * H, H], B: [D, 2 * G * H], P: [D, 3 * H],
+      sequence_lens: [batch], initial_h: state, initial_c: state,
+    };
+    const shape = dims[inp.role];
+    const n = shape.reduce((p, d) => p * d, 1);
+    feeds[inp.name] = inp.role === 'sequence_lens'
+      ? new Tensor('int32', new Int32Array(n).fill(seq), shape)
+      : new Tensor('float32', randomData(n, f.seed + idx, inp.role === 'X' ? 1 : 0.5 / Math.sqrt(H)), shape);
+  });
+  return feeds;
+}
+
+function summary(name: string, t: Tensor): string {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of t.data) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+  const head = Array.from(t.data.subarray(0, 6), (v) => v.toFixed(5)).join(', ');
+  return `${name}: ${t.type} [${t.dims.join(', ')}]  min ${min.toFixed(5)}  max ${max.toFixed(5)}  mean ${(sum / t.size).toFixed(5)}\n  [${head}${t.size > 6 ? ', ...' : ''}]`;
+}
+
+export async function runCommand(model: string, f: RunFlags): Promise<void> {
+  const t0 = performance.now();
+  const session = await InferenceSession.create(model, { batch: f.batch, plan: { ...planOptions(f) } });
+  const loadMs = performance.now() - t0;
+  const m = session.manifest;
+  const given = await readInputs(f.input);
+  const feeds = { ...given, ...(f.random ? randomInputs(m, given, f) : {}) };
+  const missing = session.inputNames.filter((n) => !feeds[n]);
+  if (missing.length) {
+    throw new InputError(`missing input${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}: pass --input name=file.npy, or --random`);
+  }
+  const outputs = await session.run(feeds);
+  console.log(`${model}: ${m.kernel} (${m.node}), loaded and compiled in ${loadMs.toFixed(1)} ms`);
+  for (const [name, t] of Object.entries(outputs)) console.log(summary(name, t));
+  if (f.outputDir) {
+    await mkdir(f.outputDir, { recursive: true });
+    for (const [name, t] of Object.entries(outputs)) {
+      const p = path.join(f.outputDir, `${name.replace(/[^\w.-]/g, '_')}.npy`);
+      await writeFile(p, writeNpy(t.dims, t.data));
+      console.log(`wrote ${p}`);
+    }
+  }
+  const repeat = f.repeat ?? (f.time ? 50 : 0);
+  if (repeat > 0) {
+    // Warm-up first: V8 runs new wasm in Liftoff, then tiers up to TurboFan.
+    for (let i = 0; i < f.warmup; i++) await session.run(feeds);
+    const times: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const s = performance.now();
+      await session.run(feeds);
+      times.push(performance.now() - s);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    console.log(`time: median ${median(times).toFixed(3)} ms over ${repeat} runs after ${f.warmup} warm-up runs (p10 ${p(0.1).toFixed(3)}, p90 ${p(0.9).toFixed(3)} ms), 1 worker, node ${process.versions.node}`);
+  }
+  await session.release();
+}

@@ -1,0 +1,50 @@
+/** Human-readable plan: the choices, why they were made, the memory layout and the loop nest. */
+import { numDirections } from './descriptor.js';
+import type { Plan } from './plan.js';
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+/** The loop nest the emitters produce for this plan, as text. */
+export function loopNest(plan: Plan): string {
+  const d = plan.descriptor, L = plan.layout;
+  const D = numDirections(d.direction);
+  const lines = [
+    `for d in 0..${D}:${D > 1 ? '                                  (directions in turn)' : ''}`,
+    `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride}, K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}`,
+    `  h = initial_h or 0${d.cell === 'lstm' ? '; c = initial_c or 0' : ''}`,
+    `  for t in 0..T${d.direction === 'reverse' || D > 1 ? ' (reverse for the backward direction)' : ''}:`,
+    `    for rows b in groups of ${plan.rowsPerBlock}${plan.rowsPerBlock > 1 ? ' (then single rows)' : ''}:`,
+  ];
+  L.phases.forEach((p, i) => {
+    const acc = (p.length * L.unitsPerBlock * plan.rowsPerBlock) / 4;
+    if (L.phases.length > 1) lines.push(`      phase ${i} (gates ${p.join(', ')}):`);
+    const ind = L.phases.length > 1 ? '        ' : '      ';
+    lines.push(
+      `${ind}for j in 0..${L.hiddenPadded} step ${L.unitsPerBlock}:            ${acc} f32x4 accumulators (${p.length} gates x ${L.unitsPerBlock} units x ${plan.rowsPerBlock} rows)`,
+      `${ind}  acc = XW[t, b, j]`,
+      `${ind}  for k in 0..${L.hiddenSize} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k`,
+      `${ind}    acc += h[b, k] * Rpanel[j, k]`,
+      `${ind}  ${i === L.phases.length - 1 ? `${d.cell.toUpperCase()} cell update in registers -> h', ${d.cell === 'lstm' ? "c', " : ''}Y[t, d, b, j]` : 'z, r*h -> scratch'}`,
+    );
+  });
+  lines.push(`    swap(h, h')`, `  Y_h[d] = h${d.cell === 'lstm' ? '; Y_c[d] = c' : ''}`);
+  return lines.join('\n');
+}
+
+export function describePlan(plan: Plan): string {
+  const d = plan.descriptor, L = plan.layout;
+  const weights = L.weightsEnd - L.weightsBegin;
+  const out = [
+    `kernel    ${plan.kernelName}`,
+    `key       ${plan.key}`,
+    `cell      ${d.cell.toUpperCase()} input ${d.inputSize}, hidden ${d.hiddenSize} (padded ${L.hiddenPadded}), batch <= ${d.maxBatch}, ${d.direction}, layout ${d.layout}`,
+    `workers   1`,
+    `simd      ${plan.relaxedSimd ? 'relaxed (f32x4.relaxed_madd)' : 'wasm simd128'}`,
+    `weights   ${kib(weights)} packed (${L.phases.length} recurrent phase${L.phases.length > 1 ? 's' : ''}), scratch ${kib(L.staticEnd - L.weightsEnd)}`,
+    'choices:',
+    ...plan.reasons.map((r) => `  - ${r}`),
+    'loop nest:',
+    ...loopNest(plan).split('\n').map((l) => `  ${l}`),
+  ];
+  return out.join('\n');
+}
