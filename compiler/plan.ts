@@ -77,7 +77,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}): Plan {
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? 2;
   const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
   const NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
-  const gemmKUnroll = oneOf(opts.gemmKUnroll, [1, 2, 4, 8], 'gemmKUnroll') ?? 2;
+  const gemmKUnroll = oneOf(opts.gemmKUnroll, [1, 2, 4, 8], 'gemmKUnroll') ?? 1; // unroll 2 spilled in TurboFan (4x8 tile)
   const relaxedSimd = !!opts.relaxedSimd;
 
   const Hp = roundUp(H, U);
