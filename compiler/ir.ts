@@ -155,7 +155,9 @@ export class Builder {
   /** a * b + c: relaxed fused multiply-add where the module allows it, else mul then add. */
   vmadd(a: Expr, b: Expr, c: Expr): Expr {
     if (this.features.relaxedSimd) {
-      return (this.m as unknown as { f32x4: { relaxed_madd(a: Expr, b: Expr, c: Expr): Expr } }).f32x4.relaxed_madd(a, b, c);
+      // binaryen.js has the op but no `f32x4.relaxed_madd` wrapper: build the SIMDTernary directly.
+      const raw = binaryen as unknown as { _BinaryenSIMDTernary(m: number, op: number, a: Expr, b: Expr, c: Expr): Expr; RelaxedMaddVecF32x4: number };
+      return raw._BinaryenSIMDTernary(this.m.ptr, raw.RelaxedMaddVecF32x4, a, b, c);
     }
     return this.m.f32x4.add(this.m.f32x4.mul(a, b), c);
   }

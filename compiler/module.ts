@@ -1,12 +1,9 @@
 /**
  * Plan -> validated, optimized WebAssembly module. The one place that strings the emitters together.
  */
-import { numDirections } from './descriptor.js';
 import { Builder, type ModuleFeatures } from './ir.js';
 import type { Plan } from './plan.js';
-import { emitGemm } from './emit/gemm.js';
-import { emitRun } from './emit/kernel.js';
-import { emitStep } from './emit/step.js';
+import { emitRnnNode } from './emit/kernel.js';
 import { EngineError } from '../runtime/errors.js';
 
 /** The largest memory a kernel may grow to (2 GiB keeps every address positive as an i32). */
@@ -33,15 +30,7 @@ export function buildKernel(plan: Plan, opts: BuildOptions = {}): CompiledKernel
   const b = new Builder(features);
   try {
     b.importMemory(Math.ceil(plan.layout.staticEnd / 65536), MAX_PAGES);
-    const D = numDirections(plan.descriptor.direction);
-    const rowCounts = plan.rowsPerBlock > 1 ? [plan.rowsPerBlock, 1] : [1];
-    for (let dir = 0; dir < D; dir++) {
-      emitGemm(b, plan, dir);
-      for (let phase = 0; phase < plan.layout.phases.length; phase++) {
-        for (const rows of rowCounts) emitStep(b, plan, dir, phase, rows);
-      }
-    }
-    emitRun(b, plan);
+    emitRnnNode(b, plan, 'run', 'run');
     if (!b.validate()) throw new EngineError(`internal error: the module emitted for ${plan.kernelName} (${plan.key}) does not validate`);
     if (opts.optimize !== false) b.optimize();
     if (!b.validate()) throw new EngineError(`internal error: the optimized module for ${plan.kernelName} does not validate`);

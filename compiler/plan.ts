@@ -24,12 +24,22 @@ export interface PlanOptions {
   readonly relaxedSimd?: boolean;
 }
 
+/** Where a node's plan sits inside a larger module (whole models hold several nodes). */
+export interface Placement {
+  /** First byte of this node's weights and scratch (default: just past the reserved low memory). */
+  readonly memoryBase?: number;
+  /** Prefix of this node's wasm function names, unique within the module (default: the kernel name). */
+  readonly symbol?: string;
+}
+
 /** How one cell is computed; the emitters' only input. */
 export interface Plan {
   readonly descriptor: CellDescriptor;
   readonly key: string;
   /** Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`. */
   readonly kernelName: string;
+  /** Prefix of the wasm functions emitted for this node. */
+  readonly symbol: string;
   readonly layout: KernelLayout;
   /** Batch rows per recurrent register block. */
   readonly rowsPerBlock: number;
@@ -44,7 +54,7 @@ export interface Plan {
 }
 
 /** Bytes below this offset stay unused, so a stray null pointer never aliases data. */
-const RESERVED = 1024;
+export const RESERVED = 1024;
 const align16 = (n: number) => (n + 15) & ~15;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -56,7 +66,7 @@ function oneOf(v: number | undefined, allowed: readonly number[], what: string):
 }
 
 /** Resolves a descriptor into a plan. Options override the model-based defaults. */
-export function makePlan(d: CellDescriptor, opts: PlanOptions = {}): Plan {
+export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Placement = {}): Plan {
   const reasons: string[] = [];
   const G = gateCount(d.cell);
   const D = numDirections(d.direction);
@@ -82,7 +92,8 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}): Plan {
 
   const Hp = roundUp(H, U);
   const xwStride = roundUp(G * Hp, NR);
-  let at = RESERVED;
+  let at = align16(place.memoryBase ?? RESERVED);
+  const weightsBegin = at;
   const take = (floats: number) => {
     const p = at;
     at = align16(at + floats * 4);
@@ -110,11 +121,11 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}): Plan {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
     gates: G, unitsPerBlock: U, hiddenPadded: Hp, phases, panelWidth: NR, xwStride,
     separateRbh: d.cell === 'gru' && d.linearBeforeReset, hasPeepholes: d.hasPeepholes,
-    offsets, weightsBegin: RESERVED, weightsEnd, staticEnd: at,
+    offsets, weightsBegin, weightsEnd, staticEnd: at,
   };
   const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, layout, rowsPerBlock, kUnroll, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, layout, rowsPerBlock, kUnroll, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,6 +1,16 @@
 /** Small helpers shared by the CLI commands: option parsing and printing. */
+import { readFile } from 'node:fs/promises';
 import type { PlanOptions } from '../plan.js';
-import { InputError } from '../../runtime/errors.js';
+import { InputError, ModelError } from '../../runtime/errors.js';
+
+/** Reads a model file; a missing or unreadable file is a ModelError naming it. */
+export async function readModelFile(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new ModelError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
 
 /** Parses a positive integer option value, naming the flag on error. */
 export function int(flag: string, min = 1, max = 1 << 20): (v: string) => number {

@@ -5,7 +5,7 @@ import { compileModel } from '../index.js';
 import { writeArtifact } from '../artifact.js';
 import { describePlan } from '../describe.js';
 import { toWat } from '../wat.js';
-import { formatBytes, planOptions, type PlanFlags } from './common.js';
+import { formatBytes, planOptions, readModelFile, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {
   output: string;
@@ -15,7 +15,7 @@ export interface CompileFlags extends PlanFlags {
 }
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
-  const bytes = new Uint8Array(await readFile(modelPath));
+  const bytes = await readModelFile(modelPath);
   const { artifact, plan } = compileModel(bytes, { source: modelPath, batch: f.batch, ...planOptions(f) });
   const written = await writeArtifact(f.output, artifact);
   if (f.wat) {

@@ -71,7 +71,8 @@ function tanh(v: Straight, x: Local): Local {
   // u = -2|x|, clamped where tanh rounds to 1 in f32 (|x| > 9.02).
   const u = v.let(b.vpmax(b.vmul(b.vabs(v.get(x)), b.vconst(-2)), b.vconst(-20)));
   const em1 = expm1Neg(v, u);
-  const t = v.let(b.vdiv(b.vneg(v.get(em1)), b.vadd(v.get(em1), b.vconst(2)))); // tanh(|x|)
+  // tanh(|x|); 0 - em1 rather than -em1, so that em1 = +0 gives +0 and tanh(+0) stays +0.
+  const t = v.let(b.vdiv(b.vsub(b.vconst(0), v.get(em1)), b.vadd(v.get(em1), b.vconst(2))));
   // copysign(t, x); NaN inputs stay NaN through the arithmetic above.
   const sign = b.vand(v.get(x), b.vconstI(0x80000000 | 0));
   return v.let(b.vor(v.get(t), sign));

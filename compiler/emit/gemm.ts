@@ -8,7 +8,7 @@ import type { Plan } from '../plan.js';
 import { Straight } from './vec.js';
 
 export function gemmName(plan: Plan, dir: number): string {
-  return `${plan.kernelName}_xw_d${dir}`;
+  return `${plan.symbol}_xw_d${dir}`;
 }
 
 /**

@@ -6,8 +6,8 @@
 import { numDirections } from '../descriptor.js';
 import type { Builder, Expr } from '../ir.js';
 import type { Plan } from '../plan.js';
-import { gemmName } from './gemm.js';
-import { stepName } from './step.js';
+import { emitGemm, gemmName } from './gemm.js';
+import { emitStep, stepName } from './step.js';
 
 /** Names of the entry's parameters, in order; the runtime passes them in this order. */
 export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh', 'yc', 'xw'] as const;
@@ -25,7 +25,7 @@ export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh'
  *       swap(hprev, hnext)
  *     Y_h[d] = hprev; Y_c[d] = c
  */
-export function emitRun(b: Builder, plan: Plan): void {
+export function emitRun(b: Builder, plan: Plan, name = 'run', exportAs: string | undefined = 'run'): void {
   const d = plan.descriptor;
   const L = plan.layout;
   const D = numDirections(d.direction);
@@ -120,6 +120,18 @@ export function emitRun(b: Builder, plan: Plan): void {
     body.push(forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4))));
     if (c) body.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
   }
-  s.finish('run', b.seq(body), 'run');
+  s.finish(name, b.seq(body), exportAs);
 }
 
+
+/** Emits every function of one RNN node: per direction the GEMM and the step variants, then `name`. */
+export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: string): void {
+  const rowCounts = plan.rowsPerBlock > 1 ? [plan.rowsPerBlock, 1] : [1];
+  for (let dir = 0; dir < numDirections(plan.descriptor.direction); dir++) {
+    emitGemm(b, plan, dir);
+    for (let phase = 0; phase < plan.layout.phases.length; phase++) {
+      for (const rows of rowCounts) emitStep(b, plan, dir, phase, rows);
+    }
+  }
+  emitRun(b, plan, name, exportAs);
+}

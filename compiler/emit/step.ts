@@ -9,7 +9,7 @@ import { directionActivations, gruOutput, gruUpdateReset, lstmCell, rnnCell } fr
 import { Straight } from './vec.js';
 
 export function stepName(plan: Plan, dir: number, phase: number, rows: number): string {
-  return `${plan.kernelName}_step_d${dir}_p${phase}_r${rows}`;
+  return `${plan.symbol}_step_d${dir}_p${phase}_r${rows}`;
 }
 
 /** Parameters: hprev, hnext, rowBytes (first row * Hp * 4), then per row: xw row, Y row, [mask]. */
