@@ -30,6 +30,8 @@ export interface Placement {
   readonly memoryBase?: number;
   /** Prefix of this node's wasm function names, unique within the module (default: the kernel name). */
   readonly symbol?: string;
+  /** X arrives as [batch, seq, I] whatever the node's layout (a batch-first Transpose folded in). */
+  readonly inputBatchMajor?: boolean;
 }
 
 /** How one cell is computed; the emitters' only input. */
@@ -40,6 +42,8 @@ export interface Plan {
   readonly kernelName: string;
   /** Prefix of the wasm functions emitted for this node. */
   readonly symbol: string;
+  /** X rows are batch-major ([batch, seq, I]): layout 1, or a folded batch-first Transpose. */
+  readonly inputBatchMajor: boolean;
   readonly layout: KernelLayout;
   /** Batch rows per recurrent register block. */
   readonly rowsPerBlock: number;
@@ -125,7 +129,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   };
   const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, layout, rowsPerBlock, kUnroll, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
 }
 
 function deepFreeze<T>(o: T): T {

@@ -65,7 +65,7 @@ export function emitRun(b: Builder, plan: Plan, name = 'run', exportAs: string |
       stmts.push(s.set(out.mask, b.select(b.ltS(s.get(i), len()), b.i32(-1), b.i32(0))));
       stmts.push(s.set(out.t, b.select(s.get(out.mask), s.get(out.t), s.get(i))));
     }
-    const xwRow = d.layout === 0 ? b.add(b.mul(s.get(out.t), B()), bRow()) : b.add(b.mul(bRow(), T()), s.get(out.t));
+    const xwRow = plan.inputBatchMajor ? b.add(b.mul(bRow(), T()), s.get(out.t)) : b.add(b.mul(s.get(out.t), B()), bRow());
     stmts.push(s.set(out.xw, b.add(P('xw'), b.muli(xwRow, Np * 4))));
     const yIndex = d.layout === 0
       ? b.add(b.mul(b.add(b.muli(s.get(out.t), D), b.i32(dir)), B()), bRow())
