@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const runBase = () => baseline.runPrepared(prepared, inputs);
     const a = runRnnc(), b = runBase();
     let diff = 0;
-    a.Y_h.data.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - b.Y_h[i])); });
+    (a.Y_h.data as Float32Array).forEach((v, i) => { diff = Math.max(diff, Math.abs(v - b.Y_h[i])); });
     if (!(diff < 1e-4)) throw new Error(`${c.name}: rnnc and the baseline disagree (max abs diff ${diff})`);
     for (let i = 0; i < WARMUP; i++) { runRnnc(); runBase(); }
     const tr: number[] = [], tb: number[] = [];

@@ -1,95 +1,97 @@
 /**
- * Model -> artifact: the kernel module, the manifest the runtime reads, the packed weights image and
- * the raw constants. Also writes an artifact directory.
+ * Kernel stream -> artifact: the module, the manifest the runtime reads, and the static memory
+ * image (packed weights and constants). Also writes an artifact directory.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RnnModel, InputRole } from './model.js';
-import { makePlan, type Plan, type PlanOptions } from './plan.js';
-import { buildKernel } from './module.js';
-import { packWeights } from '../runtime/layout.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestConstant } from '../runtime/manifest.js';
+import type { RnnModel } from './model.js';
+import type { KernelStream, StreamIO } from './graph/stream.js';
+import type { Plan, PlanOptions } from './plan.js';
+import { streamFromNode } from './stream/from_node.js';
+import { layOutStatic } from './stream/memory.js';
+import { buildStreamModule } from './stream/module.js';
+import { opKernel } from './stream/ops.js';
+import { describePlan } from './describe.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../runtime/manifest.js';
 
 export interface CompileOptions extends PlanOptions {
-  /** Also produce the text form of the kernel (binaryen's printer). */
+  /** Also produce the text form of the module (binaryen's printer). */
   readonly text?: boolean;
+  /** Names the model in the manifest and messages. */
+  readonly name?: string;
 }
 
 export interface CompileResult {
   readonly artifact: Artifact;
+  /** The RNN plans in stream order. */
+  readonly plans: readonly Plan[];
+  /** Convenience: the first RNN plan. */
   readonly plan: Plan;
   readonly text?: string;
 }
 
-const WEIGHT_ROLES: readonly InputRole[] = ['W', 'R', 'B', 'P'];
-
-/** Plans, emits and packages one RNN node. */
-export function compileRnnModel(model: RnnModel, opts: CompileOptions = {}): CompileResult {
-  const plan = makePlan(model.descriptor, opts);
-  const kernel = buildKernel(plan, { text: opts.text });
-  const k = plan.layout;
-  const fedRoles = new Set(model.feeds.map((f) => f.role));
-  const weightsConstant = !WEIGHT_ROLES.some((r) => fedRoles.has(r));
-
-  let weights: Uint8Array | null = null;
-  if (weightsConstant) {
-    const c = model.constants;
-    const image = new Float32Array(k.weightsEnd / 4);
-    packWeights(k, {
-      W: c.W!.data as Float32Array, R: c.R!.data as Float32Array,
-      B: (c.B?.data as Float32Array | undefined) ?? null, P: (c.P?.data as Float32Array | undefined) ?? null,
-    }, image);
-    weights = new Uint8Array(image.buffer, k.weightsBegin, k.weightsEnd - k.weightsBegin).slice();
+/** Plans, emits and packages a kernel stream. */
+export function compileStream(stream: KernelStream, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
+  const layout = layOutStatic(stream, opts, (i) => opKernel(stream.steps[i]).requests);
+  const mod = buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, text: opts.text });
+  const plans = [...layout.plans.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  const io = (x: StreamIO): ManifestIO => ({
+    name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
+  });
+  const checks: RangeCheck[] = [];
+  const fedBuffers = new Set(stream.inputs.map((i) => i.buffer));
+  for (const step of stream.steps) {
+    if (step.op === 'gather' && fedBuffers.has(step.indices.buffer)) {
+      checks.push({ buffer: step.indices.buffer, bound: step.table.dims[0], what: `indices of Gather node '${step.node}'` });
+    }
+    if (step.op === 'rnn' && step.sequenceLens) {
+      checks.push({ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` });
+    }
   }
-  // Constants the runtime needs raw: everything but weights already packed into the image.
-  const raw: ManifestConstant[] = [];
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const [role, t] of Object.entries(model.constants) as [InputRole, NonNullable<RnnModel['constants'][InputRole]>][]) {
-    if (weightsConstant && WEIGHT_ROLES.includes(role)) continue;
-    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
-    raw.push({ role, dtype: t.data instanceof Int32Array ? 'int32' : 'float32', dims: [...t.dims], offset });
-    chunks.push(bytes);
-    offset += bytes.byteLength;
-  }
-  const constants = chunks.length ? concat(chunks) : null;
-  const d = model.descriptor;
+  const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n'))];
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
-    node: model.nodeName,
-    key: plan.key,
-    kernel: plan.kernelName,
-    features: kernel.features,
-    cell: { direction: d.direction, hasSequenceLens: d.hasSequenceLens, hasInitialH: d.hasInitialH, hasInitialC: d.hasInitialC },
-    layout: k,
-    inputs: model.feeds.map((f) => ({ name: f.name, role: f.role, dtype: f.dtype, dims: [...f.dims] })),
-    outputs: model.outputs.map((o) => ({ name: o.name, role: o.role })),
-    constants: raw,
-    files: { wasm: 'kernel.wasm', weights: weights ? 'weights.bin' : null, constants: constants ? 'constants.bin' : null },
-    plan: { descriptor: d, rowsPerBlock: plan.rowsPerBlock, kUnroll: plan.kUnroll, gemmRows: plan.gemmRows, gemmKUnroll: plan.gemmKUnroll, relaxedSimd: plan.relaxedSimd, reasons: plan.reasons },
+    model: opts.name ?? 'model',
+    key: fnv1a(JSON.stringify({ s: summary, k: plans.map((p) => p.key + p.kernelName), f: mod.features, b: stream.maxBatch })),
+    kernels: plans.map((p) => p.kernelName),
+    features: mod.features,
+    maxBatch: stream.maxBatch,
+    inputs: stream.inputs.map(io),
+    outputs: stream.outputs.map(io),
+    buffers: layout.buffers,
+    imageBegin: layout.imageBegin,
+    imageEnd: layout.imageEnd,
+    tableOffset: layout.tableOffset,
+    staticEnd: layout.imageEnd,
+    fedWeights: layout.fedWeights,
+    checks,
+    files: { wasm: 'model.wasm', image: 'weights.bin' },
+    summary: lines,
   };
-  return { artifact: { manifest, wasm: kernel.wasm, weights, constants }, plan, text: kernel.text };
+  return { artifact: { manifest, wasm: mod.wasm, image: layout.image }, plans, plan: plans[0], text: mod.text };
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+/** Plans, emits and packages one RNN node (the single-node path: a one-step stream). */
+export function compileRnnModel(model: RnnModel, opts: CompileOptions = {}): CompileResult {
+  return compileStream(streamFromNode(model), { name: model.nodeName, ...opts });
+}
+
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 /** Writes `manifest.json` and the files it names into `dir` (created if needed). Returns the paths. */
 export async function writeArtifact(dir: string, a: Artifact): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const m = a.manifest;
-  const files: [string, Uint8Array | string][] = [['manifest.json', JSON.stringify(m, null, 2) + '\n']];
-  files.push([m.files.wasm, a.wasm as Uint8Array]);
-  if (m.files.weights && a.weights) files.push([m.files.weights, a.weights]);
-  if (m.files.constants && a.constants) files.push([m.files.constants, a.constants]);
+  const files: [string, Uint8Array | string][] = [
+    ['manifest.json', JSON.stringify(m, null, 2) + '\n'],
+    [m.files.wasm, a.wasm as Uint8Array],
+    [m.files.image, a.image],
+  ];
   const written: string[] = [];
   for (const [name, data] of files) {
     const p = path.join(dir, name);

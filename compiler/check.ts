@@ -72,7 +72,7 @@ function compare(actual: Tensor, expected: NamedTensor, tol: Tolerance): { maxAb
   let maxAbsError = 0;
   let pass = true;
   for (let i = 0; i < actual.data.length; i++) {
-    const e = Math.abs(actual.data[i] - expected.data[i]);
+    const e = Math.abs(Number(actual.data[i]) - expected.data[i]);
     if (!(e <= maxAbsError)) maxAbsError = Number.isNaN(e) ? Infinity : e;
     if (!(e <= tol.atol + tol.rtol * Math.abs(expected.data[i]))) pass = false;
   }

@@ -1,79 +1,94 @@
 /**
- * The artifact manifest: what `rnnc compile` writes next to the kernel and what the runtime reads.
- * It is the contract between compiler and runtime; the runtime needs nothing else from the compiler.
+ * The artifact manifest: what `rnnc compile` writes next to the module and what the runtime reads.
+ * It is the whole contract between compiler and runtime; the runtime needs nothing else.
  */
 import type { KernelLayout } from './layout.js';
 
 export const MANIFEST_FORMAT = 'rnnc-artifact';
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
-export type InputRole = 'X' | 'W' | 'R' | 'B' | 'sequence_lens' | 'initial_h' | 'initial_c' | 'P';
-export type OutputRole = 'Y' | 'Y_h' | 'Y_c';
+/** A dimension: fixed, or the call's sequence length / batch. */
+export type Dim = number | 'seq' | 'batch';
 
-/** Wasm features the kernel needs; the runtime refuses an artifact the engine cannot run. */
+/** Wasm features the module needs; the runtime refuses an artifact the engine cannot run. */
 export interface RequiredFeatures {
   readonly simd: true;
   readonly relaxedSimd: boolean;
   readonly threads: boolean;
 }
 
-export interface ManifestInput {
+/** A graph input or output and the buffer behind it. */
+export interface ManifestIO {
   readonly name: string;
-  readonly role: InputRole;
+  /** Element type in memory. */
   readonly dtype: 'float32' | 'int32';
-  /** Declared dims; strings are symbolic. */
-  readonly dims: readonly (number | string)[];
+  /** Type the caller may also pass (int64 indices are narrowed to int32). */
+  readonly accepts: readonly ('float32' | 'int32' | 'int64')[];
+  readonly dims: readonly Dim[];
+  readonly buffer: number;
 }
 
-export interface ManifestOutput {
-  readonly name: string;
-  readonly role: OutputRole;
+/** A run-time buffer; the runtime places it after the static area for each call. */
+export interface ManifestBuffer {
+  readonly dims: readonly Dim[];
+  /** Extra bytes past the end that a kernel may touch (e.g. full-width GEMM stores). */
+  readonly slack: number;
 }
 
-/** A constant operator input stored raw in the artifact (`constants` file, little-endian). */
-export interface ManifestConstant {
-  readonly role: InputRole;
-  readonly dtype: 'float32' | 'int32';
-  readonly dims: readonly number[];
-  /** Byte offset in the constants file. */
-  readonly offset: number;
+/** Where an RNN node fed its weights as graph inputs wants them packed, before each call. */
+export interface FedWeights {
+  readonly node: string;
+  readonly layout: KernelLayout;
+  /** Buffer ids (or -1 when absent) of W, R, B, P. */
+  readonly W: number;
+  readonly R: number;
+  readonly B: number;
+  readonly P: number;
+}
+
+/** Values the runtime checks before a call: gather indices within a table, lengths within seq. */
+export interface RangeCheck {
+  readonly buffer: number;
+  /** Indices in [-rows, rows) (ONNX Gather), or lengths in [0, seq] when 'seq'. */
+  readonly bound: number | 'seq';
+  /** Names the tensor and the node in messages. */
+  readonly what: string;
 }
 
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly version: typeof MANIFEST_VERSION;
-  /** The node compiled (for messages). */
-  readonly node: string;
-  /** Descriptor key and kernel name (what, then how). */
+  /** The model (graph name or file). */
+  readonly model: string;
+  /** Stable key of what was compiled (hash of the lowered stream and plans). */
   readonly key: string;
-  readonly kernel: string;
+  /** Kernel names of the RNN nodes, in stream order (what, then how). */
+  readonly kernels: readonly string[];
   readonly features: RequiredFeatures;
-  /** Feature flags of the descriptor the runtime acts on. */
-  readonly cell: {
-    readonly direction: 'forward' | 'reverse' | 'bidirectional';
-    readonly hasSequenceLens: boolean;
-    readonly hasInitialH: boolean;
-    readonly hasInitialC: boolean;
-  };
-  readonly layout: KernelLayout;
-  readonly inputs: readonly ManifestInput[];
-  readonly outputs: readonly ManifestOutput[];
-  readonly constants: readonly ManifestConstant[];
+  /** The largest batch the module accepts. */
+  readonly maxBatch: number;
+  readonly inputs: readonly ManifestIO[];
+  readonly outputs: readonly ManifestIO[];
+  readonly buffers: readonly ManifestBuffer[];
+  /** The static memory image [imageBegin, imageEnd): packed weights and constants. */
+  readonly imageBegin: number;
+  readonly imageEnd: number;
+  /** Where the runtime writes the buffer offsets (one i32 per buffer) before each call. */
+  readonly tableOffset: number;
+  /** First byte free for run-time buffers. */
+  readonly staticEnd: number;
+  readonly fedWeights: readonly FedWeights[];
+  readonly checks: readonly RangeCheck[];
   /** File names inside the artifact directory. */
-  readonly files: {
-    readonly wasm: string;
-    /** Image of linear memory [weightsBegin, weightsEnd) when every weight is a constant. */
-    readonly weights: string | null;
-    readonly constants: string | null;
-  };
-  /** The plan, for people and tools (`rnnc plan`); the runtime does not read it. */
-  readonly plan: unknown;
+  readonly files: { readonly wasm: string; readonly image: string };
+  /** The kernel stream and the plans, for people and tools (`rnnc plan`); the runtime does not read it. */
+  readonly summary: readonly string[];
 }
 
 /** A loaded artifact: manifest plus file contents. */
 export interface Artifact {
   readonly manifest: Manifest;
   readonly wasm: Uint8Array | WebAssembly.Module;
-  readonly weights: Uint8Array | null;
-  readonly constants: Uint8Array | null;
+  /** Bytes of the static image, [imageBegin, imageEnd). */
+  readonly image: Uint8Array;
 }

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Engine } from './engine.js';
 import { ModelError, RnncError } from './errors.js';
-import { MANIFEST_FORMAT, type Artifact, type Manifest } from './manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest } from './manifest.js';
 import { ArtifactSession } from './session.js';
 
 export * from './index.js';
@@ -29,9 +29,17 @@ export async function readArtifact(dir: string): Promise<Artifact> {
     throw new ModelError(`${manifestPath}: cannot read the artifact manifest (${(e as Error).message})`);
   }
   if (manifest.format !== MANIFEST_FORMAT) throw new ModelError(`${manifestPath}: not an rnnc artifact manifest (format '${String(manifest.format)}')`);
-  const file = async (name: string | null) => (name ? new Uint8Array(await readFile(path.join(dir, name))) : null);
-  const wasm = await file(manifest.files.wasm);
-  return { manifest, wasm: wasm!, weights: await file(manifest.files.weights), constants: await file(manifest.files.constants) };
+  if (manifest.version !== MANIFEST_VERSION) {
+    throw new ModelError(`${manifestPath}: artifact version ${String(manifest.version)}; this runtime reads version ${MANIFEST_VERSION} (recompile with this rnnc)`);
+  }
+  const file = async (name: string) => {
+    try {
+      return new Uint8Array(await readFile(path.join(dir, name)));
+    } catch (e) {
+      throw new ModelError(`${path.join(dir, name)}: cannot read the artifact file (${(e as Error).message})`);
+    }
+  };
+  return { manifest, wasm: await file(manifest.files.wasm), image: await file(manifest.files.image) };
 }
 
 /** An rnnc session in Node. */

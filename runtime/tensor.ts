@@ -1,8 +1,8 @@
 /** Tensors exchanged with a session, shaped like onnxruntime-web's `Tensor`. */
 import { InputError } from './errors.js';
 
-export type TensorType = 'float32' | 'int32';
-export type TensorData = Float32Array | Int32Array;
+export type TensorType = 'float32' | 'int32' | 'int64';
+export type TensorData = Float32Array | Int32Array | BigInt64Array;
 
 /** A dense, row-major tensor. */
 export class Tensor {
@@ -22,20 +22,23 @@ export class Tensor {
   constructor(a: TensorType | TensorData, b?: TensorData | readonly number[], c?: readonly number[]) {
     let type: TensorType, data: TensorData, dims: readonly number[] | undefined;
     if (typeof a === 'string') {
-      if (a !== 'float32' && a !== 'int32') throw new InputError(`tensor type '${String(a)}' is not supported; expected float32 or int32`);
+      if (a !== 'float32' && a !== 'int32' && a !== 'int64') {
+        throw new InputError(`tensor type '${String(a)}' is not supported; expected float32, int32 or int64`);
+      }
       type = a;
       const raw = b ?? [];
-      data = raw instanceof Float32Array || raw instanceof Int32Array
-        ? raw : type === 'float32' ? Float32Array.from(raw as readonly number[]) : Int32Array.from(raw as readonly number[]);
+      data = raw instanceof Float32Array || raw instanceof Int32Array || raw instanceof BigInt64Array ? raw
+        : type === 'float32' ? Float32Array.from(raw as readonly number[])
+          : type === 'int32' ? Int32Array.from(raw as readonly number[])
+            : BigInt64Array.from(raw as readonly number[], (v) => BigInt(v));
       dims = c;
     } else {
       data = a;
-      type = a instanceof Int32Array ? 'int32' : 'float32';
+      type = a instanceof Int32Array ? 'int32' : a instanceof BigInt64Array ? 'int64' : 'float32';
       dims = b as readonly number[] | undefined;
     }
-    if ((type === 'float32' && !(data instanceof Float32Array)) || (type === 'int32' && !(data instanceof Int32Array))) {
-      throw new InputError(`tensor of type ${type} needs a ${type === 'float32' ? 'Float32Array' : 'Int32Array'}, got ${data.constructor.name}`);
-    }
+    const need = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array }[type];
+    if (!(data instanceof need)) throw new InputError(`tensor of type ${type} needs a ${need.name}, got ${data?.constructor?.name}`);
     dims = dims ?? [data.length];
     if (!dims.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError(`tensor dims must be non-negative integers, got [${dims.join(', ')}]`);
     const size = dims.reduce((p, d) => p * d, 1);

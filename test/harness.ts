@@ -64,11 +64,11 @@ export function modelFor(d: CellDescriptor, inp: ReferenceInputs, fedWeights = f
 }
 
 /** Largest |a - b| over two arrays of equal length (NaN counts as infinitely wrong). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function maxAbsDiff(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    const e = Math.abs(a[i] - b[i]);
+    const e = Math.abs(Number(a[i]) - Number(b[i]));
     if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
   }
   return m;

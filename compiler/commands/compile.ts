@@ -3,7 +3,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileModel } from '../index.js';
 import { writeArtifact } from '../artifact.js';
-import { describePlan } from '../describe.js';
 import { toWat } from '../wat.js';
 import { formatBytes, planOptions, readModelFile, type PlanFlags } from './common.js';
 
@@ -16,15 +15,15 @@ export interface CompileFlags extends PlanFlags {
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
   const bytes = await readModelFile(modelPath);
-  const { artifact, plan } = compileModel(bytes, { source: modelPath, batch: f.batch, ...planOptions(f) });
+  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, ...planOptions(f) });
   const written = await writeArtifact(f.output, artifact);
   if (f.wat) {
     const watPath = path.join(f.output, 'kernel.wat');
-    await writeFile(watPath, await toWat(artifact.wasm as Uint8Array, plan.kernelName));
+    await writeFile(watPath, await toWat(artifact.wasm as Uint8Array, modelPath));
     written.push(watPath);
   }
-  console.log(`compiled ${artifact.manifest.node} -> ${plan.kernelName} (${plan.key})`);
-  if (f.verbose) console.log(describePlan(plan));
+  console.log(`compiled ${modelPath} -> ${artifact.manifest.kernels.join(', ')} (key ${artifact.manifest.key})`);
+  if (f.verbose) console.log(artifact.manifest.summary.join('\n'));
   for (const p of written) {
     const size = (await readFile(p)).byteLength;
     console.log(`  wrote ${p} (${formatBytes(size)})`);

@@ -44,32 +44,32 @@ function randomData(n: number, seed: number, scale: number): Float32Array {
   return out;
 }
 
-/** Random feeds for every input not given: symbolic seq/batch dims take --seq/--batch. */
+/** Random feeds for every input not given: `seq`/`batch` dims take --seq/--batch. */
 function randomInputs(m: Manifest, given: Record<string, Tensor>, f: RunFlags): Record<string, Tensor> {
-  const k = m.layout;
-  const seq = f.seq, batch = f.batch ?? 1;
   const feeds: Record<string, Tensor> = {};
+  const fedWeights = new Set(m.fedWeights.flatMap((w) => [w.W, w.R, w.B, w.P]));
   m.inputs.forEach((inp, idx) => {
     if (given[inp.name]) return;
-    const D = k.directions, H = k.hiddenSize, G = k.gates, state = k.layout === 0 ? [D, batch, H] : [batch, D, H];
-    const dims: Record<string, number[]> = {
-      X: k.layout === 0 ? [seq, batch, k.inputSize] : [batch, seq, k.inputSize],
-      W: [D, G * H, k.inputSize], R: [D, G * H, H], B: [D, 2 * G * H], P: [D, 3 * H],
-      sequence_lens: [batch], initial_h: state, initial_c: state,
-    };
-    const shape = dims[inp.role];
+    const shape = inp.dims.map((d) => (d === 'seq' ? f.seq : d === 'batch' ? f.batch ?? 1 : d));
     const n = shape.reduce((p, d) => p * d, 1);
-    feeds[inp.name] = inp.role === 'sequence_lens'
-      ? new Tensor('int32', new Int32Array(n).fill(seq), shape)
-      : new Tensor('float32', randomData(n, f.seed + idx, inp.role === 'X' ? 1 : 0.5 / Math.sqrt(H)), shape);
+    const check = m.checks.find((c) => c.buffer === inp.buffer);
+    if (inp.dtype === 'int32') {
+      // Sequence lengths: the whole sequence; indices: spread over the table.
+      const bound = !check ? 1 : check.bound === 'seq' ? f.seq : check.bound;
+      const data = Int32Array.from(randomData(n, f.seed + idx, 1), (v) => (check?.bound === 'seq' ? f.seq : Math.floor(((v + 1) / 2) * bound)));
+      feeds[inp.name] = new Tensor('int32', data, shape);
+    } else {
+      feeds[inp.name] = new Tensor('float32', randomData(n, f.seed + idx, fedWeights.has(inp.buffer) ? 0.1 : 1), shape);
+    }
   });
   return feeds;
 }
 
 function summary(name: string, t: Tensor): string {
   let min = Infinity, max = -Infinity, sum = 0;
-  for (const v of t.data) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
-  const head = Array.from(t.data.subarray(0, 6), (v) => v.toFixed(5)).join(', ');
+  const values = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+  const head = values.slice(0, 6).map((v) => v.toFixed(5)).join(', ');
   return `${name}: ${t.type} [${t.dims.join(', ')}]  min ${min.toFixed(5)}  max ${max.toFixed(5)}  mean ${(sum / t.size).toFixed(5)}\n  [${head}${t.size > 6 ? ', ...' : ''}]`;
 }
 
@@ -85,13 +85,13 @@ export async function runCommand(model: string, f: RunFlags): Promise<void> {
     throw new InputError(`missing input${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}: pass --input name=file.npy, or --random`);
   }
   const outputs = await session.run(feeds);
-  console.log(`${model}: ${m.kernel} (${m.node}), loaded and compiled in ${loadMs.toFixed(1)} ms`);
+  console.log(`${model}: ${m.kernels.join(', ')}, loaded and compiled in ${loadMs.toFixed(1)} ms`);
   for (const [name, t] of Object.entries(outputs)) console.log(summary(name, t));
   if (f.outputDir) {
     await mkdir(f.outputDir, { recursive: true });
     for (const [name, t] of Object.entries(outputs)) {
       const p = path.join(f.outputDir, `${name.replace(/[^\w.-]/g, '_')}.npy`);
-      await writeFile(p, writeNpy(t.dims, t.data));
+      await writeFile(p, writeNpy(t.dims, t.data as Float32Array | Int32Array));
       console.log(`wrote ${p}`);
     }
   }

@@ -25,7 +25,7 @@ export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh'
  *       swap(hprev, hnext)
  *     Y_h[d] = hprev; Y_c[d] = c
  */
-export function emitRun(b: Builder, plan: Plan, name = 'run', exportAs: string | undefined = 'run'): void {
+export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string): void {
   const d = plan.descriptor;
   const L = plan.layout;
   const D = numDirections(d.direction);

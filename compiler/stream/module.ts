@@ -1,0 +1,95 @@
+/**
+ * Kernel stream -> one validated, optimized wasm module: every step's kernel, and `run(seq, batch)`
+ * that calls them in order with pointers read from the buffer table and sizes from seq and batch.
+ */
+import { Builder, type Expr, type FunctionScope, type Local, type ModuleFeatures } from '../ir.js';
+import type { BufRef, Dim, KernelStream, Operand } from '../graph/stream.js';
+import { isConst } from '../graph/stream.js';
+import { emitRnnNode } from '../emit/kernel.js';
+import type { StaticLayout } from './memory.js';
+import { opKernel } from './ops.js';
+import { EngineError } from '../../runtime/errors.js';
+
+/** The largest memory a module may grow to (2 GiB keeps every address positive as an i32). */
+export const MAX_PAGES = 32768;
+
+/** What emitting a step's call needs: pointers and sizes as expressions inside `run`. */
+export interface CallContext {
+  readonly b: Builder;
+  readonly s: FunctionScope;
+  readonly seq: Local;
+  readonly batch: Local;
+  readonly layout: StaticLayout;
+}
+
+/** Address of a buffer (from the table) or a constant (fixed). */
+export function addr(c: CallContext, o: Operand): Expr {
+  return isConst(o) ? c.b.i32(c.layout.constOffset[o.constant]) : bufferAddr(c, o.buffer);
+}
+
+export function bufferAddr(c: CallContext, id: number): Expr {
+  return c.b.loadI32(c.b.i32(c.layout.tableOffset + 4 * id));
+}
+
+/** Product of dims as an i32 expression (seq and batch from run's parameters). */
+export function count(c: CallContext, dims: readonly Dim[]): Expr {
+  let fixed = 1;
+  let e: Expr | null = null;
+  for (const d of dims) {
+    if (typeof d === 'number') fixed *= d;
+    else {
+      const v = c.s.get(d === 'seq' ? c.seq : c.batch);
+      e = e === null ? v : c.b.mul(e, v);
+    }
+  }
+  return e === null ? c.b.i32(fixed) : c.b.muli(e, fixed);
+}
+
+export function elems(r: BufRef): readonly Dim[] {
+  return r.dims;
+}
+
+export interface StreamModule {
+  readonly wasm: Uint8Array;
+  readonly features: ModuleFeatures;
+  readonly text?: string;
+}
+
+/**
+ * Emits:
+ *
+ *   run(seq, batch):
+ *     for step in stream: step_kernel(pointers from table, sizes from seq/batch)
+ */
+export function buildStreamModule(stream: KernelStream, layout: StaticLayout, opts: { relaxedSimd?: boolean; optimize?: boolean; text?: boolean } = {}): StreamModule {
+  const features: ModuleFeatures = { simd: true, relaxedSimd: !!opts.relaxedSimd, threads: false };
+  const b = new Builder(features);
+  try {
+    b.importMemory(Math.max(1, Math.ceil(layout.imageEnd / 65536)), MAX_PAGES);
+    const s = b.scope(['i32', 'i32']);
+    const c: CallContext = { b, s, seq: s.param(0), batch: s.param(1), layout };
+    const calls: Expr[] = [];
+    stream.steps.forEach((step, i) => {
+      if (step.op === 'rnn') {
+        const plan = layout.plans.get(i)!;
+        const name = `${plan.symbol}_run`;
+        emitRnnNode(b, plan, name);
+        const bufs = layout.rnnBuffers.get(i)!;
+        const opt = (o: Operand | null) => (o ? addr(c, o) : b.i32(0));
+        calls.push(b.call(name, [
+          s.get(c.seq), s.get(c.batch), addr(c, step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
+          bufferAddr(c, bufs.y), bufferAddr(c, bufs.yh), bufs.yc >= 0 ? bufferAddr(c, bufs.yc) : b.i32(0), bufferAddr(c, bufs.xw),
+        ]));
+        return;
+      }
+      calls.push(opKernel(step).emit(c, `s${i}_${step.op}`, layout.statics.get(i) ?? []));
+    });
+    s.finish('run', b.seq(calls), 'run');
+    if (!b.validate()) throw new EngineError('internal error: the emitted module does not validate');
+    if (opts.optimize !== false) b.optimize();
+    if (!b.validate()) throw new EngineError('internal error: the optimized module does not validate');
+    return { wasm: b.emitBinary(), features, text: opts.text ? b.emitText() : undefined };
+  } finally {
+    b.dispose();
+  }
+}
