@@ -90,7 +90,12 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   if (opts.rowsPerBlock === undefined) reasons.push(`rowsPerBlock=${rowsPerBlock}: batch up to ${d.maxBatch}, weights reused across rows`);
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? 2;
   const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
-  const NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
+  let NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
+  if ((G * U) % NR !== 0) {
+    // Workers split the input projection by whole unit blocks, so panels must not straddle blocks.
+    reasons.push(`gemmWidth=4 instead of ${NR}: panels must tile a unit block's ${G * U} columns`);
+    NR = 4;
+  }
   const gemmKUnroll = oneOf(opts.gemmKUnroll, [1, 2, 4, 8], 'gemmKUnroll') ?? 1; // unroll 2 spilled in TurboFan (4x8 tile)
   const relaxedSimd = !!opts.relaxedSimd;
 

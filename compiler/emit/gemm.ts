@@ -12,9 +12,10 @@ export function gemmName(plan: Plan, dir: number): string {
 }
 
 /**
- * Emits `xw_d(x, xw, M)`:
+ * Emits `xw_d(x, xw, M, pBegin, pEnd)` (panel range in bytes of XW columns: a worker computes only the
+ * columns of its own unit blocks):
  *
- *   for p in panels (NR columns; the panel's [I][NR] weights stay in L1):
+ *   for p in pBegin..pEnd step NR (the panel's [I][NR] weights stay in L1):
  *     for m in 0..M step MR (then single rows):
  *       acc[r][q] = bias[p][q]
  *       for k in 0..I (unrolled): acc[r][q] += splat(X[m+r][k]) * Wpanel[p][k][q]
@@ -24,8 +25,8 @@ export function emitGemm(b: Builder, plan: Plan, dir: number): void {
   const L = plan.layout;
   const { inputSize: I, panelWidth: NR, xwStride: Np } = L;
   const off = L.offsets[dir];
-  const s = b.scope(['i32', 'i32', 'i32']);
-  const X = s.param(0), XW = s.param(1), M = s.param(2);
+  const s = b.scope(['i32', 'i32', 'i32', 'i32', 'i32']);
+  const X = s.param(0), XW = s.param(1), M = s.param(2), pBegin = s.param(3), pEnd = s.param(4);
   const panel = s.local('i32'); // byte offset of the panel's columns within an XW row
   const wp = s.local('i32'); // the panel's packed weights
   const xr = s.local('i32'); // first X row of the tile
@@ -86,20 +87,20 @@ export function emitGemm(b: Builder, plan: Plan, dir: number): void {
         b.br(label),
       ])),
     ]);
-  const panels = Np / NR;
   const body = b.seq([
     s.set(xEnd, b.add(s.get(X), b.muli(s.get(M), I * 4))),
-    s.set(panel, b.i32(0)),
-    s.set(wp, b.i32(off.wPanels)),
-    b.loop('panels', b.seq([
+    s.set(panel, s.get(pBegin)),
+    s.set(wp, b.add(b.i32(off.wPanels), b.muli(s.get(pBegin), I))),
+    b.block('panels_out', [b.loop('panels', b.seq([
+      b.br('panels_out', b.geS(s.get(panel), s.get(pEnd))),
       s.set(xr, s.get(X)),
       s.set(outr, b.add(s.get(XW), s.get(panel))),
       rowLoop(MR, 'tiles', s.get(xEnd)),
       MR > 1 ? rowLoop(1, 'rows', s.get(xEnd)) : b.nop(),
       s.bump(panel, NR * 4),
       s.bump(wp, I * NR * 4),
-      b.br('panels', b.ne(s.get(panel), b.i32(panels * NR * 4))),
-    ])),
+      b.br('panels'),
+    ]))]),
   ]);
   s.finish(gemmName(plan, dir), body);
 }

@@ -25,19 +25,43 @@ export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh'
  *       swap(hprev, hnext)
  *     Y_h[d] = hprev; Y_c[d] = c
  */
-export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string): void {
+/** Multi-worker emission: the barrier function to call; `run` then takes (worker, workers) too. */
+export interface Threads {
+  readonly barrier: string;
+}
+
+export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string, threads?: Threads): void {
   const d = plan.descriptor;
   const L = plan.layout;
   const D = numDirections(d.direction);
   const { hiddenSize: H, hiddenPadded: Hp, xwStride: Np } = L;
-  const s = b.scope(RUN_PARAMS.map(() => 'i32' as const));
+  const s = b.scope([...RUN_PARAMS, ...(threads ? ['worker', 'workers'] : [])].map(() => 'i32' as const));
   const P = (name: (typeof RUN_PARAMS)[number]) => s.get(s.param(RUN_PARAMS.indexOf(name)));
+  const worker = () => s.get(s.param(RUN_PARAMS.length)), workers = () => s.get(s.param(RUN_PARAMS.length + 1));
+  const barrier = () => (threads ? b.call(threads.barrier, [workers()]) : b.nop());
+  /** Work only worker 0 does (state in and out), or everything on one worker. */
+  const onFirst = (e: Expr) => (threads ? b.if(b.eqz(worker()), e) : e);
   const T = () => P('seq'), B = () => P('batch');
   const i = s.local('i32'), row = s.local('i32');
   const hprev = s.local('i32'), hnext = s.local('i32'), tmp = s.local('i32');
   const R = plan.rowsPerBlock;
   const rowLocals = Array.from({ length: R }, () => ({ xw: s.local('i32'), y: s.local('i32'), mask: s.local('i32'), t: s.local('i32') }));
   const body: Expr[] = [];
+  // This worker's unit blocks [jBegin, jEnd) in bytes of a state row (a balanced split of the blocks),
+  // and its input-projection columns [pBegin, pEnd): the same blocks' gates.
+  const nBlocks = Hp / L.unitsPerBlock;
+  const jBegin = s.local('i32'), jEnd = s.local('i32'), pBegin = s.local('i32'), pEnd = s.local('i32');
+  const blockAt = (w: Expr) => b.muli(b.divU(b.muli(w, nBlocks), workers()), L.unitsPerBlock * 4);
+  if (threads) {
+    body.push(
+      s.set(jBegin, blockAt(worker())),
+      s.set(jEnd, blockAt(b.add(worker(), b.i32(1)))),
+      s.set(pBegin, b.muli(s.get(jBegin), L.gates)),
+      s.set(pEnd, b.select(b.eq(worker(), b.sub(workers(), b.i32(1))), b.i32(Np * 4), b.muli(s.get(jEnd), L.gates))),
+    );
+  } else {
+    body.push(s.set(jBegin, b.i32(0)), s.set(jEnd, b.i32(Hp * 4)), s.set(pBegin, b.i32(0)), s.set(pEnd, b.i32(Np * 4)));
+  }
 
   /** Index of state row `b` of direction `dir` in h0/Y_h-shaped tensors. */
   const stateIndex = (dir: number, bRow: Expr): Expr =>
@@ -74,41 +98,40 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string)
     return stmts;
   };
 
-  const callStep = (dir: number, rows: number): Expr => {
+  const callStep = (dir: number, phase: number, rows: number): Expr => {
     const stmts: Expr[] = [];
     for (let r = 0; r < rows; r++) stmts.push(...rowArgs(dir, () => b.add(s.get(row), b.i32(r)), rowLocals[r]));
-    for (let phase = 0; phase < L.phases.length; phase++) {
-      const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4)];
-      for (let r = 0; r < rows; r++) {
-        args.push(s.get(rowLocals[r].xw), s.get(rowLocals[r].y));
-        if (d.hasSequenceLens) args.push(s.get(rowLocals[r].mask));
-      }
-      stmts.push(b.call(stepName(plan, dir, phase, rows), args));
+    const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4), s.get(jBegin), s.get(jEnd)];
+    for (let r = 0; r < rows; r++) {
+      args.push(s.get(rowLocals[r].xw), s.get(rowLocals[r].y));
+      if (d.hasSequenceLens) args.push(s.get(rowLocals[r].mask));
     }
+    stmts.push(b.call(stepName(plan, dir, phase, rows), args));
     return b.seq(stmts);
   };
 
-  /** Row groups of R, then single rows. */
-  const stepAllRows = (dir: number): Expr => {
+  /** Each phase over row groups of R, then single rows; workers meet after each phase. */
+  const stepAllRows = (dir: number): Expr => b.seq(L.phases.map((_, phase) => {
     const groups = (rows: number, label: string) => b.block(`${label}_out`, [b.loop(label, b.seq([
       b.br(`${label}_out`, b.gtS(b.add(s.get(row), b.i32(rows)), B())),
-      callStep(dir, rows),
+      callStep(dir, phase, rows),
       s.bump(row, rows),
       b.br(label),
     ]))]);
-    return b.seq([s.set(row, b.i32(0)), groups(R, `g${dir}`), R > 1 ? groups(1, `s${dir}`) : b.nop()]);
-  };
+    return b.seq([s.set(row, b.i32(0)), groups(R, `g${dir}_${phase}`), R > 1 ? groups(1, `s${dir}_${phase}`) : b.nop(), barrier()]);
+  }));
 
   const stateBytes = d.maxBatch * Hp * 4;
   for (let dir = 0; dir < D; dir++) {
     const hA = plan.scratch.hA, hB = plan.scratch.hB, c = plan.scratch.c;
-    body.push(b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B())]));
-    body.push(b.fill(b.i32(hA), b.i32(0), b.i32(stateBytes)));
-    if (c) body.push(b.fill(b.i32(c), b.i32(0), b.i32(stateBytes)));
+    body.push(b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B()), s.get(pBegin), s.get(pEnd)]));
     const rowAddr = (base: Expr) => b.add(base, b.muli(s.get(row), Hp * 4));
     const tensorAddr = (name: 'h0' | 'c0' | 'yh' | 'yc') => b.add(P(name), b.muli(stateIndex(dir, s.get(row)), H * 4));
-    if (d.hasInitialH) body.push(forRows(`h0_${dir}`, b.copy(rowAddr(b.i32(hA)), tensorAddr('h0'), b.i32(H * 4))));
-    if (d.hasInitialC) body.push(forRows(`c0_${dir}`, b.copy(rowAddr(b.i32(c)), tensorAddr('c0'), b.i32(H * 4))));
+    const prologue: Expr[] = [b.fill(b.i32(hA), b.i32(0), b.i32(stateBytes))];
+    if (c) prologue.push(b.fill(b.i32(c), b.i32(0), b.i32(stateBytes)));
+    if (d.hasInitialH) prologue.push(forRows(`h0_${dir}`, b.copy(rowAddr(b.i32(hA)), tensorAddr('h0'), b.i32(H * 4))));
+    if (d.hasInitialC) prologue.push(forRows(`c0_${dir}`, b.copy(rowAddr(b.i32(c)), tensorAddr('c0'), b.i32(H * 4))));
+    body.push(onFirst(b.seq(prologue)), barrier());
     body.push(s.set(hprev, b.i32(hA)), s.set(hnext, b.i32(hB)), s.set(i, b.i32(0)));
     body.push(b.block(`time${dir}_out`, [b.loop(`time${dir}`, b.seq([
       b.br(`time${dir}_out`, b.geS(s.get(i), T())),
@@ -117,15 +140,16 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string)
       s.bump(i, 1),
       b.br(`time${dir}`),
     ]))]));
-    body.push(forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4))));
-    if (c) body.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
+    const epilogue = [forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4)))];
+    if (c) epilogue.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
+    body.push(onFirst(b.seq(epilogue)));
   }
   s.finish(name, b.seq(body), exportAs);
 }
 
 
 /** Emits every function of one RNN node: per direction the GEMM and the step variants, then `name`. */
-export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: string): void {
+export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: string, threads?: Threads): void {
   const rowCounts = plan.rowsPerBlock > 1 ? [plan.rowsPerBlock, 1] : [1];
   for (let dir = 0; dir < numDirections(plan.descriptor.direction); dir++) {
     emitGemm(b, plan, dir);
@@ -133,5 +157,5 @@ export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: str
       for (const rows of rowCounts) emitStep(b, plan, dir, phase, rows);
     }
   }
-  emitRun(b, plan, name, exportAs);
+  emitRun(b, plan, name, exportAs, threads);
 }

@@ -12,15 +12,18 @@ export function stepName(plan: Plan, dir: number, phase: number, rows: number): 
   return `${plan.symbol}_step_d${dir}_p${phase}_r${rows}`;
 }
 
-/** Parameters: hprev, hnext, rowBytes (first row * Hp * 4), then per row: xw row, Y row, [mask]. */
+/**
+ * Parameters: hprev, hnext, rowBytes (first row * Hp * 4), jBegin, jEnd (the worker's unit blocks, in
+ * bytes of a state row), then per row: xw row, Y row, [mask].
+ */
 export function stepParams(plan: Plan, rows: number): number {
-  return 3 + rows * (plan.descriptor.hasSequenceLens ? 3 : 2);
+  return 5 + rows * (plan.descriptor.hasSequenceLens ? 3 : 2);
 }
 
 /**
  * Emits the step function for direction `dir`, recurrent phase `phase`, `rows` batch rows:
  *
- *   for j in unit blocks (U units each):
+ *   for j in jBegin..jEnd (this worker's unit blocks, U units each):
  *     acc[r][g][v] = XW[r][j][g][v]                 (GRU linear-before-reset h gate: Rbh)
  *     for k in 0..H (unrolled by kUnroll):
  *       hk[r] = splat(src[r][k])                    (src = h_prev, or r*h_prev in GRU's 2nd phase)
@@ -37,9 +40,9 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   const withMask = d.hasSequenceLens;
   const s = b.scope(Array.from({ length: stepParams(plan, rows) }, () => 'i32' as const));
   const P = (i: number) => s.get(s.param(i));
-  const hprev = () => P(0), hnext = () => P(1), rowBytes = () => P(2);
+  const hprev = () => P(0), hnext = () => P(1), rowBytes = () => P(2), jBegin = () => P(3), jEnd = () => P(4);
   const per = withMask ? 3 : 2;
-  const xwRow = (r: number) => P(3 + r * per), yRow = (r: number) => P(4 + r * per);
+  const xwRow = (r: number) => P(5 + r * per), yRow = (r: number) => P(6 + r * per);
   const acts = directionActivations(d, dir);
   const off = L.offsets[dir];
   const rowStride = Hp * 4;
@@ -57,7 +60,7 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   if (withMask) {
     for (let r = 0; r < rows; r++) {
       const m = s.local('v128');
-      setup.push(s.set(m, b.m.i32x4.splat(P(5 + r * per))));
+      setup.push(s.set(m, b.m.i32x4.splat(P(7 + r * per))));
       masks.push(m);
     }
   }
@@ -162,11 +165,18 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   const body: Expr[] = [...setup];
   const fullBlocks = Math.floor(H / U);
   const tail = H % U;
-  body.push(s.set(j, b.i32(0)), s.set(xo, b.i32(0)), s.set(wp, b.i32(off.rPanels[phase])));
+  // j is a byte offset in a state row; the XW row and the R panels advance in proportion to it.
+  const fullEnd = s.local('i32');
+  body.push(s.set(j, jBegin()), s.set(xo, b.muli(jBegin(), G)), s.set(wp, b.add(b.i32(off.rPanels[phase]), b.muli(jBegin(), H * Gp))));
+  body.push(s.set(fullEnd, b.select(b.ltS(jEnd(), b.i32(fullBlocks * U * 4)), jEnd(), b.i32(fullBlocks * U * 4))));
   const advance = [s.bump(j, U * 4), s.bump(xo, G * U * 4), s.bump(wp, H * Gp * U * 4)];
   if (fullBlocks > 0) {
-    body.push(b.loop('blocks', b.seq([block(U), ...advance, b.br('blocks', b.ne(s.get(j), b.i32(fullBlocks * U * 4)))])));
+    body.push(b.block('blocks_out', [b.loop('blocks', b.seq([
+      b.br('blocks_out', b.geS(s.get(j), s.get(fullEnd))),
+      block(U), ...advance, b.br('blocks'),
+    ]))]));
   }
-  if (tail > 0) body.push(block(tail));
+  // The last, partial block belongs to whichever worker's range reaches past the full blocks.
+  if (tail > 0) body.push(b.if(b.gtS(jEnd(), b.i32(fullBlocks * U * 4)), block(tail)));
   s.finish(stepName(plan, dir, phase, rows), b.seq(body));
 }
