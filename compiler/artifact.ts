@@ -12,11 +12,17 @@ import { layOutStatic } from './stream/memory.js';
 import { buildStreamModule } from './stream/module.js';
 import { opKernel } from './stream/ops.js';
 import { describePlan } from './describe.js';
+import { availableParallelism } from 'node:os';
+import { chooseWorkers, DEFAULT_MACHINE, type MachineModel } from './workers.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../runtime/manifest.js';
 
 export interface CompileOptions extends PlanOptions {
   /** Also produce the text form of the module (binaryen's printer). */
   readonly text?: boolean;
+  /** Also build the multi-worker module (default true). */
+  readonly threads?: boolean;
+  /** The machine the worker count is chosen for (default: this machine's cores). */
+  readonly machine?: Partial<MachineModel>;
   /** Names the model in the manifest and messages. */
   readonly name?: string;
 }
@@ -35,6 +41,9 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
   const layout = layOutStatic(stream, opts, (i) => opKernel(stream.steps[i]).requests);
   const mod = buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, text: opts.text });
   const plans = [...layout.plans.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  const withThreads = opts.threads !== false && plans.length > 0;
+  const modThreads = withThreads ? buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, threads: true }) : null;
+  const choice = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
   const io = (x: StreamIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
   });
@@ -48,7 +57,7 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
       checks.push({ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` });
     }
   }
-  const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n'))];
+  const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...choice.reasons.map((r) => `  - ${r}`)];
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -63,13 +72,15 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
     imageBegin: layout.imageBegin,
     imageEnd: layout.imageEnd,
     tableOffset: layout.tableOffset,
+    controlOffset: layout.controlOffset,
+    workers: { recommended: choice.workers, reasons: choice.reasons },
     staticEnd: layout.imageEnd,
     fedWeights: layout.fedWeights,
     checks,
-    files: { wasm: 'model.wasm', image: 'weights.bin' },
+    files: { wasm: 'model.wasm', wasmThreads: modThreads ? 'model.mt.wasm' : null, image: 'weights.bin' },
     summary: lines,
   };
-  return { artifact: { manifest, wasm: mod.wasm, image: layout.image }, plans, plan: plans[0], text: mod.text };
+  return { artifact: { manifest, wasm: mod.wasm, wasmThreads: modThreads?.wasm ?? null, image: layout.image }, plans, plan: plans[0], text: mod.text };
 }
 
 /** Plans, emits and packages one RNN node (the single-node path: a one-step stream). */
@@ -92,6 +103,7 @@ export async function writeArtifact(dir: string, a: Artifact): Promise<string[]>
     [m.files.wasm, a.wasm as Uint8Array],
     [m.files.image, a.image],
   ];
+  if (m.files.wasmThreads && a.wasmThreads) files.push([m.files.wasmThreads, a.wasmThreads as Uint8Array]);
   const written: string[] = [];
   for (const [name, data] of files) {
     const p = path.join(dir, name);

@@ -102,10 +102,13 @@ export class Builder {
   eq(a: Expr, b: Expr): Expr { return this.m.i32.eq(a, b); }
   ne(a: Expr, b: Expr): Expr { return this.m.i32.ne(a, b); }
   eqz(a: Expr): Expr { return this.m.i32.eqz(a); }
+  ltU(a: Expr, b: Expr): Expr { return this.m.i32.lt_u(a, b); }
+  gtU(a: Expr, b: Expr): Expr { return this.m.i32.gt_u(a, b); }
   select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr { return this.m.select(cond, ifTrue, ifFalse); }
   loadI32(ptr: Expr, offset = 0): Expr { return this.m.i32.load(offset, 4, ptr); }
   loadF32(ptr: Expr, offset = 0): Expr { return this.m.f32.load(offset, 4, ptr); }
   storeF32(ptr: Expr, offset: number, v: Expr): Expr { return this.m.f32.store(offset, 4, ptr, v); }
+  storeI32(ptr: Expr, offset: number, v: Expr): Expr { return this.m.i32.store(offset, 4, ptr, v); }
 
   // ---- f32x4 ----
   vload(ptr: Expr, offset = 0): Expr { return this.m.v128.load(offset, 4, ptr); }
@@ -122,6 +125,10 @@ export class Builder {
   vsplat(x: Expr): Expr { return this.m.f32x4.splat(x); }
   vconst(x: number): Expr { return this.m.f32x4.splat(this.m.f32.const(x)); }
   vconstI(n: number): Expr { return this.m.i32x4.splat(this.m.i32.const(n | 0)); }
+  /** Picks four f32 lanes from a (0..3) and b (4..7): i8x16.shuffle at lane granularity. */
+  vshuffle(a: Expr, b: Expr, lanes: readonly [number, number, number, number]): Expr {
+    return this.m.i8x16.shuffle(a, b, lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+  }
   vadd(a: Expr, b: Expr): Expr { return this.m.f32x4.add(a, b); }
   vsub(a: Expr, b: Expr): Expr { return this.m.f32x4.sub(a, b); }
   vmul(a: Expr, b: Expr): Expr { return this.m.f32x4.mul(a, b); }
@@ -169,8 +176,24 @@ export class Builder {
   br(label: string, cond?: Expr): Expr { return this.m.br(label, cond); }
   if(cond: Expr, then: Expr, otherwise?: Expr): Expr { return this.m.if(cond, then, otherwise); }
   nop(): Expr { return this.m.nop(); }
+  /** Exports the function `name` (already added) as `exportName`. */
+  exportFunction(name: string, exportName = name): void { this.m.addFunctionExport(name, exportName); }
   call(name: string, args: readonly Expr[]): Expr { return this.m.call(name, args as Expr[], binaryen.none); }
   fill(dest: Expr, byte: Expr, size: Expr): Expr { return this.m.memory.fill(dest, byte, size, 'mem'); }
+  divU(a: Expr, b: Expr): Expr { return this.m.i32.div_u(a, b); }
+  unreachable(): Expr { return this.m.unreachable(); }
+
+  // ---- atomics (shared memory; the module must be built with threads) ----
+  atomicLoad(ptr: Expr, offset = 0): Expr { return this.m.i32.atomic.load(offset, ptr, 'mem'); }
+  atomicStore(ptr: Expr, offset: number, v: Expr): Expr { return this.m.i32.atomic.store(offset, ptr, v, 'mem'); }
+  /** Atomically adds v; returns the old value. */
+  atomicAdd(ptr: Expr, offset: number, v: Expr): Expr { return this.m.i32.atomic.rmw.add(offset, ptr, v, 'mem'); }
+  /** memory.atomic.wait32: 0 woken, 1 value differed, 2 timed out. Timeout in ns (i64 const). */
+  atomicWait(ptr: Expr, expected: Expr, timeoutNs: number): Expr {
+    return this.m.memory.atomic.wait32(ptr, expected, (this.m.i64 as unknown as { const(v: bigint): Expr }).const(BigInt(timeoutNs)), 'mem');
+  }
+  atomicNotify(ptr: Expr, count: Expr): Expr { return this.m.memory.atomic.notify(ptr, count, 'mem'); }
+  drop(e: Expr): Expr { return this.m.drop(e); }
   copy(dest: Expr, src: Expr, size: Expr): Expr { return this.m.memory.copy(dest, src, size, 'mem', 'mem'); }
 
   // ---- whole module ----

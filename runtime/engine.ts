@@ -8,6 +8,20 @@ import { requireFeatures } from './features.js';
 import { packWeights } from './layout.js';
 import type { Artifact, Dim, Manifest, ManifestIO } from './manifest.js';
 import { Tensor } from './tensor.js';
+import { detectFeatures } from './features.js';
+import { WorkerPool, type Spawn } from './pool.js';
+
+/** How a module is run. */
+export interface EngineOptions {
+  /** Workers to run on; default: the planner's recommendation, capped at `cores`. */
+  readonly workers?: number;
+  /** Cores available (os.availableParallelism() / navigator.hardwareConcurrency). */
+  readonly cores?: number;
+  /** Starts a compute worker; without it the engine runs on one worker, in the calling thread. */
+  readonly spawn?: Spawn;
+  /** A call that takes longer than this rejects and stops the workers (default 60 s). */
+  readonly timeoutMs?: number;
+}
 
 const PAGE = 65536;
 /** Must match the compiler's MAX_PAGES: the memory the module was compiled to accept. */
@@ -27,30 +41,72 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Runs one compiled module; not re-entrant (sessions queue their calls). */
 export class Engine {
-  private readonly memory: WebAssembly.Memory;
-  private readonly runModule: RunFn;
+  private pool: WorkerPool | null = null;
 
-  private constructor(readonly manifest: Manifest, instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
-    this.memory = memory;
-    this.runModule = instance.exports.run as RunFn;
-  }
+  private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
+    private readonly runModule: RunFn | null, private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number } | null,
+    /** Workers this engine runs on. */
+    readonly workers: number,
+    /** Why it runs on fewer workers than asked or planned, if it does. */
+    readonly note: string | null) {}
 
   /** Instantiates an artifact: checks engine features, creates memory, places the static image. */
-  static async create(artifact: Artifact): Promise<Engine> {
+  static async create(artifact: Artifact, opts: EngineOptions = {}): Promise<Engine> {
     const m = artifact.manifest;
     requireFeatures(m.features, m.kernels.join(', ') || m.model);
     if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
       throw new EngineError(`artifact ${m.model}: the weights image holds ${artifact.image.byteLength} bytes, expected ${m.imageEnd - m.imageBegin}`);
     }
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES });
-    const module = artifact.wasm instanceof WebAssembly.Module ? artifact.wasm : await WebAssembly.compile(artifact.wasm as Uint8Array<ArrayBuffer>);
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= 64)) {
+      throw new InputError(`option workers must be an integer in 1..64, got ${String(opts.workers)}`);
+    }
+    const wanted = opts.workers ?? Math.min(m.workers.recommended, opts.cores ?? 1);
+    let note: string | null = null;
+    if (wanted > 1 && !artifact.wasmThreads) note = 'the artifact has no multi-worker module (compiled without threads)';
+    else if (wanted > 1 && !detectFeatures().threads) note = 'this engine has no shared memory (in a browser: serve the page cross-origin isolated, with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+    else if (wanted > 1 && !opts.spawn) note = 'this platform cannot start workers';
+    const workers = note ? 1 : wanted;
+    const compile = (w: Uint8Array | WebAssembly.Module) => (w instanceof WebAssembly.Module ? w : WebAssembly.compile(w as Uint8Array<ArrayBuffer>));
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES, shared: workers > 1 } as WebAssembly.MemoryDescriptor);
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
-    return new Engine(m, instance, memory);
+    if (workers > 1) {
+      const module = await compile(artifact.wasmThreads!);
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000 }, workers, null);
+    }
+    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { env: { memory } });
+    return new Engine(m, memory, instance.exports.run as RunFn, null, 1, note ? `running on 1 worker: ${note}` : null);
   }
 
-  /** Runs the model on `feeds` (by graph input name); returns outputs by graph output name. */
+  /** Runs the model on one worker, synchronously (engines created with one worker only). */
   run(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
+    if (!this.runModule) throw new EngineError('internal error: synchronous run on a multi-worker engine; use runAsync');
+    const call = this.prepare(feeds);
+    try {
+      this.runModule(call.seq, call.batch);
+    } catch (e) {
+      throw new EngineError(`module ${this.manifest.model} failed while running: ${(e as Error).message}`, { cause: e });
+    }
+    return this.collect(call);
+  }
+
+  /** Runs the model on this engine's workers. */
+  async runAsync(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    if (this.runModule) return this.run(feeds);
+    const call = this.prepare(feeds);
+    const t = this.threaded!;
+    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs);
+    await this.pool.run(call.seq, call.batch);
+    return this.collect(call);
+  }
+
+  /** Stops the workers, if any. */
+  release(): void {
+    this.pool?.terminate();
+    this.pool = null;
+  }
+
+  /** Binds and checks the feeds, lays the call out, copies inputs in, packs fed weights. */
+  private prepare(feeds: Readonly<Record<string, Tensor>>): CallPlan {
     const m = this.manifest;
     const bound = this.bindFeeds(feeds);
     const call = this.layOut(bound);
@@ -59,11 +115,11 @@ export class Engine {
     for (const [io, t] of bound) this.copyIn(io, t, call.offsets[io.buffer]);
     this.checkRanges(call);
     this.packFedWeights(call);
-    try {
-      this.runModule(call.seq, call.batch);
-    } catch (e) {
-      throw new EngineError(`module ${m.model} failed while running: ${(e as Error).message}`, { cause: e });
-    }
+    return call;
+  }
+
+  private collect(call: CallPlan): Record<string, Tensor> {
+    const m = this.manifest;
     const out: Record<string, Tensor> = {};
     for (const o of m.outputs) {
       const dims = o.dims.map((d) => resolve(d, call));

@@ -75,12 +75,22 @@ export interface Manifest {
   readonly imageEnd: number;
   /** Where the runtime writes the buffer offsets (one i32 per buffer) before each call. */
   readonly tableOffset: number;
+  /** The control block of multi-worker runs (runtime/control.ts). */
+  readonly controlOffset: number;
+  /** The planner's worker count for this model and why; the runtime caps it at the cores it has. */
+  readonly workers: { readonly recommended: number; readonly reasons: readonly string[] };
   /** First byte free for run-time buffers. */
   readonly staticEnd: number;
   readonly fedWeights: readonly FedWeights[];
   readonly checks: readonly RangeCheck[];
   /** File names inside the artifact directory. */
-  readonly files: { readonly wasm: string; readonly image: string };
+  readonly files: {
+    /** The single-worker module (plain memory). */
+    readonly wasm: string;
+    /** The multi-worker module (shared memory, atomics), when built. */
+    readonly wasmThreads: string | null;
+    readonly image: string;
+  };
   /** The kernel stream and the plans, for people and tools (`rnnc plan`); the runtime does not read it. */
   readonly summary: readonly string[];
 }
@@ -89,6 +99,7 @@ export interface Manifest {
 export interface Artifact {
   readonly manifest: Manifest;
   readonly wasm: Uint8Array | WebAssembly.Module;
+  readonly wasmThreads: Uint8Array | WebAssembly.Module | null;
   /** Bytes of the static image, [imageBegin, imageEnd). */
   readonly image: Uint8Array;
 }

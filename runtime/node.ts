@@ -4,6 +4,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Spawn } from './pool.js';
 import { Engine } from './engine.js';
 import { ModelError, RnncError } from './errors.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest } from './manifest.js';
@@ -13,6 +16,10 @@ export * from './index.js';
 
 /** Options of `InferenceSession.create`. */
 export interface SessionOptions {
+  /** Workers to run on (default: the planner's choice, capped at os.availableParallelism()). */
+  readonly workers?: number;
+  /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
+  readonly timeoutMs?: number;
   /** Largest batch to compile for when an ONNX model leaves batch symbolic (default 1). */
   readonly batch?: number;
   /** Plan overrides (register block, unrolling, relaxed SIMD) when compiling an ONNX model. */
@@ -39,7 +46,10 @@ export async function readArtifact(dir: string): Promise<Artifact> {
       throw new ModelError(`${path.join(dir, name)}: cannot read the artifact file (${(e as Error).message})`);
     }
   };
-  return { manifest, wasm: await file(manifest.files.wasm), image: await file(manifest.files.image) };
+  return {
+    manifest, wasm: await file(manifest.files.wasm), image: await file(manifest.files.image),
+    wasmThreads: manifest.files.wasmThreads ? await file(manifest.files.wasmThreads) : null,
+  };
 }
 
 /** An rnnc session in Node. */
@@ -50,9 +60,25 @@ export class InferenceSession extends ArtifactSession {
    */
   static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
     const artifact = await loadArtifact(model, options);
-    return new InferenceSession(await Engine.create(artifact));
+    const engine = await Engine.create(artifact, { workers: options.workers, timeoutMs: options.timeoutMs, cores: availableParallelism(), spawn: spawnNodeWorker });
+    if (engine.note && (options.workers ?? 1) > 1) console.warn(`rnnc: ${engine.note}`);
+    return new InferenceSession(engine);
   }
 }
+
+/** Starts a compute worker on worker_threads; unreferenced while idle so it never keeps Node alive. */
+const spawnNodeWorker: Spawn = (init, events) => {
+  const w = new Worker(new URL('./worker_node.js', import.meta.url), { workerData: init });
+  let stopping = false;
+  w.on('message', (m: { error?: string }) => { if (m.error) events.onFailure(m.error, false); });
+  w.on('error', (e) => events.onFailure(`worker ${init.id} crashed: ${e.message}`, true));
+  w.on('exit', (code) => { if (!stopping) events.onFailure(`worker ${init.id} exited (code ${code})`, true); });
+  w.unref();
+  return {
+    terminate: () => { stopping = true; void w.terminate(); },
+    setBusy: (busy) => (busy ? w.ref() : w.unref()),
+  };
+};
 
 async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact> {
   if (typeof model === 'string') {

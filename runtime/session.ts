@@ -3,7 +3,7 @@
  * `outputNames`, `await run(feeds)`, `await release()`. Platform-independent; `node.ts` adds loading
  * from files and compiling ONNX models on the fly.
  */
-import { Engine } from './engine.js';
+import { Engine, type EngineOptions } from './engine.js';
 import { EngineError } from './errors.js';
 import type { Artifact, Manifest } from './manifest.js';
 import type { Tensor } from './tensor.js';
@@ -28,8 +28,18 @@ export class ArtifactSession {
   }
 
   /** Loads an artifact made by `rnnc compile` (or `compileModel`). */
-  static async fromArtifact(artifact: Artifact): Promise<ArtifactSession> {
-    return new ArtifactSession(await Engine.create(artifact));
+  static async fromArtifact(artifact: Artifact, options: EngineOptions = {}): Promise<ArtifactSession> {
+    return new ArtifactSession(await Engine.create(artifact, options));
+  }
+
+  /** Workers this session runs on. */
+  get workers(): number {
+    return this.engine?.workers ?? 0;
+  }
+
+  /** Why the session runs on fewer workers than planned or asked, or null. */
+  get note(): string | null {
+    return this.engine?.note ?? null;
   }
 
   /** The artifact's manifest: kernel name, plan, layout, required features. */
@@ -45,7 +55,7 @@ export class ArtifactSession {
   run(feeds: FeedsType): Promise<ReturnType> {
     const next = this.queue.then(() => {
       if (!this.engine) throw new EngineError('this session has been released; create a new one to run again');
-      return this.engine.run(feeds);
+      return this.engine.runAsync(feeds);
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -54,6 +64,7 @@ export class ArtifactSession {
   /** Frees the kernel and its memory once pending runs are done; later runs reject. */
   async release(): Promise<void> {
     await this.queue;
+    this.engine?.release();
     this.engine = null;
   }
 }

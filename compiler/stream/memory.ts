@@ -10,6 +10,7 @@ import { numDirections } from '../descriptor.js';
 import { packWeights, type NodeWeights } from '../../runtime/layout.js';
 import type { FedWeights, ManifestBuffer } from '../../runtime/manifest.js';
 import { UnsupportedError } from '../../runtime/errors.js';
+import { CONTROL_BYTES } from '../../runtime/control.js';
 
 /** A kernel's private static data that a step emitter asks for (e.g. packed matmul panels). */
 export interface StaticRequest {
@@ -21,6 +22,8 @@ export interface StaticRequest {
 
 export interface StaticLayout {
   readonly tableOffset: number;
+  /** The control block and barrier cells of multi-worker runs (runtime/control.ts). */
+  readonly controlOffset: number;
   readonly imageBegin: number;
   readonly imageEnd: number;
   /** Byte offset of each constant. */
@@ -65,7 +68,8 @@ export function layOutStatic(stream: KernelStream, opts: PlanOptions, requests: 
     planFor.set(i, { step, plan0 });
   });
 
-  const tableOffset = RESERVED;
+  const controlOffset = RESERVED;
+  const tableOffset = controlOffset + CONTROL_BYTES;
   let at = align16(tableOffset + buffers.length * 4);
   const imageBegin = at;
   const constOffset = stream.constants.map((c) => {
@@ -113,7 +117,7 @@ export function layOutStatic(stream: KernelStream, opts: PlanOptions, requests: 
   });
   for (const f of fills) f();
   return {
-    tableOffset, imageBegin, imageEnd, constOffset, plans, statics, buffers, rnnBuffers, fedWeights,
+    tableOffset, controlOffset, imageBegin, imageEnd, constOffset, plans, statics, buffers, rnnBuffers, fedWeights,
     image: new Uint8Array(image.buffer, imageBegin, imageEnd - imageBegin).slice(),
   };
 }

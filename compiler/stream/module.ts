@@ -6,6 +6,8 @@ import { Builder, type Expr, type FunctionScope, type Local, type ModuleFeatures
 import type { BufRef, Dim, KernelStream, Operand } from '../graph/stream.js';
 import { isConst } from '../graph/stream.js';
 import { emitRnnNode } from '../emit/kernel.js';
+import { emitBarrier } from '../emit/barrier.js';
+import { BARRIER } from '../../runtime/control.js';
 import type { StaticLayout } from './memory.js';
 import { opKernel } from './ops.js';
 import { EngineError } from '../../runtime/errors.js';
@@ -58,31 +60,41 @@ export interface StreamModule {
 /**
  * Emits:
  *
- *   run(seq, batch):
- *     for step in stream: step_kernel(pointers from table, sizes from seq/batch)
+ *   run(seq, batch [, worker, workers]):
+ *     for step in stream:
+ *       step_kernel(pointers from table, sizes from seq/batch)   (RNN steps: every worker its slice;
+ *       barrier                                                   other steps: worker 0)
  */
-export function buildStreamModule(stream: KernelStream, layout: StaticLayout, opts: { relaxedSimd?: boolean; optimize?: boolean; text?: boolean } = {}): StreamModule {
-  const features: ModuleFeatures = { simd: true, relaxedSimd: !!opts.relaxedSimd, threads: false };
+export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
+  opts: { relaxedSimd?: boolean; optimize?: boolean; text?: boolean; threads?: boolean } = {}): StreamModule {
+  const features: ModuleFeatures = { simd: true, relaxedSimd: !!opts.relaxedSimd, threads: !!opts.threads };
   const b = new Builder(features);
   try {
     b.importMemory(Math.max(1, Math.ceil(layout.imageEnd / 65536)), MAX_PAGES);
-    const s = b.scope(['i32', 'i32']);
+    const s = b.scope(opts.threads ? ['i32', 'i32', 'i32', 'i32'] : ['i32', 'i32']);
     const c: CallContext = { b, s, seq: s.param(0), batch: s.param(1), layout };
     const calls: Expr[] = [];
+    const threads = opts.threads ? { barrier: 'barrier' } : undefined;
+    const workerArgs = () => (opts.threads ? [s.get(s.param(2)), s.get(s.param(3))] : []);
+    if (threads) emitBarrier(b, threads.barrier, layout.controlOffset + 4 * BARRIER);
+    const meet = () => (threads ? b.call(threads.barrier, [s.get(s.param(3))]) : b.nop());
     stream.steps.forEach((step, i) => {
       if (step.op === 'rnn') {
         const plan = layout.plans.get(i)!;
         const name = `${plan.symbol}_run`;
-        emitRnnNode(b, plan, name);
+        emitRnnNode(b, plan, name, undefined, threads);
         const bufs = layout.rnnBuffers.get(i)!;
         const opt = (o: Operand | null) => (o ? addr(c, o) : b.i32(0));
         calls.push(b.call(name, [
           s.get(c.seq), s.get(c.batch), addr(c, step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
           bufferAddr(c, bufs.y), bufferAddr(c, bufs.yh), bufs.yc >= 0 ? bufferAddr(c, bufs.yc) : b.i32(0), bufferAddr(c, bufs.xw),
-        ]));
+          ...workerArgs(),
+        ]), meet());
         return;
       }
-      calls.push(opKernel(step).emit(c, `s${i}_${step.op}`, layout.statics.get(i) ?? []));
+      // Other kernels are small next to the recurrence: worker 0 runs them, the others wait.
+      const call = opKernel(step).emit(c, `s${i}_${step.op}`, layout.statics.get(i) ?? []);
+      calls.push(threads ? b.if(b.eqz(s.get(s.param(2))), call) : call, meet());
     });
     s.finish('run', b.seq(calls), 'run');
     if (!b.validate()) throw new EngineError('internal error: the emitted module does not validate');

@@ -1,0 +1,19 @@
+/**
+ * The control block in shared memory through which the runtime drives its workers, and the
+ * barrier's cells, at fixed offsets the compiler reserves (manifest.controlOffset). All i32.
+ */
+
+/** Bumped by the runtime to start a call; workers wait on it. */
+export const GO = 0;
+/** Workers that finished the current call; the runtime waits for it to reach the worker count. */
+export const DONE = 1;
+/** The call's sequence length and batch. */
+export const SEQ = 2;
+export const BATCH = 3;
+/** Non-zero: workers exit their loop. */
+export const STOP = 4;
+/** Barrier cells (see compiler/emit/barrier.ts): arrivals, generation, abort. */
+export const BARRIER = 8;
+export const BARRIER_ABORT = BARRIER + 2;
+/** Bytes of the whole block (16-byte aligned). */
+export const CONTROL_BYTES = 64;

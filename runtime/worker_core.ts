@@ -1,0 +1,44 @@
+/**
+ * The loop every compute worker runs, the same in Node worker_threads and browser Web Workers:
+ * instantiate the multi-worker module on the shared memory, then wait on the control block's GO
+ * cell, run the call's slice, count itself DONE, repeat until STOP.
+ */
+import { BATCH, DONE, GO, SEQ, STOP, BARRIER, BARRIER_ABORT } from './control.js';
+
+/** What the runtime sends each worker once, at start. */
+export interface WorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly id: number;
+  readonly workers: number;
+  /** Byte offset of the control block. */
+  readonly control: number;
+}
+
+type RunFn = (seq: number, batch: number, worker: number, workers: number) => void;
+
+/** Runs the worker loop; returns when told to stop. `report` carries a failure to the runtime. */
+export function workerLoop(init: WorkerInit, report: (message: string) => void): void {
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  const run = instance.exports.run as RunFn;
+  let seen = 0;
+  for (;;) {
+    // A fresh view each time: the memory may have grown since the last call.
+    const ctl = new Int32Array(init.memory.buffer, init.control, 16);
+    Atomics.wait(ctl, GO, seen);
+    const go = Atomics.load(ctl, GO);
+    if (Atomics.load(ctl, STOP)) return;
+    if (go === seen) continue;
+    seen = go;
+    try {
+      run(Atomics.load(ctl, SEQ), Atomics.load(ctl, BATCH), init.id, init.workers);
+    } catch (e) {
+      // Wake the others out of the barrier (they trap on the abort cell), then tell the runtime.
+      Atomics.store(ctl, BARRIER_ABORT, 1);
+      Atomics.notify(ctl, BARRIER + 1); // the barrier's generation cell, where the others sleep
+      report(`worker ${init.id}: ${(e as Error)?.message ?? String(e)}`);
+    }
+    Atomics.add(ctl, DONE, 1);
+    Atomics.notify(ctl, DONE);
+  }
+}
