@@ -76,6 +76,8 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
     workers: { recommended: choice.workers, reasons: choice.reasons },
     staticEnd: layout.imageEnd,
     fedWeights: layout.fedWeights,
+    stateInputs: stateInputs(stream),
+    streamable: plans.length > 0 && plans.every((p) => p.descriptor.direction === 'forward'),
     checks,
     files: { wasm: 'model.wasm', wasmThreads: modThreads ? 'model.mt.wasm' : null, image: 'weights.bin' },
     summary: lines,
@@ -86,6 +88,24 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
 /** Plans, emits and packages one RNN node (the single-node path: a one-step stream). */
 export function compileRnnModel(model: RnnModel, opts: CompileOptions = {}): CompileResult {
   return compileStream(streamFromNode(model), { name: model.nodeName, ...opts });
+}
+
+/** Graph inputs read only as RNN initial states. */
+function stateInputs(stream: KernelStream): number[] {
+  const uses = new Map<number, { state: number; other: number }>();
+  const note = (o: { buffer?: number } | null, state: boolean) => {
+    if (!o || o.buffer === undefined) return;
+    const u = uses.get(o.buffer) ?? { state: 0, other: 0 };
+    if (state) u.state++; else u.other++;
+    uses.set(o.buffer, u);
+  };
+  for (const step of stream.steps) {
+    for (const [k, v] of Object.entries(step)) {
+      const refs = Array.isArray(v) ? v : [v];
+      for (const r of refs) if (r && typeof r === 'object' && 'buffer' in r) note(r as { buffer: number }, step.op === 'rnn' && (k === 'initialH' || k === 'initialC'));
+    }
+  }
+  return stream.inputs.filter((i) => { const u = uses.get(i.buffer); return u && u.state > 0 && u.other === 0; }).map((i) => i.buffer);
 }
 
 function fnv1a(s: string): string {

@@ -52,7 +52,9 @@ export interface Plan {
   readonly gemmKUnroll: number;
   readonly relaxedSimd: boolean;
   /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
-  readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number };
+  readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number;
+    /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
+    readonly stateCell: number };
   /** Why each choice was made, for `rnnc plan`. */
   readonly reasons: readonly string[];
 }
@@ -125,6 +127,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     c: d.cell === 'lstm' ? take(rows) : 0,
     z: phases.length > 1 ? take(rows) : 0,
     rh: phases.length > 1 ? take(rows) : 0,
+    stateCell: take(4),
   };
   const layout: KernelLayout = {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,

@@ -12,6 +12,8 @@ export const SEQ = 2;
 export const BATCH = 3;
 /** Non-zero: workers exit their loop. */
 export const STOP = 4;
+/** Non-zero: the call continues the previous call's recurrent state (streaming). */
+export const RESUME = 5;
 /** Barrier cells (see compiler/emit/barrier.ts): arrivals, generation, abort. */
 export const BARRIER = 8;
 export const BARRIER_ABORT = BARRIER + 2;

@@ -27,7 +27,7 @@ const PAGE = 65536;
 /** Must match the compiler's MAX_PAGES: the memory the module was compiled to accept. */
 export const MAX_PAGES = 32768;
 
-type RunFn = (seq: number, batch: number) => void;
+type RunFn = (seq: number, batch: number, resume: number) => void;
 
 /** The call's sizes and where each buffer lies. */
 interface CallPlan {
@@ -77,12 +77,16 @@ export class Engine {
     return new Engine(m, memory, instance.exports.run as RunFn, null, 1, note ? `running on 1 worker: ${note}` : null);
   }
 
-  /** Runs the model on one worker, synchronously (engines created with one worker only). */
-  run(feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
+  /**
+   * Runs the model on one worker, synchronously (engines created with one worker only). With
+   * `resume`, every RNN continues from the state the previous call left (streaming), and inputs that
+   * only feed initial states may be left out.
+   */
+  run(feeds: Readonly<Record<string, Tensor>>, resume = false): Record<string, Tensor> {
     if (!this.runModule) throw new EngineError('internal error: synchronous run on a multi-worker engine; use runAsync');
-    const call = this.prepare(feeds);
+    const call = this.prepare(feeds, resume);
     try {
-      this.runModule(call.seq, call.batch);
+      this.runModule(call.seq, call.batch, resume ? 1 : 0);
     } catch (e) {
       throw new EngineError(`module ${this.manifest.model} failed while running: ${(e as Error).message}`, { cause: e });
     }
@@ -90,12 +94,12 @@ export class Engine {
   }
 
   /** Runs the model on this engine's workers. */
-  async runAsync(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    if (this.runModule) return this.run(feeds);
-    const call = this.prepare(feeds);
+  async runAsync(feeds: Readonly<Record<string, Tensor>>, resume = false): Promise<Record<string, Tensor>> {
+    if (this.runModule) return this.run(feeds, resume);
+    const call = this.prepare(feeds, resume);
     const t = this.threaded!;
     if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs);
-    await this.pool.run(call.seq, call.batch);
+    await this.pool.run(call.seq, call.batch, resume);
     return this.collect(call);
   }
 
@@ -106,9 +110,9 @@ export class Engine {
   }
 
   /** Binds and checks the feeds, lays the call out, copies inputs in, packs fed weights. */
-  private prepare(feeds: Readonly<Record<string, Tensor>>): CallPlan {
+  private prepare(feeds: Readonly<Record<string, Tensor>>, resume: boolean): CallPlan {
     const m = this.manifest;
-    const bound = this.bindFeeds(feeds);
+    const bound = this.bindFeeds(feeds, resume);
     const call = this.layOut(bound);
     this.ensureMemory(call.end);
     new Int32Array(this.memory.buffer, m.tableOffset, call.offsets.length).set(call.offsets);
@@ -132,7 +136,7 @@ export class Engine {
   }
 
   /** Matches feeds to inputs: every input present, no unknown name, an accepted type, the right rank. */
-  private bindFeeds(feeds: Readonly<Record<string, Tensor>>): Map<ManifestIO, Tensor> {
+  private bindFeeds(feeds: Readonly<Record<string, Tensor>>, resume: boolean): Map<ManifestIO, Tensor> {
     const m = this.manifest;
     if (typeof feeds !== 'object' || feeds === null) throw new InputError('feeds must be an object mapping input names to Tensors');
     const names = m.inputs.map((i) => `'${i.name}'`).join(', ');
@@ -142,6 +146,7 @@ export class Engine {
     const bound = new Map<ManifestIO, Tensor>();
     for (const i of m.inputs) {
       const t = feeds[i.name];
+      if (t === undefined && resume && m.stateInputs.includes(i.buffer)) continue;
       if (t === undefined) throw new InputError(`missing input '${i.name}' (${i.dtype} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
       if (!t || !Array.isArray(t.dims) || !ArrayBuffer.isView(t.data)) throw new InputError(`input '${i.name}' must be a Tensor with type, data and dims`);
       if (!i.accepts.includes(t.type)) throw new InputError(`input '${i.name}' must be ${i.accepts.join(' or ')}, got ${t.type}`);

@@ -82,6 +82,10 @@ export interface Manifest {
   /** First byte free for run-time buffers. */
   readonly staticEnd: number;
   readonly fedWeights: readonly FedWeights[];
+  /** Buffers of inputs that only feed RNN initial states (optional when a streaming call resumes). */
+  readonly stateInputs: readonly number[];
+  /** Whether every RNN runs forward, so the model can be streamed step by step. */
+  readonly streamable: boolean;
   readonly checks: readonly RangeCheck[];
   /** File names inside the artifact directory. */
   readonly files: {

@@ -5,7 +5,7 @@
  * pool is then discarded (the session starts a fresh one on its next call).
  */
 import { EngineError } from './errors.js';
-import { BARRIER, BARRIER_ABORT, BATCH, DONE, GO, SEQ, STOP } from './control.js';
+import { BARRIER, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
 import type { WorkerInit } from './worker_core.js';
 
 /** A started worker, whatever the platform. */
@@ -49,13 +49,14 @@ export class WorkerPool {
   }
 
   /** Runs one call on every worker; resolves when all are done. */
-  async run(seq: number, batch: number): Promise<void> {
+  async run(seq: number, batch: number, resume: boolean): Promise<void> {
     if (!this.healthy) throw new EngineError('internal error: run on a discarded worker pool');
     const ctl = this.ctl();
     this.failure = null;
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, SEQ, seq);
     Atomics.store(ctl, BATCH, batch);
+    Atomics.store(ctl, RESUME, resume ? 1 : 0);
     for (const h of this.handles) h.setBusy(true);
     Atomics.add(ctl, GO, 1);
     Atomics.notify(ctl, GO);

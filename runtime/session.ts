@@ -4,7 +4,7 @@
  * from files and compiling ONNX models on the fly.
  */
 import { Engine, type EngineOptions } from './engine.js';
-import { EngineError } from './errors.js';
+import { EngineError, UnsupportedError } from './errors.js';
 import type { Artifact, Manifest } from './manifest.js';
 import type { Tensor } from './tensor.js';
 
@@ -53,9 +53,36 @@ export class ArtifactSession {
    * fails rejects with a ModelError/InputError/EngineError and leaves the session usable.
    */
   run(feeds: FeedsType): Promise<ReturnType> {
+    return this.enqueue(feeds, null);
+  }
+
+  /**
+   * A stateful step-by-step view of the session for streaming: each `step(feeds)` runs the given
+   * timesteps (X with seq 1, usually) starting from the state the previous step left in memory, with
+   * no state copies; the first step (and the first after `reset()`) starts from the model's initial
+   * state inputs, or zeros. One stream at a time: any other call on the session ends it.
+   */
+  stream(): StepStream {
+    if (!this.manifest.streamable) {
+      throw new UnsupportedError('this model cannot be streamed: a reverse or bidirectional RNN needs the whole sequence');
+    }
+    return new StepStream(this);
+  }
+
+  private calls = 0;
+  private streamOwner: StepStream | null = null;
+
+  /** @internal queues a call; `stream` resumes that stream's state when it owns the last call. */
+  enqueue(feeds: FeedsType, stream: StepStream | null): Promise<ReturnType> {
     const next = this.queue.then(() => {
       if (!this.engine) throw new EngineError('this session has been released; create a new one to run again');
-      return this.engine.runAsync(feeds);
+      const resume = stream !== null && this.streamOwner === stream && stream.started;
+      if (stream && stream.started && this.streamOwner !== stream) {
+        throw new EngineError('another call ran on this session since the last step, so the streamed state is gone; call reset() to start over');
+      }
+      this.streamOwner = stream;
+      this.calls++;
+      return this.engine.runAsync(feeds, resume);
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -66,5 +93,24 @@ export class ArtifactSession {
     await this.queue;
     this.engine?.release();
     this.engine = null;
+  }
+}
+
+/** Streaming steps over one session's RNN state (see ArtifactSession.stream). */
+export class StepStream {
+  /** @internal whether a step ran since the last reset. */
+  started = false;
+  constructor(private readonly session: ArtifactSession) {}
+
+  /** Runs the next timestep(s); the state carries over from the previous step. */
+  async step(feeds: FeedsType): Promise<ReturnType> {
+    const out = await this.session.enqueue(feeds, this);
+    this.started = true;
+    return out;
+  }
+
+  /** The next step starts from the initial state again. */
+  reset(): void {
+    this.started = false;
   }
 }

@@ -3,7 +3,7 @@
  * instantiate the multi-worker module on the shared memory, then wait on the control block's GO
  * cell, run the call's slice, count itself DONE, repeat until STOP.
  */
-import { BATCH, DONE, GO, SEQ, STOP, BARRIER, BARRIER_ABORT } from './control.js';
+import { BATCH, DONE, GO, SEQ, STOP, RESUME, BARRIER, BARRIER_ABORT } from './control.js';
 
 /** What the runtime sends each worker once, at start. */
 export interface WorkerInit {
@@ -15,7 +15,7 @@ export interface WorkerInit {
   readonly control: number;
 }
 
-type RunFn = (seq: number, batch: number, worker: number, workers: number) => void;
+type RunFn = (seq: number, batch: number, resume: number, worker: number, workers: number) => void;
 
 /** Runs the worker loop; returns when told to stop. `report` carries a failure to the runtime. */
 export function workerLoop(init: WorkerInit, report: (message: string) => void): void {
@@ -31,7 +31,7 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
     if (go === seen) continue;
     seen = go;
     try {
-      run(Atomics.load(ctl, SEQ), Atomics.load(ctl, BATCH), init.id, init.workers);
+      run(Atomics.load(ctl, SEQ), Atomics.load(ctl, BATCH), Atomics.load(ctl, RESUME), init.id, init.workers);
     } catch (e) {
       // Wake the others out of the barrier (they trap on the abort cell), then tell the runtime.
       Atomics.store(ctl, BARRIER_ABORT, 1);

@@ -10,14 +10,14 @@ import { emitGemm, gemmName } from './gemm.js';
 import { emitStep, stepName } from './step.js';
 
 /** Names of the entry's parameters, in order; the runtime passes them in this order. */
-export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh', 'yc', 'xw'] as const;
+export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh', 'yc', 'xw', 'resume'] as const;
 
 /**
  * Emits the exported `run`:
  *
  *   for d in directions:
  *     XW = xw_d(X)                                   (whole sequence, before the time loop)
- *     hprev = h0[d] or 0; c = c0[d] or 0
+ *     hprev = h0[d] or 0; c = c0[d] or 0             (resume: the previous call's state instead)
  *     for i in 0..T:
  *       for rows b0.. in groups of R (then single rows):
  *         t = forward ? i : (len[b] or T) - 1 - i;  active = i < len[b]
@@ -131,8 +131,17 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
     if (c) prologue.push(b.fill(b.i32(c), b.i32(0), b.i32(stateBytes)));
     if (d.hasInitialH) prologue.push(forRows(`h0_${dir}`, b.copy(rowAddr(b.i32(hA)), tensorAddr('h0'), b.i32(H * 4))));
     if (d.hasInitialC) prologue.push(forRows(`c0_${dir}`, b.copy(rowAddr(b.i32(c)), tensorAddr('c0'), b.i32(H * 4))));
-    body.push(onFirst(b.seq(prologue)), barrier());
-    body.push(s.set(hprev, b.i32(hA)), s.set(hnext, b.i32(hB)), s.set(i, b.i32(0)));
+    // Streaming: with `resume`, the state of the previous call carries over (no reset, no copies);
+    // the first call ever starts fresh.
+    const cell = b.i32(plan.scratch.stateCell + 4 * dir);
+    const fresh = s.local('i32');
+    body.push(s.set(fresh, b.select(P('resume'), b.eqz(b.loadI32(cell)), b.i32(1))));
+    body.push(onFirst(b.if(s.get(fresh), b.seq(prologue))), barrier());
+    body.push(
+      s.set(hprev, b.select(s.get(fresh), b.i32(hA), b.loadI32(b.i32(plan.scratch.stateCell + 4 * dir)))),
+      s.set(hnext, b.select(b.eq(s.get(hprev), b.i32(hA)), b.i32(hB), b.i32(hA))),
+      s.set(i, b.i32(0)),
+    );
     body.push(b.block(`time${dir}_out`, [b.loop(`time${dir}`, b.seq([
       b.br(`time${dir}_out`, b.geS(s.get(i), T())),
       stepAllRows(dir),
@@ -140,7 +149,10 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
       s.bump(i, 1),
       b.br(`time${dir}`),
     ]))]));
-    const epilogue = [forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4)))];
+    const epilogue = [
+      b.storeI32(b.i32(plan.scratch.stateCell), 4 * dir, s.get(hprev)),
+      forRows(`yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(hprev)), b.i32(H * 4))),
+    ];
     if (c) epilogue.push(forRows(`yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
     body.push(onFirst(b.seq(epilogue)));
   }

@@ -60,7 +60,7 @@ export interface StreamModule {
 /**
  * Emits:
  *
- *   run(seq, batch [, worker, workers]):
+ *   run(seq, batch, resume [, worker, workers]):
  *     for step in stream:
  *       step_kernel(pointers from table, sizes from seq/batch)   (RNN steps: every worker its slice;
  *       barrier                                                   other steps: worker 0)
@@ -71,13 +71,14 @@ export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
   const b = new Builder(features);
   try {
     b.importMemory(Math.max(1, Math.ceil(layout.imageEnd / 65536)), MAX_PAGES);
-    const s = b.scope(opts.threads ? ['i32', 'i32', 'i32', 'i32'] : ['i32', 'i32']);
+    const s = b.scope(opts.threads ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32']);
     const c: CallContext = { b, s, seq: s.param(0), batch: s.param(1), layout };
     const calls: Expr[] = [];
     const threads = opts.threads ? { barrier: 'barrier' } : undefined;
-    const workerArgs = () => (opts.threads ? [s.get(s.param(2)), s.get(s.param(3))] : []);
+    const workerArgs = () => (opts.threads ? [s.get(s.param(3)), s.get(s.param(4))] : []);
+    const resume = () => s.get(s.param(2));
     if (threads) emitBarrier(b, threads.barrier, layout.controlOffset + 4 * BARRIER);
-    const meet = () => (threads ? b.call(threads.barrier, [s.get(s.param(3))]) : b.nop());
+    const meet = () => (threads ? b.call(threads.barrier, [s.get(s.param(4))]) : b.nop());
     stream.steps.forEach((step, i) => {
       if (step.op === 'rnn') {
         const plan = layout.plans.get(i)!;
@@ -87,14 +88,14 @@ export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
         const opt = (o: Operand | null) => (o ? addr(c, o) : b.i32(0));
         calls.push(b.call(name, [
           s.get(c.seq), s.get(c.batch), addr(c, step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
-          bufferAddr(c, bufs.y), bufferAddr(c, bufs.yh), bufs.yc >= 0 ? bufferAddr(c, bufs.yc) : b.i32(0), bufferAddr(c, bufs.xw),
+          bufferAddr(c, bufs.y), bufferAddr(c, bufs.yh), bufs.yc >= 0 ? bufferAddr(c, bufs.yc) : b.i32(0), bufferAddr(c, bufs.xw), resume(),
           ...workerArgs(),
         ]), meet());
         return;
       }
       // Other kernels are small next to the recurrence: worker 0 runs them, the others wait.
       const call = opKernel(step).emit(c, `s${i}_${step.op}`, layout.statics.get(i) ?? []);
-      calls.push(threads ? b.if(b.eqz(s.get(s.param(2))), call) : call, meet());
+      calls.push(threads ? b.if(b.eqz(s.get(s.param(3))), call) : call, meet());
     });
     s.finish('run', b.seq(calls), 'run');
     if (!b.validate()) throw new EngineError('internal error: the emitted module does not validate');
