@@ -38,9 +38,10 @@ function horner(v: Straight, r: Local, coeffs: readonly number[]): Local {
 
 const INV_FACT = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
 
-/** exp(x) for x in [-87.33, 0] (callers clamp). */
-function expNeg(v: Straight, x: Local): Local {
-  const [n, r] = reduce(v, x);
+/** exp(x + lo) for x in [-87.33, 0] (callers clamp) and, when given, a tiny correction lo (|lo| <= ulp(x)). */
+function expNeg(v: Straight, x: Local, lo?: Local): Local {
+  const [n, r0] = reduce(v, x);
+  const r = lo ? v.let(v.b.vadd(v.get(r0), v.get(lo))) : r0;
   const p = horner(v, r, INV_FACT);
   return v.let(v.b.vmul(v.get(p), v.get(pow2(v, n))));
 }
@@ -101,6 +102,24 @@ function softplus(v: Straight, x: Local): Local {
   const exact = b.vdiv(b.vmul(v.get(lu), v.get(y)), v.get(d));
   const l1p = b.vselect(b.vne(v.get(d), b.vconst(0)), exact, v.get(y));
   return v.let(b.vadd(b.vpmax(v.get(x), b.vconst(0)), l1p));
+}
+
+/**
+ * exp(x + lo) for x <= 0, accurate to a few ulp; lo (optional) is the rounding error of x when x is
+ * itself a difference (softmax's x - max). Inputs below -87.34 (-Infinity included) give ~1.2e-38
+ * rather than 0; NaN stays NaN.
+ */
+export function emitExpNonPositive(v: Straight, x: Local, lo?: Local): Local {
+  return expNeg(v, v.let(v.b.vpmax(v.get(x), v.b.vconst(EXP_CUTOFF))), lo);
+}
+
+/** log(x) for normal positive f32 x (softmax's row sums), a few ulp: x = 2^e * m, m in [1, 2). */
+export function emitLogPositive(v: Straight, x: Local): Local {
+  const b = v.b;
+  const e = v.let(b.vconvertI(b.visub(b.vishrU(v.get(x), 23), b.vconstI(127))));
+  const m = v.let(b.vor(b.vand(v.get(x), b.vconstI(0x007fffff)), b.vconstI(0x3f800000)));
+  const lm = logOneTwo(v, m);
+  return v.let(b.vadd(b.vmul(v.get(e), b.vconst(LN2_HI)), b.vadd(v.get(lm), b.vmul(v.get(e), b.vconst(LN2_LO)))));
 }
 
 /** Emits `a(x)` for an f32x4 local; returns the local holding the result. */
