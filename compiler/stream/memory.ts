@@ -16,8 +16,8 @@ import { CONTROL_BYTES } from '../../runtime/control.js';
 export interface StaticRequest {
   /** Floats to reserve. */
   readonly floats: number;
-  /** Fills the reserved floats (a view of exactly `floats` elements). */
-  readonly fill: (into: Float32Array) => void;
+  /** Fills the reserved floats (a view of exactly `floats` elements); `data` reads a constant. */
+  readonly fill: (into: Float32Array, data: (o: Operand) => Float32Array | Int32Array) => void;
 }
 
 export interface StaticLayout {
@@ -105,7 +105,7 @@ export function layOutStatic(stream: KernelStream, opts: PlanOptions, requests: 
       const p = at;
       offs.push(p);
       at = align16(at + r.floats * 4);
-      fills.push(() => r.fill(image.subarray(p / 4, p / 4 + r.floats)));
+      fills.push(() => r.fill(image.subarray(p / 4, p / 4 + r.floats), (o) => (isConst(o) ? stream.constants[o.constant].data : new Float32Array(0))));
     }
     statics.set(i, offs);
   });
