@@ -66,8 +66,8 @@ export class InferenceSession extends ArtifactSession {
   }
 }
 
-/** Starts a compute worker on worker_threads; unreferenced while idle so it never keeps Node alive. */
-const spawnNodeWorker: Spawn = (init, events) => {
+/** Starts a compute worker on worker_threads; unreferenced while idle so it never keeps Node alive. (Exported for tests.) */
+export const spawnNodeWorker: Spawn = (init, events) => {
   const w = new Worker(new URL('./worker_node.js', import.meta.url), { workerData: init });
   let stopping = false;
   w.on('message', (m: { error?: string }) => { if (m.error) events.onFailure(m.error, false); });
@@ -76,6 +76,7 @@ const spawnNodeWorker: Spawn = (init, events) => {
   w.unref();
   return {
     terminate: () => { stopping = true; void w.terminate(); },
+    terminateUnexpectedly: () => void w.terminate(),
     setBusy: (busy) => (busy ? w.ref() : w.unref()),
   };
 };

@@ -11,6 +11,8 @@ import type { WorkerInit } from './worker_core.js';
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
   terminate(): void;
+  /** Tests only: ends the worker as a crash would (the pool sees it die). */
+  terminateUnexpectedly?(): void;
   /** Keep the process alive while a call is running (Node); a no-op in browsers. */
   setBusy(busy: boolean): void;
 }

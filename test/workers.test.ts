@@ -1,0 +1,143 @@
+/**
+ * Multi-worker runs: the same outputs for 1..4 workers (slices that do not divide evenly included),
+ * streaming steps equal to a whole-sequence run, calls from several callers queued, and the fault
+ * contract: a worker that dies or a call that overruns its timeout rejects, the session recovers,
+ * and release() leaves nothing running.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeCell, type CellDescriptorInit } from '../compiler/descriptor.js';
+import { compileRnnModel } from '../compiler/artifact.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { InferenceSession, spawnNodeWorker } from '../runtime/node.js';
+import { Tensor } from '../runtime/tensor.js';
+import { EngineError } from '../runtime/errors.js';
+import type { Spawn } from '../runtime/pool.js';
+import { modelFor, maxAbsDiff } from './harness.js';
+import { mulberry32, randomInputs } from './random.js';
+
+const cases: CellDescriptorInit[] = [
+  { cell: 'lstm', inputSize: 13, hiddenSize: 37, maxBatch: 3, hasSequenceLens: true, hasInitialH: true, hasInitialC: true },
+  { cell: 'gru', inputSize: 9, hiddenSize: 50, maxBatch: 2, linearBeforeReset: true, direction: 'bidirectional' },
+  { cell: 'gru', inputSize: 7, hiddenSize: 29, maxBatch: 4, linearBeforeReset: false, layout: 1 },
+  { cell: 'rnn', inputSize: 5, hiddenSize: 70, maxBatch: 1, direction: 'reverse' },
+  { cell: 'lstm', inputSize: 64, hiddenSize: 96, maxBatch: 1, hasPeepholes: true, clip: 2 },
+];
+
+function setup(init: CellDescriptorInit, seed: number, T = 7) {
+  const d = describeCell(init);
+  const inp = randomInputs(mulberry32(seed), d, T, d.maxBatch);
+  const { model, feeds } = modelFor(d, inp);
+  return { d, feeds, artifact: compileRnnModel(model).artifact };
+}
+
+test('1, 2, 3 and 4 workers give the same outputs (max abs difference <= 1e-6)', async () => {
+  for (const [k, init] of cases.entries()) {
+    const { feeds, artifact } = setup(init, 10 + k);
+    const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+    const ref = await one.run(feeds);
+    await one.release();
+    for (const workers of [2, 3, 4]) {
+      const s = await ArtifactSession.fromArtifact(artifact, { workers, spawn: spawnNodeWorker });
+      assert.is(s.workers, workers);
+      const got = await s.run(feeds);
+      await s.release();
+      for (const name of Object.keys(ref)) {
+        const diff = maxAbsDiff(got[name].data, ref[name].data);
+        assert.ok(diff <= 1e-6, `case ${k} (${init.cell} H=${init.hiddenSize}), ${workers} workers, ${name}: diff ${diff}`);
+      }
+    }
+  }
+});
+
+test('streaming steps equal one whole-sequence run, on 1 and 2 workers', async () => {
+  const { d, feeds, artifact } = setup({ cell: 'lstm', inputSize: 12, hiddenSize: 40, maxBatch: 2 }, 3, 6);
+  for (const workers of [1, 2]) {
+    const s = await ArtifactSession.fromArtifact(artifact, { workers, spawn: spawnNodeWorker });
+    const whole = await s.run(feeds);
+    const stream = s.stream();
+    const x = feeds.in_X.data as Float32Array;
+    const per = 2 * d.inputSize;
+    for (let t = 0; t < 6; t++) {
+      const out = await stream.step({ in_X: new Tensor('float32', x.slice(t * per, (t + 1) * per), [1, 2, d.inputSize]) });
+      const expect = (whole.Y.data as Float32Array).slice(t * 2 * 40, (t + 1) * 2 * 40);
+      assert.ok(maxAbsDiff(out.Y.data, expect) <= 1e-6, `step ${t}, ${workers} workers`);
+    }
+    // Any other call ends the stream's state; a reset starts over.
+    await s.run(feeds);
+    try {
+      await stream.step({ in_X: new Tensor('float32', x.slice(0, per), [1, 2, d.inputSize]) });
+      assert.unreachable('a stale stream must not silently continue another call\'s state');
+    } catch (e) {
+      assert.instance(e, EngineError);
+      assert.match((e as Error).message, /reset\(\)/);
+    }
+    stream.reset();
+    const first = await stream.step({ in_X: new Tensor('float32', x.slice(0, per), [1, 2, d.inputSize]) });
+    assert.ok(maxAbsDiff(first.Y.data, (whole.Y.data as Float32Array).slice(0, 80)) <= 1e-6);
+    await s.release();
+  }
+});
+
+test('calls from several callers at once are queued, none lost', async () => {
+  const { d, feeds, artifact } = setup(cases[0], 5);
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker });
+  const ref = await s.run(feeds);
+  const shorter = { ...feeds, in_X: new Tensor('float32', (feeds.in_X.data as Float32Array).slice(0, 3 * 3 * d.inputSize), [3, 3, d.inputSize]),
+    in_sequence_lens: new Tensor('int32', new Int32Array([3, 1, 2]), [3]) };
+  const results = await Promise.all([s.run(feeds), s.run(shorter), s.run(feeds), s.run(shorter), s.run(feeds)]);
+  for (const i of [0, 2, 4]) assert.equal(Array.from(results[i].Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
+  assert.equal(results[1].Y.dims, [3, 1, 3, 37]);
+  await s.release();
+});
+
+test('a worker that dies rejects the call with an EngineError; the next call recovers', async () => {
+  const { feeds, artifact } = setup(cases[4], 8, 30);
+  let kills = 1;
+  const flaky: Spawn = (init, events) => {
+    const h = spawnNodeWorker(init, events);
+    if (init.id === 1 && kills > 0) {
+      kills--;
+      setTimeout(() => h.terminateUnexpectedly?.(), 0);
+    }
+    return h;
+  };
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000 });
+  try {
+    await s.run(feeds);
+    assert.unreachable('the call should fail');
+  } catch (e) {
+    assert.instance(e, EngineError);
+    assert.match((e as Error).message, /worker/);
+  }
+  const ok = await s.run(feeds);
+  assert.ok(ok.Y.data.length > 0);
+  await s.release();
+});
+
+test('a call that overruns timeoutMs rejects instead of hanging', async () => {
+  const { feeds, artifact } = setup({ cell: 'lstm', inputSize: 256, hiddenSize: 256, maxBatch: 1 }, 9, 2000);
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, timeoutMs: 1 });
+  try {
+    await s.run(feeds);
+    assert.unreachable('the call should time out');
+  } catch (e) {
+    assert.instance(e, EngineError);
+    assert.match((e as Error).message, /timeoutMs/);
+  }
+  await s.release();
+});
+
+test('InferenceSession.create takes { workers } and says why when it cannot use them', async () => {
+  const { artifact } = setup(cases[0], 2);
+  const s = await InferenceSession.create(artifact, { workers: 2 });
+  assert.is(s.workers, 2);
+  assert.is(s.note, null);
+  await s.release();
+  const noThreads = await InferenceSession.create({ ...artifact, wasmThreads: null }, { workers: 2 });
+  assert.is(noThreads.workers, 1);
+  assert.match(noThreads.note ?? '', /multi-worker module/);
+  await noThreads.release();
+});
+
+test.run();
