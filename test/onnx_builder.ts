@@ -38,6 +38,7 @@ export const attr = {
   string: (name: string, s: string) => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) }),
   strings: (name: string, ss: string[]) => ({ name, type: AttributeType.STRINGS, strings: ss.map((s) => new TextEncoder().encode(s)) }),
   floats: (name: string, floats: number[]) => ({ name, type: AttributeType.FLOATS, floats }),
+  ints: (name: string, ints: number[]) => ({ name, type: AttributeType.INTS, ints }),
   tensor: (name: string, t: TensorProto) => ({ name, type: AttributeType.TENSOR, t }),
 };
 

@@ -155,6 +155,13 @@ export interface StreamIO {
   readonly dtype: StreamDType;
   readonly dims: readonly Dim[];
   readonly buffer: number;
+  /** The ONNX element type the graph declares, e.g. 'INT64' for token ids exchanged as int32. */
+  readonly onnxType?: string;
+  /**
+   * Present when an axis of the ONNX value is a product of dims (seq*batch after a Reshape): `dims`
+   * then lists the factors and axis i of the value spans `groups[i]` consecutive entries of `dims`.
+   */
+  readonly groups?: readonly number[];
 }
 
 /** A whole lowered model. */

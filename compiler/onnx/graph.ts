@@ -6,7 +6,7 @@ import type { CellKind } from '../descriptor.js';
 import type { NamedTensor } from '../io/tensor_data.js';
 import { ModelError, UnsupportedError } from '../../runtime/errors.js';
 import {
-  type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto, int64ToNumber, onnx,
+  type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto, int64ToNumber, onnx,
 } from './proto.js';
 import { decodeTensor } from './tensor.js';
 
@@ -50,9 +50,18 @@ export interface RnnNode {
   readonly nodeName: string;
 }
 
-const isDefaultDomain = (n: NodeProto) => !n.domain || n.domain === 'ai.onnx';
-const opLabel = (n: NodeProto) => (isDefaultDomain(n) ? n.opType ?? '?' : `${n.domain}.${n.opType ?? '?'}`);
-const nodeLabel = (n: NodeProto, i: number) => (n.name ? `node '${n.name}'` : `node #${i}`);
+/** Whether the node belongs to the default ONNX domain. */
+export const isDefaultDomain = (n: NodeProto) => !n.domain || n.domain === 'ai.onnx';
+/** The node's op as messages name it: `LSTM`, or `<domain>.<op>` outside the default domain. */
+export const opLabel = (n: NodeProto) => (isDefaultDomain(n) ? n.opType ?? '?' : `${n.domain}.${n.opType ?? '?'}`);
+/** The node as messages name it: `node '<name>'`, or `node #<index>` when unnamed. */
+export const nodeLabel = (n: NodeProto, i: number) => (n.name ? `node '${n.name}'` : `node #${i}`);
+
+/** The cell kind of a default-domain LSTM, GRU or RNN node, else null. */
+export function cellKindOf(n: NodeProto): CellKind | null {
+  const op = n.opType ?? '';
+  return isDefaultDomain(n) && Object.hasOwn(CELLS, op) ? CELLS[op] : null;
+}
 
 /**
  * Finds the graph's single LSTM, GRU or RNN node. Constant nodes are allowed beside it; any other
@@ -94,26 +103,47 @@ export function constantOutputs(graph: GraphProto): Map<string, () => NamedTenso
 
 function constantValue(n: NodeProto, where: string): NamedTensor {
   const name = n.output![0];
+  const v = constantAttribute(n, where);
+  switch (v.kind) {
+    case 'tensor':
+      return { ...decodeTensor(v.tensor, `${where} value`), name };
+    case 'floats':
+      return { name, dims: v.dims, dtype: 'float32', data: Float32Array.from(v.values) };
+    case 'ints':
+      if (v.values.some((x) => x === null || x < -0x80000000 || x > 0x7fffffff)) {
+        throw new ModelError(`${where}: ${v.attribute} holds a value outside int32`);
+      }
+      return { name, dims: v.dims, dtype: 'int32', data: Int32Array.from(v.values as number[]) };
+  }
+}
+
+/**
+ * The value attribute of a Constant node, not yet decoded: a TensorProto (`value`), floats
+ * (`value_float(s)`) or int64s (`value_int(s)`; null where not a safe integer). Other attributes
+ * (sparse, strings) throw UnsupportedError; `where` names the node.
+ */
+export type ConstantAttribute =
+  | { readonly kind: 'tensor'; readonly tensor: TensorProto }
+  | { readonly kind: 'floats'; readonly dims: number[]; readonly values: number[] }
+  | { readonly kind: 'ints'; readonly attribute: string; readonly dims: number[]; readonly values: (number | null)[] };
+
+export function constantAttribute(n: NodeProto, where: string): ConstantAttribute {
   const attrs = n.attribute ?? [];
   if (attrs.length !== 1) throw new ModelError(`${where}: expected exactly one value attribute, got ${attrs.length}`);
   const a = attrs[0];
   switch (a.name) {
     case 'value':
       if (!a.t) throw new ModelError(`${where}: attribute 'value' holds no tensor`);
-      return { ...decodeTensor(a.t, `${where} value`), name };
+      return { kind: 'tensor', tensor: a.t };
     case 'value_float':
-      return { name, dims: [], dtype: 'float32', data: Float32Array.of(a.f ?? 0) };
+      return { kind: 'floats', dims: [], values: [a.f ?? 0] };
     case 'value_floats':
-      return { name, dims: [a.floats?.length ?? 0], dtype: 'float32', data: Float32Array.from(a.floats ?? []) };
+      return { kind: 'floats', dims: [a.floats?.length ?? 0], values: Array.from(a.floats ?? []) };
     case 'value_int':
     case 'value_ints': {
       const raw = a.name === 'value_int' ? [a.i] : a.ints ?? [];
-      const values = raw.map((v) => int64ToNumber(v));
-      if (values.some((v) => v === null || v < -0x80000000 || v > 0x7fffffff)) {
-        throw new ModelError(`${where}: ${a.name} holds a value outside int32`);
-      }
-      const dims = a.name === 'value_int' ? [] : [values.length];
-      return { name, dims, dtype: 'int32', data: Int32Array.from(values as number[]) };
+      const dims = a.name === 'value_int' ? [] : [raw.length];
+      return { kind: 'ints', attribute: a.name, dims, values: raw.map((v) => int64ToNumber(v)) };
     }
     default:
       throw new UnsupportedError(`${where}: attribute '${a.name}' is not supported; rnnc reads value, value_float(s) and value_int(s)`);

@@ -6,7 +6,7 @@ import { InputError, ModelError, UnsupportedError } from '../../runtime/errors.j
 import {
   type ErrorClass, type NamedTensor, elementCount, narrowToInt32,
 } from '../io/tensor_data.js';
-import { DataType, type TensorProto, dataTypeName, int64ToNumber, onnx } from './proto.js';
+import { DataType, type Int64, type TensorProto, dataTypeName, int64ToNumber, onnx } from './proto.js';
 
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
 
@@ -17,29 +17,7 @@ const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
  * or external data always throws UnsupportedError).
  */
 export function decodeTensor(t: TensorProto, what?: string, error: ErrorClass = ModelError): NamedTensor {
-  const name = t.name ?? '';
-  const label = what ?? `tensor '${name}'`;
-  const type = t.dataType ?? 0;
-  if (t.dataLocation === EXTERNAL) {
-    throw new UnsupportedError(`${label}: data stored outside the model file (data_location EXTERNAL) is not supported; save the model with its weights inside`);
-  }
-  if (t.segment) throw new UnsupportedError(`${label}: segmented tensors are not supported`);
-  const dims = (t.dims ?? []).map((d) => {
-    const n = int64ToNumber(d);
-    if (n === null || n < 0) throw new error(`${label}: invalid dim ${String(d)}`);
-    return n;
-  });
-  const count = elementCount(dims, label, error);
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
-  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
-  const checkRaw = (bytesPer: number) => {
-    if (raw!.length !== count * bytesPer) {
-      throw new error(`${label}: raw_data holds ${raw!.length} bytes, but ${dataTypeName(type)} dims [${dims.join(', ')}] need ${count * bytesPer}`);
-    }
-  };
-  const checkCount = (n: number, field: string) => {
-    if (n !== count) throw new error(`${label}: ${field} holds ${n} elements, but dims [${dims.join(', ')}] need ${count}`);
-  };
+  const { name, label, type, dims, count, view, checkRaw, checkCount } = tensorLayout(t, what, error);
   switch (type) {
     case DataType.FLOAT: {
       const data = new Float32Array(count);
@@ -75,36 +53,106 @@ export function decodeTensor(t: TensorProto, what?: string, error: ErrorClass = 
       }
       return { name, dims, dtype: 'float32', data };
     }
-    case DataType.INT32: {
-      const data = new Int32Array(count);
-      if (view) {
-        checkRaw(4);
-        for (let i = 0; i < count; i++) data[i] = view.getInt32(4 * i, true);
-      } else {
-        checkCount(t.int32Data?.length ?? 0, 'int32_data');
-        data.set(t.int32Data ?? []);
-      }
-      return { name, dims, dtype: 'int32', data };
-    }
-    case DataType.INT64: {
-      let values: (bigint | number)[];
-      if (view) {
-        checkRaw(8);
-        values = Array.from({ length: count }, (_, i) => view.getBigInt64(8 * i, true));
-      } else {
-        checkCount(t.int64Data?.length ?? 0, 'int64_data');
-        // An unsafe integer is certainly outside int32: NaN makes narrowToInt32 report it.
-        values = (t.int64Data ?? []).map((v) => int64ToNumber(v) ?? NaN);
-      }
-      return { name, dims, dtype: 'int32', data: narrowToInt32(values, label, error) };
-    }
-    case DataType.UNDEFINED:
-      throw new error(`${label}: the tensor has no data type (data_type 0)`);
+    case DataType.INT32:
+      return { name, dims, dtype: 'int32', data: Int32Array.from(int32Values(t, count, view, checkRaw, checkCount)) };
+    case DataType.INT64:
+      return { name, dims, dtype: 'int32', data: narrowToInt32(int64Values(t, count, view, checkRaw, checkCount), label, error) };
     default:
-      throw new UnsupportedError(
-        `${label}: data type ${dataTypeName(type)} is not supported; rnnc reads FLOAT, DOUBLE, FLOAT16, INT32 and INT64 tensors`,
-      );
+      return unsupportedType(type, label, error);
   }
+}
+
+/** An integer tensor with its values as JS numbers (see `decodeIntTensor`). */
+export interface IntTensor {
+  readonly name: string;
+  readonly dims: number[];
+  /** Row-major values; INT64 values beyond 2^53 in magnitude are rounded to the nearest double. */
+  readonly data: number[];
+}
+
+/**
+ * Decodes an INT32, INT64 or BOOL TensorProto without narrowing to int32: shape arithmetic needs the
+ * INT64 values exporters use as "to the end" markers (e.g. INT64_MAX as a Slice end). Other types
+ * throw UnsupportedError; `what` and `error` as for `decodeTensor`.
+ */
+export function decodeIntTensor(t: TensorProto, what?: string, error: ErrorClass = ModelError): IntTensor {
+  const { name, label, type, dims, count, view, checkRaw, checkCount } = tensorLayout(t, what, error);
+  switch (type) {
+    case DataType.INT32:
+    case DataType.BOOL:
+      if (type === DataType.BOOL && view) {
+        checkRaw(1);
+        return { name, dims, data: Array.from({ length: count }, (_, i) => view.getUint8(i)) };
+      }
+      return { name, dims, data: int32Values(t, count, view, checkRaw, checkCount) };
+    case DataType.INT64:
+      return { name, dims, data: int64Values(t, count, view, checkRaw, checkCount).map(Number) };
+    default:
+      return unsupportedType(type, label, error);
+  }
+}
+
+type RawCheck = (bytesPer: number) => void;
+type CountCheck = (n: number, field: string) => void;
+
+/** What every decoder reads first: label, type, dims, element count and the raw_data view with its checks. */
+function tensorLayout(t: TensorProto, what: string | undefined, error: ErrorClass) {
+  const name = t.name ?? '';
+  const label = what ?? `tensor '${name}'`;
+  const type = t.dataType ?? 0;
+  if (t.dataLocation === EXTERNAL) {
+    throw new UnsupportedError(`${label}: data stored outside the model file (data_location EXTERNAL) is not supported; save the model with its weights inside`);
+  }
+  if (t.segment) throw new UnsupportedError(`${label}: segmented tensors are not supported`);
+  const dims = (t.dims ?? []).map((d) => {
+    const n = int64ToNumber(d);
+    if (n === null || n < 0) throw new error(`${label}: invalid dim ${String(d)}`);
+    return n;
+  });
+  const count = elementCount(dims, label, error);
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
+  const checkRaw: RawCheck = (bytesPer) => {
+    if (raw!.length !== count * bytesPer) {
+      throw new error(`${label}: raw_data holds ${raw!.length} bytes, but ${dataTypeName(type)} dims [${dims.join(', ')}] need ${count * bytesPer}`);
+    }
+  };
+  const checkCount: CountCheck = (n, field) => {
+    if (n !== count) throw new error(`${label}: ${field} holds ${n} elements, but dims [${dims.join(', ')}] need ${count}`);
+  };
+  return { name, label, type, dims, count, view, checkRaw, checkCount };
+}
+
+function int32Values(t: TensorProto, count: number, view: DataView | null, checkRaw: RawCheck, checkCount: CountCheck): number[] {
+  if (view) {
+    checkRaw(4);
+    return Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
+  }
+  checkCount(t.int32Data?.length ?? 0, 'int32_data');
+  return Array.from(t.int32Data ?? []);
+}
+
+function int64Values(t: TensorProto, count: number, view: DataView | null, checkRaw: RawCheck, checkCount: CountCheck): (bigint | number)[] {
+  if (view) {
+    checkRaw(8);
+    return Array.from({ length: count }, (_, i) => view.getBigInt64(8 * i, true));
+  }
+  checkCount(t.int64Data?.length ?? 0, 'int64_data');
+  return (t.int64Data ?? []).map((v) => int64ToNumber(v) ?? int64Approx(v));
+}
+
+/** An int64 beyond 2^53 as the nearest double (NaN when it cannot be read). */
+function int64Approx(v: Int64): number {
+  if (v === null || v === undefined || typeof v === 'number') return typeof v === 'number' ? v : NaN;
+  const high = v.unsigned ? v.high >>> 0 : v.high | 0;
+  return high * 2 ** 32 + (v.low >>> 0);
+}
+
+function unsupportedType(type: number, label: string, error: ErrorClass): never {
+  if (type === DataType.UNDEFINED) throw new error(`${label}: the tensor has no data type (data_type 0)`);
+  throw new UnsupportedError(
+    `${label}: data type ${dataTypeName(type)} is not supported; rnnc reads FLOAT, DOUBLE, FLOAT16, INT32 and INT64 tensors`,
+  );
 }
 
 /** IEEE 754 binary16 bits to a number. */

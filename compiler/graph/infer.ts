@@ -1,0 +1,131 @@
+/**
+ * Shape inference over the whole graph, with the graph inputs' seq/batch axes known: each node's
+ * rule gives its outputs' values (folded constants, broadcast fills, or run-time tensors with
+ * symbolic dims) and its resolved parameters. Everything that cannot compile is collected and
+ * reported in ONE UnsupportedError; malformed models throw ModelError at once.
+ */
+import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { DataType, dataTypeName } from '../onnx/proto.js';
+import type { InputAxes } from './axes.js';
+import { type Ctx, type Detail, Poisoned, Unsupported } from './ctx.js';
+import type { GraphNode, GraphValue, LoadedGraph } from './load.js';
+import { MATH_RULES } from './math_ops.js';
+import { rnnRule } from './rnn.js';
+import { type Rule, SHAPE_RULES } from './shape_ops.js';
+import { formatDims, isNum } from './symbolic.js';
+import { type Val, decodeConst, elemKind } from './value.js';
+
+/** What inference resolved: every value reached, and each lowering node's parameters. */
+export interface Inference {
+  /** Value of each graph input, used initializer and node output. */
+  readonly values: ReadonlyMap<string, Val>;
+  readonly details: ReadonlyMap<GraphNode, Detail>;
+  readonly maxBatch: number;
+}
+
+const RULES: Record<string, Rule> = { ...SHAPE_RULES, ...MATH_RULES, LSTM: rnnRule('lstm'), GRU: rnnRule('gru'), RNN: rnnRule('rnn') };
+
+/** Hints for ops people often meet in exports. */
+const ALTERNATIVES: Record<string, string> = {
+  Split: 'export x[..., a:b] slices (Slice) instead of torch.split/chunk',
+  Loop: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
+  Scan: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
+  If: 'remove data-dependent control flow from the exported forward()',
+  Einsum: 'use MatMul with constant weights (nn.Linear)',
+  LeakyRelu: 'the supported activations are Relu, Tanh and Sigmoid',
+  Elu: 'the supported activations are Relu, Tanh and Sigmoid',
+  Gelu: 'the supported activations are Relu, Tanh and Sigmoid',
+};
+
+/** The op list printed under an UnsupportedError. */
+const SUPPORTED_SUMMARY =
+  'rnnc compiles LSTM, GRU, RNN, Gather (embedding tables, constant indices), MatMul and Gemm (constant weights), ' +
+  'Add, Sub, Mul, Div, Relu, Tanh, Sigmoid, Softmax and LogSoftmax (last axis), Transpose, Concat, Slice (step 1), ' +
+  'Squeeze, Unsqueeze, Reshape, Flatten, Identity, Dropout, Cast and Expand; shape subgraphs (Shape, Gather, Concat, ' +
+  'ConstantOfShape, Range, arithmetic) are folded at compile time.';
+
+/** Infers every value of the graph; throws one UnsupportedError listing every node rnnc cannot compile. */
+export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
+  const values = new Map<string, Val>();
+  const details = new Map<GraphNode, Detail>();
+  const issues: string[] = [];
+  const failed = new Set<string>();
+  for (const input of g.inputs) {
+    const kind = elemKind(input.elemType);
+    if (input.elemType === 0) throw new ModelError(`graph input '${input.name}' declares no element type`);
+    if (!kind || ![DataType.FLOAT, DataType.INT32, DataType.INT64].includes(input.elemType)) {
+      issues.push(`graph input '${input.name}': type ${dataTypeName(input.elemType)}; rnnc feeds FLOAT, INT32 and INT64 inputs`);
+      failed.add(input.name);
+      continue;
+    }
+    values.set(input.name, { kind: 'run', dtype: kind, dims: axes.dims.get(input.name)! });
+  }
+  const used = new Set<string>([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.name)]);
+  const lookup = (name: string): Val => {
+    const v = values.get(name);
+    if (v) return v;
+    const init = g.initializers.get(name);
+    if (init) {
+      const c = decodeConst(init, `initializer '${name}'`);
+      values.set(name, c);
+      return c;
+    }
+    if (failed.has(name)) throw new Poisoned();
+    throw new ModelError(`internal: value '${name}' was not inferred`);
+  };
+
+  for (const node of g.nodes) {
+    const ctx: Ctx = {
+      node, graph: g, opset: g.opset, maxBatch: axes.maxBatch,
+      input: (i) => {
+        const name = node.inputs[i];
+        if (!name) throw new ModelError(`${node.label}: required input ${i} is missing`);
+        return lookup(name);
+      },
+      optional: (i) => (node.inputs[i] ? lookup(node.inputs[i]) : null),
+      used: (i) => !!node.outputs[i] && used.has(node.outputs[i]),
+      detail: (d) => details.set(node, d),
+    };
+    const rule = Object.hasOwn(RULES, node.op) ? RULES[node.op] : null;
+    try {
+      if (!rule) throw new Unsupported(`not supported${ALTERNATIVES[node.op] ? `; ${ALTERNATIVES[node.op]}` : ''}`);
+      const outs = rule(ctx);
+      node.outputs.forEach((name, i) => {
+        if (name && outs[i]) values.set(name, outs[i]!);
+        else if (name) failed.add(name);
+      });
+    } catch (e) {
+      // Shared pieces (attributes, tensor decoding) throw UnsupportedError naming the node themselves.
+      if (e instanceof Unsupported || e instanceof UnsupportedError) issues.push(`${node.label}: ${e.message.replace(`node '${node.name}': `, '')}`);
+      else if (!(e instanceof Poisoned)) throw e;
+      for (const o of node.outputs) failed.add(o);
+    }
+  }
+  for (const o of g.outputs) {
+    if (failed.has(o.name)) continue;
+    const issue = checkOutput(o, lookup(o.name));
+    if (issue) issues.push(issue);
+  }
+  if (issues.length > 0) {
+    throw new UnsupportedError(
+      `${g.source}: ${issues.length} part(s) of the graph cannot be compiled; nothing was compiled:\n  ${issues.join('\n  ')}\n${SUPPORTED_SUMMARY}`,
+    );
+  }
+  return { values, details, maxBatch: axes.maxBatch };
+}
+
+/** Checks a graph output's value against its declared type; returns an unsupported issue, if any. */
+function checkOutput(o: GraphValue, v: Val): string | null {
+  const what = `graph output '${o.name}'`;
+  const kind = o.elemType ? elemKind(o.elemType) : null;
+  if (o.elemType && kind !== v.dtype) {
+    throw new ModelError(`${what} is declared ${dataTypeName(o.elemType)}, but the graph computes ${v.dtype} values`);
+  }
+  if (o.dims) {
+    const mismatch = o.dims.length !== v.dims.length || o.dims.some((d, i) => typeof d === 'number' && isNum(v.dims[i]) && d !== v.dims[i]);
+    if (mismatch) throw new ModelError(`${what} is declared [${o.dims.join(', ')}], but the graph computes ${formatDims(v.dims)}`);
+  }
+  if (v.kind === 'fill' && !v.dims.every(isNum)) return `${what}: a constant broadcast over ${formatDims(v.dims)}; rnnc returns computed tensors`;
+  if (v.kind === 'const' && !v.data.every(isNum)) return `${what}: a shape value that depends on seq or batch; rnnc returns computed tensors`;
+  return null;
+}
