@@ -46,6 +46,7 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
   const choice = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
   const io = (x: StreamIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
+    ...(x.groups ? { groups: [...x.groups] } : {}),
   });
   const checks: RangeCheck[] = [];
   const fedBuffers = new Set(stream.inputs.map((i) => i.buffer));

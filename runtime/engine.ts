@@ -126,8 +126,9 @@ export class Engine {
     const m = this.manifest;
     const out: Record<string, Tensor> = {};
     for (const o of m.outputs) {
-      const dims = o.dims.map((d) => resolve(d, call));
-      const n = dims.reduce((p, d) => p * d, 1);
+      const flat = o.dims.map((d) => resolve(d, call));
+      const n = flat.reduce((p, d) => p * d, 1);
+      const dims = o.groups ? groupDims(flat, o.groups) : flat;
       const at = call.offsets[o.buffer] / 4;
       const data = o.dtype === 'int32' ? new Int32Array(this.memory.buffer).slice(at, at + n) : new Float32Array(this.memory.buffer).slice(at, at + n);
       out[o.name] = new Tensor(data, dims);
@@ -243,6 +244,16 @@ export class Engine {
     const need = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (need > 0) this.memory.grow(need);
   }
+}
+
+/** Merges consecutive factors: axis i is the product of the next groups[i] entries. */
+function groupDims(flat: number[], groups: readonly number[]): number[] {
+  let at = 0;
+  return groups.map((g) => {
+    const v = flat.slice(at, at + g).reduce((p, d) => p * d, 1);
+    at += g;
+    return v;
+  });
 }
 
 function resolve(d: Dim, call: { seq: number; batch: number }): number {

@@ -26,6 +26,8 @@ export interface ManifestIO {
   readonly accepts: readonly ('float32' | 'int32' | 'int64')[];
   readonly dims: readonly Dim[];
   readonly buffer: number;
+  /** When an axis is a product (seq*batch after a Reshape): axis i spans `groups[i]` entries of dims. */
+  readonly groups?: readonly number[];
 }
 
 /** A run-time buffer; the runtime places it after the static area for each call. */
