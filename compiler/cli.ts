@@ -12,7 +12,7 @@ const shape = (c: Command) => c
   .addOption(new Option('--cell <kind>', 'cell kind').choices(['lstm', 'gru', 'rnn']))
   .option('--input <n>', 'input size', int('--input'))
   .option('--hidden <n>', 'hidden size', int('--hidden'))
-  .option('--batch <n>', 'largest batch', int('--batch'), 1)
+  .option('--batch <n>', 'largest batch (default: the model\'s, else 1)', int('--batch'))
   .addOption(new Option('--direction <d>', 'direction').choices(['forward', 'reverse', 'bidirectional']).default('forward'))
   .option('--layout <n>', 'ONNX layout attribute (0 or 1)', int('--layout', 0, 1), 0)
   .option('--linear-before-reset', 'GRU linear_before_reset=1')
@@ -36,7 +36,8 @@ withPlanFlags(program.command('run <model>')
   .option('-o, --output-dir <dir>', 'write each output as <name>.npy')
   .option('--time', 'time 50 runs after warm-up and print the median')
   .option('--repeat <n>', 'number of timed runs', int('--repeat'))
-  .option('--warmup <n>', 'untimed runs before timing (TurboFan tier-up)', int('--warmup', 0), 30))
+  .option('--warmup <n>', 'untimed runs before timing (TurboFan tier-up)', int('--warmup', 0), 30)
+  .option('--workers <n>', 'workers to run on (default: the planner\'s choice, capped at the cores)', int('--workers', 1, 64)))
   .action(async (model, o) => (await import('./commands/run.js')).runCommand(model, o));
 
 withPlanFlags(program.command('check <dirs...>')
@@ -59,7 +60,8 @@ withPlanFlags(shape(program.command('kernel')
   });
 
 withPlanFlags(shape(program.command('plan [model]')
-  .description('print the plan for a model or a shape: blocking, memory, and the loop nest')))
+  .description('print the plan for a model or a shape: the kernel stream, blocking, memory, loop nest and worker partition')
+  .option('--workers <n>', 'worker count to show the partition for (default auto: the cost model)')))
   .action(async (model, o) => (await import('./commands/plan.js')).planCommand(model, o));
 
 program.parseAsync().catch((e: unknown) => {

@@ -11,7 +11,7 @@ export interface ShapeFlags {
   cell: string;
   input: number;
   hidden: number;
-  batch: number;
+  batch?: number;
   direction: string;
   layout: number;
   linearBeforeReset?: boolean;
@@ -26,7 +26,7 @@ export interface KernelFlags extends ShapeFlags, PlanFlags {
 
 export function descriptorFromFlags(f: ShapeFlags) {
   return describeCell({
-    cell: f.cell.toLowerCase() as CellKind, inputSize: f.input, hiddenSize: f.hidden, maxBatch: f.batch,
+    cell: f.cell.toLowerCase() as CellKind, inputSize: f.input, hiddenSize: f.hidden, maxBatch: f.batch ?? 1,
     direction: f.direction as Direction, layout: f.layout as 0 | 1, linearBeforeReset: !!f.linearBeforeReset,
     hasSequenceLens: !!f.sequenceLens,
   }, `--cell ${f.cell}`);

@@ -1,18 +1,35 @@
-/** `rnnc plan [model.onnx] [--cell ... --input ... --hidden ...]`: prints the plan and its loop nest. */
-import { importRnnModel } from '../onnx/import.js';
-import { makePlan } from '../plan.js';
-import { describePlan } from '../describe.js';
+/** `rnnc plan MODEL | --cell ... --input ... --hidden ... [--workers N|auto]`: plan, partition, loop nest. */
+import { lowerModel } from '../graph/index.js';
+import { makePlan, type Plan } from '../plan.js';
+import { describePartition, describePlan } from '../describe.js';
+import { chooseWorkers, DEFAULT_MACHINE } from '../workers.js';
+import { availableParallelism } from 'node:os';
 import { InputError } from '../../runtime/errors.js';
 import { planOptions, readModelFile, type PlanFlags } from './common.js';
 import { descriptorFromFlags, type ShapeFlags } from './kernel.js';
 
-export async function planCommand(model: string | undefined, f: Partial<ShapeFlags> & PlanFlags): Promise<void> {
-  let descriptor;
+export interface PlanCommandFlags extends Partial<ShapeFlags>, PlanFlags {
+  workers?: string;
+}
+
+export async function planCommand(model: string | undefined, f: PlanCommandFlags): Promise<void> {
+  let plans: Plan[];
   if (model) {
-    descriptor = importRnnModel(await readModelFile(model), { source: model, batch: f.batch }).descriptor;
+    const { stream, summary } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
+    console.log(summary.join('\n'));
+    plans = stream.steps.flatMap((s) => (s.op === 'rnn' ? [makePlan(s.descriptor, planOptions(f), { inputBatchMajor: s.inputBatchMajor })] : []));
   } else {
     if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
-    descriptor = descriptorFromFlags(f as ShapeFlags);
+    plans = [makePlan(descriptorFromFlags(f as ShapeFlags), planOptions(f))];
   }
-  console.log(describePlan(makePlan(descriptor, planOptions(f))));
+  for (const p of plans) console.log(`\n${describePlan(p)}`);
+  const choice = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism() });
+  let workers = choice.workers;
+  if (f.workers !== undefined && f.workers !== 'auto') {
+    workers = Number(f.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new InputError(`--workers expects auto or an integer in 1..64, got '${f.workers}'`);
+  }
+  console.log(`\nworkers: ${f.workers === undefined || f.workers === 'auto' ? 'auto' : `${workers} (asked)`}`);
+  for (const r of choice.reasons) console.log(`  - ${r}`);
+  console.log(describePartition(plans, workers));
 }

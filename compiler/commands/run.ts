@@ -17,6 +17,7 @@ export interface RunFlags extends PlanFlags {
   time?: boolean;
   repeat?: number;
   warmup: number;
+  workers?: number;
 }
 
 /** `name=path` pairs into tensors (.npy or a serialized TensorProto .pb). */
@@ -75,7 +76,7 @@ function summary(name: string, t: Tensor): string {
 
 export async function runCommand(model: string, f: RunFlags): Promise<void> {
   const t0 = performance.now();
-  const session = await InferenceSession.create(model, { batch: f.batch, plan: { ...planOptions(f) } });
+  const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) } });
   const loadMs = performance.now() - t0;
   const m = session.manifest;
   const given = await readInputs(f.input);
@@ -107,7 +108,7 @@ export async function runCommand(model: string, f: RunFlags): Promise<void> {
     }
     const sorted = [...times].sort((a, b) => a - b);
     const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    console.log(`time: median ${median(times).toFixed(3)} ms over ${repeat} runs after ${f.warmup} warm-up runs (p10 ${p(0.1).toFixed(3)}, p90 ${p(0.9).toFixed(3)} ms), 1 worker, node ${process.versions.node}`);
+    console.log(`time: median ${median(times).toFixed(3)} ms over ${repeat} runs after ${f.warmup} warm-up runs (p10 ${p(0.1).toFixed(3)}, p90 ${p(0.9).toFixed(3)} ms), ${session.workers} worker${session.workers > 1 ? 's' : ''}, node ${process.versions.node}`);
   }
   await session.release();
 }
