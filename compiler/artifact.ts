@@ -19,7 +19,7 @@ import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type M
 export interface CompileOptions extends PlanOptions {
   /** Also produce the text form of the module (binaryen's printer). */
   readonly text?: boolean;
-  /** Also build the multi-worker module (default true). */
+  /** Also build the multi-worker module (default: when the planner picks more than one worker). */
   readonly threads?: boolean;
   /** The machine the worker count is chosen for (default: this machine's cores). */
   readonly machine?: Partial<MachineModel>;
@@ -41,9 +41,9 @@ export function compileStream(stream: KernelStream, opts: CompileOptions = {}, s
   const layout = layOutStatic(stream, opts, (i) => opKernel(stream.steps[i]).requests);
   const mod = buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, text: opts.text });
   const plans = [...layout.plans.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
-  const withThreads = opts.threads !== false && plans.length > 0;
-  const modThreads = withThreads ? buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, threads: true }) : null;
   const choice = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
+  const withThreads = plans.length > 0 && (opts.threads ?? choice.workers > 1);
+  const modThreads = withThreads ? buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, threads: true }) : null;
   const io = (x: StreamIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
     ...(x.groups ? { groups: [...x.groups] } : {}),

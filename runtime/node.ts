@@ -100,5 +100,6 @@ async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact,
 
 async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact> {
   const { compileModel } = await import('../compiler/index.js');
-  return compileModel(bytes, { source, batch: options.batch, ...(options.plan ?? {}) }).artifact;
+  const threads = options.workers === undefined ? undefined : options.workers > 1;
+  return compileModel(bytes, { source, batch: options.batch, threads, ...(options.plan ?? {}) }).artifact;
 }

@@ -15,7 +15,8 @@ export interface CompileFlags extends PlanFlags {
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
   const bytes = await readModelFile(modelPath);
-  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, ...planOptions(f) });
+  // Both modules: an artifact may run where threads are (or are not) available.
+  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, ...planOptions(f) });
   const written = await writeArtifact(f.output, artifact);
   if (f.wat) {
     const watPath = path.join(f.output, 'kernel.wat');
