@@ -3,7 +3,8 @@
  * every output with the expected one.
  */
 import path from 'node:path';
-import { compileModel, type ModelCompileOptions } from './index.js';
+import { compileModel, lowerModel, type ModelCompileOptions } from './index.js';
+import type { StreamIO } from './graph/stream.js';
 import { loadTestDir } from './onnx/testdata.js';
 import type { NamedTensor } from './io/tensor_data.js';
 import { ArtifactSession } from '../runtime/session.js';
@@ -45,8 +46,10 @@ function bindInputs(files: readonly NamedTensor[], inputNames: readonly string[]
 /** Compiles `dir/model.onnx`, runs every data set and compares the outputs. */
 export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERANCE, opts: ModelCompileOptions = {}): Promise<DirCheck> {
   const td = loadTestDir(dir);
-  // Batch comes from the model when it is fixed; else the largest batch among the data sets.
-  const { artifact, plan } = compileModel(td.modelBytes, { source: path.join(dir, 'model.onnx'), ...opts });
+  const source = path.join(dir, 'model.onnx');
+  // Compile for the largest batch among the data sets (unless the caller fixed one).
+  const batch = opts.batch ?? largestBatch(td, lowerModel(td.modelBytes, { source }).stream.inputs);
+  const { artifact, plan } = compileModel(td.modelBytes, { source, ...opts, batch });
   const session = await ArtifactSession.fromArtifact(artifact);
   const outputs: OutputCheck[] = [];
   try {
@@ -64,6 +67,19 @@ export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERAN
     await session.release();
   }
   return { dir, kernel: plan.kernelName, outputs, pass: outputs.every((o) => o.pass) };
+}
+
+/** The largest `batch` axis value among the data sets' inputs (1 if none). */
+function largestBatch(td: ReturnType<typeof loadTestDir>, inputs: readonly StreamIO[]): number {
+  let batch = 1;
+  for (const set of td.sets) {
+    set.inputs.forEach((t, i) => {
+      const io = inputs.find((x) => x.name === t.name) ?? inputs[i];
+      const axis = io?.dims.indexOf('batch') ?? -1;
+      if (io && axis >= 0 && t.dims.length === io.dims.length) batch = Math.max(batch, t.dims[axis]);
+    });
+  }
+  return batch;
 }
 
 function compare(actual: Tensor, expected: NamedTensor, tol: Tolerance): { maxAbsError: number; pass: boolean } {

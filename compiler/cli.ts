@@ -64,6 +64,14 @@ withPlanFlags(shape(program.command('plan [model]')
   .option('--workers <n>', 'worker count to show the partition for (default auto: the cost model)')))
   .action(async (model, o) => (await import('./commands/plan.js')).planCommand(model, o));
 
+program.command('serve <dir>')
+  .description('serve a directory (a page and its artifacts) cross-origin isolated, with the browser runtime at /rnnc/')
+  .option('--port <n>', 'port (0: any free port)', int('--port', 0, 65535), 8080)
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--no-isolation', 'leave out the COOP/COEP headers (the page then runs on one worker)')
+  .option('-q, --quiet', 'do not log requests')
+  .action(async (dir, o) => (await import('./commands/serve.js')).serveCommand(dir, o));
+
 program.parseAsync().catch((e: unknown) => {
   if (e instanceof RnncError) {
     console.error(`rnnc: ${e.name}: ${e.message}`);

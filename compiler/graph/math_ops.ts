@@ -137,6 +137,7 @@ const MatMul: Rule = (c) => {
   const vector = w0.dims.length === 1;
   const w: FloatConst = vector ? { ...w0, dims: [w0.dims[0], 1] } : w0;
   const K = a.dims[a.dims.length - 1];
+  if (a.dims.length > 0 && !isNum(K)) unsupported(seqInK(fmt(a)));
   if (a.dims.length === 0 || !symEq(K, w.dims[0])) modelError(c, `cannot multiply ${fmt(a)} by ${formatDims(w0.dims)}`);
   const lead = a.dims.slice(0, -1);
   const dims = vector ? lead : [...lead, w.dims[1]];
@@ -172,6 +173,7 @@ const Gemm: Rule = (c) => {
     if (!ca) unsupported('Gemm with transA=1 on a run-time A: not supported');
     return [gemmConst(transposeConst(ca, [1, 0]) as FloatConst, w, bias)];
   }
+  if (!isNum(a.dims[1])) unsupported(seqInK(fmt(a)));
   if (!symEq(a.dims[1], K)) modelError(c, `cannot multiply A ${fmt(a)} by B ${formatDims(w.dims)} (after transB)`);
   if (ca) return [gemmConst(ca, w, bias)];
   const notes = [transB ? 'B transposed' : '', alpha !== 1 ? `alpha ${alpha} folded` : '', cv && beta !== 1 ? `beta ${beta} folded` : ''];
@@ -189,3 +191,8 @@ export const MATH_RULES: Record<string, Rule> = {
   MatMul,
   Gemm,
 };
+
+/** A product over the sequence or batch axis (e.g. Flatten of [batch, seq, H]) feeding a weight. */
+function seqInK(a: string): string {
+  return `a matrix product over an axis of ${a} that depends on seq or batch; rnnc treats both as run-time sizes, so a weight cannot span them (flatten only fixed axes, e.g. use h_n or one timestep)`;
+}

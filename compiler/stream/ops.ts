@@ -37,19 +37,17 @@ function broadcast(step: BinaryStep): { pattern: BroadcastPattern; inner: readon
   throw new UnsupportedError(`${step.kind} node '${step.node}': broadcasting [${dimsOf(step.a).join(', ')}] with [${dimsOf(step.b).join(', ')}] is not supported; supported: equal shapes, a scalar, or one operand matching the other's trailing dims`);
 }
 
-/** Concat along `axis` as one strided row copy per input. */
+/** Concat along `axis` as one strided row copy per input (fresh expressions per call: binaryen trees share no node). */
 function concatCalls(c: CallContext, step: ConcatStep, copy: string): Expr[] {
   const out = step.out.dims;
   const axis = step.axis < 0 ? step.axis + out.length : step.axis;
-  const rows = count(c, out.slice(0, axis));
-  const outRow = count(c, out.slice(axis));
-  let offset: Expr = c.b.i32(0);
-  return step.inputs.map((inp) => {
-    const inner = count(c, dimsOf(inp).slice(axis));
-    const call = c.b.call(copy, [addr(c, inp), c.b.add(addr(c, step.out), c.b.muli(offset, 4)), rows,
-      c.b.muli(inner, 4), c.b.muli(count(c, dimsOf(inp).slice(axis)), 4), c.b.muli(outRow, 4)]);
-    offset = c.b.add(offset, count(c, dimsOf(inp).slice(axis)));
-    return call;
+  const innerOf = (o: Operand) => count(c, dimsOf(o).slice(axis));
+  return step.inputs.map((inp, i) => {
+    const offset = step.inputs.slice(0, i).reduce((e: Expr, prev) => c.b.add(e, innerOf(prev)), c.b.i32(0));
+    return c.b.call(copy, [
+      addr(c, inp), c.b.add(addr(c, step.out), c.b.muli(offset, 4)), count(c, out.slice(0, axis)),
+      c.b.muli(innerOf(inp), 4), c.b.muli(innerOf(inp), 4), c.b.muli(count(c, out.slice(axis)), 4),
+    ]);
   });
 }
 
@@ -62,12 +60,11 @@ function sliceCall(c: CallContext, step: SliceStep, copy: string): Expr {
     throw new UnsupportedError(`Slice node '${step.node}': slicing ${sliced.length} axes${sliced[0].r[2] !== 1 ? ' with a step' : ''} is not supported; slice one axis with step 1`);
   }
   const { r: [start, end], i: axis } = sliced[0];
-  const inner = count(c, x.slice(axis + 1));
-  const len = typeof end === 'number' ? c.b.i32(end - start) : c.b.sub(count(c, [end]), c.b.i32(start));
-  const rows = count(c, x.slice(0, axis));
-  const src = c.b.add(addr(c, step.x), c.b.muli(c.b.mul(c.b.i32(start), count(c, x.slice(axis + 1))), 4));
-  return c.b.call(copy, [src, addr(c, step.out), rows, c.b.muli(c.b.mul(len, inner), 4),
-    c.b.muli(count(c, x.slice(axis)), 4), c.b.muli(c.b.mul(len, count(c, x.slice(axis + 1))), 4)]);
+  const len = () => (typeof end === 'number' ? c.b.i32(end - start) : c.b.sub(count(c, [end]), c.b.i32(start)));
+  const inner = () => count(c, x.slice(axis + 1));
+  const src = c.b.add(addr(c, step.x), c.b.muli(c.b.mul(c.b.i32(start), inner()), 4));
+  return c.b.call(copy, [src, addr(c, step.out), count(c, x.slice(0, axis)), c.b.muli(c.b.mul(len(), inner()), 4),
+    c.b.muli(count(c, x.slice(axis)), 4), c.b.muli(c.b.mul(len(), inner()), 4)]);
 }
 
 export function opKernel(step: Step): OpKernel {

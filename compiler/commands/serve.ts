@@ -1,0 +1,159 @@
+/**
+ * `rnnc serve DIR`: a static dev server for pages that load rnnc artifacts. It sends the headers that
+ * make a page cross-origin isolated (COOP/COEP, so workers get shared memory; `--no-isolation` drops
+ * them), the right MIME types (application/wasm lets WebAssembly.compileStreaming work), never a file
+ * outside DIR, and this rnnc's browser runtime under /rnnc/ (rnnc.js, rnnc-worker.js).
+ */
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../../runtime/errors.js';
+
+export interface ServeOptions {
+  /** Directory to serve. */
+  readonly root: string;
+  /** Port; 0 picks a free one. */
+  readonly port: number;
+  /** Address to listen on (default 127.0.0.1: this machine only). */
+  readonly host?: string;
+  /** Send COOP/COEP (default true). */
+  readonly isolation?: boolean;
+  /** Called once per request, after the response (for logging). */
+  readonly log?: (method: string, url: string, status: number) => void;
+}
+
+export interface Server {
+  /** Base URL, e.g. http://127.0.0.1:8080/ */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wat': 'text/plain; charset=utf-8',
+};
+
+/** MIME type of a file name; anything unknown (weights.bin, .onnx, .npy) is application/octet-stream. */
+export function mimeType(file: string): string {
+  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** Where the browser bundle is built (dist/browser), relative to this file in dist/compiler/commands. */
+const RUNTIME_DIR = fileURLToPath(new URL('../../browser/', import.meta.url));
+const RUNTIME_PREFIX = '/rnnc/';
+
+/**
+ * Maps a request path to a file inside `root`, or null when it is malformed or escapes `root`
+ * (`..` segments, encoded or not, and symbolic links pointing outside).
+ */
+async function resolveFile(root: string, urlPath: string): Promise<string | null> {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (rel.includes('\0') || rel.includes('\\')) return null;
+  const target = path.resolve(root, `.${path.posix.normalize(`/${rel}`)}`);
+  if (rel.split('/').includes('..') || !inside(root, target)) return null;
+  try {
+    let file = await realpath(target);
+    if ((await stat(file)).isDirectory()) file = await realpath(path.join(file, 'index.html'));
+    return inside(await realpath(root), file) && (await stat(file)).isFile() ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+function inside(root: string, p: string): boolean {
+  const r = path.resolve(root);
+  return p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep);
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServer(o: ServeOptions): Promise<Server> {
+  const root = path.resolve(o.root);
+  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new InputError(`rnnc serve: ${o.root} is not a directory`);
+  const isolation = o.isolation ?? true;
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((e: Error) => send(res, 500, `internal error: ${e.message}`));
+  });
+
+  function send(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}) {
+    if (!res.headersSent) res.writeHead(status, { ...common(), 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+    res.end(`${text}\n`);
+  }
+
+  function common(): Record<string, string> {
+    const h: Record<string, string> = { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+    if (isolation) {
+      h['Cross-Origin-Opener-Policy'] = 'same-origin';
+      h['Cross-Origin-Embedder-Policy'] = 'require-corp';
+      h['Cross-Origin-Resource-Policy'] = 'same-origin';
+    }
+    return h;
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    res.on('finish', () => o.log?.(req.method ?? '?', req.url ?? '?', res.statusCode));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD' });
+    const urlPath = (req.url ?? '/').split(/[?#]/)[0];
+    if (!urlPath.startsWith('/')) return send(res, 400, 'bad request');
+    const runtime = urlPath.startsWith(RUNTIME_PREFIX);
+    const file = runtime
+      ? await resolveFile(RUNTIME_DIR, urlPath.slice(RUNTIME_PREFIX.length - 1))
+      : await resolveFile(root, urlPath);
+    if (!file) return send(res, 404, runtime ? `not found: ${urlPath} (the browser runtime is built by npm run build)` : `not found: ${urlPath}`);
+    const size = (await stat(file)).size;
+    res.writeHead(200, { ...common(), 'Content-Type': mimeType(file), 'Content-Length': String(size) });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}/`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+export interface ServeFlags {
+  port: number;
+  host: string;
+  isolation: boolean;
+  quiet?: boolean;
+}
+
+/** The command: serves until interrupted. */
+export async function serveCommand(dir: string, f: ServeFlags): Promise<void> {
+  const s = await startServer({
+    root: dir, port: f.port, host: f.host, isolation: f.isolation,
+    log: f.quiet ? undefined : (method, url, status) => console.log(`${status} ${method} ${url}`),
+  });
+  console.log(`serving ${path.resolve(dir)} at ${s.url} (runtime at ${s.url}rnnc/)`);
+  console.log(f.isolation
+    ? 'cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp'
+    : 'not cross-origin isolated (--no-isolation): pages run on one worker');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(f.host)) console.warn(`warning: listening on ${f.host}, so other machines can read ${path.resolve(dir)}`);
+}
