@@ -28,7 +28,7 @@ function setup(init: CellDescriptorInit, seed: number, T = 7) {
   const d = describeCell(init);
   const inp = randomInputs(mulberry32(seed), d, T, d.maxBatch);
   const { model, feeds } = modelFor(d, inp);
-  return { d, feeds, artifact: compileRnnModel(model).artifact };
+  return { d, feeds, artifact: compileRnnModel(model, { threads: true }).artifact };
 }
 
 test('1, 2, 3 and 4 workers give the same outputs (max abs difference <= 1e-6)', async () => {
