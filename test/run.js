@@ -26,8 +26,9 @@ child.on('close', (code) => {
   const total = num('Total');
   const passed = num('Passed');
   const skipped = num('Skipped');
-  // A crash before uvu's summary counts as a failure, never as a silent pass.
-  const failed = total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0);
+  // uvu's Total leaves skipped tests out. A crash before uvu's summary counts as a failure, never
+  // as a silent pass; so does a run that found no test at all.
+  const failed = total - passed + (code !== 0 && total === passed ? 1 : 0);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exitCode = failed > 0 || total === 0 ? 1 : 0;
+  process.exitCode = failed > 0 || total + skipped === 0 ? 1 : 0;
 });

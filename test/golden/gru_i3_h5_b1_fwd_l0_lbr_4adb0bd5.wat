@@ -1,0 +1,984 @@
+;; golden snapshot of gru_f32_u8r1__wasmsimd_k2 (gru_i3_h5_b1_fwd_l0_lbr_4adb0bd5); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+(module
+  (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "env" "memory" (memory $env.memory 1 32768))
+  (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32)
+    local.get $p2
+    local.tee $p8
+    local.get $p0
+    local.get $p1
+    i32.mul
+    i32.const 12
+    i32.mul
+    i32.add
+    local.set $l26
+    i32.const 1024
+    local.set $p5
+    loop $L0
+      local.get $l25
+      i32.const 96
+      i32.lt_s
+      if $I1
+        local.get $p8
+        local.set $p2
+        local.get $p9
+        local.get $l25
+        i32.add
+        local.set $l24
+        loop $L2
+          local.get $l26
+          local.get $p2
+          i32.const 48
+          i32.add
+          i32.ge_s
+          if $I3
+            local.get $l25
+            i32.const 1312
+            i32.add
+            local.tee $p3
+            v128.load align=4
+            local.tee $l11
+            local.set $l14
+            local.get $p3
+            v128.load offset=16 align=4
+            local.tee $l12
+            local.set $l15
+            local.get $l12
+            local.tee $l13
+            local.set $l17
+            local.get $l11
+            local.tee $l16
+            local.set $l18
+            local.get $p5
+            local.set $p4
+            local.get $p2
+            local.tee $p3
+            i32.const 12
+            i32.add
+            local.set $l27
+            loop $L4
+              local.get $p3
+              v128.load32_splat
+              local.tee $l19
+              local.get $p4
+              v128.load align=4
+              local.tee $l21
+              f32x4.mul
+              local.get $l14
+              f32x4.add
+              local.set $l14
+              local.get $l19
+              local.get $p4
+              v128.load offset=16 align=4
+              local.tee $l19
+              f32x4.mul
+              local.get $l15
+              f32x4.add
+              local.set $l15
+              local.get $p3
+              v128.load32_splat offset=12
+              local.tee $l20
+              local.get $l21
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $l20
+              local.get $l19
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              local.set $l13
+              local.get $p3
+              v128.load32_splat offset=24
+              local.tee $l20
+              local.get $l21
+              f32x4.mul
+              local.get $l16
+              f32x4.add
+              local.set $l16
+              local.get $l20
+              local.get $l19
+              f32x4.mul
+              local.get $l17
+              f32x4.add
+              local.set $l17
+              local.get $p3
+              v128.load32_splat offset=36
+              local.tee $l20
+              local.get $l21
+              f32x4.mul
+              local.get $l18
+              f32x4.add
+              local.set $l18
+              local.get $l20
+              local.get $l19
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $p4
+              i32.const 32
+              i32.add
+              local.set $p4
+              local.get $l27
+              local.get $p3
+              i32.const 4
+              i32.add
+              local.tee $p3
+              i32.ne
+              br_if $L4
+            end
+            local.get $l24
+            local.get $l14
+            v128.store align=4
+            local.get $l24
+            local.get $l15
+            v128.store offset=16 align=4
+            local.get $l24
+            local.get $l11
+            v128.store offset=96 align=4
+            local.get $l24
+            local.get $l13
+            v128.store offset=112 align=4
+            local.get $l24
+            local.get $l16
+            v128.store offset=192 align=4
+            local.get $l24
+            local.get $l17
+            v128.store offset=208 align=4
+            local.get $l24
+            local.get $l18
+            v128.store offset=288 align=4
+            local.get $l24
+            local.get $l12
+            v128.store offset=304 align=4
+            local.get $p2
+            i32.const 48
+            i32.add
+            local.set $p2
+            local.get $l24
+            i32.const 384
+            i32.add
+            local.set $l24
+            br $L2
+          end
+        end
+        loop $L5
+          local.get $l26
+          local.get $p2
+          i32.const 12
+          i32.add
+          local.tee $l27
+          i32.ge_s
+          if $I6
+            local.get $l25
+            i32.const 1312
+            i32.add
+            local.tee $p3
+            v128.load align=4
+            local.set $l14
+            local.get $p3
+            v128.load offset=16 align=4
+            local.set $l15
+            local.get $p2
+            local.set $p3
+            local.get $p5
+            local.set $p4
+            loop $L7
+              local.get $p3
+              v128.load32_splat
+              local.tee $l11
+              local.get $p4
+              v128.load align=4
+              f32x4.mul
+              local.get $l14
+              f32x4.add
+              local.set $l14
+              local.get $l11
+              local.get $p4
+              v128.load offset=16 align=4
+              f32x4.mul
+              local.get $l15
+              f32x4.add
+              local.set $l15
+              local.get $p4
+              i32.const 32
+              i32.add
+              local.set $p4
+              local.get $l27
+              local.get $p3
+              i32.const 4
+              i32.add
+              local.tee $p3
+              i32.ne
+              br_if $L7
+            end
+            local.get $l24
+            local.get $l14
+            v128.store align=4
+            local.get $l24
+            local.get $l15
+            v128.store offset=16 align=4
+            local.get $p2
+            i32.const 12
+            i32.add
+            local.set $p2
+            local.get $l24
+            i32.const 96
+            i32.add
+            local.set $l24
+            br $L5
+          end
+        end
+        local.get $l25
+        i32.const 32
+        i32.add
+        local.set $l25
+        local.get $p5
+        i32.const 96
+        i32.add
+        local.set $p5
+        br $L0
+      end
+    end
+    i32.const 1984
+    i32.load
+    i32.const 0
+    local.get $p10
+    select
+    i32.eqz
+    local.tee $p2
+    if $I8
+      i32.const 1920
+      i32.const 0
+      i32.const 32
+      memory.fill
+    end
+    i32.const 1952
+    i32.const 1920
+    i32.const 1920
+    i32.const 1984
+    i32.load
+    local.get $p2
+    select
+    local.tee $p2
+    i32.const 1920
+    i32.eq
+    select
+    local.set $p3
+    i32.const 0
+    local.set $p5
+    loop $L9
+      local.get $p0
+      local.get $p5
+      i32.gt_s
+      if $I10
+        i32.const 0
+        local.set $p4
+        loop $L11
+          local.get $p1
+          local.get $p4
+          i32.const 1
+          i32.add
+          local.tee $p8
+          i32.ge_s
+          if $I12
+            local.get $p9
+            local.get $p1
+            local.get $p5
+            i32.mul
+            local.get $p4
+            i32.add
+            local.tee $p10
+            i32.const 96
+            i32.mul
+            i32.add
+            local.set $l24
+            local.get $p6
+            local.get $p10
+            i32.const 20
+            i32.mul
+            i32.add
+            local.set $l25
+            local.get $l24
+            v128.load align=4
+            local.set $l13
+            local.get $l24
+            v128.load offset=16 align=4
+            local.set $l16
+            local.get $l24
+            v128.load offset=32 align=4
+            local.set $l14
+            local.get $l24
+            v128.load offset=48 align=4
+            local.set $l15
+            i32.const 1888
+            v128.load align=4
+            local.set $l17
+            i32.const 1904
+            v128.load align=4
+            local.set $l18
+            i32.const 1408
+            local.set $p10
+            local.get $p2
+            local.get $p4
+            i32.const 5
+            i32.shl
+            local.tee $l26
+            i32.add
+            local.tee $p4
+            i32.const 16
+            i32.add
+            local.set $l27
+            loop $L13
+              local.get $p4
+              v128.load32_splat offset=4
+              local.tee $l11
+              local.get $p10
+              v128.load offset=96 align=4
+              f32x4.mul
+              local.get $p4
+              v128.load32_splat
+              local.tee $l12
+              local.get $p10
+              v128.load align=4
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              f32x4.add
+              local.set $l13
+              local.get $l11
+              local.get $p10
+              v128.load offset=112 align=4
+              f32x4.mul
+              local.get $l12
+              local.get $p10
+              v128.load offset=16 align=4
+              f32x4.mul
+              local.get $l16
+              f32x4.add
+              f32x4.add
+              local.set $l16
+              local.get $l11
+              local.get $p10
+              v128.load offset=128 align=4
+              f32x4.mul
+              local.get $l12
+              local.get $p10
+              v128.load offset=32 align=4
+              f32x4.mul
+              local.get $l14
+              f32x4.add
+              f32x4.add
+              local.set $l14
+              local.get $l11
+              local.get $p10
+              v128.load offset=144 align=4
+              f32x4.mul
+              local.get $l12
+              local.get $p10
+              v128.load offset=48 align=4
+              f32x4.mul
+              local.get $l15
+              f32x4.add
+              f32x4.add
+              local.set $l15
+              local.get $l11
+              local.get $p10
+              v128.load offset=160 align=4
+              f32x4.mul
+              local.get $l12
+              local.get $p10
+              v128.load offset=64 align=4
+              f32x4.mul
+              local.get $l17
+              f32x4.add
+              f32x4.add
+              local.set $l17
+              local.get $l11
+              local.get $p10
+              v128.load offset=176 align=4
+              f32x4.mul
+              local.get $l12
+              local.get $p10
+              v128.load offset=80 align=4
+              f32x4.mul
+              local.get $l18
+              f32x4.add
+              f32x4.add
+              local.set $l18
+              local.get $p10
+              i32.const 192
+              i32.add
+              local.set $p10
+              local.get $l27
+              local.get $p4
+              i32.const 8
+              i32.add
+              local.tee $p4
+              i32.ne
+              br_if $L13
+            end
+            local.get $p4
+            v128.load32_splat
+            local.tee $l12
+            local.get $p10
+            v128.load align=4
+            f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.set $l21
+            local.get $l12
+            local.get $p10
+            v128.load offset=16 align=4
+            f32x4.mul
+            local.get $l16
+            f32x4.add
+            local.set $l19
+            local.get $l12
+            local.get $p10
+            v128.load offset=48 align=4
+            f32x4.mul
+            local.get $l15
+            f32x4.add
+            local.set $l15
+            local.get $l12
+            local.get $p10
+            v128.load offset=80 align=4
+            f32x4.mul
+            local.get $l18
+            f32x4.add
+            local.set $l18
+            local.get $l21
+            f32x4.abs
+            f32x4.neg
+            local.tee $l20
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.pmax
+            local.tee $l22
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.set $l13
+            local.get $l12
+            local.get $p10
+            v128.load offset=32 align=4
+            f32x4.mul
+            local.get $l14
+            f32x4.add
+            local.tee $l14
+            f32x4.abs
+            f32x4.neg
+            local.tee $l23
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.pmax
+            local.tee $l11
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.set $l16
+            local.get $p3
+            local.get $l26
+            i32.add
+            local.tee $p4
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l24
+            v128.load offset=64 align=4
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l11
+            local.get $l16
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l16
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l16
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l23
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l14
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $l12
+            local.get $p10
+            v128.load offset=64 align=4
+            f32x4.mul
+            local.get $l17
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            local.tee $l12
+            f32x4.abs
+            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+            f32x4.mul
+            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+            f32x4.pmax
+            local.tee $l16
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.tee $l11
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            local.tee $l14
+            local.get $l16
+            local.get $l11
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            local.get $l11
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l14
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.sub
+            f32x4.add
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+            f32x4.add
+            f32x4.div
+            local.get $l12
+            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+            v128.and
+            v128.or
+            local.tee $l12
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l22
+            local.get $l13
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l13
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l13
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l20
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l21
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $p2
+            local.get $l26
+            i32.add
+            local.tee $p10
+            v128.load align=4
+            local.get $l12
+            f32x4.sub
+            f32x4.mul
+            f32x4.add
+            local.tee $l11
+            v128.store align=4
+            local.get $l25
+            local.get $l11
+            v128.store align=4
+            local.get $l19
+            f32x4.abs
+            f32x4.neg
+            local.tee $l16
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.pmax
+            local.tee $l14
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.set $l12
+            local.get $l15
+            f32x4.abs
+            f32x4.neg
+            local.tee $l17
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.pmax
+            local.tee $l11
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.set $l13
+            local.get $p4
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l24
+            v128.load offset=80 align=4
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l11
+            local.get $l13
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l13
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l13
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l17
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l15
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $l18
+            f32x4.mul
+            f32x4.add
+            local.tee $l13
+            f32x4.abs
+            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+            f32x4.mul
+            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+            f32x4.pmax
+            local.tee $l15
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.tee $l11
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            local.tee $l17
+            local.get $l15
+            local.get $l11
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            local.get $l11
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l17
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.sub
+            f32x4.add
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+            f32x4.add
+            f32x4.div
+            local.get $l13
+            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+            v128.and
+            v128.or
+            local.tee $l13
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l14
+            local.get $l12
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l12
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l12
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l16
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l19
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $p10
+            v128.load offset=16 align=4
+            local.get $l13
+            f32x4.sub
+            f32x4.mul
+            f32x4.add
+            local.tee $l11
+            v128.store offset=16 align=4
+            local.get $l25
+            local.get $l11
+            v128.store32_lane offset=16 0
+            local.get $p8
+            local.set $p4
+            br $L11
+          end
+        end
+        local.get $p2
+        local.set $p4
+        local.get $p3
+        local.set $p2
+        local.get $p4
+        local.set $p3
+        local.get $p5
+        i32.const 1
+        i32.add
+        local.set $p5
+        br $L9
+      end
+    end
+    i32.const 1984
+    local.get $p2
+    i32.store
+    i32.const 0
+    local.set $p4
+    loop $L14
+      local.get $p1
+      local.get $p4
+      i32.gt_s
+      if $I15
+        local.get $p7
+        local.get $p4
+        i32.const 20
+        i32.mul
+        i32.add
+        local.get $p2
+        local.get $p4
+        i32.const 5
+        i32.shl
+        i32.add
+        i32.const 20
+        memory.copy
+        local.get $p4
+        i32.const 1
+        i32.add
+        local.set $p4
+        br $L14
+      end
+    end)
+  (export "run" (func $run)))

@@ -1,0 +1,940 @@
+;; golden snapshot of rnn_f32_u4r1__wasmsimd_k2 (rnn_i1_h4_b1_bidi_l0_sl_00863d83); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+(module
+  (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "env" "memory" (memory $env.memory 1 32768))
+  (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 i32) (local $l17 i32) (local $l18 i32) (local $l19 i32) (local $l20 i32) (local $l21 i32) (local $l22 i32) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32)
+    local.get $p9
+    local.set $l22
+    local.get $p2
+    local.get $p0
+    local.get $p1
+    i32.mul
+    i32.const 2
+    i32.shl
+    i32.add
+    local.set $l20
+    i32.const 1024
+    local.set $p9
+    loop $L0
+      local.get $l17
+      i32.const 16
+      i32.lt_s
+      if $I1
+        local.get $p2
+        local.set $p4
+        local.get $l17
+        local.get $l22
+        i32.add
+        local.set $l16
+        loop $L2
+          local.get $l20
+          local.get $p4
+          i32.const 16
+          i32.add
+          i32.ge_s
+          if $I3
+            local.get $l17
+            i32.const 1040
+            i32.add
+            v128.load align=4
+            local.tee $l11
+            local.set $l12
+            local.get $l11
+            local.tee $l13
+            local.set $l14
+            local.get $p9
+            local.set $p8
+            local.get $p4
+            local.tee $p5
+            i32.const 4
+            i32.add
+            local.set $l19
+            loop $L4
+              local.get $p5
+              v128.load32_splat
+              local.get $p8
+              v128.load align=4
+              local.tee $l15
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $p5
+              v128.load32_splat offset=4
+              local.get $l15
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $p5
+              v128.load32_splat offset=8
+              local.get $l15
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              local.set $l13
+              local.get $p5
+              v128.load32_splat offset=12
+              local.get $l15
+              f32x4.mul
+              local.get $l14
+              f32x4.add
+              local.set $l14
+              local.get $p8
+              i32.const 16
+              i32.add
+              local.set $p8
+              local.get $l19
+              local.get $p5
+              i32.const 4
+              i32.add
+              local.tee $p5
+              i32.ne
+              br_if $L4
+            end
+            local.get $l16
+            local.get $l12
+            v128.store align=4
+            local.get $l16
+            local.get $l11
+            v128.store offset=16 align=4
+            local.get $l16
+            local.get $l13
+            v128.store offset=32 align=4
+            local.get $l16
+            local.get $l14
+            v128.store offset=48 align=4
+            local.get $p4
+            i32.const 16
+            i32.add
+            local.set $p4
+            local.get $l16
+            i32.const -64
+            i32.sub
+            local.set $l16
+            br $L2
+          end
+        end
+        loop $L5
+          local.get $l20
+          local.get $p4
+          i32.const 4
+          i32.add
+          local.tee $l19
+          i32.ge_s
+          if $I6
+            local.get $l17
+            i32.const 1040
+            i32.add
+            v128.load align=4
+            local.set $l12
+            local.get $p4
+            local.set $p5
+            local.get $p9
+            local.set $p8
+            loop $L7
+              local.get $p5
+              v128.load32_splat
+              local.get $p8
+              v128.load align=4
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $p8
+              i32.const 16
+              i32.add
+              local.set $p8
+              local.get $l19
+              local.get $p5
+              i32.const 4
+              i32.add
+              local.tee $p5
+              i32.ne
+              br_if $L7
+            end
+            local.get $l16
+            local.get $l12
+            v128.store align=4
+            local.get $p4
+            i32.const 4
+            i32.add
+            local.set $p4
+            local.get $l16
+            i32.const 16
+            i32.add
+            local.set $l16
+            br $L5
+          end
+        end
+        local.get $l17
+        i32.const 16
+        i32.add
+        local.set $l17
+        local.get $p9
+        i32.const 16
+        i32.add
+        local.set $p9
+        br $L0
+      end
+    end
+    i32.const 1248
+    i32.load
+    i32.const 0
+    local.get $p10
+    select
+    i32.eqz
+    local.tee $p4
+    if $I8
+      i32.const 1216
+      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+      v128.store align=1
+    end
+    i32.const 1232
+    i32.const 1216
+    i32.const 1216
+    i32.const 1248
+    i32.load
+    local.get $p4
+    select
+    local.tee $p4
+    i32.const 1216
+    i32.eq
+    select
+    local.set $p5
+    loop $L9
+      local.get $p0
+      local.get $l18
+      i32.gt_s
+      if $I10
+        i32.const 0
+        local.set $p8
+        loop $L11
+          local.get $p1
+          local.get $p8
+          i32.const 1
+          i32.add
+          local.tee $p9
+          i32.ge_s
+          if $I12
+            local.get $l22
+            local.get $p1
+            local.get $l18
+            i32.mul
+            local.get $p8
+            i32.add
+            i32.const 4
+            i32.shl
+            i32.add
+            local.set $l24
+            local.get $p6
+            local.get $l18
+            i32.const 1
+            i32.shl
+            local.get $p1
+            i32.mul
+            local.get $p8
+            i32.add
+            i32.const 4
+            i32.shl
+            i32.add
+            local.set $l25
+            i32.const 0
+            local.set $l19
+            i32.const 0
+            local.set $l21
+            local.get $p8
+            i32.const 4
+            i32.shl
+            local.tee $l23
+            local.get $p4
+            i32.add
+            local.set $l20
+            v128.const i32x4 0xffffffff 0xffffffff 0xffffffff 0xffffffff
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l18
+            local.get $p3
+            local.get $p8
+            i32.const 2
+            i32.shl
+            i32.add
+            i32.load
+            i32.lt_s
+            select
+            local.set $l12
+            i32.const 1056
+            local.set $l17
+            loop $L13
+              local.get $l19
+              i32.const 16
+              i32.lt_s
+              if $I14
+                local.get $l21
+                local.get $l24
+                i32.add
+                v128.load align=4
+                local.set $l13
+                local.get $l17
+                local.set $p8
+                local.get $l20
+                local.tee $l16
+                i32.const 16
+                i32.add
+                local.set $l26
+                loop $L15
+                  local.get $l16
+                  v128.load32_splat offset=4
+                  local.get $p8
+                  v128.load offset=16 align=4
+                  f32x4.mul
+                  local.get $l16
+                  v128.load32_splat
+                  local.get $p8
+                  v128.load align=4
+                  f32x4.mul
+                  local.get $l13
+                  f32x4.add
+                  f32x4.add
+                  local.set $l13
+                  local.get $p8
+                  i32.const 32
+                  i32.add
+                  local.set $p8
+                  local.get $l26
+                  local.get $l16
+                  i32.const 8
+                  i32.add
+                  local.tee $l16
+                  i32.ne
+                  br_if $L15
+                end
+                local.get $p5
+                local.get $l23
+                i32.add
+                local.get $l19
+                i32.add
+                v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+                local.get $l13
+                f32x4.abs
+                v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+                f32x4.mul
+                v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+                f32x4.pmax
+                local.tee $l14
+                v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+                f32x4.mul
+                f32x4.nearest
+                local.tee $l11
+                i32x4.trunc_sat_f32x4_s
+                v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+                i32x4.add
+                i32.const 23
+                i32x4.shl
+                local.tee $l15
+                local.get $l14
+                local.get $l11
+                v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+                f32x4.mul
+                f32x4.sub
+                local.get $l11
+                v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+                f32x4.mul
+                f32x4.sub
+                local.tee $l11
+                local.get $l11
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+                f32x4.add
+                f32x4.mul
+                f32x4.add
+                f32x4.mul
+                local.get $l15
+                v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+                f32x4.sub
+                f32x4.add
+                local.tee $l11
+                f32x4.sub
+                local.get $l11
+                v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+                f32x4.add
+                f32x4.div
+                local.get $l13
+                v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+                v128.and
+                v128.or
+                local.tee $l11
+                local.get $p4
+                local.get $l23
+                i32.add
+                local.get $l19
+                i32.add
+                v128.load align=4
+                local.get $l12
+                v128.bitselect
+                v128.store align=4
+                local.get $l19
+                local.get $l25
+                i32.add
+                local.get $l11
+                local.get $l12
+                v128.and
+                v128.store align=4
+                local.get $l19
+                i32.const 16
+                i32.add
+                local.set $l19
+                local.get $l21
+                i32.const 16
+                i32.add
+                local.set $l21
+                local.get $l17
+                i32.const -64
+                i32.sub
+                local.set $l17
+                br $L13
+              end
+            end
+            local.get $p9
+            local.set $p8
+            br $L11
+          end
+        end
+        local.get $p4
+        local.set $p8
+        local.get $p5
+        local.set $p4
+        local.get $p8
+        local.set $p5
+        local.get $l18
+        i32.const 1
+        i32.add
+        local.set $l18
+        br $L9
+      end
+    end
+    i32.const 1248
+    local.get $p4
+    i32.store
+    i32.const 0
+    local.set $p8
+    loop $L16
+      local.get $p1
+      local.get $p8
+      i32.gt_s
+      if $I17
+        local.get $p7
+        local.get $p8
+        i32.const 4
+        i32.shl
+        local.tee $p5
+        i32.add
+        local.get $p4
+        local.get $p5
+        i32.add
+        v128.load align=1
+        v128.store align=1
+        local.get $p8
+        i32.const 1
+        i32.add
+        local.set $p8
+        br $L16
+      end
+    end
+    i32.const 0
+    local.set $l17
+    local.get $p2
+    local.tee $p9
+    local.get $p0
+    local.get $p1
+    i32.mul
+    i32.const 2
+    i32.shl
+    i32.add
+    local.set $l20
+    i32.const 1120
+    local.set $p8
+    loop $L18
+      local.get $l17
+      i32.const 16
+      i32.lt_s
+      if $I19
+        local.get $p9
+        local.set $p2
+        local.get $l17
+        local.get $l22
+        i32.add
+        local.set $l16
+        loop $L20
+          local.get $l20
+          local.get $p2
+          i32.const 16
+          i32.add
+          i32.ge_s
+          if $I21
+            local.get $l17
+            i32.const 1136
+            i32.add
+            v128.load align=4
+            local.tee $l11
+            local.set $l12
+            local.get $l11
+            local.tee $l13
+            local.set $l14
+            local.get $p8
+            local.set $p5
+            local.get $p2
+            local.tee $p4
+            i32.const 4
+            i32.add
+            local.set $l18
+            loop $L22
+              local.get $p4
+              v128.load32_splat
+              local.get $p5
+              v128.load align=4
+              local.tee $l15
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $p4
+              v128.load32_splat offset=4
+              local.get $l15
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $p4
+              v128.load32_splat offset=8
+              local.get $l15
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              local.set $l13
+              local.get $p4
+              v128.load32_splat offset=12
+              local.get $l15
+              f32x4.mul
+              local.get $l14
+              f32x4.add
+              local.set $l14
+              local.get $p5
+              i32.const 16
+              i32.add
+              local.set $p5
+              local.get $l18
+              local.get $p4
+              i32.const 4
+              i32.add
+              local.tee $p4
+              i32.ne
+              br_if $L22
+            end
+            local.get $l16
+            local.get $l12
+            v128.store align=4
+            local.get $l16
+            local.get $l11
+            v128.store offset=16 align=4
+            local.get $l16
+            local.get $l13
+            v128.store offset=32 align=4
+            local.get $l16
+            local.get $l14
+            v128.store offset=48 align=4
+            local.get $p2
+            i32.const 16
+            i32.add
+            local.set $p2
+            local.get $l16
+            i32.const -64
+            i32.sub
+            local.set $l16
+            br $L20
+          end
+        end
+        loop $L23
+          local.get $l20
+          local.get $p2
+          i32.const 4
+          i32.add
+          local.tee $l18
+          i32.ge_s
+          if $I24
+            local.get $l17
+            i32.const 1136
+            i32.add
+            v128.load align=4
+            local.set $l12
+            local.get $p2
+            local.set $p4
+            local.get $p8
+            local.set $p5
+            loop $L25
+              local.get $p4
+              v128.load32_splat
+              local.get $p5
+              v128.load align=4
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $p5
+              i32.const 16
+              i32.add
+              local.set $p5
+              local.get $l18
+              local.get $p4
+              i32.const 4
+              i32.add
+              local.tee $p4
+              i32.ne
+              br_if $L25
+            end
+            local.get $l16
+            local.get $l12
+            v128.store align=4
+            local.get $p2
+            i32.const 4
+            i32.add
+            local.set $p2
+            local.get $l16
+            i32.const 16
+            i32.add
+            local.set $l16
+            br $L23
+          end
+        end
+        local.get $l17
+        i32.const 16
+        i32.add
+        local.set $l17
+        local.get $p8
+        i32.const 16
+        i32.add
+        local.set $p8
+        br $L18
+      end
+    end
+    i32.const 1252
+    i32.load
+    i32.const 0
+    local.get $p10
+    select
+    i32.eqz
+    local.tee $p2
+    if $I26
+      i32.const 1216
+      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+      v128.store align=1
+    end
+    i32.const 1232
+    i32.const 1216
+    i32.const 1216
+    i32.const 1252
+    i32.load
+    local.get $p2
+    select
+    local.tee $p4
+    i32.const 1216
+    i32.eq
+    select
+    local.set $p5
+    i32.const 0
+    local.set $l18
+    loop $L27
+      local.get $p0
+      local.get $l18
+      i32.gt_s
+      if $I28
+        i32.const 0
+        local.set $p8
+        loop $L29
+          local.get $p1
+          local.get $p8
+          i32.const 1
+          i32.add
+          local.tee $p2
+          i32.ge_s
+          if $I30
+            local.get $l22
+            local.get $p3
+            local.get $p8
+            i32.const 2
+            i32.shl
+            i32.add
+            i32.load
+            local.tee $p9
+            i32.const 1
+            i32.sub
+            local.get $l18
+            i32.sub
+            local.get $l18
+            i32.const -1
+            i32.const 0
+            local.get $p9
+            local.get $l18
+            i32.gt_s
+            select
+            local.tee $p9
+            select
+            local.tee $p10
+            local.get $p1
+            i32.mul
+            local.get $p8
+            i32.add
+            i32.const 4
+            i32.shl
+            i32.add
+            local.set $l21
+            local.get $p6
+            local.get $p10
+            i32.const 1
+            i32.shl
+            i32.const 1
+            i32.add
+            local.get $p1
+            i32.mul
+            local.get $p8
+            i32.add
+            i32.const 4
+            i32.shl
+            i32.add
+            local.set $l23
+            i32.const 0
+            local.set $l17
+            i32.const 0
+            local.set $l20
+            local.get $p8
+            i32.const 4
+            i32.shl
+            local.tee $l19
+            local.get $p4
+            i32.add
+            local.set $l16
+            local.get $p9
+            i32x4.splat
+            local.set $l12
+            i32.const 1152
+            local.set $p10
+            loop $L31
+              local.get $l17
+              i32.const 16
+              i32.lt_s
+              if $I32
+                local.get $l20
+                local.get $l21
+                i32.add
+                v128.load align=4
+                local.set $l13
+                local.get $p10
+                local.set $p8
+                local.get $l16
+                local.tee $p9
+                i32.const 16
+                i32.add
+                local.set $l24
+                loop $L33
+                  local.get $p9
+                  v128.load32_splat offset=4
+                  local.get $p8
+                  v128.load offset=16 align=4
+                  f32x4.mul
+                  local.get $p9
+                  v128.load32_splat
+                  local.get $p8
+                  v128.load align=4
+                  f32x4.mul
+                  local.get $l13
+                  f32x4.add
+                  f32x4.add
+                  local.set $l13
+                  local.get $p8
+                  i32.const 32
+                  i32.add
+                  local.set $p8
+                  local.get $l24
+                  local.get $p9
+                  i32.const 8
+                  i32.add
+                  local.tee $p9
+                  i32.ne
+                  br_if $L33
+                end
+                local.get $p5
+                local.get $l19
+                i32.add
+                local.get $l17
+                i32.add
+                v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+                local.get $l13
+                f32x4.abs
+                v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+                f32x4.mul
+                v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+                f32x4.pmax
+                local.tee $l14
+                v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+                f32x4.mul
+                f32x4.nearest
+                local.tee $l11
+                i32x4.trunc_sat_f32x4_s
+                v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+                i32x4.add
+                i32.const 23
+                i32x4.shl
+                local.tee $l15
+                local.get $l14
+                local.get $l11
+                v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+                f32x4.mul
+                f32x4.sub
+                local.get $l11
+                v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+                f32x4.mul
+                f32x4.sub
+                local.tee $l11
+                local.get $l11
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+                f32x4.add
+                local.get $l11
+                f32x4.mul
+                v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+                f32x4.add
+                f32x4.mul
+                f32x4.add
+                f32x4.mul
+                local.get $l15
+                v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+                f32x4.sub
+                f32x4.add
+                local.tee $l11
+                f32x4.sub
+                local.get $l11
+                v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+                f32x4.add
+                f32x4.div
+                local.get $l13
+                v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+                v128.and
+                v128.or
+                local.tee $l11
+                local.get $p4
+                local.get $l19
+                i32.add
+                local.get $l17
+                i32.add
+                v128.load align=4
+                local.get $l12
+                v128.bitselect
+                v128.store align=4
+                local.get $l17
+                local.get $l23
+                i32.add
+                local.get $l11
+                local.get $l12
+                v128.and
+                v128.store align=4
+                local.get $l17
+                i32.const 16
+                i32.add
+                local.set $l17
+                local.get $l20
+                i32.const 16
+                i32.add
+                local.set $l20
+                local.get $p10
+                i32.const -64
+                i32.sub
+                local.set $p10
+                br $L31
+              end
+            end
+            local.get $p2
+            local.set $p8
+            br $L29
+          end
+        end
+        local.get $p4
+        local.set $p2
+        local.get $p5
+        local.set $p4
+        local.get $p2
+        local.set $p5
+        local.get $l18
+        i32.const 1
+        i32.add
+        local.set $l18
+        br $L27
+      end
+    end
+    i32.const 1252
+    local.get $p4
+    i32.store
+    i32.const 0
+    local.set $p8
+    loop $L34
+      local.get $p1
+      local.get $p8
+      i32.gt_s
+      if $I35
+        local.get $p7
+        local.get $p1
+        local.get $p8
+        i32.add
+        i32.const 4
+        i32.shl
+        i32.add
+        local.get $p4
+        local.get $p8
+        i32.const 4
+        i32.shl
+        i32.add
+        v128.load align=1
+        v128.store align=1
+        local.get $p8
+        i32.const 1
+        i32.add
+        local.set $p8
+        br $L34
+      end
+    end)
+  (export "run" (func $run)))

@@ -1,0 +1,211 @@
+/**
+ * Every schedule gives the reference result: a schedule (PlanOptions) may change speed, never
+ * results. For a handful of descriptors (sizes not multiples of 4, batches that leave row-group
+ * remainders, bidirectional with sequence_lens) a seeded sweep covers every value the planner accepts
+ * for every knob at least twice, in varied combinations; each result must be within 1e-5 of the
+ * float64 reference and within 1e-6 of the default plan's. Relaxed SIMD is checked where the engine
+ * has it, and must be refused cleanly where it does not.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeCell, type CellDescriptor } from '../compiler/descriptor.js';
+import { compileRnnModel } from '../compiler/artifact.js';
+import { makePlan, type PlanOptions } from '../compiler/plan.js';
+import { toWat } from '../compiler/wat.js';
+import { EngineError, UnsupportedError } from '../runtime/errors.js';
+import { detectFeatures } from '../runtime/features.js';
+import { InferenceSession } from '../runtime/node.js';
+import type { Tensor } from '../runtime/tensor.js';
+import { maxAbsDiff, modelFor } from './harness.js';
+import { REPO_ROOT } from './paths.js';
+import { referenceRnn, type ReferenceInputs } from './reference.js';
+import { mulberry32, randomInputs, type Rng } from './random.js';
+import { throws } from './throws.js';
+
+/** Every value the planner accepts for each knob (the test below checks it rejects all others). */
+const KNOBS = {
+  unitsPerBlock: [4, 8, 16],
+  rowsPerBlock: [1, 2, 3, 4],
+  kUnroll: [1, 2, 3, 4, 8],
+  gemmRows: [1, 2, 3, 4, 5, 6],
+  gemmWidth: [4, 8, 12],
+  gemmKUnroll: [1, 2, 4, 8],
+} as const satisfies Partial<Record<keyof PlanOptions, readonly number[]>>;
+type Knob = keyof typeof KNOBS;
+const KNOB_NAMES = Object.keys(KNOBS) as Knob[];
+/** Schedules per descriptor: 2x the largest value list, so every value appears at least twice. */
+const PER_DESCRIPTOR = 12;
+const TO_REFERENCE = 1e-5;
+const TO_DEFAULT = 1e-6;
+
+const DESCRIPTORS: CellDescriptor[] = [
+  describeCell({ cell: 'lstm', inputSize: 9, hiddenSize: 13, maxBatch: 5, direction: 'reverse', hasSequenceLens: true, hasPeepholes: true, hasInitialH: true, hasInitialC: true, clip: 3 }),
+  describeCell({ cell: 'gru', inputSize: 6, hiddenSize: 9, maxBatch: 3, linearBeforeReset: false }),
+  describeCell({ cell: 'gru', inputSize: 3, hiddenSize: 10, maxBatch: 5, direction: 'reverse', linearBeforeReset: true, hasSequenceLens: true, hasInitialH: true }),
+  describeCell({ cell: 'rnn', inputSize: 7, hiddenSize: 6, maxBatch: 4, direction: 'bidirectional', layout: 1, hasSequenceLens: true }),
+];
+
+/** How often each panel width was in effect over the whole sweep (the planner may narrow it to 4). */
+const effectiveWidths = new Map<number, number>();
+
+/** `n` schedules: each knob's values repeated to length n and shuffled independently. */
+function schedules(rng: Rng, n: number): Record<Knob, number>[] {
+  const columns = KNOB_NAMES.map((k) => {
+    const vals = Array.from({ length: n }, (_, i) => KNOBS[k][i % KNOBS[k].length]);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [vals[i], vals[j]] = [vals[j], vals[i]];
+    }
+    return vals;
+  });
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(KNOB_NAMES.map((k, c) => [k, columns[c][i]])) as Record<Knob, number>);
+}
+
+function inputsFor(d: CellDescriptor, seed: number): ReferenceInputs {
+  const inp = randomInputs(mulberry32(seed), d, 6, d.maxBatch);
+  if (inp.sequenceLens) (inp.sequenceLens as Int32Array).set([0, 6, 3, 1, 5].slice(0, d.maxBatch));
+  return inp;
+}
+
+async function runWith(d: CellDescriptor, inp: ReferenceInputs, opts: PlanOptions): Promise<Record<string, Tensor>> {
+  const { model, feeds } = modelFor(d, inp);
+  const session = await InferenceSession.create(compileRnnModel(model, { ...opts, threads: false }).artifact, { workers: 1 });
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+}
+
+/** Max abs difference over the outputs named in `want` (null entries skipped); fails if one is missing. */
+function outputError(got: Record<string, Tensor>, want: Record<string, ArrayLike<number> | null>): number {
+  let e = 0;
+  for (const [name, w] of Object.entries(want)) {
+    if (w === null) continue;
+    assert.ok(got[name], `output ${name} is missing`);
+    e = Math.max(e, maxAbsDiff(got[name].data as Float32Array, w));
+  }
+  return e;
+}
+
+test('the planner accepts exactly the knob values swept here', () => {
+  const d = DESCRIPTORS[0];
+  for (const k of KNOB_NAMES) {
+    for (const v of [-1, 0, 1.5, ...Array.from({ length: 20 }, (_, i) => i + 1), 24, 32]) {
+      if ((KNOBS[k] as readonly number[]).includes(v)) {
+        const p = makePlan(d, { [k]: v });
+        const applied = { unitsPerBlock: p.layout.unitsPerBlock, rowsPerBlock: p.rowsPerBlock, kUnroll: p.kUnroll,
+          gemmRows: p.gemmRows, gemmWidth: p.layout.panelWidth, gemmKUnroll: p.gemmKUnroll }[k];
+        // Panels may not straddle a unit block (workers split the projection by blocks): a width that
+        // does not divide gates x units falls back to 4.
+        const fits = k !== 'gemmWidth' || (p.layout.gates * p.layout.unitsPerBlock) % v === 0;
+        assert.is(applied, fits ? v : 4, `${k}=${v} is applied`);
+      } else {
+        throws(() => makePlan(d, { [k]: v }), UnsupportedError, `${k}=${v}`, KNOBS[k].join(', '));
+      }
+    }
+  }
+});
+
+DESCRIPTORS.forEach((d, di) => {
+  const label = `${d.cell}${d.linearBeforeReset ? ' lbr' : ''} I=${d.inputSize} H=${d.hiddenSize} batch ${d.maxBatch} ${d.direction}`;
+  test(`every schedule gives the reference result: ${label}`, async () => {
+    const inp = inputsFor(d, 100 + di);
+    const ref = referenceRnn(d, inp);
+    const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
+    const base = await runWith(d, inp, {});
+    assert.ok(outputError(base, want) <= TO_REFERENCE, 'default plan vs reference');
+    const sweep = schedules(mulberry32(0x5c4ed + di), PER_DESCRIPTOR);
+    for (const k of KNOB_NAMES) {
+      for (const v of KNOBS[k]) assert.ok(sweep.filter((s) => s[k] === v).length >= 2, `${k}=${v} is swept at least twice`);
+    }
+    for (const opts of sweep) {
+      const plan = makePlan(d, opts);
+      assert.ok(plan.kernelName.includes(`_u${opts.unitsPerBlock}r${opts.rowsPerBlock}__wasmsimd_k${opts.kUnroll}`), plan.kernelName);
+      effectiveWidths.set(plan.layout.panelWidth, (effectiveWidths.get(plan.layout.panelWidth) ?? 0) + 1);
+      const got = await runWith(d, inp, opts);
+      const what = `${plan.kernelName} gemm ${opts.gemmRows}x${opts.gemmWidth} k${opts.gemmKUnroll}`;
+      const toRef = outputError(got, want);
+      assert.ok(toRef <= TO_REFERENCE, `${what}: ${toRef.toExponential(2)} from the reference`);
+      const toBase = outputError(got, Object.fromEntries(Object.entries(base).map(([n, t]) => [n, t.data as Float32Array])));
+      assert.ok(toBase <= TO_DEFAULT, `${what}: ${toBase.toExponential(2)} from the default plan`);
+    }
+  });
+});
+
+test('every panel width was in effect at least twice over the sweep', () => {
+  for (const w of KNOBS.gemmWidth) assert.ok((effectiveWidths.get(w) ?? 0) >= 2, `gemmWidth ${w} in effect ${effectiveWidths.get(w) ?? 0} times`);
+});
+
+test('relaxedSimd: refused with an EngineError where the engine lacks it, else within 1e-5', async () => {
+  const d = DESCRIPTORS[0];
+  const inp = inputsFor(d, 7);
+  const { model, feeds } = modelFor(d, inp);
+  const { artifact, plan } = compileRnnModel(model, { relaxedSimd: true });
+  assert.ok(plan.kernelName.includes('__wasmrelaxedsimd_'), plan.kernelName);
+  assert.ok(artifact.manifest.features.relaxedSimd, 'the manifest records the need for relaxed SIMD');
+  const wat = await toWat(artifact.wasm as Uint8Array, plan.kernelName); // wabt validates it either way
+  assert.ok(wat.includes('f32x4.relaxed_madd'), 'the kernel uses relaxed_madd');
+  const have = detectFeatures().relaxedSimd;
+  assert.is(WebAssembly.validate(artifact.wasm as Uint8Array<ArrayBuffer>), have);
+  if (!have) {
+    try {
+      await InferenceSession.create(artifact);
+      assert.unreachable('a relaxed-SIMD kernel was loaded by an engine without relaxed SIMD');
+    } catch (e) {
+      assert.instance(e, EngineError);
+      for (const part of [plan.kernelName, 'relaxed SIMD', '--experimental-wasm-relaxed-simd', 'without --relaxed-simd']) {
+        assert.ok((e as Error).message.includes(part), `message lacks '${part}': ${(e as Error).message}`);
+      }
+    }
+  } else {
+    const session = await InferenceSession.create(artifact);
+    const ref = referenceRnn(d, inp);
+    assert.ok(outputError(await session.run(feeds), { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c }) <= TO_REFERENCE);
+  }
+});
+
+/** Runs relaxed-SIMD schedules in a child Node with the flag, when this engine lacks relaxed SIMD. */
+const CHILD = `
+import { compareWithReference } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/test/harness.js')).href)};
+import { readFileSync } from 'node:fs';
+const [d, inp, schedules] = JSON.parse(readFileSync(process.argv.at(-1), 'utf8'));
+for (const k of ['X', 'W', 'R', 'B', 'P', 'initialH', 'initialC']) if (inp[k]) inp[k] = Float32Array.from(inp[k]);
+if (inp.sequenceLens) inp.sequenceLens = Int32Array.from(inp.sequenceLens);
+const errors = [];
+for (const s of schedules) errors.push((await compareWithReference(d, inp, { ...s, relaxedSimd: true })).error);
+console.log(JSON.stringify(errors));
+`;
+
+test('relaxedSimd kernels give the reference result (in a child Node with the flag, if needed)', async () => {
+  if (detectFeatures().relaxedSimd) return; // covered in-process above
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major !== 20 && major !== 21) return; // the flag is Node 20/21's; newer Node has relaxed SIMD on
+  const d = DESCRIPTORS[2];
+  const inp = inputsFor(d, 9);
+  const plain = Object.fromEntries(Object.entries(inp).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
+  const sweep = schedules(mulberry32(3), 2);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rnnc-relaxed-'));
+  const data = path.join(dir, 'case.json');
+  let stdout: string;
+  try {
+    await writeFile(data, JSON.stringify([d, plain, sweep]));
+    ({ stdout } = await promisify(execFile)(process.execPath,
+      ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', CHILD, data], { timeout: 60_000 }));
+  } catch (e) {
+    throw new Error(`the relaxed-SIMD child failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const errors = JSON.parse(stdout) as number[];
+  assert.is(errors.length, sweep.length);
+  for (const e of errors) assert.ok(e <= TO_REFERENCE, `relaxed SIMD: max abs error ${e}`);
+});
+
+test.run();
