@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RnnModel } from './model.js';
 import type { KernelStream, StreamIO } from './graph/stream.js';
 import type { Plan, PlanOptions } from './plan.js';
+import type { CellDescriptor } from './descriptor.js';
 import { streamFromNode } from './stream/from_node.js';
 import { layOutStatic } from './stream/memory.js';
 import { buildStreamModule } from './stream/module.js';
@@ -23,6 +24,8 @@ export interface CompileOptions extends PlanOptions {
   readonly threads?: boolean;
   /** The machine the worker count is chosen for (default: this machine's cores). */
   readonly machine?: Partial<MachineModel>;
+  /** Tuned plans (`rnnc tune`): per descriptor, options that override the planner's defaults. */
+  readonly tuned?: (d: CellDescriptor) => { plan: PlanOptions; workers: number } | undefined;
   /** Names the model in the manifest and messages. */
   readonly name?: string;
 }
@@ -38,10 +41,14 @@ export interface CompileResult {
 
 /** Plans, emits and packages a kernel stream. */
 export function compileStream(stream: KernelStream, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
-  const layout = layOutStatic(stream, opts, (i) => opKernel(stream.steps[i]).requests);
+  const layout = layOutStatic(stream, (d) => ({ ...opts, ...opts.tuned?.(d)?.plan }), (i) => opKernel(stream.steps[i]).requests);
   const mod = buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, text: opts.text });
   const plans = [...layout.plans.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
-  const choice = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
+  const modelled = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
+  const tunedWorkers = plans.map((p) => opts.tuned?.(p.descriptor)?.workers);
+  const choice = tunedWorkers.length > 0 && tunedWorkers.every((w) => w !== undefined)
+    ? { workers: Math.max(...(tunedWorkers as number[])), reasons: [...modelled.reasons, `tuned on this engine: ${Math.max(...(tunedWorkers as number[]))} (rnnc tune)`] }
+    : modelled;
   const withThreads = plans.length > 0 && (opts.threads ?? choice.workers > 1);
   const modThreads = withThreads ? buildStreamModule(stream, layout, { relaxedSimd: opts.relaxedSimd, threads: true }) : null;
   const io = (x: StreamIO): ManifestIO => ({

@@ -23,7 +23,8 @@ withPlanFlags(program.command('compile <model>')
   .requiredOption('-o, --output <dir>', 'artifact directory')
   .option('--wat', 'also write the text form (kernel.wat)')
   .option('--batch <n>', 'largest batch to compile for when the model leaves it symbolic (default 1)', int('--batch'))
-  .option('-v, --verbose', 'print the plan and its loop nest'))
+  .option('-v, --verbose', 'print the plan and its loop nest')
+  .option('--tuning <file>', 'use the plans `rnnc tune` stored in this file for this engine'))
   .action(async (model, o) => (await import('./commands/compile.js')).compileCommand(model, o));
 
 withPlanFlags(program.command('run <model>')
@@ -71,6 +72,13 @@ program.command('serve <dir>')
   .option('--no-isolation', 'leave out the COOP/COEP headers (the page then runs on one worker)')
   .option('-q, --quiet', 'do not log requests')
   .action(async (dir, o) => (await import('./commands/serve.js')).serveCommand(dir, o));
+
+shape(program.command('tune [model]')
+  .description('measure plan variants of every RNN in a model (or one shape) on this engine; store the best')
+  .option('--seq <n>', 'sequence length to time', int('--seq'), 100)
+  .option('--tuning <file>', 'tuning file to update', 'rnnc-tuning.json')
+  .option('--max-workers <n>', 'largest worker count to try (default: the cores)', int('--max-workers', 1, 64)))
+  .action(async (model, o) => (await import('./commands/tune.js')).tuneCommand(model, o));
 
 program.parseAsync().catch((e: unknown) => {
   if (e instanceof RnncError) {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { compileModel } from '../index.js';
 import { writeArtifact } from '../artifact.js';
 import { toWat } from '../wat.js';
+import { readTuning, tunedEntry } from '../tune.js';
+import type { CellDescriptor } from '../descriptor.js';
 import { formatBytes, planOptions, readModelFile, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {
@@ -11,12 +13,15 @@ export interface CompileFlags extends PlanFlags {
   wat?: boolean;
   batch?: number;
   verbose?: boolean;
+  tuning?: string;
 }
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
   const bytes = await readModelFile(modelPath);
   // Both modules: an artifact may run where threads are (or are not) available.
-  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, ...planOptions(f) });
+  const tuning = f.tuning ? await readTuning(f.tuning) : null;
+  const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
+  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f) });
   const written = await writeArtifact(f.output, artifact);
   if (f.wat) {
     const watPath = path.join(f.output, 'kernel.wat');

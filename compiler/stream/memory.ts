@@ -6,7 +6,7 @@
 import type { KernelStream, Dim, Operand, RnnStep } from '../graph/stream.js';
 import { isConst } from '../graph/stream.js';
 import { makePlan, RESERVED, type Plan, type PlanOptions } from '../plan.js';
-import { numDirections } from '../descriptor.js';
+import { numDirections, type CellDescriptor } from '../descriptor.js';
 import { packWeights, type NodeWeights } from '../../runtime/layout.js';
 import type { FedWeights, ManifestBuffer } from '../../runtime/manifest.js';
 import { UnsupportedError } from '../../runtime/errors.js';
@@ -44,7 +44,9 @@ export interface StaticLayout {
 const align16 = (n: number) => (n + 15) & ~15;
 
 /** Lays out static memory. `requests(step, index)` names the static data non-RNN kernels need. */
-export function layOutStatic(stream: KernelStream, opts: PlanOptions, requests: (index: number) => readonly StaticRequest[]): StaticLayout {
+export function layOutStatic(stream: KernelStream, opts: PlanOptions | ((d: CellDescriptor) => PlanOptions),
+  requests: (index: number) => readonly StaticRequest[]): StaticLayout {
+  const optsFor = (d: CellDescriptor) => (typeof opts === 'function' ? opts(d) : opts);
   const buffers: ManifestBuffer[] = stream.buffers.map((b) => ({ dims: b.dims, slack: 0 }));
   const scratch = (dims: Dim[], slack = 0) => {
     buffers.push({ dims, slack });
@@ -56,7 +58,7 @@ export function layOutStatic(stream: KernelStream, opts: PlanOptions, requests: 
   stream.steps.forEach((step, i) => {
     if (step.op !== 'rnn') return;
     const d = step.descriptor;
-    const plan0 = makePlan(d, opts, { inputBatchMajor: step.inputBatchMajor });
+    const plan0 = makePlan(d, optsFor(d), { inputBatchMajor: step.inputBatchMajor });
     const D = numDirections(d.direction), H = d.hiddenSize;
     const state: Dim[] = d.layout === 0 ? [D, 'batch', H] : ['batch', D, H];
     rnnBuffers.set(i, {
@@ -85,7 +87,7 @@ export function layOutStatic(stream: KernelStream, opts: PlanOptions, requests: 
   stream.steps.forEach((step, i) => {
     const rnn = planFor.get(i);
     if (rnn) {
-      const plan = makePlan(rnn.step.descriptor, opts, { memoryBase: at, symbol: `s${i}_${rnn.plan0.kernelName}`, inputBatchMajor: rnn.step.inputBatchMajor });
+      const plan = makePlan(rnn.step.descriptor, optsFor(rnn.step.descriptor), { memoryBase: at, symbol: `s${i}_${rnn.plan0.kernelName}`, inputBatchMajor: rnn.step.inputBatchMajor });
       plans.set(i, plan);
       at = align16(plan.layout.staticEnd);
       const w = [rnn.step.W, rnn.step.R, rnn.step.B, rnn.step.P];

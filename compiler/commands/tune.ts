@@ -1,0 +1,56 @@
+/** `rnnc tune MODEL | --cell ... --input ... --hidden ...`: measures plan variants, stores the best. */
+import { availableParallelism } from 'node:os';
+import { lowerModel } from '../graph/index.js';
+import { descriptorKey, type CellDescriptor } from '../descriptor.js';
+import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../tune.js';
+import { InputError } from '../../runtime/errors.js';
+import { spawnNodeWorker } from '../../runtime/node.js';
+import { readModelFile } from './common.js';
+import { descriptorFromFlags, type ShapeFlags } from './kernel.js';
+
+export interface TuneFlags extends Partial<ShapeFlags> {
+  seq: number;
+  tuning: string;
+  maxWorkers?: number;
+}
+
+/** A one-line progress bar on stderr (a terminal) or a line per variant (a log). */
+function progress(key: string) {
+  const tty = process.stderr.isTTY;
+  return (done: number, total: number, label: string, ms: number) => {
+    const width = 24, filled = Math.round((done / total) * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${key}: ${label} ${ms.toFixed(3)} ms`;
+    if (tty) process.stderr.write(`\r${line.padEnd(110).slice(0, 110)}${done === total ? '\n' : ''}`);
+    else process.stderr.write(`${line}\n`);
+  };
+}
+
+export async function tuneCommand(model: string | undefined, f: TuneFlags): Promise<void> {
+  let cells: CellDescriptor[];
+  if (model) {
+    const { stream } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
+    cells = stream.steps.flatMap((s) => (s.op === 'rnn' ? [s.descriptor] : []));
+  } else {
+    if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc tune needs a model file, or --cell, --input and --hidden');
+    cells = [descriptorFromFlags(f as ShapeFlags)];
+  }
+  const file = await readTuning(f.tuning);
+  const engine = engineFingerprint();
+  const seen = new Set<string>();
+  for (const d of cells) {
+    const key = descriptorKey(d);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const entry = await tuneCell(d, {
+      seq: f.seq, batch: d.maxBatch, maxWorkers: f.maxWorkers ?? availableParallelism(), spawn: spawnNodeWorker,
+      onProgress: progress(key),
+    });
+    const plan = Object.entries(entry.plan).map(([k, v]) => `${k}=${v}`).join(' ') || 'the default plan';
+    console.log(`${key}: best ${entry.ms.toFixed(3)} ms with ${plan}, ${entry.workers} worker${entry.workers > 1 ? 's' : ''}; ` +
+      `untuned default ${entry.defaultMs.toFixed(3)} ms (${((entry.defaultMs / entry.ms - 1) * 100).toFixed(0)}% slower) at seq ${f.seq}, batch ${d.maxBatch}`);
+    const rest = file.entries.filter((e) => !(e.key === key && e.engine === engine));
+    await writeTuning(f.tuning, { ...file, entries: [...rest, entry] });
+    file.entries.splice(0, file.entries.length, ...rest, entry);
+  }
+  console.log(`tuning for ${engine} stored in ${f.tuning}; rnnc compile --tuning ${f.tuning} uses it`);
+}

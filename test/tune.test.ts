@@ -1,0 +1,35 @@
+/** The auto-tuner: entries keyed by descriptor and engine, and `rnnc compile --tuning` using them. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeCell, descriptorKey } from '../compiler/descriptor.js';
+import { engineFingerprint, tuneCell, tunedEntry, type TuningFile } from '../compiler/tune.js';
+import { compileRnnModel } from '../compiler/artifact.js';
+import { modelFor } from './harness.js';
+import { mulberry32, randomInputs } from './random.js';
+
+test('tuneCell measures the pruned variants and returns the best with the default for comparison', async () => {
+  const d = describeCell({ cell: 'gru', inputSize: 6, hiddenSize: 10, maxBatch: 2, linearBeforeReset: true });
+  let calls = 0, total = 0;
+  const e = await tuneCell(d, { seq: 3, batch: 2, maxWorkers: 1, warmupMs: 1, runs: 3, onProgress: (done, t) => { calls = done; total = t; } });
+  assert.is(calls, total, 'every variant reported progress');
+  assert.ok(total > 10, `searched ${total} variants`);
+  assert.is(e.key, descriptorKey(d));
+  assert.is(e.engine, engineFingerprint());
+  assert.ok(e.ms > 0 && e.ms <= e.defaultMs, 'the best is never slower than the default it was compared with');
+  // Pruning: no variant with more accumulators than registers (3 gates x 16 units x 2 rows = 24).
+  assert.ok(!(e.plan.unitsPerBlock === 16 && e.plan.rowsPerBlock === 2));
+});
+
+test('compile uses a tuned plan for its descriptor on this engine, and only there', () => {
+  const d = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 20, maxBatch: 1 });
+  const entry = { key: descriptorKey(d), engine: engineFingerprint(), plan: { unitsPerBlock: 8, kUnroll: 1 }, workers: 1, ms: 1, defaultMs: 2, seq: 10, batch: 1, date: '' };
+  const file: TuningFile = { format: 'rnnc-tuning', version: 1, entries: [entry, { ...entry, engine: 'another-engine', plan: { unitsPerBlock: 16 } }] };
+  const { model } = modelFor(d, randomInputs(mulberry32(1), d, 2, 1));
+  const tuned = compileRnnModel(model, { tuned: (x) => tunedEntry(file, x) });
+  assert.is(tuned.plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k1');
+  const other = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 21, maxBatch: 1 });
+  assert.is(tunedEntry(file, other), undefined);
+  assert.is(compileRnnModel(model).plan.kernelName, 'lstm_f32_u4r1__wasmsimd_k2');
+});
+
+test.run();
