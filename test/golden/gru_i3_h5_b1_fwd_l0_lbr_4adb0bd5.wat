@@ -3,15 +3,14 @@
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32)
     local.get $p2
-    local.tee $p8
+    local.set $p8
+    local.get $p9
+    local.set $l27
     local.get $p0
     local.get $p1
     i32.mul
-    i32.const 12
-    i32.mul
-    i32.add
     local.set $l26
     i32.const 1024
     local.set $p5
@@ -22,15 +21,15 @@
       if $I1
         local.get $p8
         local.set $p2
-        local.get $p9
         local.get $l25
+        local.get $l27
         i32.add
         local.set $l24
+        local.get $l26
+        local.set $p9
         loop $L2
-          local.get $l26
-          local.get $p2
-          i32.const 48
-          i32.add
+          local.get $p9
+          i32.const 4
           i32.ge_s
           if $I3
             local.get $l25
@@ -44,10 +43,10 @@
             v128.load offset=16 align=4
             local.tee $l12
             local.set $l15
-            local.get $l12
+            local.get $l11
             local.tee $l13
             local.set $l17
-            local.get $l11
+            local.get $l12
             local.tee $l16
             local.set $l18
             local.get $p5
@@ -56,73 +55,73 @@
             local.tee $p3
             i32.const 12
             i32.add
-            local.set $l27
+            local.set $l28
             loop $L4
               local.get $p3
               v128.load32_splat
-              local.tee $l19
+              local.tee $l20
               local.get $p4
               v128.load align=4
-              local.tee $l21
+              local.tee $l19
               f32x4.mul
               local.get $l14
               f32x4.add
               local.set $l14
-              local.get $l19
+              local.get $l20
               local.get $p4
               v128.load offset=16 align=4
-              local.tee $l19
+              local.tee $l20
               f32x4.mul
               local.get $l15
               f32x4.add
               local.set $l15
               local.get $p3
               v128.load32_splat offset=12
-              local.tee $l20
-              local.get $l21
+              local.tee $l21
+              local.get $l19
               f32x4.mul
               local.get $l11
               f32x4.add
               local.set $l11
+              local.get $l21
               local.get $l20
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $p3
+              v128.load32_splat offset=24
+              local.tee $l21
               local.get $l19
               f32x4.mul
               local.get $l13
               f32x4.add
               local.set $l13
-              local.get $p3
-              v128.load32_splat offset=24
-              local.tee $l20
               local.get $l21
+              local.get $l20
               f32x4.mul
               local.get $l16
               f32x4.add
               local.set $l16
-              local.get $l20
+              local.get $p3
+              v128.load32_splat offset=36
+              local.tee $l21
               local.get $l19
               f32x4.mul
               local.get $l17
               f32x4.add
               local.set $l17
-              local.get $p3
-              v128.load32_splat offset=36
-              local.tee $l20
               local.get $l21
+              local.get $l20
               f32x4.mul
               local.get $l18
               f32x4.add
               local.set $l18
-              local.get $l20
-              local.get $l19
-              f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l27
+              local.get $l28
               local.get $p3
               i32.const 4
               i32.add
@@ -140,19 +139,19 @@
             local.get $l11
             v128.store offset=96 align=4
             local.get $l24
-            local.get $l13
+            local.get $l12
             v128.store offset=112 align=4
             local.get $l24
-            local.get $l16
+            local.get $l13
             v128.store offset=192 align=4
             local.get $l24
-            local.get $l17
+            local.get $l16
             v128.store offset=208 align=4
             local.get $l24
-            local.get $l18
+            local.get $l17
             v128.store offset=288 align=4
             local.get $l24
-            local.get $l12
+            local.get $l18
             v128.store offset=304 align=4
             local.get $p2
             i32.const 48
@@ -162,58 +161,135 @@
             i32.const 384
             i32.add
             local.set $l24
+            local.get $p9
+            i32.const 4
+            i32.sub
+            local.set $p9
             br $L2
           end
         end
-        loop $L5
-          local.get $l26
+        local.get $p9
+        i32.const 1
+        i32.eq
+        if $I5
+          local.get $l25
+          i32.const 1312
+          i32.add
+          local.tee $p3
+          v128.load align=4
+          local.set $l14
+          local.get $p3
+          v128.load offset=16 align=4
+          local.set $l15
+          local.get $p5
+          local.set $p4
           local.get $p2
+          local.tee $p3
           i32.const 12
           i32.add
-          local.tee $l27
-          i32.ge_s
-          if $I6
+          local.set $p2
+          loop $L6
+            local.get $p3
+            v128.load32_splat
+            local.tee $l11
+            local.get $p4
+            v128.load align=4
+            f32x4.mul
+            local.get $l14
+            f32x4.add
+            local.set $l14
+            local.get $l11
+            local.get $p4
+            v128.load offset=16 align=4
+            f32x4.mul
+            local.get $l15
+            f32x4.add
+            local.set $l15
+            local.get $p4
+            i32.const 32
+            i32.add
+            local.set $p4
+            local.get $p2
+            local.get $p3
+            i32.const 4
+            i32.add
+            local.tee $p3
+            i32.ne
+            br_if $L6
+          end
+          local.get $l24
+          local.get $l14
+          v128.store align=4
+          local.get $l24
+          local.get $l15
+          v128.store offset=16 align=4
+        else
+          local.get $p9
+          i32.const 2
+          i32.eq
+          if $I7
             local.get $l25
             i32.const 1312
             i32.add
             local.tee $p3
             v128.load align=4
+            local.tee $l11
             local.set $l14
             local.get $p3
             v128.load offset=16 align=4
+            local.tee $l12
             local.set $l15
-            local.get $p2
-            local.set $p3
             local.get $p5
             local.set $p4
-            loop $L7
+            local.get $p2
+            local.tee $p3
+            i32.const 12
+            i32.add
+            local.set $p2
+            loop $L8
               local.get $p3
               v128.load32_splat
-              local.tee $l11
+              local.tee $l13
               local.get $p4
               v128.load align=4
+              local.tee $l16
               f32x4.mul
               local.get $l14
               f32x4.add
               local.set $l14
-              local.get $l11
+              local.get $l13
               local.get $p4
               v128.load offset=16 align=4
+              local.tee $l13
               f32x4.mul
               local.get $l15
               f32x4.add
               local.set $l15
+              local.get $p3
+              v128.load32_splat offset=12
+              local.tee $l17
+              local.get $l16
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $l17
+              local.get $l13
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l27
+              local.get $p2
               local.get $p3
               i32.const 4
               i32.add
               local.tee $p3
               i32.ne
-              br_if $L7
+              br_if $L8
             end
             local.get $l24
             local.get $l14
@@ -221,15 +297,117 @@
             local.get $l24
             local.get $l15
             v128.store offset=16 align=4
-            local.get $p2
-            i32.const 12
-            i32.add
-            local.set $p2
             local.get $l24
-            i32.const 96
-            i32.add
-            local.set $l24
-            br $L5
+            local.get $l11
+            v128.store offset=96 align=4
+            local.get $l24
+            local.get $l12
+            v128.store offset=112 align=4
+          else
+            local.get $p9
+            i32.const 3
+            i32.eq
+            if $I9
+              local.get $l25
+              i32.const 1312
+              i32.add
+              local.tee $p3
+              v128.load align=4
+              local.tee $l11
+              local.set $l14
+              local.get $p3
+              v128.load offset=16 align=4
+              local.tee $l12
+              local.set $l15
+              local.get $l11
+              local.set $l13
+              local.get $l12
+              local.set $l16
+              local.get $p5
+              local.set $p4
+              local.get $p2
+              local.tee $p3
+              i32.const 12
+              i32.add
+              local.set $p2
+              loop $L10
+                local.get $p3
+                v128.load32_splat
+                local.tee $l18
+                local.get $p4
+                v128.load align=4
+                local.tee $l17
+                f32x4.mul
+                local.get $l14
+                f32x4.add
+                local.set $l14
+                local.get $l18
+                local.get $p4
+                v128.load offset=16 align=4
+                local.tee $l18
+                f32x4.mul
+                local.get $l15
+                f32x4.add
+                local.set $l15
+                local.get $p3
+                v128.load32_splat offset=12
+                local.tee $l19
+                local.get $l17
+                f32x4.mul
+                local.get $l11
+                f32x4.add
+                local.set $l11
+                local.get $l19
+                local.get $l18
+                f32x4.mul
+                local.get $l12
+                f32x4.add
+                local.set $l12
+                local.get $p3
+                v128.load32_splat offset=24
+                local.tee $l19
+                local.get $l17
+                f32x4.mul
+                local.get $l13
+                f32x4.add
+                local.set $l13
+                local.get $l19
+                local.get $l18
+                f32x4.mul
+                local.get $l16
+                f32x4.add
+                local.set $l16
+                local.get $p4
+                i32.const 32
+                i32.add
+                local.set $p4
+                local.get $p2
+                local.get $p3
+                i32.const 4
+                i32.add
+                local.tee $p3
+                i32.ne
+                br_if $L10
+              end
+              local.get $l24
+              local.get $l14
+              v128.store align=4
+              local.get $l24
+              local.get $l15
+              v128.store offset=16 align=4
+              local.get $l24
+              local.get $l11
+              v128.store offset=96 align=4
+              local.get $l24
+              local.get $l12
+              v128.store offset=112 align=4
+              local.get $l24
+              local.get $l13
+              v128.store offset=192 align=4
+              local.get $l24
+              local.get $l16
+              v128.store offset=208 align=4
+            end
           end
         end
         local.get $l25
@@ -250,7 +428,7 @@
     select
     i32.eqz
     local.tee $p2
-    if $I8
+    if $I11
       i32.const 1920
       i32.const 0
       i32.const 32
@@ -270,48 +448,48 @@
     local.set $p3
     i32.const 0
     local.set $p5
-    loop $L9
+    loop $L12
       local.get $p0
       local.get $p5
       i32.gt_s
-      if $I10
+      if $I13
         i32.const 0
         local.set $p4
-        loop $L11
+        loop $L14
           local.get $p1
           local.get $p4
           i32.const 1
           i32.add
           local.tee $p8
           i32.ge_s
-          if $I12
-            local.get $p9
+          if $I15
+            local.get $l27
             local.get $p1
             local.get $p5
             i32.mul
             local.get $p4
             i32.add
-            local.tee $p10
+            local.tee $p9
             i32.const 96
             i32.mul
             i32.add
-            local.set $l24
+            local.set $p10
             local.get $p6
-            local.get $p10
+            local.get $p9
             i32.const 20
             i32.mul
             i32.add
-            local.set $l25
-            local.get $l24
+            local.set $l26
+            local.get $p10
             v128.load align=4
             local.set $l13
-            local.get $l24
+            local.get $p10
             v128.load offset=16 align=4
             local.set $l16
-            local.get $l24
+            local.get $p10
             v128.load offset=32 align=4
             local.set $l14
-            local.get $l24
+            local.get $p10
             v128.load offset=48 align=4
             local.set $l15
             i32.const 1888
@@ -321,28 +499,28 @@
             v128.load align=4
             local.set $l18
             i32.const 1408
-            local.set $p10
+            local.set $p9
             local.get $p2
             local.get $p4
             i32.const 5
             i32.shl
-            local.tee $l26
+            local.tee $l24
             i32.add
             local.tee $p4
             i32.const 16
             i32.add
-            local.set $l27
-            loop $L13
+            local.set $l25
+            loop $L16
               local.get $p4
               v128.load32_splat offset=4
               local.tee $l11
-              local.get $p10
+              local.get $p9
               v128.load offset=96 align=4
               f32x4.mul
               local.get $p4
               v128.load32_splat
               local.tee $l12
-              local.get $p10
+              local.get $p9
               v128.load align=4
               f32x4.mul
               local.get $l13
@@ -350,11 +528,11 @@
               f32x4.add
               local.set $l13
               local.get $l11
-              local.get $p10
+              local.get $p9
               v128.load offset=112 align=4
               f32x4.mul
               local.get $l12
-              local.get $p10
+              local.get $p9
               v128.load offset=16 align=4
               f32x4.mul
               local.get $l16
@@ -362,11 +540,11 @@
               f32x4.add
               local.set $l16
               local.get $l11
-              local.get $p10
+              local.get $p9
               v128.load offset=128 align=4
               f32x4.mul
               local.get $l12
-              local.get $p10
+              local.get $p9
               v128.load offset=32 align=4
               f32x4.mul
               local.get $l14
@@ -374,11 +552,11 @@
               f32x4.add
               local.set $l14
               local.get $l11
-              local.get $p10
+              local.get $p9
               v128.load offset=144 align=4
               f32x4.mul
               local.get $l12
-              local.get $p10
+              local.get $p9
               v128.load offset=48 align=4
               f32x4.mul
               local.get $l15
@@ -386,11 +564,11 @@
               f32x4.add
               local.set $l15
               local.get $l11
-              local.get $p10
+              local.get $p9
               v128.load offset=160 align=4
               f32x4.mul
               local.get $l12
-              local.get $p10
+              local.get $p9
               v128.load offset=64 align=4
               f32x4.mul
               local.get $l17
@@ -398,63 +576,63 @@
               f32x4.add
               local.set $l17
               local.get $l11
-              local.get $p10
+              local.get $p9
               v128.load offset=176 align=4
               f32x4.mul
               local.get $l12
-              local.get $p10
+              local.get $p9
               v128.load offset=80 align=4
               f32x4.mul
               local.get $l18
               f32x4.add
               f32x4.add
               local.set $l18
-              local.get $p10
+              local.get $p9
               i32.const 192
               i32.add
-              local.set $p10
-              local.get $l27
+              local.set $p9
+              local.get $l25
               local.get $p4
               i32.const 8
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L13
+              br_if $L16
             end
             local.get $p4
             v128.load32_splat
             local.tee $l12
-            local.get $p10
+            local.get $p9
             v128.load align=4
             f32x4.mul
             local.get $l13
             f32x4.add
-            local.set $l21
+            local.set $l19
             local.get $l12
-            local.get $p10
+            local.get $p9
             v128.load offset=16 align=4
             f32x4.mul
             local.get $l16
             f32x4.add
-            local.set $l19
+            local.set $l20
             local.get $l12
-            local.get $p10
+            local.get $p9
             v128.load offset=48 align=4
             f32x4.mul
             local.get $l15
             f32x4.add
             local.set $l15
             local.get $l12
-            local.get $p10
+            local.get $p9
             v128.load offset=80 align=4
             f32x4.mul
             local.get $l18
             f32x4.add
             local.set $l18
-            local.get $l21
+            local.get $l19
             f32x4.abs
             f32x4.neg
-            local.tee $l20
+            local.tee $l21
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l22
@@ -463,7 +641,7 @@
             f32x4.nearest
             local.set $l13
             local.get $l12
-            local.get $p10
+            local.get $p9
             v128.load offset=32 align=4
             f32x4.mul
             local.get $l14
@@ -480,11 +658,11 @@
             f32x4.nearest
             local.set $l16
             local.get $p3
-            local.get $l26
+            local.get $l24
             i32.add
             local.tee $p4
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l24
+            local.get $p10
             v128.load offset=64 align=4
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
@@ -549,7 +727,7 @@
             f32x4.gt
             v128.bitselect
             local.get $l12
-            local.get $p10
+            local.get $p9
             v128.load offset=64 align=4
             f32x4.mul
             local.get $l17
@@ -676,21 +854,21 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l20
+            local.get $l21
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l21
+            local.get $l19
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
             local.get $p2
-            local.get $l26
+            local.get $l24
             i32.add
-            local.tee $p10
+            local.tee $p9
             v128.load align=4
             local.get $l12
             f32x4.sub
@@ -698,10 +876,10 @@
             f32x4.add
             local.tee $l11
             v128.store align=4
-            local.get $l25
+            local.get $l26
             local.get $l11
             v128.store align=4
-            local.get $l19
+            local.get $l20
             f32x4.abs
             f32x4.neg
             local.tee $l16
@@ -725,7 +903,7 @@
             local.set $l13
             local.get $p4
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l24
+            local.get $p10
             v128.load offset=80 align=4
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
@@ -919,11 +1097,11 @@
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l19
+            local.get $l20
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
-            local.get $p10
+            local.get $p9
             v128.load offset=16 align=4
             local.get $l13
             f32x4.sub
@@ -931,12 +1109,12 @@
             f32x4.add
             local.tee $l11
             v128.store offset=16 align=4
-            local.get $l25
+            local.get $l26
             local.get $l11
             v128.store32_lane offset=16 0
             local.get $p8
             local.set $p4
-            br $L11
+            br $L14
           end
         end
         local.get $p2
@@ -949,7 +1127,7 @@
         i32.const 1
         i32.add
         local.set $p5
-        br $L9
+        br $L12
       end
     end
     i32.const 1984
@@ -957,11 +1135,11 @@
     i32.store
     i32.const 0
     local.set $p4
-    loop $L14
+    loop $L17
       local.get $p1
       local.get $p4
       i32.gt_s
-      if $I15
+      if $I18
         local.get $p7
         local.get $p4
         i32.const 20
@@ -978,7 +1156,7 @@
         i32.const 1
         i32.add
         local.set $p4
-        br $L14
+        br $L17
       end
     end)
   (export "run" (func $run)))

@@ -3,18 +3,15 @@
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32) (local $l29 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32) (local $l29 i32) (local $l30 i32)
+    local.get $p2
+    local.set $l27
     local.get $p9
     local.set $l29
-    local.get $p2
-    local.tee $p9
     local.get $p0
     local.get $p1
     i32.mul
-    i32.const 3
-    i32.shl
-    i32.add
-    local.set $l27
+    local.set $l28
     i32.const 1024
     local.set $p5
     loop $L0
@@ -22,17 +19,17 @@
       i32.const 64
       i32.lt_s
       if $I1
-        local.get $p9
+        local.get $l27
         local.set $p2
         local.get $l26
         local.get $l29
         i32.add
         local.set $l25
+        local.get $l28
+        local.set $p9
         loop $L2
-          local.get $l27
-          local.get $p2
-          i32.const 32
-          i32.add
+          local.get $p9
+          i32.const 4
           i32.ge_s
           if $I3
             local.get $l26
@@ -44,87 +41,87 @@
             local.set $l12
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l15
-            local.set $l14
-            local.get $l15
-            local.tee $l13
-            local.set $l19
+            local.tee $l14
+            local.set $l15
             local.get $l11
+            local.tee $l13
+            local.set $l17
+            local.get $l14
             local.tee $l16
-            local.set $l20
+            local.set $l18
             local.get $p5
             local.set $p4
             local.get $p2
             local.tee $p3
             i32.const 8
             i32.add
-            local.set $l28
+            local.set $l30
             loop $L4
               local.get $p3
               v128.load32_splat
-              local.tee $l17
+              local.tee $l20
               local.get $p4
               v128.load align=4
-              local.tee $l21
+              local.tee $l19
               f32x4.mul
               local.get $l12
               f32x4.add
               local.set $l12
-              local.get $l17
+              local.get $l20
               local.get $p4
               v128.load offset=16 align=4
-              local.tee $l17
+              local.tee $l20
+              f32x4.mul
+              local.get $l15
+              f32x4.add
+              local.set $l15
+              local.get $p3
+              v128.load32_splat offset=8
+              local.tee $l21
+              local.get $l19
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $l21
+              local.get $l20
               f32x4.mul
               local.get $l14
               f32x4.add
               local.set $l14
               local.get $p3
-              v128.load32_splat offset=8
-              local.tee $l18
-              local.get $l21
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $l18
-              local.get $l17
+              v128.load32_splat offset=16
+              local.tee $l21
+              local.get $l19
               f32x4.mul
               local.get $l13
               f32x4.add
               local.set $l13
-              local.get $p3
-              v128.load32_splat offset=16
-              local.tee $l18
               local.get $l21
+              local.get $l20
               f32x4.mul
               local.get $l16
               f32x4.add
               local.set $l16
-              local.get $l18
-              local.get $l17
-              f32x4.mul
-              local.get $l19
-              f32x4.add
-              local.set $l19
               local.get $p3
               v128.load32_splat offset=24
-              local.tee $l18
-              local.get $l21
+              local.tee $l21
+              local.get $l19
               f32x4.mul
-              local.get $l20
-              f32x4.add
-              local.set $l20
-              local.get $l18
               local.get $l17
-              f32x4.mul
-              local.get $l15
               f32x4.add
-              local.set $l15
+              local.set $l17
+              local.get $l21
+              local.get $l20
+              f32x4.mul
+              local.get $l18
+              f32x4.add
+              local.set $l18
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l28
+              local.get $l30
               local.get $p3
               i32.const 4
               i32.add
@@ -136,25 +133,25 @@
             local.get $l12
             v128.store align=4
             local.get $l25
-            local.get $l14
+            local.get $l15
             v128.store offset=16 align=4
             local.get $l25
             local.get $l11
             v128.store offset=64 align=4
             local.get $l25
-            local.get $l13
+            local.get $l14
             v128.store offset=80 align=4
             local.get $l25
-            local.get $l16
+            local.get $l13
             v128.store offset=128 align=4
             local.get $l25
-            local.get $l19
+            local.get $l16
             v128.store offset=144 align=4
             local.get $l25
-            local.get $l20
+            local.get $l17
             v128.store offset=192 align=4
             local.get $l25
-            local.get $l15
+            local.get $l18
             v128.store offset=208 align=4
             local.get $p2
             i32.const 32
@@ -164,43 +161,120 @@
             i32.const 256
             i32.add
             local.set $l25
+            local.get $p9
+            i32.const 4
+            i32.sub
+            local.set $p9
             br $L2
           end
         end
-        loop $L5
-          local.get $l27
+        local.get $p9
+        i32.const 1
+        i32.eq
+        if $I5
+          local.get $l26
+          i32.const 1152
+          i32.add
+          local.tee $p3
+          v128.load align=4
+          local.set $l12
+          local.get $p3
+          v128.load offset=16 align=4
+          local.set $l15
+          local.get $p5
+          local.set $p4
           local.get $p2
+          local.tee $p3
           i32.const 8
           i32.add
-          local.tee $l28
-          i32.ge_s
-          if $I6
+          local.set $p2
+          loop $L6
+            local.get $p3
+            v128.load32_splat
+            local.tee $l11
+            local.get $p4
+            v128.load align=4
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.set $l12
+            local.get $l11
+            local.get $p4
+            v128.load offset=16 align=4
+            f32x4.mul
+            local.get $l15
+            f32x4.add
+            local.set $l15
+            local.get $p4
+            i32.const 32
+            i32.add
+            local.set $p4
+            local.get $p2
+            local.get $p3
+            i32.const 4
+            i32.add
+            local.tee $p3
+            i32.ne
+            br_if $L6
+          end
+          local.get $l25
+          local.get $l12
+          v128.store align=4
+          local.get $l25
+          local.get $l15
+          v128.store offset=16 align=4
+        else
+          local.get $p9
+          i32.const 2
+          i32.eq
+          if $I7
             local.get $l26
             i32.const 1152
             i32.add
             local.tee $p3
             v128.load align=4
+            local.tee $l11
             local.set $l12
             local.get $p3
             v128.load offset=16 align=4
-            local.set $l14
-            local.get $p2
-            local.set $p3
+            local.tee $l14
+            local.set $l15
             local.get $p5
             local.set $p4
-            loop $L7
+            local.get $p2
+            local.tee $p3
+            i32.const 8
+            i32.add
+            local.set $p2
+            loop $L8
               local.get $p3
               v128.load32_splat
-              local.tee $l11
+              local.tee $l13
               local.get $p4
               v128.load align=4
+              local.tee $l16
               f32x4.mul
               local.get $l12
               f32x4.add
               local.set $l12
-              local.get $l11
+              local.get $l13
               local.get $p4
               v128.load offset=16 align=4
+              local.tee $l13
+              f32x4.mul
+              local.get $l15
+              f32x4.add
+              local.set $l15
+              local.get $p3
+              v128.load32_splat offset=8
+              local.tee $l17
+              local.get $l16
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $l17
+              local.get $l13
               f32x4.mul
               local.get $l14
               f32x4.add
@@ -209,29 +283,131 @@
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l28
+              local.get $p2
               local.get $p3
               i32.const 4
               i32.add
               local.tee $p3
               i32.ne
-              br_if $L7
+              br_if $L8
             end
             local.get $l25
             local.get $l12
             v128.store align=4
             local.get $l25
-            local.get $l14
+            local.get $l15
             v128.store offset=16 align=4
-            local.get $p2
-            i32.const 8
-            i32.add
-            local.set $p2
             local.get $l25
-            i32.const -64
-            i32.sub
-            local.set $l25
-            br $L5
+            local.get $l11
+            v128.store offset=64 align=4
+            local.get $l25
+            local.get $l14
+            v128.store offset=80 align=4
+          else
+            local.get $p9
+            i32.const 3
+            i32.eq
+            if $I9
+              local.get $l26
+              i32.const 1152
+              i32.add
+              local.tee $p3
+              v128.load align=4
+              local.tee $l11
+              local.set $l12
+              local.get $p3
+              v128.load offset=16 align=4
+              local.tee $l14
+              local.set $l15
+              local.get $l11
+              local.set $l13
+              local.get $l14
+              local.set $l16
+              local.get $p5
+              local.set $p4
+              local.get $p2
+              local.tee $p3
+              i32.const 8
+              i32.add
+              local.set $p2
+              loop $L10
+                local.get $p3
+                v128.load32_splat
+                local.tee $l18
+                local.get $p4
+                v128.load align=4
+                local.tee $l17
+                f32x4.mul
+                local.get $l12
+                f32x4.add
+                local.set $l12
+                local.get $l18
+                local.get $p4
+                v128.load offset=16 align=4
+                local.tee $l18
+                f32x4.mul
+                local.get $l15
+                f32x4.add
+                local.set $l15
+                local.get $p3
+                v128.load32_splat offset=8
+                local.tee $l19
+                local.get $l17
+                f32x4.mul
+                local.get $l11
+                f32x4.add
+                local.set $l11
+                local.get $l19
+                local.get $l18
+                f32x4.mul
+                local.get $l14
+                f32x4.add
+                local.set $l14
+                local.get $p3
+                v128.load32_splat offset=16
+                local.tee $l19
+                local.get $l17
+                f32x4.mul
+                local.get $l13
+                f32x4.add
+                local.set $l13
+                local.get $l19
+                local.get $l18
+                f32x4.mul
+                local.get $l16
+                f32x4.add
+                local.set $l16
+                local.get $p4
+                i32.const 32
+                i32.add
+                local.set $p4
+                local.get $p2
+                local.get $p3
+                i32.const 4
+                i32.add
+                local.tee $p3
+                i32.ne
+                br_if $L10
+              end
+              local.get $l25
+              local.get $l12
+              v128.store align=4
+              local.get $l25
+              local.get $l15
+              v128.store offset=16 align=4
+              local.get $l25
+              local.get $l11
+              v128.store offset=64 align=4
+              local.get $l25
+              local.get $l14
+              v128.store offset=80 align=4
+              local.get $l25
+              local.get $l13
+              v128.store offset=128 align=4
+              local.get $l25
+              local.get $l16
+              v128.store offset=144 align=4
+            end
           end
         end
         local.get $l26
@@ -252,7 +428,7 @@
     select
     i32.eqz
     local.tee $p2
-    if $I8
+    if $I11
       i32.const 1408
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -274,44 +450,44 @@
     local.set $p3
     i32.const 0
     local.set $p5
-    loop $L9
+    loop $L12
       local.get $p0
       local.get $p5
       i32.gt_s
-      if $I10
+      if $I13
         i32.const 0
         local.set $p4
-        loop $L11
+        loop $L14
           local.get $p1
           local.get $p4
           i32.const 1
           i32.add
           local.tee $p9
           i32.ge_s
-          if $I12
+          if $I15
             local.get $l29
             local.get $p1
             local.get $p5
             i32.mul
             local.get $p4
             i32.add
-            local.tee $l25
+            local.tee $l27
             i32.const 6
             i32.shl
             i32.add
             local.set $p10
             local.get $p6
-            local.get $l25
+            local.get $l27
             i32.const 12
             i32.mul
             i32.add
-            local.set $l26
+            local.set $l28
             local.get $p10
             v128.load align=4
             local.set $l11
             local.get $p10
             v128.load offset=16 align=4
-            local.set $l15
+            local.set $l14
             local.get $p10
             v128.load offset=32 align=4
             local.set $l13
@@ -324,13 +500,13 @@
             local.get $p4
             i32.const 4
             i32.shl
-            local.tee $l25
+            local.tee $l27
             i32.add
             local.tee $p4
             i32.const 8
             i32.add
-            local.set $l27
-            loop $L13
+            local.set $l25
+            loop $L16
               local.get $p4
               v128.load32_splat offset=4
               local.tee $l12
@@ -339,7 +515,7 @@
               f32x4.mul
               local.get $p4
               v128.load32_splat
-              local.tee $l14
+              local.tee $l15
               local.get $p10
               v128.load align=4
               f32x4.mul
@@ -351,19 +527,19 @@
               local.get $p10
               v128.load offset=80 align=4
               f32x4.mul
-              local.get $l14
+              local.get $l15
               local.get $p10
               v128.load offset=16 align=4
               f32x4.mul
-              local.get $l15
+              local.get $l14
               f32x4.add
               f32x4.add
-              local.set $l15
+              local.set $l14
               local.get $l12
               local.get $p10
               v128.load offset=96 align=4
               f32x4.mul
-              local.get $l14
+              local.get $l15
               local.get $p10
               v128.load offset=32 align=4
               f32x4.mul
@@ -375,7 +551,7 @@
               local.get $p10
               v128.load offset=112 align=4
               f32x4.mul
-              local.get $l14
+              local.get $l15
               local.get $p10
               v128.load offset=48 align=4
               f32x4.mul
@@ -387,16 +563,16 @@
               i32.const 128
               i32.add
               local.set $p10
-              local.get $l27
+              local.get $l25
               local.get $p4
               i32.const 8
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L13
+              br_if $L16
             end
             local.get $p2
-            local.get $l25
+            local.get $l27
             i32.add
             v128.load align=4
             drop
@@ -408,27 +584,27 @@
             f32x4.mul
             local.get $l11
             f32x4.add
-            local.tee $l19
+            local.tee $l17
             f32x4.abs
             f32x4.neg
-            local.tee $l20
+            local.tee $l18
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l21
+            local.tee $l19
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l14
+            local.set $l15
             local.get $l12
             local.get $p10
             v128.load offset=32 align=4
             f32x4.mul
             local.get $l13
             f32x4.add
-            local.tee $l17
+            local.tee $l20
             f32x4.abs
             f32x4.neg
-            local.tee $l18
+            local.tee $l21
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l11
@@ -440,7 +616,7 @@
             local.get $p10
             v128.load offset=16 align=4
             f32x4.mul
-            local.get $l15
+            local.get $l14
             f32x4.add
             local.tee $l22
             f32x4.abs
@@ -452,7 +628,7 @@
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l15
+            local.set $l14
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l11
@@ -493,6 +669,74 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             local.get $l13
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l21
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l20
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $l27
+            i32.const 1440
+            i32.add
+            local.tee $p4
+            v128.load align=4
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l19
+            local.get $l15
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l15
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l15
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -512,74 +756,6 @@
             f32x4.sub
             local.get $l11
             local.get $l17
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            local.get $l25
-            i32.const 1440
-            i32.add
-            local.tee $p4
-            v128.load align=4
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l21
-            local.get $l14
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l14
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l14
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            f32x4.mul
-            local.tee $l11
-            local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            f32x4.div
-            local.get $l20
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l19
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
@@ -675,16 +851,16 @@
             local.get $l16
             v128.store align=4
             local.get $p3
-            local.get $l25
+            local.get $l27
             i32.add
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l24
-            local.get $l15
+            local.get $l14
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l15
+            local.get $l14
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -716,7 +892,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l15
+            local.get $l14
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -746,7 +922,7 @@
             i32x4.add
             i32.const 23
             i32x4.shl
-            local.tee $l15
+            local.tee $l14
             local.get $l12
             local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
@@ -784,7 +960,7 @@
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l15
+            local.get $l14
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.sub
             f32x4.add
@@ -801,15 +977,15 @@
             f32x4.mul
             local.tee $l11
             v128.store align=4
-            local.get $l26
+            local.get $l28
             local.get $l11
             v128.store64_lane align=4 0
-            local.get $l26
+            local.get $l28
             local.get $l11
             v128.store32_lane offset=8 2
             local.get $p9
             local.set $p4
-            br $L11
+            br $L14
           end
         end
         local.get $p2
@@ -822,7 +998,7 @@
         i32.const 1
         i32.add
         local.set $p5
-        br $L9
+        br $L12
       end
     end
     i32.const 1456
@@ -830,11 +1006,11 @@
     i32.store
     i32.const 0
     local.set $p4
-    loop $L14
+    loop $L17
       local.get $p1
       local.get $p4
       i32.gt_s
-      if $I15
+      if $I18
         local.get $p7
         local.get $p4
         i32.const 12
@@ -851,16 +1027,16 @@
         i32.const 1
         i32.add
         local.set $p4
-        br $L14
+        br $L17
       end
     end
     i32.const 0
     local.set $p4
-    loop $L16
+    loop $L19
       local.get $p1
       local.get $p4
       i32.gt_s
-      if $I17
+      if $I20
         local.get $p8
         local.get $p4
         i32.const 12
@@ -877,7 +1053,7 @@
         i32.const 1
         i32.add
         local.set $p4
-        br $L16
+        br $L19
       end
     end)
   (export "run" (func $run)))

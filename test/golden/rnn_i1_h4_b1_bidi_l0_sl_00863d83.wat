@@ -5,36 +5,32 @@
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
     (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 i32) (local $l17 i32) (local $l18 i32) (local $l19 i32) (local $l20 i32) (local $l21 i32) (local $l22 i32) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32)
     local.get $p9
-    local.set $l22
-    local.get $p2
+    local.set $l21
     local.get $p0
     local.get $p1
     i32.mul
-    i32.const 2
-    i32.shl
-    i32.add
-    local.set $l20
+    local.set $l19
     i32.const 1024
     local.set $p9
     loop $L0
-      local.get $l17
+      local.get $l18
       i32.const 16
       i32.lt_s
       if $I1
         local.get $p2
         local.set $p4
-        local.get $l17
-        local.get $l22
+        local.get $l18
+        local.get $l21
         i32.add
         local.set $l16
+        local.get $l19
+        local.set $l20
         loop $L2
           local.get $l20
-          local.get $p4
-          i32.const 16
-          i32.add
+          i32.const 4
           i32.ge_s
           if $I3
-            local.get $l17
+            local.get $l18
             i32.const 1040
             i32.add
             v128.load align=4
@@ -49,7 +45,7 @@
             local.tee $p5
             i32.const 4
             i32.add
-            local.set $l19
+            local.set $l22
             loop $L4
               local.get $p5
               v128.load32_splat
@@ -85,7 +81,7 @@
               i32.const 16
               i32.add
               local.set $p8
-              local.get $l19
+              local.get $l22
               local.get $p5
               i32.const 4
               i32.add
@@ -113,65 +109,178 @@
             i32.const -64
             i32.sub
             local.set $l16
+            local.get $l20
+            i32.const 4
+            i32.sub
+            local.set $l20
             br $L2
           end
         end
-        loop $L5
-          local.get $l20
+        local.get $l20
+        i32.const 1
+        i32.eq
+        if $I5
+          local.get $l18
+          i32.const 1040
+          i32.add
+          v128.load align=4
+          local.set $l12
+          local.get $p9
+          local.set $p8
           local.get $p4
+          local.tee $p5
           i32.const 4
           i32.add
-          local.tee $l19
-          i32.ge_s
-          if $I6
-            local.get $l17
+          local.set $p4
+          loop $L6
+            local.get $p5
+            v128.load32_splat
+            local.get $p8
+            v128.load align=4
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.set $l12
+            local.get $p8
+            i32.const 16
+            i32.add
+            local.set $p8
+            local.get $p4
+            local.get $p5
+            i32.const 4
+            i32.add
+            local.tee $p5
+            i32.ne
+            br_if $L6
+          end
+          local.get $l16
+          local.get $l12
+          v128.store align=4
+        else
+          local.get $l20
+          i32.const 2
+          i32.eq
+          if $I7
+            local.get $l18
             i32.const 1040
             i32.add
             v128.load align=4
+            local.tee $l11
             local.set $l12
-            local.get $p4
-            local.set $p5
             local.get $p9
             local.set $p8
-            loop $L7
+            local.get $p4
+            local.tee $p5
+            i32.const 4
+            i32.add
+            local.set $p4
+            loop $L8
               local.get $p5
               v128.load32_splat
               local.get $p8
               v128.load align=4
+              local.tee $l13
               f32x4.mul
               local.get $l12
               f32x4.add
               local.set $l12
+              local.get $p5
+              v128.load32_splat offset=4
+              local.get $l13
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
               local.get $p8
               i32.const 16
               i32.add
               local.set $p8
-              local.get $l19
+              local.get $p4
               local.get $p5
               i32.const 4
               i32.add
               local.tee $p5
               i32.ne
-              br_if $L7
+              br_if $L8
             end
             local.get $l16
             local.get $l12
             v128.store align=4
-            local.get $p4
-            i32.const 4
-            i32.add
-            local.set $p4
             local.get $l16
-            i32.const 16
-            i32.add
-            local.set $l16
-            br $L5
+            local.get $l11
+            v128.store offset=16 align=4
+          else
+            local.get $l20
+            i32.const 3
+            i32.eq
+            if $I9
+              local.get $l18
+              i32.const 1040
+              i32.add
+              v128.load align=4
+              local.tee $l11
+              local.set $l12
+              local.get $l11
+              local.set $l13
+              local.get $p9
+              local.set $p8
+              local.get $p4
+              local.tee $p5
+              i32.const 4
+              i32.add
+              local.set $p4
+              loop $L10
+                local.get $p5
+                v128.load32_splat
+                local.get $p8
+                v128.load align=4
+                local.tee $l14
+                f32x4.mul
+                local.get $l12
+                f32x4.add
+                local.set $l12
+                local.get $p5
+                v128.load32_splat offset=4
+                local.get $l14
+                f32x4.mul
+                local.get $l11
+                f32x4.add
+                local.set $l11
+                local.get $p5
+                v128.load32_splat offset=8
+                local.get $l14
+                f32x4.mul
+                local.get $l13
+                f32x4.add
+                local.set $l13
+                local.get $p8
+                i32.const 16
+                i32.add
+                local.set $p8
+                local.get $p4
+                local.get $p5
+                i32.const 4
+                i32.add
+                local.tee $p5
+                i32.ne
+                br_if $L10
+              end
+              local.get $l16
+              local.get $l12
+              v128.store align=4
+              local.get $l16
+              local.get $l11
+              v128.store offset=16 align=4
+              local.get $l16
+              local.get $l13
+              v128.store offset=32 align=4
+            end
           end
         end
-        local.get $l17
+        local.get $l18
         i32.const 16
         i32.add
-        local.set $l17
+        local.set $l18
         local.get $p9
         i32.const 16
         i32.add
@@ -186,7 +295,7 @@
     select
     i32.eqz
     local.tee $p4
-    if $I8
+    if $I11
       i32.const 1216
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -203,24 +312,24 @@
     i32.eq
     select
     local.set $p5
-    loop $L9
+    loop $L12
       local.get $p0
-      local.get $l18
+      local.get $l17
       i32.gt_s
-      if $I10
+      if $I13
         i32.const 0
         local.set $p8
-        loop $L11
+        loop $L14
           local.get $p1
           local.get $p8
           i32.const 1
           i32.add
           local.tee $p9
           i32.ge_s
-          if $I12
-            local.get $l22
+          if $I15
+            local.get $l21
             local.get $p1
-            local.get $l18
+            local.get $l17
             i32.mul
             local.get $p8
             i32.add
@@ -229,7 +338,7 @@
             i32.add
             local.set $l24
             local.get $p6
-            local.get $l18
+            local.get $l17
             i32.const 1
             i32.shl
             local.get $p1
@@ -241,19 +350,19 @@
             i32.add
             local.set $l25
             i32.const 0
-            local.set $l19
+            local.set $l18
             i32.const 0
-            local.set $l21
+            local.set $l22
             local.get $p8
             i32.const 4
             i32.shl
             local.tee $l23
             local.get $p4
             i32.add
-            local.set $l20
+            local.set $l16
             v128.const i32x4 0xffffffff 0xffffffff 0xffffffff 0xffffffff
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l18
+            local.get $l17
             local.get $p3
             local.get $p8
             i32.const 2
@@ -264,31 +373,31 @@
             select
             local.set $l12
             i32.const 1056
-            local.set $l17
-            loop $L13
-              local.get $l19
+            local.set $l19
+            loop $L16
+              local.get $l18
               i32.const 16
               i32.lt_s
-              if $I14
-                local.get $l21
+              if $I17
+                local.get $l22
                 local.get $l24
                 i32.add
                 v128.load align=4
                 local.set $l13
-                local.get $l17
+                local.get $l19
                 local.set $p8
-                local.get $l20
-                local.tee $l16
+                local.get $l16
+                local.tee $l20
                 i32.const 16
                 i32.add
                 local.set $l26
-                loop $L15
-                  local.get $l16
+                loop $L18
+                  local.get $l20
                   v128.load32_splat offset=4
                   local.get $p8
                   v128.load offset=16 align=4
                   f32x4.mul
-                  local.get $l16
+                  local.get $l20
                   v128.load32_splat
                   local.get $p8
                   v128.load align=4
@@ -302,17 +411,17 @@
                   i32.add
                   local.set $p8
                   local.get $l26
-                  local.get $l16
+                  local.get $l20
                   i32.const 8
                   i32.add
-                  local.tee $l16
+                  local.tee $l20
                   i32.ne
-                  br_if $L15
+                  br_if $L18
                 end
                 local.get $p5
                 local.get $l23
                 i32.add
-                local.get $l19
+                local.get $l18
                 i32.add
                 v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
                 local.get $l13
@@ -387,37 +496,37 @@
                 local.get $p4
                 local.get $l23
                 i32.add
-                local.get $l19
+                local.get $l18
                 i32.add
                 v128.load align=4
                 local.get $l12
                 v128.bitselect
                 v128.store align=4
-                local.get $l19
+                local.get $l18
                 local.get $l25
                 i32.add
                 local.get $l11
                 local.get $l12
                 v128.and
                 v128.store align=4
+                local.get $l18
+                i32.const 16
+                i32.add
+                local.set $l18
+                local.get $l22
+                i32.const 16
+                i32.add
+                local.set $l22
                 local.get $l19
-                i32.const 16
-                i32.add
-                local.set $l19
-                local.get $l21
-                i32.const 16
-                i32.add
-                local.set $l21
-                local.get $l17
                 i32.const -64
                 i32.sub
-                local.set $l17
-                br $L13
+                local.set $l19
+                br $L16
               end
             end
             local.get $p9
             local.set $p8
-            br $L11
+            br $L14
           end
         end
         local.get $p4
@@ -426,11 +535,11 @@
         local.set $p4
         local.get $p8
         local.set $p5
-        local.get $l18
+        local.get $l17
         i32.const 1
         i32.add
-        local.set $l18
-        br $L9
+        local.set $l17
+        br $L12
       end
     end
     i32.const 1248
@@ -438,11 +547,11 @@
     i32.store
     i32.const 0
     local.set $p8
-    loop $L16
+    loop $L19
       local.get $p1
       local.get $p8
       i32.gt_s
-      if $I17
+      if $I20
         local.get $p7
         local.get $p8
         i32.const 4
@@ -458,40 +567,39 @@
         i32.const 1
         i32.add
         local.set $p8
-        br $L16
+        br $L19
       end
     end
-    i32.const 0
-    local.set $l17
     local.get $p2
-    local.tee $p9
+    local.set $p9
+    local.get $l21
+    local.set $l20
     local.get $p0
     local.get $p1
     i32.mul
-    i32.const 2
-    i32.shl
-    i32.add
-    local.set $l20
+    local.set $l19
+    i32.const 0
+    local.set $l17
     i32.const 1120
     local.set $p8
-    loop $L18
+    loop $L21
       local.get $l17
       i32.const 16
       i32.lt_s
-      if $I19
+      if $I22
         local.get $p9
         local.set $p2
         local.get $l17
-        local.get $l22
+        local.get $l20
         i32.add
         local.set $l16
-        loop $L20
-          local.get $l20
-          local.get $p2
-          i32.const 16
-          i32.add
+        local.get $l19
+        local.set $l21
+        loop $L23
+          local.get $l21
+          i32.const 4
           i32.ge_s
-          if $I21
+          if $I24
             local.get $l17
             i32.const 1136
             i32.add
@@ -508,7 +616,7 @@
             i32.const 4
             i32.add
             local.set $l18
-            loop $L22
+            loop $L25
               local.get $p4
               v128.load32_splat
               local.get $p5
@@ -549,7 +657,7 @@
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L22
+              br_if $L25
             end
             local.get $l16
             local.get $l12
@@ -571,59 +679,172 @@
             i32.const -64
             i32.sub
             local.set $l16
-            br $L20
+            local.get $l21
+            i32.const 4
+            i32.sub
+            local.set $l21
+            br $L23
           end
         end
-        loop $L23
-          local.get $l20
+        local.get $l21
+        i32.const 1
+        i32.eq
+        if $I26
+          local.get $l17
+          i32.const 1136
+          i32.add
+          v128.load align=4
+          local.set $l12
+          local.get $p8
+          local.set $p5
           local.get $p2
+          local.tee $p4
           i32.const 4
           i32.add
-          local.tee $l18
-          i32.ge_s
-          if $I24
+          local.set $p2
+          loop $L27
+            local.get $p4
+            v128.load32_splat
+            local.get $p5
+            v128.load align=4
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.set $l12
+            local.get $p5
+            i32.const 16
+            i32.add
+            local.set $p5
+            local.get $p2
+            local.get $p4
+            i32.const 4
+            i32.add
+            local.tee $p4
+            i32.ne
+            br_if $L27
+          end
+          local.get $l16
+          local.get $l12
+          v128.store align=4
+        else
+          local.get $l21
+          i32.const 2
+          i32.eq
+          if $I28
             local.get $l17
             i32.const 1136
             i32.add
             v128.load align=4
+            local.tee $l11
             local.set $l12
-            local.get $p2
-            local.set $p4
             local.get $p8
             local.set $p5
-            loop $L25
+            local.get $p2
+            local.tee $p4
+            i32.const 4
+            i32.add
+            local.set $p2
+            loop $L29
               local.get $p4
               v128.load32_splat
               local.get $p5
               v128.load align=4
+              local.tee $l13
               f32x4.mul
               local.get $l12
               f32x4.add
               local.set $l12
+              local.get $p4
+              v128.load32_splat offset=4
+              local.get $l13
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
               local.get $p5
               i32.const 16
               i32.add
               local.set $p5
-              local.get $l18
+              local.get $p2
               local.get $p4
               i32.const 4
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L25
+              br_if $L29
             end
             local.get $l16
             local.get $l12
             v128.store align=4
-            local.get $p2
-            i32.const 4
-            i32.add
-            local.set $p2
             local.get $l16
-            i32.const 16
-            i32.add
-            local.set $l16
-            br $L23
+            local.get $l11
+            v128.store offset=16 align=4
+          else
+            local.get $l21
+            i32.const 3
+            i32.eq
+            if $I30
+              local.get $l17
+              i32.const 1136
+              i32.add
+              v128.load align=4
+              local.tee $l11
+              local.set $l12
+              local.get $l11
+              local.set $l13
+              local.get $p8
+              local.set $p5
+              local.get $p2
+              local.tee $p4
+              i32.const 4
+              i32.add
+              local.set $p2
+              loop $L31
+                local.get $p4
+                v128.load32_splat
+                local.get $p5
+                v128.load align=4
+                local.tee $l14
+                f32x4.mul
+                local.get $l12
+                f32x4.add
+                local.set $l12
+                local.get $p4
+                v128.load32_splat offset=4
+                local.get $l14
+                f32x4.mul
+                local.get $l11
+                f32x4.add
+                local.set $l11
+                local.get $p4
+                v128.load32_splat offset=8
+                local.get $l14
+                f32x4.mul
+                local.get $l13
+                f32x4.add
+                local.set $l13
+                local.get $p5
+                i32.const 16
+                i32.add
+                local.set $p5
+                local.get $p2
+                local.get $p4
+                i32.const 4
+                i32.add
+                local.tee $p4
+                i32.ne
+                br_if $L31
+              end
+              local.get $l16
+              local.get $l12
+              v128.store align=4
+              local.get $l16
+              local.get $l11
+              v128.store offset=16 align=4
+              local.get $l16
+              local.get $l13
+              v128.store offset=32 align=4
+            end
           end
         end
         local.get $l17
@@ -634,7 +855,7 @@
         i32.const 16
         i32.add
         local.set $p8
-        br $L18
+        br $L21
       end
     end
     i32.const 1252
@@ -644,7 +865,7 @@
     select
     i32.eqz
     local.tee $p2
-    if $I26
+    if $I32
       i32.const 1216
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -662,23 +883,23 @@
     select
     local.set $p5
     i32.const 0
-    local.set $l18
-    loop $L27
+    local.set $l17
+    loop $L33
       local.get $p0
-      local.get $l18
+      local.get $l17
       i32.gt_s
-      if $I28
+      if $I34
         i32.const 0
         local.set $p8
-        loop $L29
+        loop $L35
           local.get $p1
           local.get $p8
           i32.const 1
           i32.add
           local.tee $p2
           i32.ge_s
-          if $I30
-            local.get $l22
+          if $I36
+            local.get $l20
             local.get $p3
             local.get $p8
             i32.const 2
@@ -688,13 +909,13 @@
             local.tee $p9
             i32.const 1
             i32.sub
-            local.get $l18
+            local.get $l17
             i32.sub
-            local.get $l18
+            local.get $l17
             i32.const -1
             i32.const 0
             local.get $p9
-            local.get $l18
+            local.get $l17
             i32.gt_s
             select
             local.tee $p9
@@ -707,7 +928,7 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l21
+            local.set $l22
             local.get $p6
             local.get $p10
             i32.const 1
@@ -723,39 +944,39 @@
             i32.add
             local.set $l23
             i32.const 0
-            local.set $l17
+            local.set $l19
             i32.const 0
-            local.set $l20
+            local.set $l16
             local.get $p8
             i32.const 4
             i32.shl
-            local.tee $l19
+            local.tee $l18
             local.get $p4
             i32.add
-            local.set $l16
+            local.set $l21
             local.get $p9
             i32x4.splat
             local.set $l12
             i32.const 1152
             local.set $p10
-            loop $L31
-              local.get $l17
+            loop $L37
+              local.get $l19
               i32.const 16
               i32.lt_s
-              if $I32
-                local.get $l20
-                local.get $l21
+              if $I38
+                local.get $l16
+                local.get $l22
                 i32.add
                 v128.load align=4
                 local.set $l13
                 local.get $p10
                 local.set $p8
-                local.get $l16
+                local.get $l21
                 local.tee $p9
                 i32.const 16
                 i32.add
                 local.set $l24
-                loop $L33
+                loop $L39
                   local.get $p9
                   v128.load32_splat offset=4
                   local.get $p8
@@ -780,12 +1001,12 @@
                   i32.add
                   local.tee $p9
                   i32.ne
-                  br_if $L33
+                  br_if $L39
                 end
                 local.get $p5
-                local.get $l19
+                local.get $l18
                 i32.add
-                local.get $l17
+                local.get $l19
                 i32.add
                 v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
                 local.get $l13
@@ -858,39 +1079,39 @@
                 v128.or
                 local.tee $l11
                 local.get $p4
-                local.get $l19
+                local.get $l18
                 i32.add
-                local.get $l17
+                local.get $l19
                 i32.add
                 v128.load align=4
                 local.get $l12
                 v128.bitselect
                 v128.store align=4
-                local.get $l17
+                local.get $l19
                 local.get $l23
                 i32.add
                 local.get $l11
                 local.get $l12
                 v128.and
                 v128.store align=4
-                local.get $l17
+                local.get $l19
                 i32.const 16
                 i32.add
-                local.set $l17
-                local.get $l20
+                local.set $l19
+                local.get $l16
                 i32.const 16
                 i32.add
-                local.set $l20
+                local.set $l16
                 local.get $p10
                 i32.const -64
                 i32.sub
                 local.set $p10
-                br $L31
+                br $L37
               end
             end
             local.get $p2
             local.set $p8
-            br $L29
+            br $L35
           end
         end
         local.get $p4
@@ -899,11 +1120,11 @@
         local.set $p4
         local.get $p2
         local.set $p5
-        local.get $l18
+        local.get $l17
         i32.const 1
         i32.add
-        local.set $l18
-        br $L27
+        local.set $l17
+        br $L33
       end
     end
     i32.const 1252
@@ -911,11 +1132,11 @@
     i32.store
     i32.const 0
     local.set $p8
-    loop $L34
+    loop $L40
       local.get $p1
       local.get $p8
       i32.gt_s
-      if $I35
+      if $I41
         local.get $p7
         local.get $p1
         local.get $p8
@@ -934,7 +1155,7 @@
         i32.const 1
         i32.add
         local.set $p8
-        br $L34
+        br $L40
       end
     end)
   (export "run" (func $run)))

@@ -23,6 +23,11 @@ export interface MatmulSpec {
   readonly NR: 4 | 8 | 12;
   /** k-loop unroll factor, >= 1. */
   readonly kUnroll: number;
+  /**
+   * Computes only the panels in a column range given at run time, `name(a, out, M, colBegin, colEnd)`
+   * in bytes of an output row (a worker's share); N must be a whole number of panels.
+   */
+  readonly panelRange?: boolean;
 }
 
 /**
@@ -67,7 +72,7 @@ function storeCols(b: Builder, ptr: () => Expr, off: number, cols: number, v: ()
 }
 
 /**
- * Emits `name(a, out, M)`:
+ * Emits `name(a, out, M)` (or `name(a, out, M, colBegin, colEnd)` with `panelRange`):
  *
  *   for p in 0..ceil(N/NR) (full panels loop; the partial last panel is emitted apart):
  *     for m in 0..M step MR (then one tile of the M % MR rows left):
@@ -78,7 +83,8 @@ function storeCols(b: Builder, ptr: () => Expr, off: number, cols: number, v: ()
  */
 export function emitMatmul(b: Builder, name: string, spec: MatmulSpec): void {
   const { K, N, NR, MR, kUnroll: KU } = spec;
-  const s = b.scope(['i32', 'i32', 'i32']);
+  if (spec.panelRange && N % NR !== 0) throw new RangeError(`matmul ${name}: a panel range needs N (${N}) to be a multiple of NR (${NR})`);
+  const s = b.scope(spec.panelRange ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32']);
   const A = s.param(0), OUT = s.param(1), M = s.param(2);
   const col = s.local('i32'); // byte offset of the panel's first column within an output row
   const wp = s.local('i32'); // the panel's packed weights
@@ -150,6 +156,22 @@ export function emitMatmul(b: Builder, name: string, spec: MatmulSpec): void {
 
   const fullPanels = Math.floor(N / NR);
   const lastCols = N % NR;
+  if (spec.panelRange) {
+    // col runs over [colBegin, colEnd); a panel's weights lie K*NR floats apart, NR columns apart.
+    const begin = () => s.get(s.param(3)), end = () => s.get(s.param(4));
+    s.finish(name, b.seq([
+      s.set(col, begin()),
+      s.set(wp, b.add(b.i32(spec.panelsOffset), b.muli(begin(), K))),
+      b.block('panels_out', [b.loop('panels', b.seq([
+        b.br('panels_out', b.geS(s.get(col), end())),
+        panel(NR, 'full'),
+        s.bump(col, NR * 4),
+        s.bump(wp, K * NR * 4),
+        b.br('panels'),
+      ]))]),
+    ]));
+    return;
+  }
   const body: Expr[] = [s.set(col, b.i32(0)), s.set(wp, b.i32(spec.panelsOffset))];
   if (fullPanels > 0) {
     body.push(b.loop('panels', b.seq([
