@@ -1,0 +1,139 @@
+/**
+ * The browser entry of rnnc (bundled as dist/browser/rnnc.js): `InferenceSession.create(baseUrl)`
+ * fetches an artifact directory made by `rnnc compile` (manifest.json, the modules, the weights) and
+ * runs it on module Web Workers over one shared WebAssembly.Memory when the page is cross-origin
+ * isolated, or on one worker in the calling thread when it is not.
+ */
+import { Engine } from './engine.js';
+import { ModelError } from './errors.js';
+import { detectFeatures } from './features.js';
+import type { Artifact, Manifest } from './manifest.js';
+import { checkManifest } from './manifest_check.js';
+import type { Spawn } from './pool.js';
+import { ArtifactSession } from './session.js';
+
+export * from './index.js';
+
+/** Options of the browser `InferenceSession.create`. */
+export interface BrowserSessionOptions {
+  /** Workers to run on (default: the planner's choice, capped at navigator.hardwareConcurrency). */
+  readonly workers?: number;
+  /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
+  readonly timeoutMs?: number;
+  /** URL of rnnc-worker.js (default: next to this module). */
+  readonly workerUrl?: string | URL;
+  /** Passed to every fetch (credentials, cache mode, abort signal). */
+  readonly fetchInit?: RequestInit;
+}
+
+/** Why a page that is not cross-origin isolated runs on one worker; also logged as a warning. */
+export const ISOLATION_NOTE = 'threads are off: this page is not cross-origin isolated, so there is no SharedArrayBuffer; ' +
+  'serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp to run on several workers';
+
+/** An rnnc session in a browser page (or a worker). */
+export class InferenceSession extends ArtifactSession {
+  private constructor(engine: Engine, private readonly isolationNote: string | null) {
+    super(engine);
+  }
+
+  /** Why the session runs on fewer workers than planned or asked (or without threads at all), or null. */
+  override get note(): string | null {
+    return super.note ?? this.isolationNote;
+  }
+
+  /**
+   * Fetches the artifact at `baseUrl` (the directory holding manifest.json, resolved against the
+   * page) and starts a session on it. Without cross-origin isolation it runs on one worker and says
+   * so in `note` and a console warning.
+   */
+  static async create(baseUrl: string | URL, options: BrowserSessionOptions = {}): Promise<InferenceSession> {
+    const threads = detectFeatures().threads;
+    const cores = globalThis.navigator?.hardwareConcurrency || 1;
+    const manifest = await fetchManifest(baseUrl, options.fetchInit);
+    const wanted = options.workers ?? Math.min(manifest.workers.recommended, cores);
+    const workers = threads ? wanted : 1;
+    const artifact = await fetchArtifact(baseUrl, { manifest, threads: workers > 1, fetchInit: options.fetchInit });
+    const workerUrl = options.workerUrl ?? new URL('./rnnc-worker.js', import.meta.url);
+    const engine = await Engine.create(artifact, { workers, cores, timeoutMs: options.timeoutMs, spawn: spawnBrowserWorker(workerUrl) });
+    const isolationNote = threads ? null : `running on 1 worker${wanted > 1 ? ` instead of ${wanted}` : ''}: ${ISOLATION_NOTE}`;
+    if (isolationNote) console.warn(`rnnc: ${isolationNote}`);
+    else if (engine.note && wanted > 1) console.warn(`rnnc: ${engine.note}`);
+    return new InferenceSession(engine, isolationNote);
+  }
+}
+
+/** The artifact directory's URL with a trailing slash, resolved against the page. */
+function artifactBase(baseUrl: string | URL): URL {
+  const s = String(baseUrl);
+  return new URL(s.endsWith('/') ? s : `${s}/`, globalThis.location?.href);
+}
+
+async function get(url: URL, init: RequestInit | undefined): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (e) {
+    throw new ModelError(`${url.href}: cannot fetch the artifact file (${(e as Error).message})`);
+  }
+  if (!res.ok) throw new ModelError(`${url.href}: cannot fetch the artifact file (HTTP ${res.status} ${res.statusText})`);
+  return res;
+}
+
+/** Fetches and checks an artifact's manifest.json. */
+export async function fetchManifest(baseUrl: string | URL, init?: RequestInit): Promise<Manifest> {
+  const url = new URL('manifest.json', artifactBase(baseUrl));
+  const res = await get(url, init);
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch (e) {
+    throw new ModelError(`${url.href}: cannot read the artifact manifest (${(e as Error).message})`);
+  }
+  return checkManifest(json, url.href);
+}
+
+/** Compiles a module while it downloads (needs Content-Type: application/wasm), else from its bytes. */
+async function compileWasm(url: URL, init: RequestInit | undefined): Promise<WebAssembly.Module> {
+  const res = await get(url, init);
+  try {
+    if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('Content-Type')?.split(';')[0].trim() === 'application/wasm') {
+      return await WebAssembly.compileStreaming(res);
+    }
+    return await WebAssembly.compile(await res.arrayBuffer());
+  } catch (e) {
+    throw new ModelError(`${url.href}: not a module this engine can compile (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Fetches an artifact directory: the manifest, the single-worker module, the weights, and the
+ * multi-worker module when `threads` is set (default: when this page has shared memory).
+ */
+export async function fetchArtifact(baseUrl: string | URL, opts: { manifest?: Manifest; threads?: boolean; fetchInit?: RequestInit } = {}): Promise<Artifact> {
+  const base = artifactBase(baseUrl);
+  const manifest = opts.manifest ?? await fetchManifest(base, opts.fetchInit);
+  const threads = (opts.threads ?? detectFeatures().threads) && manifest.files.wasmThreads !== null;
+  const [wasm, wasmThreads, image] = await Promise.all([
+    compileWasm(new URL(manifest.files.wasm, base), opts.fetchInit),
+    threads ? compileWasm(new URL(manifest.files.wasmThreads!, base), opts.fetchInit) : null,
+    get(new URL(manifest.files.image, base), opts.fetchInit).then(async (r) => new Uint8Array(await r.arrayBuffer())),
+  ]);
+  return { manifest, wasm, wasmThreads, image };
+}
+
+/** A Spawn hook starting module Web Workers from `workerUrl` (rnnc-worker.js). */
+export function spawnBrowserWorker(workerUrl: string | URL): Spawn {
+  return (init, events) => {
+    const w = new Worker(workerUrl, { type: 'module', name: `rnnc-worker-${init.id}` });
+    w.onmessage = (e: MessageEvent<{ error?: string; died?: boolean }>) => {
+      if (e.data?.error) events.onFailure(e.data.error, e.data.died === true);
+    };
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      events.onFailure(`worker ${init.id} (${String(workerUrl)}) failed: ${e.message || 'the script did not load'}`, true);
+    };
+    w.onmessageerror = () => events.onFailure(`worker ${init.id}: the module or the shared memory could not be sent to it`, true);
+    w.postMessage(init);
+    return { terminate: () => w.terminate(), setBusy: () => undefined };
+  };
+}

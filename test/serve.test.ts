@@ -1,0 +1,113 @@
+/**
+ * `rnnc serve`: COOP/COEP on (and off with isolation: false), MIME types, 404s, no path escaping the
+ * served directory (plain, encoded and through a symbolic link), the runtime bundle under /rnnc/.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type Server } from '../compiler/commands/serve.js';
+
+interface Got { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+/** A raw GET: the path goes out exactly as given (fetch would normalize `..` away). */
+function get(base: string, rawPath: string, method = 'GET'): Promise<Got> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+let dir = '', outside = '', server: Server, plain: Server;
+
+test.before(async () => {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'rnnc-serve-'));
+  dir = path.join(tmp, 'site');
+  outside = path.join(tmp, 'secret.txt');
+  await mkdir(path.join(dir, 'model'), { recursive: true });
+  await writeFile(outside, 'TOP-SECRET-CONTENT');
+  await writeFile(path.join(dir, 'index.html'), '<!doctype html><title>t</title>');
+  await writeFile(path.join(dir, 'main.js'), 'export {};');
+  await writeFile(path.join(dir, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  await writeFile(path.join(dir, 'model', 'manifest.json'), '{}');
+  await writeFile(path.join(dir, 'model', 'model.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  await writeFile(path.join(dir, 'model', 'weights.bin'), new Uint8Array(16));
+  await symlink(outside, path.join(dir, 'link.txt'));
+  server = await startServer({ root: dir, port: 0 });
+  plain = await startServer({ root: dir, port: 0, isolation: false });
+});
+
+test.after(async () => {
+  await server.close();
+  await plain.close();
+  await rm(path.dirname(dir), { recursive: true, force: true });
+});
+
+test('listens on loopback by default, on the port asked (0: a free one)', () => {
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.is.not(server.url, plain.url);
+});
+
+test('MIME types: html, js, json, wasm, svg, octet-stream', async () => {
+  const cases: [string, string][] = [
+    ['/', 'text/html'], ['/index.html', 'text/html'], ['/main.js', 'text/javascript'],
+    ['/model/manifest.json', 'application/json'], ['/model/model.wasm', 'application/wasm'],
+    ['/icon.svg', 'image/svg+xml'], ['/model/weights.bin', 'application/octet-stream'],
+  ];
+  for (const [p, type] of cases) {
+    const r = await get(server.url, p);
+    assert.is(r.status, 200, p);
+    assert.is(String(r.headers['content-type']).split(';')[0], type, p);
+  }
+  const wasm = await get(server.url, '/model/model.wasm');
+  assert.is(wasm.headers['content-length'], '8');
+});
+
+test('COOP/COEP on every response, including 404s; none with isolation off', async () => {
+  for (const p of ['/', '/model/model.wasm', '/missing.js']) {
+    const r = await get(server.url, p);
+    assert.is(r.headers['cross-origin-opener-policy'], 'same-origin', p);
+    assert.is(r.headers['cross-origin-embedder-policy'], 'require-corp', p);
+    const q = await get(plain.url, p);
+    assert.is(q.headers['cross-origin-opener-policy'], undefined, p);
+    assert.is(q.headers['cross-origin-embedder-policy'], undefined, p);
+  }
+});
+
+test('404 for missing files; 405 for other methods; HEAD has no body', async () => {
+  assert.is((await get(server.url, '/nope.html')).status, 404);
+  assert.is((await get(server.url, '/model/nope.wasm')).status, 404);
+  assert.is((await get(server.url, '/', 'POST')).status, 405);
+  const head = await get(server.url, '/index.html', 'HEAD');
+  assert.is(head.status, 200);
+  assert.is(head.body, '');
+});
+
+test('no path escapes the directory: .., encoded .., backslashes, NUL, symbolic links', async () => {
+  const name = path.basename(outside);
+  for (const p of [`/../${name}`, `/model/../../${name}`, `/%2e%2e/${name}`, `/%2E%2E%2F${name}`, `/..%2f${name}`,
+    `/model/..%5c..%5c${name}`, `/%00`, '/%zz', '/link.txt', '/model/%2e%2e/%2e%2e/secret.txt']) {
+    const r = await get(server.url, p);
+    assert.ok(r.status === 404 || r.status === 400, `${p}: status ${r.status}`);
+    assert.not.match(r.body, 'TOP-SECRET-CONTENT', p);
+  }
+});
+
+test('the browser runtime is served under /rnnc/', async () => {
+  const r = await get(server.url, '/rnnc/rnnc.js');
+  assert.is(r.status, 200, 'dist/browser/rnnc.js (npm run build:browser)');
+  assert.is(String(r.headers['content-type']).split(';')[0], 'text/javascript');
+  assert.is((await get(server.url, '/rnnc/rnnc-worker.js')).status, 200);
+  assert.is((await get(server.url, '/rnnc/../compiler/cli.js')).status, 404);
+  assert.is((await get(server.url, '/rnnc/%2e%2e/compiler/cli.js')).status, 404);
+});
+
+test.run();
