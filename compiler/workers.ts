@@ -14,11 +14,21 @@ export interface MachineModel {
   readonly l2Bytes: number;
   /** Sustained f32x4 mul+add rate of one core, GFLOP/s (measured on the CI machine's cores). */
   readonly gflops: number;
-  /** Cost of one barrier among the workers, microseconds (cache-line handoff + spin). */
+  /** Cost of one barrier among the workers, microseconds (cache-line handoff, spin, futex wake). */
   readonly barrierUs: number;
+  /**
+   * Throughput of two busy threads over one (bench/parallel.ts), as a fraction of the ideal 2x:
+   * 1 on dedicated cores, near 0.5 where the "cores" share one physical core.
+   */
+  readonly parallelEfficiency: number;
 }
 
-export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 512 * 1024, gflops: 35, barrierUs: 1.5 };
+/**
+ * Measured on the CI machine (2 vCPUs, AMD EPYC, Node 20): two busy threads run 1.2x as fast as one
+ * (efficiency 0.6), and a barrier step costs about 8 us (bench/parallel.ts). On such a machine the
+ * model keeps one worker; `rnnc tune` measures the real thing on the user's machine.
+ */
+export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 8, parallelEfficiency: 0.6 };
 
 export interface WorkerChoice {
   readonly workers: number;
@@ -41,7 +51,8 @@ export function chooseWorkers(plans: readonly Plan[], machine: MachineModel = DE
       const rBytes = (L.gates * L.hiddenPadded * L.hiddenSize * 4) / p;
       // Weights that stay in L2 stream at compute speed; beyond it, at about half (L3 bandwidth).
       const spill = rBytes > machine.l2Bytes ? 2 : 1;
-      const computeUs = ((flops / p) / (machine.gflops * 1e3)) * spill;
+      const efficiency = p > 1 ? machine.parallelEfficiency : 1;
+      const computeUs = ((flops / p) / (machine.gflops * 1e3 * efficiency)) * spill;
       const barriers = p > 1 ? L.phases.length * machine.barrierUs : 0;
       us += computeUs + barriers;
     }

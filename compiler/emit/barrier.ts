@@ -7,7 +7,7 @@
  */
 import type { Builder } from '../ir.js';
 
-/** Bytes of the barrier's cells: count, generation, abort (16-byte aligned block). */
+/** Bytes of the barrier's cells: count, generation, abort, sleepers (16-byte aligned block). */
 export const BARRIER_BYTES = 16;
 /** Spins before sleeping: a timestep of a few microseconds should not pay a futex round trip. */
 export const BARRIER_SPIN = 20000;
@@ -18,14 +18,17 @@ const WAIT_NS = 50_000_000;
  * Emits `name(workers)`:
  *
  *   gen = load(GEN)
- *   if add(COUNT, 1) == workers - 1: store(COUNT, 0); add(GEN, 1); notify(GEN)
- *   else: spin while load(GEN) == gen (bounded), then wait32(GEN, gen) until it changes; trap if ABORT
+ *   if add(COUNT, 1) == workers - 1: store(COUNT, 0); add(GEN, 1); if load(SLEEPERS): notify(GEN)
+ *   else: spin while load(GEN) == gen (bounded), then SLEEPERS++, wait32(GEN, gen) until it changes,
+ *         SLEEPERS--; trap if ABORT
+ * (notify takes a lock in the engine even with nobody waiting, so the last arrival skips it when
+ * every other worker is still spinning.)
  */
 export function emitBarrier(b: Builder, name: string, cells: number): void {
   const s = b.scope(['i32']);
   const workers = s.param(0);
   const gen = s.local('i32'), spin = s.local('i32');
-  const COUNT = b.i32(cells), GEN = () => b.i32(cells + 4), ABORT = () => b.i32(cells + 8);
+  const COUNT = b.i32(cells), GEN = () => b.i32(cells + 4), ABORT = () => b.i32(cells + 8), SLEEPERS = () => b.i32(cells + 12);
   const changed = () => b.ne(b.atomicLoad(GEN()), s.get(gen));
   const body = b.seq([
     s.set(gen, b.atomicLoad(GEN())),
@@ -34,7 +37,7 @@ export function emitBarrier(b: Builder, name: string, cells: number): void {
       b.seq([
         b.atomicStore(b.i32(cells), 0, b.i32(0)),
         b.drop(b.atomicAdd(GEN(), 0, b.i32(1))),
-        b.drop(b.atomicNotify(GEN(), b.i32(-1))),
+        b.if(b.atomicLoad(SLEEPERS()), b.drop(b.atomicNotify(GEN(), b.i32(-1)))),
       ]),
       b.block('wait_out', [
         s.set(spin, b.i32(BARRIER_SPIN)),
@@ -43,11 +46,13 @@ export function emitBarrier(b: Builder, name: string, cells: number): void {
           s.set(spin, b.sub(s.get(spin), b.i32(1))),
           b.br('spin', b.gtS(s.get(spin), b.i32(0))),
         ])),
+        b.drop(b.atomicAdd(SLEEPERS(), 0, b.i32(1))),
         b.loop('sleep', b.seq([
           b.if(b.ne(b.atomicLoad(ABORT()), b.i32(0)), b.unreachable()),
           b.drop(b.atomicWait(GEN(), s.get(gen), WAIT_NS)),
           b.br('sleep', b.eqz(changed())),
         ])),
+        b.drop(b.atomicAdd(SLEEPERS(), 0, b.i32(-1))),
       ]),
     ),
   ]);

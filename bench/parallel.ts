@@ -1,0 +1,65 @@
+/**
+ * What this machine gives a second worker: the throughput of two busy threads over one, the cost
+ * of the per-timestep barrier (2-worker calls of a tiny LSTM at seq 100 vs seq 1), and 1 vs 2
+ * workers on LSTM and GRU 256/256 seq 100 batch 1, in one run, medians after warm-up.
+ *
+ *   npm run build && node dist/bench/parallel.js
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { describeCell, type CellDescriptorInit } from '../compiler/descriptor.js';
+import { compileRnnModel } from '../compiler/artifact.js';
+import type { RnnModel } from '../compiler/model.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { spawnNodeWorker } from '../runtime/node.js';
+import { Tensor } from '../runtime/tensor.js';
+
+const BUSY = `const { parentPort } = require('node:worker_threads');
+  const t0 = performance.now(); let x = 0; for (let i = 0; i < 2e8; i++) x = (x + i * 7) % 1000003;
+  parentPort.postMessage(performance.now() - t0 + (x < 0 ? 1 : 0));`;
+
+async function busyThreads(n: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve) => {
+    const w = new Worker(BUSY, { eval: true });
+    w.once('message', () => { void w.terminate(); resolve(); });
+  })));
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeCall(init: CellDescriptorInit, seq: number, workers: number): Promise<number> {
+  const d = describeCell(init);
+  const G = d.cell === 'lstm' ? 4 : d.cell === 'gru' ? 3 : 1, H = d.hiddenSize, I = d.inputSize;
+  const fill = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) * s);
+  const model: RnnModel = {
+    nodeName: 'bench', opset: 14, descriptor: d,
+    feeds: [{ name: 'X', role: 'X', dtype: 'float32', dims: ['seq', 'batch', I] }],
+    constants: { W: { dims: [1, G * H, I], data: fill(G * H * I, 0.05) }, R: { dims: [1, G * H, H], data: fill(G * H * H, 0.05) } },
+    outputs: [{ name: 'Y_h', role: 'Y_h' }],
+  };
+  const s = await ArtifactSession.fromArtifact(compileRnnModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker });
+  const feeds = { X: new Tensor('float32', fill(seq * I, 1), [seq, 1, I]) };
+  for (let i = 0; i < 40; i++) await s.run(feeds);
+  const ts: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    ts.push(performance.now() - t0);
+  }
+  await s.release();
+  return median(ts);
+}
+
+const one = await busyThreads(1), two = await busyThreads(2);
+console.log(`node ${process.versions.node}, ${os.cpus()[0]?.model}, ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)}`);
+console.log(`two busy threads: ${((2 * one) / two).toFixed(2)}x the throughput of one (parallel efficiency ${(one / two).toFixed(2)})`);
+const tiny = { cell: 'lstm' as const, inputSize: 16, hiddenSize: 16 };
+const perStep = ((await timeCall(tiny, 100, 2)) - (await timeCall(tiny, 1, 2))) / 99;
+console.log(`barrier + step of a tiny LSTM on 2 workers: ${(perStep * 1000).toFixed(1)} us per timestep`);
+for (const cell of ['lstm', 'gru'] as const) {
+  const init = { cell, inputSize: 256, hiddenSize: 256, linearBeforeReset: cell === 'gru' };
+  const w1 = await timeCall(init, 100, 1), w2 = await timeCall(init, 100, 2);
+  console.log(`${cell.toUpperCase()} 256/256 seq 100 batch 1: 1 worker ${w1.toFixed(3)} ms, 2 workers ${w2.toFixed(3)} ms, speedup ${(w1 / w2).toFixed(2)}x`);
+}
