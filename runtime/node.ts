@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import type { Spawn } from './pool.js';
 import { Engine } from './engine.js';
 import { ModelError, RnncError } from './errors.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest } from './manifest.js';
+import type { Artifact } from './manifest.js';
+import { checkManifest } from './manifest_check.js';
 import { ArtifactSession } from './session.js';
 
 export * from './index.js';
@@ -29,16 +30,13 @@ export interface SessionOptions {
 /** Reads an artifact directory written by `rnnc compile`. */
 export async function readArtifact(dir: string): Promise<Artifact> {
   const manifestPath = path.join(dir, 'manifest.json');
-  let manifest: Manifest;
+  let json: unknown;
   try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+    json = JSON.parse(await readFile(manifestPath, 'utf8'));
   } catch (e) {
     throw new ModelError(`${manifestPath}: cannot read the artifact manifest (${(e as Error).message})`);
   }
-  if (manifest.format !== MANIFEST_FORMAT) throw new ModelError(`${manifestPath}: not an rnnc artifact manifest (format '${String(manifest.format)}')`);
-  if (manifest.version !== MANIFEST_VERSION) {
-    throw new ModelError(`${manifestPath}: artifact version ${String(manifest.version)}; this runtime reads version ${MANIFEST_VERSION} (recompile with this rnnc)`);
-  }
+  const manifest = checkManifest(json, manifestPath);
   const file = async (name: string) => {
     try {
       return new Uint8Array(await readFile(path.join(dir, name)));
