@@ -17,19 +17,12 @@ import type { RnnModel } from '../compiler/model.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { BaselineKernel } from '../kernels/baseline.js';
+import { lcg } from './data.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WARMUP = 40, ROUNDS = 8, PER_ROUND = 10;
 
 interface Case { name: string; model: RnnModel; x: Float32Array; T: number; B: number }
-
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return (n: number, scale: number) => Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return ((s / 4294967296) * 2 - 1) * scale;
-  });
-}
 
 function syntheticCase(cell: 'lstm' | 'gru' | 'rnn', I: number, H: number, T: number, B: number): Case {
   const d: CellDescriptor = describeCell({ cell, inputSize: I, hiddenSize: H, maxBatch: B, linearBeforeReset: cell === 'gru' });

@@ -1,0 +1,93 @@
+/** bench/results/latest.md: the conditions, one table of medians and speedups, and the targets. */
+import type { ContestantId } from '../peers/types.js';
+import { CONTESTANTS, CONTESTANT_LABEL } from '../peers/types.js';
+import { findRatio, type BenchResults, type CaseResult } from '../results.js';
+
+const SHORT: Record<ContestantId, string> = {
+  'rnnc-1w': 'rnnc 1w', 'rnnc-2w': 'rnnc 2w', 'ort-web-1t': 'ORT-web 1t', 'ort-web-2t': 'ORT-web 2t', 'tfjs-1t': 'TF.js', 'ort-node-1t': 'ORT native 1t',
+};
+
+/** Speedup columns: [of, over, title]. */
+const SPEEDUPS: readonly (readonly [ContestantId, ContestantId, string])[] = [
+  ['rnnc-1w', 'ort-web-1t', '1w / ORT-web 1t'], ['rnnc-2w', 'ort-web-2t', '2w / ORT-web 2t'], ['rnnc-1w', 'tfjs-1t', '1w / TF.js'],
+  ['rnnc-2w', 'ort-node-1t', '2w / native 1t'], ['rnnc-2w', 'rnnc-1w', '2w / 1w'],
+];
+
+export const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+const fmtX = (x: number | undefined) => (x === undefined ? '' : `${x.toFixed(2)}x`);
+export const fmtLoad = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(' / ');
+
+/** The conditions every table states (STYLE.md guideline 11). */
+export function conditions(r: BenchResults): string[] {
+  const m = r.meta, p = r.machine;
+  const bw = p.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(0)} GB/s`).join(', ');
+  return [
+    `${m.cpu}, ${m.cores} cores, ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.date.replace('T', ' ').slice(0, 16)} UTC, run took ${m.durationS.toFixed(0)} s${m.quick ? ' (--quick)' : ''}${m.filter ? `, filter '${m.filter}'` : ''}.`,
+    `Load average (1/5/15 min): ${fmtLoad(m.loadavgStart)} at the start, ${fmtLoad(m.loadavgEnd)} at the end: other work shared the cores, so read ratios (measured in alternating rounds) before absolute times.`,
+    `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} (${v})`).join('; ')}.`,
+    `One core's f32x4 mul+add peak ${p.mulAddGflops.toFixed(1)} GFLOP/s${p.relaxedMaddGflops ? `, relaxed madd ${p.relaxedMaddGflops.toFixed(1)} GFLOP/s` : ''} (12 independent chains, TurboFan; the fast end, ~p10, of 15 samples: what the core does when nothing interrupts it); one core's read bandwidth by working set ${bw}. "% peak" is against threads x the mul+add peak.`,
+    `Per-inference latency in ms: median, and ±half the p10..p90 spread. Each contestant warmed up (>= ${m.timing.warmRuns} runs and >= ${m.timing.warmMs} ms: TurboFan, not Liftoff; at most ${m.timing.warmCapMs} ms for slow ones), then ${m.timing.rounds} alternating rounds of ~${m.timing.blockMs} ms each. Speedups are the peer's median over rnnc's. Every output matched native onnxruntime within 1e-3 (max abs diff column); GFLOP/s count 2·gates·hidden·(input+hidden) per step and row.`,
+  ];
+}
+
+function cell(r: CaseResult, id: ContestantId): string {
+  const k = r.contestants.find((x) => x.id === id);
+  if (!k) return '';
+  const spread = (50 * (k.p90 - k.p10)) / k.median;
+  return `${fmtMs(k.median)} ±${spread.toFixed(0)}%`;
+}
+
+export function casesTable(r: BenchResults): string[] {
+  const ids = CONTESTANTS.filter((id) => r.cases.some((c) => c.contestants.some((k) => k.id === id)));
+  const sp = SPEEDUPS.filter(([a, b]) => ids.includes(a) && ids.includes(b));
+  const head = ['case', ...ids.map((id) => SHORT[id]), ...sp.map((s) => s[2]), 'rnnc 1w GFLOP/s (% peak)', 'rnnc 2w % peak', 'max abs diff'];
+  const rows = r.cases.map((c) => {
+    const one = c.contestants.find((k) => k.id === 'rnnc-1w'), two = c.contestants.find((k) => k.id === 'rnnc-2w');
+    const diff = Math.max(...c.contestants.map((k) => k.maxAbsDiff));
+    return [
+      `${c.label}${c.case.listed ? '' : ' †'}`, ...ids.map((id) => cell(c, id)), ...sp.map(([a, b]) => fmtX(findRatio(c, a, b))),
+      one ? `${one.gflops.toFixed(1)} (${one.pctPeak.toFixed(0)}%)` : '', two ? `${two.pctPeak.toFixed(0)}%` : '', diff.toExponential(1),
+    ];
+  });
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+/** p10..p90 of every contestant, and its GFLOP/s (% of peak). */
+export function spreadTable(r: BenchResults): string[] {
+  const ids = CONTESTANTS.filter((id) => r.cases.some((c) => c.contestants.some((k) => k.id === id)));
+  const head = ['case', ...ids.map((id) => `${SHORT[id]}: p10–p90 ms, GFLOP/s (% peak)`)];
+  const rows = r.cases.map((c) => [c.label, ...ids.map((id) => {
+    const k = c.contestants.find((x) => x.id === id);
+    return k ? `${fmtMs(k.p10)}–${fmtMs(k.p90)}, ${k.gflops.toFixed(1)} (${k.pctPeak.toFixed(0)}%)` : '';
+  })]);
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+export function targetsTable(r: BenchResults): string[] {
+  return ['| target | measured | holds |', '|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.holds === null ? 'not run' : t.holds ? 'yes' : '**no**'} |`)];
+}
+
+export function markdown(r: BenchResults): string {
+  const notes = [...new Set(r.cases.flatMap((c) => c.contestants.filter((k) => k.note).map((k) => `${c.case.id} ${CONTESTANT_LABEL[k.id]}: ${k.note}`)))];
+  return [
+    '<!-- written by `npm run bench` (bench/run.ts); edits are overwritten -->',
+    '',
+    ...conditions(r).flatMap((l) => [l, '']),
+    ...casesTable(r),
+    '',
+    '† not in the issue\'s list: heatmap fill-ins, and the recurrent probe (input 4, so nearly all flops are the recurrent step; its GFLOP/s count only those). TF.js GRUs run linear_before_reset = 0 (all tfjs-layers implements; same flops) and are checked against onnxruntime on that variant. The streaming step: rnnc `session.stream().step`, ORT feeding Y_h/Y_c back as initial_h/initial_c, TF.js a stateful layer.',
+    ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
+    '',
+    ...targetsTable(r),
+    '',
+    '<details><summary>Spread and throughput of every contestant</summary>',
+    '',
+    ...spreadTable(r),
+    '',
+    'Native onnxruntime uses AVX2/AVX-512 FMA, so it can pass 100% of the wasm f32x4 peak: it is the ceiling reference, not a wasm peer.',
+    '',
+    '</details>',
+    '',
+  ].join('\n');
+}

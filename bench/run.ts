@@ -1,0 +1,195 @@
+/**
+ * rnnc side by side with onnxruntime-web (wasm SIMD, 1 and 2 threads), TensorFlow.js (wasm) and
+ * native onnxruntime (1 thread), in one process and one run: the same ONNX model, weights and
+ * inputs for everyone; outputs checked against native onnxruntime (a run that is off by more than
+ * 1e-3 fails); each case warmed up (TurboFan), then timed in alternating rounds; medians, p10/p90,
+ * GFLOP/s, % of this engine's measured f32x4 mul+add peak, speedups. Writes bench/results/.
+ *
+ *   npm run bench                              full run (a few minutes)
+ *   node dist/bench/run.js --quick             a few shapes, few rounds (or BENCH_QUICK=1)
+ *   node dist/bench/run.js --quick --filter lstm_i256_h256,step --peers rnnc-1w,ort-web-1t --no-write
+ *                                              (BENCH_FILTER, BENCH_PEERS; --list prints the case ids)
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { caseLabel, filterCases, fullCases, quickCases, type BenchCase } from './cases.js';
+import { caseData, onnxModel, type CaseData } from './models.js';
+import { measureMachine, type MachineProbe } from './peak.js';
+import { loadOrtNode, loadOrtWeb, ortContestant, ortVersion } from './peers/ort.js';
+import { compileCase, rnncContestant, type CompiledCase } from './peers/rnnc.js';
+import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
+import { CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
+import { caseResult, contestantResult, judgeTargets, type BenchResults, type CaseResult, type ContestantResult } from './results.js';
+import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
+import { writeReport } from './report/write.js';
+
+/** Largest max abs difference from native onnxruntime a contestant may show. */
+export const MAX_ABS_DIFF = 1e-3;
+
+export interface BenchOptions {
+  /** Few rounds and, unless `filter` picks cases, a few shapes: seconds, not minutes. */
+  readonly quick?: boolean;
+  /** Comma-separated case-id patterns (substring or regex), e.g. `lstm_i256_h256,step`. */
+  readonly filter?: string;
+  /** Contestants to run (default: all). */
+  readonly contestants?: readonly ContestantId[];
+  /** Overrides of the warm-up and round settings. */
+  readonly timing?: Partial<TimingOptions>;
+  /** Where to write the results; null writes nothing (default bench/results). */
+  readonly outDir?: string | null;
+  /** Progress lines (default console.log). */
+  readonly log?: (line: string) => void;
+}
+
+/** A contestant computed the wrong answer: the benchmark must not report its speed. */
+export class BenchAccuracyError extends Error {
+  override readonly name = 'BenchAccuracyError';
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULT_OUT_DIR = path.join(ROOT, 'bench', 'results');
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.abs(a[i] - b[i]);
+    if (!(x <= d)) d = x; // NaN propagates as a failure
+  }
+  return d;
+}
+
+/** Y of the case's whole input (all frames) from native onnxruntime, on the given model bytes. */
+async function reference(c: BenchCase, data: CaseData, model: Uint8Array): Promise<Float32Array> {
+  const ref = await ortContestant('ort-node-1t', await loadOrtNode(), { ...c, kind: 'sequence', seq: data.frames }, data, model);
+  try {
+    return await ref.outputs();
+  } finally {
+    await ref.release();
+  }
+}
+
+async function createContestant(id: ContestantId, c: BenchCase, data: CaseData, model: Uint8Array, compiled: CompiledCase | null): Promise<Contestant> {
+  switch (id) {
+    case 'rnnc-1w': return rnncContestant(id, 1, c, data, compiled!);
+    case 'rnnc-2w': return rnncContestant(id, 2, c, data, compiled!);
+    case 'ort-web-1t': return ortContestant(id, await loadOrtWeb(1), c, data, model);
+    case 'ort-web-2t': return ortContestant(id, await loadOrtWeb(2), c, data, model);
+    case 'ort-node-1t': return ortContestant(id, await loadOrtNode(), c, data, model);
+    case 'tfjs-1t': return tfjsContestant(c, data);
+  }
+}
+
+async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: TimingOptions, peak: number): Promise<CaseResult> {
+  const data = caseData(c);
+  const seqModel = onnxModel(c, data.weights);
+  const model = c.kind === 'step' ? onnxModel(c, data.weights, { state: true }) : seqModel;
+  const ref = await reference(c, data, seqModel);
+  // tfjs-layers' GRU is linear_before_reset = 0 only: check it against that variant.
+  const tfRef = c.cell === 'gru' && ids.includes('tfjs-1t') ? await reference(c, data, onnxModel(c, data.weights, { linearBeforeReset: false })) : ref;
+  const compiled = ids.some((id) => id.startsWith('rnnc')) ? compileCase(c, model) : null;
+  const contestants: Contestant[] = [];
+  try {
+    for (const id of ids) contestants.push(await createContestant(id, c, data, model, compiled));
+    const diffs = new Map<ContestantId, number>();
+    for (const k of contestants) {
+      const d = maxAbsDiff(await k.outputs(), k.id === 'tfjs-1t' ? tfRef : ref);
+      if (!(d <= MAX_ABS_DIFF)) {
+        throw new BenchAccuracyError(`${c.id}: ${k.id} differs from native onnxruntime by ${d} (max abs over Y), more than ${MAX_ABS_DIFF}; its timings would be meaningless`);
+      }
+      diffs.set(k.id, d);
+    }
+    const times = await timeRoundRobin(contestants, timing);
+    const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, peak, diffs.get(k.id)!, k.note));
+    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, os.loadavg());
+  } finally {
+    for (const k of contestants) await k.release();
+  }
+}
+
+function logCase(r: CaseResult, log: (l: string) => void): void {
+  log(`${r.label}  [${r.case.id}]  ${r.kernels.join(', ')}  load ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
+  for (const k of r.contestants) {
+    log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${k.note ? `  (${k.note})` : ''}`);
+  }
+  log(`  speedups: ${r.ratios.map((x) => `${x.of}/${x.over} ${x.ratio.toFixed(2)}x`).join(', ')}`);
+}
+
+async function versions(ids: readonly ContestantId[]): Promise<Record<string, string>> {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const v: Record<string, string> = { rnnc: pkg.version };
+  if (ids.includes('ort-web-1t')) v['onnxruntime-web (1 thread)'] = ortVersion(await loadOrtWeb(1));
+  if (ids.includes('ort-web-2t')) v['onnxruntime-web (2 threads)'] = ortVersion(await loadOrtWeb(2));
+  v['onnxruntime-node'] = ortVersion(await loadOrtNode());
+  if (ids.includes('tfjs-1t')) v['@tensorflow/tfjs'] = await tfjsVersion();
+  return v;
+}
+
+/** Runs the benchmark; writes bench/results/ unless outDir is null. */
+export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const started = performance.now();
+  // --quick alone picks a few cases; with a filter it only shortens the timing of the filtered ones.
+  const all = o.quick && !o.filter ? quickCases() : fullCases();
+  const cases = filterCases(all, o.filter);
+  if (!cases.length) throw new Error(`--filter '${o.filter}' matches no case; cases: ${all.map((c) => c.id).join(', ')}`);
+  const ids = CONTESTANTS.filter((id) => !o.contestants || o.contestants.includes(id));
+  const timing = { ...(o.quick ? QUICK_TIMING : FULL_TIMING), ...o.timing };
+  const loadavgStart = os.loadavg();
+  log(`rnnc bench: ${cases.length} case(s), ${ids.join(', ')}; node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${loadavgStart.map((x) => x.toFixed(2)).join(' ')}`);
+  const machine: MachineProbe = measureMachine();
+  log(`peak (1 core): f32x4 mul+add ${machine.mulAddGflops.toFixed(2)} GFLOP/s, relaxed madd ${machine.relaxedMaddGflops?.toFixed(2) ?? 'n/a'}; read bandwidth ${machine.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(1)} GB/s`).join(', ')}`);
+  const v = await versions(ids);
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const r = await runCase(c, ids, timing, machine.mulAddGflops);
+    logCase(r, log);
+    results.push(r);
+  }
+  const bench: BenchResults = {
+    meta: {
+      date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(),
+      quick: !!o.quick, filter: o.filter ?? null, versions: v, timing, durationS: (performance.now() - started) / 1000,
+    },
+    machine, cases: results, targets: judgeTargets(results),
+  };
+  for (const t of bench.targets) log(`target: ${t.name}: ${t.measured} -> ${t.holds === null ? 'not run' : t.holds ? 'holds' : 'does not hold'}`);
+  const outDir = o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir;
+  if (outDir !== null) {
+    const files = await writeReport(bench, outDir);
+    log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  }
+  return bench;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+      filter: { type: 'string', default: process.env.BENCH_FILTER },
+      peers: { type: 'string', default: process.env.BENCH_PEERS },
+      out: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+    },
+  });
+  if (values.list) {
+    for (const c of filterCases(values.quick && !values.filter ? quickCases() : fullCases(), values.filter)) console.log(`${c.id.padEnd(34)} ${caseLabel(c)}`);
+    return;
+  }
+  const contestants = values.peers?.split(',').map((s) => s.trim()) as ContestantId[] | undefined;
+  const unknown = contestants?.filter((id) => !CONTESTANTS.includes(id));
+  if (unknown?.length) throw new Error(`--peers: unknown ${unknown.join(', ')}; expected some of ${CONTESTANTS.join(', ')}`);
+  await runBench({ quick: values.quick, filter: values.filter, contestants, outDir: values['no-write'] ? null : values.out });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(() => process.exit(0), (e: unknown) => {
+    console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
+    process.exit(1);
+  });
+}

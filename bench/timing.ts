@@ -1,0 +1,101 @@
+/**
+ * The timing harness: every contestant of a case warms up (V8 tiers wasm up from Liftoff to
+ * TurboFan; ORT and TF.js fill their caches), then all are timed in alternating rounds, so load that
+ * comes and goes on a shared machine hits them alike. Per-inference latencies; medians and p10/p90.
+ */
+
+/** How long and how often to measure. */
+export interface TimingOptions {
+  /** Warm-up: at least this many runs and this many ms... */
+  readonly warmRuns: number;
+  readonly warmMs: number;
+  /** ...unless a run is so slow that this many ms pass first (with at least 5 runs). */
+  readonly warmCapMs: number;
+  /** Rounds; each round runs every contestant once, in a rotating order. */
+  readonly rounds: number;
+  /** Target time of one contestant's block in a round (at least one run). */
+  readonly blockMs: number;
+  /** Pause after each block so threads a peer leaves spinning go idle before the next one starts. */
+  readonly settleMs: number;
+}
+
+export const FULL_TIMING: TimingOptions = { warmRuns: 30, warmMs: 300, warmCapMs: 4000, rounds: 15, blockMs: 80, settleMs: 5 };
+export const QUICK_TIMING: TimingOptions = { warmRuns: 30, warmMs: 300, warmCapMs: 1500, rounds: 3, blockMs: 40, settleMs: 2 };
+
+/** Latency statistics of one contestant in one case, milliseconds per inference. */
+export interface Timing {
+  readonly median: number;
+  readonly p10: number;
+  readonly p90: number;
+  readonly runs: number;
+  readonly warmRuns: number;
+  /** Process CPU time / wall time over the timed blocks: about the cores actually kept busy. */
+  readonly cpuPerWall: number;
+  /** The contestant's median in each round, in round order (for paired ratios). */
+  readonly roundMedians: readonly number[];
+}
+
+export interface Timed {
+  readonly id: string;
+  run(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The q-quantile (0..1) of sorted xs, linearly interpolated. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q, lo = Math.floor(at), hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+async function warmUp(c: Timed, o: TimingOptions): Promise<{ runs: number; perRunMs: number }> {
+  const t0 = performance.now();
+  let runs = 0;
+  for (;;) {
+    const elapsed = performance.now() - t0;
+    if (runs >= o.warmRuns && elapsed >= o.warmMs) break;
+    if (runs >= 5 && elapsed >= o.warmCapMs) break;
+    await c.run();
+    runs++;
+  }
+  return { runs, perRunMs: (performance.now() - t0) / runs };
+}
+
+/** Warms every contestant up, then times them in `rounds` alternating rounds. */
+export async function timeRoundRobin(contestants: readonly Timed[], o: TimingOptions): Promise<Map<string, Timing>> {
+  const state = new Map<string, { samples: number[]; rounds: number[]; reps: number; warmRuns: number; cpuUs: number; wallMs: number }>();
+  for (const c of contestants) {
+    const w = await warmUp(c, o);
+    state.set(c.id, { samples: [], rounds: [], reps: Math.max(1, Math.round(o.blockMs / w.perRunMs)), warmRuns: w.runs, cpuUs: 0, wallMs: 0 });
+    await sleep(o.settleMs);
+  }
+  for (let r = 0; r < o.rounds; r++) {
+    for (let k = 0; k < contestants.length; k++) {
+      const c = contestants[(k + r) % contestants.length];
+      const s = state.get(c.id)!;
+      const block: number[] = [];
+      const cpu0 = process.cpuUsage(), wall0 = performance.now();
+      for (let i = 0; i < s.reps; i++) {
+        const t0 = performance.now();
+        await c.run();
+        block.push(performance.now() - t0);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      s.wallMs += performance.now() - wall0;
+      s.cpuUs += cpu.user + cpu.system;
+      s.samples.push(...block);
+      s.rounds.push(quantile([...block].sort((a, b) => a - b), 0.5));
+      await sleep(o.settleMs);
+    }
+  }
+  const out = new Map<string, Timing>();
+  for (const [id, s] of state) {
+    const sorted = [...s.samples].sort((a, b) => a - b);
+    out.set(id, {
+      median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9),
+      runs: sorted.length, warmRuns: s.warmRuns, cpuPerWall: s.cpuUs / 1000 / s.wallMs, roundMedians: s.rounds,
+    });
+  }
+  return out;
+}
