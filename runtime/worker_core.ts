@@ -15,6 +15,9 @@ export interface WorkerInit {
   readonly control: number;
 }
 
+/** How long an idle worker polls for the next call before sleeping. */
+const GO_SPIN_MS = 2;
+
 type RunFn = (seq: number, batch: number, resume: number, worker: number, workers: number) => void;
 
 /** Runs the worker loop; returns when told to stop. `report` carries a failure to the runtime. */
@@ -25,6 +28,9 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
   for (;;) {
     // A fresh view each time: the memory may have grown since the last call.
     const ctl = new Int32Array(init.memory.buffer, init.control, 16);
+    // Back-to-back calls (streaming steps) should not pay a futex wake: spin on GO for a moment first.
+    const spinUntil = performance.now() + GO_SPIN_MS;
+    while (Atomics.load(ctl, GO) === seen && performance.now() < spinUntil) { /* spin */ }
     Atomics.wait(ctl, GO, seen);
     const go = Atomics.load(ctl, GO);
     if (Atomics.load(ctl, STOP)) return;

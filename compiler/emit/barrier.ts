@@ -9,8 +9,11 @@ import type { Builder } from '../ir.js';
 
 /** Bytes of the barrier's cells: count, generation, abort, sleepers (16-byte aligned block). */
 export const BARRIER_BYTES = 16;
-/** Spins before sleeping: a timestep of a few microseconds should not pay a futex round trip. */
-export const BARRIER_SPIN = 20000;
+/**
+ * Spins before sleeping (a few hundred microseconds). Short spins made one worker fall asleep in
+ * wait32, and its slow wake-up made it late for the next barrier too, chaining 10-15 us per step.
+ */
+export const BARRIER_SPIN = 150000;
 /** Longest sleep between checks of the abort cell. */
 const WAIT_NS = 50_000_000;
 
