@@ -31,7 +31,8 @@ export interface BenchCase {
 /** Gates per cell, ONNX order: LSTM i,o,f,c; GRU z,r,h. */
 export const gates = (cell: BenchCell): number => (cell === 'lstm' ? 4 : 3);
 
-function make(kind: CaseKind, cell: BenchCell, input: number, hidden: number, seq: number, batch: number, listed: boolean): BenchCase {
+/** One case; `listed` false: not part of the issue's list (no target counts it). */
+export function makeCase(kind: CaseKind, cell: BenchCell, input: number, hidden: number, seq: number, batch: number, listed: boolean): BenchCase {
   const id = kind === 'step' ? `${cell}_i${input}_h${hidden}_step`
     : `${cell}_i${input}_h${hidden}_t${seq}_b${batch}${kind === 'recurrent' ? '_recurrent' : ''}`;
   return Object.freeze({ id, kind, cell, input, hidden, seq, batch, listed });
@@ -49,12 +50,12 @@ const HEATMAP_FILL: readonly (readonly [number, number])[] = [[256, 1024], [1024
 export function fullCases(): BenchCase[] {
   const out: BenchCase[] = [];
   for (const cell of ['lstm', 'gru'] as const) {
-    for (const [i, h, t] of LISTED_SHAPES) out.push(make('sequence', cell, i, h, t, 1, true));
-    for (const b of [4, 10]) out.push(make('sequence', cell, 256, 256, 100, b, true));
-    for (const [i, h] of HEATMAP_FILL) out.push(make('sequence', cell, i, h, 100, 1, false));
-    out.push(make('recurrent', cell, 4, 256, 100, 1, false));
+    for (const [i, h, t] of LISTED_SHAPES) out.push(makeCase('sequence', cell, i, h, t, 1, true));
+    for (const b of [4, 10]) out.push(makeCase('sequence', cell, 256, 256, 100, b, true));
+    for (const [i, h] of HEATMAP_FILL) out.push(makeCase('sequence', cell, i, h, 100, 1, false));
+    out.push(makeCase('recurrent', cell, 4, 256, 100, 1, false));
   }
-  out.push(make('step', 'lstm', 256, 256, 1, 1, true));
+  out.push(makeCase('step', 'lstm', 256, 256, 1, 1, true));
   return out;
 }
 

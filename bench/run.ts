@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly quick?: boolean;
   /** Comma-separated case-id patterns (substring or regex), e.g. `lstm_i256_h256,step`. */
   readonly filter?: string;
+  /** Explicit cases instead of the built-in list (e.g. one shape from `rnnc bench --cell ...`). */
+  readonly cases?: readonly BenchCase[];
   /** Contestants to run (default: all). */
   readonly contestants?: readonly ContestantId[];
   /** Overrides of the warm-up and round settings. */
@@ -133,7 +135,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const log = o.log ?? ((l: string) => console.log(l));
   const started = performance.now();
   // --quick alone picks a few cases; with a filter it only shortens the timing of the filtered ones.
-  const all = o.quick && !o.filter ? quickCases() : fullCases();
+  const all = o.cases ? [...o.cases] : o.quick && !o.filter ? quickCases() : fullCases();
   const cases = filterCases(all, o.filter);
   if (!cases.length) throw new Error(`--filter '${o.filter}' matches no case; cases: ${all.map((c) => c.id).join(', ')}`);
   const ids = CONTESTANTS.filter((id) => !o.contestants || o.contestants.includes(id));

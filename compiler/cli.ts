@@ -80,6 +80,18 @@ shape(program.command('tune [model]')
   .option('--max-workers <n>', 'largest worker count to try (default: the cores)', int('--max-workers', 1, 64)))
   .action(async (model, o) => (await import('./commands/tune.js')).tuneCommand(model, o));
 
+program.command('bench [patterns...]')
+  .description('benchmark rnnc (1 and 2 workers) against onnxruntime-web, TensorFlow.js and native onnxruntime on the DeepCPU shapes (or case-id patterns, or one --cell shape); writes bench/results')
+  .addOption(new Option('--cell <kind>', 'benchmark one shape instead').choices(['lstm', 'gru']))
+  .option('--input <n>', 'input size of --cell', int('--input'))
+  .option('--hidden <n>', 'hidden size of --cell', int('--hidden'))
+  .option('--seq <n>', 'sequence length of --cell', int('--seq'), 100)
+  .option('--batch <n>', 'batch of --cell', int('--batch'))
+  .option('--quick', 'a few shapes and rounds: seconds, not minutes')
+  .option('--peers <list>', 'contestants, e.g. rnnc-1w,ort-web-1t (default: all)')
+  .option('--no-write', 'do not write bench/results')
+  .action(async (patterns, o) => (await import('./commands/bench.js')).benchCommand(patterns, o));
+
 program.parseAsync().catch((e: unknown) => {
   if (e instanceof RnncError) {
     console.error(`rnnc: ${e.name}: ${e.message}`);
