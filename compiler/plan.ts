@@ -90,7 +90,11 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   const rowsPerBlock = oneOf(opts.rowsPerBlock, [1, 2, 3, 4], 'rowsPerBlock') ??
     (d.maxBatch >= 2 && (widest * U) / 4 <= 4 ? 2 : 1);
   if (opts.rowsPerBlock === undefined) reasons.push(`rowsPerBlock=${rowsPerBlock}: batch up to ${d.maxBatch}, weights reused across rows`);
-  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? 2;
+  // Unroll k by 2 only while the accumulators leave room for two steps' splats and panel loads:
+  // measured, with 6 or 8 accumulators unroll 2 spills in TurboFan (GRU 256: 1.9 ms vs 1.0 ms).
+  const accumulators = (widest * U * rowsPerBlock) / 4;
+  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? (accumulators <= 4 ? 2 : 1);
+  if (opts.kUnroll === undefined) reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
   const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
   let NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
   if ((G * U) % NR !== 0) {
