@@ -55,44 +55,6 @@ export interface KernelLayout {
   readonly staticEnd: number;
 }
 
-/** The run-time tensors of one call, as byte offsets (0 = absent). */
-export interface CallLayout {
-  readonly x: number;
-  readonly seqLens: number;
-  readonly h0: number;
-  readonly c0: number;
-  readonly y: number;
-  readonly yh: number;
-  readonly yc: number;
-  readonly xw: number;
-  /** First byte past the call's tensors. */
-  readonly end: number;
-}
-
-const align16 = (n: number) => (n + 15) & ~15;
-
-/** Lays out the run-time tensors of a call with `seq` steps and `batch` rows after the static area. */
-export function callLayout(k: KernelLayout, seq: number, batch: number, flags: { seqLens: boolean; h0: boolean; c0: boolean }): CallLayout {
-  const D = k.directions, H = k.hiddenSize, I = k.inputSize;
-  let at = align16(k.staticEnd);
-  const take = (bytes: number) => {
-    const p = at;
-    at = align16(at + bytes);
-    return p;
-  };
-  const x = take(seq * batch * I * 4);
-  const seqLens = flags.seqLens ? take(batch * 4) : 0;
-  const h0 = flags.h0 ? take(D * batch * H * 4) : 0;
-  const c0 = flags.c0 ? take(D * batch * H * 4) : 0;
-  const y = take(seq * D * batch * H * 4);
-  const yh = take(D * batch * H * 4);
-  const yc = k.cell === 'lstm' ? take(D * batch * H * 4) : 0;
-  // One input-projection buffer, reused by each direction in turn. A few spare bytes let the GEMM's
-  // full-width stores of the last row stay in bounds.
-  const xw = take(seq * batch * k.xwStride * 4 + 64);
-  return { x, seqLens, h0, c0, y, yh, yc, xw, end: at };
-}
-
 /** Unpacked ONNX weights of one node: W [D,G*H,I], R [D,G*H,H], B [D,2*G*H] | null, P [D,3H] | null. */
 export interface NodeWeights {
   readonly W: Float32Array;

@@ -7,8 +7,6 @@
  */
 import type { Builder } from '../ir.js';
 
-/** Bytes of the barrier's cells: count, generation, abort, sleepers (16-byte aligned block). */
-export const BARRIER_BYTES = 16;
 /**
  * Spins before sleeping (a few hundred microseconds). Short spins made one worker fall asleep in
  * wait32, and its slow wake-up made it late for the next barrier too, chaining 10-15 us per step.

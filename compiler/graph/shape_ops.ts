@@ -222,6 +222,11 @@ export const SHAPE_RULES: Record<string, Rule> = {
     if (x.kind === 'const') return [sliceConst(x, axes.map((a) => ({ start: a.start, step: a.step, count: a.count as number })))];
     if (x.kind === 'run') {
       plainDims(x, 'the input');
+      // The copy kernel moves strided rows: one sliced axis, step 1 (checked here, before any code is made).
+      const cut = axes.filter((a) => !a.whole);
+      if (cut.length > 1 || cut.some((a) => a.step !== 1)) {
+        unsupported(`slicing ${cut.length} axes${cut.some((a) => a.step !== 1) ? ' with a step' : ''} of a run-time tensor; slice one axis with step 1`);
+      }
       c.detail({ kind: 'slice', axes, squeeze: null });
     }
     return [{ ...x, dims }];

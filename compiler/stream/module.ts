@@ -3,7 +3,7 @@
  * that calls them in order with pointers read from the buffer table and sizes from seq and batch.
  */
 import { Builder, type Expr, type FunctionScope, type Local, type ModuleFeatures } from '../ir.js';
-import type { BufRef, Dim, KernelStream, Operand } from '../graph/stream.js';
+import type { Dim, KernelStream, Operand } from '../graph/stream.js';
 import { isConst } from '../graph/stream.js';
 import { emitRnnNode } from '../emit/kernel.js';
 import { emitBarrier } from '../emit/barrier.js';
@@ -45,10 +45,6 @@ export function count(c: CallContext, dims: readonly Dim[]): Expr {
     }
   }
   return e === null ? c.b.i32(fixed) : c.b.muli(e, fixed);
-}
-
-export function elems(r: BufRef): readonly Dim[] {
-  return r.dims;
 }
 
 export interface StreamModule {

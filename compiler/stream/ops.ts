@@ -55,10 +55,8 @@ function concatCalls(c: CallContext, step: ConcatStep, copy: string): Expr[] {
 function sliceCall(c: CallContext, step: SliceStep, copy: string): Expr {
   const x = step.x.dims;
   const sliced = step.ranges.map((r, i) => ({ r, i })).filter(({ r, i }) => !(r[0] === 0 && r[1] === x[i] && r[2] === 1));
+  // Lowering admits one sliced axis with step 1 (compiler/graph/shape_ops.ts).
   if (sliced.length === 0) return c.b.copy(addr(c, step.out), addr(c, step.x), c.b.muli(count(c, x), 4));
-  if (sliced.length > 1 || sliced[0].r[2] !== 1) {
-    throw new UnsupportedError(`Slice node '${step.node}': slicing ${sliced.length} axes${sliced[0].r[2] !== 1 ? ' with a step' : ''} is not supported; slice one axis with step 1`);
-  }
   const { r: [start, end], i: axis } = sliced[0];
   const len = () => (typeof end === 'number' ? c.b.i32(end - start) : c.b.sub(count(c, [end]), c.b.i32(start)));
   const inner = () => count(c, x.slice(axis + 1));
