@@ -83,6 +83,13 @@ export class Builder {
     this.m.addMemoryImport('mem', 'env', 'memory', shared);
   }
 
+  /** Imports a function `() -> i32` as `env.<name>`, callable as `name`. */
+  importPredicate(name: string): void {
+    this.m.addFunctionImport(name, 'env', name, binaryen.none, binaryen.i32);
+  }
+  /** Calls a function returning i32. */
+  callI32(name: string, args: readonly Expr[]): Expr { return this.m.call(name, args as Expr[], binaryen.i32); }
+
   // ---- scalar i32 address arithmetic ----
   i32(n: number): Expr { return this.m.i32.const(n | 0); }
   f32(x: number): Expr { return this.m.f32.const(x); }
@@ -95,6 +102,7 @@ export class Builder {
     if (n > 0 && (n & (n - 1)) === 0) return this.m.i32.shl(a, this.i32(Math.log2(n)));
     return this.m.i32.mul(a, this.i32(n));
   }
+  andi(a: Expr, n: number): Expr { return this.m.i32.and(a, this.i32(n)); }
   ltS(a: Expr, b: Expr): Expr { return this.m.i32.lt_s(a, b); }
   leS(a: Expr, b: Expr): Expr { return this.m.i32.le_s(a, b); }
   geS(a: Expr, b: Expr): Expr { return this.m.i32.ge_s(a, b); }

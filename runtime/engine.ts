@@ -8,8 +8,8 @@ import { requireFeatures } from './features.js';
 import { packWeights } from './layout.js';
 import type { Artifact, Dim, Manifest, ManifestIO } from './manifest.js';
 import { Tensor } from './tensor.js';
-import { detectFeatures } from './features.js';
-import { WorkerPool, type Spawn } from './pool.js';
+import { callerCanBlock, detectFeatures } from './features.js';
+import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
 
 /** How a module is run. */
 export interface EngineOptions {
@@ -21,6 +21,13 @@ export interface EngineOptions {
   readonly spawn?: Spawn;
   /** A call that takes longer than this rejects and stops the workers (default 60 s). */
   readonly timeoutMs?: number;
+  /**
+   * With several workers, the calling thread computes worker 0's share and blocks until the call
+   * ends, as a one-worker engine does (default: where the thread may block, i.e. not a browser's
+   * main thread). false keeps the caller free: every share goes to a pool thread, one thread more
+   * than the workers, which costs speed when there are no more cores than workers.
+   */
+  readonly callerComputes?: boolean;
 }
 
 const PAGE = 65536;
@@ -44,7 +51,8 @@ export class Engine {
   private pool: WorkerPool | null = null;
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
-    private readonly runModule: RunFn | null, private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number } | null,
+    private readonly runModule: RunFn | null,
+    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null } | null,
     /** Workers this engine runs on. */
     readonly workers: number,
     /** Why it runs on fewer workers than asked or planned, if it does. */
@@ -71,7 +79,13 @@ export class Engine {
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
     if (workers > 1) {
       const module = await compile(artifact.wasmThreads!);
-      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000 }, workers, null);
+      let caller: CallerShare | null = null;
+      if (opts.callerComputes ?? callerCanBlock()) {
+        const clock = { deadline: Infinity, expired: false };
+        const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
+        caller = { run: instance.exports.run as CallerShare['run'], clock };
+      }
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller }, workers, null);
     }
     const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { env: { memory } });
     return new Engine(m, memory, instance.exports.run as RunFn, null, 1, note ? `running on 1 worker: ${note}` : null);
@@ -98,7 +112,7 @@ export class Engine {
     if (this.runModule) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
-    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs);
+    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller);
     await this.pool.run(call.seq, call.batch, resume);
     return this.collect(call);
   }

@@ -47,6 +47,20 @@ export function detectFeatures(): EngineFeatures {
   return cached;
 }
 
+/**
+ * Whether this thread may block in Atomics.wait: yes in Node and in Web Workers, no on a browser's
+ * main thread (it throws there).
+ */
+export function callerCanBlock(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Throws an EngineError naming every feature `kernel` needs that this engine lacks. */
 export function requireFeatures(need: RequiredFeatures, kernel: string, have: EngineFeatures = detectFeatures()): void {
   const missing: string[] = [];

@@ -25,6 +25,12 @@ export interface SessionOptions {
   readonly batch?: number;
   /** Plan overrides (register block, unrolling, relaxed SIMD) when compiling an ONNX model. */
   readonly plan?: Record<string, unknown>;
+  /**
+   * With several workers, this thread computes worker 0's share and `run` blocks the event loop for
+   * the call, as it does with one worker (default true: no extra thread competing for the cores).
+   * false: every share runs on a worker thread and `run` only awaits them.
+   */
+  readonly callerComputes?: boolean;
 }
 
 /** Reads an artifact directory written by `rnnc compile`. */
@@ -58,7 +64,7 @@ export class InferenceSession extends ArtifactSession {
    */
   static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
     const artifact = await loadArtifact(model, options);
-    const engine = await Engine.create(artifact, { workers: options.workers, timeoutMs: options.timeoutMs, cores: availableParallelism(), spawn: spawnNodeWorker });
+    const engine = await Engine.create(artifact, { workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes, cores: availableParallelism(), spawn: spawnNodeWorker });
     if (engine.note && (options.workers ?? 1) > 1) console.warn(`rnnc: ${engine.note}`);
     return new InferenceSession(engine);
   }

@@ -1,8 +1,16 @@
 /**
  * Compute workers over one shared WebAssembly.Memory, started once per session and reused. The
- * runtime starts a call by bumping the control block's GO cell and awaits DONE without blocking
- * (Atomics.waitAsync); a worker that fails, dies or overruns the timeout rejects the call, and the
- * pool is then discarded (the session starts a fresh one on its next call).
+ * runtime starts a call by bumping the control block's GO cell; a worker that fails, dies or
+ * overruns the timeout rejects the call, and the pool is then discarded (the session starts a fresh
+ * one on its next call).
+ *
+ * Where the calling thread may block (Node, a Web Worker), it computes worker 0's share itself and
+ * the pool holds workers - 1 threads: as many busy threads as workers. With a thread more than
+ * that (the caller idle in an event loop while N workers compute), on a machine with N cores the
+ * caller's wake-ups preempted a worker mid-call and the others waited at the next barrier: 2 workers
+ * on 2 cores were bimodal, LSTM 256/256 seq 100 at 1.25 or 2.4 ms, LSTM 64/64 at 5x its 1-worker
+ * time. A browser's main thread cannot block: there the pool holds every worker and the caller
+ * awaits DONE (Atomics.waitAsync).
  */
 import { EngineError } from './errors.js';
 import { BARRIER, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
@@ -23,6 +31,40 @@ export type Spawn = (init: WorkerInit, events: {
   onFailure(message: string, died: boolean): void;
 }) => WorkerHandle;
 
+/** The calling thread's share of a call: worker 0 of the multi-worker module, instantiated here. */
+export interface CallerShare {
+  readonly run: (seq: number, batch: number, resume: number, worker: number, workers: number) => void;
+  /** Read by the module's imported `expired()` clock check (see `callerImports`). */
+  readonly clock: CallClock;
+}
+
+export interface CallClock {
+  /** Date.now() past which the running call gives up. */
+  deadline: number;
+  /** Set once the clock check has answered yes for the running call. */
+  expired: boolean;
+}
+
+/** The imports of a multi-worker module run by the calling thread: its clock check reads `clock`. */
+export function callerImports(memory: WebAssembly.Memory, clock: CallClock): WebAssembly.Imports {
+  return {
+    env: {
+      memory,
+      expired: () => {
+        if (Date.now() <= clock.deadline) return 0;
+        clock.expired = true;
+        return 1;
+      },
+    },
+  };
+}
+
+/** Lets queued worker events (messages, exits) reach the pool. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** How long the caller, done with its share, blocks for the workers before awaiting them instead. */
+const CALLER_SYNC_WAIT_MS = 2;
+
 export class WorkerPool {
   private readonly handles: WorkerHandle[] = [];
   private failure: string | null = null;
@@ -31,11 +73,16 @@ export class WorkerPool {
   /** False once a call failed or the pool was terminated. */
   healthy = true;
 
+  /** Threads in the pool: the workers minus the caller, when it computes a share. */
+  private readonly threads: number;
+
   constructor(spawn: Spawn, module: WebAssembly.Module, private readonly memory: WebAssembly.Memory,
-    private readonly control: number, readonly workers: number, private readonly timeoutMs: number) {
+    private readonly control: number, readonly workers: number, private readonly timeoutMs: number,
+    private readonly caller: CallerShare | null = null) {
     const ctl = this.ctl();
     for (let i = 0; i < 16; i++) Atomics.store(ctl, i, 0);
-    for (let id = 0; id < workers; id++) {
+    this.threads = caller ? workers - 1 : workers;
+    for (let id = caller ? 1 : 0; id < workers; id++) {
       this.handles.push(spawn({ module, memory, id, workers, control }, {
         onFailure: (message, died) => {
           this.failure ??= message;
@@ -54,25 +101,57 @@ export class WorkerPool {
   async run(seq: number, batch: number, resume: boolean): Promise<void> {
     if (!this.healthy) throw new EngineError('internal error: run on a discarded worker pool');
     const ctl = this.ctl();
+    if (this.died) {
+      this.terminate();
+      throw new EngineError(`a worker died between calls: ${this.failure}`);
+    }
     this.failure = null;
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, SEQ, seq);
     Atomics.store(ctl, BATCH, batch);
     Atomics.store(ctl, RESUME, resume ? 1 : 0);
     for (const h of this.handles) h.setBusy(true);
+    const deadline = Date.now() + this.timeoutMs;
+    const overran = () => new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); the workers were stopped`);
     Atomics.add(ctl, GO, 1);
     Atomics.notify(ctl, GO);
-    const deadline = Date.now() + this.timeoutMs;
     try {
+      let callerFailure: string | null = null;
+      if (this.caller) {
+        const clock = this.caller.clock;
+        clock.deadline = deadline;
+        clock.expired = false;
+        try {
+          this.caller.run(seq, batch, resume ? 1 : 0, 0, this.workers);
+        } catch (e) {
+          // The module set the abort cell if it gave up on the clock; a trap of its own must too.
+          Atomics.store(ctl, BARRIER_ABORT, 1);
+          Atomics.notify(ctl, BARRIER + 1);
+          if (clock.expired) {
+            // Blocked, the caller could not hear of a worker dying: a turn of the event loop tells.
+            await settle();
+            throw this.died ? new EngineError(`a worker died during the call: ${this.failure}`) : overran();
+          }
+          callerFailure = `worker 0 (the calling thread): ${(e as Error)?.message ?? String(e)}`;
+        }
+        // The workers left the last barrier with the caller: their DONE is microseconds away.
+        const until = Math.min(deadline, Date.now() + CALLER_SYNC_WAIT_MS);
+        for (let done = Atomics.load(ctl, DONE); done < this.threads && Date.now() < until; done = Atomics.load(ctl, DONE)) {
+          Atomics.wait(ctl, DONE, done, 0.2);
+        }
+      }
       for (;;) {
         const done = Atomics.load(ctl, DONE);
         if (this.died) throw new EngineError(`a worker died during the call: ${this.failure}`);
-        if (done >= this.workers) break;
+        if (done >= this.threads) break;
         const left = deadline - Date.now();
-        if (left <= 0) throw new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); the workers were stopped`);
+        if (left <= 0) throw overran();
         await this.waitChange(ctl, done, Math.min(left, 1000));
       }
+      // A worker's own failure explains the caller's trap (an abort): let its message arrive first.
+      if (callerFailure !== null && this.failure === null) await settle();
       if (this.failure !== null) throw new EngineError(`a worker failed: ${this.failure}`);
+      if (callerFailure !== null) throw new EngineError(`a worker failed: ${callerFailure}`);
     } catch (e) {
       this.terminate();
       throw e;

@@ -22,7 +22,9 @@ type RunFn = (seq: number, batch: number, resume: number, worker: number, worker
 
 /** Runs the worker loop; returns when told to stop. `report` carries a failure to the runtime. */
 export function workerLoop(init: WorkerInit, report: (message: string) => void): void {
-  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  // The clock check is the calling thread's (it cannot be interrupted); workers hear of a timeout
+  // through the barrier's abort cell.
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory, expired: () => 0 } });
   const run = instance.exports.run as RunFn;
   let seen = 0;
   for (;;) {

@@ -12,7 +12,8 @@ import { ArtifactSession } from '../runtime/session.js';
 import { InferenceSession, spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { EngineError } from '../runtime/errors.js';
-import type { Spawn } from '../runtime/pool.js';
+import type { Spawn, WorkerHandle } from '../runtime/pool.js';
+import { Worker } from 'node:worker_threads';
 import { modelFor, maxAbsDiff } from './harness.js';
 import { mulberry32, randomInputs } from './random.js';
 
@@ -91,7 +92,7 @@ test('calls from several callers at once are queued, none lost', async () => {
   await s.release();
 });
 
-test('a worker that dies rejects the call with an EngineError; the next call recovers', async () => {
+test('a worker that dies during a call rejects it with an EngineError; the next call recovers (caller not computing)', async () => {
   const { feeds, artifact } = setup(cases[4], 8, 30);
   let kills = 1;
   const flaky: Spawn = (init, events) => {
@@ -102,7 +103,8 @@ test('a worker that dies rejects the call with an EngineError; the next call rec
     }
     return h;
   };
-  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000 });
+  // The caller awaits the pool (as a browser's main thread does), so the death is heard mid-call.
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000, callerComputes: false });
   try {
     await s.run(feeds);
     assert.unreachable('the call should fail');
@@ -112,6 +114,55 @@ test('a worker that dies rejects the call with an EngineError; the next call rec
   }
   const ok = await s.run(feeds);
   assert.ok(ok.Y.data.length > 0);
+  await s.release();
+});
+
+test('a worker that dies while the caller computes: the call rejects within timeoutMs, naming the death', async () => {
+  const { feeds, artifact } = setup(cases[4], 8, 30);
+  let broken = 1;
+  const flaky: Spawn = (init, events) => {
+    if (init.id !== 1 || broken-- <= 0) return spawnNodeWorker(init, events);
+    // A worker that is gone before it ever runs: the caller waits at the first barrier alone.
+    const w = new Worker('process.exit(3)', { eval: true });
+    w.on('exit', (code) => events.onFailure(`worker 1 exited (code ${code})`, true));
+    return { terminate: () => void w.terminate(), setBusy: () => {} };
+  };
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 500, callerComputes: true });
+  const t0 = Date.now();
+  try {
+    await s.run(feeds);
+    assert.unreachable('the call should fail');
+  } catch (e) {
+    assert.instance(e, EngineError);
+    assert.match((e as Error).message, /died during the call: worker 1 exited \(code 3\)/);
+  }
+  assert.ok(Date.now() - t0 < 5000, `rejected after ${Date.now() - t0} ms`);
+  const ok = await s.run(feeds);
+  assert.ok(ok.Y.data.length > 0);
+  await s.release();
+});
+
+test('a worker that dies between calls: the next call rejects at once, the one after recovers', async () => {
+  const { feeds, artifact } = setup(cases[4], 8, 30);
+  const handles: WorkerHandle[] = [];
+  const spy: Spawn = (init, events) => {
+    const h = spawnNodeWorker(init, events);
+    handles.push(h);
+    return h;
+  };
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spy });
+  const ref = await s.run(feeds);
+  handles[0].terminateUnexpectedly?.();
+  await new Promise((r) => setTimeout(r, 200)); // the exit event arrives
+  try {
+    await s.run(feeds);
+    assert.unreachable('the call should fail');
+  } catch (e) {
+    assert.instance(e, EngineError);
+    assert.match((e as Error).message, /died between calls/);
+  }
+  const again = await s.run(feeds);
+  assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
   await s.release();
 });
 
