@@ -1,3 +1,6 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
 /**
  * The timing harness: every contestant of a case warms up (V8 tiers wasm up from Liftoff to
  * TurboFan; ORT and TF.js fill their caches), then all are timed in alternating rounds, so load that
@@ -42,6 +45,22 @@ export interface Timed {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A full garbage collection, so that no contestant is timed while V8 collects a peer's garbage
+ * (TF.js allocates tensors on every call; its collections, main-thread and concurrent, landed in the
+ * next contestant's block and took a core from 2-worker runs).
+ */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+/** Between blocks: collect, then pause so threads a peer leaves spinning go idle. */
+async function settle(o: TimingOptions): Promise<void> {
+  collectGarbage();
+  await sleep(o.settleMs);
+}
+
 /** The q-quantile (0..1) of sorted xs, linearly interpolated. */
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -68,7 +87,7 @@ export async function timeRoundRobin(contestants: readonly Timed[], o: TimingOpt
   for (const c of contestants) {
     const w = await warmUp(c, o);
     state.set(c.id, { samples: [], rounds: [], reps: Math.max(1, Math.round(o.blockMs / w.perRunMs)), warmRuns: w.runs, cpuUs: 0, wallMs: 0 });
-    await sleep(o.settleMs);
+    await settle(o);
   }
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < contestants.length; k++) {
@@ -86,7 +105,7 @@ export async function timeRoundRobin(contestants: readonly Timed[], o: TimingOpt
       s.cpuUs += cpu.user + cpu.system;
       s.samples.push(...block);
       s.rounds.push(quantile([...block].sort((a, b) => a - b), 0.5));
-      await sleep(o.settleMs);
+      await settle(o);
     }
   }
   const out = new Map<string, Timing>();
