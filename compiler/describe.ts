@@ -25,7 +25,9 @@ export function loopNest(plan: Plan): string {
       `${ind}  acc = XW[t, b, j]`,
       `${ind}  for k in 0..${L.hiddenSize} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k`,
       `${ind}    acc += h[b, k] * Rpanel[j, k]`,
-      `${ind}  ${i === L.phases.length - 1 ? `${d.cell.toUpperCase()} cell update in registers -> h', ${d.cell === 'lstm' ? "c', " : ''}Y[t, d, b, j]` : 'z, r*h -> scratch'}`,
+      `${ind}  pre[b, j] = acc`,
+      `${ind}for j in this worker's blocks:`,
+      `${ind}  ${i === L.phases.length - 1 ? `${d.cell.toUpperCase()} cell update on pre[b, j] -> h', ${d.cell === 'lstm' ? "c', " : ''}Y[t, d, b, j]` : 'z, r*h from pre[b, j] -> scratch'}`,
     );
   });
   lines.push(`    barrier (P > 1: all of h' written before anyone reads it)`, `    swap(h, h')`, `  Y_h[d] = h${d.cell === 'lstm' ? '; Y_c[d] = c' : ''}   (worker 0)`);

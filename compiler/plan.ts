@@ -53,6 +53,8 @@ export interface Plan {
   readonly relaxedSimd: boolean;
   /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
   readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number;
+    /** Gate pre-activations of one timestep, [batch][unit block][gate][unit]: the step's two passes meet here. */
+    readonly pre: number;
     /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
     readonly stateCell: number };
   /** Why each choice was made, for `rnnc plan`. */
@@ -131,6 +133,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     c: d.cell === 'lstm' ? take(rows) : 0,
     z: phases.length > 1 ? take(rows) : 0,
     rh: phases.length > 1 ? take(rows) : 0,
+    pre: take(rows * widest),
     stateCell: take(4),
   };
   const layout: KernelLayout = {

@@ -1,7 +1,7 @@
 /**
  * The fused-gate recurrent step: the schedule. One call updates `rows` batch rows for one timestep
  * (and one recurrent phase): every unit block's gates are accumulated in registers from packed R
- * panels, then the cell update (cell.ts) runs on them before anything is written.
+ * panels and set aside, then the cell update (cell.ts) runs on each block.
  */
 import type { Builder, Expr, Local } from '../ir.js';
 import type { Plan } from '../plan.js';
@@ -28,7 +28,9 @@ export function stepParams(plan: Plan, rows: number): number {
  *     for k in 0..H (unrolled by kUnroll):
  *       hk[r] = splat(src[r][k])                    (src = h_prev, or r*h_prev in GRU's 2nd phase)
  *       acc[r][g][v] += hk[r] * Rpanel[j][k][g][v]
- *     cell update in registers -> h_next[r][j], c[r][j], Y[r][j]
+ *     pre[r][j] = acc
+ *   for j in jBegin..jEnd:
+ *     cell update on pre[r][j] -> h_next[r][j], c[r][j], Y[r][j]
  */
 export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, rows: number): void {
   const d = plan.descriptor;
@@ -65,8 +67,15 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
     }
   }
 
-  /** One unit block with `valid` real units (U, or fewer in the last block). */
-  const block = (valid: number): Expr => {
+  // Pass 1, per unit block: the gate pre-activations, accumulated in registers, stored to `pre`.
+  // Pass 2, per unit block: the cell update on them. Kept apart, the update's long dependency chains
+  // (exp, divisions) of one block overlap with the next block's, instead of stalling between two
+  // k-loops; and the k-loop's registers are not live across the activations' constants.
+  const preRow = (r: number) => b.add(b.i32(plan.scratch.pre + r * Gp * rowStride), b.muli(rowBytes(), Gp));
+  const preOffset = (gi: number, q: number) => (gi * U + q * 4) * 4;
+
+  /** Pass 1 on one unit block with `valid` real units (U, or fewer in the last block). */
+  const accumulate = (valid: number): Expr => {
     const kLabel = `k${valid}`;
     const v = new Straight(b, s);
     const J = () => s.get(j);
@@ -113,13 +122,25 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
     }
     for (let u = 0; u < H % KU; u++) for (const e of kStep(u)) v.push(e);
 
+    for (let r = 0; r < rows; r++) {
+      gates.forEach((_, gi) => {
+        for (let q = 0; q < U / 4; q++) v.push(b.vstore(b.add(preRow(r), b.muli(J(), Gp)), preOffset(gi, q), s.get(acc[r][gi][q])));
+      });
+    }
+    return v.done();
+  };
+
+  /** Pass 2 on one unit block. */
+  const update = (valid: number): Expr => {
+    const v = new Straight(b, s);
+    const J = () => s.get(j);
     // Epilogue: the cell update on each group of four units, in registers.
     for (let r = 0; r < rows; r++) {
       const at = (base: Expr) => b.add(base, J());
       for (let q = 0; q < U / 4; q++) {
         const o = r * rowStride + q * 16;
         const hPrev = v.let(b.vload(at(b.add(hprev(), rowBytes())), o));
-        const accOf = (g: number) => acc[r][gates.indexOf(g)][q];
+        const accOf = (g: number) => v.let(b.vload(b.add(preRow(r), b.muli(J(), Gp)), preOffset(gates.indexOf(g), q)));
         let hNew: Local;
         const keep = (fresh: Local, old: Local) => (withMask ? b.vselect(s.get(masks[r]), v.get(fresh), v.get(old)) : v.get(fresh));
         if (d.cell === 'lstm') {
@@ -167,16 +188,19 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   const tail = H % U;
   // j is a byte offset in a state row; the XW row and the R panels advance in proportion to it.
   const fullEnd = s.local('i32');
-  body.push(s.set(j, jBegin()), s.set(xo, b.muli(jBegin(), G)), s.set(wp, b.add(b.i32(off.rPanels[phase]), b.muli(jBegin(), H * Gp))));
   body.push(s.set(fullEnd, b.select(b.ltS(jEnd(), b.i32(fullBlocks * U * 4)), jEnd(), b.i32(fullBlocks * U * 4))));
-  const advance = [s.bump(j, U * 4), s.bump(xo, G * U * 4), s.bump(wp, H * Gp * U * 4)];
-  if (fullBlocks > 0) {
-    body.push(b.block('blocks_out', [b.loop('blocks', b.seq([
-      b.br('blocks_out', b.geS(s.get(j), s.get(fullEnd))),
-      block(U), ...advance, b.br('blocks'),
-    ]))]));
-  }
-  // The last, partial block belongs to whichever worker's range reaches past the full blocks.
-  if (tail > 0) body.push(b.if(b.gtS(jEnd(), b.i32(fullBlocks * U * 4)), block(tail)));
+  const pass = (name: string, one: (valid: number) => Expr, advance: Expr[]) => {
+    body.push(s.set(j, jBegin()), s.set(xo, b.muli(jBegin(), G)), s.set(wp, b.add(b.i32(off.rPanels[phase]), b.muli(jBegin(), H * Gp))));
+    if (fullBlocks > 0) {
+      body.push(b.block(`${name}_out`, [b.loop(name, b.seq([
+        b.br(`${name}_out`, b.geS(s.get(j), s.get(fullEnd))),
+        one(U), ...advance, b.br(name),
+      ]))]));
+    }
+    // The last, partial block belongs to whichever worker's range reaches past the full blocks.
+    if (tail > 0) body.push(b.if(b.gtS(jEnd(), b.i32(fullBlocks * U * 4)), one(tail)));
+  };
+  pass('accumulate', accumulate, [s.bump(j, U * 4), s.bump(xo, G * U * 4), s.bump(wp, H * Gp * U * 4)]);
+  pass('update', update, [s.bump(j, U * 4), s.bump(xo, G * U * 4)]);
   s.finish(stepName(plan, dir, phase, rows), b.seq(body));
 }

@@ -3,36 +3,36 @@
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 i32) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32)
     local.get $p2
     local.set $p8
     local.get $p9
-    local.set $l26
+    local.set $l25
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l25
+    local.set $l24
     i32.const 1024
     local.set $p5
     loop $L0
-      local.get $l24
+      local.get $l23
       i32.const 96
       i32.lt_s
       if $I1
         local.get $p8
         local.set $p2
-        local.get $l24
-        local.get $l26
-        i32.add
-        local.set $l23
+        local.get $l23
         local.get $l25
+        i32.add
+        local.set $l22
+        local.get $l24
         local.set $p9
         loop $L2
           local.get $p9
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l24
+            local.get $l23
             i32.const 1312
             i32.add
             local.tee $p3
@@ -41,28 +41,28 @@
             local.set $l14
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l15
-            local.set $l13
+            local.tee $l13
+            local.set $l15
             local.get $l11
-            local.tee $l16
-            local.set $l18
-            local.get $l15
             local.tee $l12
-            local.set $l19
+            local.set $l16
+            local.get $l13
+            local.tee $l17
+            local.set $l18
             local.get $p5
             local.set $p4
             local.get $p2
             local.tee $p3
             i32.const 12
             i32.add
-            local.set $l27
+            local.set $l26
             loop $L4
               local.get $p3
               v128.load32_splat
               local.tee $l20
               local.get $p4
               v128.load align=4
-              local.tee $l17
+              local.tee $l19
               f32x4.mul
               local.get $l14
               f32x4.add
@@ -72,13 +72,13 @@
               v128.load offset=16 align=4
               local.tee $l20
               f32x4.mul
-              local.get $l13
+              local.get $l15
               f32x4.add
-              local.set $l13
+              local.set $l15
               local.get $p3
               v128.load32_splat offset=12
               local.tee $l21
-              local.get $l17
+              local.get $l19
               f32x4.mul
               local.get $l11
               f32x4.add
@@ -86,13 +86,27 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l15
+              local.get $l13
               f32x4.add
-              local.set $l15
+              local.set $l13
               local.get $p3
               v128.load32_splat offset=24
               local.tee $l21
+              local.get $l19
+              f32x4.mul
+              local.get $l12
+              f32x4.add
+              local.set $l12
+              local.get $l21
+              local.get $l20
+              f32x4.mul
               local.get $l17
+              f32x4.add
+              local.set $l17
+              local.get $p3
+              v128.load32_splat offset=36
+              local.tee $l21
+              local.get $l19
               f32x4.mul
               local.get $l16
               f32x4.add
@@ -100,28 +114,14 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
-              local.get $p3
-              v128.load32_splat offset=36
-              local.tee $l21
-              local.get $l17
-              f32x4.mul
               local.get $l18
               f32x4.add
               local.set $l18
-              local.get $l21
-              local.get $l20
-              f32x4.mul
-              local.get $l19
-              f32x4.add
-              local.set $l19
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l27
+              local.get $l26
               local.get $p3
               i32.const 4
               i32.add
@@ -129,38 +129,38 @@
               i32.ne
               br_if $L4
             end
-            local.get $l23
+            local.get $l22
             local.get $l14
             v128.store align=4
-            local.get $l23
-            local.get $l13
+            local.get $l22
+            local.get $l15
             v128.store offset=16 align=4
-            local.get $l23
+            local.get $l22
             local.get $l11
             v128.store offset=96 align=4
-            local.get $l23
-            local.get $l15
+            local.get $l22
+            local.get $l13
             v128.store offset=112 align=4
-            local.get $l23
-            local.get $l16
-            v128.store offset=192 align=4
-            local.get $l23
+            local.get $l22
             local.get $l12
+            v128.store offset=192 align=4
+            local.get $l22
+            local.get $l17
             v128.store offset=208 align=4
-            local.get $l23
-            local.get $l18
+            local.get $l22
+            local.get $l16
             v128.store offset=288 align=4
-            local.get $l23
-            local.get $l19
+            local.get $l22
+            local.get $l18
             v128.store offset=304 align=4
             local.get $p2
             i32.const 48
             i32.add
             local.set $p2
-            local.get $l23
+            local.get $l22
             i32.const 384
             i32.add
-            local.set $l23
+            local.set $l22
             local.get $p9
             i32.const 4
             i32.sub
@@ -172,7 +172,7 @@
         i32.const 1
         i32.eq
         if $I5
-          local.get $l24
+          local.get $l23
           i32.const 1312
           i32.add
           local.tee $p3
@@ -180,7 +180,7 @@
           local.set $l14
           local.get $p3
           v128.load offset=16 align=4
-          local.set $l13
+          local.set $l15
           local.get $p5
           local.set $p4
           local.get $p2
@@ -202,9 +202,9 @@
             local.get $p4
             v128.load offset=16 align=4
             f32x4.mul
-            local.get $l13
+            local.get $l15
             f32x4.add
-            local.set $l13
+            local.set $l15
             local.get $p4
             i32.const 32
             i32.add
@@ -217,18 +217,18 @@
             i32.ne
             br_if $L6
           end
-          local.get $l23
+          local.get $l22
           local.get $l14
           v128.store align=4
-          local.get $l23
-          local.get $l13
+          local.get $l22
+          local.get $l15
           v128.store offset=16 align=4
         else
           local.get $p9
           i32.const 2
           i32.eq
           if $I7
-            local.get $l24
+            local.get $l23
             i32.const 1312
             i32.add
             local.tee $p3
@@ -237,8 +237,8 @@
             local.set $l14
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l15
-            local.set $l13
+            local.tee $l13
+            local.set $l15
             local.get $p5
             local.set $p4
             local.get $p2
@@ -249,36 +249,36 @@
             loop $L8
               local.get $p3
               v128.load32_splat
-              local.tee $l16
+              local.tee $l12
               local.get $p4
               v128.load align=4
-              local.tee $l12
+              local.tee $l17
               f32x4.mul
               local.get $l14
               f32x4.add
               local.set $l14
-              local.get $l16
+              local.get $l12
               local.get $p4
               v128.load offset=16 align=4
-              local.tee $l16
-              f32x4.mul
-              local.get $l13
-              f32x4.add
-              local.set $l13
-              local.get $p3
-              v128.load32_splat offset=12
-              local.tee $l18
-              local.get $l12
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $l18
-              local.get $l16
+              local.tee $l12
               f32x4.mul
               local.get $l15
               f32x4.add
               local.set $l15
+              local.get $p3
+              v128.load32_splat offset=12
+              local.tee $l16
+              local.get $l17
+              f32x4.mul
+              local.get $l11
+              f32x4.add
+              local.set $l11
+              local.get $l16
+              local.get $l12
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              local.set $l13
               local.get $p4
               i32.const 32
               i32.add
@@ -291,24 +291,24 @@
               i32.ne
               br_if $L8
             end
-            local.get $l23
+            local.get $l22
             local.get $l14
             v128.store align=4
-            local.get $l23
-            local.get $l13
+            local.get $l22
+            local.get $l15
             v128.store offset=16 align=4
-            local.get $l23
+            local.get $l22
             local.get $l11
             v128.store offset=96 align=4
-            local.get $l23
-            local.get $l15
+            local.get $l22
+            local.get $l13
             v128.store offset=112 align=4
           else
             local.get $p9
             i32.const 3
             i32.eq
             if $I9
-              local.get $l24
+              local.get $l23
               i32.const 1312
               i32.add
               local.tee $p3
@@ -317,12 +317,12 @@
               local.set $l14
               local.get $p3
               v128.load offset=16 align=4
-              local.tee $l15
-              local.set $l13
+              local.tee $l13
+              local.set $l15
               local.get $l11
-              local.set $l16
-              local.get $l15
               local.set $l12
+              local.get $l13
+              local.set $l17
               local.get $p5
               local.set $p4
               local.get $p2
@@ -333,50 +333,50 @@
               loop $L10
                 local.get $p3
                 v128.load32_splat
-                local.tee $l19
+                local.tee $l18
                 local.get $p4
                 v128.load align=4
-                local.tee $l18
+                local.tee $l16
                 f32x4.mul
                 local.get $l14
                 f32x4.add
                 local.set $l14
-                local.get $l19
+                local.get $l18
                 local.get $p4
                 v128.load offset=16 align=4
-                local.tee $l19
-                f32x4.mul
-                local.get $l13
-                f32x4.add
-                local.set $l13
-                local.get $p3
-                v128.load32_splat offset=12
-                local.tee $l17
-                local.get $l18
-                f32x4.mul
-                local.get $l11
-                f32x4.add
-                local.set $l11
-                local.get $l17
-                local.get $l19
+                local.tee $l18
                 f32x4.mul
                 local.get $l15
                 f32x4.add
                 local.set $l15
                 local.get $p3
-                v128.load32_splat offset=24
-                local.tee $l17
+                v128.load32_splat offset=12
+                local.tee $l19
+                local.get $l16
+                f32x4.mul
+                local.get $l11
+                f32x4.add
+                local.set $l11
+                local.get $l19
                 local.get $l18
                 f32x4.mul
-                local.get $l16
+                local.get $l13
                 f32x4.add
-                local.set $l16
-                local.get $l17
-                local.get $l19
+                local.set $l13
+                local.get $p3
+                v128.load32_splat offset=24
+                local.tee $l19
+                local.get $l16
                 f32x4.mul
                 local.get $l12
                 f32x4.add
                 local.set $l12
+                local.get $l19
+                local.get $l18
+                f32x4.mul
+                local.get $l17
+                f32x4.add
+                local.set $l17
                 local.get $p4
                 i32.const 32
                 i32.add
@@ -389,31 +389,31 @@
                 i32.ne
                 br_if $L10
               end
-              local.get $l23
+              local.get $l22
               local.get $l14
               v128.store align=4
-              local.get $l23
-              local.get $l13
+              local.get $l22
+              local.get $l15
               v128.store offset=16 align=4
-              local.get $l23
+              local.get $l22
               local.get $l11
               v128.store offset=96 align=4
-              local.get $l23
-              local.get $l15
+              local.get $l22
+              local.get $l13
               v128.store offset=112 align=4
-              local.get $l23
-              local.get $l16
-              v128.store offset=192 align=4
-              local.get $l23
+              local.get $l22
               local.get $l12
+              v128.store offset=192 align=4
+              local.get $l22
+              local.get $l17
               v128.store offset=208 align=4
             end
           end
         end
-        local.get $l24
+        local.get $l23
         i32.const 32
         i32.add
-        local.set $l24
+        local.set $l23
         local.get $p5
         i32.const 96
         i32.add
@@ -421,7 +421,7 @@
         br $L0
       end
     end
-    i32.const 1984
+    i32.const 2080
     i32.load
     i32.const 0
     local.get $p10
@@ -437,7 +437,7 @@
     i32.const 1952
     i32.const 1920
     i32.const 1920
-    i32.const 1984
+    i32.const 2080
     i32.load
     local.get $p2
     select
@@ -463,7 +463,7 @@
           local.tee $p8
           i32.ge_s
           if $I15
-            local.get $l26
+            local.get $l25
             local.get $p1
             local.get $p5
             i32.mul
@@ -479,37 +479,37 @@
             i32.const 20
             i32.mul
             i32.add
-            local.set $l25
+            local.set $l22
             local.get $p10
             v128.load align=4
-            local.set $l15
+            local.set $l13
             local.get $p10
             v128.load offset=16 align=4
-            local.set $l16
+            local.set $l12
             local.get $p10
             v128.load offset=32 align=4
-            local.set $l12
+            local.set $l17
             local.get $p10
             v128.load offset=48 align=4
             local.set $l14
             i32.const 1888
             v128.load align=4
-            local.set $l13
+            local.set $l15
             i32.const 1904
             v128.load align=4
-            local.set $l18
+            local.set $l16
             i32.const 1408
             local.set $p9
             local.get $p2
             local.get $p4
             i32.const 5
             i32.shl
-            local.tee $l23
+            local.tee $l24
             i32.add
             local.tee $p4
             i32.const 20
             i32.add
-            local.set $l24
+            local.set $l23
             loop $L16
               local.get $p4
               v128.load32_splat
@@ -517,23 +517,23 @@
               local.get $p9
               v128.load align=4
               f32x4.mul
-              local.get $l15
+              local.get $l13
               f32x4.add
-              local.set $l15
+              local.set $l13
               local.get $l11
               local.get $p9
               v128.load offset=16 align=4
               f32x4.mul
-              local.get $l16
+              local.get $l12
               f32x4.add
-              local.set $l16
+              local.set $l12
               local.get $l11
               local.get $p9
               v128.load offset=32 align=4
               f32x4.mul
-              local.get $l12
+              local.get $l17
               f32x4.add
-              local.set $l12
+              local.set $l17
               local.get $l11
               local.get $p9
               v128.load offset=48 align=4
@@ -545,21 +545,21 @@
               local.get $p9
               v128.load offset=64 align=4
               f32x4.mul
-              local.get $l13
+              local.get $l15
               f32x4.add
-              local.set $l13
+              local.set $l15
               local.get $l11
               local.get $p9
               v128.load offset=80 align=4
               f32x4.mul
-              local.get $l18
+              local.get $l16
               f32x4.add
-              local.set $l18
+              local.set $l16
               local.get $p9
               i32.const 96
               i32.add
               local.set $p9
-              local.get $l24
+              local.get $l23
               local.get $p4
               i32.const 4
               i32.add
@@ -567,43 +567,70 @@
               i32.ne
               br_if $L16
             end
+            local.get $l24
+            i32.const 3
+            i32.mul
+            i32.const 1984
+            i32.add
+            local.tee $p4
+            local.get $l13
+            v128.store align=4
+            local.get $p4
+            local.get $l12
+            v128.store offset=16 align=4
+            local.get $p4
+            local.get $l17
+            v128.store offset=32 align=4
+            local.get $p4
+            local.get $l14
+            v128.store offset=48 align=4
+            local.get $p4
             local.get $l15
+            v128.store offset=64 align=4
+            local.get $p4
+            local.get $l16
+            v128.store offset=80 align=4
+            local.get $p4
+            v128.load align=4
+            local.tee $l17
             f32x4.abs
             f32x4.neg
-            local.tee $l20
+            local.tee $l14
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l21
+            local.tee $l15
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l19
-            local.get $l12
+            local.set $l13
+            local.get $p4
+            v128.load offset=32 align=4
+            local.tee $l16
             f32x4.abs
             f32x4.neg
-            local.tee $l22
+            local.tee $l18
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l11
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l17
+            local.set $l12
             local.get $p3
-            local.get $l23
+            local.get $l24
             i32.add
-            local.tee $p4
+            local.tee $p9
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             local.get $p10
             v128.load offset=64 align=4
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l11
-            local.get $l17
+            local.get $l12
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l17
+            local.get $l12
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -635,7 +662,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l17
+            local.get $l12
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -647,18 +674,19 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l22
+            local.get $l18
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l12
+            local.get $l16
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
-            local.get $l13
+            local.get $p4
+            v128.load offset=64 align=4
             f32x4.mul
             f32x4.add
             local.tee $l12
@@ -667,7 +695,7 @@
             f32x4.mul
             v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
             f32x4.pmax
-            local.tee $l13
+            local.tee $l16
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
@@ -677,8 +705,8 @@
             i32x4.add
             i32.const 23
             i32x4.shl
-            local.tee $l17
-            local.get $l13
+            local.tee $l18
+            local.get $l16
             local.get $l11
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -715,7 +743,7 @@
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l17
+            local.get $l18
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.sub
             f32x4.add
@@ -732,12 +760,12 @@
             local.tee $l12
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l21
-            local.get $l19
+            local.get $l15
+            local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l19
+            local.get $l13
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -769,7 +797,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l19
+            local.get $l13
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -781,21 +809,21 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l20
+            local.get $l14
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l15
+            local.get $l17
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
             local.get $p2
-            local.get $l23
+            local.get $l24
             i32.add
-            local.tee $p9
+            local.tee $l24
             v128.load align=4
             local.get $l12
             f32x4.sub
@@ -803,24 +831,28 @@
             f32x4.add
             local.tee $l11
             v128.store align=4
-            local.get $l25
+            local.get $l22
             local.get $l11
             v128.store align=4
-            local.get $l16
+            local.get $p4
+            v128.load offset=16 align=4
+            local.tee $l17
             f32x4.abs
             f32x4.neg
-            local.tee $l13
+            local.tee $l14
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l19
+            local.tee $l15
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l15
-            local.get $l14
+            local.set $l13
+            local.get $p4
+            v128.load offset=48 align=4
+            local.tee $l16
             f32x4.abs
             f32x4.neg
-            local.tee $l17
+            local.tee $l18
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l11
@@ -828,7 +860,7 @@
             f32x4.mul
             f32x4.nearest
             local.set $l12
-            local.get $p4
+            local.get $p9
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             local.get $p10
             v128.load offset=80 align=4
@@ -883,18 +915,19 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l17
+            local.get $l18
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l14
+            local.get $l16
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
-            local.get $l18
+            local.get $p4
+            v128.load offset=80 align=4
             f32x4.mul
             f32x4.add
             local.tee $l12
@@ -903,7 +936,7 @@
             f32x4.mul
             v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
             f32x4.pmax
-            local.tee $l14
+            local.tee $l16
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
@@ -914,7 +947,7 @@
             i32.const 23
             i32x4.shl
             local.tee $l18
-            local.get $l14
+            local.get $l16
             local.get $l11
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -968,12 +1001,12 @@
             local.tee $l12
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l19
             local.get $l15
+            local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l15
+            local.get $l13
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -1005,7 +1038,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l15
+            local.get $l13
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -1017,18 +1050,18 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l13
+            local.get $l14
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l16
+            local.get $l17
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
-            local.get $p9
+            local.get $l24
             v128.load offset=16 align=4
             local.get $l12
             f32x4.sub
@@ -1036,7 +1069,7 @@
             f32x4.add
             local.tee $l11
             v128.store offset=16 align=4
-            local.get $l25
+            local.get $l22
             local.get $l11
             v128.store32_lane offset=16 0
             local.get $p8
@@ -1057,7 +1090,7 @@
         br $L12
       end
     end
-    i32.const 1984
+    i32.const 2080
     local.get $p2
     i32.store
     i32.const 0

@@ -3,36 +3,36 @@
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32) (local $l29 i32) (local $l30 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32)
     local.get $p2
-    local.set $l27
+    local.set $l24
     local.get $p9
-    local.set $l29
+    local.set $l27
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l28
+    local.set $l26
     i32.const 1024
     local.set $p5
     loop $L0
-      local.get $l26
+      local.get $l25
       i32.const 64
       i32.lt_s
       if $I1
-        local.get $l27
+        local.get $l24
         local.set $p2
-        local.get $l26
-        local.get $l29
+        local.get $l25
+        local.get $l27
         i32.add
-        local.set $l25
-        local.get $l28
+        local.set $l23
+        local.get $l26
         local.set $p9
         loop $L2
           local.get $p9
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l26
+            local.get $l25
             i32.const 1152
             i32.add
             local.tee $p3
@@ -41,12 +41,12 @@
             local.set $l12
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l14
+            local.tee $l13
             local.set $l15
             local.get $l11
-            local.tee $l13
+            local.tee $l14
             local.set $l17
-            local.get $l14
+            local.get $l13
             local.tee $l16
             local.set $l18
             local.get $p5
@@ -55,7 +55,7 @@
             local.tee $p3
             i32.const 8
             i32.add
-            local.set $l30
+            local.set $l28
             loop $L4
               local.get $p3
               v128.load32_splat
@@ -86,17 +86,17 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l14
+              local.get $l13
               f32x4.add
-              local.set $l14
+              local.set $l13
               local.get $p3
               v128.load32_splat offset=16
               local.tee $l21
               local.get $l19
               f32x4.mul
-              local.get $l13
+              local.get $l14
               f32x4.add
-              local.set $l13
+              local.set $l14
               local.get $l21
               local.get $l20
               f32x4.mul
@@ -121,7 +121,7 @@
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l30
+              local.get $l28
               local.get $p3
               i32.const 4
               i32.add
@@ -129,38 +129,38 @@
               i32.ne
               br_if $L4
             end
-            local.get $l25
+            local.get $l23
             local.get $l12
             v128.store align=4
-            local.get $l25
+            local.get $l23
             local.get $l15
             v128.store offset=16 align=4
-            local.get $l25
+            local.get $l23
             local.get $l11
             v128.store offset=64 align=4
-            local.get $l25
-            local.get $l14
-            v128.store offset=80 align=4
-            local.get $l25
+            local.get $l23
             local.get $l13
+            v128.store offset=80 align=4
+            local.get $l23
+            local.get $l14
             v128.store offset=128 align=4
-            local.get $l25
+            local.get $l23
             local.get $l16
             v128.store offset=144 align=4
-            local.get $l25
+            local.get $l23
             local.get $l17
             v128.store offset=192 align=4
-            local.get $l25
+            local.get $l23
             local.get $l18
             v128.store offset=208 align=4
             local.get $p2
             i32.const 32
             i32.add
             local.set $p2
-            local.get $l25
+            local.get $l23
             i32.const 256
             i32.add
-            local.set $l25
+            local.set $l23
             local.get $p9
             i32.const 4
             i32.sub
@@ -172,7 +172,7 @@
         i32.const 1
         i32.eq
         if $I5
-          local.get $l26
+          local.get $l25
           i32.const 1152
           i32.add
           local.tee $p3
@@ -217,10 +217,10 @@
             i32.ne
             br_if $L6
           end
-          local.get $l25
+          local.get $l23
           local.get $l12
           v128.store align=4
-          local.get $l25
+          local.get $l23
           local.get $l15
           v128.store offset=16 align=4
         else
@@ -228,7 +228,7 @@
           i32.const 2
           i32.eq
           if $I7
-            local.get $l26
+            local.get $l25
             i32.const 1152
             i32.add
             local.tee $p3
@@ -237,7 +237,7 @@
             local.set $l12
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l14
+            local.tee $l13
             local.set $l15
             local.get $p5
             local.set $p4
@@ -249,7 +249,7 @@
             loop $L8
               local.get $p3
               v128.load32_splat
-              local.tee $l13
+              local.tee $l14
               local.get $p4
               v128.load align=4
               local.tee $l16
@@ -257,10 +257,10 @@
               local.get $l12
               f32x4.add
               local.set $l12
-              local.get $l13
+              local.get $l14
               local.get $p4
               v128.load offset=16 align=4
-              local.tee $l13
+              local.tee $l14
               f32x4.mul
               local.get $l15
               f32x4.add
@@ -274,11 +274,11 @@
               f32x4.add
               local.set $l11
               local.get $l17
-              local.get $l13
-              f32x4.mul
               local.get $l14
+              f32x4.mul
+              local.get $l13
               f32x4.add
-              local.set $l14
+              local.set $l13
               local.get $p4
               i32.const 32
               i32.add
@@ -291,24 +291,24 @@
               i32.ne
               br_if $L8
             end
-            local.get $l25
+            local.get $l23
             local.get $l12
             v128.store align=4
-            local.get $l25
+            local.get $l23
             local.get $l15
             v128.store offset=16 align=4
-            local.get $l25
+            local.get $l23
             local.get $l11
             v128.store offset=64 align=4
-            local.get $l25
-            local.get $l14
+            local.get $l23
+            local.get $l13
             v128.store offset=80 align=4
           else
             local.get $p9
             i32.const 3
             i32.eq
             if $I9
-              local.get $l26
+              local.get $l25
               i32.const 1152
               i32.add
               local.tee $p3
@@ -317,11 +317,11 @@
               local.set $l12
               local.get $p3
               v128.load offset=16 align=4
-              local.tee $l14
+              local.tee $l13
               local.set $l15
               local.get $l11
-              local.set $l13
-              local.get $l14
+              local.set $l14
+              local.get $l13
               local.set $l16
               local.get $p5
               local.set $p4
@@ -360,17 +360,17 @@
                 local.get $l19
                 local.get $l18
                 f32x4.mul
-                local.get $l14
+                local.get $l13
                 f32x4.add
-                local.set $l14
+                local.set $l13
                 local.get $p3
                 v128.load32_splat offset=16
                 local.tee $l19
                 local.get $l17
                 f32x4.mul
-                local.get $l13
+                local.get $l14
                 f32x4.add
-                local.set $l13
+                local.set $l14
                 local.get $l19
                 local.get $l18
                 f32x4.mul
@@ -389,31 +389,31 @@
                 i32.ne
                 br_if $L10
               end
-              local.get $l25
+              local.get $l23
               local.get $l12
               v128.store align=4
-              local.get $l25
+              local.get $l23
               local.get $l15
               v128.store offset=16 align=4
-              local.get $l25
+              local.get $l23
               local.get $l11
               v128.store offset=64 align=4
-              local.get $l25
-              local.get $l14
-              v128.store offset=80 align=4
-              local.get $l25
+              local.get $l23
               local.get $l13
+              v128.store offset=80 align=4
+              local.get $l23
+              local.get $l14
               v128.store offset=128 align=4
-              local.get $l25
+              local.get $l23
               local.get $l16
               v128.store offset=144 align=4
             end
           end
         end
-        local.get $l26
+        local.get $l25
         i32.const 32
         i32.add
-        local.set $l26
+        local.set $l25
         local.get $p5
         i32.const -64
         i32.sub
@@ -421,7 +421,7 @@
         br $L0
       end
     end
-    i32.const 1456
+    i32.const 1520
     i32.load
     i32.const 0
     local.get $p10
@@ -439,7 +439,7 @@
     i32.const 1424
     i32.const 1408
     i32.const 1408
-    i32.const 1456
+    i32.const 1520
     i32.load
     local.get $p2
     select
@@ -465,32 +465,32 @@
           local.tee $p9
           i32.ge_s
           if $I15
-            local.get $l29
+            local.get $l27
             local.get $p1
             local.get $p5
             i32.mul
             local.get $p4
             i32.add
-            local.tee $l27
+            local.tee $l24
             i32.const 6
             i32.shl
             i32.add
             local.set $p10
             local.get $p6
-            local.get $l27
+            local.get $l24
             i32.const 12
             i32.mul
             i32.add
-            local.set $l28
+            local.set $l26
             local.get $p10
             v128.load align=4
             local.set $l11
             local.get $p10
             v128.load offset=16 align=4
-            local.set $l14
+            local.set $l13
             local.get $p10
             v128.load offset=32 align=4
-            local.set $l13
+            local.set $l14
             local.get $p10
             v128.load offset=48 align=4
             local.set $l16
@@ -500,12 +500,12 @@
             local.get $p4
             i32.const 4
             i32.shl
-            local.tee $l27
+            local.tee $l24
             i32.add
             local.tee $p4
             i32.const 8
             i32.add
-            local.set $l25
+            local.set $l23
             loop $L16
               local.get $p4
               v128.load32_splat offset=4
@@ -531,10 +531,10 @@
               local.get $p10
               v128.load offset=16 align=4
               f32x4.mul
-              local.get $l14
+              local.get $l13
               f32x4.add
               f32x4.add
-              local.set $l14
+              local.set $l13
               local.get $l12
               local.get $p10
               v128.load offset=96 align=4
@@ -543,10 +543,10 @@
               local.get $p10
               v128.load offset=32 align=4
               f32x4.mul
-              local.get $l13
+              local.get $l14
               f32x4.add
               f32x4.add
-              local.set $l13
+              local.set $l14
               local.get $l12
               local.get $p10
               v128.load offset=112 align=4
@@ -563,7 +563,7 @@
               i32.const 128
               i32.add
               local.set $p10
-              local.get $l25
+              local.get $l23
               local.get $p4
               i32.const 8
               i32.add
@@ -571,67 +571,166 @@
               i32.ne
               br_if $L16
             end
-            local.get $p2
-            local.get $l27
-            i32.add
-            v128.load align=4
-            drop
             local.get $p4
             v128.load32_splat
             local.tee $l12
+            local.get $p10
+            v128.load offset=16 align=4
+            f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.set $l13
+            local.get $l12
+            local.get $p10
+            v128.load offset=32 align=4
+            f32x4.mul
+            local.get $l14
+            f32x4.add
+            local.set $l14
+            local.get $l12
+            local.get $p10
+            v128.load offset=48 align=4
+            f32x4.mul
+            local.get $l16
+            f32x4.add
+            local.set $l16
+            local.get $l24
+            i32.const 2
+            i32.shl
+            i32.const 1456
+            i32.add
+            local.tee $p4
+            local.get $l12
             local.get $p10
             v128.load align=4
             f32x4.mul
             local.get $l11
             f32x4.add
-            local.tee $l17
+            v128.store align=4
+            local.get $p4
+            local.get $l13
+            v128.store offset=16 align=4
+            local.get $p4
+            local.get $l14
+            v128.store offset=32 align=4
+            local.get $p4
+            local.get $l16
+            v128.store offset=48 align=4
+            local.get $p2
+            local.get $l24
+            i32.add
+            v128.load align=4
+            drop
+            local.get $p4
+            v128.load align=4
+            local.tee $l12
             f32x4.abs
             f32x4.neg
-            local.tee $l18
+            local.tee $l15
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l19
+            local.tee $l17
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l15
-            local.get $l12
-            local.get $p10
+            local.set $l13
+            local.get $p4
             v128.load offset=32 align=4
-            f32x4.mul
-            local.get $l13
-            f32x4.add
-            local.tee $l20
+            local.tee $l18
             f32x4.abs
             f32x4.neg
-            local.tee $l21
+            local.tee $l19
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l11
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l13
-            local.get $l12
-            local.get $p10
+            local.set $l14
+            local.get $p4
             v128.load offset=16 align=4
-            f32x4.mul
-            local.get $l14
-            f32x4.add
-            local.tee $l22
+            local.tee $l20
             f32x4.abs
             f32x4.neg
-            local.tee $l23
+            local.tee $l21
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l24
+            local.tee $l22
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l14
+            local.set $l16
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l11
+            local.get $l14
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l14
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l14
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l19
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l18
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $l24
+            i32.const 1440
+            i32.add
+            local.tee $p10
+            v128.load align=4
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l17
             local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -669,6 +768,158 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             local.get $l13
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            f32x4.div
+            local.get $l15
+            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l12
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $p4
+            v128.load offset=48 align=4
+            local.tee $l13
+            f32x4.abs
+            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+            f32x4.mul
+            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+            f32x4.pmax
+            local.tee $l14
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.tee $l11
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            local.tee $l12
+            local.get $l14
+            local.get $l11
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            local.get $l11
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l12
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.sub
+            f32x4.add
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+            f32x4.add
+            f32x4.div
+            local.get $l13
+            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+            v128.and
+            v128.or
+            f32x4.mul
+            f32x4.add
+            local.tee $l14
+            f32x4.abs
+            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+            f32x4.mul
+            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+            f32x4.pmax
+            local.tee $l12
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.set $l13
+            local.get $p10
+            local.get $l14
+            v128.store align=4
+            local.get $p3
+            local.get $l24
+            i32.add
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l22
+            local.get $l16
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l16
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.add
+            local.get $l16
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -691,104 +942,20 @@
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
-            local.get $l27
-            i32.const 1440
-            i32.add
-            local.tee $p4
-            v128.load align=4
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l19
-            local.get $l15
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l15
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l15
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l13
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
             i32.const 23
             i32x4.shl
-            f32x4.mul
-            local.tee $l11
-            local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            f32x4.div
-            local.get $l18
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l17
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l12
-            local.get $p10
-            v128.load offset=48 align=4
-            f32x4.mul
-            local.get $l16
-            f32x4.add
-            local.tee $l13
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
             local.tee $l16
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.tee $l11
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            local.tee $l12
-            local.get $l16
-            local.get $l11
+            local.get $l12
+            local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l11
+            local.get $l13
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -820,7 +987,7 @@
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l12
+            local.get $l16
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.sub
             f32x4.add
@@ -830,157 +997,17 @@
             v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
             f32x4.add
             f32x4.div
-            local.get $l13
-            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
-            v128.and
-            v128.or
-            f32x4.mul
-            f32x4.add
-            local.tee $l16
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
-            local.tee $l12
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.set $l13
-            local.get $p4
-            local.get $l16
-            v128.store align=4
-            local.get $p3
-            local.get $l27
-            i32.add
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l24
             local.get $l14
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l14
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l14
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            f32x4.mul
-            local.tee $l11
-            local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            f32x4.div
-            local.get $l23
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l22
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l13
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            local.tee $l14
-            local.get $l12
-            local.get $l13
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l13
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            local.get $l11
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            f32x4.mul
-            f32x4.add
-            f32x4.mul
-            local.get $l14
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.sub
-            f32x4.add
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
-            f32x4.add
-            f32x4.div
-            local.get $l16
             v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
             v128.and
             v128.or
             f32x4.mul
             local.tee $l11
             v128.store align=4
-            local.get $l28
+            local.get $l26
             local.get $l11
             v128.store64_lane align=4 0
-            local.get $l28
+            local.get $l26
             local.get $l11
             v128.store32_lane offset=8 2
             local.get $p9
@@ -1001,7 +1028,7 @@
         br $L12
       end
     end
-    i32.const 1456
+    i32.const 1520
     local.get $p2
     i32.store
     i32.const 0

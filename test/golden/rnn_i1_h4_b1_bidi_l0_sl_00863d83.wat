@@ -13,13 +13,13 @@
     i32.const 1024
     local.set $p9
     loop $L0
-      local.get $l18
+      local.get $l17
       i32.const 16
       i32.lt_s
       if $I1
         local.get $p2
         local.set $p4
-        local.get $l18
+        local.get $l17
         local.get $l21
         i32.add
         local.set $l16
@@ -30,7 +30,7 @@
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l18
+            local.get $l17
             i32.const 1040
             i32.add
             v128.load align=4
@@ -120,7 +120,7 @@
         i32.const 1
         i32.eq
         if $I5
-          local.get $l18
+          local.get $l17
           i32.const 1040
           i32.add
           v128.load align=4
@@ -161,7 +161,7 @@
           i32.const 2
           i32.eq
           if $I7
-            local.get $l18
+            local.get $l17
             i32.const 1040
             i32.add
             v128.load align=4
@@ -214,7 +214,7 @@
             i32.const 3
             i32.eq
             if $I9
-              local.get $l18
+              local.get $l17
               i32.const 1040
               i32.add
               v128.load align=4
@@ -277,10 +277,10 @@
             end
           end
         end
-        local.get $l18
+        local.get $l17
         i32.const 16
         i32.add
-        local.set $l18
+        local.set $l17
         local.get $p9
         i32.const 16
         i32.add
@@ -288,7 +288,7 @@
         br $L0
       end
     end
-    i32.const 1248
+    i32.const 1264
     i32.load
     i32.const 0
     local.get $p10
@@ -303,7 +303,7 @@
     i32.const 1232
     i32.const 1216
     i32.const 1216
-    i32.const 1248
+    i32.const 1264
     i32.load
     local.get $p4
     select
@@ -314,7 +314,7 @@
     local.set $p5
     loop $L12
       local.get $p0
-      local.get $l17
+      local.get $l18
       i32.gt_s
       if $I13
         i32.const 0
@@ -329,7 +329,7 @@
           if $I15
             local.get $l21
             local.get $p1
-            local.get $l17
+            local.get $l18
             i32.mul
             local.get $p8
             i32.add
@@ -338,7 +338,7 @@
             i32.add
             local.set $l24
             local.get $p6
-            local.get $l17
+            local.get $l18
             i32.const 1
             i32.shl
             local.get $p1
@@ -350,7 +350,7 @@
             i32.add
             local.set $l25
             i32.const 0
-            local.set $l18
+            local.set $l17
             i32.const 0
             local.set $l22
             local.get $p8
@@ -362,7 +362,7 @@
             local.set $l16
             v128.const i32x4 0xffffffff 0xffffffff 0xffffffff 0xffffffff
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l17
+            local.get $l18
             local.get $p3
             local.get $p8
             i32.const 2
@@ -371,11 +371,11 @@
             i32.load
             i32.lt_s
             select
-            local.set $l12
+            local.set $l13
             i32.const 1056
             local.set $l19
             loop $L16
-              local.get $l18
+              local.get $l17
               i32.const 16
               i32.lt_s
               if $I17
@@ -383,7 +383,7 @@
                 local.get $l24
                 i32.add
                 v128.load align=4
-                local.set $l13
+                local.set $l11
                 local.get $l19
                 local.set $p8
                 local.get $l16
@@ -402,10 +402,10 @@
                   local.get $p8
                   v128.load align=4
                   f32x4.mul
-                  local.get $l13
+                  local.get $l11
                   f32x4.add
                   f32x4.add
-                  local.set $l13
+                  local.set $l11
                   local.get $p8
                   i32.const 32
                   i32.add
@@ -418,13 +418,49 @@
                   i32.ne
                   br_if $L18
                 end
+                local.get $l23
+                i32.const 1248
+                i32.add
+                local.get $l17
+                i32.add
+                local.get $l11
+                v128.store align=4
+                local.get $l17
+                i32.const 16
+                i32.add
+                local.set $l17
+                local.get $l22
+                i32.const 16
+                i32.add
+                local.set $l22
+                local.get $l19
+                i32.const -64
+                i32.sub
+                local.set $l19
+                br $L16
+              end
+            end
+            i32.const 0
+            local.tee $l17
+            local.set $l22
+            loop $L19
+              local.get $l17
+              i32.const 16
+              i32.lt_s
+              if $I20
                 local.get $p5
                 local.get $l23
                 i32.add
-                local.get $l18
+                local.get $l17
                 i32.add
                 v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-                local.get $l13
+                local.get $l23
+                i32.const 1248
+                i32.add
+                local.get $l17
+                i32.add
+                v128.load align=4
+                local.tee $l12
                 f32x4.abs
                 v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
                 f32x4.mul
@@ -488,7 +524,7 @@
                 v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
                 f32x4.add
                 f32x4.div
-                local.get $l13
+                local.get $l12
                 v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
                 v128.and
                 v128.or
@@ -496,32 +532,28 @@
                 local.get $p4
                 local.get $l23
                 i32.add
-                local.get $l18
+                local.get $l17
                 i32.add
                 v128.load align=4
-                local.get $l12
+                local.get $l13
                 v128.bitselect
                 v128.store align=4
-                local.get $l18
+                local.get $l17
                 local.get $l25
                 i32.add
                 local.get $l11
-                local.get $l12
+                local.get $l13
                 v128.and
                 v128.store align=4
-                local.get $l18
+                local.get $l17
                 i32.const 16
                 i32.add
-                local.set $l18
+                local.set $l17
                 local.get $l22
                 i32.const 16
                 i32.add
                 local.set $l22
-                local.get $l19
-                i32.const -64
-                i32.sub
-                local.set $l19
-                br $L16
+                br $L19
               end
             end
             local.get $p9
@@ -535,23 +567,23 @@
         local.set $p4
         local.get $p8
         local.set $p5
-        local.get $l17
+        local.get $l18
         i32.const 1
         i32.add
-        local.set $l17
+        local.set $l18
         br $L12
       end
     end
-    i32.const 1248
+    i32.const 1264
     local.get $p4
     i32.store
     i32.const 0
     local.set $p8
-    loop $L19
+    loop $L21
       local.get $p1
       local.get $p8
       i32.gt_s
-      if $I20
+      if $I22
         local.get $p7
         local.get $p8
         i32.const 4
@@ -567,7 +599,7 @@
         i32.const 1
         i32.add
         local.set $p8
-        br $L19
+        br $L21
       end
     end
     local.get $p2
@@ -579,28 +611,28 @@
     i32.mul
     local.set $l19
     i32.const 0
-    local.set $l17
+    local.set $l18
     i32.const 1120
     local.set $p8
-    loop $L21
-      local.get $l17
+    loop $L23
+      local.get $l18
       i32.const 16
       i32.lt_s
-      if $I22
+      if $I24
         local.get $p9
         local.set $p2
-        local.get $l17
+        local.get $l18
         local.get $l20
         i32.add
         local.set $l16
         local.get $l19
         local.set $l21
-        loop $L23
+        loop $L25
           local.get $l21
           i32.const 4
           i32.ge_s
-          if $I24
-            local.get $l17
+          if $I26
+            local.get $l18
             i32.const 1136
             i32.add
             v128.load align=4
@@ -615,8 +647,8 @@
             local.tee $p4
             i32.const 4
             i32.add
-            local.set $l18
-            loop $L25
+            local.set $l17
+            loop $L27
               local.get $p4
               v128.load32_splat
               local.get $p5
@@ -651,13 +683,13 @@
               i32.const 16
               i32.add
               local.set $p5
-              local.get $l18
+              local.get $l17
               local.get $p4
               i32.const 4
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L25
+              br_if $L27
             end
             local.get $l16
             local.get $l12
@@ -683,14 +715,14 @@
             i32.const 4
             i32.sub
             local.set $l21
-            br $L23
+            br $L25
           end
         end
         local.get $l21
         i32.const 1
         i32.eq
-        if $I26
-          local.get $l17
+        if $I28
+          local.get $l18
           i32.const 1136
           i32.add
           v128.load align=4
@@ -702,7 +734,7 @@
           i32.const 4
           i32.add
           local.set $p2
-          loop $L27
+          loop $L29
             local.get $p4
             v128.load32_splat
             local.get $p5
@@ -721,7 +753,7 @@
             i32.add
             local.tee $p4
             i32.ne
-            br_if $L27
+            br_if $L29
           end
           local.get $l16
           local.get $l12
@@ -730,8 +762,8 @@
           local.get $l21
           i32.const 2
           i32.eq
-          if $I28
-            local.get $l17
+          if $I30
+            local.get $l18
             i32.const 1136
             i32.add
             v128.load align=4
@@ -744,7 +776,7 @@
             i32.const 4
             i32.add
             local.set $p2
-            loop $L29
+            loop $L31
               local.get $p4
               v128.load32_splat
               local.get $p5
@@ -771,7 +803,7 @@
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L29
+              br_if $L31
             end
             local.get $l16
             local.get $l12
@@ -783,8 +815,8 @@
             local.get $l21
             i32.const 3
             i32.eq
-            if $I30
-              local.get $l17
+            if $I32
+              local.get $l18
               i32.const 1136
               i32.add
               v128.load align=4
@@ -799,7 +831,7 @@
               i32.const 4
               i32.add
               local.set $p2
-              loop $L31
+              loop $L33
                 local.get $p4
                 v128.load32_splat
                 local.get $p5
@@ -833,7 +865,7 @@
                 i32.add
                 local.tee $p4
                 i32.ne
-                br_if $L31
+                br_if $L33
               end
               local.get $l16
               local.get $l12
@@ -847,25 +879,25 @@
             end
           end
         end
-        local.get $l17
+        local.get $l18
         i32.const 16
         i32.add
-        local.set $l17
+        local.set $l18
         local.get $p8
         i32.const 16
         i32.add
         local.set $p8
-        br $L21
+        br $L23
       end
     end
-    i32.const 1252
+    i32.const 1268
     i32.load
     i32.const 0
     local.get $p10
     select
     i32.eqz
     local.tee $p2
-    if $I32
+    if $I34
       i32.const 1216
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -873,7 +905,7 @@
     i32.const 1232
     i32.const 1216
     i32.const 1216
-    i32.const 1252
+    i32.const 1268
     i32.load
     local.get $p2
     select
@@ -883,22 +915,22 @@
     select
     local.set $p5
     i32.const 0
-    local.set $l17
-    loop $L33
+    local.set $l18
+    loop $L35
       local.get $p0
-      local.get $l17
+      local.get $l18
       i32.gt_s
-      if $I34
+      if $I36
         i32.const 0
         local.set $p8
-        loop $L35
+        loop $L37
           local.get $p1
           local.get $p8
           i32.const 1
           i32.add
           local.tee $p2
           i32.ge_s
-          if $I36
+          if $I38
             local.get $l20
             local.get $p3
             local.get $p8
@@ -909,13 +941,13 @@
             local.tee $p9
             i32.const 1
             i32.sub
-            local.get $l17
+            local.get $l18
             i32.sub
-            local.get $l17
+            local.get $l18
             i32.const -1
             i32.const 0
             local.get $p9
-            local.get $l17
+            local.get $l18
             i32.gt_s
             select
             local.tee $p9
@@ -950,25 +982,25 @@
             local.get $p8
             i32.const 4
             i32.shl
-            local.tee $l18
+            local.tee $l17
             local.get $p4
             i32.add
             local.set $l21
             local.get $p9
             i32x4.splat
-            local.set $l12
+            local.set $l13
             i32.const 1152
             local.set $p10
-            loop $L37
+            loop $L39
               local.get $l19
               i32.const 16
               i32.lt_s
-              if $I38
+              if $I40
                 local.get $l16
                 local.get $l22
                 i32.add
                 v128.load align=4
-                local.set $l13
+                local.set $l11
                 local.get $p10
                 local.set $p8
                 local.get $l21
@@ -976,7 +1008,7 @@
                 i32.const 16
                 i32.add
                 local.set $l24
-                loop $L39
+                loop $L41
                   local.get $p9
                   v128.load32_splat offset=4
                   local.get $p8
@@ -987,10 +1019,10 @@
                   local.get $p8
                   v128.load align=4
                   f32x4.mul
-                  local.get $l13
+                  local.get $l11
                   f32x4.add
                   f32x4.add
-                  local.set $l13
+                  local.set $l11
                   local.get $p8
                   i32.const 32
                   i32.add
@@ -1001,15 +1033,51 @@
                   i32.add
                   local.tee $p9
                   i32.ne
-                  br_if $L39
+                  br_if $L41
                 end
+                local.get $l17
+                i32.const 1248
+                i32.add
+                local.get $l19
+                i32.add
+                local.get $l11
+                v128.store align=4
+                local.get $l19
+                i32.const 16
+                i32.add
+                local.set $l19
+                local.get $l16
+                i32.const 16
+                i32.add
+                local.set $l16
+                local.get $p10
+                i32.const -64
+                i32.sub
+                local.set $p10
+                br $L39
+              end
+            end
+            i32.const 0
+            local.tee $l19
+            local.set $l16
+            loop $L42
+              local.get $l19
+              i32.const 16
+              i32.lt_s
+              if $I43
                 local.get $p5
-                local.get $l18
+                local.get $l17
                 i32.add
                 local.get $l19
                 i32.add
                 v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-                local.get $l13
+                local.get $l17
+                i32.const 1248
+                i32.add
+                local.get $l19
+                i32.add
+                v128.load align=4
+                local.tee $l12
                 f32x4.abs
                 v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
                 f32x4.mul
@@ -1073,25 +1141,25 @@
                 v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
                 f32x4.add
                 f32x4.div
-                local.get $l13
+                local.get $l12
                 v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
                 v128.and
                 v128.or
                 local.tee $l11
                 local.get $p4
-                local.get $l18
+                local.get $l17
                 i32.add
                 local.get $l19
                 i32.add
                 v128.load align=4
-                local.get $l12
+                local.get $l13
                 v128.bitselect
                 v128.store align=4
                 local.get $l19
                 local.get $l23
                 i32.add
                 local.get $l11
-                local.get $l12
+                local.get $l13
                 v128.and
                 v128.store align=4
                 local.get $l19
@@ -1102,16 +1170,12 @@
                 i32.const 16
                 i32.add
                 local.set $l16
-                local.get $p10
-                i32.const -64
-                i32.sub
-                local.set $p10
-                br $L37
+                br $L42
               end
             end
             local.get $p2
             local.set $p8
-            br $L35
+            br $L37
           end
         end
         local.get $p4
@@ -1120,23 +1184,23 @@
         local.set $p4
         local.get $p2
         local.set $p5
-        local.get $l17
+        local.get $l18
         i32.const 1
         i32.add
-        local.set $l17
-        br $L33
+        local.set $l18
+        br $L35
       end
     end
-    i32.const 1252
+    i32.const 1268
     local.get $p4
     i32.store
     i32.const 0
     local.set $p8
-    loop $L40
+    loop $L44
       local.get $p1
       local.get $p8
       i32.gt_s
-      if $I41
+      if $I45
         local.get $p7
         local.get $p1
         local.get $p8
@@ -1155,7 +1219,7 @@
         i32.const 1
         i32.add
         local.set $p8
-        br $L40
+        br $L44
       end
     end)
   (export "run" (func $run)))
