@@ -91,7 +91,10 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     if (unitsPerBlock > Math.max(4, 2 * Math.ceil(d.hiddenSize / 4) * 4)) continue;
     for (const rowsPerBlock of rows) {
       if ((widest * unitsPerBlock * rowsPerBlock) / 4 > ACC_LIMIT) continue; // would spill
-      for (const kUnroll of [1, 2, 4]) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll });
+      for (const kUnroll of [1, 2, 4]) {
+        stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, ...(kUnroll > 1 ? { kTree: true } : {}) });
+        if (kUnroll > 1) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kTree: false });
+      }
     }
   }
   const stage2: PlanOptions[] = [];

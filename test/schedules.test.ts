@@ -125,7 +125,8 @@ DESCRIPTORS.forEach((d, di) => {
     for (const k of KNOB_NAMES) {
       for (const v of KNOBS[k]) assert.ok(sweep.filter((s) => s[k] === v).length >= 2, `${k}=${v} is swept at least twice`);
     }
-    for (const opts of sweep) {
+    for (const [i, swept] of sweep.entries()) {
+      const opts = { ...swept, kTree: i % 2 === 0 }; // both ways of summing an unrolled k-loop
       const plan = makePlan(d, opts);
       assert.ok(plan.kernelName.includes(`_u${opts.unitsPerBlock}r${opts.rowsPerBlock}__wasmsimd_k${opts.kUnroll}`), plan.kernelName);
       effectiveWidths.set(plan.layout.panelWidth, (effectiveWidths.get(plan.layout.panelWidth) ?? 0) + 1);

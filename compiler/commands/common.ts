@@ -34,11 +34,13 @@ export interface PlanFlags {
   units?: number;
   rows?: number;
   kUnroll?: number;
+  /** commander's --no-k-tree sets this false. */
+  kTree?: boolean;
   relaxedSimd?: boolean;
 }
 
 export function planOptions(f: PlanFlags): PlanOptions {
-  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, relaxedSimd: f.relaxedSimd };
+  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, relaxedSimd: f.relaxedSimd };
 }
 
 /** Adds the plan-override flags to a commander command. */
@@ -46,7 +48,8 @@ export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T
   const c = cmd as unknown as { option(flags: string, desc: string, parse?: (v: string) => unknown): unknown };
   c.option('--units <n>', 'hidden units per register block (4, 8 or 16; default: planner)', int('--units', 4, 16));
   c.option('--rows <n>', 'batch rows per register block (1..4; default: planner)', int('--rows', 1, 4));
-  c.option('--k-unroll <n>', 'unroll of the recurrent k-loop (1, 2, 3, 4 or 8; default 2)', int('--k-unroll', 1, 8));
+  c.option('--k-unroll <n>', 'unroll of the recurrent k-loop (1, 2, 3, 4 or 8; default: planner)', int('--k-unroll', 1, 8));
+  c.option('--no-k-tree', 'add the unrolled k products to the accumulators one by one (default: summed first)');
   c.option('--relaxed-simd', 'use relaxed SIMD fused multiply-add (the artifact then needs an engine with it)');
   return cmd;
 }

@@ -88,21 +88,39 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
         return v.let(init);
       })));
     }
-    // k-loop: splat one element of each source row, multiply against the packed panel.
-    const kStep = (u: number): Expr[] => {
+    // k-loop. One k step (the tail, or kUnroll 1): acc += splat(src[r][k]) * panel[k]. With kUnroll
+    // KU > 1 the KU products are added one by one, or (kTree) summed among themselves first and then
+    // added to the accumulator: one add per iteration on each loop-carried chain instead of KU.
+    const splats = (u: number, out: Expr[]): Local[] => Array.from({ length: rows }, (_, r) => {
+      const l = s.local('v128');
+      out.push(s.set(l, b.vsplatLoad(s.get(hk), r * rowStride + u * 4)));
+      return l;
+    });
+    const panel = (u: number, gi: number, q: number) => b.vload(s.get(wk), (u * Gp * U + gi * U + q * 4) * 4);
+    const kSteps = (ku: number, tree: boolean): Expr[] => {
       const out: Expr[] = [];
-      const hs = Array.from({ length: rows }, (_, r) => {
-        const l = s.local('v128');
-        out.push(s.set(l, b.vsplatLoad(s.get(hk), r * rowStride + u * 4)));
-        return l;
-      });
+      const hs = Array.from({ length: ku }, (_, u) => splats(u, out));
+      const step = (u: number, gi: number, q: number) => {
+        const w = s.local('v128');
+        out.push(s.set(w, panel(u, gi, q)));
+        for (let r = 0; r < rows; r++) out.push(s.set(acc[r][gi][q], b.vmadd(s.get(hs[u][r]), s.get(w), s.get(acc[r][gi][q]))));
+      };
+      if (!tree) {
+        for (let u = 0; u < ku; u++) gates.forEach((_, gi) => { for (let q = 0; q < U / 4; q++) step(u, gi, q); });
+        return out;
+      }
       gates.forEach((_, gi) => {
         for (let q = 0; q < U / 4; q++) {
-          const w = s.local('v128');
-          out.push(s.set(w, b.vload(s.get(wk), (u * Gp * U + gi * U + q * 4) * 4)));
+          const w = Array.from({ length: ku }, (_, u) => {
+            if (rows === 1) return () => panel(u, gi, q);
+            const l = s.local('v128');
+            out.push(s.set(l, panel(u, gi, q)));
+            return () => s.get(l);
+          });
           for (let r = 0; r < rows; r++) {
-            const a = acc[r][gi][q];
-            out.push(s.set(a, b.vmadd(s.get(hs[r]), s.get(w), s.get(a))));
+            let sum = b.vmul(s.get(hs[0][r]), w[0]());
+            for (let u = 1; u < ku; u++) sum = b.vmadd(s.get(hs[u][r]), w[u](), sum);
+            out.push(s.set(acc[r][gi][q], b.vadd(s.get(acc[r][gi][q]), sum)));
           }
         }
       });
@@ -114,13 +132,16 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
     v.push(s.set(wk, s.get(wp)));
     if (full > 0) {
       v.push(s.set(kEnd, b.add(s.get(src), b.i32(full * KU * 4))));
-      const body: Expr[] = [];
-      for (let u = 0; u < KU; u++) body.push(...kStep(u));
+      const body: Expr[] = kSteps(KU, plan.kTree);
       body.push(s.bump(hk, KU * 4), s.bump(wk, KU * Gp * U * 4));
       body.push(b.br(kLabel, b.ne(s.get(hk), s.get(kEnd))));
       v.push(b.loop(kLabel, b.seq(body)));
     }
-    for (let u = 0; u < H % KU; u++) for (const e of kStep(u)) v.push(e);
+    for (let u = 0; u < H % KU; u++) {
+      for (const e of kSteps(1, false)) v.push(e);
+      v.push(s.bump(hk, 4));
+      v.push(s.bump(wk, Gp * U * 4));
+    }
 
     for (let r = 0; r < rows; r++) {
       gates.forEach((_, gi) => {

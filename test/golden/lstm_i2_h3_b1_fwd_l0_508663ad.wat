@@ -1,4 +1,4 @@
-;; golden snapshot of lstm_f32_u4r1__wasmsimd_k2 (lstm_i2_h3_b1_fwd_l0_508663ad); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of lstm_f32_u4r1__wasmsimd_k2t (lstm_i2_h3_b1_fwd_l0_508663ad); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (module
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
@@ -507,6 +507,7 @@
             i32.add
             local.set $l23
             loop $L16
+              local.get $l11
               local.get $p4
               v128.load32_splat offset=4
               local.tee $l12
@@ -519,10 +520,10 @@
               local.get $p10
               v128.load align=4
               f32x4.mul
-              local.get $l11
               f32x4.add
               f32x4.add
               local.set $l11
+              local.get $l13
               local.get $l12
               local.get $p10
               v128.load offset=80 align=4
@@ -531,10 +532,10 @@
               local.get $p10
               v128.load offset=16 align=4
               f32x4.mul
-              local.get $l13
               f32x4.add
               f32x4.add
               local.set $l13
+              local.get $l14
               local.get $l12
               local.get $p10
               v128.load offset=96 align=4
@@ -543,10 +544,10 @@
               local.get $p10
               v128.load offset=32 align=4
               f32x4.mul
-              local.get $l14
               f32x4.add
               f32x4.add
               local.set $l14
+              local.get $l16
               local.get $l12
               local.get $p10
               v128.load offset=112 align=4
@@ -555,7 +556,6 @@
               local.get $p10
               v128.load offset=48 align=4
               f32x4.mul
-              local.get $l16
               f32x4.add
               f32x4.add
               local.set $l16

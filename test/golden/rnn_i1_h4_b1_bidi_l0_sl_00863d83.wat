@@ -1,4 +1,4 @@
-;; golden snapshot of rnn_f32_u4r1__wasmsimd_k2 (rnn_i1_h4_b1_bidi_l0_sl_00863d83); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of rnn_f32_u4r1__wasmsimd_k2t (rnn_i1_h4_b1_bidi_l0_sl_00863d83); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (module
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
@@ -392,6 +392,7 @@
                 i32.add
                 local.set $l26
                 loop $L18
+                  local.get $l11
                   local.get $l20
                   v128.load32_splat offset=4
                   local.get $p8
@@ -402,7 +403,6 @@
                   local.get $p8
                   v128.load align=4
                   f32x4.mul
-                  local.get $l11
                   f32x4.add
                   f32x4.add
                   local.set $l11
@@ -1009,6 +1009,7 @@
                 i32.add
                 local.set $l24
                 loop $L41
+                  local.get $l11
                   local.get $p9
                   v128.load32_splat offset=4
                   local.get $p8
@@ -1019,7 +1020,6 @@
                   local.get $p8
                   v128.load align=4
                   f32x4.mul
-                  local.get $l11
                   f32x4.add
                   f32x4.add
                   local.set $l11
