@@ -16,6 +16,8 @@ export interface MachineModel {
   readonly gflops: number;
   /** Cost of one barrier among the workers, microseconds (cache-line handoff, spin, futex wake). */
   readonly barrierUs: number;
+  /** The cell update (activations, state) per hidden unit and timestep, nanoseconds. */
+  readonly updateNsPerUnit: number;
   /**
    * Throughput of two busy threads over one (bench/parallel.ts), as a fraction of the ideal 2x:
    * 1 on dedicated cores, near 0.5 where the "cores" share one physical core.
@@ -25,10 +27,12 @@ export interface MachineModel {
 
 /**
  * Measured on the CI machine (2 vCPUs, AMD EPYC, Node 20; bench/parallel.ts): two busy threads run
- * at twice the rate of one, a barrier costs about 1 us when the workers spin (a worker that falls
- * asleep in wait32 costs 10-15 us per step instead), and 2 workers reach 1.6-2.0x on LSTM 256/256.
+ * at twice the rate of one; with the calling thread computing worker 0's share (no third thread
+ * competing for the cores) a barrier and a tiny step cost 0.3 us per timestep, taken as 0.5 here;
+ * 2 workers reach 1.7-2.1x on LSTM 256/256 and 1.2-1.6x on GRU 256/256 (two barriers per step).
+ * The cell update took 0.2 ms of LSTM 4/256's 1.5 ms (100 steps): about 8 ns per unit and step.
  */
-export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 1.5, parallelEfficiency: 0.9 };
+export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 0.5, updateNsPerUnit: 8, parallelEfficiency: 0.9 };
 
 export interface WorkerChoice {
   readonly workers: number;
@@ -48,12 +52,16 @@ export function chooseWorkers(plans: readonly Plan[], machine: MachineModel = DE
       const blocks = L.hiddenPadded / L.unitsPerBlock;
       if (p > blocks) { us = Infinity; break; }
       const flops = 2 * L.gates * L.hiddenPadded * L.hiddenSize; // recurrent step, batch 1
+      // The input projection is split over the workers too (its share of one timestep; near peak).
+      const inputFlops = 2 * L.gates * L.hiddenPadded * L.inputSize * L.directions;
       const rBytes = (L.gates * L.hiddenPadded * L.hiddenSize * 4) / p;
       // Weights that stay in L2 stream at compute speed; beyond it, at about half (L3 bandwidth).
       const spill = rBytes > machine.l2Bytes ? 2 : 1;
       const efficiency = p > 1 ? machine.parallelEfficiency : 1;
-      const computeUs = ((flops / p) / (machine.gflops * 1e3 * efficiency)) * spill;
-      const barriers = p > 1 ? L.phases.length * machine.barrierUs : 0;
+      const computeUs = ((flops * L.directions / p) / (machine.gflops * 1e3 * efficiency)) * spill +
+        (inputFlops / p) / (2 * machine.gflops * 1e3 * efficiency) +
+        (L.hiddenSize * L.directions * machine.updateNsPerUnit) / 1e3 / (p * efficiency);
+      const barriers = p > 1 ? L.phases.length * L.directions * machine.barrierUs : 0;
       us += computeUs + barriers;
     }
     reasons.push(`${p} worker${p > 1 ? 's' : ''}: about ${us.toFixed(1)} us per timestep`);
