@@ -4,6 +4,10 @@
  * pruned the way DeepCPU pruned its own: register blocks whose accumulators cannot fit the 16 xmm
  * registers V8 has on x64 are never built, the recurrent block is chosen first (it dominates per
  * step), then the input-projection tile, then the worker count.
+ *
+ * Every variant is timed in alternation with the default plan (a block of one, a block of the
+ * other, repeated), and ranked by the ratio of the two medians: load that comes and goes on a shared
+ * machine then slows both alike, where timing variants one after another ranked that load.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,8 +26,12 @@ export interface TuningEntry {
   readonly engine: string;
   readonly plan: PlanOptions;
   readonly workers: number;
-  /** Median ms per inference of the best variant and of the untuned default, at `seq`/`batch`. */
+  /**
+   * Median ms per inference at `seq`/`batch`: the best variant (with its workers), the best plan on
+   * one worker, and the untuned default plan on one worker (each variant was timed against it).
+   */
   readonly ms: number;
+  readonly planMs?: number;
   readonly defaultMs: number;
   readonly seq: number;
   readonly batch: number;
@@ -71,8 +79,8 @@ export interface TuneOptions {
   readonly spawn?: Spawn;
   /** Warm-up time per variant before timing (V8 tiers wasm up from Liftoff to TurboFan); default 150 ms. */
   readonly warmupMs?: number;
-  /** Timed runs per variant (median taken); default 15. */
-  readonly runs?: number;
+  /** Rounds per variant, each a block of the variant and a block of the default plan; default 9. */
+  readonly rounds?: number;
   /** Called after each measured variant. */
   readonly onProgress?: (done: number, total: number, label: string, ms: number) => void;
 }
@@ -106,50 +114,72 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   const relaxed = detectFeatures().relaxedSimd;
   const total = 1 + stage1.length + stage2.length + (workers.length - 1) + (relaxed ? 1 : 0);
   let done = 0;
-  const measure = async (plan: PlanOptions, w: number, label: string) => {
+  const feeds = { X: x };
+  const open = async (plan: PlanOptions, w: number) => {
     const { artifact } = compileRnnModel(model, { ...plan, threads: w > 1 });
     const s = await ArtifactSession.fromArtifact(artifact, { workers: w, spawn: o.spawn });
+    const deadline = performance.now() + (o.warmupMs ?? 150);
+    let runs = 0;
+    const t0 = performance.now();
+    for (; runs < 5 || performance.now() < deadline; runs++) await s.run(feeds); // TurboFan tier-up
+    return { s, perRunMs: (performance.now() - t0) / runs };
+  };
+  const block = async (s: ArtifactSession, reps: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) await s.run(feeds);
+    return (performance.now() - t0) / reps;
+  };
+  const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = await open({}, 1);
+  const reps = Math.max(1, Math.round(10 / base.perRunMs)); // blocks of about 10 ms
+  const baseTimes: number[] = [];
+  for (let i = 0; i < (o.rounds ?? 9); i++) baseTimes.push(await block(base.s, reps));
+  o.onProgress?.(++done, total, 'default plan', median(baseTimes));
+  /** The variant's median over the default's, measured in alternating blocks. */
+  const measure = async (plan: PlanOptions, w: number, label: string) => {
+    const { s } = await open(plan, w);
     try {
-      const feeds = { X: x };
-      const deadline = performance.now() + (o.warmupMs ?? 150);
-      for (let i = 0; i < 5 || performance.now() < deadline; i++) await s.run(feeds); // TurboFan tier-up
-      const ts: number[] = [];
-      for (let i = 0; i < (o.runs ?? 15); i++) {
-        const t0 = performance.now();
-        await s.run(feeds);
-        ts.push(performance.now() - t0);
+      const mine: number[] = [], theirs: number[] = [];
+      for (let i = 0; i < (o.rounds ?? 9); i++) {
+        mine.push(await block(s, reps));
+        theirs.push(await block(base.s, reps));
       }
-      ts.sort((a, b) => a - b);
-      const ms = ts[Math.floor(ts.length / 2)];
-      o.onProgress?.(++done, total, label, ms);
-      return ms;
+      baseTimes.push(...theirs);
+      const ratio = median(mine) / median(theirs);
+      o.onProgress?.(++done, total, label, ratio * median(baseTimes));
+      return ratio;
     } finally {
       await s.release();
     }
   };
   const fmt = (p: PlanOptions) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
-  const defaultMs = await measure({}, 1, 'default plan');
-  let best: PlanOptions = {}, bestMs = defaultMs, bestWorkers = 1;
-  for (const p of stage1) {
-    const ms = await measure(p, 1, fmt(p));
-    if (ms < bestMs) { best = p; bestMs = ms; }
+  try {
+    let best: PlanOptions = {}, bestRatio = 1, bestWorkers = 1;
+    for (const p of stage1) {
+      const r = await measure(p, 1, fmt(p));
+      if (r < bestRatio) { best = p; bestRatio = r; }
+    }
+    const recurrent = best;
+    for (const p of stage2) {
+      const q = { ...recurrent, ...p };
+      const r = await measure(q, 1, fmt(q));
+      if (r < bestRatio) { best = q; bestRatio = r; }
+    }
+    if (relaxed) {
+      const q = { ...best, relaxedSimd: true };
+      const r = await measure(q, 1, fmt(q));
+      if (r < bestRatio) { best = q; bestRatio = r; }
+    }
+    const planRatio = bestRatio;
+    for (const w of workers.slice(1)) {
+      const r = await measure(best, w, `${fmt(best)} workers=${w}`);
+      if (r < bestRatio * 0.95) { bestRatio = r; bestWorkers = w; }
+    }
+    const defaultMs = median(baseTimes);
+    return { key: descriptorKey(d), engine: engineFingerprint(), plan: best, workers: bestWorkers, ms: bestRatio * defaultMs, planMs: planRatio * defaultMs, defaultMs, seq: o.seq, batch: o.batch, date: new Date().toISOString() };
+  } finally {
+    await base.s.release();
   }
-  const recurrent = best;
-  for (const p of stage2) {
-    const q = { ...recurrent, ...p };
-    const ms = await measure(q, 1, fmt(q));
-    if (ms < bestMs) { best = q; bestMs = ms; }
-  }
-  if (relaxed) {
-    const q = { ...best, relaxedSimd: true };
-    const ms = await measure(q, 1, fmt(q));
-    if (ms < bestMs) { best = q; bestMs = ms; }
-  }
-  for (const w of workers.slice(1)) {
-    const ms = await measure(best, w, `${fmt(best)} workers=${w}`);
-    if (ms < bestMs * 0.95) { bestMs = ms; bestWorkers = w; }
-  }
-  return { key: descriptorKey(d), engine: engineFingerprint(), plan: best, workers: bestWorkers, ms: bestMs, defaultMs, seq: o.seq, batch: o.batch, date: new Date().toISOString() };
 }
 
 /** A one-node model of `d` with fixed pseudo-random weights (timing does not depend on values). */

@@ -10,7 +10,7 @@ import { mulberry32, randomInputs } from './random.js';
 test('tuneCell measures the pruned variants and returns the best with the default for comparison', async () => {
   const d = describeCell({ cell: 'gru', inputSize: 6, hiddenSize: 10, maxBatch: 2, linearBeforeReset: true });
   let calls = 0, total = 0;
-  const e = await tuneCell(d, { seq: 3, batch: 2, maxWorkers: 1, warmupMs: 1, runs: 3, onProgress: (done, t) => { calls = done; total = t; } });
+  const e = await tuneCell(d, { seq: 3, batch: 2, maxWorkers: 1, warmupMs: 1, rounds: 3, onProgress: (done, t) => { calls = done; total = t; } });
   assert.is(calls, total, 'every variant reported progress');
   assert.ok(total > 10, `searched ${total} variants`);
   assert.is(e.key, descriptorKey(d));

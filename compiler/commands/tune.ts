@@ -46,8 +46,10 @@ export async function tuneCommand(model: string | undefined, f: TuneFlags): Prom
       onProgress: progress(key),
     });
     const plan = Object.entries(entry.plan).map(([k, v]) => `${k}=${v}`).join(' ') || 'the default plan';
-    console.log(`${key}: best ${entry.ms.toFixed(3)} ms with ${plan}, ${entry.workers} worker${entry.workers > 1 ? 's' : ''}; ` +
-      `untuned default ${entry.defaultMs.toFixed(3)} ms (${((entry.defaultMs / entry.ms - 1) * 100).toFixed(0)}% slower) at seq ${f.seq}, batch ${d.maxBatch}`);
+    const planMs = entry.planMs ?? entry.ms;
+    console.log(`${key} at seq ${f.seq}, batch ${d.maxBatch}: untuned default plan ${entry.defaultMs.toFixed(3)} ms on 1 worker; ` +
+      `best plan (${plan}) ${planMs.toFixed(3)} ms (${((entry.defaultMs / planMs - 1) * 100).toFixed(0)}% faster)` +
+      (entry.workers > 1 ? `; on ${entry.workers} workers ${entry.ms.toFixed(3)} ms` : '; 1 worker is best'));
     const rest = file.entries.filter((e) => !(e.key === key && e.engine === engine));
     await writeTuning(f.tuning, { ...file, entries: [...rest, entry] });
     file.entries.splice(0, file.entries.length, ...rest, entry);
