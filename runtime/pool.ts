@@ -117,6 +117,7 @@ export class WorkerPool {
     Atomics.notify(ctl, GO);
     try {
       let callerFailure: string | null = null;
+      let callerTrapped = false;
       if (this.caller) {
         const clock = this.caller.clock;
         clock.deadline = deadline;
@@ -124,6 +125,9 @@ export class WorkerPool {
         try {
           this.caller.run(seq, batch, resume ? 1 : 0, 0, this.workers);
         } catch (e) {
+          callerTrapped = true;
+          // Set before the caller trapped: a worker failed first, and the caller only stopped waiting.
+          const abortedByWorker = Atomics.load(ctl, BARRIER_ABORT) !== 0 && !clock.expired;
           // The module set the abort cell if it gave up on the clock; a trap of its own must too.
           Atomics.store(ctl, BARRIER_ABORT, 1);
           Atomics.notify(ctl, BARRIER + 1);
@@ -132,7 +136,8 @@ export class WorkerPool {
             await settle();
             throw this.died ? new EngineError(`a worker died during the call: ${this.failure}`) : overran();
           }
-          callerFailure = `worker 0 (the calling thread): ${(e as Error)?.message ?? String(e)}`;
+          if (!abortedByWorker) callerFailure = `worker 0 (the calling thread): ${(e as Error)?.message ?? String(e)}`;
+          else await settle(); // the worker's report is on its way
         }
         // The workers left the last barrier with the caller: their DONE is microseconds away.
         const until = Math.min(deadline, Date.now() + CALLER_SYNC_WAIT_MS);
@@ -148,10 +153,12 @@ export class WorkerPool {
         if (left <= 0) throw overran();
         await this.waitChange(ctl, done, Math.min(left, 1000));
       }
-      // A worker's own failure explains the caller's trap (an abort): let its message arrive first.
-      if (callerFailure !== null && this.failure === null) await settle();
-      if (this.failure !== null) throw new EngineError(`a worker failed: ${this.failure}`);
+      // A worker that failed set the abort cell before counting itself done; its report may still be
+      // queued behind DONE.
+      if (Atomics.load(ctl, BARRIER_ABORT) !== 0 && this.failure === null && callerFailure === null) await settle();
       if (callerFailure !== null) throw new EngineError(`a worker failed: ${callerFailure}`);
+      if (this.failure !== null) throw new EngineError(`a worker failed: ${this.failure}`);
+      if (callerTrapped || Atomics.load(ctl, BARRIER_ABORT) !== 0) throw new EngineError('a worker failed: the call was aborted (no worker reported why)');
     } catch (e) {
       this.terminate();
       throw e;

@@ -14,6 +14,8 @@ import { Tensor } from '../runtime/tensor.js';
 import { EngineError } from '../runtime/errors.js';
 import type { Spawn, WorkerHandle } from '../runtime/pool.js';
 import { Worker } from 'node:worker_threads';
+import { Builder } from '../compiler/ir.js';
+import { MAX_PAGES } from '../runtime/engine.js';
 import { modelFor, maxAbsDiff } from './harness.js';
 import { mulberry32, randomInputs } from './random.js';
 
@@ -141,6 +143,38 @@ test('a worker that dies while the caller computes: the call rejects within time
   assert.ok(ok.Y.data.length > 0);
   await s.release();
 });
+
+/** A multi-worker module whose `run` traps at once: a worker whose share fails. */
+function trappingModule(): WebAssembly.Module {
+  const b = new Builder({ simd: true, relaxedSimd: false, threads: true });
+  try {
+    b.importMemory(1, MAX_PAGES);
+    const s = b.scope(['i32', 'i32', 'i32', 'i32', 'i32']);
+    s.finish('run', b.unreachable(), 'run');
+    return new WebAssembly.Module(b.emitBinary() as Uint8Array<ArrayBuffer>);
+  } finally {
+    b.dispose();
+  }
+}
+
+for (const callerComputes of [true, false]) {
+  test(`a worker whose share traps rejects the call naming it; the next call recovers (callerComputes ${callerComputes})`, async () => {
+    const { feeds, artifact } = setup(cases[4], 8, 30);
+    let broken = 1;
+    const flaky: Spawn = (init, events) => spawnNodeWorker(init.id === 1 && broken-- > 0 ? { ...init, module: trappingModule() } : init, events);
+    const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000, callerComputes });
+    try {
+      await s.run(feeds);
+      assert.unreachable('the call should fail');
+    } catch (e) {
+      assert.instance(e, EngineError);
+      assert.match((e as Error).message, /a worker failed: worker 1: .*unreachable/);
+    }
+    const ok = await s.run(feeds);
+    assert.ok(ok.Y.data.length > 0);
+    await s.release();
+  });
+}
 
 test('a worker that dies between calls: the next call rejects at once, the one after recovers', async () => {
   const { feeds, artifact } = setup(cases[4], 8, 30);
