@@ -41,10 +41,13 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
     try {
       run(Atomics.load(ctl, SEQ), Atomics.load(ctl, BATCH), Atomics.load(ctl, RESUME), init.id, init.workers);
     } catch (e) {
+      // Already set: another worker failed (or the runtime gave up) and this one only stopped
+      // waiting for it; that one's report is the cause.
+      const consequence = Atomics.load(ctl, BARRIER_ABORT) !== 0;
       // Wake the others out of the barrier (they trap on the abort cell), then tell the runtime.
       Atomics.store(ctl, BARRIER_ABORT, 1);
       Atomics.notify(ctl, BARRIER + 1); // the barrier's generation cell, where the others sleep
-      report(`worker ${init.id}: ${(e as Error)?.message ?? String(e)}`);
+      if (!consequence) report(`worker ${init.id}: ${(e as Error)?.message ?? String(e)}`);
     }
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);
