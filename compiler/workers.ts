@@ -19,6 +19,15 @@ export interface MachineModel {
   /** The cell update (activations, state) per hidden unit and timestep, nanoseconds. */
   readonly updateNsPerUnit: number;
   /**
+   * What a call pays to start and collect its other workers, microseconds: a few tens in Node (the
+   * caller computes a share, the others poll for the next call), a few hundred in a browser page
+   * (the main thread cannot block: it awaits DONE through the event loop). A recommendation must
+   * hold for both, since one artifact serves both.
+   */
+  readonly callUs: number;
+  /** The sequence length the choice is made for (calls of one step pay callUs per step). */
+  readonly seq: number;
+  /**
    * Throughput of two busy threads over one (bench/parallel.ts), as a fraction of the ideal 2x:
    * 1 on dedicated cores, near 0.5 where the "cores" share one physical core.
    */
@@ -31,15 +40,20 @@ export interface MachineModel {
  * competing for the cores) a barrier and a tiny step cost 0.3 us per timestep, taken as 0.5 here;
  * 2 workers reach 1.7-2.1x on LSTM 256/256 and 1.2-1.6x on GRU 256/256 (two barriers per step).
  * The cell update took 0.2 ms of LSTM 4/256's 1.5 ms (100 steps): about 8 ns per unit and step.
+ * A streaming step of the demo's LSTM 128 took 0.03 ms on 1 worker and 0.5-0.8 ms on 2 in Chromium
+ * (0.06 ms in Node): per call, 2 workers cost about 200 us more where the caller awaits them.
  */
-export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 0.5, updateNsPerUnit: 8, parallelEfficiency: 0.9 };
+export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 0.5, updateNsPerUnit: 8, callUs: 200, seq: 100, parallelEfficiency: 0.9 };
 
 export interface WorkerChoice {
   readonly workers: number;
   readonly reasons: readonly string[];
 }
 
-/** Picks the worker count for a set of RNN plans at batch 1 (the serving case). */
+/**
+ * Picks the worker count for a set of RNN plans at batch 1 (the serving case): the least time for a
+ * call of `machine.seq` steps, counting each additional worker's per-call cost.
+ */
 export function chooseWorkers(plans: readonly Plan[], machine: MachineModel = DEFAULT_MACHINE): WorkerChoice {
   const reasons: string[] = [];
   if (plans.length === 0) return { workers: 1, reasons: ['no recurrent node: one worker'] };
@@ -64,8 +78,9 @@ export function chooseWorkers(plans: readonly Plan[], machine: MachineModel = DE
       const barriers = p > 1 ? L.phases.length * L.directions * machine.barrierUs : 0;
       us += computeUs + barriers;
     }
-    reasons.push(`${p} worker${p > 1 ? 's' : ''}: about ${us.toFixed(1)} us per timestep`);
-    if (us < bestUs * 0.9) { best = p; bestUs = us; }
+    const callUs = us * machine.seq + (p > 1 ? machine.callUs : 0);
+    reasons.push(`${p} worker${p > 1 ? 's' : ''}: about ${us.toFixed(1)} us per timestep, ${(callUs / 1000).toFixed(2)} ms per call of ${machine.seq} steps${p > 1 ? ` (incl. ${machine.callUs} us to start and collect the workers)` : ''}`);
+    if (callUs < bestUs * 0.9) { best = p; bestUs = callUs; }
   }
   reasons.push(`chose ${best} (cores ${machine.cores}, L2 ${machine.l2Bytes / 1024} KiB per core assumed; the runtime never uses more workers than cores)`);
   return { workers: best, reasons };
