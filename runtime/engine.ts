@@ -68,6 +68,9 @@ export class Engine {
     if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= 64)) {
       throw new InputError(`option workers must be an integer in 1..64, got ${String(opts.workers)}`);
     }
+    if (opts.callerComputes === true && !callerCanBlock()) {
+      throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
+    }
     const wanted = opts.workers ?? Math.min(m.workers.recommended, opts.cores ?? 1);
     let note: string | null = null;
     if (wanted > 1 && !artifact.wasmThreads) note = 'the artifact has no multi-worker module (compiled without threads)';
