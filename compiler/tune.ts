@@ -134,7 +134,6 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   const reps = Math.max(1, Math.round(10 / base.perRunMs)); // blocks of about 10 ms
   const baseTimes: number[] = [];
   for (let i = 0; i < (o.rounds ?? 9); i++) baseTimes.push(await block(base.s, reps));
-  o.onProgress?.(++done, total, 'default plan', median(baseTimes));
   /** The variant's median over the default's, measured in alternating blocks. */
   const measure = async (plan: PlanOptions, w: number, label: string) => {
     const { s } = await open(plan, w);
@@ -154,7 +153,12 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   };
   const fmt = (p: PlanOptions) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
   try {
-    let best: PlanOptions = {}, bestRatio = 1, bestWorkers = 1;
+    // The default plan is timed like every variant, in a session of its own: a long-lived session
+    // and a fresh one of the same module were seen to differ by up to 7% (same code and data in
+    // another Memory; the cause is not pinned down), so
+    // the base session is only the yardstick, never a contestant.
+    let best: PlanOptions = {}, bestRatio = await measure({}, 1, 'default plan'), bestWorkers = 1;
+    const defaultRatio = bestRatio;
     for (const p of stage1) {
       const r = await measure(p, 1, fmt(p));
       if (r < bestRatio) { best = p; bestRatio = r; }
@@ -175,8 +179,8 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
       const r = await measure(best, w, `${fmt(best)} workers=${w}`);
       if (r < bestRatio * 0.95) { bestRatio = r; bestWorkers = w; }
     }
-    const defaultMs = median(baseTimes);
-    return { key: descriptorKey(d), engine: engineFingerprint(), plan: best, workers: bestWorkers, ms: bestRatio * defaultMs, planMs: planRatio * defaultMs, defaultMs, seq: o.seq, batch: o.batch, date: new Date().toISOString() };
+    const baseMs = median(baseTimes);
+    return { key: descriptorKey(d), engine: engineFingerprint(), plan: best, workers: bestWorkers, ms: bestRatio * baseMs, planMs: planRatio * baseMs, defaultMs: defaultRatio * baseMs, seq: o.seq, batch: o.batch, date: new Date().toISOString() };
   } finally {
     await base.s.release();
   }
