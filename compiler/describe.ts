@@ -54,6 +54,9 @@ export function describePlan(plan: Plan): string {
 /** How the recurrent work splits over `workers`: blocks, weight bytes and barriers per worker. */
 export function describePartition(plans: readonly Plan[], workers: number): string {
   const lines = [`partition over ${workers} worker${workers > 1 ? 's' : ''}:`];
+  if (workers > 1) {
+    lines.push('  worker 0 is the calling thread where it may block (Node, a Web Worker), else a worker thread like the others');
+  }
   for (const plan of plans) {
     const L = plan.layout;
     const nb = L.hiddenPadded / L.unitsPerBlock;
