@@ -5,7 +5,8 @@
 import type { KernelLayout } from './layout.js';
 
 export const MANIFEST_FORMAT = 'rnnc-artifact';
-export const MANIFEST_VERSION = 2;
+/** 3: the multi-worker module imports env.expired (the calling thread's clock check). */
+export const MANIFEST_VERSION = 3;
 
 /** A dimension: fixed, or the call's sequence length / batch. */
 export type Dim = number | 'seq' | 'batch';
