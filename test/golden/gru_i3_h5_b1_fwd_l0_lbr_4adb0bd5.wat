@@ -38,17 +38,17 @@
             local.tee $p3
             v128.load align=4
             local.tee $l11
-            local.set $l14
+            local.set $l17
             local.get $p3
             v128.load offset=16 align=4
             local.tee $l13
-            local.set $l15
+            local.set $l18
             local.get $l11
             local.tee $l12
-            local.set $l16
+            local.set $l14
             local.get $l13
-            local.tee $l17
-            local.set $l18
+            local.tee $l15
+            local.set $l16
             local.get $p5
             local.set $p4
             local.get $p2
@@ -64,17 +64,17 @@
               v128.load align=4
               local.tee $l19
               f32x4.mul
-              local.get $l14
+              local.get $l17
               f32x4.add
-              local.set $l14
+              local.set $l17
               local.get $l20
               local.get $p4
               v128.load offset=16 align=4
               local.tee $l20
               f32x4.mul
-              local.get $l15
+              local.get $l18
               f32x4.add
-              local.set $l15
+              local.set $l18
               local.get $p3
               v128.load32_splat offset=12
               local.tee $l21
@@ -100,23 +100,23 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l17
+              local.get $l15
               f32x4.add
-              local.set $l17
+              local.set $l15
               local.get $p3
               v128.load32_splat offset=36
               local.tee $l21
               local.get $l19
               f32x4.mul
-              local.get $l16
+              local.get $l14
               f32x4.add
-              local.set $l16
+              local.set $l14
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l18
+              local.get $l16
               f32x4.add
-              local.set $l18
+              local.set $l16
               local.get $p4
               i32.const 32
               i32.add
@@ -130,10 +130,10 @@
               br_if $L4
             end
             local.get $l22
-            local.get $l14
+            local.get $l17
             v128.store align=4
             local.get $l22
-            local.get $l15
+            local.get $l18
             v128.store offset=16 align=4
             local.get $l22
             local.get $l11
@@ -145,13 +145,13 @@
             local.get $l12
             v128.store offset=192 align=4
             local.get $l22
-            local.get $l17
+            local.get $l15
             v128.store offset=208 align=4
             local.get $l22
-            local.get $l16
+            local.get $l14
             v128.store offset=288 align=4
             local.get $l22
-            local.get $l18
+            local.get $l16
             v128.store offset=304 align=4
             local.get $p2
             i32.const 48
@@ -172,53 +172,51 @@
         i32.const 1
         i32.eq
         if $I5
+          local.get $p2
+          v128.load32_splat offset=8
+          local.tee $l11
+          local.get $p5
+          v128.load offset=80 align=4
+          f32x4.mul
+          local.get $p2
+          v128.load32_splat offset=4
+          local.tee $l13
+          local.get $p5
+          v128.load offset=48 align=4
+          f32x4.mul
+          local.get $p2
+          v128.load32_splat
+          local.tee $l12
+          local.get $p5
+          v128.load offset=16 align=4
+          f32x4.mul
           local.get $l23
           i32.const 1312
           i32.add
-          local.tee $p3
-          v128.load align=4
-          local.set $l14
-          local.get $p3
+          local.tee $p2
           v128.load offset=16 align=4
+          f32x4.add
+          f32x4.add
+          f32x4.add
           local.set $l15
-          local.get $p5
-          local.set $p4
-          local.get $p2
-          local.tee $p3
-          i32.const 12
-          i32.add
-          local.set $p2
-          loop $L6
-            local.get $p3
-            v128.load32_splat
-            local.tee $l11
-            local.get $p4
-            v128.load align=4
-            f32x4.mul
-            local.get $l14
-            f32x4.add
-            local.set $l14
-            local.get $l11
-            local.get $p4
-            v128.load offset=16 align=4
-            f32x4.mul
-            local.get $l15
-            f32x4.add
-            local.set $l15
-            local.get $p4
-            i32.const 32
-            i32.add
-            local.set $p4
-            local.get $p2
-            local.get $p3
-            i32.const 4
-            i32.add
-            local.tee $p3
-            i32.ne
-            br_if $L6
-          end
           local.get $l22
-          local.get $l14
+          local.get $l11
+          local.get $p5
+          v128.load offset=64 align=4
+          f32x4.mul
+          local.get $l13
+          local.get $p5
+          v128.load offset=32 align=4
+          f32x4.mul
+          local.get $l12
+          local.get $p5
+          v128.load align=4
+          f32x4.mul
+          local.get $p2
+          v128.load align=4
+          f32x4.add
+          f32x4.add
+          f32x4.add
           v128.store align=4
           local.get $l22
           local.get $l15
@@ -227,102 +225,152 @@
           local.get $p9
           i32.const 2
           i32.eq
-          if $I7
+          if $I6
             local.get $l23
             i32.const 1312
             i32.add
             local.tee $p3
             v128.load align=4
             local.tee $l11
-            local.set $l14
+            local.set $l17
             local.get $p3
             v128.load offset=16 align=4
             local.tee $l13
-            local.set $l15
+            local.set $l18
             local.get $p5
             local.set $p4
             local.get $p2
             local.tee $p3
-            i32.const 12
+            i32.const 8
             i32.add
             local.set $p2
-            loop $L8
+            loop $L7
+              local.get $l17
+              local.get $p3
+              v128.load32_splat offset=4
+              local.tee $l12
+              local.get $p4
+              v128.load offset=32 align=4
+              local.tee $l15
+              f32x4.mul
               local.get $p3
               v128.load32_splat
-              local.tee $l12
+              local.tee $l14
               local.get $p4
               v128.load align=4
-              local.tee $l17
+              local.tee $l16
               f32x4.mul
-              local.get $l14
               f32x4.add
-              local.set $l14
-              local.get $l12
-              local.get $p4
-              v128.load offset=16 align=4
-              local.tee $l12
-              f32x4.mul
+              f32x4.add
+              local.set $l17
+              local.get $l11
+              local.get $p3
+              v128.load32_splat offset=16
+              local.tee $l19
               local.get $l15
-              f32x4.add
-              local.set $l15
+              f32x4.mul
               local.get $p3
               v128.load32_splat offset=12
-              local.tee $l16
-              local.get $l17
+              local.tee $l15
+              local.get $l16
               f32x4.mul
-              local.get $l11
+              f32x4.add
               f32x4.add
               local.set $l11
-              local.get $l16
+              local.get $l18
+              local.get $l12
+              local.get $p4
+              v128.load offset=48 align=4
+              local.tee $l12
+              f32x4.mul
+              local.get $l14
+              local.get $p4
+              v128.load offset=16 align=4
+              local.tee $l14
+              f32x4.mul
+              f32x4.add
+              f32x4.add
+              local.set $l18
+              local.get $l13
+              local.get $l19
               local.get $l12
               f32x4.mul
-              local.get $l13
+              local.get $l15
+              local.get $l14
+              f32x4.mul
+              f32x4.add
               f32x4.add
               local.set $l13
               local.get $p4
-              i32.const 32
-              i32.add
+              i32.const -64
+              i32.sub
               local.set $p4
               local.get $p2
               local.get $p3
-              i32.const 4
+              i32.const 8
               i32.add
               local.tee $p3
               i32.ne
-              br_if $L8
+              br_if $L7
             end
+            local.get $p4
+            v128.load offset=16 align=4
+            local.set $l12
+            local.get $p3
+            v128.load32_splat offset=12
+            local.set $l15
             local.get $l22
-            local.get $l14
+            local.get $p3
+            v128.load32_splat
+            local.tee $l14
+            local.get $p4
+            v128.load align=4
+            local.tee $l16
+            f32x4.mul
+            local.get $l17
+            f32x4.add
             v128.store align=4
             local.get $l22
-            local.get $l15
+            local.get $l14
+            local.get $l12
+            f32x4.mul
+            local.get $l18
+            f32x4.add
             v128.store offset=16 align=4
             local.get $l22
+            local.get $l15
+            local.get $l16
+            f32x4.mul
             local.get $l11
+            f32x4.add
             v128.store offset=96 align=4
             local.get $l22
+            local.get $l15
+            local.get $l12
+            f32x4.mul
             local.get $l13
+            f32x4.add
             v128.store offset=112 align=4
           else
             local.get $p9
             i32.const 3
             i32.eq
-            if $I9
+            if $I8
               local.get $l23
               i32.const 1312
               i32.add
               local.tee $p3
               v128.load align=4
               local.tee $l11
-              local.set $l14
+              local.set $l17
               local.get $p3
               v128.load offset=16 align=4
               local.tee $l13
-              local.set $l15
+              local.set $l18
               local.get $l11
               local.set $l12
               local.get $l13
-              local.set $l17
+              local.set $l15
               local.get $p5
               local.set $p4
               local.get $p2
@@ -330,35 +378,35 @@
               i32.const 12
               i32.add
               local.set $p2
-              loop $L10
+              loop $L9
                 local.get $p3
                 v128.load32_splat
-                local.tee $l18
+                local.tee $l16
                 local.get $p4
                 v128.load align=4
-                local.tee $l16
+                local.tee $l14
                 f32x4.mul
-                local.get $l14
+                local.get $l17
                 f32x4.add
-                local.set $l14
-                local.get $l18
+                local.set $l17
+                local.get $l16
                 local.get $p4
                 v128.load offset=16 align=4
-                local.tee $l18
+                local.tee $l16
                 f32x4.mul
-                local.get $l15
+                local.get $l18
                 f32x4.add
-                local.set $l15
+                local.set $l18
                 local.get $p3
                 v128.load32_splat offset=12
                 local.tee $l19
-                local.get $l16
+                local.get $l14
                 f32x4.mul
                 local.get $l11
                 f32x4.add
                 local.set $l11
                 local.get $l19
-                local.get $l18
+                local.get $l16
                 f32x4.mul
                 local.get $l13
                 f32x4.add
@@ -366,17 +414,17 @@
                 local.get $p3
                 v128.load32_splat offset=24
                 local.tee $l19
-                local.get $l16
+                local.get $l14
                 f32x4.mul
                 local.get $l12
                 f32x4.add
                 local.set $l12
                 local.get $l19
-                local.get $l18
+                local.get $l16
                 f32x4.mul
-                local.get $l17
+                local.get $l15
                 f32x4.add
-                local.set $l17
+                local.set $l15
                 local.get $p4
                 i32.const 32
                 i32.add
@@ -387,13 +435,13 @@
                 i32.add
                 local.tee $p3
                 i32.ne
-                br_if $L10
+                br_if $L9
               end
               local.get $l22
-              local.get $l14
+              local.get $l17
               v128.store align=4
               local.get $l22
-              local.get $l15
+              local.get $l18
               v128.store offset=16 align=4
               local.get $l22
               local.get $l11
@@ -405,7 +453,7 @@
               local.get $l12
               v128.store offset=192 align=4
               local.get $l22
-              local.get $l17
+              local.get $l15
               v128.store offset=208 align=4
             end
           end
@@ -428,7 +476,7 @@
     select
     i32.eqz
     local.tee $p2
-    if $I11
+    if $I10
       i32.const 1920
       i32.const 0
       i32.const 32
@@ -448,21 +496,21 @@
     local.set $p3
     i32.const 0
     local.set $p5
-    loop $L12
+    loop $L11
       local.get $p0
       local.get $p5
       i32.gt_s
-      if $I13
+      if $I12
         i32.const 0
         local.set $p4
-        loop $L14
+        loop $L13
           local.get $p1
           local.get $p4
           i32.const 1
           i32.add
           local.tee $p8
           i32.ge_s
-          if $I15
+          if $I14
             local.get $l25
             local.get $p1
             local.get $p5
@@ -488,16 +536,16 @@
             local.set $l12
             local.get $p10
             v128.load offset=32 align=4
-            local.set $l17
+            local.set $l15
             local.get $p10
             v128.load offset=48 align=4
-            local.set $l14
+            local.set $l17
             i32.const 1888
             v128.load align=4
-            local.set $l15
+            local.set $l18
             i32.const 1904
             v128.load align=4
-            local.set $l16
+            local.set $l14
             i32.const 1408
             local.set $p9
             local.get $p2
@@ -510,7 +558,7 @@
             i32.const 20
             i32.add
             local.set $l23
-            loop $L16
+            loop $L15
               local.get $p4
               v128.load32_splat
               local.tee $l11
@@ -531,30 +579,30 @@
               local.get $p9
               v128.load offset=32 align=4
               f32x4.mul
-              local.get $l17
-              f32x4.add
-              local.set $l17
-              local.get $l11
-              local.get $p9
-              v128.load offset=48 align=4
-              f32x4.mul
-              local.get $l14
-              f32x4.add
-              local.set $l14
-              local.get $l11
-              local.get $p9
-              v128.load offset=64 align=4
-              f32x4.mul
               local.get $l15
               f32x4.add
               local.set $l15
               local.get $l11
               local.get $p9
+              v128.load offset=48 align=4
+              f32x4.mul
+              local.get $l17
+              f32x4.add
+              local.set $l17
+              local.get $l11
+              local.get $p9
+              v128.load offset=64 align=4
+              f32x4.mul
+              local.get $l18
+              f32x4.add
+              local.set $l18
+              local.get $l11
+              local.get $p9
               v128.load offset=80 align=4
               f32x4.mul
-              local.get $l16
+              local.get $l14
               f32x4.add
-              local.set $l16
+              local.set $l14
               local.get $p9
               i32.const 96
               i32.add
@@ -565,7 +613,7 @@
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L16
+              br_if $L15
             end
             local.get $l24
             i32.const 3
@@ -579,36 +627,36 @@
             local.get $l12
             v128.store offset=16 align=4
             local.get $p4
-            local.get $l17
+            local.get $l15
             v128.store offset=32 align=4
             local.get $p4
-            local.get $l14
+            local.get $l17
             v128.store offset=48 align=4
             local.get $p4
-            local.get $l15
+            local.get $l18
             v128.store offset=64 align=4
             local.get $p4
-            local.get $l16
+            local.get $l14
             v128.store offset=80 align=4
             local.get $p4
             v128.load align=4
-            local.tee $l17
+            local.tee $l15
             f32x4.abs
             f32x4.neg
-            local.tee $l14
+            local.tee $l17
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l15
+            local.tee $l18
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
             local.set $l13
             local.get $p4
             v128.load offset=32 align=4
-            local.tee $l16
+            local.tee $l14
             f32x4.abs
             f32x4.neg
-            local.tee $l18
+            local.tee $l16
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l11
@@ -674,14 +722,14 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l18
+            local.get $l16
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l16
+            local.get $l14
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
@@ -695,7 +743,7 @@
             f32x4.mul
             v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
             f32x4.pmax
-            local.tee $l16
+            local.tee $l14
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
@@ -705,8 +753,8 @@
             i32x4.add
             i32.const 23
             i32x4.shl
-            local.tee $l18
-            local.get $l16
+            local.tee $l16
+            local.get $l14
             local.get $l11
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -743,7 +791,7 @@
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l18
+            local.get $l16
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.sub
             f32x4.add
@@ -760,7 +808,7 @@
             local.tee $l12
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l15
+            local.get $l18
             local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -809,14 +857,14 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l14
+            local.get $l17
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l17
+            local.get $l15
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
@@ -836,23 +884,23 @@
             v128.store align=4
             local.get $p4
             v128.load offset=16 align=4
-            local.tee $l17
+            local.tee $l15
             f32x4.abs
             f32x4.neg
-            local.tee $l14
+            local.tee $l17
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l15
+            local.tee $l18
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
             local.set $l13
             local.get $p4
             v128.load offset=48 align=4
-            local.tee $l16
+            local.tee $l14
             f32x4.abs
             f32x4.neg
-            local.tee $l18
+            local.tee $l16
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l11
@@ -915,14 +963,14 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l18
+            local.get $l16
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l16
+            local.get $l14
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
@@ -936,7 +984,7 @@
             f32x4.mul
             v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
             f32x4.pmax
-            local.tee $l16
+            local.tee $l14
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
@@ -946,8 +994,8 @@
             i32x4.add
             i32.const 23
             i32x4.shl
-            local.tee $l18
-            local.get $l16
+            local.tee $l16
+            local.get $l14
             local.get $l11
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -984,7 +1032,7 @@
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l18
+            local.get $l16
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.sub
             f32x4.add
@@ -1001,7 +1049,7 @@
             local.tee $l12
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l15
+            local.get $l18
             local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
@@ -1050,14 +1098,14 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l14
+            local.get $l17
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l17
+            local.get $l15
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
@@ -1074,7 +1122,7 @@
             v128.store32_lane offset=16 0
             local.get $p8
             local.set $p4
-            br $L14
+            br $L13
           end
         end
         local.get $p2
@@ -1087,7 +1135,7 @@
         i32.const 1
         i32.add
         local.set $p5
-        br $L12
+        br $L11
       end
     end
     i32.const 2080
@@ -1095,11 +1143,11 @@
     i32.store
     i32.const 0
     local.set $p4
-    loop $L17
+    loop $L16
       local.get $p1
       local.get $p4
       i32.gt_s
-      if $I18
+      if $I17
         local.get $p7
         local.get $p4
         i32.const 20
@@ -1116,7 +1164,7 @@
         i32.const 1
         i32.add
         local.set $p4
-        br $L17
+        br $L16
       end
     end)
   (export "run" (func $run)))

@@ -38,16 +38,16 @@
             local.tee $p3
             v128.load align=4
             local.tee $l11
-            local.set $l12
+            local.set $l14
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l13
-            local.set $l15
+            local.tee $l12
+            local.set $l16
             local.get $l11
-            local.tee $l14
+            local.tee $l13
             local.set $l17
-            local.get $l13
-            local.tee $l16
+            local.get $l12
+            local.tee $l15
             local.set $l18
             local.get $p5
             local.set $p4
@@ -64,17 +64,17 @@
               v128.load align=4
               local.tee $l19
               f32x4.mul
-              local.get $l12
+              local.get $l14
               f32x4.add
-              local.set $l12
+              local.set $l14
               local.get $l20
               local.get $p4
               v128.load offset=16 align=4
               local.tee $l20
               f32x4.mul
-              local.get $l15
+              local.get $l16
               f32x4.add
-              local.set $l15
+              local.set $l16
               local.get $p3
               v128.load32_splat offset=8
               local.tee $l21
@@ -86,23 +86,23 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l13
+              local.get $l12
               f32x4.add
-              local.set $l13
+              local.set $l12
               local.get $p3
               v128.load32_splat offset=16
               local.tee $l21
               local.get $l19
               f32x4.mul
-              local.get $l14
+              local.get $l13
               f32x4.add
-              local.set $l14
+              local.set $l13
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l16
+              local.get $l15
               f32x4.add
-              local.set $l16
+              local.set $l15
               local.get $p3
               v128.load32_splat offset=24
               local.tee $l21
@@ -130,22 +130,22 @@
               br_if $L4
             end
             local.get $l23
-            local.get $l12
+            local.get $l14
             v128.store align=4
             local.get $l23
-            local.get $l15
+            local.get $l16
             v128.store offset=16 align=4
             local.get $l23
             local.get $l11
             v128.store offset=64 align=4
             local.get $l23
-            local.get $l13
+            local.get $l12
             v128.store offset=80 align=4
             local.get $l23
-            local.get $l14
+            local.get $l13
             v128.store offset=128 align=4
             local.get $l23
-            local.get $l16
+            local.get $l15
             v128.store offset=144 align=4
             local.get $l23
             local.get $l17
@@ -172,73 +172,59 @@
         i32.const 1
         i32.eq
         if $I5
+          local.get $p2
+          v128.load32_splat offset=4
+          local.tee $l11
+          local.get $p5
+          v128.load offset=48 align=4
+          f32x4.mul
+          local.get $p2
+          v128.load32_splat
+          local.tee $l12
+          local.get $p5
+          v128.load offset=16 align=4
+          f32x4.mul
           local.get $l25
           i32.const 1152
           i32.add
-          local.tee $p3
-          v128.load align=4
-          local.set $l12
-          local.get $p3
+          local.tee $p2
           v128.load offset=16 align=4
-          local.set $l15
-          local.get $p5
-          local.set $p4
-          local.get $p2
-          local.tee $p3
-          i32.const 8
-          i32.add
-          local.set $p2
-          loop $L6
-            local.get $p3
-            v128.load32_splat
-            local.tee $l11
-            local.get $p4
-            v128.load align=4
-            f32x4.mul
-            local.get $l12
-            f32x4.add
-            local.set $l12
-            local.get $l11
-            local.get $p4
-            v128.load offset=16 align=4
-            f32x4.mul
-            local.get $l15
-            f32x4.add
-            local.set $l15
-            local.get $p4
-            i32.const 32
-            i32.add
-            local.set $p4
-            local.get $p2
-            local.get $p3
-            i32.const 4
-            i32.add
-            local.tee $p3
-            i32.ne
-            br_if $L6
-          end
+          f32x4.add
+          f32x4.add
+          local.set $l13
           local.get $l23
+          local.get $l11
+          local.get $p5
+          v128.load offset=32 align=4
+          f32x4.mul
           local.get $l12
+          local.get $p5
+          v128.load align=4
+          f32x4.mul
+          local.get $p2
+          v128.load align=4
+          f32x4.add
+          f32x4.add
           v128.store align=4
           local.get $l23
-          local.get $l15
+          local.get $l13
           v128.store offset=16 align=4
         else
           local.get $p9
           i32.const 2
           i32.eq
-          if $I7
+          if $I6
             local.get $l25
             i32.const 1152
             i32.add
             local.tee $p3
             v128.load align=4
             local.tee $l11
-            local.set $l12
+            local.set $l14
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l13
-            local.set $l15
+            local.tee $l12
+            local.set $l16
             local.get $p5
             local.set $p4
             local.get $p2
@@ -246,83 +232,107 @@
             i32.const 8
             i32.add
             local.set $p2
-            loop $L8
+            loop $L7
+              local.get $l14
+              local.get $p3
+              v128.load32_splat offset=4
+              local.tee $l13
+              local.get $p4
+              v128.load offset=32 align=4
+              local.tee $l15
+              f32x4.mul
               local.get $p3
               v128.load32_splat
-              local.tee $l14
+              local.tee $l17
               local.get $p4
               v128.load align=4
-              local.tee $l16
+              local.tee $l18
               f32x4.mul
-              local.get $l12
               f32x4.add
-              local.set $l12
-              local.get $l14
-              local.get $p4
-              v128.load offset=16 align=4
-              local.tee $l14
-              f32x4.mul
+              f32x4.add
+              local.set $l14
+              local.get $l11
+              local.get $p3
+              v128.load32_splat offset=12
+              local.tee $l19
               local.get $l15
-              f32x4.add
-              local.set $l15
+              f32x4.mul
               local.get $p3
               v128.load32_splat offset=8
-              local.tee $l17
-              local.get $l16
+              local.tee $l15
+              local.get $l18
               f32x4.mul
-              local.get $l11
+              f32x4.add
               f32x4.add
               local.set $l11
-              local.get $l17
-              local.get $l14
-              f32x4.mul
+              local.get $l16
               local.get $l13
-              f32x4.add
-              local.set $l13
               local.get $p4
-              i32.const 32
-              i32.add
+              v128.load offset=48 align=4
+              local.tee $l13
+              f32x4.mul
+              local.get $l17
+              local.get $p4
+              v128.load offset=16 align=4
+              local.tee $l17
+              f32x4.mul
+              f32x4.add
+              f32x4.add
+              local.set $l16
+              local.get $l12
+              local.get $l19
+              local.get $l13
+              f32x4.mul
+              local.get $l15
+              local.get $l17
+              f32x4.mul
+              f32x4.add
+              f32x4.add
+              local.set $l12
+              local.get $p4
+              i32.const -64
+              i32.sub
               local.set $p4
               local.get $p2
               local.get $p3
-              i32.const 4
+              i32.const 8
               i32.add
               local.tee $p3
               i32.ne
-              br_if $L8
+              br_if $L7
             end
             local.get $l23
-            local.get $l12
+            local.get $l14
             v128.store align=4
             local.get $l23
-            local.get $l15
+            local.get $l16
             v128.store offset=16 align=4
             local.get $l23
             local.get $l11
             v128.store offset=64 align=4
             local.get $l23
-            local.get $l13
+            local.get $l12
             v128.store offset=80 align=4
           else
             local.get $p9
             i32.const 3
             i32.eq
-            if $I9
+            if $I8
               local.get $l25
               i32.const 1152
               i32.add
               local.tee $p3
               v128.load align=4
               local.tee $l11
-              local.set $l12
+              local.set $l14
               local.get $p3
               v128.load offset=16 align=4
-              local.tee $l13
-              local.set $l15
-              local.get $l11
-              local.set $l14
-              local.get $l13
+              local.tee $l12
               local.set $l16
+              local.get $l11
+              local.set $l13
+              local.get $l12
+              local.set $l15
               local.get $p5
               local.set $p4
               local.get $p2
@@ -330,7 +340,7 @@
               i32.const 8
               i32.add
               local.set $p2
-              loop $L10
+              loop $L9
                 local.get $p3
                 v128.load32_splat
                 local.tee $l18
@@ -338,17 +348,17 @@
                 v128.load align=4
                 local.tee $l17
                 f32x4.mul
-                local.get $l12
+                local.get $l14
                 f32x4.add
-                local.set $l12
+                local.set $l14
                 local.get $l18
                 local.get $p4
                 v128.load offset=16 align=4
                 local.tee $l18
                 f32x4.mul
-                local.get $l15
+                local.get $l16
                 f32x4.add
-                local.set $l15
+                local.set $l16
                 local.get $p3
                 v128.load32_splat offset=8
                 local.tee $l19
@@ -360,23 +370,23 @@
                 local.get $l19
                 local.get $l18
                 f32x4.mul
-                local.get $l13
+                local.get $l12
                 f32x4.add
-                local.set $l13
+                local.set $l12
                 local.get $p3
                 v128.load32_splat offset=16
                 local.tee $l19
                 local.get $l17
                 f32x4.mul
-                local.get $l14
+                local.get $l13
                 f32x4.add
-                local.set $l14
+                local.set $l13
                 local.get $l19
                 local.get $l18
                 f32x4.mul
-                local.get $l16
+                local.get $l15
                 f32x4.add
-                local.set $l16
+                local.set $l15
                 local.get $p4
                 i32.const 32
                 i32.add
@@ -387,25 +397,25 @@
                 i32.add
                 local.tee $p3
                 i32.ne
-                br_if $L10
+                br_if $L9
               end
               local.get $l23
-              local.get $l12
+              local.get $l14
               v128.store align=4
               local.get $l23
-              local.get $l15
+              local.get $l16
               v128.store offset=16 align=4
               local.get $l23
               local.get $l11
               v128.store offset=64 align=4
               local.get $l23
-              local.get $l13
+              local.get $l12
               v128.store offset=80 align=4
               local.get $l23
-              local.get $l14
+              local.get $l13
               v128.store offset=128 align=4
               local.get $l23
-              local.get $l16
+              local.get $l15
               v128.store offset=144 align=4
             end
           end
@@ -428,7 +438,7 @@
     select
     i32.eqz
     local.tee $p2
-    if $I11
+    if $I10
       i32.const 1408
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -450,21 +460,21 @@
     local.set $p3
     i32.const 0
     local.set $p5
-    loop $L12
+    loop $L11
       local.get $p0
       local.get $p5
       i32.gt_s
-      if $I13
+      if $I12
         i32.const 0
         local.set $p4
-        loop $L14
+        loop $L13
           local.get $p1
           local.get $p4
           i32.const 1
           i32.add
           local.tee $p9
           i32.ge_s
-          if $I15
+          if $I14
             local.get $l27
             local.get $p1
             local.get $p5
@@ -487,13 +497,13 @@
             local.set $l11
             local.get $p10
             v128.load offset=16 align=4
-            local.set $l13
+            local.set $l12
             local.get $p10
             v128.load offset=32 align=4
-            local.set $l14
+            local.set $l13
             local.get $p10
             v128.load offset=48 align=4
-            local.set $l16
+            local.set $l15
             i32.const 1216
             local.set $p10
             local.get $p2
@@ -506,59 +516,59 @@
             i32.const 8
             i32.add
             local.set $l23
-            loop $L16
+            loop $L15
               local.get $l11
               local.get $p4
               v128.load32_splat offset=4
-              local.tee $l12
+              local.tee $l14
               local.get $p10
               v128.load offset=64 align=4
               f32x4.mul
               local.get $p4
               v128.load32_splat
-              local.tee $l15
+              local.tee $l16
               local.get $p10
               v128.load align=4
               f32x4.mul
               f32x4.add
               f32x4.add
               local.set $l11
-              local.get $l13
               local.get $l12
+              local.get $l14
               local.get $p10
               v128.load offset=80 align=4
               f32x4.mul
-              local.get $l15
+              local.get $l16
               local.get $p10
               v128.load offset=16 align=4
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l13
+              local.set $l12
+              local.get $l13
               local.get $l14
-              local.get $l12
               local.get $p10
               v128.load offset=96 align=4
               f32x4.mul
-              local.get $l15
+              local.get $l16
               local.get $p10
               v128.load offset=32 align=4
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l14
-              local.get $l16
-              local.get $l12
+              local.set $l13
+              local.get $l15
+              local.get $l14
               local.get $p10
               v128.load offset=112 align=4
               f32x4.mul
-              local.get $l15
+              local.get $l16
               local.get $p10
               v128.load offset=48 align=4
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l16
+              local.set $l15
               local.get $p10
               i32.const 128
               i32.add
@@ -569,38 +579,38 @@
               i32.add
               local.tee $p4
               i32.ne
-              br_if $L16
+              br_if $L15
             end
             local.get $p4
             v128.load32_splat
-            local.tee $l12
+            local.tee $l14
             local.get $p10
             v128.load offset=16 align=4
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.set $l12
+            local.get $l14
+            local.get $p10
+            v128.load offset=32 align=4
             f32x4.mul
             local.get $l13
             f32x4.add
             local.set $l13
-            local.get $l12
-            local.get $p10
-            v128.load offset=32 align=4
-            f32x4.mul
             local.get $l14
-            f32x4.add
-            local.set $l14
-            local.get $l12
             local.get $p10
             v128.load offset=48 align=4
             f32x4.mul
-            local.get $l16
+            local.get $l15
             f32x4.add
-            local.set $l16
+            local.set $l15
             local.get $l24
             i32.const 2
             i32.shl
             i32.const 1456
             i32.add
             local.tee $p4
-            local.get $l12
+            local.get $l14
             local.get $p10
             v128.load align=4
             f32x4.mul
@@ -608,13 +618,13 @@
             f32x4.add
             v128.store align=4
             local.get $p4
-            local.get $l13
+            local.get $l12
             v128.store offset=16 align=4
             local.get $p4
-            local.get $l14
+            local.get $l13
             v128.store offset=32 align=4
             local.get $p4
-            local.get $l16
+            local.get $l15
             v128.store offset=48 align=4
             local.get $p2
             local.get $l24
@@ -623,17 +633,17 @@
             drop
             local.get $p4
             v128.load align=4
-            local.tee $l12
+            local.tee $l14
             f32x4.abs
             f32x4.neg
-            local.tee $l15
+            local.tee $l16
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
             local.tee $l17
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l13
+            local.set $l12
             local.get $p4
             v128.load offset=32 align=4
             local.tee $l18
@@ -646,7 +656,7 @@
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l14
+            local.set $l13
             local.get $p4
             v128.load offset=16 align=4
             local.tee $l20
@@ -659,15 +669,15 @@
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.set $l16
+            local.set $l15
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l11
-            local.get $l14
+            local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l14
+            local.get $l13
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -699,7 +709,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l14
+            local.get $l13
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -731,11 +741,11 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l17
-            local.get $l13
+            local.get $l12
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l13
+            local.get $l12
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -767,7 +777,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l13
+            local.get $l12
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -779,20 +789,90 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
             f32x4.div
-            local.get $l15
+            local.get $l16
             v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l12
+            local.get $l14
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             local.get $p4
             v128.load offset=48 align=4
+            local.tee $l12
+            f32x4.abs
+            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
+            f32x4.mul
+            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+            f32x4.pmax
+            local.tee $l13
+            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            f32x4.mul
+            f32x4.nearest
+            local.tee $l11
+            i32x4.trunc_sat_f32x4_s
+            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+            i32x4.add
+            i32.const 23
+            i32x4.shl
+            local.tee $l14
+            local.get $l13
+            local.get $l11
+            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            f32x4.mul
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            local.get $l11
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l14
+            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            f32x4.sub
+            f32x4.add
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+            f32x4.add
+            f32x4.div
+            local.get $l12
+            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+            v128.and
+            v128.or
+            f32x4.mul
+            f32x4.add
             local.tee $l13
             f32x4.abs
             v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
@@ -803,79 +883,9 @@
             v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
             f32x4.mul
             f32x4.nearest
-            local.tee $l11
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            local.tee $l12
-            local.get $l14
-            local.get $l11
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            local.get $l11
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            f32x4.mul
-            f32x4.add
-            f32x4.mul
-            local.get $l12
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.sub
-            f32x4.add
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
-            f32x4.add
-            f32x4.div
-            local.get $l13
-            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
-            v128.and
-            v128.or
-            f32x4.mul
-            f32x4.add
-            local.tee $l14
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
-            local.tee $l12
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.set $l13
+            local.set $l12
             local.get $p10
-            local.get $l14
+            local.get $l13
             v128.store align=4
             local.get $p3
             local.get $l24
@@ -883,11 +893,11 @@
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
             local.get $l22
-            local.get $l16
+            local.get $l15
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l16
+            local.get $l15
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -919,7 +929,7 @@
             f32x4.mul
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.add
-            local.get $l16
+            local.get $l15
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
@@ -943,19 +953,19 @@
             f32x4.gt
             v128.bitselect
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l13
+            local.get $l12
             i32x4.trunc_sat_f32x4_s
             v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
             i32x4.add
             i32.const 23
             i32x4.shl
-            local.tee $l16
+            local.tee $l15
+            local.get $l14
             local.get $l12
-            local.get $l13
             v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
             f32x4.mul
             f32x4.sub
-            local.get $l13
+            local.get $l12
             v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
             f32x4.mul
             f32x4.sub
@@ -987,7 +997,7 @@
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l16
+            local.get $l15
             v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
             f32x4.sub
             f32x4.add
@@ -997,7 +1007,7 @@
             v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
             f32x4.add
             f32x4.div
-            local.get $l14
+            local.get $l13
             v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
             v128.and
             v128.or
@@ -1012,7 +1022,7 @@
             v128.store32_lane offset=8 2
             local.get $p9
             local.set $p4
-            br $L14
+            br $L13
           end
         end
         local.get $p2
@@ -1025,7 +1035,7 @@
         i32.const 1
         i32.add
         local.set $p5
-        br $L12
+        br $L11
       end
     end
     i32.const 1520
@@ -1033,11 +1043,11 @@
     i32.store
     i32.const 0
     local.set $p4
-    loop $L17
+    loop $L16
       local.get $p1
       local.get $p4
       i32.gt_s
-      if $I18
+      if $I17
         local.get $p7
         local.get $p4
         i32.const 12
@@ -1054,16 +1064,16 @@
         i32.const 1
         i32.add
         local.set $p4
-        br $L17
+        br $L16
       end
     end
     i32.const 0
     local.set $p4
-    loop $L19
+    loop $L18
       local.get $p1
       local.get $p4
       i32.gt_s
-      if $I20
+      if $I19
         local.get $p8
         local.get $p4
         i32.const 12
@@ -1080,7 +1090,7 @@
         i32.const 1
         i32.add
         local.set $p4
-        br $L19
+        br $L18
       end
     end)
   (export "run" (func $run)))

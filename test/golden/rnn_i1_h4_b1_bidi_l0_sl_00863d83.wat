@@ -3,288 +3,185 @@
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 i32) (local $l17 i32) (local $l18 i32) (local $l19 i32) (local $l20 i32) (local $l21 i32) (local $l22 i32) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32)
-    local.get $p9
-    local.set $l21
+    (local $l11 i32) (local $l12 i32) (local $l13 i32) (local $l14 i32) (local $l15 i32) (local $l16 i32) (local $l17 i32) (local $l18 i32) (local $l19 i32) (local $l20 i32) (local $l21 i32) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128)
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l19
+    local.set $p4
     i32.const 1024
-    local.set $p9
+    local.set $l13
     loop $L0
-      local.get $l17
+      local.get $l12
       i32.const 16
       i32.lt_s
       if $I1
         local.get $p2
-        local.set $p4
-        local.get $l17
-        local.get $l21
+        local.set $p8
+        local.get $p9
+        local.get $l12
         i32.add
-        local.set $l16
-        local.get $l19
-        local.set $l20
+        local.set $l11
+        local.get $p4
+        local.set $p5
         loop $L2
-          local.get $l20
+          local.get $p5
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l17
+            local.get $p8
+            v128.load32_splat offset=4
+            local.get $l13
+            v128.load align=4
+            local.tee $l26
+            f32x4.mul
+            local.get $l12
             i32.const 1040
             i32.add
             v128.load align=4
-            local.tee $l11
-            local.set $l12
-            local.get $l11
-            local.tee $l13
-            local.set $l14
-            local.get $p9
-            local.set $p8
-            local.get $p4
-            local.tee $p5
-            i32.const 4
-            i32.add
+            local.tee $l24
+            f32x4.add
+            local.set $l25
+            local.get $p8
+            v128.load32_splat offset=8
+            local.get $l26
+            f32x4.mul
+            local.get $l24
+            f32x4.add
             local.set $l22
-            loop $L4
-              local.get $p5
-              v128.load32_splat
-              local.get $p8
-              v128.load align=4
-              local.tee $l15
-              f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
-              local.get $p5
-              v128.load32_splat offset=4
-              local.get $l15
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $p5
-              v128.load32_splat offset=8
-              local.get $l15
-              f32x4.mul
-              local.get $l13
-              f32x4.add
-              local.set $l13
-              local.get $p5
-              v128.load32_splat offset=12
-              local.get $l15
-              f32x4.mul
-              local.get $l14
-              f32x4.add
-              local.set $l14
-              local.get $p8
-              i32.const 16
-              i32.add
-              local.set $p8
-              local.get $l22
-              local.get $p5
-              i32.const 4
-              i32.add
-              local.tee $p5
-              i32.ne
-              br_if $L4
-            end
-            local.get $l16
-            local.get $l12
-            v128.store align=4
-            local.get $l16
+            local.get $p8
+            v128.load32_splat offset=12
+            local.get $l26
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.set $l23
             local.get $l11
+            local.get $p8
+            v128.load32_splat
+            local.get $l26
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            v128.store align=4
+            local.get $l11
+            local.get $l25
             v128.store offset=16 align=4
-            local.get $l16
-            local.get $l13
+            local.get $l11
+            local.get $l22
             v128.store offset=32 align=4
-            local.get $l16
-            local.get $l14
+            local.get $l11
+            local.get $l23
             v128.store offset=48 align=4
-            local.get $p4
+            local.get $p8
             i32.const 16
             i32.add
-            local.set $p4
-            local.get $l16
+            local.set $p8
+            local.get $l11
             i32.const -64
             i32.sub
-            local.set $l16
-            local.get $l20
+            local.set $l11
+            local.get $p5
             i32.const 4
             i32.sub
-            local.set $l20
+            local.set $p5
             br $L2
           end
         end
-        local.get $l20
+        local.get $p5
         i32.const 1
         i32.eq
-        if $I5
-          local.get $l17
+        if $I4
+          local.get $l11
+          local.get $p8
+          v128.load32_splat
+          local.get $l13
+          v128.load align=4
+          f32x4.mul
+          local.get $l12
           i32.const 1040
           i32.add
           v128.load align=4
-          local.set $l12
-          local.get $p9
-          local.set $p8
-          local.get $p4
-          local.tee $p5
-          i32.const 4
-          i32.add
-          local.set $p4
-          loop $L6
-            local.get $p5
-            v128.load32_splat
-            local.get $p8
-            v128.load align=4
-            f32x4.mul
-            local.get $l12
-            f32x4.add
-            local.set $l12
-            local.get $p8
-            i32.const 16
-            i32.add
-            local.set $p8
-            local.get $p4
-            local.get $p5
-            i32.const 4
-            i32.add
-            local.tee $p5
-            i32.ne
-            br_if $L6
-          end
-          local.get $l16
-          local.get $l12
+          f32x4.add
           v128.store align=4
         else
-          local.get $l20
+          local.get $p5
           i32.const 2
           i32.eq
-          if $I7
-            local.get $l17
+          if $I5
+            local.get $p8
+            v128.load32_splat offset=4
+            local.get $l13
+            v128.load align=4
+            local.tee $l25
+            f32x4.mul
+            local.get $l12
             i32.const 1040
             i32.add
             v128.load align=4
-            local.tee $l11
-            local.set $l12
-            local.get $p9
-            local.set $p8
-            local.get $p4
-            local.tee $p5
-            i32.const 4
-            i32.add
-            local.set $p4
-            loop $L8
-              local.get $p5
-              v128.load32_splat
-              local.get $p8
-              v128.load align=4
-              local.tee $l13
-              f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
-              local.get $p5
-              v128.load32_splat offset=4
-              local.get $l13
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $p8
-              i32.const 16
-              i32.add
-              local.set $p8
-              local.get $p4
-              local.get $p5
-              i32.const 4
-              i32.add
-              local.tee $p5
-              i32.ne
-              br_if $L8
-            end
-            local.get $l16
-            local.get $l12
-            v128.store align=4
-            local.get $l16
+            local.tee $l22
+            f32x4.add
+            local.set $l23
             local.get $l11
+            local.get $p8
+            v128.load32_splat
+            local.get $l25
+            f32x4.mul
+            local.get $l22
+            f32x4.add
+            v128.store align=4
+            local.get $l11
+            local.get $l23
             v128.store offset=16 align=4
           else
-            local.get $l20
+            local.get $p5
             i32.const 3
             i32.eq
-            if $I9
-              local.get $l17
+            if $I6
+              local.get $p8
+              v128.load32_splat offset=4
+              local.get $l13
+              v128.load align=4
+              local.tee $l24
+              f32x4.mul
+              local.get $l12
               i32.const 1040
               i32.add
               v128.load align=4
-              local.tee $l11
-              local.set $l12
+              local.tee $l25
+              f32x4.add
+              local.set $l22
+              local.get $p8
+              v128.load32_splat offset=8
+              local.get $l24
+              f32x4.mul
+              local.get $l25
+              f32x4.add
+              local.set $l23
               local.get $l11
-              local.set $l13
-              local.get $p9
-              local.set $p8
-              local.get $p4
-              local.tee $p5
-              i32.const 4
-              i32.add
-              local.set $p4
-              loop $L10
-                local.get $p5
-                v128.load32_splat
-                local.get $p8
-                v128.load align=4
-                local.tee $l14
-                f32x4.mul
-                local.get $l12
-                f32x4.add
-                local.set $l12
-                local.get $p5
-                v128.load32_splat offset=4
-                local.get $l14
-                f32x4.mul
-                local.get $l11
-                f32x4.add
-                local.set $l11
-                local.get $p5
-                v128.load32_splat offset=8
-                local.get $l14
-                f32x4.mul
-                local.get $l13
-                f32x4.add
-                local.set $l13
-                local.get $p8
-                i32.const 16
-                i32.add
-                local.set $p8
-                local.get $p4
-                local.get $p5
-                i32.const 4
-                i32.add
-                local.tee $p5
-                i32.ne
-                br_if $L10
-              end
-              local.get $l16
-              local.get $l12
+              local.get $p8
+              v128.load32_splat
+              local.get $l24
+              f32x4.mul
+              local.get $l25
+              f32x4.add
               v128.store align=4
-              local.get $l16
               local.get $l11
+              local.get $l22
               v128.store offset=16 align=4
-              local.get $l16
-              local.get $l13
+              local.get $l11
+              local.get $l23
               v128.store offset=32 align=4
             end
           end
         end
-        local.get $l17
+        local.get $l12
         i32.const 16
         i32.add
-        local.set $l17
-        local.get $p9
+        local.set $l12
+        local.get $l13
         i32.const 16
         i32.add
-        local.set $p9
+        local.set $l13
         br $L0
       end
     end
@@ -295,7 +192,7 @@
     select
     i32.eqz
     local.tee $p4
-    if $I11
+    if $I7
       i32.const 1216
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -312,33 +209,33 @@
     i32.eq
     select
     local.set $p5
-    loop $L12
+    loop $L8
       local.get $p0
-      local.get $l18
+      local.get $l15
       i32.gt_s
-      if $I13
+      if $I9
         i32.const 0
         local.set $p8
-        loop $L14
+        loop $L10
           local.get $p1
           local.get $p8
           i32.const 1
           i32.add
-          local.tee $p9
+          local.tee $l13
           i32.ge_s
-          if $I15
-            local.get $l21
+          if $I11
+            local.get $p9
             local.get $p1
-            local.get $l18
+            local.get $l15
             i32.mul
             local.get $p8
             i32.add
             i32.const 4
             i32.shl
             i32.add
-            local.set $l24
+            local.set $l17
             local.get $p6
-            local.get $l18
+            local.get $l15
             i32.const 1
             i32.shl
             local.get $p1
@@ -348,21 +245,21 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l25
+            local.set $l18
             i32.const 0
-            local.set $l17
+            local.set $l16
             i32.const 0
-            local.set $l22
+            local.set $l19
             local.get $p8
             i32.const 4
             i32.shl
-            local.tee $l23
+            local.tee $l14
             local.get $p4
             i32.add
-            local.set $l16
+            local.set $l12
             v128.const i32x4 0xffffffff 0xffffffff 0xffffffff 0xffffffff
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l18
+            local.get $l15
             local.get $p3
             local.get $p8
             i32.const 2
@@ -371,194 +268,194 @@
             i32.load
             i32.lt_s
             select
-            local.set $l13
+            local.set $l26
             i32.const 1056
-            local.set $l19
-            loop $L16
-              local.get $l17
+            local.set $p8
+            loop $L12
+              local.get $l16
               i32.const 16
               i32.lt_s
-              if $I17
-                local.get $l22
-                local.get $l24
+              if $I13
+                local.get $l17
+                local.get $l19
                 i32.add
                 v128.load align=4
-                local.set $l11
-                local.get $l19
-                local.set $p8
-                local.get $l16
-                local.tee $l20
+                local.set $l23
+                local.get $p8
+                local.set $l20
+                local.get $l12
+                local.tee $l11
                 i32.const 16
                 i32.add
-                local.set $l26
-                loop $L18
+                local.set $l21
+                loop $L14
+                  local.get $l23
                   local.get $l11
-                  local.get $l20
                   v128.load32_splat offset=4
-                  local.get $p8
+                  local.get $l20
                   v128.load offset=16 align=4
                   f32x4.mul
-                  local.get $l20
+                  local.get $l11
                   v128.load32_splat
-                  local.get $p8
+                  local.get $l20
                   v128.load align=4
                   f32x4.mul
                   f32x4.add
                   f32x4.add
-                  local.set $l11
-                  local.get $p8
+                  local.set $l23
+                  local.get $l20
                   i32.const 32
                   i32.add
-                  local.set $p8
-                  local.get $l26
-                  local.get $l20
+                  local.set $l20
+                  local.get $l21
+                  local.get $l11
                   i32.const 8
                   i32.add
-                  local.tee $l20
+                  local.tee $l11
                   i32.ne
-                  br_if $L18
+                  br_if $L14
                 end
-                local.get $l23
+                local.get $l14
                 i32.const 1248
                 i32.add
-                local.get $l17
+                local.get $l16
                 i32.add
-                local.get $l11
+                local.get $l23
                 v128.store align=4
-                local.get $l17
+                local.get $l16
                 i32.const 16
                 i32.add
-                local.set $l17
-                local.get $l22
-                i32.const 16
-                i32.add
-                local.set $l22
+                local.set $l16
                 local.get $l19
+                i32.const 16
+                i32.add
+                local.set $l19
+                local.get $p8
                 i32.const -64
                 i32.sub
-                local.set $l19
-                br $L16
+                local.set $p8
+                br $L12
               end
             end
             i32.const 0
-            local.tee $l17
-            local.set $l22
-            loop $L19
-              local.get $l17
+            local.tee $l16
+            local.set $l19
+            loop $L15
+              local.get $l16
               i32.const 16
               i32.lt_s
-              if $I20
+              if $I16
                 local.get $p5
-                local.get $l23
+                local.get $l14
                 i32.add
-                local.get $l17
+                local.get $l16
                 i32.add
                 v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-                local.get $l23
+                local.get $l14
                 i32.const 1248
                 i32.add
-                local.get $l17
+                local.get $l16
                 i32.add
                 v128.load align=4
-                local.tee $l12
+                local.tee $l25
                 f32x4.abs
                 v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
                 f32x4.mul
                 v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
                 f32x4.pmax
-                local.tee $l14
+                local.tee $l22
                 v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
                 f32x4.mul
                 f32x4.nearest
-                local.tee $l11
+                local.tee $l24
                 i32x4.trunc_sat_f32x4_s
                 v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
                 i32x4.add
                 i32.const 23
                 i32x4.shl
-                local.tee $l15
-                local.get $l14
-                local.get $l11
+                local.tee $l23
+                local.get $l22
+                local.get $l24
                 v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
                 f32x4.mul
                 f32x4.sub
-                local.get $l11
+                local.get $l24
                 v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
                 f32x4.mul
                 f32x4.sub
-                local.tee $l11
-                local.get $l11
-                local.get $l11
+                local.tee $l22
+                local.get $l22
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
                 f32x4.add
                 f32x4.mul
                 f32x4.add
                 f32x4.mul
-                local.get $l15
+                local.get $l23
                 v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
                 f32x4.sub
                 f32x4.add
-                local.tee $l11
+                local.tee $l23
                 f32x4.sub
-                local.get $l11
+                local.get $l23
                 v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
                 f32x4.add
                 f32x4.div
-                local.get $l12
+                local.get $l25
                 v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
                 v128.and
                 v128.or
-                local.tee $l11
+                local.tee $l23
                 local.get $p4
-                local.get $l23
+                local.get $l14
                 i32.add
-                local.get $l17
+                local.get $l16
                 i32.add
                 v128.load align=4
-                local.get $l13
+                local.get $l26
                 v128.bitselect
                 v128.store align=4
-                local.get $l17
-                local.get $l25
+                local.get $l16
+                local.get $l18
                 i32.add
-                local.get $l11
-                local.get $l13
+                local.get $l23
+                local.get $l26
                 v128.and
                 v128.store align=4
-                local.get $l17
+                local.get $l16
                 i32.const 16
                 i32.add
-                local.set $l17
-                local.get $l22
+                local.set $l16
+                local.get $l19
                 i32.const 16
                 i32.add
-                local.set $l22
-                br $L19
+                local.set $l19
+                br $L15
               end
             end
-            local.get $p9
+            local.get $l13
             local.set $p8
-            br $L14
+            br $L10
           end
         end
         local.get $p4
@@ -567,11 +464,11 @@
         local.set $p4
         local.get $p8
         local.set $p5
-        local.get $l18
+        local.get $l15
         i32.const 1
         i32.add
-        local.set $l18
-        br $L12
+        local.set $l15
+        br $L8
       end
     end
     i32.const 1264
@@ -579,11 +476,11 @@
     i32.store
     i32.const 0
     local.set $p8
-    loop $L21
+    loop $L17
       local.get $p1
       local.get $p8
       i32.gt_s
-      if $I22
+      if $I18
         local.get $p7
         local.get $p8
         i32.const 4
@@ -599,295 +496,190 @@
         i32.const 1
         i32.add
         local.set $p8
-        br $L21
+        br $L17
       end
     end
-    local.get $p2
-    local.set $p9
-    local.get $l21
-    local.set $l20
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l19
+    local.set $p4
     i32.const 0
-    local.set $l18
+    local.set $l12
     i32.const 1120
-    local.set $p8
-    loop $L23
-      local.get $l18
+    local.set $l13
+    loop $L19
+      local.get $l12
       i32.const 16
       i32.lt_s
-      if $I24
+      if $I20
+        local.get $p2
+        local.set $p8
         local.get $p9
-        local.set $p2
-        local.get $l18
-        local.get $l20
+        local.get $l12
         i32.add
-        local.set $l16
-        local.get $l19
-        local.set $l21
-        loop $L25
-          local.get $l21
+        local.set $l11
+        local.get $p4
+        local.set $p5
+        loop $L21
+          local.get $p5
           i32.const 4
           i32.ge_s
-          if $I26
-            local.get $l18
+          if $I22
+            local.get $p8
+            v128.load32_splat offset=4
+            local.get $l13
+            v128.load align=4
+            local.tee $l26
+            f32x4.mul
+            local.get $l12
             i32.const 1136
             i32.add
             v128.load align=4
-            local.tee $l11
-            local.set $l12
-            local.get $l11
-            local.tee $l13
-            local.set $l14
+            local.tee $l24
+            f32x4.add
+            local.set $l25
             local.get $p8
-            local.set $p5
-            local.get $p2
-            local.tee $p4
-            i32.const 4
-            i32.add
-            local.set $l17
-            loop $L27
-              local.get $p4
-              v128.load32_splat
-              local.get $p5
-              v128.load align=4
-              local.tee $l15
-              f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
-              local.get $p4
-              v128.load32_splat offset=4
-              local.get $l15
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $p4
-              v128.load32_splat offset=8
-              local.get $l15
-              f32x4.mul
-              local.get $l13
-              f32x4.add
-              local.set $l13
-              local.get $p4
-              v128.load32_splat offset=12
-              local.get $l15
-              f32x4.mul
-              local.get $l14
-              f32x4.add
-              local.set $l14
-              local.get $p5
-              i32.const 16
-              i32.add
-              local.set $p5
-              local.get $l17
-              local.get $p4
-              i32.const 4
-              i32.add
-              local.tee $p4
-              i32.ne
-              br_if $L27
-            end
-            local.get $l16
-            local.get $l12
-            v128.store align=4
-            local.get $l16
+            v128.load32_splat offset=8
+            local.get $l26
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.set $l22
+            local.get $p8
+            v128.load32_splat offset=12
+            local.get $l26
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.set $l23
             local.get $l11
+            local.get $p8
+            v128.load32_splat
+            local.get $l26
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            v128.store align=4
+            local.get $l11
+            local.get $l25
             v128.store offset=16 align=4
-            local.get $l16
-            local.get $l13
+            local.get $l11
+            local.get $l22
             v128.store offset=32 align=4
-            local.get $l16
-            local.get $l14
+            local.get $l11
+            local.get $l23
             v128.store offset=48 align=4
-            local.get $p2
+            local.get $p8
             i32.const 16
             i32.add
-            local.set $p2
-            local.get $l16
+            local.set $p8
+            local.get $l11
             i32.const -64
             i32.sub
-            local.set $l16
-            local.get $l21
+            local.set $l11
+            local.get $p5
             i32.const 4
             i32.sub
-            local.set $l21
-            br $L25
+            local.set $p5
+            br $L21
           end
         end
-        local.get $l21
+        local.get $p5
         i32.const 1
         i32.eq
-        if $I28
-          local.get $l18
+        if $I23
+          local.get $l11
+          local.get $p8
+          v128.load32_splat
+          local.get $l13
+          v128.load align=4
+          f32x4.mul
+          local.get $l12
           i32.const 1136
           i32.add
           v128.load align=4
-          local.set $l12
-          local.get $p8
-          local.set $p5
-          local.get $p2
-          local.tee $p4
-          i32.const 4
-          i32.add
-          local.set $p2
-          loop $L29
-            local.get $p4
-            v128.load32_splat
-            local.get $p5
-            v128.load align=4
-            f32x4.mul
-            local.get $l12
-            f32x4.add
-            local.set $l12
-            local.get $p5
-            i32.const 16
-            i32.add
-            local.set $p5
-            local.get $p2
-            local.get $p4
-            i32.const 4
-            i32.add
-            local.tee $p4
-            i32.ne
-            br_if $L29
-          end
-          local.get $l16
-          local.get $l12
+          f32x4.add
           v128.store align=4
         else
-          local.get $l21
+          local.get $p5
           i32.const 2
           i32.eq
-          if $I30
-            local.get $l18
+          if $I24
+            local.get $p8
+            v128.load32_splat offset=4
+            local.get $l13
+            v128.load align=4
+            local.tee $l25
+            f32x4.mul
+            local.get $l12
             i32.const 1136
             i32.add
             v128.load align=4
-            local.tee $l11
-            local.set $l12
-            local.get $p8
-            local.set $p5
-            local.get $p2
-            local.tee $p4
-            i32.const 4
-            i32.add
-            local.set $p2
-            loop $L31
-              local.get $p4
-              v128.load32_splat
-              local.get $p5
-              v128.load align=4
-              local.tee $l13
-              f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
-              local.get $p4
-              v128.load32_splat offset=4
-              local.get $l13
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $p5
-              i32.const 16
-              i32.add
-              local.set $p5
-              local.get $p2
-              local.get $p4
-              i32.const 4
-              i32.add
-              local.tee $p4
-              i32.ne
-              br_if $L31
-            end
-            local.get $l16
-            local.get $l12
-            v128.store align=4
-            local.get $l16
+            local.tee $l22
+            f32x4.add
+            local.set $l23
             local.get $l11
+            local.get $p8
+            v128.load32_splat
+            local.get $l25
+            f32x4.mul
+            local.get $l22
+            f32x4.add
+            v128.store align=4
+            local.get $l11
+            local.get $l23
             v128.store offset=16 align=4
           else
-            local.get $l21
+            local.get $p5
             i32.const 3
             i32.eq
-            if $I32
-              local.get $l18
+            if $I25
+              local.get $p8
+              v128.load32_splat offset=4
+              local.get $l13
+              v128.load align=4
+              local.tee $l24
+              f32x4.mul
+              local.get $l12
               i32.const 1136
               i32.add
               v128.load align=4
-              local.tee $l11
-              local.set $l12
-              local.get $l11
-              local.set $l13
+              local.tee $l25
+              f32x4.add
+              local.set $l22
               local.get $p8
-              local.set $p5
-              local.get $p2
-              local.tee $p4
-              i32.const 4
-              i32.add
-              local.set $p2
-              loop $L33
-                local.get $p4
-                v128.load32_splat
-                local.get $p5
-                v128.load align=4
-                local.tee $l14
-                f32x4.mul
-                local.get $l12
-                f32x4.add
-                local.set $l12
-                local.get $p4
-                v128.load32_splat offset=4
-                local.get $l14
-                f32x4.mul
-                local.get $l11
-                f32x4.add
-                local.set $l11
-                local.get $p4
-                v128.load32_splat offset=8
-                local.get $l14
-                f32x4.mul
-                local.get $l13
-                f32x4.add
-                local.set $l13
-                local.get $p5
-                i32.const 16
-                i32.add
-                local.set $p5
-                local.get $p2
-                local.get $p4
-                i32.const 4
-                i32.add
-                local.tee $p4
-                i32.ne
-                br_if $L33
-              end
-              local.get $l16
-              local.get $l12
-              v128.store align=4
-              local.get $l16
+              v128.load32_splat offset=8
+              local.get $l24
+              f32x4.mul
+              local.get $l25
+              f32x4.add
+              local.set $l23
               local.get $l11
+              local.get $p8
+              v128.load32_splat
+              local.get $l24
+              f32x4.mul
+              local.get $l25
+              f32x4.add
+              v128.store align=4
+              local.get $l11
+              local.get $l22
               v128.store offset=16 align=4
-              local.get $l16
-              local.get $l13
+              local.get $l11
+              local.get $l23
               v128.store offset=32 align=4
             end
           end
         end
-        local.get $l18
+        local.get $l12
         i32.const 16
         i32.add
-        local.set $l18
-        local.get $p8
+        local.set $l12
+        local.get $l13
         i32.const 16
         i32.add
-        local.set $p8
-        br $L23
+        local.set $l13
+        br $L19
       end
     end
     i32.const 1268
@@ -897,7 +689,7 @@
     select
     i32.eqz
     local.tee $p2
-    if $I34
+    if $I26
       i32.const 1216
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -915,42 +707,42 @@
     select
     local.set $p5
     i32.const 0
-    local.set $l18
-    loop $L35
+    local.set $l15
+    loop $L27
       local.get $p0
-      local.get $l18
+      local.get $l15
       i32.gt_s
-      if $I36
+      if $I28
         i32.const 0
         local.set $p8
-        loop $L37
+        loop $L29
           local.get $p1
           local.get $p8
           i32.const 1
           i32.add
           local.tee $p2
           i32.ge_s
-          if $I38
-            local.get $l20
+          if $I30
+            local.get $p9
             local.get $p3
             local.get $p8
             i32.const 2
             i32.shl
             i32.add
             i32.load
-            local.tee $p9
+            local.tee $p10
             i32.const 1
             i32.sub
-            local.get $l18
+            local.get $l15
             i32.sub
-            local.get $l18
+            local.get $l15
             i32.const -1
             i32.const 0
-            local.get $p9
-            local.get $l18
+            local.get $p10
+            local.get $l15
             i32.gt_s
             select
-            local.tee $p9
+            local.tee $l13
             select
             local.tee $p10
             local.get $p1
@@ -960,7 +752,7 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l22
+            local.set $l21
             local.get $p6
             local.get $p10
             i32.const 1
@@ -974,208 +766,208 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l23
+            local.set $l20
             i32.const 0
-            local.set $l19
+            local.set $l14
             i32.const 0
-            local.set $l16
+            local.set $l17
             local.get $p8
             i32.const 4
             i32.shl
-            local.tee $l17
+            local.tee $l18
             local.get $p4
             i32.add
-            local.set $l21
-            local.get $p9
+            local.set $p8
+            local.get $l13
             i32x4.splat
-            local.set $l13
+            local.set $l26
             i32.const 1152
             local.set $p10
-            loop $L39
-              local.get $l19
+            loop $L31
+              local.get $l14
               i32.const 16
               i32.lt_s
-              if $I40
-                local.get $l16
-                local.get $l22
+              if $I32
+                local.get $l17
+                local.get $l21
                 i32.add
                 v128.load align=4
-                local.set $l11
+                local.set $l23
                 local.get $p10
-                local.set $p8
-                local.get $l21
-                local.tee $p9
+                local.set $l12
+                local.get $p8
+                local.tee $l13
                 i32.const 16
                 i32.add
-                local.set $l24
-                loop $L41
-                  local.get $l11
-                  local.get $p9
+                local.set $l11
+                loop $L33
+                  local.get $l23
+                  local.get $l13
                   v128.load32_splat offset=4
-                  local.get $p8
+                  local.get $l12
                   v128.load offset=16 align=4
                   f32x4.mul
-                  local.get $p9
+                  local.get $l13
                   v128.load32_splat
-                  local.get $p8
+                  local.get $l12
                   v128.load align=4
                   f32x4.mul
                   f32x4.add
                   f32x4.add
-                  local.set $l11
-                  local.get $p8
+                  local.set $l23
+                  local.get $l12
                   i32.const 32
                   i32.add
-                  local.set $p8
-                  local.get $l24
-                  local.get $p9
+                  local.set $l12
+                  local.get $l11
+                  local.get $l13
                   i32.const 8
                   i32.add
-                  local.tee $p9
+                  local.tee $l13
                   i32.ne
-                  br_if $L41
+                  br_if $L33
                 end
-                local.get $l17
+                local.get $l18
                 i32.const 1248
                 i32.add
-                local.get $l19
+                local.get $l14
                 i32.add
-                local.get $l11
+                local.get $l23
                 v128.store align=4
-                local.get $l19
+                local.get $l14
                 i32.const 16
                 i32.add
-                local.set $l19
-                local.get $l16
+                local.set $l14
+                local.get $l17
                 i32.const 16
                 i32.add
-                local.set $l16
+                local.set $l17
                 local.get $p10
                 i32.const -64
                 i32.sub
                 local.set $p10
-                br $L39
+                br $L31
               end
             end
             i32.const 0
-            local.tee $l19
-            local.set $l16
-            loop $L42
-              local.get $l19
+            local.tee $l14
+            local.set $l17
+            loop $L34
+              local.get $l14
               i32.const 16
               i32.lt_s
-              if $I43
+              if $I35
                 local.get $p5
-                local.get $l17
+                local.get $l18
                 i32.add
-                local.get $l19
+                local.get $l14
                 i32.add
                 v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-                local.get $l17
+                local.get $l18
                 i32.const 1248
                 i32.add
-                local.get $l19
+                local.get $l14
                 i32.add
                 v128.load align=4
-                local.tee $l12
+                local.tee $l25
                 f32x4.abs
                 v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
                 f32x4.mul
                 v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
                 f32x4.pmax
-                local.tee $l14
+                local.tee $l22
                 v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
                 f32x4.mul
                 f32x4.nearest
-                local.tee $l11
+                local.tee $l24
                 i32x4.trunc_sat_f32x4_s
                 v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
                 i32x4.add
                 i32.const 23
                 i32x4.shl
-                local.tee $l15
-                local.get $l14
-                local.get $l11
+                local.tee $l23
+                local.get $l22
+                local.get $l24
                 v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
                 f32x4.mul
                 f32x4.sub
-                local.get $l11
+                local.get $l24
                 v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
                 f32x4.mul
                 f32x4.sub
-                local.tee $l11
-                local.get $l11
-                local.get $l11
+                local.tee $l22
+                local.get $l22
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
                 f32x4.add
-                local.get $l11
+                local.get $l22
                 f32x4.mul
                 v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
                 f32x4.add
                 f32x4.mul
                 f32x4.add
                 f32x4.mul
-                local.get $l15
+                local.get $l23
                 v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
                 f32x4.sub
                 f32x4.add
-                local.tee $l11
+                local.tee $l23
                 f32x4.sub
-                local.get $l11
+                local.get $l23
                 v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
                 f32x4.add
                 f32x4.div
-                local.get $l12
+                local.get $l25
                 v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
                 v128.and
                 v128.or
-                local.tee $l11
+                local.tee $l23
                 local.get $p4
-                local.get $l17
+                local.get $l18
                 i32.add
-                local.get $l19
+                local.get $l14
                 i32.add
                 v128.load align=4
-                local.get $l13
+                local.get $l26
                 v128.bitselect
                 v128.store align=4
-                local.get $l19
-                local.get $l23
+                local.get $l14
+                local.get $l20
                 i32.add
-                local.get $l11
-                local.get $l13
+                local.get $l23
+                local.get $l26
                 v128.and
                 v128.store align=4
-                local.get $l19
+                local.get $l14
                 i32.const 16
                 i32.add
-                local.set $l19
-                local.get $l16
+                local.set $l14
+                local.get $l17
                 i32.const 16
                 i32.add
-                local.set $l16
-                br $L42
+                local.set $l17
+                br $L34
               end
             end
             local.get $p2
             local.set $p8
-            br $L37
+            br $L29
           end
         end
         local.get $p4
@@ -1184,11 +976,11 @@
         local.set $p4
         local.get $p2
         local.set $p5
-        local.get $l18
+        local.get $l15
         i32.const 1
         i32.add
-        local.set $l18
-        br $L35
+        local.set $l15
+        br $L27
       end
     end
     i32.const 1268
@@ -1196,11 +988,11 @@
     i32.store
     i32.const 0
     local.set $p8
-    loop $L44
+    loop $L36
       local.get $p1
       local.get $p8
       i32.gt_s
-      if $I45
+      if $I37
         local.get $p7
         local.get $p1
         local.get $p8
@@ -1219,7 +1011,7 @@
         i32.const 1
         i32.add
         local.set $p8
-        br $L44
+        br $L36
       end
     end)
   (export "run" (func $run)))

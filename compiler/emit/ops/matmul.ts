@@ -79,6 +79,7 @@ function storeCols(b: Builder, ptr: () => Expr, off: number, cols: number, v: ()
  *       acc[r][q] = bias[p][q] (or 0)                    r < MR, q < vectors of the panel
  *       for k in 0..K (kUnroll steps per iteration, then the rest):
  *         acc[r][q] += splat(a[m+r][k]) * Wpanel[p][k][q]
+ *         (tiles of <= 4 accumulators: 2 or 4 k steps, their products summed, then one add)
  *       out[m+r][p*NR + 4q ..] = acc[r][q]               (lane stores past column N)
  */
 export function emitMatmul(b: Builder, name: string, spec: MatmulSpec): void {
@@ -115,17 +116,46 @@ export function emitMatmul(b: Builder, name: string, spec: MatmulSpec): void {
       }
       return out;
     };
-    const full = Math.floor(K / KU);
+    // A tile with few accumulators (the rows left over, or M = 1 in a streaming step: 1 x 8 is two)
+    // is bound by the latency of its add chains, not by its loads: unroll k and sum each unrolled
+    // step's products first, so every chain takes one add per iteration (4/acc steps, at most 4).
+    const accs = rows * Q;
+    const tree = accs <= 2 ? 4 : accs <= 4 ? 2 : 1;
+    /** `ku` k steps whose products are summed, then added to the accumulators once. */
+    const treeSteps = (ku: number): Expr[] => {
+      const out: Expr[] = [];
+      const xs = Array.from({ length: rows }, (_, r) => Array.from({ length: ku }, (_, u) => {
+        const l = s.local('v128');
+        out.push(s.set(l, b.vsplatLoad(s.get(ak), (r * K + u) * 4)));
+        return l;
+      }));
+      for (let q = 0; q < Q; q++) {
+        const ws = Array.from({ length: ku }, (_, u) => {
+          const l = s.local('v128');
+          out.push(s.set(l, b.vload(s.get(wk), (u * NR + q * 4) * 4)));
+          return l;
+        });
+        for (let r = 0; r < rows; r++) {
+          let sum = b.vmul(s.get(xs[r][0]), s.get(ws[0]));
+          for (let u = 1; u < ku; u++) sum = b.vmadd(s.get(xs[r][u]), s.get(ws[u]), sum);
+          out.push(s.set(acc[r][q], b.vadd(s.get(acc[r][q]), sum)));
+        }
+      }
+      return out;
+    };
+    const step = tree > KU ? tree : KU;
+    const full = Math.floor(K / step);
     v.push(s.set(ak, s.get(ar)));
     v.push(s.set(wk, s.get(wp)));
     if (full > 0) {
       const body: Expr[] = [];
-      for (let u = 0; u < KU; u++) body.push(...kStep(u));
-      body.push(s.bump(ak, KU * 4), s.bump(wk, KU * NR * 4), b.br(label, b.ne(s.get(ak), s.get(kEnd))));
-      v.push(s.set(kEnd, b.add(s.get(ar), b.i32(full * KU * 4))));
+      if (tree > KU) body.push(...treeSteps(tree));
+      else for (let u = 0; u < KU; u++) body.push(...kStep(u));
+      body.push(s.bump(ak, step * 4), s.bump(wk, step * NR * 4), b.br(label, b.ne(s.get(ak), s.get(kEnd))));
+      v.push(s.set(kEnd, b.add(s.get(ar), b.i32(full * step * 4))));
       v.push(b.loop(label, b.seq(body)));
     }
-    for (let u = 0; u < K % KU; u++) for (const e of kStep(u)) v.push(e);
+    for (let u = 0; u < K % step; u++) for (const e of kStep(u)) v.push(e);
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < Q; q++) {
         for (const e of storeCols(b, () => s.get(outr), (r * N + q * 4) * 4, cols - q * 4, () => s.get(acc[r][q]))) v.push(e);
