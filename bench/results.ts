@@ -43,6 +43,8 @@ export interface CaseResult {
   readonly contestants: readonly ContestantResult[];
   readonly ratios: readonly Ratio[];
   readonly loadavg: readonly number[];
+  /** Percent of the CPUs' time the hypervisor took while the case was timed (Linux), or null. */
+  readonly stealPct?: number | null;
 }
 
 export interface Target {
@@ -62,6 +64,8 @@ export interface BenchResults {
     readonly platform: string;
     readonly loadavgStart: readonly number[];
     readonly loadavgEnd: readonly number[];
+    /** Percent of the CPUs' time the hypervisor took over the whole run (Linux), or null. */
+    readonly stealPct?: number | null;
     readonly quick: boolean;
     readonly filter: string | null;
     readonly versions: Readonly<Record<string, string>>;
@@ -88,7 +92,7 @@ export function contestantResult(c: BenchCase, id: ContestantId, t: Timing, peak
   return { id, threads, ...t, gflops, pctPeak: (100 * gflops) / (peak * threads), maxAbsDiff, note };
 }
 
-export function caseResult(c: BenchCase, label: string, kernels: readonly string[], compileMs: number, rs: readonly ContestantResult[], loadavg: readonly number[]): CaseResult {
+export function caseResult(c: BenchCase, label: string, kernels: readonly string[], compileMs: number, rs: readonly ContestantResult[], loadavg: readonly number[], stealPct: number | null = null): CaseResult {
   const by = new Map(rs.map((r) => [r.id, r]));
   const ratios: Ratio[] = [];
   for (const [of, over] of RATIO_PAIRS) {
@@ -97,7 +101,7 @@ export function caseResult(c: BenchCase, label: string, kernels: readonly string
     const perRound = a.roundMedians.map((m, i) => b.roundMedians[i] / m).sort((x, y) => x - y);
     ratios.push({ of, over, ratio: b.median / a.median, paired: perRound[Math.floor(perRound.length / 2)], fast: b.p10 / a.p10 });
   }
-  return { case: c, label, flops: ratedFlops(c), bytes: caseBytes(c), intensity: intensity(c), kernels, compileMs, contestants: rs, ratios, loadavg };
+  return { case: c, label, flops: ratedFlops(c), bytes: caseBytes(c), intensity: intensity(c), kernels, compileMs, contestants: rs, ratios, loadavg, stealPct };
 }
 
 export const findRatio = (r: CaseResult, of: ContestantId, over: ContestantId): number | undefined =>

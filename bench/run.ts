@@ -22,6 +22,7 @@ import { loadOrtNode, loadOrtWeb, ortContestant, ortVersion } from './peers/ort.
 import { compileCase, rnncContestant, type CompiledCase } from './peers/rnnc.js';
 import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
 import { CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
+import { stealMark, stealPercent } from './steal.js';
 import { caseResult, contestantResult, judgeTargets, type BenchResults, type CaseResult, type ContestantResult } from './results.js';
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
 import { writeReport } from './report/write.js';
@@ -104,16 +105,18 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
       }
       diffs.set(k.id, d);
     }
+    const steal0 = stealMark();
     const times = await timeRoundRobin(contestants, timing);
+    const steal = stealPercent(steal0);
     const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, peak, diffs.get(k.id)!, k.note));
-    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, os.loadavg());
+    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, os.loadavg(), steal);
   } finally {
     for (const k of contestants) await k.release();
   }
 }
 
 function logCase(r: CaseResult, log: (l: string) => void): void {
-  log(`${r.label}  [${r.case.id}]  ${r.kernels.join(', ')}  load ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
+  log(`${r.label}  [${r.case.id}]  ${r.kernels.join(', ')}  load ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}${r.stealPct == null ? '' : `  steal ${r.stealPct.toFixed(1)}%`}`);
   for (const k of r.contestants) {
     log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${k.note ? `  (${k.note})` : ''}`);
   }
@@ -141,6 +144,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const ids = CONTESTANTS.filter((id) => !o.contestants || o.contestants.includes(id));
   const timing = { ...(o.quick ? QUICK_TIMING : FULL_TIMING), ...o.timing };
   const loadavgStart = os.loadavg();
+  const runSteal = stealMark();
   log(`rnnc bench: ${cases.length} case(s), ${ids.join(', ')}; node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${loadavgStart.map((x) => x.toFixed(2)).join(' ')}`);
   const machine: MachineProbe = measureMachine();
   log(`peak (1 core): f32x4 mul+add ${machine.mulAddGflops.toFixed(2)} GFLOP/s, relaxed madd ${machine.relaxedMaddGflops?.toFixed(2) ?? 'n/a'}; read bandwidth ${machine.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(1)} GB/s`).join(', ')}`);
@@ -154,7 +158,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const bench: BenchResults = {
     meta: {
       date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(),
+      cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(), stealPct: stealPercent(runSteal),
       quick: !!o.quick, filter: o.filter ?? null, versions: v, timing, durationS: (performance.now() - started) / 1000,
     },
     machine, cases: results, targets: judgeTargets(results),

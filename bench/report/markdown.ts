@@ -23,7 +23,7 @@ export function conditions(r: BenchResults): string[] {
   const bw = p.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(0)} GB/s`).join(', ');
   return [
     `${m.cpu}, ${m.cores} cores, ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.date.replace('T', ' ').slice(0, 16)} UTC, run took ${m.durationS.toFixed(0)} s${m.quick ? ' (--quick)' : ''}${m.filter ? `, filter '${m.filter}'` : ''}.`,
-    `Load average (1/5/15 min): ${fmtLoad(m.loadavgStart)} at the start, ${fmtLoad(m.loadavgEnd)} at the end: other work shared the cores, so read ratios (measured in alternating rounds) before absolute times.`,
+    `Load average (1/5/15 min): ${fmtLoad(m.loadavgStart)} at the start, ${fmtLoad(m.loadavgEnd)} at the end${m.stealPct == null ? '' : `; the hypervisor took ${m.stealPct.toFixed(1)}% of the CPUs' time over the run (steal, /proc/stat; per case in the details)`}: other work shared the cores, so read ratios (measured in alternating rounds) before absolute times.`,
     `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} (${v})`).join('; ')}.`,
     `One core's f32x4 mul+add peak ${p.mulAddGflops.toFixed(1)} GFLOP/s${p.relaxedMaddGflops ? `, relaxed madd ${p.relaxedMaddGflops.toFixed(1)} GFLOP/s` : ''} (12 independent chains, TurboFan; the fast end, ~p10, of 15 samples: what the core does when nothing interrupts it); one core's read bandwidth by working set ${bw}. "% peak" is against threads x the mul+add peak.`,
     `Per-inference latency in ms: median, and ±half the p10..p90 spread. Each contestant warmed up (>= ${m.timing.warmRuns} runs and >= ${m.timing.warmMs} ms: TurboFan, not Liftoff; at most ${m.timing.warmCapMs} ms for slow ones), then ${m.timing.rounds} alternating rounds of ~${m.timing.blockMs} ms each. Speedups are the peer's median over rnnc's. Every output matched native onnxruntime within 1e-3 (max abs diff column); GFLOP/s count 2·gates·hidden·(input+hidden) per step and row.`,
@@ -55,11 +55,12 @@ export function casesTable(r: BenchResults): string[] {
 /** p10..p90 of every contestant, and its GFLOP/s (% of peak). */
 export function spreadTable(r: BenchResults): string[] {
   const ids = CONTESTANTS.filter((id) => r.cases.some((c) => c.contestants.some((k) => k.id === id)));
-  const head = ['case', ...ids.map((id) => `${SHORT[id]}: p10–p90 ms, GFLOP/s (% peak)`)];
+  const steal = r.cases.some((c) => c.stealPct != null);
+  const head = ['case', ...ids.map((id) => `${SHORT[id]}: p10–p90 ms, GFLOP/s (% peak)`), ...(steal ? ['steal'] : [])];
   const rows = r.cases.map((c) => [c.label, ...ids.map((id) => {
     const k = c.contestants.find((x) => x.id === id);
     return k ? `${fmtMs(k.p10)}–${fmtMs(k.p90)}, ${k.gflops.toFixed(1)} (${k.pctPeak.toFixed(0)}%)` : '';
-  })]);
+  }), ...(steal ? [c.stealPct == null ? '' : `${c.stealPct.toFixed(1)}%`] : [])]);
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
