@@ -1,7 +1,7 @@
 /**
  * ONNX's own backend tests for LSTM, GRU and RNN (../shared/conformance/onnx-backend): through the
  * real CLI in a subprocess (`rnnc check`), and in-process with `checkTestDir` at max abs error 1e-5.
- * Skipped, saying so, only when ../shared is absent (it is present in the repo's CI).
+ * Skipped, saying so, only when ../shared is absent outside CI (see paths.ts).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkTestDir } from '../compiler/check.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
-import { CONFORMANCE, REPO_ROOT } from './paths.js';
+import { CONFORMANCE, REPO_ROOT, sharedTest } from './paths.js';
 
 const DIRS = [
   'test_gru_batchwise', 'test_gru_defaults', 'test_gru_seq_length', 'test_gru_with_initial_bias',
@@ -18,9 +18,7 @@ const DIRS = [
   'test_rnn_seq_length', 'test_simple_rnn_batchwise', 'test_simple_rnn_defaults', 'test_simple_rnn_with_initial_bias',
 ];
 const TOLERANCE = 1e-5;
-const present = fs.existsSync(CONFORMANCE);
-const run = present ? test : test.skip;
-if (!present) console.warn(`  conformance: SKIPPED, ${CONFORMANCE} is absent (set RNNC_SHARED to the shared/ folder)`);
+const run = sharedTest;
 
 /** Outputs compared per directory: one per expected output file of each data set. */
 const expectedOutputs = (dir: string) => loadTestDir(path.join(CONFORMANCE, dir)).sets.reduce((n, s) => n + s.outputs.length, 0);

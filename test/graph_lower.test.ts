@@ -12,7 +12,7 @@ import { loadTestDir } from '../compiler/onnx/testdata.js';
 import { interpretStream } from './stream_interp.js';
 import { ModelError, UnsupportedError } from '../runtime/errors.js';
 import { GraphBuilder, attr } from './graph_builder.js';
-import { CONFORMANCE, SHARED_MODELS } from './paths.js';
+import { CONFORMANCE, SHARED_MODELS, sharedTest } from './paths.js';
 import { throws } from './throws.js';
 
 const shared = (name: string) => fs.readFileSync(path.join(SHARED_MODELS, name, 'model.onnx'));
@@ -43,7 +43,7 @@ function checkRefs(s: KernelStream) {
   s.constants.forEach((c, i) => assert.is(c.id, i));
 }
 
-test('char_lstm: embedding gather, two LSTMs with zero states folded away, MatMul + Add as one GEMM', () => {
+sharedTest('char_lstm: embedding gather, two LSTMs with zero states folded away, MatMul + Add as one GEMM', () => {
   const { stream: s, summary } = lowerModel(shared('char_lstm'), { source: 'char_lstm' });
   checkRefs(s);
   assert.equal(ops(s), ['gather', 'rnn', 'rnn', 'gemm']);
@@ -82,7 +82,7 @@ test('char_lstm: embedding gather, two LSTMs with zero states folded away, MatMu
   assert.is(stepOf(big, 'rnn').descriptor.maxBatch, 8);
 });
 
-test('kws_gru: batch-first Transpose folded into the GRU, Y_h[0] a view, Gemm transB folded, softmax', () => {
+sharedTest('kws_gru: batch-first Transpose folded into the GRU, Y_h[0] a view, Gemm transB folded, softmax', () => {
   const bytes = shared('kws_gru');
   const { stream: s } = lowerModel(bytes, { source: 'kws_gru' });
   checkRefs(s);
@@ -111,7 +111,7 @@ test('kws_gru: batch-first Transpose folded into the GRU, Y_h[0] a view, Gemm tr
   assert.equal(s.outputs, [{ name: 'probs', dtype: 'float32', dims: ['batch', 12], buffer: sm.out.buffer }]);
 });
 
-test('lstm_stream: one LSTM with fed initial h/c, Y a view through the Squeeze', () => {
+sharedTest('lstm_stream: one LSTM with fed initial h/c, Y a view through the Squeeze', () => {
   const { stream: s } = lowerModel(shared('lstm_stream'));
   checkRefs(s);
   assert.equal(ops(s), ['rnn']);
@@ -455,7 +455,7 @@ test('declared sizes on seq and batch axes are run-time symbols; maxBatch from -
 });
 
 
-test('the 12 single-node backend-test models lower to one RNN step with the importer\'s descriptor and feeds', () => {
+sharedTest('the 12 single-node backend-test models lower to one RNN step with the importer\'s descriptor and feeds', () => {
   for (const dir of fs.readdirSync(CONFORMANCE)) {
     const bytes = fs.readFileSync(path.join(CONFORMANCE, dir, 'model.onnx'));
     const m = importRnnModel(bytes, { source: dir });
@@ -507,7 +507,7 @@ test('older opsets: Squeeze/Unsqueeze axes and Slice bounds as attributes, Softm
 });
 
 
-test('the lowered shared models, interpreted in float64, reproduce the outputs PyTorch recorded', () => {
+sharedTest('the lowered shared models, interpreted in float64, reproduce the outputs PyTorch recorded', () => {
   const calls: Record<string, (dims: number[]) => [number, number]> = {
     char_lstm: ([T, B]) => [T, B], kws_gru: ([B, T]) => [T, B], lstm_stream: ([T, B]) => [T, B],
   };
@@ -528,7 +528,7 @@ test('the lowered shared models, interpreted in float64, reproduce the outputs P
 });
 
 
-test('char_lstm runs for a shorter sequence and a smaller batch than the export: a prefix of column 0', () => {
+sharedTest('char_lstm runs for a shorter sequence and a smaller batch than the export: a prefix of column 0', () => {
   const { modelBytes, sets: [set] } = loadTestDir(path.join(SHARED_MODELS, 'char_lstm'));
   const { stream } = lowerModel(modelBytes);
   const [T, B] = set.inputs[0].dims;

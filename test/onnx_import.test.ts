@@ -7,7 +7,7 @@ import { DataType } from '../compiler/onnx/proto.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import { ModelError, UnsupportedError } from '../runtime/errors.js';
 import { attr, encodeModel, floatTensor, makeFeed, rnnSpec, valueInfo } from './onnx_builder.js';
-import { CONFORMANCE, SHARED_MODELS } from './paths.js';
+import { CONFORMANCE, SHARED_MODELS, sharedTest } from './paths.js';
 import { throws } from './throws.js';
 
 /** What each backend-test model's attributes and declared dims say (read off the models). */
@@ -30,7 +30,7 @@ const CONFORMANCE_MODELS: Record<string, { cell: string; I: number; H: number; b
 };
 const DEFAULT_ACTS: Record<string, string[]> = { lstm: ['Sigmoid', 'Tanh', 'Tanh'], gru: ['Sigmoid', 'Tanh'], rnn: ['Tanh'] };
 
-test('all 12 backend-test models import with the descriptor their attributes give', () => {
+sharedTest('all 12 backend-test models import with the descriptor their attributes give', () => {
   assert.equal(fs.readdirSync(CONFORMANCE).sort(), Object.keys(CONFORMANCE_MODELS).sort());
   for (const [dir, want] of Object.entries(CONFORMANCE_MODELS)) {
     const bytes = fs.readFileSync(path.join(CONFORMANCE, dir, 'model.onnx'));
@@ -58,7 +58,7 @@ test('all 12 backend-test models import with the descriptor their attributes giv
   }
 });
 
-test('backend-test data sets match the imported feeds and outputs', () => {
+sharedTest('backend-test data sets match the imported feeds and outputs', () => {
   for (const dir of Object.keys(CONFORMANCE_MODELS)) {
     const { modelBytes, sets } = loadTestDir(path.join(CONFORMANCE, dir));
     const m = importRnnModel(modelBytes, { source: dir });
@@ -75,7 +75,7 @@ test('backend-test data sets match the imported feeds and outputs', () => {
   assert.equal(Array.from(peep.inputs[4].data), [1, 1]);
 });
 
-test('shared PyTorch models are whole graphs: UnsupportedError listing the ops', () => {
+sharedTest('shared PyTorch models are whole graphs: UnsupportedError listing the ops', () => {
   const expect: Record<string, string[]> = {
     char_lstm: ["Gather (node '/emb/Gather')", "LSTM (node '/rnn/LSTM_1')", "MatMul (node '/fc/MatMul')", "Add (node '/fc/Add')"],
     kws_gru: ["Transpose (node '/rnn/Transpose')", "Gemm (node '/fc/Gemm')", "Softmax (node '/Softmax')"],
@@ -285,7 +285,7 @@ test('outputs: only Y/Y_h/Y_c of the node, and at least one', () => {
   assert.equal(importRnnModel(encodeModel(lstm)).outputs, [{ name: 'c', role: 'Y_c' }, { name: 'h', role: 'Y_h' }]);
 });
 
-test('bytes that are not a model give ModelError naming the source', () => {
+sharedTest('bytes that are not a model give ModelError naming the source', () => {
   const real = fs.readFileSync(path.join(CONFORMANCE, 'test_lstm_with_peepholes', 'model.onnx'));
   for (let n = 0; n < real.length; n++) {
     throws(() => importRnnModel(real.subarray(0, n), { source: 'cut.onnx' }), ModelError, 'cut.onnx');

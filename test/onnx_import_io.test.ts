@@ -8,7 +8,7 @@ import { DataType, type TensorProto, onnx } from '../compiler/onnx/proto.js';
 import { decodeTensor, encodeTensorProto, readTensorFile } from '../compiler/onnx/tensor.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import { InputError, ModelError, UnsupportedError } from '../runtime/errors.js';
-import { CONFORMANCE } from './paths.js';
+import { CONFORMANCE, sharedTest } from './paths.js';
 import { throws } from './throws.js';
 
 /** Files written by NumPy 2.4 (`np.save`, `np.lib.format.write_array`), base64. */
@@ -119,7 +119,7 @@ test('TensorProto: bad tensors name the tensor and the problem', () => {
   throws(() => readTensorFile(cut, 'x.pb'), InputError, 'x.pb');
 });
 
-test('loadTestDir: numeric order, names kept, errors name the file', () => {
+sharedTest('loadTestDir: numeric order, names kept, errors name the file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnc-testdir-'));
   try {
     fs.copyFileSync(path.join(CONFORMANCE, 'test_lstm_defaults', 'model.onnx'), path.join(dir, 'model.onnx'));

@@ -12,7 +12,7 @@ import {
   ACTIVATION_NAMES, activation, describeCell, numDirections,
   type ActivationName, type CellDescriptor, type CellKind, type Direction,
 } from '../compiler/descriptor.js';
-import { CONFORMANCE } from './paths.js';
+import { CONFORMANCE, sharedTest } from './paths.js';
 import { applyActivation, referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';
 import { sigmoid } from './reference_activations.js';
 import { isTame, mulberry32, randInt, randomDescriptor, randomInputs, TAME_SEQ_LENGTH } from './random.js';
@@ -98,7 +98,7 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 const conformanceDirs = fs.existsSync(CONFORMANCE) ? fs.readdirSync(CONFORMANCE).sort() : [];
-test('conformance data is present', () => {
+sharedTest('conformance data is present', () => {
   assert.ok(conformanceDirs.length >= 12, `expected the ONNX backend cases in ${CONFORMANCE}`);
 });
 for (const name of conformanceDirs) {
