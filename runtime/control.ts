@@ -19,3 +19,9 @@ export const BARRIER = 8;
 export const BARRIER_ABORT = BARRIER + 2;
 /** Bytes of the whole block (16-byte aligned). */
 export const CONTROL_BYTES = 64;
+
+/** Makes every worker in the barrier trap instead of waiting: sets the abort cell, wakes the sleepers. */
+export function abortBarrier(ctl: Int32Array): void {
+  Atomics.store(ctl, BARRIER_ABORT, 1);
+  Atomics.notify(ctl, BARRIER + 1); // the barrier's generation cell, where sleepers wait
+}

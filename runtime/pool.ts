@@ -13,7 +13,7 @@
  * awaits DONE (Atomics.waitAsync).
  */
 import { EngineError } from './errors.js';
-import { BARRIER, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
+import { abortBarrier, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
 import type { WorkerInit } from './worker_core.js';
 
 /** A started worker, whatever the platform. */
@@ -131,8 +131,7 @@ export class WorkerPool {
           // Set before the caller trapped: a worker failed first, and the caller only stopped waiting.
           const abortedByWorker = Atomics.load(ctl, BARRIER_ABORT) !== 0 && !clock.expired;
           // The module set the abort cell if it gave up on the clock; a trap of its own must too.
-          Atomics.store(ctl, BARRIER_ABORT, 1);
-          Atomics.notify(ctl, BARRIER + 1);
+          abortBarrier(ctl);
           if (clock.expired) {
             // Blocked, the caller could not hear of a worker dying: a turn of the event loop tells.
             await settle();
@@ -196,9 +195,8 @@ export class WorkerPool {
     this.healthy = false;
     const ctl = this.ctl();
     Atomics.store(ctl, STOP, 1);
-    Atomics.store(ctl, BARRIER_ABORT, 1);
+    abortBarrier(ctl);
     Atomics.notify(ctl, GO);
-    Atomics.notify(ctl, BARRIER + 1);
     for (const h of this.handles.splice(0)) h.terminate();
   }
 }

@@ -3,7 +3,7 @@
  * instantiate the multi-worker module on the shared memory, then wait on the control block's GO
  * cell, run the call's slice, count itself DONE, repeat until STOP.
  */
-import { BATCH, DONE, GO, SEQ, STOP, RESUME, BARRIER, BARRIER_ABORT } from './control.js';
+import { abortBarrier, BATCH, DONE, GO, SEQ, STOP, RESUME, BARRIER_ABORT } from './control.js';
 
 /** What the runtime sends each worker once, at start. */
 export interface WorkerInit {
@@ -45,8 +45,7 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
       // waiting for it; that one's report is the cause.
       const consequence = Atomics.load(ctl, BARRIER_ABORT) !== 0;
       // Wake the others out of the barrier (they trap on the abort cell), then tell the runtime.
-      Atomics.store(ctl, BARRIER_ABORT, 1);
-      Atomics.notify(ctl, BARRIER + 1); // the barrier's generation cell, where the others sleep
+      abortBarrier(ctl);
       if (!consequence) report(`worker ${init.id}: ${(e as Error)?.message ?? String(e)}`);
     }
     Atomics.add(ctl, DONE, 1);

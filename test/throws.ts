@@ -21,3 +21,18 @@ export function throws(fn: () => unknown, cls: Function, ...parts: string[]): Er
   }
   return assert.unreachable(`expected ${cls.name}, but nothing was thrown`) as never;
 }
+
+/** Awaits `p`, asserts it rejects with an instance of `cls` whose message matches `pattern`; returns the error. */
+// eslint-disable-next-line @typescript-eslint/ban-types
+export async function rejects(p: Promise<unknown>, cls: Function, pattern: RegExp): Promise<Error> {
+  let err: Error;
+  try {
+    await p;
+  } catch (e) {
+    err = e as Error;
+    if (!(err instanceof cls)) assert.unreachable(`expected ${cls.name}, got ${err?.name}: ${err?.message}`);
+    assert.match(err.message, pattern);
+    return err;
+  }
+  return assert.unreachable(`expected ${cls.name} matching ${pattern}, but the promise resolved`) as never;
+}

@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { Builder } from '../compiler/ir.js';
 import { MAX_PAGES } from '../runtime/engine.js';
 import { modelFor, maxAbsDiff } from './harness.js';
+import { rejects } from './throws.js';
 import { mulberry32, randomInputs } from './random.js';
 
 const cases: CellDescriptorInit[] = [
@@ -107,13 +108,7 @@ test('a worker that dies during a call rejects it with an EngineError; the next 
   };
   // The caller awaits the pool (as a browser's main thread does), so the death is heard mid-call.
   const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000, callerComputes: false });
-  try {
-    await s.run(feeds);
-    assert.unreachable('the call should fail');
-  } catch (e) {
-    assert.instance(e, EngineError);
-    assert.match((e as Error).message, /worker/);
-  }
+  await rejects(s.run(feeds), EngineError, /worker/);
   const ok = await s.run(feeds);
   assert.ok(ok.Y.data.length > 0);
   await s.release();
@@ -131,13 +126,7 @@ test('a worker that dies while the caller computes: the call rejects within time
   };
   const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 500, callerComputes: true });
   const t0 = Date.now();
-  try {
-    await s.run(feeds);
-    assert.unreachable('the call should fail');
-  } catch (e) {
-    assert.instance(e, EngineError);
-    assert.match((e as Error).message, /died during the call: worker 1 exited \(code 3\)/);
-  }
+  await rejects(s.run(feeds), EngineError, /died during the call: worker 1 exited \(code 3\)/);
   assert.ok(Date.now() - t0 < 5000, `rejected after ${Date.now() - t0} ms`);
   const ok = await s.run(feeds);
   assert.ok(ok.Y.data.length > 0);
@@ -163,13 +152,7 @@ for (const callerComputes of [true, false]) {
     let broken = 1;
     const flaky: Spawn = (init, events) => spawnNodeWorker(init.id === 1 && broken-- > 0 ? { ...init, module: trappingModule() } : init, events);
     const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000, callerComputes });
-    try {
-      await s.run(feeds);
-      assert.unreachable('the call should fail');
-    } catch (e) {
-      assert.instance(e, EngineError);
-      assert.match((e as Error).message, /a worker failed: worker 1: .*unreachable/);
-    }
+    await rejects(s.run(feeds), EngineError, /a worker failed: worker 1: .*unreachable/);
     const ok = await s.run(feeds);
     assert.ok(ok.Y.data.length > 0);
     await s.release();
@@ -188,13 +171,7 @@ test('a worker that dies between calls: the next call rejects at once, the one a
   const ref = await s.run(feeds);
   handles[0].terminateUnexpectedly?.();
   await new Promise((r) => setTimeout(r, 200)); // the exit event arrives
-  try {
-    await s.run(feeds);
-    assert.unreachable('the call should fail');
-  } catch (e) {
-    assert.instance(e, EngineError);
-    assert.match((e as Error).message, /died between calls/);
-  }
+  await rejects(s.run(feeds), EngineError, /died between calls/);
   const again = await s.run(feeds);
   assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
   await s.release();
@@ -203,13 +180,7 @@ test('a worker that dies between calls: the next call rejects at once, the one a
 test('a call that overruns timeoutMs rejects instead of hanging', async () => {
   const { feeds, artifact } = setup({ cell: 'lstm', inputSize: 256, hiddenSize: 256, maxBatch: 1 }, 9, 2000);
   const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, timeoutMs: 1 });
-  try {
-    await s.run(feeds);
-    assert.unreachable('the call should time out');
-  } catch (e) {
-    assert.instance(e, EngineError);
-    assert.match((e as Error).message, /timeoutMs/);
-  }
+  await rejects(s.run(feeds), EngineError, /timeoutMs/);
   await s.release();
 });
 
