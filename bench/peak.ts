@@ -108,8 +108,11 @@ export function bandwidthProbe(memory: WebAssembly.Memory, bytes: number): numbe
 export const BANDWIDTH_SIZES = [
   { label: '32 KiB', bytes: 32 << 10 },
   { label: '256 KiB', bytes: 256 << 10 },
+  { label: '512 KiB', bytes: 512 << 10 },
   { label: '1 MiB', bytes: 1 << 20 },
+  { label: '2 MiB', bytes: 2 << 20 },
   { label: '8 MiB', bytes: 8 << 20 },
+  { label: '16 MiB', bytes: 16 << 20 },
   { label: '256 MiB', bytes: 256 << 20 },
 ] as const;
 

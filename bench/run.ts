@@ -86,7 +86,7 @@ async function createContestant(id: ContestantId, c: BenchCase, data: CaseData, 
   }
 }
 
-async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: TimingOptions, peak: number): Promise<CaseResult> {
+async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: TimingOptions, machine: MachineProbe): Promise<CaseResult> {
   const data = caseData(c);
   const seqModel = onnxModel(c, data.weights);
   const model = c.kind === 'step' ? onnxModel(c, data.weights, { state: true }) : seqModel;
@@ -108,8 +108,8 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
     const steal0 = stealMark();
     const times = await timeRoundRobin(contestants, timing);
     const steal = stealPercent(steal0);
-    const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, peak, diffs.get(k.id)!, k.note));
-    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, os.loadavg(), steal);
+    const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, machine, diffs.get(k.id)!, k.note));
+    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, machine, os.loadavg(), steal);
   } finally {
     for (const k of contestants) await k.release();
   }
@@ -118,7 +118,7 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
 function logCase(r: CaseResult, log: (l: string) => void): void {
   log(`${r.label}  [${r.case.id}]  ${r.kernels.join(', ')}  load ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}${r.stealPct == null ? '' : `  steal ${r.stealPct.toFixed(1)}%`}`);
   for (const k of r.contestants) {
-    log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${k.note ? `  (${k.note})` : ''}`);
+    log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak ${k.pctCeiling.toFixed(0).padStart(3)}% ceiling  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${k.note ? `  (${k.note})` : ''}`);
   }
   log(`  speedups: ${r.ratios.map((x) => `${x.of}/${x.over} ${x.ratio.toFixed(2)}x`).join(', ')}`);
 }
@@ -151,7 +151,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const v = await versions(ids);
   const results: CaseResult[] = [];
   for (const c of cases) {
-    const r = await runCase(c, ids, timing, machine.mulAddGflops);
+    const r = await runCase(c, ids, timing, machine);
     logCase(r, log);
     results.push(r);
   }
@@ -161,9 +161,9 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
       cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(), stealPct: stealPercent(runSteal),
       quick: !!o.quick, filter: o.filter ?? null, versions: v, timing, durationS: (performance.now() - started) / 1000,
     },
-    machine, cases: results, targets: judgeTargets(results),
+    machine, cases: results, targets: judgeTargets(results, machine),
   };
-  for (const t of bench.targets) log(`target: ${t.name}: ${t.measured} -> ${t.holds === null ? 'not run' : t.holds ? 'holds' : 'does not hold'}`);
+  for (const t of bench.targets) log(`target: ${t.name}: ${t.measured} -> ${t.holds === null ? 'not run' : t.holds ? 'holds' : 'does not hold'}${t.ceiling ? `; at the ceiling: ${t.ceiling.replace(/\*\*/g, '')}` : ''}`);
   const outDir = o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir;
   if (outDir !== null) {
     const files = await writeReport(bench, outDir);

@@ -1,7 +1,7 @@
 /** bench/results/report.html: conditions, the pictures, every number (incl. p10/p90 and cpu/wall), targets. */
 import { CONTESTANT_LABEL } from '../peers/types.js';
 import type { BenchResults } from '../results.js';
-import { conditions, fmtMs } from './markdown.js';
+import { CEILING_NOTE, conditions, fmtMs } from './markdown.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -12,13 +12,13 @@ function table(head: string[], rows: string[][], cls = ''): string {
 export function html(r: BenchResults, svgs: readonly string[], jsonName: string): string {
   const caseTables = r.cases.map((c) => {
     const rows = c.contestants.map((k) => [
-      CONTESTANT_LABEL[k.id], fmtMs(k.median), `${fmtMs(k.p10)} – ${fmtMs(k.p90)}`, String(k.runs), k.gflops.toFixed(2), `${k.pctPeak.toFixed(1)}%`,
+      CONTESTANT_LABEL[k.id], fmtMs(k.median), `${fmtMs(k.p10)} – ${fmtMs(k.p90)}`, String(k.runs), k.gflops.toFixed(2), `${k.pctPeak.toFixed(1)}%`, `${k.pctCeiling.toFixed(0)}%`,
       k.cpuPerWall.toFixed(2), k.maxAbsDiff.toExponential(1), k.note ?? '',
     ]);
     const ratios = c.ratios.map((x) => `${CONTESTANT_LABEL[x.of]} over ${CONTESTANT_LABEL[x.over]}: ${x.ratio.toFixed(2)}x (paired by round ${x.paired.toFixed(2)}x, p10 over p10 ${x.fast.toFixed(2)}x)`).join('; ');
     return `<h3>${esc(c.label)} <code>${esc(c.case.id)}</code></h3>
-<p>${(c.flops / 1e6).toFixed(2)} MFLOP per inference, intensity ${c.intensity.toFixed(2)} flop/byte; rnnc kernel ${esc(c.kernels.join(', '))} (compiled in ${c.compileMs.toFixed(0)} ms); load ${c.loadavg.map((x) => x.toFixed(2)).join(' / ')}</p>
-${table(['contestant', 'median ms', 'p10 – p90 ms', 'runs', 'GFLOP/s', '% of peak', 'cpu/wall', 'max abs diff', 'note'], rows)}
+<p>${(c.flops / 1e6).toFixed(2)} MFLOP per inference, intensity ${c.intensity.toFixed(2)} flop/byte; this machine's ceiling ${fmtMs(c.ceiling1Ms)} ms on 1 core, ${fmtMs(c.ceiling2Ms)} ms on 2; rnnc kernel ${esc(c.kernels.join(', '))} (compiled in ${c.compileMs.toFixed(0)} ms); load ${c.loadavg.map((x) => x.toFixed(2)).join(' / ')}</p>
+${table(['contestant', 'median ms', 'p10 – p90 ms', 'runs', 'GFLOP/s', '% of peak', '% of ceiling', 'cpu/wall', 'max abs diff', 'note'], rows)}
 <p class="ratios">${esc(ratios)}</p>`;
   }).join('\n');
   return `<!doctype html>
@@ -32,7 +32,8 @@ th:first-child, td:first-child, table.text td, table.text th { text-align: left;
 ${conditions(r).map((l) => `<p>${esc(l)}</p>`).join('\n')}
 <p>Raw numbers: <a href="${esc(jsonName)}">${esc(jsonName)}</a>. cpu/wall is process CPU time over wall time while a contestant ran: about the cores it kept busy.</p>
 <h2>Targets</h2>
-${table(['target', 'measured', 'holds'], r.targets.map((t) => [t.name, t.measured, t.holds === null ? 'not run' : t.holds ? 'yes' : 'no']), 'text')}
+<p>${esc(CEILING_NOTE)}</p>
+${table(['target', 'measured', 'holds', 'with rnnc at this machine\'s ceiling'], r.targets.map((t) => [t.name, t.measured, t.holds === null ? 'not run' : t.holds ? 'yes' : 'no', (t.ceiling ?? '').replace(/\*\*/g, '')]), 'text')}
 <h2>Pictures</h2>
 ${svgs.map((s) => `<p><a href="${esc(s)}"><img src="${esc(s)}" alt="${esc(s)}"></a></p>`).join('\n')}
 <h2>Cases</h2>

@@ -40,13 +40,15 @@ function cell(r: CaseResult, id: ContestantId): string {
 export function casesTable(r: BenchResults): string[] {
   const ids = CONTESTANTS.filter((id) => r.cases.some((c) => c.contestants.some((k) => k.id === id)));
   const sp = SPEEDUPS.filter(([a, b]) => ids.includes(a) && ids.includes(b));
-  const head = ['case', ...ids.map((id) => SHORT[id]), ...sp.map((s) => s[2]), 'rnnc 1w GFLOP/s (% peak)', 'rnnc 2w % peak', 'max abs diff'];
+  const head = ['case', ...ids.map((id) => SHORT[id]), ...sp.map((s) => s[2]), 'rnnc 1w GFLOP/s (% peak)', 'rnnc 2w % peak',
+    'ceiling 1 / 2 cores (ms)', 'rnnc 1w / 2w % of ceiling', 'max abs diff'];
   const rows = r.cases.map((c) => {
     const one = c.contestants.find((k) => k.id === 'rnnc-1w'), two = c.contestants.find((k) => k.id === 'rnnc-2w');
     const diff = Math.max(...c.contestants.map((k) => k.maxAbsDiff));
     return [
       `${c.label}${c.case.listed ? '' : ' †'}`, ...ids.map((id) => cell(c, id)), ...sp.map(([a, b]) => fmtX(findRatio(c, a, b))),
-      one ? `${one.gflops.toFixed(1)} (${one.pctPeak.toFixed(0)}%)` : '', two ? `${two.pctPeak.toFixed(0)}%` : '', diff.toExponential(1),
+      one ? `${one.gflops.toFixed(1)} (${one.pctPeak.toFixed(0)}%)` : '', two ? `${two.pctPeak.toFixed(0)}%` : '',
+      `${fmtMs(c.ceiling1Ms)} / ${fmtMs(c.ceiling2Ms)}`, [one, two].map((k) => (k ? `${k.pctCeiling.toFixed(0)}%` : '–')).join(' / '), diff.toExponential(1),
     ];
   });
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
@@ -56,18 +58,21 @@ export function casesTable(r: BenchResults): string[] {
 export function spreadTable(r: BenchResults): string[] {
   const ids = CONTESTANTS.filter((id) => r.cases.some((c) => c.contestants.some((k) => k.id === id)));
   const steal = r.cases.some((c) => c.stealPct != null);
-  const head = ['case', ...ids.map((id) => `${SHORT[id]}: p10–p90 ms, GFLOP/s (% peak)`), ...(steal ? ['steal'] : [])];
+  const head = ['case', ...ids.map((id) => `${SHORT[id]}: p10–p90 ms, GFLOP/s (% peak, % ceiling)`), ...(steal ? ['steal'] : [])];
   const rows = r.cases.map((c) => [c.label, ...ids.map((id) => {
     const k = c.contestants.find((x) => x.id === id);
-    return k ? `${fmtMs(k.p10)}–${fmtMs(k.p90)}, ${k.gflops.toFixed(1)} (${k.pctPeak.toFixed(0)}%)` : '';
+    return k ? `${fmtMs(k.p10)}–${fmtMs(k.p90)}, ${k.gflops.toFixed(1)} (${k.pctPeak.toFixed(0)}%, ${k.pctCeiling.toFixed(0)}%)` : '';
   }), ...(steal ? [c.stealPct == null ? '' : `${c.stealPct.toFixed(1)}%`] : [])]);
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
 export function targetsTable(r: BenchResults): string[] {
-  return ['| target | measured | holds |', '|---|---|---|',
-    ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.holds === null ? 'not run' : t.holds ? 'yes' : '**no**'} |`)];
+  return ['| target | measured | holds | with rnnc at this machine\'s ceiling |', '|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.holds === null ? 'not run' : t.holds ? 'yes' : '**no**'} | ${t.ceiling ?? ''} |`)];
 }
+
+/** What the ceiling columns mean (bench/ceiling.ts). */
+export const CEILING_NOTE = 'The ceiling (bench/ceiling.ts) is the least time the usual algorithm can take on this machine: the input projection at the mul+add peak, and every timestep reading its share of R at the bandwidth the probe measured for a working set of that size (or its flops at the peak, if slower); the cell update, barriers and calls are free. "% of ceiling" is the ceiling over the median. The last column of the targets puts rnnc at its ceiling and the peers as measured: where a target is out of reach there, no kernel can meet it on this machine. The two-core ceiling gives each core one core\'s bandwidth, which flatters it once the shares spill past the private L2 into the shared L3.';
 
 export function markdown(r: BenchResults): string {
   const notes = [...new Set(r.cases.flatMap((c) => c.contestants.filter((k) => k.note).map((k) => `${c.case.id} ${CONTESTANT_LABEL[k.id]}: ${k.note}`)))];
@@ -81,6 +86,8 @@ export function markdown(r: BenchResults): string {
     ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
     '',
     ...targetsTable(r),
+    '',
+    CEILING_NOTE,
     '',
     '<details><summary>Spread and throughput of every contestant</summary>',
     '',

@@ -1,0 +1,59 @@
+/** bench/ceiling.ts: this machine's least time for a case, from the probes (a roofline per part). */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { makeCase } from '../bench/cases.js';
+import { bandwidthAt, ceilingMs } from '../bench/ceiling.js';
+import type { MachineProbe } from '../bench/peak.js';
+import { judgeTargets, caseResult, contestantResult } from '../bench/results.js';
+import type { Timing } from '../bench/timing.js';
+
+const KiB = 1024, MiB = 1024 * KiB;
+/** 50 GFLOP/s; 100 GB/s up to 256 KiB, 50 GB/s at 1 MiB and beyond. */
+const machine: MachineProbe = {
+  mulAddGflops: 50, relaxedMaddGflops: null, flags: [],
+  bandwidth: [{ label: '1 MiB', bytes: MiB, gbps: 50 }, { label: '256 KiB', bytes: 256 * KiB, gbps: 100 }],
+};
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+test('bandwidth: the probe at its sizes, log-log between them, flat past either end', () => {
+  close(bandwidthAt(machine, 256 * KiB), 100e9, 'at a probe');
+  close(bandwidthAt(machine, 4 * KiB), 100e9, 'below the smallest');
+  close(bandwidthAt(machine, 64 * MiB), 50e9, 'past the largest');
+  close(bandwidthAt(machine, 512 * KiB), Math.sqrt(100 * 50) * 1e9, 'halfway in log size: geometric mean');
+  assert.throws(() => bandwidthAt({ bandwidth: [] }, 1), /no bandwidth/);
+});
+
+test('a sequence: the GEMM at the peak plus, per step, R at its working set bandwidth or its flops at the peak', () => {
+  // LSTM 256/256, seq 100: R = 4*256*256*4 B = 1 MiB per step at 50 GB/s (21 us) > 524288 flop at 50 GFLOP/s (10.5 us).
+  const c = makeCase('sequence', 'lstm', 256, 256, 100, 1, true);
+  const gemm = (2 * 4 * 256 * 256 * 100) / 50e9, step = MiB / 50e9;
+  close(ceilingMs(c, 1, machine), 1e3 * (gemm + 100 * step), '1 thread');
+  // Two threads: half the GEMM; half of R each (512 KiB, 70.7 GB/s).
+  close(ceilingMs(c, 2, machine), 1e3 * (gemm / 2 + (100 * (MiB / 2)) / (Math.sqrt(5000) * 1e9)), '2 threads');
+  // Batch 10: the step's flops (10x) now take longer than reading R.
+  const b10 = makeCase('sequence', 'lstm', 256, 256, 100, 10, true);
+  close(ceilingMs(b10, 1, machine), 1e3 * (10 * gemm + (100 * 10 * 2 * 4 * 256 * 256) / 50e9), 'compute-bound batch 10');
+});
+
+test('a streaming step reads W and R once', () => {
+  const c = makeCase('step', 'lstm', 256, 256, 1, 1, true);
+  close(ceilingMs(c, 1, machine), (1e3 * 2 * MiB) / 50e9, '2 MiB at 50 GB/s');
+});
+
+const timing = (median: number): Timing => ({ median, p10: median, p90: median, runs: 10, warmRuns: 30, roundMedians: [median], cpuPerWall: 1 });
+
+test('targets say what the ceiling allows: reachable, or out of reach on this machine', () => {
+  const step = makeCase('step', 'lstm', 256, 256, 1, 1, true);
+  const ceil = ceilingMs(step, 1, machine);
+  // ORT-web at 3x the ceiling: rnnc can be at most 3x faster, so 5x is out of reach; a peer at 6x leaves it reachable.
+  for (const [peer, reachable] of [[3, false], [6, true]] as const) {
+    const rs = [contestantResult(step, 'rnnc-1w', timing(2 * ceil), machine, 0, null), contestantResult(step, 'ort-web-1t', timing(peer * ceil), machine, 0, null)];
+    assert.is(rs[0].pctCeiling, 50);
+    const t = judgeTargets([caseResult(step, 'step', [], 0, rs, machine, [0, 0, 0])], machine).find((x) => x.name.startsWith('streaming'))!;
+    assert.is(t.holds, false);
+    assert.match(t.ceiling, `${peer.toFixed(2)}x`);
+    assert.is(t.ceiling.includes('out of reach'), !reachable, t.ceiling);
+  }
+});
+
+test.run();
