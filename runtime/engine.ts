@@ -28,6 +28,13 @@ export interface EngineOptions {
    * than the workers, which costs speed when there are no more cores than workers.
    */
   readonly callerComputes?: boolean;
+  /**
+   * With several workers and the caller computing a share: run a call on the calling thread alone
+   * when calls on every worker have lately been slower (another busy process or a hypervisor took a
+   * core; runtime/adapt.ts), trying all workers again now and then. Default true; false always uses
+   * every worker.
+   */
+  readonly adaptWorkers?: boolean;
 }
 
 const PAGE = 65536;
@@ -52,7 +59,7 @@ export class Engine {
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
     private readonly runModule: RunFn | null,
-    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null } | null,
+    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null; adapt: boolean } | null,
     /** Workers this engine runs on. */
     readonly workers: number,
     /** Why it runs on fewer workers than asked or planned, if it does. */
@@ -88,7 +95,7 @@ export class Engine {
         const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
         caller = { run: instance.exports.run as CallerShare['run'], clock };
       }
-      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller }, workers, null);
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true }, workers, null);
     }
     const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { env: { memory } });
     return new Engine(m, memory, instance.exports.run as RunFn, null, 1, note ? `running on 1 worker: ${note}` : null);
@@ -115,9 +122,14 @@ export class Engine {
     if (this.runModule) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
-    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller);
+    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt);
     await this.pool.run(call.seq, call.batch, resume);
     return this.collect(call);
+  }
+
+  /** Calls the current worker pool ran on every worker and on the calling thread alone (adaptWorkers). */
+  get callCounts(): { readonly all: number; readonly solo: number } {
+    return { ...(this.pool?.calls ?? { all: 0, solo: 0 }) };
   }
 
   /** Stops the workers, if any. */

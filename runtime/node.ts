@@ -31,6 +31,12 @@ export interface SessionOptions {
    * false: every share runs on a worker thread and `run` only awaits them.
    */
   readonly callerComputes?: boolean;
+  /**
+   * With several workers (and callerComputes): run a call on this thread alone while calls on every
+   * worker have lately been slower, as when another process keeps a core busy; all workers are
+   * tried again now and then (default true). false: always every worker.
+   */
+  readonly adaptWorkers?: boolean;
 }
 
 /** Reads an artifact directory written by `rnnc compile`. */
@@ -64,7 +70,7 @@ export class InferenceSession extends ArtifactSession {
    */
   static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
     const artifact = await loadArtifact(model, options);
-    const engine = await Engine.create(artifact, { workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes, cores: availableParallelism(), spawn: spawnNodeWorker });
+    const engine = await Engine.create(artifact, { workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes, adaptWorkers: options.adaptWorkers, cores: availableParallelism(), spawn: spawnNodeWorker });
     if (engine.note && (options.workers ?? 1) > 1) console.warn(`rnnc: ${engine.note}`);
     return new InferenceSession(engine);
   }

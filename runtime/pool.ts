@@ -15,6 +15,7 @@
 import { EngineError } from './errors.js';
 import { abortBarrier, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
 import type { WorkerInit } from './worker_core.js';
+import { CallModeChooser } from './adapt.js';
 
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
@@ -77,10 +78,13 @@ export class WorkerPool {
 
   /** Threads in the pool: the workers minus the caller, when it computes a share. */
   private readonly threads: number;
+  /** Whether a call runs on every worker or on the caller alone (adapt.ts); null: always every worker. */
+  private readonly chooser: CallModeChooser | null;
 
   constructor(spawn: Spawn, module: WebAssembly.Module, private readonly memory: WebAssembly.Memory,
     private readonly control: number, readonly workers: number, private readonly timeoutMs: number,
-    private readonly caller: CallerShare | null = null) {
+    private readonly caller: CallerShare | null = null, adapt = true) {
+    this.chooser = caller && adapt ? new CallModeChooser() : null;
     const ctl = this.ctl();
     for (let i = 0; i < 16; i++) Atomics.store(ctl, i, 0);
     this.threads = caller ? workers - 1 : workers;
@@ -99,14 +103,43 @@ export class WorkerPool {
     return new Int32Array(this.memory.buffer, this.control, 16);
   }
 
-  /** Runs one call on every worker; resolves when all are done. */
+  /** Calls run so far on every worker, and on the calling thread alone. */
+  readonly calls = { all: 0, solo: 0 };
+
+  /**
+   * Runs one call on every worker, or, when the calling thread computes a share and calls on all
+   * workers have lately been slower than on the caller alone, on the caller alone (adapt.ts).
+   */
   async run(seq: number, batch: number, resume: boolean): Promise<void> {
     if (!this.healthy) throw new EngineError('internal error: run on a discarded worker pool');
-    const ctl = this.ctl();
     if (this.died) {
       this.terminate();
       throw new EngineError(`a worker died between calls: ${this.failure}`);
     }
+    const mode = this.chooser?.next() ?? 'all';
+    const t0 = performance.now();
+    if (mode === 'solo') this.runSolo(seq, batch, resume);
+    else await this.runAll(seq, batch, resume);
+    this.chooser?.record(mode, performance.now() - t0, seq * batch);
+    this.calls[mode]++;
+  }
+
+  /** The whole call on the calling thread: worker 0 of 1 (the pool's threads stay parked). */
+  private runSolo(seq: number, batch: number, resume: boolean): void {
+    const clock = this.caller!.clock;
+    clock.deadline = Date.now() + this.timeoutMs;
+    clock.expired = false;
+    try {
+      this.caller!.run(seq, batch, resume ? 1 : 0, 0, 1);
+    } catch (e) {
+      this.terminate();
+      if (clock.expired) throw new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); the workers were stopped`);
+      throw new EngineError(`a worker failed: worker 0 (the calling thread, running the call alone): ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+
+  private async runAll(seq: number, batch: number, resume: boolean): Promise<void> {
+    const ctl = this.ctl();
     this.failure = null;
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, SEQ, seq);

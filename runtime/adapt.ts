@@ -1,0 +1,69 @@
+/**
+ * Which way a multi-worker session runs its next call: on all its workers, or on the calling thread
+ * alone. Workers meet at a barrier every timestep, so one that loses its core (another busy process,
+ * a hypervisor taking the CPU) stalls them all: with one CPU hog beside it, LSTM 256/256 seq 100 on 2
+ * workers took 10-11 ms against 2.6-3.2 ms on 1. The session times its calls, per timestep and batch
+ * row, and runs the next one the way that has been faster lately; now and then it tries the other
+ * way again, less often each time that way loses, so a quiet machine pays about one slower call in
+ * 64 and a machine that gets quiet again is noticed within a few calls of the next try.
+ */
+
+export type CallMode = 'all' | 'solo';
+
+/** Samples kept per mode; its estimate is their median. */
+const KEEP = 3;
+/** Calls between tries of the other mode: the first gap, and the longest. */
+const FIRST_GAP = 8;
+const LONGEST_GAP = 64;
+/** The current mode is left only when it is this much slower than the other. */
+const HYSTERESIS = 1.1;
+
+export class CallModeChooser {
+  private readonly samples: Record<CallMode, number[]> = { all: [], solo: [] };
+  private mode: CallMode = 'all';
+  private gap = FIRST_GAP;
+  private sinceTry = 0;
+
+  /** The mode the next call runs in. */
+  next(): CallMode {
+    if (this.samples[this.mode].length === 0) return this.mode;
+    return this.sinceTry >= this.gap ? other(this.mode) : this.mode;
+  }
+
+  /** Records a finished call: `mode` it ran in, `ms` it took, `steps` timesteps x batch rows. */
+  record(mode: CallMode, ms: number, steps: number): void {
+    const x = ms / Math.max(1, steps);
+    if (mode !== this.mode) {
+      // A try of the other way: its old samples are stale, this one is news.
+      this.sinceTry = 0;
+      this.samples[mode] = [x];
+      if (x * HYSTERESIS < this.estimate(this.mode)) {
+        this.mode = mode;
+        this.gap = FIRST_GAP;
+      } else this.gap = Math.min(LONGEST_GAP, this.gap * 2);
+      return;
+    }
+    this.sinceTry++;
+    const s = this.samples[mode];
+    s.push(x);
+    if (s.length > KEEP) s.shift();
+    const alt = other(mode);
+    if (this.samples[alt].length && this.estimate(mode) > HYSTERESIS * this.estimate(alt)) {
+      this.mode = alt;
+      this.sinceTry = 0;
+      this.gap = FIRST_GAP;
+    }
+  }
+
+  /** Median ms per step of a mode's recent calls (Infinity before its first). */
+  estimate(mode: CallMode): number {
+    const s = [...this.samples[mode]].sort((a, b) => a - b);
+    return s.length ? s[Math.floor(s.length / 2)] : Infinity;
+  }
+
+  get current(): CallMode {
+    return this.mode;
+  }
+}
+
+const other = (m: CallMode): CallMode => (m === 'all' ? 'solo' : 'all');
