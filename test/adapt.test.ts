@@ -47,6 +47,20 @@ test('a core taken away: the next calls run on the caller alone; once it is back
   assert.ok(count(quiet.slice(-40), 'all') >= 38, quiet.join(' '));
 });
 
+test('a try of all workers does not count its first call (the parked threads wake up then)', () => {
+  const c = new CallModeChooser();
+  drive(c, 30, (m, i) => (m === 'solo' ? 2 : i < 5 ? 1 : 5)); // all workers got slow: solo
+  assert.is(c.current, 'solo');
+  // Quiet again, but the first call on all workers after solo ones pays the wake-up (10 ms).
+  let last: CallMode = 'solo';
+  const used = drive(c, 40, (m) => {
+    const ms = m === 'all' ? (last === 'solo' ? 10 : 1) : 2;
+    last = m;
+    return ms;
+  });
+  assert.is(c.current, 'all', used.join(' '));
+});
+
 test('a single slow call does not switch (median of the last three, 10% hysteresis)', () => {
   const c = new CallModeChooser();
   drive(c, 9, (m) => (m === 'all' ? 1 : 2)); // learns both
