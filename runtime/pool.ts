@@ -124,6 +124,10 @@ export class WorkerPool {
     this.calls[mode]++;
   }
 
+  private overran(): EngineError {
+    return new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); the workers were stopped`);
+  }
+
   /** The whole call on the calling thread: worker 0 of 1 (the pool's threads stay parked). */
   private runSolo(seq: number, batch: number, resume: boolean): void {
     const clock = this.caller!.clock;
@@ -133,7 +137,7 @@ export class WorkerPool {
       this.caller!.run(seq, batch, resume ? 1 : 0, 0, 1);
     } catch (e) {
       this.terminate();
-      if (clock.expired) throw new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); the workers were stopped`);
+      if (clock.expired) throw this.overran();
       throw new EngineError(`a worker failed: worker 0 (the calling thread, running the call alone): ${(e as Error)?.message ?? String(e)}`);
     }
   }
@@ -147,7 +151,7 @@ export class WorkerPool {
     Atomics.store(ctl, RESUME, resume ? 1 : 0);
     for (const h of this.handles) h.setBusy(true);
     const deadline = Date.now() + this.timeoutMs;
-    const overran = () => new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); the workers were stopped`);
+    const overran = () => this.overran();
     Atomics.add(ctl, GO, 1);
     Atomics.notify(ctl, GO);
     try {
