@@ -21,6 +21,8 @@ export interface ContestantResult extends Omit<Timing, 'roundMedians'> {
   /** Max abs difference of Y against native onnxruntime (TF.js GRU: against its linear_before_reset=0 variant). */
   readonly maxAbsDiff: number;
   readonly note: string | null;
+  /** rnnc: of the timed calls, those on every worker and those on the calling thread alone (adaptWorkers); null for peers. */
+  readonly calls: { readonly all: number; readonly solo: number } | null;
 }
 
 /** A speedup: how many times faster `of` is than `over` (over's median / of's median). */
@@ -76,6 +78,8 @@ export interface BenchResults {
     readonly stealPct?: number | null;
     readonly quick: boolean;
     readonly filter: string | null;
+    /** Busy processes that ran beside the benchmark on purpose (--hog); absent in older results. */
+    readonly hogs?: number;
     readonly versions: Readonly<Record<string, string>>;
     readonly timing: TimingOptions;
     readonly durationS: number;
@@ -91,14 +95,15 @@ export const ratedFlops = (c: BenchCase): number => (c.kind === 'recurrent' ? re
 /** Pairs reported as speedups, when both sides ran. */
 export const RATIO_PAIRS: readonly (readonly [ContestantId, ContestantId])[] = [
   ['rnnc-1w', 'ort-web-1t'], ['rnnc-2w', 'ort-web-2t'], ['rnnc-1w', 'tfjs-1t'], ['rnnc-2w', 'tfjs-1t'],
-  ['rnnc-1w', 'ort-node-1t'], ['rnnc-2w', 'ort-node-1t'], ['rnnc-2w', 'rnnc-1w'],
+  ['rnnc-1w', 'ort-node-1t'], ['rnnc-2w', 'ort-node-1t'], ['rnnc-2w', 'rnnc-1w'], ['rnnc-2w', 'rnnc-2w-fixed'], ['rnnc-2w-fixed', 'rnnc-1w'],
 ];
 
-export function contestantResult(c: BenchCase, id: ContestantId, t: Timing, machine: MachineProbe, maxAbsDiff: number, note: string | null): ContestantResult {
+export function contestantResult(c: BenchCase, id: ContestantId, t: Timing, machine: MachineProbe, maxAbsDiff: number, note: string | null,
+  calls: ContestantResult['calls'] = null): ContestantResult {
   const threads = CONTESTANT_THREADS[id];
   const gflops = ratedFlops(c) / (t.median * 1e6);
   const pctCeiling = (100 * ceilingMs(c, threads, machine)) / t.median;
-  return { id, threads, ...t, gflops, pctPeak: (100 * gflops) / (machine.mulAddGflops * threads), pctCeiling, maxAbsDiff, note };
+  return { id, threads, ...t, gflops, pctPeak: (100 * gflops) / (machine.mulAddGflops * threads), pctCeiling, maxAbsDiff, note, calls };
 }
 
 export function caseResult(c: BenchCase, label: string, kernels: readonly string[], compileMs: number, rs: readonly ContestantResult[], machine: MachineProbe, loadavg: readonly number[], stealPct: number | null = null): CaseResult {

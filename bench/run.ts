@@ -9,6 +9,9 @@
  *   node dist/bench/run.js --quick             a few shapes, few rounds (or BENCH_QUICK=1)
  *   node dist/bench/run.js --quick --filter lstm_i256_h256,step --peers rnnc-1w,ort-web-1t --no-write
  *                                              (BENCH_FILTER, BENCH_PEERS; --list prints the case ids)
+ *   node dist/bench/run.js --hog 1 --filter lstm_i256_h256_t100_b1,gru_i256_h256_t100_b1 \
+ *        --peers rnnc-1w,rnnc-2w,rnnc-2w-fixed --no-write
+ *                                              beside a busy process: what adaptWorkers saves
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,11 +24,13 @@ import { measureMachine, type MachineProbe } from './peak.js';
 import { loadOrtNode, loadOrtWeb, ortContestant, ortVersion } from './peers/ort.js';
 import { compileCase, rnncContestant, type CompiledCase } from './peers/rnnc.js';
 import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
-import { CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
+import { CONTESTANTS, DEFAULT_CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
+import { startHogs } from './hog.js';
 import { stealMark, stealPercent } from './steal.js';
 import { caseResult, contestantResult, judgeTargets, type BenchResults, type CaseResult, type ContestantResult } from './results.js';
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
 import { writeReport } from './report/write.js';
+import { soloNote } from './report/markdown.js';
 
 /** Largest max abs difference from native onnxruntime a contestant may show. */
 export const MAX_ABS_DIFF = 1e-3;
@@ -37,8 +42,10 @@ export interface BenchOptions {
   readonly filter?: string;
   /** Explicit cases instead of the built-in list (e.g. one shape from `rnnc bench --cell ...`). */
   readonly cases?: readonly BenchCase[];
-  /** Contestants to run (default: all). */
+  /** Contestants to run (default: DEFAULT_CONTESTANTS, every one but rnnc-2w-fixed). */
   readonly contestants?: readonly ContestantId[];
+  /** Busy processes kept spinning beside the run (default 0): a loaded machine, on purpose. */
+  readonly hogs?: number;
   /** Overrides of the warm-up and round settings. */
   readonly timing?: Partial<TimingOptions>;
   /** Where to write the results; null writes nothing (default bench/results). */
@@ -79,6 +86,7 @@ async function createContestant(id: ContestantId, c: BenchCase, data: CaseData, 
   switch (id) {
     case 'rnnc-1w': return rnncContestant(id, 1, c, data, compiled!);
     case 'rnnc-2w': return rnncContestant(id, 2, c, data, compiled!);
+    case 'rnnc-2w-fixed': return rnncContestant(id, 2, c, data, compiled!, false);
     case 'ort-web-1t': return ortContestant(id, await loadOrtWeb(1), c, data, model);
     case 'ort-web-2t': return ortContestant(id, await loadOrtWeb(2), c, data, model);
     case 'ort-node-1t': return ortContestant(id, await loadOrtNode(), c, data, model);
@@ -105,10 +113,15 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
       }
       diffs.set(k.id, d);
     }
+    const calls0 = new Map(contestants.map((k) => [k.id, k.calls?.()]));
     const steal0 = stealMark();
     const times = await timeRoundRobin(contestants, timing);
     const steal = stealPercent(steal0);
-    const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, machine, diffs.get(k.id)!, k.note));
+    const timedCalls = (k: Contestant) => {
+      const a = calls0.get(k.id), b = k.calls?.();
+      return a && b ? { all: b.all - a.all, solo: b.solo - a.solo } : null;
+    };
+    const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, machine, diffs.get(k.id)!, k.note, timedCalls(k)));
     return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, machine, os.loadavg(), steal);
   } finally {
     for (const k of contestants) await k.release();
@@ -118,7 +131,7 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
 function logCase(r: CaseResult, log: (l: string) => void): void {
   log(`${r.label}  [${r.case.id}]  ${r.kernels.join(', ')}  load ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}${r.stealPct == null ? '' : `  steal ${r.stealPct.toFixed(1)}%`}`);
   for (const k of r.contestants) {
-    log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak ${k.pctCeiling.toFixed(0).padStart(3)}% ceiling  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${k.note ? `  (${k.note})` : ''}`);
+    log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak ${k.pctCeiling.toFixed(0).padStart(3)}% ceiling  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${soloNote(k)}${k.note ? `  (${k.note})` : ''}`);
   }
   log(`  speedups: ${r.ratios.map((x) => `${x.of}/${x.over} ${x.ratio.toFixed(2)}x`).join(', ')}`);
 }
@@ -141,11 +154,22 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const all = o.cases ? [...o.cases] : o.quick && !o.filter ? quickCases() : fullCases();
   const cases = filterCases(all, o.filter);
   if (!cases.length) throw new Error(`--filter '${o.filter}' matches no case; cases: ${all.map((c) => c.id).join(', ')}`);
-  const ids = CONTESTANTS.filter((id) => !o.contestants || o.contestants.includes(id));
+  const unknown = o.contestants?.filter((id) => !CONTESTANTS.includes(id));
+  if (unknown?.length) throw new Error(`--peers: unknown ${unknown.join(', ')}; expected some of ${CONTESTANTS.join(', ')}`);
+  const ids = CONTESTANTS.filter((id) => (o.contestants ?? DEFAULT_CONTESTANTS).includes(id));
+  const hogs = await startHogs(o.hogs ?? 0);
+  try {
+    return await measure(o, cases, ids, hogs.count, log, started);
+  } finally {
+    hogs.stop();
+  }
+}
+
+async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readonly ContestantId[], hogs: number, log: (line: string) => void, started: number): Promise<BenchResults> {
   const timing = { ...(o.quick ? QUICK_TIMING : FULL_TIMING), ...o.timing };
   const loadavgStart = os.loadavg();
   const runSteal = stealMark();
-  log(`rnnc bench: ${cases.length} case(s), ${ids.join(', ')}; node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${loadavgStart.map((x) => x.toFixed(2)).join(' ')}`);
+  log(`rnnc bench: ${cases.length} case(s), ${ids.join(', ')}; node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${loadavgStart.map((x) => x.toFixed(2)).join(' ')}${hogs ? `; ${hogs} busy process(es) beside it (--hog)` : ''}`);
   const machine: MachineProbe = measureMachine();
   log(`peak (1 core): f32x4 mul+add ${machine.mulAddGflops.toFixed(2)} GFLOP/s, relaxed madd ${machine.relaxedMaddGflops?.toFixed(2) ?? 'n/a'}; read bandwidth ${machine.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(1)} GB/s`).join(', ')}`);
   const v = await versions(ids);
@@ -159,7 +183,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
     meta: {
       date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown',
       cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(), stealPct: stealPercent(runSteal),
-      quick: !!o.quick, filter: o.filter ?? null, versions: v, timing, durationS: (performance.now() - started) / 1000,
+      quick: !!o.quick, filter: o.filter ?? null, hogs, versions: v, timing, durationS: (performance.now() - started) / 1000,
     },
     machine, cases: results, targets: judgeTargets(results, machine),
   };
@@ -180,6 +204,7 @@ async function main(): Promise<void> {
       peers: { type: 'string', default: process.env.BENCH_PEERS },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      hog: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
     },
   });
@@ -188,9 +213,9 @@ async function main(): Promise<void> {
     return;
   }
   const contestants = values.peers?.split(',').map((s) => s.trim()) as ContestantId[] | undefined;
-  const unknown = contestants?.filter((id) => !CONTESTANTS.includes(id));
-  if (unknown?.length) throw new Error(`--peers: unknown ${unknown.join(', ')}; expected some of ${CONTESTANTS.join(', ')}`);
-  await runBench({ quick: values.quick, filter: values.filter, contestants, outDir: values['no-write'] ? null : values.out });
+  const hogs = Number(values.hog);
+  if (!Number.isInteger(hogs) || hogs < 0) throw new Error(`--hog: expected a whole number of busy processes, got '${values.hog}'`);
+  await runBench({ quick: values.quick, filter: values.filter, contestants, hogs, outDir: values['no-write'] ? null : values.out });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

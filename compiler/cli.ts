@@ -88,7 +88,8 @@ program.command('bench [patterns...]')
   .option('--seq <n>', 'sequence length of --cell', int('--seq'), 100)
   .option('--batch <n>', 'batch of --cell', int('--batch'))
   .option('--quick', 'a few shapes and rounds: seconds, not minutes')
-  .option('--peers <list>', 'contestants, e.g. rnnc-1w,ort-web-1t (default: all)')
+  .option('--peers <list>', 'contestants, e.g. rnnc-1w,ort-web-1t (default: all but rnnc-2w-fixed, 2 workers with adaptWorkers off)')
+  .option('--hog <n>', 'keep n busy processes running beside the benchmark (a loaded machine, on purpose)', int('--hog', 0, 64))
   .option('--no-write', 'do not write bench/results')
   .action(async (patterns, o) => (await import('./commands/bench.js')).benchCommand(patterns, o));
 

@@ -56,6 +56,7 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /** Runs one compiled module; not re-entrant (sessions queue their calls). */
 export class Engine {
   private pool: WorkerPool | null = null;
+  private readonly calls = { all: 0, solo: 0 };
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
     private readonly runModule: RunFn | null,
@@ -114,6 +115,7 @@ export class Engine {
     } catch (e) {
       throw new EngineError(`module ${this.manifest.model} failed while running: ${(e as Error).message}`, { cause: e });
     }
+    this.calls.all++;
     return this.collect(call);
   }
 
@@ -123,13 +125,13 @@ export class Engine {
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
     if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt);
-    await this.pool.run(call.seq, call.batch, resume);
+    this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
     return this.collect(call);
   }
 
-  /** Calls the current worker pool ran on every worker and on the calling thread alone (adaptWorkers). */
+  /** Calls that finished on every worker (all calls of a one-worker engine) and on the calling thread alone (adaptWorkers). */
   get callCounts(): { readonly all: number; readonly solo: number } {
-    return { ...(this.pool?.calls ?? { all: 0, solo: 0 }) };
+    return { ...this.calls };
   }
 
   /** Stops the workers, if any. */

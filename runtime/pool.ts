@@ -15,7 +15,7 @@
 import { EngineError } from './errors.js';
 import { abortBarrier, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
 import type { WorkerInit } from './worker_core.js';
-import { CallModeChooser } from './adapt.js';
+import { CallModeChooser, type CallMode } from './adapt.js';
 
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
@@ -103,14 +103,11 @@ export class WorkerPool {
     return new Int32Array(this.memory.buffer, this.control, 16);
   }
 
-  /** Calls run so far on every worker, and on the calling thread alone. */
-  readonly calls = { all: 0, solo: 0 };
-
   /**
    * Runs one call on every worker, or, when the calling thread computes a share and calls on all
    * workers have lately been slower than on the caller alone, on the caller alone (adapt.ts).
    */
-  async run(seq: number, batch: number, resume: boolean): Promise<void> {
+  async run(seq: number, batch: number, resume: boolean): Promise<CallMode> {
     if (!this.healthy) throw new EngineError('internal error: run on a discarded worker pool');
     if (this.died) {
       this.terminate();
@@ -121,7 +118,7 @@ export class WorkerPool {
     if (mode === 'solo') this.runSolo(seq, batch, resume);
     else await this.runAll(seq, batch, resume);
     this.chooser?.record(mode, performance.now() - t0, seq * batch);
-    this.calls[mode]++;
+    return mode;
   }
 
   private overran(): EngineError {

@@ -42,6 +42,15 @@ export class ArtifactSession {
     return this.engine?.note ?? null;
   }
 
+  /**
+   * Calls this session has run on every worker, and on the calling thread alone (a multi-worker
+   * session with adaptWorkers does that while its workers have lately been slower, e.g. beside
+   * another busy process). One-worker sessions count every call as `all`.
+   */
+  get callCounts(): { readonly all: number; readonly solo: number } {
+    return this.engine?.callCounts ?? { all: 0, solo: 0 };
+  }
+
   /** The artifact's manifest: kernel name, plan, layout, required features. */
   get manifest(): Manifest {
     if (!this.engine) throw new EngineError('this session has been released');

@@ -10,7 +10,6 @@ import { compileRnnModel } from '../compiler/artifact.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
-import type { Engine } from '../runtime/engine.js';
 import { modelFor, maxAbsDiff } from './harness.js';
 import { mulberry32, randomInputs } from './random.js';
 
@@ -68,8 +67,6 @@ test('a single slow call does not switch (median of the last three, 10% hysteres
   assert.equal(used, ['all', 'all', 'all', 'all', 'all']);
 });
 
-const callCounts = (s: ArtifactSession) => (s as unknown as { engine: Engine }).engine.callCounts;
-
 test('calls alternating between all workers and the caller alone give the 1-worker outputs, streams included', async () => {
   const d = describeCell({ cell: 'lstm', inputSize: 11, hiddenSize: 45, maxBatch: 2 });
   const T = 5;
@@ -93,7 +90,7 @@ test('calls alternating between all workers and the caller alone give the 1-work
     const out = await stream.step({ in_X: new Tensor('float32', x.slice(t * per, (t + 1) * per), [1, 2, d.inputSize]) });
     assert.ok(maxAbsDiff(out.Y.data, (ref.Y.data as Float32Array).slice(t * 2 * 45, (t + 1) * 2 * 45)) <= 1e-6, `stream step ${i}`);
   }
-  const n = callCounts(s);
+  const n = s.callCounts;
   assert.is(n.all + n.solo, 12 + 20);
   assert.ok(n.solo >= 2 && n.all >= 8, JSON.stringify(n));
   await s.release();
@@ -106,7 +103,16 @@ test('adaptWorkers: false keeps every call on all workers', async () => {
   const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, adaptWorkers: false });
   const first = await s.run(feeds);
   for (let i = 0; i < 20; i++) assert.equal(Array.from((await s.run(feeds)).Y.data as Float32Array), Array.from(first.Y.data as Float32Array));
-  assert.equal(callCounts(s), { all: 21, solo: 0 });
+  assert.equal(s.callCounts, { all: 21, solo: 0 });
+  await s.release();
+});
+
+test('a one-worker session counts every call as run on all its workers', async () => {
+  const d = describeCell({ cell: 'rnn', inputSize: 3, hiddenSize: 5, maxBatch: 1 });
+  const { model, feeds } = modelFor(d, randomInputs(mulberry32(9), d, 2, 1));
+  const s = await ArtifactSession.fromArtifact(compileRnnModel(model).artifact, { workers: 1 });
+  for (let i = 0; i < 3; i++) await s.run(feeds);
+  assert.equal(s.callCounts, { all: 3, solo: 0 });
   await s.release();
 });
 

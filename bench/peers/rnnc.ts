@@ -25,11 +25,11 @@ export function compileCase(c: BenchCase, model: Uint8Array): CompiledCase {
   return { artifact, kernels: artifact.manifest.kernels, compileMs: performance.now() - t0 };
 }
 
-export async function rnncContestant(id: ContestantId, workers: 1 | 2, c: BenchCase, data: CaseData, compiled: CompiledCase): Promise<Contestant> {
-  const session = await InferenceSession.create(compiled.artifact, { workers });
+export async function rnncContestant(id: ContestantId, workers: 1 | 2, c: BenchCase, data: CaseData, compiled: CompiledCase, adaptWorkers = true): Promise<Contestant> {
+  const session = await InferenceSession.create(compiled.artifact, { workers, adaptWorkers });
   const note = session.workers !== workers ? `ran on ${session.workers} worker(s): ${session.note ?? 'unknown reason'}` : null;
   const B = c.batch, I = c.input, H = c.hidden;
-  const base = { id, note, release: () => session.release() };
+  const base = { id, note, release: () => session.release(), calls: () => session.callCounts };
   if (c.kind !== 'step') {
     const X = new Tensor('float32', data.x, [data.frames, B, I]);
     const runY = async () => (await session.run({ X })).Y.data as Float32Array;

@@ -1,16 +1,16 @@
 /** bench/results/latest.md: the conditions, one table of medians and speedups, and the targets. */
 import type { ContestantId } from '../peers/types.js';
 import { CONTESTANTS, CONTESTANT_LABEL } from '../peers/types.js';
-import { findRatio, type BenchResults, type CaseResult } from '../results.js';
+import { findRatio, type BenchResults, type CaseResult, type ContestantResult } from '../results.js';
 
 const SHORT: Record<ContestantId, string> = {
-  'rnnc-1w': 'rnnc 1w', 'rnnc-2w': 'rnnc 2w', 'ort-web-1t': 'ORT-web 1t', 'ort-web-2t': 'ORT-web 2t', 'tfjs-1t': 'TF.js', 'ort-node-1t': 'ORT native 1t',
+  'rnnc-1w': 'rnnc 1w', 'rnnc-2w': 'rnnc 2w', 'rnnc-2w-fixed': 'rnnc 2w fixed', 'ort-web-1t': 'ORT-web 1t', 'ort-web-2t': 'ORT-web 2t', 'tfjs-1t': 'TF.js', 'ort-node-1t': 'ORT native 1t',
 };
 
 /** Speedup columns: [of, over, title]. */
 const SPEEDUPS: readonly (readonly [ContestantId, ContestantId, string])[] = [
   ['rnnc-1w', 'ort-web-1t', '1w / ORT-web 1t'], ['rnnc-2w', 'ort-web-2t', '2w / ORT-web 2t'], ['rnnc-1w', 'tfjs-1t', '1w / TF.js'],
-  ['rnnc-2w', 'ort-node-1t', '2w / native 1t'], ['rnnc-2w', 'rnnc-1w', '2w / 1w'],
+  ['rnnc-2w', 'ort-node-1t', '2w / native 1t'], ['rnnc-2w', 'rnnc-1w', '2w / 1w'], ['rnnc-2w', 'rnnc-2w-fixed', '2w / 2w fixed'],
 ];
 
 export const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
@@ -23,6 +23,7 @@ export function conditions(r: BenchResults): string[] {
   const bw = p.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(0)} GB/s`).join(', ');
   return [
     `${m.cpu}, ${m.cores} cores, ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.date.replace('T', ' ').slice(0, 16)} UTC, run took ${m.durationS.toFixed(0)} s${m.quick ? ' (--quick)' : ''}${m.filter ? `, filter '${m.filter}'` : ''}.`,
+    ...(m.hogs ? [`**${m.hogs} busy process(es) ran beside this benchmark on purpose (--hog)**: a loaded machine, not a quiet one.`] : []),
     `Load average (1/5/15 min): ${fmtLoad(m.loadavgStart)} at the start, ${fmtLoad(m.loadavgEnd)} at the end${m.stealPct == null ? '' : `; the hypervisor took ${m.stealPct.toFixed(1)}% of the CPUs' time over the run (steal, /proc/stat; per case in the details)`}: other work shared the cores, so read ratios (measured in alternating rounds) before absolute times.`,
     `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} (${v})`).join('; ')}.`,
     `One core's f32x4 mul+add peak ${p.mulAddGflops.toFixed(1)} GFLOP/s${p.relaxedMaddGflops ? `, relaxed madd ${p.relaxedMaddGflops.toFixed(1)} GFLOP/s` : ''} (12 independent chains, TurboFan; the fast end, ~p10, of 15 samples: what the core does when nothing interrupts it); one core's read bandwidth by working set ${bw}. "% peak" is against threads x the mul+add peak.`,
@@ -61,10 +62,13 @@ export function spreadTable(r: BenchResults): string[] {
   const head = ['case', ...ids.map((id) => `${SHORT[id]}: p10–p90 ms, GFLOP/s (% peak, % ceiling)`), ...(steal ? ['steal'] : [])];
   const rows = r.cases.map((c) => [c.label, ...ids.map((id) => {
     const k = c.contestants.find((x) => x.id === id);
-    return k ? `${fmtMs(k.p10)}–${fmtMs(k.p90)}, ${k.gflops.toFixed(1)} (${k.pctPeak.toFixed(0)}%, ${k.pctCeiling.toFixed(0)}%)` : '';
+    return k ? `${fmtMs(k.p10)}–${fmtMs(k.p90)}, ${k.gflops.toFixed(1)} (${k.pctPeak.toFixed(0)}%, ${k.pctCeiling.toFixed(0)}%)${soloNote(k)}` : '';
   }), ...(steal ? [c.stealPct == null ? '' : `${c.stealPct.toFixed(1)}%`] : [])]);
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
+
+/** ", 7 of 20 calls solo" where a 2-worker session ran timed calls on the calling thread alone. */
+export const soloNote = (k: ContestantResult): string => (k.calls && k.calls.solo > 0 ? `, ${k.calls.solo} of ${k.calls.all + k.calls.solo} calls solo` : '');
 
 export function targetsTable(r: BenchResults): string[] {
   return ['| target | measured | holds | with rnnc at this machine\'s ceiling |', '|---|---|---|---|',

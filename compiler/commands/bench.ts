@@ -10,6 +10,7 @@ export interface BenchFlags {
   batch?: number;
   quick?: boolean;
   peers?: string;
+  hog?: number;
   write: boolean;
 }
 
@@ -31,6 +32,6 @@ export async function benchCommand(patterns: string[], f: BenchFlags): Promise<v
   }
   await bench.runBench({
     quick: f.quick, filter: patterns.join(',') || undefined, cases,
-    contestants: f.peers ? (f.peers.split(',') as never) : undefined, outDir: f.write ? undefined : null,
+    contestants: f.peers ? (f.peers.split(',').map((s) => s.trim()) as never) : undefined, hogs: f.hog, outDir: f.write ? undefined : null,
   });
 }
