@@ -9,7 +9,6 @@ import { startHogs } from '../bench/hog.js';
 import { soloNote } from '../bench/report/markdown.js';
 import type { ContestantResult } from '../bench/results.js';
 
-
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

@@ -1,7 +1,7 @@
 /** bench/results/report.html: conditions, the pictures, every number (incl. p10/p90 and cpu/wall), targets. */
 import { CONTESTANT_LABEL } from '../peers/types.js';
 import type { BenchResults } from '../results.js';
-import { CEILING_NOTE, conditions, fmtMs, soloNote } from './markdown.js';
+import { CEILING_NOTE, conditions, fmtMs, soloCalls } from './markdown.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -13,7 +13,7 @@ export function html(r: BenchResults, svgs: readonly string[], jsonName: string)
   const caseTables = r.cases.map((c) => {
     const rows = c.contestants.map((k) => [
       CONTESTANT_LABEL[k.id], fmtMs(k.median), `${fmtMs(k.p10)} – ${fmtMs(k.p90)}`, String(k.runs), k.gflops.toFixed(2), `${k.pctPeak.toFixed(1)}%`, `${k.pctCeiling.toFixed(0)}%`,
-      k.cpuPerWall.toFixed(2), k.maxAbsDiff.toExponential(1), [k.note, soloNote(k).slice(2)].filter(Boolean).join('; '),
+      k.cpuPerWall.toFixed(2), k.maxAbsDiff.toExponential(1), [k.note, soloCalls(k)].filter(Boolean).join('; '),
     ]);
     const ratios = c.ratios.map((x) => `${CONTESTANT_LABEL[x.of]} over ${CONTESTANT_LABEL[x.over]}: ${x.ratio.toFixed(2)}x (paired by round ${x.paired.toFixed(2)}x, p10 over p10 ${x.fast.toFixed(2)}x)`).join('; ');
     return `<h3>${esc(c.label)} <code>${esc(c.case.id)}</code></h3>

@@ -67,8 +67,10 @@ export function spreadTable(r: BenchResults): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
-/** ", 7 of 20 calls solo" where a 2-worker session ran timed calls on the calling thread alone. */
-export const soloNote = (k: ContestantResult): string => (k.calls && k.calls.solo > 0 ? `, ${k.calls.solo} of ${k.calls.all + k.calls.solo} calls solo` : '');
+/** "7 of 20 calls solo" where a 2-worker session ran timed calls on the calling thread alone, else ''. */
+export const soloCalls = (k: ContestantResult): string => (k.calls && k.calls.solo > 0 ? `${k.calls.solo} of ${k.calls.all + k.calls.solo} calls solo` : '');
+/** The same, as a clause to append: ", 7 of 20 calls solo". */
+export const soloNote = (k: ContestantResult): string => (soloCalls(k) ? `, ${soloCalls(k)}` : '');
 
 export function targetsTable(r: BenchResults): string[] {
   return ['| target | measured | holds | with rnnc at this machine\'s ceiling |', '|---|---|---|---|',
