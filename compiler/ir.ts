@@ -46,9 +46,9 @@ export class FunctionScope {
   tee(l: Local, v: Expr): Expr {
     return this.b.m.local.tee(l.index, v, TYPES[l.type]);
   }
-  /** `l += n` for an i32 local. */
-  bump(l: Local, n: number | Expr): Expr {
-    return this.set(l, this.b.add(this.get(l), typeof n === 'number' ? this.b.i32(n) : n));
+  /** `l += n` for an i32 local and a constant n (binaryen's Expr is a number too: add those with `set`). */
+  bump(l: Local, n: number): Expr {
+    return this.set(l, this.b.add(this.get(l), this.b.i32(n)));
   }
   /** Adds the function to the module and exports it under `exportName` when given. */
   finish(name: string, body: Expr, exportName?: string): void {
