@@ -25,6 +25,13 @@ export interface ModuleFeatures {
 
 const TYPES = { i32: binaryen.i32, f32: binaryen.f32, v128: binaryen.v128 } as const;
 
+const bitsView = new DataView(new ArrayBuffer(4));
+/** The bit pattern of x rounded to f32, as an i32. */
+function f32Bits(x: number): number {
+  bitsView.setFloat32(0, x);
+  return bitsView.getInt32(0);
+}
+
 /** Allocates the locals of one function; params come first, in order. */
 export class FunctionScope {
   private readonly vars: ValType[] = [];
@@ -131,8 +138,50 @@ export class Builder {
   }
   vsplatLoad(ptr: Expr, offset = 0): Expr { return this.m.v128.load32_splat(offset, 4, ptr); }
   vsplat(x: Expr): Expr { return this.m.f32x4.splat(x); }
-  vconst(x: number): Expr { return this.m.f32x4.splat(this.m.f32.const(x)); }
-  vconstI(n: number): Expr { return this.m.i32x4.splat(this.m.i32.const(n | 0)); }
+  /** f32x4 with every lane x (from the constant pool, when the module has one). */
+  vconst(x: number): Expr {
+    const bits = f32Bits(x);
+    return this.pooled(bits) ?? this.m.f32x4.splat(this.m.f32.const(x));
+  }
+  /** i32x4 with every lane n (from the constant pool, when the module has one). */
+  vconstI(n: number): Expr {
+    return this.pooled(n | 0) ?? this.m.i32x4.splat(this.m.i32.const(n | 0));
+  }
+
+  // ---- constant pool ----
+  private pool: { readonly begin: number; readonly end: number; readonly slots: Map<number, number> } | null = null;
+  /**
+   * Loads splat constants from linear memory at [begin, end) instead of building them in registers.
+   * V8 (x64) builds each v128 constant with three instructions and, in long straight-line code such
+   * as the cell update, keeps them live and spills them to the stack; a load is one instruction with
+   * nothing to keep. Zero stays inline (one xor). Once the pool is full, constants stay inline too.
+   * `finishConstantPool` adds the start function that writes the pool.
+   */
+  useConstantPool(begin: number, end: number): void {
+    this.pool = { begin, end, slots: new Map() };
+  }
+  private pooled(bits: number): Expr | null {
+    const p = this.pool;
+    if (!p || bits === 0) return null;
+    let at = p.slots.get(bits);
+    if (at === undefined) {
+      if (p.begin + (p.slots.size + 1) * 16 > p.end) return null;
+      at = p.begin + p.slots.size * 16;
+      p.slots.set(bits, at);
+    }
+    return this.m.v128.load(at, 16, this.i32(0));
+  }
+  /**
+   * Adds the start function that writes every pooled constant: it runs when the module is
+   * instantiated (on every worker: the same bytes, before that worker reads them).
+   */
+  finishConstantPool(): void {
+    const p = this.pool;
+    if (!p || p.slots.size === 0) return;
+    const stores = [...p.slots].map(([bits, at]) => this.m.v128.store(at, 16, this.i32(0), this.m.i32x4.splat(this.i32(bits))));
+    const fn = this.m.addFunction('rnnc_constant_pool', binaryen.none, binaryen.none, [], this.m.block(null, stores, binaryen.none));
+    this.m.setStart(fn);
+  }
   /** Picks four f32 lanes from a (0..3) and b (4..7): i8x16.shuffle at lane granularity. */
   vshuffle(a: Expr, b: Expr, lanes: readonly [number, number, number, number]): Expr {
     return this.m.i8x16.shuffle(a, b, lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));

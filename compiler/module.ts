@@ -2,7 +2,7 @@
  * Plan -> validated, optimized WebAssembly module. The one place that strings the emitters together.
  */
 import { Builder, type ModuleFeatures } from './ir.js';
-import type { Plan } from './plan.js';
+import { CONSTANT_POOL, RESERVED, type Plan } from './plan.js';
 import { emitRnnNode } from './emit/kernel.js';
 import { EngineError } from '../runtime/errors.js';
 
@@ -30,7 +30,9 @@ export function buildKernel(plan: Plan, opts: BuildOptions = {}): CompiledKernel
   const b = new Builder(features);
   try {
     b.importMemory(Math.ceil(plan.layout.staticEnd / 65536), MAX_PAGES);
+    b.useConstantPool(CONSTANT_POOL, RESERVED);
     emitRnnNode(b, plan, 'run', 'run');
+    b.finishConstantPool();
     if (!b.validate()) throw new EngineError(`internal error: the module emitted for ${plan.kernelName} (${plan.key}) does not validate`);
     if (opts.optimize !== false) b.optimize();
     if (!b.validate()) throw new EngineError(`internal error: the optimized module for ${plan.kernelName} does not validate`);

@@ -67,8 +67,13 @@ export interface Plan {
   readonly reasons: readonly string[];
 }
 
-/** Bytes below this offset stay unused, so a stray null pointer never aliases data. */
+/**
+ * No data lies below this offset: bytes [0, CONSTANT_POOL) stay unused, so a stray null pointer never
+ * aliases data, and [CONSTANT_POOL, RESERVED) hold the module's constant pool (ir.ts), written by its
+ * start function.
+ */
 export const RESERVED = 1024;
+export const CONSTANT_POOL = 256;
 const align16 = (n: number) => (n + 15) & ~15;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 

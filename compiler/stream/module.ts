@@ -11,6 +11,7 @@ import { BARRIER } from '../../runtime/control.js';
 import type { StaticLayout } from './memory.js';
 import { opKernel } from './ops.js';
 import { EngineError } from '../../runtime/errors.js';
+import { CONSTANT_POOL, RESERVED } from '../plan.js';
 
 /** The largest memory a module may grow to (2 GiB keeps every address positive as an i32). */
 export const MAX_PAGES = 32768;
@@ -67,6 +68,7 @@ export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
   const b = new Builder(features);
   try {
     b.importMemory(Math.max(1, Math.ceil(layout.imageEnd / 65536)), MAX_PAGES);
+    b.useConstantPool(CONSTANT_POOL, RESERVED);
     const s = b.scope(opts.threads ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32']);
     const c: CallContext = { b, s, seq: s.param(0), batch: s.param(1), layout };
     const calls: Expr[] = [];
@@ -94,6 +96,7 @@ export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
       calls.push(threads ? b.if(b.eqz(s.get(s.param(3))), call) : call, meet());
     });
     s.finish('run', b.seq(calls), 'run');
+    b.finishConstantPool();
     if (!b.validate()) throw new EngineError('internal error: the emitted module does not validate');
     if (opts.optimize !== false) b.optimize();
     if (!b.validate()) throw new EngineError('internal error: the optimized module does not validate');
