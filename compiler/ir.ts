@@ -239,6 +239,8 @@ export class Builder {
   fill(dest: Expr, byte: Expr, size: Expr): Expr { return this.m.memory.fill(dest, byte, size, 'mem'); }
   divU(a: Expr, b: Expr): Expr { return this.m.i32.div_u(a, b); }
   unreachable(): Expr { return this.m.unreachable(); }
+  /** Returns from a function without results. */
+  ret(): Expr { return this.m.return(); }
 
   // ---- atomics (shared memory; the module must be built with threads) ----
   atomicLoad(ptr: Expr, offset = 0): Expr { return this.m.i32.atomic.load(offset, ptr, 'mem'); }

@@ -14,14 +14,27 @@ export const BATCH = 3;
 export const STOP = 4;
 /** Non-zero: the call continues the previous call's recurrent state (streaming). */
 export const RESUME = 5;
-/** Barrier cells (see compiler/emit/barrier.ts): arrivals, generation, abort. */
-export const BARRIER = 8;
-export const BARRIER_ABORT = BARRIER + 2;
+/** Non-zero: every worker in a barrier traps instead of waiting (compiler/emit/barrier.ts). */
+export const BARRIER_ABORT = 8;
+/**
+ * Per worker, on a line of its own (ARRIVAL_STRIDE i32s, 128 bytes: no two workers' cells share a
+ * line or an adjacent-line prefetch pair): the number of barriers it has reached, then how many
+ * workers sleep waiting for it to reach the next one.
+ */
+export const ARRIVALS = 32;
+export const ARRIVAL_STRIDE = 32;
+/** The most workers a module runs on (the engine's limit). */
+export const MAX_WORKERS = 64;
 /** Bytes of the whole block (16-byte aligned). */
-export const CONTROL_BYTES = 64;
+export const CONTROL_BYTES = 4 * (ARRIVALS + MAX_WORKERS * ARRIVAL_STRIDE);
 
-/** Makes every worker in the barrier trap instead of waiting: sets the abort cell, wakes the sleepers. */
+/** Makes every worker in a barrier trap instead of waiting: sets the abort cell, wakes the sleepers. */
 export function abortBarrier(ctl: Int32Array): void {
   Atomics.store(ctl, BARRIER_ABORT, 1);
-  Atomics.notify(ctl, BARRIER + 1); // the barrier's generation cell, where sleepers wait
+  for (let w = 0; w < MAX_WORKERS; w++) Atomics.notify(ctl, ARRIVALS + w * ARRIVAL_STRIDE);
+}
+
+/** The whole control block of a module whose block starts at byte `offset`. */
+export function controlView(memory: WebAssembly.Memory, offset: number): Int32Array {
+  return new Int32Array(memory.buffer, offset, CONTROL_BYTES / 4);
 }

@@ -5,8 +5,12 @@
 import type { KernelLayout } from './layout.js';
 
 export const MANIFEST_FORMAT = 'rnnc-artifact';
-/** 3: the multi-worker module imports env.expired (the calling thread's clock check). */
-export const MANIFEST_VERSION = 3;
+/**
+ * 3: the multi-worker module imports env.expired (the calling thread's clock check).
+ * 4: the barrier counts each worker's arrivals on a line of its own (a larger control block), and
+ * modules keep their constants in low memory.
+ */
+export const MANIFEST_VERSION = 4;
 
 /** A dimension: fixed, or the call's sequence length / batch. */
 export type Dim = number | 'seq' | 'batch';

@@ -13,7 +13,7 @@
  * awaits DONE (Atomics.waitAsync).
  */
 import { EngineError } from './errors.js';
-import { abortBarrier, BARRIER_ABORT, BATCH, DONE, GO, RESUME, SEQ, STOP } from './control.js';
+import { abortBarrier, BARRIER_ABORT, BATCH, controlView, DONE, GO, RESUME, SEQ, STOP } from './control.js';
 import type { WorkerInit } from './worker_core.js';
 import { CallModeChooser, type CallMode } from './adapt.js';
 
@@ -85,8 +85,9 @@ export class WorkerPool {
     private readonly control: number, readonly workers: number, private readonly timeoutMs: number,
     private readonly caller: CallerShare | null = null, adapt = true) {
     this.chooser = caller && adapt ? new CallModeChooser() : null;
+    // Every worker starts at barrier 0 (a previous pool's workers may have stopped anywhere).
     const ctl = this.ctl();
-    for (let i = 0; i < 16; i++) Atomics.store(ctl, i, 0);
+    for (let i = 0; i < ctl.length; i++) Atomics.store(ctl, i, 0);
     this.threads = caller ? workers - 1 : workers;
     for (let id = caller ? 1 : 0; id < workers; id++) {
       this.handles.push(spawn({ module, memory, id, workers, control }, {
@@ -100,7 +101,7 @@ export class WorkerPool {
   }
 
   private ctl(): Int32Array {
-    return new Int32Array(this.memory.buffer, this.control, 16);
+    return controlView(this.memory, this.control);
   }
 
   /**

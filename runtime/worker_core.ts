@@ -3,7 +3,7 @@
  * instantiate the multi-worker module on the shared memory, then wait on the control block's GO
  * cell, run the call's slice, count itself DONE, repeat until STOP.
  */
-import { abortBarrier, BATCH, DONE, GO, SEQ, STOP, RESUME, BARRIER_ABORT } from './control.js';
+import { abortBarrier, BATCH, controlView, DONE, GO, SEQ, STOP, RESUME, BARRIER_ABORT } from './control.js';
 
 /** What the runtime sends each worker once, at start. */
 export interface WorkerInit {
@@ -29,7 +29,7 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
   let seen = 0;
   for (;;) {
     // A fresh view each time: the memory may have grown since the last call.
-    const ctl = new Int32Array(init.memory.buffer, init.control, 16);
+    const ctl = controlView(init.memory, init.control);
     // Back-to-back calls (streaming steps) should not pay a futex wake: spin on GO for a moment first.
     const spinUntil = performance.now() + GO_SPIN_MS;
     while (Atomics.load(ctl, GO) === seen && performance.now() < spinUntil) { /* spin */ }

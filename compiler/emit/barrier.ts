@@ -1,7 +1,11 @@
 /**
- * The per-timestep barrier of multi-worker kernels, inside the wasm module: arrive with an atomic
- * add, spin a bounded number of times on an atomic load of the generation, then sleep in
- * memory.atomic.wait32; the last to arrive resets the count, bumps the generation and notifies.
+ * The per-timestep barrier of multi-worker kernels, inside the wasm module. Each worker counts the
+ * barriers it has reached in a cell on a cache line of its own (runtime/control.ts): arriving, it
+ * bumps its count, then reads the others' counts until each has caught up, spinning a bounded number
+ * of times on an atomic load, then sleeping in memory.atomic.wait32 on the late worker's cell (whose
+ * arrival notifies, when it sees sleepers). With a central counter, the last arrival paid three line
+ * transfers in a row (read the generation, add to the count, the waiter's read of the new
+ * generation); here each worker's wait is one transfer, the two directions in parallel.
  * A non-zero abort cell (set by the runtime when a worker failed or a call timed out) makes every
  * waiter trap instead of waiting forever.
  *
@@ -11,6 +15,7 @@
  * constant 0 and learn of a timeout through the abort cell.
  */
 import type { Builder } from '../ir.js';
+import { ARRIVALS, ARRIVAL_STRIDE, BARRIER_ABORT } from '../../runtime/control.js';
 
 /**
  * Spins before sleeping (a few hundred microseconds). Short spins made one worker fall asleep in
@@ -21,56 +26,83 @@ export const BARRIER_SPIN = 150000;
 const WAIT_NS = 50_000_000;
 /** Name of the imported clock check. */
 export const EXPIRED_IMPORT = 'expired';
-/** The clock is asked at barriers whose generation is a multiple of this (a power of two). */
+/** The clock is asked at barriers whose count is a multiple of this (a power of two). */
 const CLOCK_EVERY = 64;
 
 /**
- * Emits `name(workers)`:
+ * Emits `name(worker, workers)` for the control block at byte `control`:
  *
- *   gen = load(GEN); if gen % 64 == 0 and expired(): give up
- *   if add(COUNT, 1) == workers - 1: store(COUNT, 0); add(GEN, 1); if load(SLEEPERS): notify(GEN)
- *   else: spin while load(GEN) == gen (bounded), then SLEEPERS++, wait32(GEN, gen) until it changes,
- *         SLEEPERS--; trap if ABORT; give up if expired()
- *   give up = store(ABORT, 1), notify(GEN), trap
- * (notify takes a lock in the engine even with nobody waiting, so the last arrival skips it when
- * every other worker is still spinning.)
+ *   if workers == 1: return                      (the caller alone; the others' counts stay put)
+ *   n = ++arrived[worker]; if sleepers[worker]: notify(arrived[worker])
+ *   if n % 64 == 0 and expired(): give up
+ *   for v != worker: until arrived[v] - n >= 0:
+ *     spin on load(arrived[v]) (bounded), then sleepers[v]++, wait32(arrived[v], seen) until it
+ *     catches up, sleepers[v]--; trap if ABORT; give up if expired()
+ *   give up = store(ABORT, 1), notify every worker's cell, trap
+ * (notify takes a lock in the engine even with nobody waiting, so an arrival skips it when nobody
+ * sleeps on it.) Counts wrap around; "caught up" is a signed difference.
  */
-export function emitBarrier(b: Builder, name: string, cells: number): void {
+export function emitBarrier(b: Builder, name: string, control: number): void {
   b.importPredicate(EXPIRED_IMPORT);
-  const s = b.scope(['i32']);
-  const workers = s.param(0);
-  const gen = s.local('i32'), spin = s.local('i32');
-  const COUNT = b.i32(cells), GEN = () => b.i32(cells + 4), ABORT = () => b.i32(cells + 8), SLEEPERS = () => b.i32(cells + 12);
-  const changed = () => b.ne(b.atomicLoad(GEN()), s.get(gen));
-  const giveUp = () => b.seq([b.atomicStore(ABORT(), 0, b.i32(1)), b.drop(b.atomicNotify(GEN(), b.i32(-1))), b.unreachable()]);
+  const s = b.scope(['i32', 'i32']);
+  const worker = () => s.get(s.param(0)), workers = () => s.get(s.param(1));
+  const n = s.local('i32'), v = s.local('i32'), cell = s.local('i32'), seen = s.local('i32'), spin = s.local('i32');
+  const STRIDE = 4 * ARRIVAL_STRIDE;
+  const arrivedOf = (w: ReturnType<typeof worker>) => b.add(b.i32(control + 4 * ARRIVALS), b.muli(w, STRIDE));
+  const ABORT = () => b.i32(control + 4 * BARRIER_ABORT);
+  const behind = () => b.ltS(b.sub(s.get(seen), s.get(n)), b.i32(0));
+  let giveUps = 0;
+  const giveUp = () => {
+    const label = `wake_all${giveUps++}`;
+    return b.seq([
+      b.atomicStore(ABORT(), 0, b.i32(1)),
+      s.set(v, b.i32(0)),
+      b.loop(label, b.seq([
+        b.drop(b.atomicNotify(arrivedOf(s.get(v)), b.i32(-1))),
+        s.bump(v, 1),
+        b.br(label, b.ltS(s.get(v), workers())),
+      ])),
+      b.unreachable(),
+    ]);
+  };
   const expired = () => b.callI32(EXPIRED_IMPORT, []);
+  const mine = s.local('i32');
   const body = b.seq([
-    s.set(gen, b.atomicLoad(GEN())),
-    b.if(b.eqz(b.andi(s.get(gen), CLOCK_EVERY - 1)), b.if(expired(), giveUp())),
-    b.if(
-      b.eq(b.atomicAdd(COUNT, 0, b.i32(1)), b.sub(s.get(workers), b.i32(1))),
-      b.seq([
-        b.atomicStore(b.i32(cells), 0, b.i32(0)),
-        b.drop(b.atomicAdd(GEN(), 0, b.i32(1))),
-        b.if(b.atomicLoad(SLEEPERS()), b.drop(b.atomicNotify(GEN(), b.i32(-1)))),
-      ]),
-      b.block('wait_out', [
-        s.set(spin, b.i32(BARRIER_SPIN)),
-        b.loop('spin', b.seq([
-          b.br('wait_out', changed()),
-          s.set(spin, b.sub(s.get(spin), b.i32(1))),
-          b.br('spin', b.gtS(s.get(spin), b.i32(0))),
+    b.if(b.leS(workers(), b.i32(1)), b.ret()),
+    s.set(mine, arrivedOf(worker())),
+    s.set(n, b.add(b.atomicLoad(s.get(mine)), b.i32(1))),
+    b.atomicStore(s.get(mine), 0, s.get(n)),
+    b.if(b.atomicLoad(s.get(mine), 4), b.drop(b.atomicNotify(s.get(mine), b.i32(-1)))),
+    b.if(b.eqz(b.andi(s.get(n), CLOCK_EVERY - 1)), b.if(expired(), giveUp())),
+    s.set(v, b.i32(0)),
+    b.loop('others', b.seq([
+      b.if(b.ne(s.get(v), worker()), b.seq([
+        s.set(cell, arrivedOf(s.get(v))),
+        s.set(seen, b.atomicLoad(s.get(cell))),
+        b.if(behind(), b.block('caught_up', [
+          s.set(spin, b.i32(BARRIER_SPIN)),
+          b.loop('spin', b.seq([
+            s.set(seen, b.atomicLoad(s.get(cell))),
+            b.br('caught_up', b.eqz(behind())),
+            s.set(spin, b.sub(s.get(spin), b.i32(1))),
+            b.br('spin', b.gtS(s.get(spin), b.i32(0))),
+          ])),
+          b.drop(b.atomicAdd(s.get(cell), 4, b.i32(1))),
+          b.loop('sleep', b.seq([
+            b.if(b.ne(b.atomicLoad(ABORT()), b.i32(0)), b.unreachable()),
+            s.set(seen, b.atomicLoad(s.get(cell))),
+            b.if(behind(), b.seq([
+              b.drop(b.atomicWait(s.get(cell), s.get(seen), WAIT_NS)),
+              b.if(expired(), giveUp()),
+              b.br('sleep'),
+            ])),
+          ])),
+          b.drop(b.atomicAdd(s.get(cell), 4, b.i32(-1))),
         ])),
-        b.drop(b.atomicAdd(SLEEPERS(), 0, b.i32(1))),
-        b.loop('sleep', b.seq([
-          b.if(b.ne(b.atomicLoad(ABORT()), b.i32(0)), b.unreachable()),
-          b.drop(b.atomicWait(GEN(), s.get(gen), WAIT_NS)),
-          b.if(expired(), giveUp()),
-          b.br('sleep', b.eqz(changed())),
-        ])),
-        b.drop(b.atomicAdd(SLEEPERS(), 0, b.i32(-1))),
-      ]),
-    ),
+      ])),
+      s.bump(v, 1),
+      b.br('others', b.ltS(s.get(v), workers())),
+    ])),
   ]);
   s.finish(name, body);
 }

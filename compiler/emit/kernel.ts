@@ -38,7 +38,7 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   const s = b.scope([...RUN_PARAMS, ...(threads ? ['worker', 'workers'] : [])].map(() => 'i32' as const));
   const P = (name: (typeof RUN_PARAMS)[number]) => s.get(s.param(RUN_PARAMS.indexOf(name)));
   const worker = () => s.get(s.param(RUN_PARAMS.length)), workers = () => s.get(s.param(RUN_PARAMS.length + 1));
-  const barrier = () => (threads ? b.call(threads.barrier, [workers()]) : b.nop());
+  const barrier = () => (threads ? b.call(threads.barrier, [worker(), workers()]) : b.nop());
   /** Work only worker 0 does (state in and out), or everything on one worker. */
   const onFirst = (e: Expr) => (threads ? b.if(b.eqz(worker()), e) : e);
   const T = () => P('seq'), B = () => P('batch');

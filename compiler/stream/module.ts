@@ -7,7 +7,6 @@ import type { Dim, KernelStream, Operand } from '../graph/stream.js';
 import { isConst } from '../graph/stream.js';
 import { emitRnnNode } from '../emit/kernel.js';
 import { emitBarrier } from '../emit/barrier.js';
-import { BARRIER } from '../../runtime/control.js';
 import type { StaticLayout } from './memory.js';
 import { opKernel } from './ops.js';
 import { EngineError } from '../../runtime/errors.js';
@@ -75,8 +74,8 @@ export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
     const threads = opts.threads ? { barrier: 'barrier' } : undefined;
     const workerArgs = () => (opts.threads ? [s.get(s.param(3)), s.get(s.param(4))] : []);
     const resume = () => s.get(s.param(2));
-    if (threads) emitBarrier(b, threads.barrier, layout.controlOffset + 4 * BARRIER);
-    const meet = () => (threads ? b.call(threads.barrier, [s.get(s.param(4))]) : b.nop());
+    if (threads) emitBarrier(b, threads.barrier, layout.controlOffset);
+    const meet = () => (threads ? b.call(threads.barrier, [s.get(s.param(3)), s.get(s.param(4))]) : b.nop());
     stream.steps.forEach((step, i) => {
       if (step.op === 'rnn') {
         const plan = layout.plans.get(i)!;

@@ -1,38 +1,39 @@
 ;; golden snapshot of gru_f32_u8r1__wasmsimd_k1 (gru_i3_h5_b1_fwd_l0_lbr_4adb0bd5); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (module
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $t1 (func))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 i32) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128) (local $l27 v128) (local $l28 v128) (local $l29 v128) (local $l30 v128) (local $l31 v128) (local $l32 v128) (local $l33 i32) (local $l34 i32) (local $l35 i32) (local $l36 i32) (local $l37 i32)
     local.get $p2
     local.set $p8
     local.get $p9
-    local.set $l25
+    local.set $l36
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l24
+    local.set $l35
     i32.const 1024
     local.set $p5
     loop $L0
-      local.get $l23
+      local.get $l34
       i32.const 96
       i32.lt_s
       if $I1
         local.get $p8
         local.set $p2
-        local.get $l23
-        local.get $l25
+        local.get $l34
+        local.get $l36
         i32.add
-        local.set $l22
-        local.get $l24
+        local.set $l33
+        local.get $l35
         local.set $p9
         loop $L2
           local.get $p9
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l23
+            local.get $l34
             i32.const 1312
             i32.add
             local.tee $p3
@@ -41,28 +42,28 @@
             local.set $l17
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l13
-            local.set $l18
-            local.get $l11
             local.tee $l12
-            local.set $l14
-            local.get $l13
-            local.tee $l15
             local.set $l16
+            local.get $l11
+            local.tee $l13
+            local.set $l15
+            local.get $l12
+            local.tee $l14
+            local.set $l19
             local.get $p5
             local.set $p4
             local.get $p2
             local.tee $p3
             i32.const 12
             i32.add
-            local.set $l26
+            local.set $l37
             loop $L4
               local.get $p3
               v128.load32_splat
               local.tee $l20
               local.get $p4
               v128.load align=4
-              local.tee $l19
+              local.tee $l18
               f32x4.mul
               local.get $l17
               f32x4.add
@@ -72,13 +73,13 @@
               v128.load offset=16 align=4
               local.tee $l20
               f32x4.mul
-              local.get $l18
+              local.get $l16
               f32x4.add
-              local.set $l18
+              local.set $l16
               local.get $p3
               v128.load32_splat offset=12
               local.tee $l21
-              local.get $l19
+              local.get $l18
               f32x4.mul
               local.get $l11
               f32x4.add
@@ -86,42 +87,42 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l13
-              f32x4.add
-              local.set $l13
-              local.get $p3
-              v128.load32_splat offset=24
-              local.tee $l21
-              local.get $l19
-              f32x4.mul
               local.get $l12
               f32x4.add
               local.set $l12
+              local.get $p3
+              v128.load32_splat offset=24
+              local.tee $l21
+              local.get $l18
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              local.set $l13
               local.get $l21
               local.get $l20
-              f32x4.mul
-              local.get $l15
-              f32x4.add
-              local.set $l15
-              local.get $p3
-              v128.load32_splat offset=36
-              local.tee $l21
-              local.get $l19
               f32x4.mul
               local.get $l14
               f32x4.add
               local.set $l14
+              local.get $p3
+              v128.load32_splat offset=36
+              local.tee $l21
+              local.get $l18
+              f32x4.mul
+              local.get $l15
+              f32x4.add
+              local.set $l15
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l16
+              local.get $l19
               f32x4.add
-              local.set $l16
+              local.set $l19
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l26
+              local.get $l37
               local.get $p3
               i32.const 4
               i32.add
@@ -129,38 +130,38 @@
               i32.ne
               br_if $L4
             end
-            local.get $l22
+            local.get $l33
             local.get $l17
             v128.store align=4
-            local.get $l22
-            local.get $l18
+            local.get $l33
+            local.get $l16
             v128.store offset=16 align=4
-            local.get $l22
+            local.get $l33
             local.get $l11
             v128.store offset=96 align=4
-            local.get $l22
-            local.get $l13
-            v128.store offset=112 align=4
-            local.get $l22
+            local.get $l33
             local.get $l12
+            v128.store offset=112 align=4
+            local.get $l33
+            local.get $l13
             v128.store offset=192 align=4
-            local.get $l22
-            local.get $l15
-            v128.store offset=208 align=4
-            local.get $l22
+            local.get $l33
             local.get $l14
+            v128.store offset=208 align=4
+            local.get $l33
+            local.get $l15
             v128.store offset=288 align=4
-            local.get $l22
-            local.get $l16
+            local.get $l33
+            local.get $l19
             v128.store offset=304 align=4
             local.get $p2
             i32.const 48
             i32.add
             local.set $p2
-            local.get $l22
+            local.get $l33
             i32.const 384
             i32.add
-            local.set $l22
+            local.set $l33
             local.get $p9
             i32.const 4
             i32.sub
@@ -180,17 +181,17 @@
           f32x4.mul
           local.get $p2
           v128.load32_splat offset=4
-          local.tee $l13
+          local.tee $l12
           local.get $p5
           v128.load offset=48 align=4
           f32x4.mul
           local.get $p2
           v128.load32_splat
-          local.tee $l12
+          local.tee $l13
           local.get $p5
           v128.load offset=16 align=4
           f32x4.mul
-          local.get $l23
+          local.get $l34
           i32.const 1312
           i32.add
           local.tee $p2
@@ -198,17 +199,17 @@
           f32x4.add
           f32x4.add
           f32x4.add
-          local.set $l15
-          local.get $l22
+          local.set $l14
+          local.get $l33
           local.get $l11
           local.get $p5
           v128.load offset=64 align=4
           f32x4.mul
-          local.get $l13
+          local.get $l12
           local.get $p5
           v128.load offset=32 align=4
           f32x4.mul
-          local.get $l12
+          local.get $l13
           local.get $p5
           v128.load align=4
           f32x4.mul
@@ -218,15 +219,15 @@
           f32x4.add
           f32x4.add
           v128.store align=4
-          local.get $l22
-          local.get $l15
+          local.get $l33
+          local.get $l14
           v128.store offset=16 align=4
         else
           local.get $p9
           i32.const 2
           i32.eq
           if $I6
-            local.get $l23
+            local.get $l34
             i32.const 1312
             i32.add
             local.tee $p3
@@ -235,8 +236,8 @@
             local.set $l17
             local.get $p3
             v128.load offset=16 align=4
-            local.tee $l13
-            local.set $l18
+            local.tee $l12
+            local.set $l16
             local.get $p5
             local.set $p4
             local.get $p2
@@ -248,17 +249,17 @@
               local.get $l17
               local.get $p3
               v128.load32_splat offset=4
-              local.tee $l12
+              local.tee $l13
               local.get $p4
               v128.load offset=32 align=4
-              local.tee $l15
+              local.tee $l14
               f32x4.mul
               local.get $p3
               v128.load32_splat
-              local.tee $l14
+              local.tee $l15
               local.get $p4
               v128.load align=4
-              local.tee $l16
+              local.tee $l19
               f32x4.mul
               f32x4.add
               f32x4.add
@@ -266,41 +267,41 @@
               local.get $l11
               local.get $p3
               v128.load32_splat offset=16
-              local.tee $l19
-              local.get $l15
+              local.tee $l18
+              local.get $l14
               f32x4.mul
               local.get $p3
               v128.load32_splat offset=12
-              local.tee $l15
-              local.get $l16
+              local.tee $l14
+              local.get $l19
               f32x4.mul
               f32x4.add
               f32x4.add
               local.set $l11
-              local.get $l18
-              local.get $l12
+              local.get $l16
+              local.get $l13
               local.get $p4
               v128.load offset=48 align=4
-              local.tee $l12
-              f32x4.mul
-              local.get $l14
-              local.get $p4
-              v128.load offset=16 align=4
-              local.tee $l14
-              f32x4.mul
-              f32x4.add
-              f32x4.add
-              local.set $l18
-              local.get $l13
-              local.get $l19
-              local.get $l12
+              local.tee $l13
               f32x4.mul
               local.get $l15
-              local.get $l14
+              local.get $p4
+              v128.load offset=16 align=4
+              local.tee $l15
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l13
+              local.set $l16
+              local.get $l12
+              local.get $l18
+              local.get $l13
+              f32x4.mul
+              local.get $l14
+              local.get $l15
+              f32x4.mul
+              f32x4.add
+              f32x4.add
+              local.set $l12
               local.get $p4
               i32.const -64
               i32.sub
@@ -315,40 +316,40 @@
             end
             local.get $p4
             v128.load offset=16 align=4
-            local.set $l12
+            local.set $l13
             local.get $p3
             v128.load32_splat offset=12
-            local.set $l15
-            local.get $l22
+            local.set $l14
+            local.get $l33
             local.get $p3
             v128.load32_splat
-            local.tee $l14
+            local.tee $l15
             local.get $p4
             v128.load align=4
-            local.tee $l16
+            local.tee $l19
             f32x4.mul
             local.get $l17
             f32x4.add
             v128.store align=4
-            local.get $l22
-            local.get $l14
-            local.get $l12
+            local.get $l33
+            local.get $l15
+            local.get $l13
             f32x4.mul
-            local.get $l18
+            local.get $l16
             f32x4.add
             v128.store offset=16 align=4
-            local.get $l22
-            local.get $l15
-            local.get $l16
+            local.get $l33
+            local.get $l14
+            local.get $l19
             f32x4.mul
             local.get $l11
             f32x4.add
             v128.store offset=96 align=4
-            local.get $l22
-            local.get $l15
-            local.get $l12
-            f32x4.mul
+            local.get $l33
+            local.get $l14
             local.get $l13
+            f32x4.mul
+            local.get $l12
             f32x4.add
             v128.store offset=112 align=4
           else
@@ -356,7 +357,7 @@
             i32.const 3
             i32.eq
             if $I8
-              local.get $l23
+              local.get $l34
               i32.const 1312
               i32.add
               local.tee $p3
@@ -365,12 +366,12 @@
               local.set $l17
               local.get $p3
               v128.load offset=16 align=4
-              local.tee $l13
-              local.set $l18
+              local.tee $l12
+              local.set $l16
               local.get $l11
-              local.set $l12
-              local.get $l13
-              local.set $l15
+              local.set $l13
+              local.get $l12
+              local.set $l14
               local.get $p5
               local.set $p4
               local.get $p2
@@ -381,50 +382,50 @@
               loop $L9
                 local.get $p3
                 v128.load32_splat
-                local.tee $l16
+                local.tee $l19
                 local.get $p4
                 v128.load align=4
-                local.tee $l14
+                local.tee $l15
                 f32x4.mul
                 local.get $l17
                 f32x4.add
                 local.set $l17
-                local.get $l16
+                local.get $l19
                 local.get $p4
                 v128.load offset=16 align=4
-                local.tee $l16
+                local.tee $l19
                 f32x4.mul
-                local.get $l18
+                local.get $l16
                 f32x4.add
-                local.set $l18
+                local.set $l16
                 local.get $p3
                 v128.load32_splat offset=12
-                local.tee $l19
-                local.get $l14
+                local.tee $l18
+                local.get $l15
                 f32x4.mul
                 local.get $l11
                 f32x4.add
                 local.set $l11
+                local.get $l18
                 local.get $l19
-                local.get $l16
-                f32x4.mul
-                local.get $l13
-                f32x4.add
-                local.set $l13
-                local.get $p3
-                v128.load32_splat offset=24
-                local.tee $l19
-                local.get $l14
                 f32x4.mul
                 local.get $l12
                 f32x4.add
                 local.set $l12
-                local.get $l19
-                local.get $l16
-                f32x4.mul
+                local.get $p3
+                v128.load32_splat offset=24
+                local.tee $l18
                 local.get $l15
+                f32x4.mul
+                local.get $l13
                 f32x4.add
-                local.set $l15
+                local.set $l13
+                local.get $l18
+                local.get $l19
+                f32x4.mul
+                local.get $l14
+                f32x4.add
+                local.set $l14
                 local.get $p4
                 i32.const 32
                 i32.add
@@ -437,31 +438,31 @@
                 i32.ne
                 br_if $L9
               end
-              local.get $l22
+              local.get $l33
               local.get $l17
               v128.store align=4
-              local.get $l22
-              local.get $l18
+              local.get $l33
+              local.get $l16
               v128.store offset=16 align=4
-              local.get $l22
+              local.get $l33
               local.get $l11
               v128.store offset=96 align=4
-              local.get $l22
-              local.get $l13
-              v128.store offset=112 align=4
-              local.get $l22
+              local.get $l33
               local.get $l12
+              v128.store offset=112 align=4
+              local.get $l33
+              local.get $l13
               v128.store offset=192 align=4
-              local.get $l22
-              local.get $l15
+              local.get $l33
+              local.get $l14
               v128.store offset=208 align=4
             end
           end
         end
-        local.get $l23
+        local.get $l34
         i32.const 32
         i32.add
-        local.set $l23
+        local.set $l34
         local.get $p5
         i32.const 96
         i32.add
@@ -511,7 +512,7 @@
           local.tee $p8
           i32.ge_s
           if $I14
-            local.get $l25
+            local.get $l36
             local.get $p1
             local.get $p5
             i32.mul
@@ -527,37 +528,37 @@
             i32.const 20
             i32.mul
             i32.add
-            local.set $l22
+            local.set $l33
             local.get $p10
             v128.load align=4
-            local.set $l13
-            local.get $p10
-            v128.load offset=16 align=4
             local.set $l12
             local.get $p10
+            v128.load offset=16 align=4
+            local.set $l13
+            local.get $p10
             v128.load offset=32 align=4
-            local.set $l15
+            local.set $l14
             local.get $p10
             v128.load offset=48 align=4
             local.set $l17
             i32.const 1888
             v128.load align=4
-            local.set $l18
+            local.set $l16
             i32.const 1904
             v128.load align=4
-            local.set $l14
+            local.set $l15
             i32.const 1408
             local.set $p9
             local.get $p2
             local.get $p4
             i32.const 5
             i32.shl
-            local.tee $l24
+            local.tee $l35
             i32.add
             local.tee $p4
             i32.const 20
             i32.add
-            local.set $l23
+            local.set $l34
             loop $L15
               local.get $p4
               v128.load32_splat
@@ -565,23 +566,23 @@
               local.get $p9
               v128.load align=4
               f32x4.mul
-              local.get $l13
-              f32x4.add
-              local.set $l13
-              local.get $l11
-              local.get $p9
-              v128.load offset=16 align=4
-              f32x4.mul
               local.get $l12
               f32x4.add
               local.set $l12
               local.get $l11
               local.get $p9
+              v128.load offset=16 align=4
+              f32x4.mul
+              local.get $l13
+              f32x4.add
+              local.set $l13
+              local.get $l11
+              local.get $p9
               v128.load offset=32 align=4
               f32x4.mul
-              local.get $l15
+              local.get $l14
               f32x4.add
-              local.set $l15
+              local.set $l14
               local.get $l11
               local.get $p9
               v128.load offset=48 align=4
@@ -593,21 +594,21 @@
               local.get $p9
               v128.load offset=64 align=4
               f32x4.mul
-              local.get $l18
+              local.get $l16
               f32x4.add
-              local.set $l18
+              local.set $l16
               local.get $l11
               local.get $p9
               v128.load offset=80 align=4
               f32x4.mul
-              local.get $l14
+              local.get $l15
               f32x4.add
-              local.set $l14
+              local.set $l15
               local.get $p9
               i32.const 96
               i32.add
               local.set $p9
-              local.get $l23
+              local.get $l34
               local.get $p4
               i32.const 4
               i32.add
@@ -615,121 +616,149 @@
               i32.ne
               br_if $L15
             end
-            local.get $l24
+            local.get $l35
             i32.const 3
             i32.mul
             i32.const 1984
             i32.add
             local.tee $p4
-            local.get $l13
+            local.get $l12
             v128.store align=4
             local.get $p4
-            local.get $l12
+            local.get $l13
             v128.store offset=16 align=4
             local.get $p4
-            local.get $l15
+            local.get $l14
             v128.store offset=32 align=4
             local.get $p4
             local.get $l17
             v128.store offset=48 align=4
             local.get $p4
-            local.get $l18
+            local.get $l16
             v128.store offset=64 align=4
             local.get $p4
-            local.get $l14
+            local.get $l15
             v128.store offset=80 align=4
             local.get $p4
             v128.load align=4
-            local.tee $l15
-            f32x4.abs
-            f32x4.neg
+            local.tee $l28
+            i32.const 256
+            v128.load
+            local.tee $l14
+            v128.or
+            local.tee $l29
+            i32.const 272
+            v128.load
             local.tee $l17
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l18
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            local.tee $l30
+            i32.const 288
+            v128.load
+            local.tee $l16
             f32x4.mul
-            f32x4.nearest
-            local.set $l13
+            i32.const 304
+            v128.load
+            local.tee $l13
+            f32x4.add
+            local.tee $l31
+            local.get $l13
+            f32x4.sub
+            local.set $l15
             local.get $p4
             v128.load offset=32 align=4
-            local.tee $l14
-            f32x4.abs
-            f32x4.neg
-            local.tee $l16
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            local.tee $l22
+            local.get $l14
+            v128.or
+            local.tee $l23
+            local.get $l17
             f32x4.pmax
-            local.tee $l11
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            local.tee $l18
+            local.get $l16
             f32x4.mul
-            f32x4.nearest
+            local.get $l13
+            f32x4.add
+            local.tee $l32
+            local.get $l13
+            f32x4.sub
             local.set $l12
-            local.get $p3
-            local.get $l24
-            i32.add
-            local.tee $p9
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             local.get $p10
             v128.load offset=64 align=4
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            local.get $l12
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l12
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
+            i32.const 352
+            v128.load
             local.tee $l11
+            i32.const 368
+            v128.load
+            local.tee $l19
+            local.get $l18
+            local.get $l12
+            i32.const 320
+            v128.load
+            local.tee $l18
             f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
+            f32x4.sub
+            local.get $l12
+            i32.const 336
+            v128.load
+            local.tee $l20
             f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
+            f32x4.sub
+            local.tee $l12
             f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            i32.const 384
+            v128.load
+            local.tee $l21
             f32x4.add
             local.get $l12
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
+            f32x4.mul
+            i32.const 400
+            v128.load
+            local.tee $l24
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            i32.const 416
+            v128.load
+            local.tee $l25
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            i32.const 432
+            v128.load
+            local.tee $l26
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            i32.const 448
+            v128.load
+            local.tee $l27
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l11
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l11
+            f32x4.add
+            local.get $l32
             i32.const 23
             i32x4.shl
-            f32x4.mul
-            local.tee $l11
             local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            i32x4.add
+            f32x4.mul
+            local.tee $l12
+            local.get $l12
+            local.get $l11
             f32x4.add
             f32x4.div
-            local.get $l16
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            local.get $l23
+            local.get $l17
             f32x4.lt
             v128.andnot
-            local.tee $l11
+            local.tee $l12
             f32x4.sub
-            local.get $l11
-            local.get $l14
+            local.get $l12
+            local.get $l22
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
@@ -737,369 +766,275 @@
             v128.load offset=64 align=4
             f32x4.mul
             f32x4.add
-            local.tee $l12
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
-            local.tee $l14
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.tee $l11
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            local.tee $l16
+            local.tee $l22
             local.get $l14
-            local.get $l11
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            local.get $l11
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            f32x4.mul
-            f32x4.add
-            f32x4.mul
-            local.get $l16
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.sub
-            f32x4.add
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
-            f32x4.add
-            f32x4.div
-            local.get $l12
-            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
-            v128.and
             v128.or
             local.tee $l12
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l18
-            local.get $l13
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            local.get $l12
+            f32x4.add
+            i32.const 464
+            v128.load
+            f32x4.pmax
+            local.tee $l23
+            local.get $l16
             f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.tee $l16
+            local.get $l13
             f32x4.sub
-            local.get $l13
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l13
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
+            local.set $l12
+            local.get $p3
+            local.get $l35
+            i32.add
+            local.tee $p9
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l16
             i32.const 23
             i32x4.shl
-            f32x4.mul
-            local.tee $l11
             local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            i32x4.add
+            local.tee $l13
+            local.get $l23
+            local.get $l12
+            local.get $l18
+            f32x4.mul
+            f32x4.sub
+            local.get $l12
+            local.get $l20
+            f32x4.mul
+            f32x4.sub
+            local.tee $l12
+            local.get $l12
+            local.get $l12
+            f32x4.mul
+            local.get $l19
+            local.get $l12
+            f32x4.mul
+            local.get $l21
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l25
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l26
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l27
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l13
+            local.get $l11
+            f32x4.sub
+            f32x4.add
+            local.tee $l12
+            f32x4.sub
+            local.get $l12
+            i32.const 480
+            v128.load
             f32x4.add
             f32x4.div
+            local.get $l22
+            local.get $l14
+            v128.and
+            v128.or
+            local.tee $l13
+            local.get $l11
+            local.get $l19
+            local.get $l30
+            local.get $l15
+            local.get $l18
+            f32x4.mul
+            f32x4.sub
+            local.get $l15
+            local.get $l20
+            f32x4.mul
+            f32x4.sub
+            local.tee $l12
+            f32x4.mul
+            local.get $l21
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l25
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l26
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l27
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l11
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l11
+            f32x4.add
+            local.get $l31
+            i32.const 23
+            i32x4.shl
+            local.get $l11
+            i32x4.add
+            f32x4.mul
+            local.tee $l12
+            local.get $l12
+            local.get $l11
+            f32x4.add
+            f32x4.div
+            local.get $l29
             local.get $l17
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
-            local.get $l15
+            local.get $l28
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
             local.get $p2
-            local.get $l24
+            local.get $l35
             i32.add
-            local.tee $l24
+            local.tee $l35
             v128.load align=4
-            local.get $l12
+            local.get $l13
             f32x4.sub
             f32x4.mul
             f32x4.add
             local.tee $l11
             v128.store align=4
-            local.get $l22
+            local.get $l33
             local.get $l11
             v128.store align=4
             local.get $p4
             v128.load offset=16 align=4
-            local.tee $l15
-            f32x4.abs
-            f32x4.neg
-            local.tee $l17
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            local.tee $l13
+            i32.const 256
+            v128.load
+            v128.or
+            local.tee $l14
+            i32.const 272
+            v128.load
             f32x4.pmax
-            local.tee $l18
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            local.tee $l17
+            i32.const 288
+            v128.load
             f32x4.mul
-            f32x4.nearest
-            local.set $l13
+            i32.const 304
+            v128.load
+            f32x4.add
+            local.tee $l16
+            i32.const 304
+            v128.load
+            f32x4.sub
+            local.set $l12
             local.get $p4
             v128.load offset=48 align=4
-            local.tee $l14
-            f32x4.abs
-            f32x4.neg
-            local.tee $l16
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            local.tee $l15
+            i32.const 256
+            v128.load
+            v128.or
+            local.tee $l19
+            i32.const 272
+            v128.load
             f32x4.pmax
-            local.tee $l11
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            local.tee $l18
+            i32.const 288
+            v128.load
             f32x4.mul
-            f32x4.nearest
-            local.set $l12
-            local.get $p9
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            i32.const 304
+            v128.load
+            f32x4.add
+            local.tee $l20
+            i32.const 304
+            v128.load
+            f32x4.sub
+            local.set $l11
             local.get $p10
             v128.load offset=80 align=4
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            local.get $l12
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l12
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l12
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            f32x4.mul
-            local.tee $l11
-            local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            f32x4.div
-            local.get $l16
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l14
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            local.get $p4
-            v128.load offset=80 align=4
-            f32x4.mul
-            f32x4.add
-            local.tee $l12
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
-            local.tee $l14
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.tee $l11
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            local.tee $l16
-            local.get $l14
-            local.get $l11
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            local.get $l11
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            f32x4.mul
-            f32x4.add
-            f32x4.mul
-            local.get $l16
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.sub
-            f32x4.add
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
-            f32x4.add
-            f32x4.div
-            local.get $l12
-            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
-            v128.and
-            v128.or
-            local.tee $l12
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            i32.const 352
+            v128.load
+            i32.const 368
+            v128.load
             local.get $l18
-            local.get $l13
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            local.get $l11
+            i32.const 320
+            v128.load
             f32x4.mul
             f32x4.sub
-            local.get $l13
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            local.get $l11
+            i32.const 336
+            v128.load
             f32x4.mul
             f32x4.sub
             local.tee $l11
             f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            i32.const 384
+            v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            i32.const 400
+            v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            i32.const 416
+            v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            i32.const 432
+            v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            i32.const 448
+            v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            i32.const 352
+            v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            i32.const 352
+            v128.load
             f32x4.add
-            local.get $l13
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
+            local.get $l20
             i32.const 23
             i32x4.shl
+            i32.const 352
+            v128.load
+            i32x4.add
             f32x4.mul
             local.tee $l11
             local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            i32.const 352
+            v128.load
             f32x4.add
             f32x4.div
-            local.get $l17
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            local.get $l19
+            i32.const 272
+            v128.load
             f32x4.lt
             v128.andnot
             local.tee $l11
@@ -1109,15 +1044,188 @@
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
-            local.get $l24
-            v128.load offset=16 align=4
+            local.get $p4
+            v128.load offset=80 align=4
+            f32x4.mul
+            f32x4.add
+            local.tee $l15
+            i32.const 256
+            v128.load
+            v128.or
+            local.tee $l11
+            local.get $l11
+            f32x4.add
+            i32.const 464
+            v128.load
+            f32x4.pmax
+            local.tee $l19
+            i32.const 288
+            v128.load
+            f32x4.mul
+            i32.const 304
+            v128.load
+            f32x4.add
+            local.tee $l18
+            i32.const 304
+            v128.load
+            f32x4.sub
+            local.set $l11
+            local.get $p9
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l18
+            i32.const 23
+            i32x4.shl
+            i32.const 352
+            v128.load
+            i32x4.add
+            local.tee $l18
+            local.get $l19
+            local.get $l11
+            i32.const 320
+            v128.load
+            f32x4.mul
+            f32x4.sub
+            local.get $l11
+            i32.const 336
+            v128.load
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            local.get $l11
+            local.get $l11
+            f32x4.mul
+            i32.const 368
+            v128.load
+            local.get $l11
+            f32x4.mul
+            i32.const 384
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 400
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 416
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 432
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 448
+            v128.load
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l18
+            i32.const 352
+            v128.load
+            f32x4.sub
+            f32x4.add
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            i32.const 480
+            v128.load
+            f32x4.add
+            f32x4.div
+            local.get $l15
+            i32.const 256
+            v128.load
+            v128.and
+            v128.or
+            local.tee $l15
+            i32.const 352
+            v128.load
+            i32.const 368
+            v128.load
+            local.get $l17
             local.get $l12
+            i32.const 320
+            v128.load
+            f32x4.mul
+            f32x4.sub
+            local.get $l12
+            i32.const 336
+            v128.load
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
+            i32.const 384
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 400
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 416
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 432
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 448
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 352
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 352
+            v128.load
+            f32x4.add
+            local.get $l16
+            i32.const 23
+            i32x4.shl
+            i32.const 352
+            v128.load
+            i32x4.add
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            i32.const 352
+            v128.load
+            f32x4.add
+            f32x4.div
+            local.get $l14
+            i32.const 272
+            v128.load
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l13
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $l35
+            v128.load offset=16 align=4
+            local.get $l15
             f32x4.sub
             f32x4.mul
             f32x4.add
             local.tee $l11
             v128.store offset=16 align=4
-            local.get $l22
+            local.get $l33
             local.get $l11
             v128.store32_lane offset=16 0
             local.get $p8
@@ -1167,4 +1275,51 @@
         br $L16
       end
     end)
-  (export "run" (func $run)))
+  (func $f1 (type $t1)
+    i32.const 256
+    v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+    v128.store
+    i32.const 272
+    v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+    v128.store
+    i32.const 288
+    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+    v128.store
+    i32.const 304
+    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+    v128.store
+    i32.const 320
+    v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+    v128.store
+    i32.const 336
+    v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+    v128.store
+    i32.const 352
+    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+    v128.store
+    i32.const 368
+    v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+    v128.store
+    i32.const 384
+    v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+    v128.store
+    i32.const 400
+    v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+    v128.store
+    i32.const 416
+    v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+    v128.store
+    i32.const 432
+    v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+    v128.store
+    i32.const 448
+    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+    v128.store
+    i32.const 464
+    v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+    v128.store
+    i32.const 480
+    v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+    v128.store)
+  (export "run" (func $run))
+  (start $f1))

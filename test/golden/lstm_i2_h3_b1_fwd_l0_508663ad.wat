@@ -1,61 +1,62 @@
 ;; golden snapshot of lstm_f32_u4r1__wasmsimd_k2t (lstm_i2_h3_b1_fwd_l0_508663ad); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (module
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $t1 (func))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128) (local $l27 v128) (local $l28 v128) (local $l29 v128) (local $l30 v128) (local $l31 v128) (local $l32 v128) (local $l33 v128) (local $l34 v128) (local $l35 v128) (local $l36 v128) (local $l37 v128) (local $l38 v128) (local $l39 v128) (local $l40 v128) (local $l41 v128) (local $l42 v128) (local $l43 i32) (local $l44 i32) (local $l45 i32) (local $l46 i32) (local $l47 i32) (local $l48 i32)
     local.get $p2
-    local.set $l24
+    local.set $l44
     local.get $p9
-    local.set $l27
+    local.set $l47
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l26
+    local.set $l46
     i32.const 1024
     local.set $p5
     loop $L0
-      local.get $l25
+      local.get $l45
       i32.const 64
       i32.lt_s
       if $I1
-        local.get $l24
+        local.get $l44
         local.set $p2
-        local.get $l25
-        local.get $l27
+        local.get $l45
+        local.get $l47
         i32.add
-        local.set $l23
-        local.get $l26
+        local.set $l43
+        local.get $l46
         local.set $p9
         loop $L2
           local.get $p9
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l25
+            local.get $l45
             i32.const 1152
             i32.add
             local.tee $p3
             v128.load align=4
-            local.tee $l11
+            local.tee $l13
             local.set $l14
             local.get $p3
             v128.load offset=16 align=4
             local.tee $l12
             local.set $l16
-            local.get $l11
-            local.tee $l13
-            local.set $l17
+            local.get $l13
+            local.tee $l11
+            local.set $l18
             local.get $l12
             local.tee $l15
-            local.set $l18
+            local.set $l17
             local.get $p5
             local.set $p4
             local.get $p2
             local.tee $p3
             i32.const 8
             i32.add
-            local.set $l28
+            local.set $l48
             loop $L4
               local.get $p3
               v128.load32_splat
@@ -80,9 +81,9 @@
               local.tee $l21
               local.get $l19
               f32x4.mul
-              local.get $l11
+              local.get $l13
               f32x4.add
-              local.set $l11
+              local.set $l13
               local.get $l21
               local.get $l20
               f32x4.mul
@@ -94,9 +95,9 @@
               local.tee $l21
               local.get $l19
               f32x4.mul
-              local.get $l13
+              local.get $l11
               f32x4.add
-              local.set $l13
+              local.set $l11
               local.get $l21
               local.get $l20
               f32x4.mul
@@ -108,20 +109,20 @@
               local.tee $l21
               local.get $l19
               f32x4.mul
-              local.get $l17
-              f32x4.add
-              local.set $l17
-              local.get $l21
-              local.get $l20
-              f32x4.mul
               local.get $l18
               f32x4.add
               local.set $l18
+              local.get $l21
+              local.get $l20
+              f32x4.mul
+              local.get $l17
+              f32x4.add
+              local.set $l17
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l28
+              local.get $l48
               local.get $p3
               i32.const 4
               i32.add
@@ -129,38 +130,38 @@
               i32.ne
               br_if $L4
             end
-            local.get $l23
+            local.get $l43
             local.get $l14
             v128.store align=4
-            local.get $l23
+            local.get $l43
             local.get $l16
             v128.store offset=16 align=4
-            local.get $l23
-            local.get $l11
+            local.get $l43
+            local.get $l13
             v128.store offset=64 align=4
-            local.get $l23
+            local.get $l43
             local.get $l12
             v128.store offset=80 align=4
-            local.get $l23
-            local.get $l13
+            local.get $l43
+            local.get $l11
             v128.store offset=128 align=4
-            local.get $l23
+            local.get $l43
             local.get $l15
             v128.store offset=144 align=4
-            local.get $l23
-            local.get $l17
-            v128.store offset=192 align=4
-            local.get $l23
+            local.get $l43
             local.get $l18
+            v128.store offset=192 align=4
+            local.get $l43
+            local.get $l17
             v128.store offset=208 align=4
             local.get $p2
             i32.const 32
             i32.add
             local.set $p2
-            local.get $l23
+            local.get $l43
             i32.const 256
             i32.add
-            local.set $l23
+            local.set $l43
             local.get $p9
             i32.const 4
             i32.sub
@@ -174,7 +175,7 @@
         if $I5
           local.get $p2
           v128.load32_splat offset=4
-          local.tee $l11
+          local.tee $l13
           local.get $p5
           v128.load offset=48 align=4
           f32x4.mul
@@ -184,16 +185,16 @@
           local.get $p5
           v128.load offset=16 align=4
           f32x4.mul
-          local.get $l25
+          local.get $l45
           i32.const 1152
           i32.add
           local.tee $p2
           v128.load offset=16 align=4
           f32x4.add
           f32x4.add
-          local.set $l13
-          local.get $l23
-          local.get $l11
+          local.set $l11
+          local.get $l43
+          local.get $l13
           local.get $p5
           v128.load offset=32 align=4
           f32x4.mul
@@ -206,20 +207,20 @@
           f32x4.add
           f32x4.add
           v128.store align=4
-          local.get $l23
-          local.get $l13
+          local.get $l43
+          local.get $l11
           v128.store offset=16 align=4
         else
           local.get $p9
           i32.const 2
           i32.eq
           if $I6
-            local.get $l25
+            local.get $l45
             i32.const 1152
             i32.add
             local.tee $p3
             v128.load align=4
-            local.tee $l11
+            local.tee $l13
             local.set $l14
             local.get $p3
             v128.load offset=16 align=4
@@ -236,22 +237,22 @@
               local.get $l14
               local.get $p3
               v128.load32_splat offset=4
-              local.tee $l13
+              local.tee $l11
               local.get $p4
               v128.load offset=32 align=4
               local.tee $l15
               f32x4.mul
               local.get $p3
               v128.load32_splat
-              local.tee $l17
+              local.tee $l18
               local.get $p4
               v128.load align=4
-              local.tee $l18
+              local.tee $l17
               f32x4.mul
               f32x4.add
               f32x4.add
               local.set $l14
-              local.get $l11
+              local.get $l13
               local.get $p3
               v128.load32_splat offset=12
               local.tee $l19
@@ -260,31 +261,31 @@
               local.get $p3
               v128.load32_splat offset=8
               local.tee $l15
-              local.get $l18
+              local.get $l17
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l11
+              local.set $l13
               local.get $l16
-              local.get $l13
+              local.get $l11
               local.get $p4
               v128.load offset=48 align=4
-              local.tee $l13
+              local.tee $l11
               f32x4.mul
-              local.get $l17
+              local.get $l18
               local.get $p4
               v128.load offset=16 align=4
-              local.tee $l17
+              local.tee $l18
               f32x4.mul
               f32x4.add
               f32x4.add
               local.set $l16
               local.get $l12
               local.get $l19
-              local.get $l13
+              local.get $l11
               f32x4.mul
               local.get $l15
-              local.get $l17
+              local.get $l18
               f32x4.mul
               f32x4.add
               f32x4.add
@@ -301,16 +302,16 @@
               i32.ne
               br_if $L7
             end
-            local.get $l23
+            local.get $l43
             local.get $l14
             v128.store align=4
-            local.get $l23
+            local.get $l43
             local.get $l16
             v128.store offset=16 align=4
-            local.get $l23
-            local.get $l11
+            local.get $l43
+            local.get $l13
             v128.store offset=64 align=4
-            local.get $l23
+            local.get $l43
             local.get $l12
             v128.store offset=80 align=4
           else
@@ -318,19 +319,19 @@
             i32.const 3
             i32.eq
             if $I8
-              local.get $l25
+              local.get $l45
               i32.const 1152
               i32.add
               local.tee $p3
               v128.load align=4
-              local.tee $l11
+              local.tee $l13
               local.set $l14
               local.get $p3
               v128.load offset=16 align=4
               local.tee $l12
               local.set $l16
-              local.get $l11
-              local.set $l13
+              local.get $l13
+              local.set $l11
               local.get $l12
               local.set $l15
               local.get $p5
@@ -343,18 +344,18 @@
               loop $L9
                 local.get $p3
                 v128.load32_splat
-                local.tee $l18
+                local.tee $l17
                 local.get $p4
                 v128.load align=4
-                local.tee $l17
+                local.tee $l18
                 f32x4.mul
                 local.get $l14
                 f32x4.add
                 local.set $l14
-                local.get $l18
+                local.get $l17
                 local.get $p4
                 v128.load offset=16 align=4
-                local.tee $l18
+                local.tee $l17
                 f32x4.mul
                 local.get $l16
                 f32x4.add
@@ -362,13 +363,13 @@
                 local.get $p3
                 v128.load32_splat offset=8
                 local.tee $l19
-                local.get $l17
-                f32x4.mul
-                local.get $l11
-                f32x4.add
-                local.set $l11
-                local.get $l19
                 local.get $l18
+                f32x4.mul
+                local.get $l13
+                f32x4.add
+                local.set $l13
+                local.get $l19
+                local.get $l17
                 f32x4.mul
                 local.get $l12
                 f32x4.add
@@ -376,13 +377,13 @@
                 local.get $p3
                 v128.load32_splat offset=16
                 local.tee $l19
-                local.get $l17
-                f32x4.mul
-                local.get $l13
-                f32x4.add
-                local.set $l13
-                local.get $l19
                 local.get $l18
+                f32x4.mul
+                local.get $l11
+                f32x4.add
+                local.set $l11
+                local.get $l19
+                local.get $l17
                 f32x4.mul
                 local.get $l15
                 f32x4.add
@@ -399,31 +400,31 @@
                 i32.ne
                 br_if $L9
               end
-              local.get $l23
+              local.get $l43
               local.get $l14
               v128.store align=4
-              local.get $l23
+              local.get $l43
               local.get $l16
               v128.store offset=16 align=4
-              local.get $l23
-              local.get $l11
+              local.get $l43
+              local.get $l13
               v128.store offset=64 align=4
-              local.get $l23
+              local.get $l43
               local.get $l12
               v128.store offset=80 align=4
-              local.get $l23
-              local.get $l13
+              local.get $l43
+              local.get $l11
               v128.store offset=128 align=4
-              local.get $l23
+              local.get $l43
               local.get $l15
               v128.store offset=144 align=4
             end
           end
         end
-        local.get $l25
+        local.get $l45
         i32.const 32
         i32.add
-        local.set $l25
+        local.set $l45
         local.get $p5
         i32.const -64
         i32.sub
@@ -475,32 +476,32 @@
           local.tee $p9
           i32.ge_s
           if $I14
-            local.get $l27
+            local.get $l47
             local.get $p1
             local.get $p5
             i32.mul
             local.get $p4
             i32.add
-            local.tee $l24
+            local.tee $l44
             i32.const 6
             i32.shl
             i32.add
             local.set $p10
             local.get $p6
-            local.get $l24
+            local.get $l44
             i32.const 12
             i32.mul
             i32.add
-            local.set $l26
+            local.set $l46
             local.get $p10
             v128.load align=4
-            local.set $l11
+            local.set $l13
             local.get $p10
             v128.load offset=16 align=4
             local.set $l12
             local.get $p10
             v128.load offset=32 align=4
-            local.set $l13
+            local.set $l11
             local.get $p10
             v128.load offset=48 align=4
             local.set $l15
@@ -510,14 +511,14 @@
             local.get $p4
             i32.const 4
             i32.shl
-            local.tee $l24
+            local.tee $l44
             i32.add
             local.tee $p4
             i32.const 8
             i32.add
-            local.set $l23
+            local.set $l43
             loop $L15
-              local.get $l11
+              local.get $l13
               local.get $p4
               v128.load32_splat offset=4
               local.tee $l14
@@ -532,7 +533,7 @@
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l11
+              local.set $l13
               local.get $l12
               local.get $l14
               local.get $p10
@@ -545,7 +546,7 @@
               f32x4.add
               f32x4.add
               local.set $l12
-              local.get $l13
+              local.get $l11
               local.get $l14
               local.get $p10
               v128.load offset=96 align=4
@@ -556,7 +557,7 @@
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l13
+              local.set $l11
               local.get $l15
               local.get $l14
               local.get $p10
@@ -573,7 +574,7 @@
               i32.const 128
               i32.add
               local.set $p10
-              local.get $l23
+              local.get $l43
               local.get $p4
               i32.const 8
               i32.add
@@ -594,9 +595,9 @@
             local.get $p10
             v128.load offset=32 align=4
             f32x4.mul
-            local.get $l13
+            local.get $l11
             f32x4.add
-            local.set $l13
+            local.set $l11
             local.get $l14
             local.get $p10
             v128.load offset=48 align=4
@@ -604,7 +605,7 @@
             local.get $l15
             f32x4.add
             local.set $l15
-            local.get $l24
+            local.get $l44
             i32.const 2
             i32.shl
             i32.const 1456
@@ -614,411 +615,461 @@
             local.get $p10
             v128.load align=4
             f32x4.mul
-            local.get $l11
+            local.get $l13
             f32x4.add
             v128.store align=4
             local.get $p4
             local.get $l12
             v128.store offset=16 align=4
             local.get $p4
-            local.get $l13
+            local.get $l11
             v128.store offset=32 align=4
             local.get $p4
             local.get $l15
             v128.store offset=48 align=4
             local.get $p2
-            local.get $l24
+            local.get $l44
             i32.add
             v128.load align=4
             drop
             local.get $p4
             v128.load align=4
+            local.tee $l27
+            i32.const 256
+            v128.load
+            local.tee $l15
+            v128.or
+            local.tee $l29
+            i32.const 272
+            v128.load
             local.tee $l14
-            f32x4.abs
-            f32x4.neg
-            local.tee $l16
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
             f32x4.pmax
-            local.tee $l17
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+            local.tee $l30
+            i32.const 288
+            v128.load
+            local.tee $l16
             f32x4.mul
-            f32x4.nearest
-            local.set $l12
+            i32.const 304
+            v128.load
+            local.tee $l12
+            f32x4.add
+            local.tee $l31
+            local.get $l12
+            f32x4.sub
+            local.set $l22
             local.get $p4
             v128.load offset=32 align=4
-            local.tee $l18
-            f32x4.abs
-            f32x4.neg
-            local.tee $l19
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.pmax
-            local.tee $l11
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.set $l13
-            local.get $p4
-            v128.load offset=16 align=4
-            local.tee $l20
-            f32x4.abs
-            f32x4.neg
-            local.tee $l21
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.pmax
-            local.tee $l22
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.set $l15
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            local.get $l13
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l13
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l13
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            f32x4.mul
-            local.tee $l11
-            local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            f32x4.div
-            local.get $l19
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l18
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            local.get $l24
-            i32.const 1440
-            i32.add
-            local.tee $p10
-            v128.load align=4
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l17
-            local.get $l12
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l12
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            local.get $l12
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            f32x4.mul
-            local.tee $l11
-            local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.add
-            f32x4.div
-            local.get $l16
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
+            local.tee $l32
+            local.get $l15
+            v128.or
+            local.tee $l33
             local.get $l14
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.pmax
+            local.tee $l17
+            local.get $l16
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.tee $l34
+            local.get $l12
+            f32x4.sub
+            local.set $l11
             local.get $p4
             v128.load offset=48 align=4
-            local.tee $l12
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
-            local.tee $l13
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.tee $l11
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
-            i32.const 23
-            i32x4.shl
-            local.tee $l14
-            local.get $l13
-            local.get $l11
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
-            f32x4.mul
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            local.get $l11
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-            f32x4.add
-            f32x4.mul
-            f32x4.add
-            f32x4.mul
-            local.get $l14
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            f32x4.sub
-            f32x4.add
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
-            f32x4.add
-            f32x4.div
-            local.get $l12
-            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
-            v128.and
+            local.tee $l35
+            local.get $l15
             v128.or
-            f32x4.mul
-            f32x4.add
             local.tee $l13
-            f32x4.abs
-            v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-            f32x4.mul
-            v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
-            f32x4.pmax
-            local.tee $l14
-            v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-            f32x4.mul
-            f32x4.nearest
-            local.set $l12
-            local.get $p10
             local.get $l13
-            v128.store align=4
-            local.get $p3
-            local.get $l24
-            i32.add
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-            local.get $l22
+            f32x4.add
+            i32.const 464
+            v128.load
+            local.tee $l36
+            f32x4.pmax
+            local.tee $l37
+            local.get $l16
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.tee $l38
+            local.get $l12
+            f32x4.sub
+            local.set $l23
+            local.get $p4
+            v128.load offset=16 align=4
+            local.tee $l39
             local.get $l15
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            v128.or
+            local.tee $l40
+            local.get $l14
+            f32x4.pmax
+            local.tee $l41
+            local.get $l16
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.tee $l42
+            local.get $l12
+            f32x4.sub
+            local.set $l28
+            i32.const 352
+            v128.load
+            local.tee $l13
+            i32.const 368
+            v128.load
+            local.tee $l18
+            local.get $l17
+            local.get $l11
+            i32.const 320
+            v128.load
+            local.tee $l17
             f32x4.mul
             f32x4.sub
-            local.get $l15
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            local.get $l11
+            i32.const 336
+            v128.load
+            local.tee $l19
             f32x4.mul
             f32x4.sub
             local.tee $l11
             f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+            i32.const 384
+            v128.load
+            local.tee $l20
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            i32.const 400
+            v128.load
+            local.tee $l21
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            i32.const 416
+            v128.load
+            local.tee $l24
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            i32.const 432
+            v128.load
+            local.tee $l25
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            i32.const 448
+            v128.load
+            local.tee $l26
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            local.get $l13
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            local.get $l13
             f32x4.add
-            local.get $l15
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
+            local.get $l34
             i32.const 23
             i32x4.shl
+            local.get $l13
+            i32x4.add
             f32x4.mul
             local.tee $l11
             local.get $l11
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            local.get $l13
             f32x4.add
             f32x4.div
-            local.get $l21
-            v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+            local.get $l33
+            local.get $l14
             f32x4.lt
             v128.andnot
             local.tee $l11
             f32x4.sub
             local.get $l11
+            local.get $l32
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            local.get $l44
+            i32.const 1440
+            i32.add
+            local.tee $p4
+            v128.load align=4
+            f32x4.mul
+            local.get $l13
+            local.get $l18
+            local.get $l30
+            local.get $l22
+            local.get $l17
+            f32x4.mul
+            f32x4.sub
+            local.get $l22
+            local.get $l19
+            f32x4.mul
+            f32x4.sub
+            local.tee $l11
+            f32x4.mul
             local.get $l20
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l21
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l25
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l26
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.get $l31
+            i32.const 23
+            i32x4.shl
+            local.get $l13
+            i32x4.add
+            f32x4.mul
+            local.tee $l11
+            local.get $l11
+            local.get $l13
+            f32x4.add
+            f32x4.div
+            local.get $l29
+            local.get $l14
+            f32x4.lt
+            v128.andnot
+            local.tee $l11
+            f32x4.sub
+            local.get $l11
+            local.get $l27
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
             f32x4.gt
             v128.bitselect
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l12
-            i32x4.trunc_sat_f32x4_s
-            v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-            i32x4.add
+            local.get $l38
             i32.const 23
             i32x4.shl
-            local.tee $l15
-            local.get $l14
-            local.get $l12
-            v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+            local.get $l13
+            i32x4.add
+            local.tee $l22
+            local.get $l37
+            local.get $l23
+            local.get $l17
             f32x4.mul
             f32x4.sub
-            local.get $l12
-            v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+            local.get $l23
+            local.get $l19
             f32x4.mul
             f32x4.sub
             local.tee $l11
             local.get $l11
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+            local.get $l18
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+            local.get $l20
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+            local.get $l21
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+            local.get $l24
             f32x4.add
             local.get $l11
             f32x4.mul
-            v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+            local.get $l25
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            local.get $l26
             f32x4.add
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l15
-            v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+            local.get $l22
+            local.get $l13
             f32x4.sub
             f32x4.add
             local.tee $l11
             f32x4.sub
             local.get $l11
-            v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+            i32.const 480
+            v128.load
+            local.tee $l22
             f32x4.add
             f32x4.div
-            local.get $l13
-            v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+            local.get $l35
+            local.get $l15
             v128.and
             v128.or
             f32x4.mul
+            f32x4.add
             local.tee $l11
+            local.get $l15
+            v128.or
+            local.tee $l23
+            local.get $l23
+            f32x4.add
+            local.get $l36
+            f32x4.pmax
+            local.tee $l23
+            local.get $l16
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.tee $l27
+            local.get $l12
+            f32x4.sub
+            local.set $l16
+            local.get $p4
+            local.get $l11
             v128.store align=4
+            local.get $p3
+            local.get $l44
+            i32.add
+            local.get $l13
+            local.get $l18
+            local.get $l41
+            local.get $l28
+            local.get $l17
+            f32x4.mul
+            f32x4.sub
+            local.get $l28
+            local.get $l19
+            f32x4.mul
+            f32x4.sub
+            local.tee $l12
+            f32x4.mul
+            local.get $l20
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l21
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l25
+            f32x4.add
+            local.get $l12
+            f32x4.mul
             local.get $l26
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l13
+            f32x4.add
+            local.get $l42
+            i32.const 23
+            i32x4.shl
+            local.get $l13
+            i32x4.add
+            f32x4.mul
+            local.tee $l12
+            local.get $l12
+            local.get $l13
+            f32x4.add
+            f32x4.div
+            local.get $l40
+            local.get $l14
+            f32x4.lt
+            v128.andnot
+            local.tee $l12
+            f32x4.sub
+            local.get $l12
+            local.get $l39
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            f32x4.gt
+            v128.bitselect
+            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+            local.get $l27
+            i32.const 23
+            i32x4.shl
+            local.get $l13
+            i32x4.add
+            local.tee $l14
+            local.get $l23
+            local.get $l16
+            local.get $l17
+            f32x4.mul
+            f32x4.sub
+            local.get $l16
+            local.get $l19
+            f32x4.mul
+            f32x4.sub
+            local.tee $l12
+            local.get $l12
+            local.get $l12
+            f32x4.mul
+            local.get $l18
+            local.get $l12
+            f32x4.mul
+            local.get $l20
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l21
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l24
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l25
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            local.get $l26
+            f32x4.add
+            f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l14
+            local.get $l13
+            f32x4.sub
+            f32x4.add
+            local.tee $l13
+            f32x4.sub
+            local.get $l13
+            local.get $l22
+            f32x4.add
+            f32x4.div
             local.get $l11
+            local.get $l15
+            v128.and
+            v128.or
+            f32x4.mul
+            local.tee $l13
+            v128.store align=4
+            local.get $l46
+            local.get $l13
             v128.store64_lane align=4 0
-            local.get $l26
-            local.get $l11
+            local.get $l46
+            local.get $l13
             v128.store32_lane offset=8 2
             local.get $p9
             local.set $p4
@@ -1093,4 +1144,51 @@
         br $L18
       end
     end)
-  (export "run" (func $run)))
+  (func $f1 (type $t1)
+    i32.const 256
+    v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+    v128.store
+    i32.const 272
+    v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+    v128.store
+    i32.const 288
+    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+    v128.store
+    i32.const 304
+    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+    v128.store
+    i32.const 320
+    v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+    v128.store
+    i32.const 336
+    v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+    v128.store
+    i32.const 352
+    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+    v128.store
+    i32.const 368
+    v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+    v128.store
+    i32.const 384
+    v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+    v128.store
+    i32.const 400
+    v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+    v128.store
+    i32.const 416
+    v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+    v128.store
+    i32.const 432
+    v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+    v128.store
+    i32.const 448
+    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+    v128.store
+    i32.const 464
+    v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+    v128.store
+    i32.const 480
+    v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+    v128.store)
+  (export "run" (func $run))
+  (start $f1))

@@ -1,26 +1,27 @@
 ;; golden snapshot of rnn_f32_u4r1__wasmsimd_k2t (rnn_i1_h4_b1_bidi_l0_sl_00863d83); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (module
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $t1 (func))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 i32) (local $l12 i32) (local $l13 i32) (local $l14 i32) (local $l15 i32) (local $l16 i32) (local $l17 i32) (local $l18 i32) (local $l19 i32) (local $l20 i32) (local $l21 i32) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 i32) (local $l19 i32) (local $l20 i32) (local $l21 i32) (local $l22 i32) (local $l23 i32) (local $l24 i32) (local $l25 i32) (local $l26 i32) (local $l27 i32) (local $l28 i32)
     local.get $p0
     local.get $p1
     i32.mul
     local.set $p4
     i32.const 1024
-    local.set $l13
+    local.set $l20
     loop $L0
-      local.get $l12
+      local.get $l19
       i32.const 16
       i32.lt_s
       if $I1
         local.get $p2
         local.set $p8
         local.get $p9
-        local.get $l12
+        local.get $l19
         i32.add
-        local.set $l11
+        local.set $l18
         local.get $p4
         local.set $p5
         loop $L2
@@ -30,56 +31,56 @@
           if $I3
             local.get $p8
             v128.load32_splat offset=4
-            local.get $l13
+            local.get $l20
             v128.load align=4
-            local.tee $l26
+            local.tee $l15
             f32x4.mul
-            local.get $l12
+            local.get $l19
             i32.const 1040
             i32.add
             v128.load align=4
-            local.tee $l24
+            local.tee $l14
             f32x4.add
-            local.set $l25
+            local.set $l12
             local.get $p8
             v128.load32_splat offset=8
-            local.get $l26
+            local.get $l15
             f32x4.mul
-            local.get $l24
+            local.get $l14
             f32x4.add
-            local.set $l22
+            local.set $l13
             local.get $p8
             v128.load32_splat offset=12
-            local.get $l26
+            local.get $l15
             f32x4.mul
-            local.get $l24
+            local.get $l14
             f32x4.add
-            local.set $l23
-            local.get $l11
+            local.set $l11
+            local.get $l18
             local.get $p8
             v128.load32_splat
-            local.get $l26
+            local.get $l15
             f32x4.mul
-            local.get $l24
+            local.get $l14
             f32x4.add
             v128.store align=4
-            local.get $l11
-            local.get $l25
+            local.get $l18
+            local.get $l12
             v128.store offset=16 align=4
-            local.get $l11
-            local.get $l22
+            local.get $l18
+            local.get $l13
             v128.store offset=32 align=4
+            local.get $l18
             local.get $l11
-            local.get $l23
             v128.store offset=48 align=4
             local.get $p8
             i32.const 16
             i32.add
             local.set $p8
-            local.get $l11
+            local.get $l18
             i32.const -64
             i32.sub
-            local.set $l11
+            local.set $l18
             local.get $p5
             i32.const 4
             i32.sub
@@ -91,13 +92,13 @@
         i32.const 1
         i32.eq
         if $I4
-          local.get $l11
+          local.get $l18
           local.get $p8
           v128.load32_splat
-          local.get $l13
+          local.get $l20
           v128.load align=4
           f32x4.mul
-          local.get $l12
+          local.get $l19
           i32.const 1040
           i32.add
           v128.load align=4
@@ -110,27 +111,27 @@
           if $I5
             local.get $p8
             v128.load32_splat offset=4
-            local.get $l13
+            local.get $l20
             v128.load align=4
-            local.tee $l25
+            local.tee $l12
             f32x4.mul
-            local.get $l12
+            local.get $l19
             i32.const 1040
             i32.add
             v128.load align=4
-            local.tee $l22
+            local.tee $l13
             f32x4.add
-            local.set $l23
-            local.get $l11
+            local.set $l11
+            local.get $l18
             local.get $p8
             v128.load32_splat
-            local.get $l25
+            local.get $l12
             f32x4.mul
-            local.get $l22
+            local.get $l13
             f32x4.add
             v128.store align=4
+            local.get $l18
             local.get $l11
-            local.get $l23
             v128.store offset=16 align=4
           else
             local.get $p5
@@ -139,49 +140,49 @@
             if $I6
               local.get $p8
               v128.load32_splat offset=4
-              local.get $l13
+              local.get $l20
               v128.load align=4
-              local.tee $l24
+              local.tee $l14
               f32x4.mul
-              local.get $l12
+              local.get $l19
               i32.const 1040
               i32.add
               v128.load align=4
-              local.tee $l25
+              local.tee $l12
               f32x4.add
-              local.set $l22
+              local.set $l13
               local.get $p8
               v128.load32_splat offset=8
-              local.get $l24
+              local.get $l14
               f32x4.mul
-              local.get $l25
+              local.get $l12
               f32x4.add
-              local.set $l23
-              local.get $l11
+              local.set $l11
+              local.get $l18
               local.get $p8
               v128.load32_splat
-              local.get $l24
+              local.get $l14
               f32x4.mul
-              local.get $l25
+              local.get $l12
               f32x4.add
               v128.store align=4
-              local.get $l11
-              local.get $l22
+              local.get $l18
+              local.get $l13
               v128.store offset=16 align=4
+              local.get $l18
               local.get $l11
-              local.get $l23
               v128.store offset=32 align=4
             end
           end
         end
-        local.get $l12
+        local.get $l19
         i32.const 16
         i32.add
-        local.set $l12
-        local.get $l13
+        local.set $l19
+        local.get $l20
         i32.const 16
         i32.add
-        local.set $l13
+        local.set $l20
         br $L0
       end
     end
@@ -211,7 +212,7 @@
     local.set $p5
     loop $L8
       local.get $p0
-      local.get $l15
+      local.get $l22
       i32.gt_s
       if $I9
         i32.const 0
@@ -221,21 +222,21 @@
           local.get $p8
           i32.const 1
           i32.add
-          local.tee $l13
+          local.tee $l20
           i32.ge_s
           if $I11
             local.get $p9
             local.get $p1
-            local.get $l15
+            local.get $l22
             i32.mul
             local.get $p8
             i32.add
             i32.const 4
             i32.shl
             i32.add
-            local.set $l17
+            local.set $l24
             local.get $p6
-            local.get $l15
+            local.get $l22
             i32.const 1
             i32.shl
             local.get $p1
@@ -245,21 +246,21 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l18
+            local.set $l25
             i32.const 0
-            local.set $l16
+            local.set $l23
             i32.const 0
-            local.set $l19
+            local.set $l26
             local.get $p8
             i32.const 4
             i32.shl
-            local.tee $l14
+            local.tee $l21
             local.get $p4
             i32.add
-            local.set $l12
+            local.set $l19
             v128.const i32x4 0xffffffff 0xffffffff 0xffffffff 0xffffffff
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l15
+            local.get $l22
             local.get $p3
             local.get $p8
             i32.const 2
@@ -268,68 +269,68 @@
             i32.load
             i32.lt_s
             select
-            local.set $l26
+            local.set $l16
             i32.const 1056
             local.set $p8
             loop $L12
-              local.get $l16
+              local.get $l23
               i32.const 16
               i32.lt_s
               if $I13
-                local.get $l17
-                local.get $l19
+                local.get $l24
+                local.get $l26
                 i32.add
                 v128.load align=4
-                local.set $l23
+                local.set $l11
                 local.get $p8
-                local.set $l20
-                local.get $l12
-                local.tee $l11
+                local.set $l27
+                local.get $l19
+                local.tee $l18
                 i32.const 16
                 i32.add
-                local.set $l21
+                local.set $l28
                 loop $L14
-                  local.get $l23
                   local.get $l11
+                  local.get $l18
                   v128.load32_splat offset=4
-                  local.get $l20
+                  local.get $l27
                   v128.load offset=16 align=4
                   f32x4.mul
-                  local.get $l11
+                  local.get $l18
                   v128.load32_splat
-                  local.get $l20
+                  local.get $l27
                   v128.load align=4
                   f32x4.mul
                   f32x4.add
                   f32x4.add
-                  local.set $l23
-                  local.get $l20
+                  local.set $l11
+                  local.get $l27
                   i32.const 32
                   i32.add
-                  local.set $l20
-                  local.get $l21
-                  local.get $l11
+                  local.set $l27
+                  local.get $l28
+                  local.get $l18
                   i32.const 8
                   i32.add
-                  local.tee $l11
+                  local.tee $l18
                   i32.ne
                   br_if $L14
                 end
-                local.get $l14
+                local.get $l21
                 i32.const 1248
                 i32.add
-                local.get $l16
-                i32.add
                 local.get $l23
+                i32.add
+                local.get $l11
                 v128.store align=4
-                local.get $l16
+                local.get $l23
                 i32.const 16
                 i32.add
-                local.set $l16
-                local.get $l19
+                local.set $l23
+                local.get $l26
                 i32.const 16
                 i32.add
-                local.set $l19
+                local.set $l26
                 local.get $p8
                 i32.const -64
                 i32.sub
@@ -338,122 +339,145 @@
               end
             end
             i32.const 0
-            local.tee $l16
-            local.set $l19
+            local.tee $l23
+            local.set $l26
             loop $L15
-              local.get $l16
+              local.get $l23
               i32.const 16
               i32.lt_s
               if $I16
-                local.get $p5
-                local.get $l14
-                i32.add
-                local.get $l16
-                i32.add
-                v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-                local.get $l14
+                local.get $l21
                 i32.const 1248
                 i32.add
-                local.get $l16
+                local.get $l23
                 i32.add
                 v128.load align=4
-                local.tee $l25
-                f32x4.abs
-                v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-                f32x4.mul
-                v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+                local.tee $l15
+                i32.const 256
+                v128.load
+                local.tee $l14
+                v128.or
+                local.tee $l11
+                local.get $l11
+                f32x4.add
+                i32.const 272
+                v128.load
                 f32x4.pmax
-                local.tee $l22
-                v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+                local.tee $l12
+                i32.const 288
+                v128.load
                 f32x4.mul
-                f32x4.nearest
-                local.tee $l24
-                i32x4.trunc_sat_f32x4_s
-                v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-                i32x4.add
+                i32.const 304
+                v128.load
+                local.tee $l13
+                f32x4.add
+                local.tee $l11
+                local.get $l13
+                f32x4.sub
+                local.set $l17
+                local.get $p5
+                local.get $l21
+                i32.add
+                local.get $l23
+                i32.add
+                v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+                local.get $l11
                 i32.const 23
                 i32x4.shl
-                local.tee $l23
-                local.get $l22
-                local.get $l24
-                v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+                i32.const 352
+                v128.load
+                local.tee $l13
+                i32x4.add
+                local.tee $l11
+                local.get $l12
+                local.get $l17
+                i32.const 320
+                v128.load
                 f32x4.mul
                 f32x4.sub
-                local.get $l24
-                v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+                local.get $l17
+                i32.const 336
+                v128.load
                 f32x4.mul
                 f32x4.sub
-                local.tee $l22
-                local.get $l22
-                local.get $l22
+                local.tee $l12
+                local.get $l12
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-                local.get $l22
+                i32.const 368
+                v128.load
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+                i32.const 384
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+                i32.const 400
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+                i32.const 416
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+                i32.const 432
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+                i32.const 448
+                v128.load
                 f32x4.add
                 f32x4.mul
                 f32x4.add
                 f32x4.mul
-                local.get $l23
-                v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+                local.get $l11
+                local.get $l13
                 f32x4.sub
                 f32x4.add
-                local.tee $l23
+                local.tee $l11
                 f32x4.sub
-                local.get $l23
-                v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+                local.get $l11
+                i32.const 464
+                v128.load
                 f32x4.add
                 f32x4.div
-                local.get $l25
-                v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+                local.get $l15
+                local.get $l14
                 v128.and
                 v128.or
-                local.tee $l23
+                local.tee $l11
                 local.get $p4
-                local.get $l14
-                i32.add
-                local.get $l16
-                i32.add
-                v128.load align=4
-                local.get $l26
-                v128.bitselect
-                v128.store align=4
-                local.get $l16
-                local.get $l18
+                local.get $l21
                 i32.add
                 local.get $l23
-                local.get $l26
+                i32.add
+                v128.load align=4
+                local.get $l16
+                v128.bitselect
+                v128.store align=4
+                local.get $l23
+                local.get $l25
+                i32.add
+                local.get $l11
+                local.get $l16
                 v128.and
                 v128.store align=4
-                local.get $l16
+                local.get $l23
                 i32.const 16
                 i32.add
-                local.set $l16
-                local.get $l19
+                local.set $l23
+                local.get $l26
                 i32.const 16
                 i32.add
-                local.set $l19
+                local.set $l26
                 br $L15
               end
             end
-            local.get $l13
+            local.get $l20
             local.set $p8
             br $L10
           end
@@ -464,10 +488,10 @@
         local.set $p4
         local.get $p8
         local.set $p5
-        local.get $l15
+        local.get $l22
         i32.const 1
         i32.add
-        local.set $l15
+        local.set $l22
         br $L8
       end
     end
@@ -504,20 +528,20 @@
     i32.mul
     local.set $p4
     i32.const 0
-    local.set $l12
+    local.set $l19
     i32.const 1120
-    local.set $l13
+    local.set $l20
     loop $L19
-      local.get $l12
+      local.get $l19
       i32.const 16
       i32.lt_s
       if $I20
         local.get $p2
         local.set $p8
         local.get $p9
-        local.get $l12
+        local.get $l19
         i32.add
-        local.set $l11
+        local.set $l18
         local.get $p4
         local.set $p5
         loop $L21
@@ -527,56 +551,56 @@
           if $I22
             local.get $p8
             v128.load32_splat offset=4
-            local.get $l13
+            local.get $l20
             v128.load align=4
-            local.tee $l26
+            local.tee $l15
             f32x4.mul
-            local.get $l12
+            local.get $l19
             i32.const 1136
             i32.add
             v128.load align=4
-            local.tee $l24
+            local.tee $l14
             f32x4.add
-            local.set $l25
+            local.set $l12
             local.get $p8
             v128.load32_splat offset=8
-            local.get $l26
+            local.get $l15
             f32x4.mul
-            local.get $l24
+            local.get $l14
             f32x4.add
-            local.set $l22
+            local.set $l13
             local.get $p8
             v128.load32_splat offset=12
-            local.get $l26
+            local.get $l15
             f32x4.mul
-            local.get $l24
+            local.get $l14
             f32x4.add
-            local.set $l23
-            local.get $l11
+            local.set $l11
+            local.get $l18
             local.get $p8
             v128.load32_splat
-            local.get $l26
+            local.get $l15
             f32x4.mul
-            local.get $l24
+            local.get $l14
             f32x4.add
             v128.store align=4
-            local.get $l11
-            local.get $l25
+            local.get $l18
+            local.get $l12
             v128.store offset=16 align=4
-            local.get $l11
-            local.get $l22
+            local.get $l18
+            local.get $l13
             v128.store offset=32 align=4
+            local.get $l18
             local.get $l11
-            local.get $l23
             v128.store offset=48 align=4
             local.get $p8
             i32.const 16
             i32.add
             local.set $p8
-            local.get $l11
+            local.get $l18
             i32.const -64
             i32.sub
-            local.set $l11
+            local.set $l18
             local.get $p5
             i32.const 4
             i32.sub
@@ -588,13 +612,13 @@
         i32.const 1
         i32.eq
         if $I23
-          local.get $l11
+          local.get $l18
           local.get $p8
           v128.load32_splat
-          local.get $l13
+          local.get $l20
           v128.load align=4
           f32x4.mul
-          local.get $l12
+          local.get $l19
           i32.const 1136
           i32.add
           v128.load align=4
@@ -607,27 +631,27 @@
           if $I24
             local.get $p8
             v128.load32_splat offset=4
-            local.get $l13
+            local.get $l20
             v128.load align=4
-            local.tee $l25
+            local.tee $l12
             f32x4.mul
-            local.get $l12
+            local.get $l19
             i32.const 1136
             i32.add
             v128.load align=4
-            local.tee $l22
+            local.tee $l13
             f32x4.add
-            local.set $l23
-            local.get $l11
+            local.set $l11
+            local.get $l18
             local.get $p8
             v128.load32_splat
-            local.get $l25
+            local.get $l12
             f32x4.mul
-            local.get $l22
+            local.get $l13
             f32x4.add
             v128.store align=4
+            local.get $l18
             local.get $l11
-            local.get $l23
             v128.store offset=16 align=4
           else
             local.get $p5
@@ -636,49 +660,49 @@
             if $I25
               local.get $p8
               v128.load32_splat offset=4
-              local.get $l13
+              local.get $l20
               v128.load align=4
-              local.tee $l24
+              local.tee $l14
               f32x4.mul
-              local.get $l12
+              local.get $l19
               i32.const 1136
               i32.add
               v128.load align=4
-              local.tee $l25
+              local.tee $l12
               f32x4.add
-              local.set $l22
+              local.set $l13
               local.get $p8
               v128.load32_splat offset=8
-              local.get $l24
+              local.get $l14
               f32x4.mul
-              local.get $l25
+              local.get $l12
               f32x4.add
-              local.set $l23
-              local.get $l11
+              local.set $l11
+              local.get $l18
               local.get $p8
               v128.load32_splat
-              local.get $l24
+              local.get $l14
               f32x4.mul
-              local.get $l25
+              local.get $l12
               f32x4.add
               v128.store align=4
-              local.get $l11
-              local.get $l22
+              local.get $l18
+              local.get $l13
               v128.store offset=16 align=4
+              local.get $l18
               local.get $l11
-              local.get $l23
               v128.store offset=32 align=4
             end
           end
         end
-        local.get $l12
+        local.get $l19
         i32.const 16
         i32.add
-        local.set $l12
-        local.get $l13
+        local.set $l19
+        local.get $l20
         i32.const 16
         i32.add
-        local.set $l13
+        local.set $l20
         br $L19
       end
     end
@@ -707,10 +731,10 @@
     select
     local.set $p5
     i32.const 0
-    local.set $l15
+    local.set $l22
     loop $L27
       local.get $p0
-      local.get $l15
+      local.get $l22
       i32.gt_s
       if $I28
         i32.const 0
@@ -733,16 +757,16 @@
             local.tee $p10
             i32.const 1
             i32.sub
-            local.get $l15
+            local.get $l22
             i32.sub
-            local.get $l15
+            local.get $l22
             i32.const -1
             i32.const 0
             local.get $p10
-            local.get $l15
+            local.get $l22
             i32.gt_s
             select
-            local.tee $l13
+            local.tee $l20
             select
             local.tee $p10
             local.get $p1
@@ -752,7 +776,7 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l21
+            local.set $l28
             local.get $p6
             local.get $p10
             i32.const 1
@@ -766,82 +790,82 @@
             i32.const 4
             i32.shl
             i32.add
-            local.set $l20
+            local.set $l27
             i32.const 0
-            local.set $l14
+            local.set $l21
             i32.const 0
-            local.set $l17
+            local.set $l24
             local.get $p8
             i32.const 4
             i32.shl
-            local.tee $l18
+            local.tee $l25
             local.get $p4
             i32.add
             local.set $p8
-            local.get $l13
+            local.get $l20
             i32x4.splat
-            local.set $l26
+            local.set $l16
             i32.const 1152
             local.set $p10
             loop $L31
-              local.get $l14
+              local.get $l21
               i32.const 16
               i32.lt_s
               if $I32
-                local.get $l17
-                local.get $l21
+                local.get $l24
+                local.get $l28
                 i32.add
                 v128.load align=4
-                local.set $l23
+                local.set $l11
                 local.get $p10
-                local.set $l12
+                local.set $l19
                 local.get $p8
-                local.tee $l13
+                local.tee $l20
                 i32.const 16
                 i32.add
-                local.set $l11
+                local.set $l18
                 loop $L33
-                  local.get $l23
-                  local.get $l13
+                  local.get $l11
+                  local.get $l20
                   v128.load32_splat offset=4
-                  local.get $l12
+                  local.get $l19
                   v128.load offset=16 align=4
                   f32x4.mul
-                  local.get $l13
+                  local.get $l20
                   v128.load32_splat
-                  local.get $l12
+                  local.get $l19
                   v128.load align=4
                   f32x4.mul
                   f32x4.add
                   f32x4.add
-                  local.set $l23
-                  local.get $l12
+                  local.set $l11
+                  local.get $l19
                   i32.const 32
                   i32.add
-                  local.set $l12
-                  local.get $l11
-                  local.get $l13
+                  local.set $l19
+                  local.get $l18
+                  local.get $l20
                   i32.const 8
                   i32.add
-                  local.tee $l13
+                  local.tee $l20
                   i32.ne
                   br_if $L33
                 end
-                local.get $l18
+                local.get $l25
                 i32.const 1248
                 i32.add
-                local.get $l14
+                local.get $l21
                 i32.add
-                local.get $l23
+                local.get $l11
                 v128.store align=4
-                local.get $l14
+                local.get $l21
                 i32.const 16
                 i32.add
-                local.set $l14
-                local.get $l17
+                local.set $l21
+                local.get $l24
                 i32.const 16
                 i32.add
-                local.set $l17
+                local.set $l24
                 local.get $p10
                 i32.const -64
                 i32.sub
@@ -850,118 +874,141 @@
               end
             end
             i32.const 0
-            local.tee $l14
-            local.set $l17
+            local.tee $l21
+            local.set $l24
             loop $L34
-              local.get $l14
+              local.get $l21
               i32.const 16
               i32.lt_s
               if $I35
-                local.get $p5
-                local.get $l18
-                i32.add
-                local.get $l14
-                i32.add
-                v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-                local.get $l18
+                local.get $l25
                 i32.const 1248
                 i32.add
-                local.get $l14
+                local.get $l21
                 i32.add
                 v128.load align=4
-                local.tee $l25
-                f32x4.abs
-                v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000
-                f32x4.mul
-                v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+                local.tee $l15
+                i32.const 256
+                v128.load
+                local.tee $l14
+                v128.or
+                local.tee $l11
+                local.get $l11
+                f32x4.add
+                i32.const 272
+                v128.load
                 f32x4.pmax
-                local.tee $l22
-                v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+                local.tee $l12
+                i32.const 288
+                v128.load
                 f32x4.mul
-                f32x4.nearest
-                local.tee $l24
-                i32x4.trunc_sat_f32x4_s
-                v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-                i32x4.add
+                i32.const 304
+                v128.load
+                local.tee $l13
+                f32x4.add
+                local.tee $l11
+                local.get $l13
+                f32x4.sub
+                local.set $l17
+                local.get $p5
+                local.get $l25
+                i32.add
+                local.get $l21
+                i32.add
+                v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+                local.get $l11
                 i32.const 23
                 i32x4.shl
-                local.tee $l23
-                local.get $l22
-                local.get $l24
-                v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+                i32.const 352
+                v128.load
+                local.tee $l13
+                i32x4.add
+                local.tee $l11
+                local.get $l12
+                local.get $l17
+                i32.const 320
+                v128.load
                 f32x4.mul
                 f32x4.sub
-                local.get $l24
-                v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+                local.get $l17
+                i32.const 336
+                v128.load
                 f32x4.mul
                 f32x4.sub
-                local.tee $l22
-                local.get $l22
-                local.get $l22
+                local.tee $l12
+                local.get $l12
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
-                local.get $l22
+                i32.const 368
+                v128.load
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+                i32.const 384
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+                i32.const 400
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+                i32.const 416
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+                i32.const 432
+                v128.load
                 f32x4.add
-                local.get $l22
+                local.get $l12
                 f32x4.mul
-                v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+                i32.const 448
+                v128.load
                 f32x4.add
                 f32x4.mul
                 f32x4.add
                 f32x4.mul
-                local.get $l23
-                v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+                local.get $l11
+                local.get $l13
                 f32x4.sub
                 f32x4.add
-                local.tee $l23
+                local.tee $l11
                 f32x4.sub
-                local.get $l23
-                v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+                local.get $l11
+                i32.const 464
+                v128.load
                 f32x4.add
                 f32x4.div
-                local.get $l25
-                v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+                local.get $l15
+                local.get $l14
                 v128.and
                 v128.or
-                local.tee $l23
+                local.tee $l11
                 local.get $p4
-                local.get $l18
+                local.get $l25
                 i32.add
-                local.get $l14
+                local.get $l21
                 i32.add
                 v128.load align=4
-                local.get $l26
+                local.get $l16
                 v128.bitselect
                 v128.store align=4
-                local.get $l14
-                local.get $l20
+                local.get $l21
+                local.get $l27
                 i32.add
-                local.get $l23
-                local.get $l26
+                local.get $l11
+                local.get $l16
                 v128.and
                 v128.store align=4
-                local.get $l14
+                local.get $l21
                 i32.const 16
                 i32.add
-                local.set $l14
-                local.get $l17
+                local.set $l21
+                local.get $l24
                 i32.const 16
                 i32.add
-                local.set $l17
+                local.set $l24
                 br $L34
               end
             end
@@ -976,10 +1023,10 @@
         local.set $p4
         local.get $p2
         local.set $p5
-        local.get $l15
+        local.get $l22
         i32.const 1
         i32.add
-        local.set $l15
+        local.set $l22
         br $L27
       end
     end
@@ -1014,4 +1061,48 @@
         br $L36
       end
     end)
-  (export "run" (func $run)))
+  (func $f1 (type $t1)
+    i32.const 256
+    v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+    v128.store
+    i32.const 272
+    v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+    v128.store
+    i32.const 288
+    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+    v128.store
+    i32.const 304
+    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+    v128.store
+    i32.const 320
+    v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200
+    v128.store
+    i32.const 336
+    v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
+    v128.store
+    i32.const 352
+    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+    v128.store
+    i32.const 368
+    v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+    v128.store
+    i32.const 384
+    v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+    v128.store
+    i32.const 400
+    v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+    v128.store
+    i32.const 416
+    v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+    v128.store
+    i32.const 432
+    v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+    v128.store
+    i32.const 448
+    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+    v128.store
+    i32.const 464
+    v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
+    v128.store)
+  (export "run" (func $run))
+  (start $f1))
