@@ -11,9 +11,12 @@
 export type CallMode = 'all' | 'solo';
 
 /**
- * Samples kept per mode; its estimate is their median. Five, not three: this host has hiccups of
- * one or two slow calls in a row (GRU 256/256 on 2 workers: 1.25, 5.61, 1.22, 4.18, 1.25, 2.74 ms),
- * and a median of three switched on them, for the 8 calls until the next try.
+ * Samples kept per mode; its estimate is their lower quartile (the second fastest of five): what
+ * the mode does when the host leaves it alone. This host has hiccups of one to three slow calls
+ * (GRU 256/256 on 2 workers: 1.25, 5.61, 1.22, 4.18, 1.25, 2.74 ms); a median of three switched on
+ * two of them, a median of five on three (LSTM 64/64 seq 100 on 2 workers, 0.105 ms a call against
+ * 0.164 on the caller alone, ran 542 of 2681 bench calls alone). A core taken for good slows every
+ * call, and four slow calls of five switch.
  */
 const KEEP = 5;
 /** Calls between tries of the other mode: the first gap, and the longest. */
@@ -21,6 +24,11 @@ const FIRST_GAP = 8;
 const LONGEST_GAP = 64;
 /** The current mode is left only when it is this much slower than the other. */
 const HYSTERESIS = 1.1;
+/**
+ * Counted calls a try makes before it may switch: two faster calls, not one lucky one. A try ends
+ * at its first call that is not faster, so a losing try still costs one call.
+ */
+const TRY_CALLS = 2;
 
 export class CallModeChooser {
   private readonly samples: Record<CallMode, number[]> = { all: [], solo: [] };
@@ -32,6 +40,8 @@ export class CallModeChooser {
    * threads are asleep, and waking them costs more than a short call (a streaming step) takes.
    */
   private warmNext = true;
+  /** A try of the other mode is under way (its calls so far were faster). */
+  private trying = false;
 
   /** The mode the next call runs in. */
   next(): CallMode {
@@ -47,14 +57,27 @@ export class CallModeChooser {
         this.warmNext = false; // sinceTry stays past the gap: the next call tries again, counted
         return;
       }
+      // A try of the other way: its old samples are stale, this call is news. The try goes on
+      // (next() keeps choosing it while sinceTry stays past the gap) while its calls are faster.
+      const s = this.trying ? this.samples[mode] : (this.samples[mode] = []);
+      s.push(x);
+      const faster = x * HYSTERESIS < this.estimate(this.mode);
+      if (faster && s.length < TRY_CALLS) {
+        this.trying = true;
+        return;
+      }
+      this.trying = false;
       this.warmNext = true;
-      // A try of the other way: its old samples are stale, this one is news.
       this.sinceTry = 0;
-      this.samples[mode] = [x];
-      if (x * HYSTERESIS < this.estimate(this.mode)) {
+      if (faster) {
         this.mode = mode;
         this.gap = FIRST_GAP;
-      } else this.gap = Math.min(LONGEST_GAP, this.gap * 2);
+      } else {
+        // The call that ended the try stands for the other mode until the next try (a lucky first
+        // call kept among its samples would switch at the next slow call of this mode).
+        this.samples[mode] = [x];
+        this.gap = Math.min(LONGEST_GAP, this.gap * 2);
+      }
       return;
     }
     this.sinceTry++;
@@ -69,10 +92,14 @@ export class CallModeChooser {
     }
   }
 
-  /** Median ms per step of a mode's recent calls (Infinity before its first). */
+  /** Lower quartile of the ms per step of a mode's recent calls (Infinity before its first). */
   estimate(mode: CallMode): number {
-    const s = [...this.samples[mode]].sort((a, b) => a - b);
-    return s.length ? s[Math.floor(s.length / 2)] : Infinity;
+    return this.estimateOf(this.samples[mode]);
+  }
+
+  private estimateOf(samples: readonly number[]): number {
+    const s = [...samples].sort((a, b) => a - b);
+    return s.length ? s[s.length >> 2] : Infinity;
   }
 
   get current(): CallMode {

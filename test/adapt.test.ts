@@ -60,15 +60,29 @@ test('a try of all workers does not count its first call (the parked threads wak
   assert.is(c.current, 'all', used.join(' '));
 });
 
-test('two slow calls among five (a host hiccup) do not switch (median of the last five)', () => {
+test('three slow calls among five (a host hiccup) do not switch (lower quartile of the last five)', () => {
   const c = new CallModeChooser();
   drive(c, 9, (m) => (m === 'all' ? 1 : 2)); // learns both
-  const used = drive(c, 5, (m, i) => (m === 'all' ? (i === 1 || i === 3 ? 5 : 1) : 2));
+  const used = drive(c, 5, (m, i) => (m === 'all' ? (i === 1 || i === 2 || i === 3 ? 5 : 1) : 2));
   assert.equal(used, ['all', 'all', 'all', 'all', 'all']);
   assert.is(c.current, 'all');
 });
 
-test('a single slow call does not switch (median of the last five, 10% hysteresis)', () => {
+test('one lucky call of the other mode does not switch: a try needs two faster calls', () => {
+  const c = new CallModeChooser();
+  // All workers 1 ms; the caller alone 2 ms, except its first try call (0.5 ms).
+  let solos = 0;
+  const used = drive(c, 12, (m) => (m === 'all' ? 1 : solos++ === 0 ? 0.5 : 2));
+  assert.equal(used.slice(8, 11), ['solo', 'solo', 'all'], used.join(' '));
+  assert.is(c.current, 'all');
+  // Two faster calls in a row do switch.
+  const d = new CallModeChooser();
+  drive(d, 8, () => 1);
+  drive(d, 2, (m) => (m === 'all' ? 1 : 0.5));
+  assert.is(d.current, 'solo');
+});
+
+test('a single slow call does not switch (lower quartile of the last five, 10% hysteresis)', () => {
   const c = new CallModeChooser();
   drive(c, 9, (m) => (m === 'all' ? 1 : 2)); // learns both
   const used = drive(c, 5, (m, i) => (m === 'all' ? (i === 1 ? 50 : 1) : 2));
