@@ -121,6 +121,17 @@ export function caseResult(c: BenchCase, label: string, kernels: readonly string
   };
 }
 
+/** The same case judged against another machine probe (the run's final, fastest readings). */
+export function withMachine(r: CaseResult, machine: MachineProbe): CaseResult {
+  const c = r.case;
+  const contestants = r.contestants.map((k) => ({
+    ...k,
+    pctPeak: (100 * k.gflops) / (machine.mulAddGflops * k.threads),
+    pctCeiling: (100 * ceilingMs(c, k.threads, machine)) / k.median,
+  }));
+  return { ...r, ceiling1Ms: ceilingMs(c, 1, machine), ceiling2Ms: ceilingMs(c, 2, machine), contestants };
+}
+
 export const findRatio = (r: CaseResult, of: ContestantId, over: ContestantId): number | undefined =>
   r.ratios.find((x) => x.of === of && x.over === over)?.ratio;
 

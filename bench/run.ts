@@ -20,14 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { caseLabel, filterCases, fullCases, quickCases, type BenchCase } from './cases.js';
 import { caseData, onnxModel, type CaseData } from './models.js';
-import { measureMachine, type MachineProbe } from './peak.js';
+import { fastestOf, measureMachine, type MachineProbe } from './peak.js';
 import { loadOrtNode, loadOrtWeb, ortContestant, ortVersion } from './peers/ort.js';
 import { compileCase, rnncContestant, type CompiledCase } from './peers/rnnc.js';
 import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
 import { CONTESTANTS, DEFAULT_CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
 import { startHogs } from './hog.js';
 import { stealMark, stealPercent } from './steal.js';
-import { caseResult, contestantResult, judgeTargets, type BenchResults, type CaseResult, type ContestantResult } from './results.js';
+import { caseResult, contestantResult, judgeTargets, withMachine, type BenchResults, type CaseResult, type ContestantResult } from './results.js';
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
 import { writeReport } from './report/write.js';
 import { soloNote } from './report/markdown.js';
@@ -170,15 +170,21 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
   const loadavgStart = os.loadavg();
   const runSteal = stealMark();
   log(`rnnc bench: ${cases.length} case(s), ${ids.join(', ')}; node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${loadavgStart.map((x) => x.toFixed(2)).join(' ')}${hogs ? `; ${hogs} busy process(es) beside it (--hog)` : ''}`);
-  const machine: MachineProbe = measureMachine();
-  log(`peak (1 core): f32x4 mul+add ${machine.mulAddGflops.toFixed(2)} GFLOP/s, relaxed madd ${machine.relaxedMaddGflops?.toFixed(2) ?? 'n/a'}; read bandwidth ${machine.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(1)} GB/s`).join(', ')}`);
+  const probeLine = (when: string, m: MachineProbe) => `${when} (1 core): f32x4 mul+add ${m.mulAddGflops.toFixed(2)} GFLOP/s, relaxed madd ${m.relaxedMaddGflops?.toFixed(2) ?? 'n/a'}; read bandwidth ${m.bandwidth.map((b) => `${b.label} ${b.gbps.toFixed(1)} GB/s`).join(', ')}`;
+  const first: MachineProbe = measureMachine();
+  log(probeLine('peak', first));
   const v = await versions(ids);
-  const results: CaseResult[] = [];
+  const live: CaseResult[] = [];
   for (const c of cases) {
-    const r = await runCase(c, ids, timing, machine);
+    const r = await runCase(c, ids, timing, first);
     logCase(r, log);
-    results.push(r);
+    live.push(r);
   }
+  // Probed again at the end; each probe's faster reading is the machine's (see fastestOf).
+  const last = measureMachine();
+  const machine = fastestOf(first, last);
+  log(probeLine('peak again at the end', last));
+  const results = live.map((r) => withMachine(r, machine));
   const bench: BenchResults = {
     meta: {
       date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown',

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeCase } from '../bench/cases.js';
 import { bandwidthAt, ceilingMs } from '../bench/ceiling.js';
-import type { MachineProbe } from '../bench/peak.js';
-import { judgeTargets, caseResult, contestantResult } from '../bench/results.js';
+import { fastestOf, type MachineProbe } from '../bench/peak.js';
+import { judgeTargets, caseResult, contestantResult, withMachine } from '../bench/results.js';
 import type { Timing } from '../bench/timing.js';
 
 const KiB = 1024, MiB = 1024 * KiB;
@@ -54,6 +54,20 @@ test('targets say what the ceiling allows: reachable, or out of reach on this ma
     assert.match(t.ceiling, `${peer.toFixed(2)}x`);
     assert.is(t.ceiling.includes('out of reach'), !reachable, t.ceiling);
   }
+});
+
+test('the probes at the start and end of a run: each one\'s faster reading, and the cases judged again against it', () => {
+  const slowL3: MachineProbe = { ...machine, mulAddGflops: 60, bandwidth: [{ label: '1 MiB', bytes: MiB, gbps: 25 }, { label: '256 KiB', bytes: 256 * KiB, gbps: 120 }] };
+  const best = fastestOf(machine, slowL3);
+  assert.is(best.mulAddGflops, 60);
+  assert.equal(best.bandwidth.map((b) => b.gbps), [50, 120]);
+  const c = makeCase('sequence', 'lstm', 256, 256, 100, 1, true);
+  const r = caseResult(c, 'c', [], 0, [contestantResult(c, 'rnnc-1w', timing(10), slowL3, 0, null)], slowL3, [0, 0, 0]);
+  const again = withMachine(r, best);
+  close(again.ceiling1Ms, ceilingMs(c, 1, best), 'ceiling');
+  close(again.contestants[0].pctCeiling, (100 * ceilingMs(c, 1, best)) / 10, '% of ceiling');
+  close(again.contestants[0].pctPeak, (100 * r.contestants[0].gflops) / 60, '% of peak');
+  assert.ok(again.ceiling1Ms < r.ceiling1Ms, 'a faster L3 reading lowers the ceiling');
 });
 
 test.run();
