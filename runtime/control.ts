@@ -23,6 +23,9 @@ export const BARRIER_ABORT = 8;
  */
 export const ARRIVALS = 32;
 export const ARRIVAL_STRIDE = 32;
+/** Within a worker's line: its count of barriers reached, and the workers asleep waiting for it. */
+export const ARRIVED = 0;
+export const SLEEPERS = 1;
 /** The most workers a module runs on (the engine's limit). */
 export const MAX_WORKERS = 64;
 /** Bytes of the whole block (16-byte aligned). */
@@ -31,7 +34,7 @@ export const CONTROL_BYTES = 4 * (ARRIVALS + MAX_WORKERS * ARRIVAL_STRIDE);
 /** Makes every worker in a barrier trap instead of waiting: sets the abort cell, wakes the sleepers. */
 export function abortBarrier(ctl: Int32Array): void {
   Atomics.store(ctl, BARRIER_ABORT, 1);
-  for (let w = 0; w < MAX_WORKERS; w++) Atomics.notify(ctl, ARRIVALS + w * ARRIVAL_STRIDE);
+  for (let w = 0; w < MAX_WORKERS; w++) Atomics.notify(ctl, ARRIVALS + w * ARRIVAL_STRIDE + ARRIVED);
 }
 
 /** The whole control block of a module whose block starts at byte `offset`. */

@@ -10,6 +10,7 @@ import type { Artifact, Dim, Manifest, ManifestIO } from './manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
+import { MAX_WORKERS } from './control.js';
 
 /** How a module is run. */
 export interface EngineOptions {
@@ -73,8 +74,8 @@ export class Engine {
     if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
       throw new EngineError(`artifact ${m.model}: the weights image holds ${artifact.image.byteLength} bytes, expected ${m.imageEnd - m.imageBegin}`);
     }
-    if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= 64)) {
-      throw new InputError(`option workers must be an integer in 1..64, got ${String(opts.workers)}`);
+    if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS)) {
+      throw new InputError(`option workers must be an integer in 1..${MAX_WORKERS}, got ${String(opts.workers)}`);
     }
     if (opts.callerComputes === true && !callerCanBlock()) {
       throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');

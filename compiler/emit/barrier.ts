@@ -14,8 +14,8 @@
  * runtime), so it asks at every 64th barrier and whenever a sleep ends; pool workers are given a
  * constant 0 and learn of a timeout through the abort cell.
  */
-import type { Builder } from '../ir.js';
-import { ARRIVALS, ARRIVAL_STRIDE, BARRIER_ABORT } from '../../runtime/control.js';
+import type { Builder, Expr } from '../ir.js';
+import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, SLEEPERS } from '../../runtime/control.js';
 
 /**
  * Spins before sleeping (a few hundred microseconds). Short spins made one worker fall asleep in
@@ -47,8 +47,10 @@ export function emitBarrier(b: Builder, name: string, control: number): void {
   const s = b.scope(['i32', 'i32']);
   const worker = () => s.get(s.param(0)), workers = () => s.get(s.param(1));
   const n = s.local('i32'), v = s.local('i32'), cell = s.local('i32'), seen = s.local('i32'), spin = s.local('i32');
-  const STRIDE = 4 * ARRIVAL_STRIDE;
-  const arrivedOf = (w: ReturnType<typeof worker>) => b.add(b.i32(control + 4 * ARRIVALS), b.muli(w, STRIDE));
+  const mine = s.local('i32');
+  /** Address of worker w's count; its sleepers' count is SLEEPING_AT bytes further. */
+  const arrivedOf = (w: Expr) => b.add(b.i32(control + 4 * (ARRIVALS + ARRIVED)), b.muli(w, 4 * ARRIVAL_STRIDE));
+  const SLEEPING_AT = 4 * (SLEEPERS - ARRIVED);
   const ABORT = () => b.i32(control + 4 * BARRIER_ABORT);
   const behind = () => b.ltS(b.sub(s.get(seen), s.get(n)), b.i32(0));
   let giveUps = 0;
@@ -66,13 +68,12 @@ export function emitBarrier(b: Builder, name: string, control: number): void {
     ]);
   };
   const expired = () => b.callI32(EXPIRED_IMPORT, []);
-  const mine = s.local('i32');
   const body = b.seq([
     b.if(b.leS(workers(), b.i32(1)), b.ret()),
     s.set(mine, arrivedOf(worker())),
     s.set(n, b.add(b.atomicLoad(s.get(mine)), b.i32(1))),
     b.atomicStore(s.get(mine), 0, s.get(n)),
-    b.if(b.atomicLoad(s.get(mine), 4), b.drop(b.atomicNotify(s.get(mine), b.i32(-1)))),
+    b.if(b.atomicLoad(s.get(mine), SLEEPING_AT), b.drop(b.atomicNotify(s.get(mine), b.i32(-1)))),
     b.if(b.eqz(b.andi(s.get(n), CLOCK_EVERY - 1)), b.if(expired(), giveUp())),
     s.set(v, b.i32(0)),
     b.loop('others', b.seq([
@@ -87,7 +88,7 @@ export function emitBarrier(b: Builder, name: string, control: number): void {
             s.set(spin, b.sub(s.get(spin), b.i32(1))),
             b.br('spin', b.gtS(s.get(spin), b.i32(0))),
           ])),
-          b.drop(b.atomicAdd(s.get(cell), 4, b.i32(1))),
+          b.drop(b.atomicAdd(s.get(cell), SLEEPING_AT, b.i32(1))),
           b.loop('sleep', b.seq([
             b.if(b.ne(b.atomicLoad(ABORT()), b.i32(0)), b.unreachable()),
             s.set(seen, b.atomicLoad(s.get(cell))),
@@ -97,7 +98,7 @@ export function emitBarrier(b: Builder, name: string, control: number): void {
               b.br('sleep'),
             ])),
           ])),
-          b.drop(b.atomicAdd(s.get(cell), 4, b.i32(-1))),
+          b.drop(b.atomicAdd(s.get(cell), SLEEPING_AT, b.i32(-1))),
         ])),
       ])),
       s.bump(v, 1),
