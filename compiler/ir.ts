@@ -173,7 +173,9 @@ export class Builder {
   }
   /**
    * Adds the start function that writes every pooled constant: it runs when the module is
-   * instantiated (on every worker: the same bytes, before that worker reads them).
+   * instantiated (on every worker: the same bytes, before that worker reads them). A memory holds
+   * one module's pool: the engine instantiates one module per memory (the multi-worker module on
+   * every worker, or the single-worker one).
    */
   finishConstantPool(): void {
     const p = this.pool;
