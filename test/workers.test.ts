@@ -54,6 +54,26 @@ test('1, 2, 3 and 4 workers give the same outputs (max abs difference <= 1e-6)',
   }
 });
 
+test('more workers than cores (6 and 8): barriers fall asleep and are woken; outputs equal 1 worker call after call', async () => {
+  // With more workers than cores some are always descheduled, so the others exhaust their spin and
+  // sleep in wait32 on the late worker's arrival count: that path, and its wake-up, every call.
+  const { feeds, artifact } = setup({ cell: 'gru', inputSize: 6, hiddenSize: 64, maxBatch: 1, linearBeforeReset: false }, 21, 40);
+  const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+  const ref = await one.run(feeds);
+  await one.release();
+  for (const workers of [6, 8]) {
+    const s = await ArtifactSession.fromArtifact(artifact, { workers, spawn: spawnNodeWorker, adaptWorkers: false });
+    for (let call = 0; call < 5; call++) {
+      const got = await s.run(feeds);
+      for (const name of Object.keys(ref)) {
+        const diff = maxAbsDiff(got[name].data, ref[name].data);
+        assert.ok(diff <= 1e-6, `${workers} workers, call ${call}, ${name}: diff ${diff}`);
+      }
+    }
+    await s.release();
+  }
+});
+
 test('streaming steps equal one whole-sequence run, on 1 and 2 workers', async () => {
   const { d, feeds, artifact } = setup({ cell: 'lstm', inputSize: 12, hiddenSize: 40, maxBatch: 2 }, 3, 6);
   for (const workers of [1, 2]) {
