@@ -1,7 +1,9 @@
 /**
  * What this machine gives a second worker: the throughput of two busy threads over one, the cost
- * of the per-timestep barrier (2-worker calls of a tiny LSTM at seq 100 vs seq 1), and 1 vs 2
- * workers on LSTM and GRU 256/256 seq 100 batch 1, in one run, medians after warm-up.
+ * of the per-timestep barrier (a tiny LSTM and GRU: per timestep from calls at seq 1000 vs seq 1,
+ * on 2 workers minus on 1; GRU with linear_before_reset 0 meets twice a step), and 1 vs 2 workers on
+ * LSTM and GRU 256/256 seq 100 batch 1, in one run, medians after warm-up. Every 2-worker session
+ * here runs its calls on both workers (adaptWorkers off).
  *
  *   npm run build && node dist/bench/parallel.js
  */
@@ -39,7 +41,7 @@ async function timeCall(init: CellDescriptorInit, seq: number, workers: number):
     constants: { W: { dims: [1, G * H, I], data: fill(G * H * I, 0.05) }, R: { dims: [1, G * H, H], data: fill(G * H * H, 0.05) } },
     outputs: [{ name: 'Y_h', role: 'Y_h' }],
   };
-  const s = await ArtifactSession.fromArtifact(compileRnnModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker });
+  const s = await ArtifactSession.fromArtifact(compileRnnModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker, adaptWorkers: false });
   const feeds = { X: new Tensor('float32', fill(seq * I, 1), [seq, 1, I]) };
   for (let i = 0; i < 40; i++) await s.run(feeds);
   const ts: number[] = [];
@@ -55,9 +57,17 @@ async function timeCall(init: CellDescriptorInit, seq: number, workers: number):
 const one = await busyThreads(1), two = await busyThreads(2);
 console.log(`node ${process.versions.node}, ${os.cpus()[0]?.model}, ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)}`);
 console.log(`two busy threads: ${((2 * one) / two).toFixed(2)}x the throughput of one (parallel efficiency ${(one / two).toFixed(2)}; loops only, thread startup excluded)`);
-const tiny = { cell: 'lstm' as const, inputSize: 16, hiddenSize: 16 };
-const perStep = ((await timeCall(tiny, 100, 2)) - (await timeCall(tiny, 1, 2))) / 99;
-console.log(`barrier + step of a tiny LSTM on 2 workers: ${(perStep * 1000).toFixed(1)} us per timestep`);
+for (const cell of ['lstm', 'gru'] as const) {
+  const tiny = { cell, inputSize: 4, hiddenSize: 16, linearBeforeReset: false };
+  // The median of three measurements: a host hiccup during one session's calls can swing one.
+  const perStep = async (workers: number) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 3; i++) xs.push(((await timeCall(tiny, 1000, workers)) - (await timeCall(tiny, 1, workers))) / 999 * 1000);
+    return median(xs);
+  };
+  const w1 = await perStep(1), w2 = await perStep(2);
+  console.log(`tiny ${cell.toUpperCase()} 4/16, per timestep: 1 worker ${w1.toFixed(3)} us, 2 workers ${w2.toFixed(3)} us: the barrier${cell === 'gru' ? 's (two a step)' : ''} and the exchange of h cost ${(w2 - w1).toFixed(3)} us more`);
+}
 for (const cell of ['lstm', 'gru'] as const) {
   const init = { cell, inputSize: 256, hiddenSize: 256, linearBeforeReset: cell === 'gru' };
   const w1 = await timeCall(init, 100, 1), w2 = await timeCall(init, 100, 2);

@@ -98,12 +98,21 @@ export const RATIO_PAIRS: readonly (readonly [ContestantId, ContestantId])[] = [
   ['rnnc-1w', 'ort-node-1t'], ['rnnc-2w', 'ort-node-1t'], ['rnnc-2w', 'rnnc-1w'], ['rnnc-2w', 'rnnc-2w-fixed'], ['rnnc-2w-fixed', 'rnnc-1w'],
 ];
 
+/** The figures of a contestant that depend on the machine probe. */
+function againstMachine(c: BenchCase, threads: number, gflops: number, median: number, machine: MachineProbe) {
+  return { pctPeak: (100 * gflops) / (machine.mulAddGflops * threads), pctCeiling: (100 * ceilingMs(c, threads, machine)) / median };
+}
+
+/** The figures of a case that depend on the machine probe. */
+function ceilings(c: BenchCase, machine: MachineProbe) {
+  return { ceiling1Ms: ceilingMs(c, 1, machine), ceiling2Ms: ceilingMs(c, 2, machine) };
+}
+
 export function contestantResult(c: BenchCase, id: ContestantId, t: Timing, machine: MachineProbe, maxAbsDiff: number, note: string | null,
   calls: ContestantResult['calls'] = null): ContestantResult {
   const threads = CONTESTANT_THREADS[id];
   const gflops = ratedFlops(c) / (t.median * 1e6);
-  const pctCeiling = (100 * ceilingMs(c, threads, machine)) / t.median;
-  return { id, threads, ...t, gflops, pctPeak: (100 * gflops) / (machine.mulAddGflops * threads), pctCeiling, maxAbsDiff, note, calls };
+  return { id, threads, ...t, gflops, ...againstMachine(c, threads, gflops, t.median, machine), maxAbsDiff, note, calls };
 }
 
 export function caseResult(c: BenchCase, label: string, kernels: readonly string[], compileMs: number, rs: readonly ContestantResult[], machine: MachineProbe, loadavg: readonly number[], stealPct: number | null = null): CaseResult {
@@ -117,19 +126,14 @@ export function caseResult(c: BenchCase, label: string, kernels: readonly string
   }
   return {
     case: c, label, flops: ratedFlops(c), bytes: caseBytes(c), intensity: intensity(c), kernels, compileMs,
-    ceiling1Ms: ceilingMs(c, 1, machine), ceiling2Ms: ceilingMs(c, 2, machine), contestants: rs, ratios, loadavg, stealPct,
+    ...ceilings(c, machine), contestants: rs, ratios, loadavg, stealPct,
   };
 }
 
 /** The same case judged against another machine probe (the run's final, fastest readings). */
 export function withMachine(r: CaseResult, machine: MachineProbe): CaseResult {
-  const c = r.case;
-  const contestants = r.contestants.map((k) => ({
-    ...k,
-    pctPeak: (100 * k.gflops) / (machine.mulAddGflops * k.threads),
-    pctCeiling: (100 * ceilingMs(c, k.threads, machine)) / k.median,
-  }));
-  return { ...r, ceiling1Ms: ceilingMs(c, 1, machine), ceiling2Ms: ceilingMs(c, 2, machine), contestants };
+  const contestants = r.contestants.map((k) => ({ ...k, ...againstMachine(r.case, k.threads, k.gflops, k.median, machine) }));
+  return { ...r, ...ceilings(r.case, machine), contestants };
 }
 
 export const findRatio = (r: CaseResult, of: ContestantId, over: ContestantId): number | undefined =>

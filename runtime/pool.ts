@@ -149,7 +149,6 @@ export class WorkerPool {
     Atomics.store(ctl, RESUME, resume ? 1 : 0);
     for (const h of this.handles) h.setBusy(true);
     const deadline = Date.now() + this.timeoutMs;
-    const overran = () => this.overran();
     Atomics.add(ctl, GO, 1);
     Atomics.notify(ctl, GO);
     try {
@@ -170,7 +169,7 @@ export class WorkerPool {
           if (clock.expired) {
             // Blocked, the caller could not hear of a worker dying: a turn of the event loop tells.
             await settle();
-            throw this.died ? new EngineError(`a worker died during the call: ${this.failure}`) : overran();
+            throw this.died ? new EngineError(`a worker died during the call: ${this.failure}`) : this.overran();
           }
           if (!abortedByWorker) callerFailure = `worker 0 (the calling thread): ${(e as Error)?.message ?? String(e)}`;
           else await settle(); // the worker's report is on its way
@@ -189,7 +188,7 @@ export class WorkerPool {
         if (this.died) throw new EngineError(`a worker died during the call: ${this.failure}`);
         if (done >= this.threads) break;
         const left = deadline - Date.now();
-        if (left <= 0) throw overran();
+        if (left <= 0) throw this.overran();
         await this.waitChange(ctl, done, Math.min(left, 1000));
       }
       // A worker that failed set the abort cell before counting itself done; its report may still be
