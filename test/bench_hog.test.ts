@@ -39,7 +39,8 @@ test('hogs spin while running and are gone after stop()', async () => {
   if (before.every((x) => x !== null)) assert.ok(after.some((x, i) => x! - before[i]! >= 0.1), `busy: ${before} -> ${after}`);
   hogs.stop();
   hogs.stop(); // idempotent
-  await new Promise((r) => setTimeout(r, 300));
+  // Gone once Node has reaped them (a killed child stays a zombie until then): poll, up to 10 s.
+  for (let t = 0; t < 100 && hogs.pids.some(alive); t++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(!hogs.pids.some(alive), 'killed');
 });
 
