@@ -20,6 +20,13 @@ export interface PlanOptions {
    * (one add per iteration on each loop-carried chain) rather than adding them one by one.
    */
   readonly kTree?: boolean;
+  /**
+   * Accumulators updated between two fences in the recurrent k-loop (0: none). A fence is a loop exit
+   * that is never taken; its path reads the accumulators, so TurboFan must finish a group's sums before
+   * the next group's loads, instead of issuing every load of an iteration first (which spills once the
+   * accumulators and one iteration's panel vectors outnumber the 16 xmm registers). Needs kTree off.
+   */
+  readonly kFence?: number;
   /** Input projection tile: rows (1..6) x panel width (4, 8 or 12 floats). */
   readonly gemmRows?: number;
   readonly gemmWidth?: number;
@@ -54,6 +61,8 @@ export interface Plan {
   readonly rowsPerBlock: number;
   readonly kUnroll: number;
   readonly kTree: boolean;
+  /** Accumulators between fences in the recurrent k-loop; 0: no fences (PlanOptions.kFence). */
+  readonly kFence: number;
   readonly gemmRows: number;
   readonly gemmKUnroll: number;
   readonly relaxedSimd: boolean;
@@ -93,9 +102,13 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   const phases: Phase[] = d.cell === 'gru' && !d.linearBeforeReset ? [[0, 1], [2]] : [Array.from({ length: G }, (_, g) => g)];
   const widest = Math.max(...phases.map((p) => p.length));
 
-  // Register block: aim for about four f32x4 accumulators per batch row (all gates of U units).
-  // DESIGN.md: 4 accumulators with k unrolled by 2 ran near peak; 8 with unroll 4 spilled.
-  let U = oneOf(opts.unitsPerBlock, [4, 8, 16], 'unitsPerBlock') ?? (widest >= 4 ? 4 : widest >= 2 ? 8 : 16);
+  // Register block. At batch 1 every weight is loaded once a step, and what else an iteration of the
+  // k-loop loads (h, splatted) is shared by all of a block's accumulators: alone, a k-loop with 4
+  // accumulators ran at 80% of the mul+add peak, 8 (fenced, below) at 88-90% (R 192-256 KiB; whole
+  // LSTM cells 2-3% faster, in-process A/B). So LSTM takes 8 units (8 accumulators) at batch 1, GRU 8
+  // (6); with more batch rows the rows share the loads instead, and LSTM keeps 4 units for two rows.
+  const batchRows = opts.rowsPerBlock ?? (d.maxBatch >= 2 ? 2 : 1);
+  let U = oneOf(opts.unitsPerBlock, [4, 8, 16], 'unitsPerBlock') ?? (widest >= 4 ? (batchRows > 1 ? 4 : 8) : widest >= 2 ? 8 : 16);
   if (opts.unitsPerBlock === undefined) {
     while (U > 4 && U / 2 >= roundUp(H, 4)) U /= 2; // no wider than the hidden size needs
     reasons.push(`unitsPerBlock=${U}: ${(widest * U) / 4} accumulators per batch row (${widest} gates x ${U} units)`);
@@ -103,15 +116,26 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   const rowsPerBlock = oneOf(opts.rowsPerBlock, [1, 2, 3, 4], 'rowsPerBlock') ??
     (d.maxBatch >= 2 && (widest * U) / 4 <= 4 ? 2 : 1);
   if (opts.rowsPerBlock === undefined) reasons.push(`rowsPerBlock=${rowsPerBlock}: batch up to ${d.maxBatch}, weights reused across rows`);
-  // Unroll k by 2 only while the accumulators leave room for two steps' splats and panel loads:
-  // measured, with 6 or 8 accumulators unroll 2 spills in TurboFan (GRU 256: 1.9 ms vs 1.0 ms).
   const accumulators = (widest * U * rowsPerBlock) / 4;
-  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? (accumulators <= 4 ? 2 : 1);
-  if (opts.kUnroll === undefined) reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
+  // One batch row with more than 6 accumulators: fenced groups (kFence) let k unroll by 2 without
+  // spilling; otherwise unroll k by 2 only while the accumulators leave room for two steps' splats
+  // and panel loads (measured: with 6 or 8 unfenced accumulators unroll 2 spills in TurboFan, GRU 256:
+  // 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1: 1.63 vs 1.63 ms
+  // at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
+  const fenced = rowsPerBlock === 1 && accumulators > 6 && opts.kTree !== true;
+  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? (accumulators <= 4 || fenced ? 2 : 1);
+  if (opts.kUnroll === undefined) {
+    reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${fenced ? ', fenced' : accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
+  }
+  const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? (fenced ? Math.ceil(accumulators / 2) : 0);
+  if (opts.kFence === undefined && kFence > 0) {
+    reasons.push(`kFence=${kFence}: a fence after every ${kFence} accumulators keeps each group's panel loads next to its arithmetic (${kFence} loads live, not ${accumulators * kUnroll})`);
+  }
+  if (kFence > 0 && opts.kTree === true) throw new UnsupportedError('plan option kFence needs kTree off: a tree sums all of an iteration\'s products before any accumulator');
   // Measured (in-process A/B): GRU 4/256 1.12 -> 1.02 ms, its 1-gate phase has only 2 accumulators
   // and its adds, not its loads, bound the loop; LSTM and RNN unchanged.
-  const kTree = kUnroll > 1 && (opts.kTree ?? true);
-  if (opts.kTree === undefined && kUnroll > 1) reasons.push('kTree: the unrolled products are summed before they reach the accumulators (one add per iteration on each chain)');
+  const kTree = kUnroll > 1 && kFence === 0 && (opts.kTree ?? true);
+  if (opts.kTree === undefined && kTree) reasons.push('kTree: the unrolled products are summed before they reach the accumulators (one add per iteration on each chain)');
   const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
   let NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
   if ((G * U) % NR !== 0) {
@@ -157,9 +181,9 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     separateRbh: d.cell === 'gru' && d.linearBeforeReset, hasPeepholes: d.hasPeepholes,
     offsets, weightsBegin, weightsEnd, staticEnd: at,
   };
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}`;
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, scratch, reasons });
 }
 
 function deepFreeze<T>(o: T): T {

@@ -68,7 +68,10 @@ export async function writeTuning(path: string, f: TuningFile): Promise<void> {
 /** The tuned plan of a descriptor on this engine, if the file has one. */
 export function tunedEntry(f: TuningFile, d: CellDescriptor, engine = engineFingerprint()): TuningEntry | undefined {
   const key = descriptorKey(d);
-  return f.entries.find((e) => e.key === key && e.engine === engine);
+  const e = f.entries.find((x) => x.key === key && x.engine === engine);
+  // A plan tuned before k-loop fences existed was measured unfenced; the tuner now names kFence in
+  // every plan it stores but the default ({}: whatever the planner chooses).
+  return e && Object.keys(e.plan).length > 0 && e.plan.kFence === undefined ? { ...e, plan: { ...e.plan, kFence: 0 } } : e;
 }
 
 export interface TuneOptions {
@@ -100,8 +103,11 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     for (const rowsPerBlock of rows) {
       if ((widest * unitsPerBlock * rowsPerBlock) / 4 > ACC_LIMIT) continue; // would spill
       for (const kUnroll of [1, 2, 4]) {
-        stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, ...(kUnroll > 1 ? { kTree: true } : {}) });
-        if (kUnroll > 1) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kTree: false });
+        stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kFence: 0, ...(kUnroll > 1 ? { kTree: true } : {}) });
+        if (kUnroll > 1) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kTree: false, kFence: 0 });
+        // Fenced groups of half or all of the accumulators (plan.ts), where a fence falls inside an iteration.
+        const acc = (widest * unitsPerBlock * rowsPerBlock) / 4;
+        for (const kFence of new Set([Math.ceil(acc / 2), acc])) if (acc >= 6 && kFence < acc * kUnroll) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kFence });
       }
     }
   }

@@ -126,7 +126,9 @@ DESCRIPTORS.forEach((d, di) => {
       for (const v of KNOBS[k]) assert.ok(sweep.filter((s) => s[k] === v).length >= 2, `${k}=${v} is swept at least twice`);
     }
     for (const [i, swept] of sweep.entries()) {
-      const opts = { ...swept, kTree: i % 2 === 0 }; // both ways of summing an unrolled k-loop
+      // Both ways of summing an unrolled k-loop; every third schedule fenced (kFence needs kTree off).
+      const kFence = i % 3 === 1 ? 1 + (i % 5) : 0;
+      const opts = { ...swept, kTree: kFence === 0 && i % 2 === 0, kFence };
       const plan = makePlan(d, opts);
       assert.ok(plan.kernelName.includes(`_u${opts.unitsPerBlock}r${opts.rowsPerBlock}__wasmsimd_k${opts.kUnroll}`), plan.kernelName);
       effectiveWidths.set(plan.layout.panelWidth, (effectiveWidths.get(plan.layout.panelWidth) ?? 0) + 1);
@@ -138,6 +140,30 @@ DESCRIPTORS.forEach((d, di) => {
       assert.ok(toBase <= TO_DEFAULT, `${what}: ${toBase.toExponential(2)} from the default plan`);
     }
   });
+});
+
+test('kFence: 0..16 accepted, fences emitted where they fall inside an iteration, results equal the reference', async () => {
+  const d = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 19, maxBatch: 1, hasInitialH: true, hasInitialC: true });
+  throws(() => makePlan(d, { kFence: 17 }), UnsupportedError, 'kFence=17');
+  throws(() => makePlan(d, { kFence: 2, kTree: true }), UnsupportedError, 'kFence needs kTree off');
+  const byDefault = makePlan(d);
+  assert.is(byDefault.kFence, 4, 'LSTM at batch 1: 8 accumulators fenced in halves');
+  assert.is(byDefault.kTree, false);
+  assert.is(makePlan(describeCell({ ...d, maxBatch: 4 })).kFence, 0, 'two rows: no fences');
+  const inp = inputsFor(d, 31);
+  const ref = referenceRnn(d, inp);
+  const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
+  for (const [kUnroll, kFence] of [[1, 1], [1, 3], [2, 4], [2, 5], [3, 7], [4, 16]]) {
+    const { model } = modelFor(d, inp);
+    const wat = await toWat(compileRnnModel(model, { kUnroll, kFence, threads: false }).artifact.wasm as Uint8Array);
+    // The fences' constants (-256, -272, ...: step.ts), distinct within an iteration of the k-loop.
+    const fences = new Set([...wat.matchAll(/i32\.const -(\d+)\b/g)].map((m) => Number(m[1])).filter((n) => n >= 256 && n % 16 === 0));
+    const inside = Math.ceil((8 * kUnroll) / kFence) - 1; // 8 accumulators (8 units x 4 gates / 4 lanes)
+    assert.is(fences.size, inside, `kUnroll ${kUnroll} kFence ${kFence}: ${fences.size} distinct fence constants, want ${inside}`);
+    const got = await runWith(d, inp, { kUnroll, kFence });
+    const e = outputError(got, want);
+    assert.ok(e <= TO_REFERENCE, `kUnroll ${kUnroll} kFence ${kFence}: ${e.toExponential(2)} from the reference`);
+  }
 });
 
 test('every panel width was in effect at least twice over the sweep', () => {

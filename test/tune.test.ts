@@ -26,10 +26,13 @@ test('compile uses a tuned plan for its descriptor on this engine, and only ther
   const file: TuningFile = { format: 'rnnc-tuning', version: 1, entries: [entry, { ...entry, engine: 'another-engine', plan: { unitsPerBlock: 16 } }] };
   const { model } = modelFor(d, randomInputs(mulberry32(1), d, 2, 1));
   const tuned = compileRnnModel(model, { tuned: (x) => tunedEntry(file, x) });
-  assert.is(tuned.plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k1');
+  assert.is(tuned.plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k1', 'a plan tuned before fences existed stays unfenced');
   const other = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 21, maxBatch: 1 });
   assert.is(tunedEntry(file, other), undefined);
-  assert.is(compileRnnModel(model).plan.kernelName, 'lstm_f32_u4r1__wasmsimd_k2t');
+  assert.is(compileRnnModel(model).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4');
+  // An entry that names its fences keeps them.
+  const fenced: TuningFile = { ...file, entries: [{ ...entry, plan: { unitsPerBlock: 8, kUnroll: 2, kFence: 2 } }] };
+  assert.is(compileRnnModel(model, { tuned: (x) => tunedEntry(fenced, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f2');
 });
 
 test.run();

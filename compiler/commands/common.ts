@@ -36,11 +36,12 @@ export interface PlanFlags {
   kUnroll?: number;
   /** commander's --no-k-tree sets this false. */
   kTree?: boolean;
+  kFence?: number;
   relaxedSimd?: boolean;
 }
 
 export function planOptions(f: PlanFlags): PlanOptions {
-  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, relaxedSimd: f.relaxedSimd };
+  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, kFence: f.kFence, relaxedSimd: f.relaxedSimd };
 }
 
 /** Adds the plan-override flags to a commander command. */
@@ -49,6 +50,7 @@ export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T
   c.option('--units <n>', 'hidden units per register block (4, 8 or 16; default: planner)', int('--units', 4, 16));
   c.option('--rows <n>', 'batch rows per register block (1..4; default: planner)', int('--rows', 1, 4));
   c.option('--k-unroll <n>', 'unroll of the recurrent k-loop (1, 2, 3, 4 or 8; default: planner)', int('--k-unroll', 1, 8));
+  c.option('--k-fence <n>', 'accumulators between fences in the recurrent k-loop (0: none; default: planner)', int('--k-fence', 0, 16));
   c.option('--no-k-tree', 'add the unrolled k products to the accumulators one by one (default: summed first)');
   c.option('--relaxed-simd', 'use relaxed SIMD fused multiply-add (the artifact then needs an engine with it)');
   return cmd;

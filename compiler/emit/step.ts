@@ -8,6 +8,9 @@ import type { Plan } from '../plan.js';
 import { directionActivations, gruOutput, gruUpdateReset, lstmCell, rnnCell } from './cell.js';
 import { Straight } from './vec.js';
 
+/** Above every address a module's memory can have (MAX_PAGES pages: 2 GiB): the fences' constants. */
+const NEVER_ADDRESS = -256;
+
 export function stepName(plan: Plan, dir: number, phase: number, rows: number): string {
   return `${plan.symbol}_step_d${dir}_p${phase}_r${rows}`;
 }
@@ -76,7 +79,7 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
 
   /** Pass 1 on one unit block with `valid` real units (U, or fewer in the last block). */
   const accumulate = (valid: number): Expr => {
-    const kLabel = `k${valid}`;
+    const kLabel = `k${valid}`, fenceLabel = `k${valid}_fence`;
     const v = new Straight(b, s);
     const J = () => s.get(j);
     const acc: Local[][][] = [];
@@ -97,18 +100,28 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
       return l;
     });
     const panel = (u: number, gi: number, q: number) => b.vload(s.get(wk), (u * Gp * U + gi * U + q * 4) * 4);
-    const kSteps = (ku: number, tree: boolean): Expr[] => {
+    const kSteps = (ku: number, tree: boolean, fence = 0): Expr[] => {
       const out: Expr[] = [];
-      const hs = Array.from({ length: ku }, (_, u) => splats(u, out));
-      const step = (u: number, gi: number, q: number) => {
-        const w = s.local('v128');
-        out.push(s.set(w, panel(u, gi, q)));
-        for (let r = 0; r < rows; r++) out.push(s.set(acc[r][gi][q], b.vmadd(s.get(hs[u][r]), s.get(w), s.get(acc[r][gi][q]))));
-      };
       if (!tree) {
-        for (let u = 0; u < ku; u++) gates.forEach((_, gi) => { for (let q = 0; q < U / 4; q++) step(u, gi, q); });
+        // Fences (plan.kFence): after every `fence` accumulators but the last, leave the k-loop if wk is
+        // an address no panel has (memory ends below 2^31): never taken, but its path reads the
+        // accumulators. Each fence compares with its own constant, so none is folded into another.
+        let updated = 0, fences = 0;
+        const last = ku * gates.length * (U / 4);
+        for (let u = 0; u < ku; u++) {
+          const hs = splats(u, out);
+          gates.forEach((_, gi) => {
+            for (let q = 0; q < U / 4; q++) {
+              const w = s.local('v128');
+              out.push(s.set(w, panel(u, gi, q)));
+              for (let r = 0; r < rows; r++) out.push(s.set(acc[r][gi][q], b.vmadd(s.get(hs[r]), s.get(w), s.get(acc[r][gi][q]))));
+              if (fence > 0 && ++updated % fence === 0 && updated < last) out.push(b.br(fenceLabel, b.eq(s.get(wk), b.i32(NEVER_ADDRESS - 16 * fences++))));
+            }
+          });
+        }
         return out;
       }
+      const hs = Array.from({ length: ku }, (_, u) => splats(u, out));
       gates.forEach((_, gi) => {
         for (let q = 0; q < U / 4; q++) {
           const w = Array.from({ length: ku }, (_, u) => {
@@ -132,10 +145,10 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
     v.push(s.set(wk, s.get(wp)));
     if (full > 0) {
       v.push(s.set(kEnd, b.add(s.get(src), b.i32(full * KU * 4))));
-      const body: Expr[] = kSteps(KU, plan.kTree);
+      const body: Expr[] = kSteps(KU, plan.kTree, plan.kFence);
       body.push(s.bump(hk, KU * 4), s.bump(wk, KU * Gp * U * 4));
       body.push(b.br(kLabel, b.ne(s.get(hk), s.get(kEnd))));
-      v.push(b.loop(kLabel, b.seq(body)));
+      v.push(plan.kFence > 0 ? b.block(fenceLabel, [b.loop(kLabel, b.seq(body))]) : b.loop(kLabel, b.seq(body)));
     }
     for (let u = 0; u < H % KU; u++) {
       for (const e of kSteps(1, false)) v.push(e);
