@@ -7,6 +7,7 @@
  *   npm run build && node --no-liftoff dist/bench/kloop.js [K] [R KiB]
  */
 import type { Builder, Expr } from '../compiler/ir.js';
+import { NEVER_ADDRESS } from '../compiler/emit/step.js';
 import { instantiate, median } from './peak.js';
 
 interface Variant {
@@ -55,7 +56,7 @@ function emit(b: Builder, v: Variant, K: number): void {
       body.push(s.set(h, splat(u)));
       acc.forEach((a, i) => {
         body.push(s.set(a, b.vadd(s.get(a), b.vmul(s.get(h), panel(u, i)))));
-        if (v.fence && ++updated % v.fence === 0 && updated < v.ku * v.acc) body.push(b.br('fence', b.eq(s.get(wk), b.i32(-256 - 16 * fences++))));
+        if (v.fence && ++updated % v.fence === 0 && updated < v.ku * v.acc) body.push(b.br('fence', b.eq(s.get(wk), b.i32(NEVER_ADDRESS - 16 * fences++))));
       });
     }
   }

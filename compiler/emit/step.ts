@@ -9,7 +9,7 @@ import { directionActivations, gruOutput, gruUpdateReset, lstmCell, rnnCell } fr
 import { Straight } from './vec.js';
 
 /** Above every address a module's memory can have (MAX_PAGES pages: 2 GiB): the fences' constants. */
-const NEVER_ADDRESS = -256;
+export const NEVER_ADDRESS = -256;
 
 export function stepName(plan: Plan, dir: number, phase: number, rows: number): string {
   return `${plan.symbol}_step_d${dir}_p${phase}_r${rows}`;
@@ -106,8 +106,9 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
         // Fences (plan.kFence): after every `fence` accumulators but the last, leave the k-loop if wk is
         // an address no panel has (memory ends below 2^31): never taken, but its path reads the
         // accumulators. Each fence compares with its own constant, so none is folded into another.
+        // A k step of one (gate, vector) updates `rows` accumulators, one per batch row.
         let updated = 0, fences = 0;
-        const last = ku * gates.length * (U / 4);
+        const last = ku * gates.length * (U / 4) * rows;
         for (let u = 0; u < ku; u++) {
           const hs = splats(u, out);
           gates.forEach((_, gi) => {
@@ -115,7 +116,9 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
               const w = s.local('v128');
               out.push(s.set(w, panel(u, gi, q)));
               for (let r = 0; r < rows; r++) out.push(s.set(acc[r][gi][q], b.vmadd(s.get(hs[r]), s.get(w), s.get(acc[r][gi][q]))));
-              if (fence > 0 && ++updated % fence === 0 && updated < last) out.push(b.br(fenceLabel, b.eq(s.get(wk), b.i32(NEVER_ADDRESS - 16 * fences++))));
+              const before = updated;
+              updated += rows;
+              if (fence > 0 && Math.floor(updated / fence) > Math.floor(before / fence) && updated < last) out.push(b.br(fenceLabel, b.eq(s.get(wk), b.i32(NEVER_ADDRESS - 16 * fences++))));
             }
           });
         }
