@@ -21,7 +21,7 @@ export function loopNest(plan: Plan): string {
     if (L.phases.length > 1) lines.push(`      phase ${i} (gates ${p.join(', ')}):`);
     const ind = L.phases.length > 1 ? '        ' : '      ';
     lines.push(
-      `${ind}for j in this worker's blocks (${L.unitsPerBlock} units each):   ${acc} f32x4 accumulators (${p.length} gates x ${L.unitsPerBlock} units x ${plan.rowsPerBlock} rows)`,
+      `${ind}for j in this worker's blocks${plan.alternateBlocks ? ' (last to first when t is odd)' : ''} (${L.unitsPerBlock} units each):   ${acc} f32x4 accumulators (${p.length} gates x ${L.unitsPerBlock} units x ${plan.rowsPerBlock} rows)`,
       `${ind}  acc = XW[t, b, j]`,
       `${ind}  for k in 0..${L.hiddenSize} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k${plan.kFence > 0 && plan.kFence < acc * plan.kUnroll ? `, a fence after every ${plan.kFence} accumulators` : ''}`,
       `${ind}    acc += h[b, k] * Rpanel[j, k]`,

@@ -12,7 +12,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { gateCount, type CellDescriptor, descriptorKey } from './descriptor.js';
-import type { PlanOptions } from './plan.js';
+import { makePlan, type PlanOptions } from './plan.js';
 import type { RnnModel } from './model.js';
 import { compileRnnModel } from './artifact.js';
 import { ArtifactSession } from '../runtime/session.js';
@@ -69,9 +69,10 @@ export async function writeTuning(path: string, f: TuningFile): Promise<void> {
 export function tunedEntry(f: TuningFile, d: CellDescriptor, engine = engineFingerprint()): TuningEntry | undefined {
   const key = descriptorKey(d);
   const e = f.entries.find((x) => x.key === key && x.engine === engine);
-  // A plan tuned before k-loop fences existed was measured unfenced; the tuner now names kFence in
-  // every plan it stores but the default ({}: whatever the planner chooses).
-  return e && Object.keys(e.plan).length > 0 && e.plan.kFence === undefined ? { ...e, plan: { ...e.plan, kFence: 0 } } : e;
+  // A plan tuned before k-loop fences or alternating block order existed was measured without them;
+  // the tuner now names both in every plan it stores but the default ({}: whatever the planner chooses).
+  if (!e || Object.keys(e.plan).length === 0) return e;
+  return { ...e, plan: { ...e.plan, kFence: e.plan.kFence ?? 0, alternateBlocks: e.plan.alternateBlocks ?? false } };
 }
 
 export interface TuneOptions {
@@ -118,7 +119,7 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   }
   const workers = Array.from({ length: Math.max(1, o.maxWorkers) }, (_, i) => i + 1);
   const relaxed = detectFeatures().relaxedSimd;
-  const total = 1 + stage1.length + stage2.length + (workers.length - 1) + (relaxed ? 1 : 0);
+  const total = 1 + stage1.length + stage2.length + 1 + (workers.length - 1) + (relaxed ? 1 : 0);
   let done = 0;
   const feeds = { X: x };
   const open = async (plan: PlanOptions, w: number) => {
@@ -174,6 +175,15 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
       const q = { ...recurrent, ...p };
       const r = await measure(q, 1, fmt(q));
       if (r < bestRatio) { best = q; bestRatio = r; }
+    }
+    {
+      // The block order the planner would not choose for this plan (it goes by R's size against L2).
+      // A stored plan names it either way (tunedEntry reads a plan without it as forward only).
+      const planned = makePlan(d, best).alternateBlocks;
+      const q = { ...best, alternateBlocks: !planned };
+      const r = await measure(q, 1, fmt(q));
+      if (r < bestRatio) { best = q; bestRatio = r; }
+      else if (Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
     }
     if (relaxed) {
       const q = { ...best, relaxedSimd: true };

@@ -126,9 +126,10 @@ DESCRIPTORS.forEach((d, di) => {
       for (const v of KNOBS[k]) assert.ok(sweep.filter((s) => s[k] === v).length >= 2, `${k}=${v} is swept at least twice`);
     }
     for (const [i, swept] of sweep.entries()) {
-      // Both ways of summing an unrolled k-loop; every third schedule fenced (kFence needs kTree off).
+      // Both ways of summing an unrolled k-loop; every third schedule fenced (kFence needs kTree off);
+      // unit blocks walked last to first on odd steps in every other schedule.
       const kFence = i % 3 === 1 ? 1 + (i % 5) : 0;
-      const opts = { ...swept, kTree: kFence === 0 && i % 2 === 0, kFence };
+      const opts = { ...swept, kTree: kFence === 0 && i % 2 === 0, kFence, alternateBlocks: i % 4 < 2 };
       const plan = makePlan(d, opts);
       assert.ok(plan.kernelName.includes(`_u${opts.unitsPerBlock}r${opts.rowsPerBlock}__wasmsimd_k${opts.kUnroll}`), plan.kernelName);
       effectiveWidths.set(plan.layout.panelWidth, (effectiveWidths.get(plan.layout.panelWidth) ?? 0) + 1);
@@ -163,6 +164,34 @@ test('kFence: 0..16 accepted, fences emitted where they fall inside an iteration
     const got = await runWith(d, inp, { kUnroll, kFence });
     const e = outputError(got, want);
     assert.ok(e <= TO_REFERENCE, `kUnroll ${kUnroll} kFence ${kFence}: ${e.toExponential(2)} from the reference`);
+  }
+});
+
+test('alternateBlocks: chosen by R against L2, emitted as a second block walk, results equal the reference', async () => {
+  const lstm = (hiddenSize: number) => describeCell({ cell: 'lstm', inputSize: 4, hiddenSize, maxBatch: 1 });
+  assert.is(makePlan(lstm(256)).alternateBlocks, true, 'LSTM 256: R 1 MiB');
+  assert.ok(makePlan(lstm(256)).kernelName.endsWith('_alt'), makePlan(lstm(256)).kernelName);
+  assert.is(makePlan(lstm(64)).alternateBlocks, false, 'LSTM 64: R 64 KiB');
+  assert.is(makePlan(lstm(1024)).alternateBlocks, false, 'LSTM 1024: R 16 MiB');
+  assert.is(makePlan(lstm(64), { alternateBlocks: true }).alternateBlocks, true);
+  // H = 19 in 4-unit blocks: four full blocks and a partial one, walked both ways over 6 steps, by the
+  // step functions for two rows and for one.
+  const d = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 19, maxBatch: 2, hasSequenceLens: true, hasInitialH: true, hasInitialC: true });
+  const inp = inputsFor(d, 47);
+  const ref = referenceRnn(d, inp);
+  const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
+  const { model } = modelFor(d, inp);
+  const blocking = { unitsPerBlock: 4, rowsPerBlock: 2 };
+  const wat = async (alternateBlocks: boolean) => toWat(compileRnnModel(model, { ...blocking, alternateBlocks, threads: false }).artifact.wasm as Uint8Array);
+  const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
+  const [forward, both] = [await wat(false), await wat(true)];
+  // Per step function (1 row and 2 rows): the backward block loop and the k-loops of a full and a partial block.
+  assert.is(count(both, /\bloop\b/g) - count(forward, /\bloop\b/g), 2 * 3, 'loops added by the backward walk');
+  // The time loop passes the step's parity (t & 1) to both step calls, where forward-only passes 0.
+  assert.is(count(both, /i32\.and\b/g) - count(forward, /i32\.and\b/g), 2, 'parity computed for both step calls');
+  for (const alternateBlocks of [false, true]) {
+    const e = outputError(await runWith(d, inp, { ...blocking, alternateBlocks }), want);
+    assert.ok(e <= TO_REFERENCE, `alternateBlocks ${alternateBlocks}: ${e.toExponential(2)} from the reference`);
   }
 });
 

@@ -37,11 +37,13 @@ export interface PlanFlags {
   /** commander's --no-k-tree sets this false. */
   kTree?: boolean;
   kFence?: number;
+  /** --alternate-blocks / --no-alternate-blocks; undefined: planner. */
+  alternateBlocks?: boolean;
   relaxedSimd?: boolean;
 }
 
 export function planOptions(f: PlanFlags): PlanOptions {
-  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, kFence: f.kFence, relaxedSimd: f.relaxedSimd };
+  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, kFence: f.kFence, alternateBlocks: f.alternateBlocks, relaxedSimd: f.relaxedSimd };
 }
 
 /** Adds the plan-override flags to a commander command. */
@@ -51,6 +53,8 @@ export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T
   c.option('--rows <n>', 'batch rows per register block (1..4; default: planner)', int('--rows', 1, 4));
   c.option('--k-unroll <n>', 'unroll of the recurrent k-loop (1, 2, 3, 4 or 8; default: planner)', int('--k-unroll', 1, 8));
   c.option('--k-fence <n>', 'accumulators between fences in the recurrent k-loop (0: none; default: planner)', int('--k-fence', 0, 16));
+  c.option('--alternate-blocks', 'walk the unit blocks last to first on every other timestep (default: planner, when R is about L2-sized)');
+  c.option('--no-alternate-blocks', 'always walk the unit blocks first to last');
   c.option('--no-k-tree', 'add the unrolled k products to the accumulators one by one (default: summed first)');
   c.option('--relaxed-simd', 'use relaxed SIMD fused multiply-add (the artifact then needs an engine with it)');
   return cmd;

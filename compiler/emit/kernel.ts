@@ -101,7 +101,8 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   const callStep = (dir: number, phase: number, rows: number): Expr => {
     const stmts: Expr[] = [];
     for (let r = 0; r < rows; r++) stmts.push(...rowArgs(dir, () => b.add(s.get(row), b.i32(r)), rowLocals[r]));
-    const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4), s.get(jBegin), s.get(jEnd)];
+    const backward = plan.alternateBlocks ? b.andi(s.get(i), 1) : b.i32(0);
+    const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4), s.get(jBegin), s.get(jEnd), backward];
     for (let r = 0; r < rows; r++) {
       args.push(s.get(rowLocals[r].xw), s.get(rowLocals[r].y));
       if (d.hasSequenceLens) args.push(s.get(rowLocals[r].mask));

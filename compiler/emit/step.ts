@@ -17,10 +17,11 @@ export function stepName(plan: Plan, dir: number, phase: number, rows: number): 
 
 /**
  * Parameters: hprev, hnext, rowBytes (first row * Hp * 4), jBegin, jEnd (the worker's unit blocks, in
- * bytes of a state row), then per row: xw row, Y row, [mask].
+ * bytes of a state row), backward (nonzero: accumulate the unit blocks last to first), then per row: xw
+ * row, Y row, [mask].
  */
 export function stepParams(plan: Plan, rows: number): number {
-  return 5 + rows * (plan.descriptor.hasSequenceLens ? 3 : 2);
+  return 6 + rows * (plan.descriptor.hasSequenceLens ? 3 : 2);
 }
 
 /**
@@ -46,8 +47,9 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   const s = b.scope(Array.from({ length: stepParams(plan, rows) }, () => 'i32' as const));
   const P = (i: number) => s.get(s.param(i));
   const hprev = () => P(0), hnext = () => P(1), rowBytes = () => P(2), jBegin = () => P(3), jEnd = () => P(4);
+  const backward = () => P(5);
   const per = withMask ? 3 : 2;
-  const xwRow = (r: number) => P(5 + r * per), yRow = (r: number) => P(6 + r * per);
+  const xwRow = (r: number) => P(6 + r * per), yRow = (r: number) => P(7 + r * per);
   const acts = directionActivations(d, dir);
   const off = L.offsets[dir];
   const rowStride = Hp * 4;
@@ -65,7 +67,7 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   if (withMask) {
     for (let r = 0; r < rows; r++) {
       const m = s.local('v128');
-      setup.push(s.set(m, b.m.i32x4.splat(P(7 + r * per))));
+      setup.push(s.set(m, b.m.i32x4.splat(P(8 + r * per))));
       masks.push(m);
     }
   }
@@ -78,8 +80,8 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   const preOffset = (gi: number, q: number) => (gi * U + q * 4) * 4;
 
   /** Pass 1 on one unit block with `valid` real units (U, or fewer in the last block). */
-  const accumulate = (valid: number): Expr => {
-    const kLabel = `k${valid}`, fenceLabel = `k${valid}_fence`;
+  const accumulate = (valid: number, tag = ''): Expr => {
+    const kLabel = `k${valid}${tag}`, fenceLabel = `k${valid}${tag}_fence`;
     const v = new Straight(b, s);
     const J = () => s.get(j);
     const acc: Local[][][] = [];
@@ -226,18 +228,36 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   // j is a byte offset in a state row; the XW row and the R panels advance in proportion to it.
   const fullEnd = s.local('i32');
   body.push(s.set(fullEnd, b.select(b.ltS(jEnd(), b.i32(fullBlocks * U * 4)), jEnd(), b.i32(fullBlocks * U * 4))));
-  const pass = (name: string, one: (valid: number) => Expr, advance: Expr[]) => {
-    body.push(s.set(j, jBegin()), s.set(xo, b.muli(jBegin(), G)), s.set(wp, b.add(b.i32(off.rPanels[phase]), b.muli(jBegin(), H * Gp))));
+  const start = (at: Expr): Expr[] => [s.set(j, at), s.set(xo, b.muli(s.get(j), G)), s.set(wp, b.add(b.i32(off.rPanels[phase]), b.muli(s.get(j), H * Gp)))];
+  /** First to last: the full blocks, then the partial one. */
+  const forward = (name: string, one: (valid: number) => Expr, advance: Expr[]): Expr[] => {
+    const out = start(jBegin());
     if (fullBlocks > 0) {
-      body.push(b.block(`${name}_out`, [b.loop(name, b.seq([
+      out.push(b.block(`${name}_out`, [b.loop(name, b.seq([
         b.br(`${name}_out`, b.geS(s.get(j), s.get(fullEnd))),
         one(U), ...advance, b.br(name),
       ]))]));
     }
     // The last, partial block belongs to whichever worker's range reaches past the full blocks.
-    if (tail > 0) body.push(b.if(b.gtS(jEnd(), b.i32(fullBlocks * U * 4)), one(tail)));
+    if (tail > 0) out.push(b.if(b.gtS(jEnd(), b.i32(fullBlocks * U * 4)), one(tail)));
+    return out;
   };
-  pass('accumulate', accumulate, [s.bump(j, U * 4), s.bump(xo, G * U * 4), s.bump(wp, H * Gp * U * 4)]);
-  pass('update', update, [s.bump(j, U * 4), s.bump(xo, G * U * 4)]);
+  const accumulateAdvance = (sign: number) => [s.bump(j, sign * U * 4), s.bump(xo, sign * G * U * 4), s.bump(wp, sign * H * Gp * U * 4)];
+  /** Last to first (odd steps, plan.alternateBlocks): a step starts on the panels the step before read last. */
+  const backwardPass = (): Expr[] => {
+    const out: Expr[] = [];
+    if (tail > 0) out.push(b.if(b.gtS(jEnd(), b.i32(fullBlocks * U * 4)), b.seq([...start(b.i32(fullBlocks * U * 4)), accumulate(tail, '_back')])));
+    if (fullBlocks > 0) {
+      out.push(...start(b.sub(s.get(fullEnd), b.i32(U * 4))));
+      out.push(b.block('accumulate_back_out', [b.loop('accumulate_back', b.seq([
+        b.br('accumulate_back_out', b.ltS(s.get(j), jBegin())),
+        accumulate(U, '_back'), ...accumulateAdvance(-1), b.br('accumulate_back'),
+      ]))]));
+    }
+    return out;
+  };
+  const accumulateForward = b.seq(forward('accumulate', accumulate, accumulateAdvance(1)));
+  body.push(plan.alternateBlocks ? b.if(backward(), b.seq(backwardPass()), accumulateForward) : accumulateForward);
+  body.push(...forward('update', update, [s.bump(j, U * 4), s.bump(xo, G * U * 4)]));
   s.finish(stepName(plan, dir, phase, rows), b.seq(body));
 }
