@@ -4,70 +4,70 @@
   (type $t1 (func))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128) (local $l27 v128) (local $l28 v128) (local $l29 v128) (local $l30 v128) (local $l31 v128) (local $l32 v128) (local $l33 i32) (local $l34 i32) (local $l35 i32) (local $l36 i32) (local $l37 i32)
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128) (local $l27 v128) (local $l28 i32) (local $l29 i32) (local $l30 i32) (local $l31 i32) (local $l32 i32)
     local.get $p2
     local.set $p8
     local.get $p9
-    local.set $l36
+    local.set $l31
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l35
+    local.set $l30
     i32.const 1024
     local.set $p5
     loop $L0
-      local.get $l34
+      local.get $l29
       i32.const 96
       i32.lt_s
       if $I1
         local.get $p8
         local.set $p2
-        local.get $l34
-        local.get $l36
+        local.get $l29
+        local.get $l31
         i32.add
-        local.set $l33
-        local.get $l35
+        local.set $l28
+        local.get $l30
         local.set $p9
         loop $L2
           local.get $p9
           i32.const 4
           i32.ge_s
           if $I3
-            local.get $l34
+            local.get $l29
             i32.const 1312
             i32.add
             local.tee $p3
             v128.load align=4
             local.tee $l11
-            local.set $l17
+            local.set $l14
             local.get $p3
             v128.load offset=16 align=4
             local.tee $l12
             local.set $l16
             local.get $l11
             local.tee $l13
-            local.set $l15
+            local.set $l17
             local.get $l12
-            local.tee $l14
-            local.set $l19
+            local.tee $l15
+            local.set $l18
             local.get $p5
             local.set $p4
             local.get $p2
             local.tee $p3
             i32.const 12
             i32.add
-            local.set $l37
+            local.set $l32
             loop $L4
               local.get $p3
               v128.load32_splat
               local.tee $l20
               local.get $p4
               v128.load align=4
-              local.tee $l18
+              local.tee $l19
               f32x4.mul
-              local.get $l17
+              local.get $l14
               f32x4.add
-              local.set $l17
+              local.set $l14
               local.get $l20
               local.get $p4
               v128.load offset=16 align=4
@@ -79,7 +79,7 @@
               local.get $p3
               v128.load32_splat offset=12
               local.tee $l21
-              local.get $l18
+              local.get $l19
               f32x4.mul
               local.get $l11
               f32x4.add
@@ -93,7 +93,7 @@
               local.get $p3
               v128.load32_splat offset=24
               local.tee $l21
-              local.get $l18
+              local.get $l19
               f32x4.mul
               local.get $l13
               f32x4.add
@@ -101,28 +101,28 @@
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l14
-              f32x4.add
-              local.set $l14
-              local.get $p3
-              v128.load32_splat offset=36
-              local.tee $l21
-              local.get $l18
-              f32x4.mul
               local.get $l15
               f32x4.add
               local.set $l15
+              local.get $p3
+              v128.load32_splat offset=36
+              local.tee $l21
+              local.get $l19
+              f32x4.mul
+              local.get $l17
+              f32x4.add
+              local.set $l17
               local.get $l21
               local.get $l20
               f32x4.mul
-              local.get $l19
+              local.get $l18
               f32x4.add
-              local.set $l19
+              local.set $l18
               local.get $p4
               i32.const 32
               i32.add
               local.set $p4
-              local.get $l37
+              local.get $l32
               local.get $p3
               i32.const 4
               i32.add
@@ -130,38 +130,38 @@
               i32.ne
               br_if $L4
             end
-            local.get $l33
-            local.get $l17
+            local.get $l28
+            local.get $l14
             v128.store align=4
-            local.get $l33
+            local.get $l28
             local.get $l16
             v128.store offset=16 align=4
-            local.get $l33
+            local.get $l28
             local.get $l11
             v128.store offset=96 align=4
-            local.get $l33
+            local.get $l28
             local.get $l12
             v128.store offset=112 align=4
-            local.get $l33
+            local.get $l28
             local.get $l13
             v128.store offset=192 align=4
-            local.get $l33
-            local.get $l14
-            v128.store offset=208 align=4
-            local.get $l33
+            local.get $l28
             local.get $l15
+            v128.store offset=208 align=4
+            local.get $l28
+            local.get $l17
             v128.store offset=288 align=4
-            local.get $l33
-            local.get $l19
+            local.get $l28
+            local.get $l18
             v128.store offset=304 align=4
             local.get $p2
             i32.const 48
             i32.add
             local.set $p2
-            local.get $l33
+            local.get $l28
             i32.const 384
             i32.add
-            local.set $l33
+            local.set $l28
             local.get $p9
             i32.const 4
             i32.sub
@@ -191,7 +191,7 @@
           local.get $p5
           v128.load offset=16 align=4
           f32x4.mul
-          local.get $l34
+          local.get $l29
           i32.const 1312
           i32.add
           local.tee $p2
@@ -199,8 +199,8 @@
           f32x4.add
           f32x4.add
           f32x4.add
-          local.set $l14
-          local.get $l33
+          local.set $l15
+          local.get $l28
           local.get $l11
           local.get $p5
           v128.load offset=64 align=4
@@ -219,21 +219,21 @@
           f32x4.add
           f32x4.add
           v128.store align=4
-          local.get $l33
-          local.get $l14
+          local.get $l28
+          local.get $l15
           v128.store offset=16 align=4
         else
           local.get $p9
           i32.const 2
           i32.eq
           if $I6
-            local.get $l34
+            local.get $l29
             i32.const 1312
             i32.add
             local.tee $p3
             v128.load align=4
             local.tee $l11
-            local.set $l17
+            local.set $l14
             local.get $p3
             v128.load offset=16 align=4
             local.tee $l12
@@ -246,34 +246,34 @@
             i32.add
             local.set $p2
             loop $L7
-              local.get $l17
+              local.get $l14
               local.get $p3
               v128.load32_splat offset=4
               local.tee $l13
               local.get $p4
               v128.load offset=32 align=4
-              local.tee $l14
+              local.tee $l15
               f32x4.mul
               local.get $p3
               v128.load32_splat
-              local.tee $l15
+              local.tee $l17
               local.get $p4
               v128.load align=4
-              local.tee $l19
+              local.tee $l18
               f32x4.mul
               f32x4.add
               f32x4.add
-              local.set $l17
+              local.set $l14
               local.get $l11
               local.get $p3
               v128.load32_splat offset=16
-              local.tee $l18
-              local.get $l14
+              local.tee $l19
+              local.get $l15
               f32x4.mul
               local.get $p3
               v128.load32_splat offset=12
-              local.tee $l14
-              local.get $l19
+              local.tee $l15
+              local.get $l18
               f32x4.mul
               f32x4.add
               f32x4.add
@@ -284,20 +284,20 @@
               v128.load offset=48 align=4
               local.tee $l13
               f32x4.mul
-              local.get $l15
+              local.get $l17
               local.get $p4
               v128.load offset=16 align=4
-              local.tee $l15
+              local.tee $l17
               f32x4.mul
               f32x4.add
               f32x4.add
               local.set $l16
               local.get $l12
-              local.get $l18
+              local.get $l19
               local.get $l13
               f32x4.mul
-              local.get $l14
               local.get $l15
+              local.get $l17
               f32x4.mul
               f32x4.add
               f32x4.add
@@ -319,34 +319,34 @@
             local.set $l13
             local.get $p3
             v128.load32_splat offset=12
-            local.set $l14
-            local.get $l33
+            local.set $l15
+            local.get $l28
             local.get $p3
             v128.load32_splat
-            local.tee $l15
+            local.tee $l17
             local.get $p4
             v128.load align=4
-            local.tee $l19
+            local.tee $l18
             f32x4.mul
-            local.get $l17
+            local.get $l14
             f32x4.add
             v128.store align=4
-            local.get $l33
-            local.get $l15
+            local.get $l28
+            local.get $l17
             local.get $l13
             f32x4.mul
             local.get $l16
             f32x4.add
             v128.store offset=16 align=4
-            local.get $l33
-            local.get $l14
-            local.get $l19
+            local.get $l28
+            local.get $l15
+            local.get $l18
             f32x4.mul
             local.get $l11
             f32x4.add
             v128.store offset=96 align=4
-            local.get $l33
-            local.get $l14
+            local.get $l28
+            local.get $l15
             local.get $l13
             f32x4.mul
             local.get $l12
@@ -357,13 +357,13 @@
             i32.const 3
             i32.eq
             if $I8
-              local.get $l34
+              local.get $l29
               i32.const 1312
               i32.add
               local.tee $p3
               v128.load align=4
               local.tee $l11
-              local.set $l17
+              local.set $l14
               local.get $p3
               v128.load offset=16 align=4
               local.tee $l12
@@ -371,7 +371,7 @@
               local.get $l11
               local.set $l13
               local.get $l12
-              local.set $l14
+              local.set $l15
               local.get $p5
               local.set $p4
               local.get $p2
@@ -382,50 +382,50 @@
               loop $L9
                 local.get $p3
                 v128.load32_splat
-                local.tee $l19
+                local.tee $l18
                 local.get $p4
                 v128.load align=4
-                local.tee $l15
+                local.tee $l17
                 f32x4.mul
-                local.get $l17
+                local.get $l14
                 f32x4.add
-                local.set $l17
-                local.get $l19
+                local.set $l14
+                local.get $l18
                 local.get $p4
                 v128.load offset=16 align=4
-                local.tee $l19
+                local.tee $l18
                 f32x4.mul
                 local.get $l16
                 f32x4.add
                 local.set $l16
                 local.get $p3
                 v128.load32_splat offset=12
-                local.tee $l18
-                local.get $l15
+                local.tee $l19
+                local.get $l17
                 f32x4.mul
                 local.get $l11
                 f32x4.add
                 local.set $l11
-                local.get $l18
                 local.get $l19
+                local.get $l18
                 f32x4.mul
                 local.get $l12
                 f32x4.add
                 local.set $l12
                 local.get $p3
                 v128.load32_splat offset=24
-                local.tee $l18
-                local.get $l15
+                local.tee $l19
+                local.get $l17
                 f32x4.mul
                 local.get $l13
                 f32x4.add
                 local.set $l13
-                local.get $l18
                 local.get $l19
+                local.get $l18
                 f32x4.mul
-                local.get $l14
+                local.get $l15
                 f32x4.add
-                local.set $l14
+                local.set $l15
                 local.get $p4
                 i32.const 32
                 i32.add
@@ -438,31 +438,31 @@
                 i32.ne
                 br_if $L9
               end
-              local.get $l33
-              local.get $l17
+              local.get $l28
+              local.get $l14
               v128.store align=4
-              local.get $l33
+              local.get $l28
               local.get $l16
               v128.store offset=16 align=4
-              local.get $l33
+              local.get $l28
               local.get $l11
               v128.store offset=96 align=4
-              local.get $l33
+              local.get $l28
               local.get $l12
               v128.store offset=112 align=4
-              local.get $l33
+              local.get $l28
               local.get $l13
               v128.store offset=192 align=4
-              local.get $l33
-              local.get $l14
+              local.get $l28
+              local.get $l15
               v128.store offset=208 align=4
             end
           end
         end
-        local.get $l34
+        local.get $l29
         i32.const 32
         i32.add
-        local.set $l34
+        local.set $l29
         local.get $p5
         i32.const 96
         i32.add
@@ -512,7 +512,7 @@
           local.tee $p8
           i32.ge_s
           if $I14
-            local.get $l36
+            local.get $l31
             local.get $p1
             local.get $p5
             i32.mul
@@ -528,7 +528,7 @@
             i32.const 20
             i32.mul
             i32.add
-            local.set $l33
+            local.set $l28
             local.get $p10
             v128.load align=4
             local.set $l12
@@ -537,28 +537,28 @@
             local.set $l13
             local.get $p10
             v128.load offset=32 align=4
-            local.set $l14
+            local.set $l15
             local.get $p10
             v128.load offset=48 align=4
-            local.set $l17
+            local.set $l14
             i32.const 1888
             v128.load align=4
             local.set $l16
             i32.const 1904
             v128.load align=4
-            local.set $l15
+            local.set $l17
             i32.const 1408
             local.set $p9
             local.get $p2
             local.get $p4
             i32.const 5
             i32.shl
-            local.tee $l35
+            local.tee $l30
             i32.add
             local.tee $p4
             i32.const 20
             i32.add
-            local.set $l34
+            local.set $l29
             loop $L15
               local.get $p4
               v128.load32_splat
@@ -580,16 +580,16 @@
               local.get $p9
               v128.load offset=32 align=4
               f32x4.mul
-              local.get $l14
+              local.get $l15
               f32x4.add
-              local.set $l14
+              local.set $l15
               local.get $l11
               local.get $p9
               v128.load offset=48 align=4
               f32x4.mul
-              local.get $l17
+              local.get $l14
               f32x4.add
-              local.set $l17
+              local.set $l14
               local.get $l11
               local.get $p9
               v128.load offset=64 align=4
@@ -601,14 +601,14 @@
               local.get $p9
               v128.load offset=80 align=4
               f32x4.mul
-              local.get $l15
+              local.get $l17
               f32x4.add
-              local.set $l15
+              local.set $l17
               local.get $p9
               i32.const 96
               i32.add
               local.set $p9
-              local.get $l34
+              local.get $l29
               local.get $p4
               i32.const 4
               i32.add
@@ -616,7 +616,7 @@
               i32.ne
               br_if $L15
             end
-            local.get $l35
+            local.get $l30
             i32.const 3
             i32.mul
             i32.const 1984
@@ -628,237 +628,220 @@
             local.get $l13
             v128.store offset=16 align=4
             local.get $p4
-            local.get $l14
+            local.get $l15
             v128.store offset=32 align=4
             local.get $p4
-            local.get $l17
+            local.get $l14
             v128.store offset=48 align=4
             local.get $p4
             local.get $l16
             v128.store offset=64 align=4
             local.get $p4
-            local.get $l15
+            local.get $l17
             v128.store offset=80 align=4
             local.get $p4
             v128.load align=4
-            local.tee $l28
             i32.const 256
             v128.load
-            local.tee $l14
-            v128.or
-            local.tee $l29
+            local.tee $l11
+            f32x4.pmax
             i32.const 272
             v128.load
+            local.tee $l13
+            f32x4.pmin
             local.tee $l17
-            f32x4.pmax
-            local.tee $l30
             i32.const 288
             v128.load
-            local.tee $l16
+            local.tee $l14
             f32x4.mul
             i32.const 304
             v128.load
-            local.tee $l13
+            local.tee $l12
             f32x4.add
-            local.tee $l31
-            local.get $l13
+            local.tee $l18
+            local.get $l12
             f32x4.sub
             local.set $l15
             local.get $p4
             v128.load offset=32 align=4
-            local.tee $l22
-            local.get $l14
-            v128.or
-            local.tee $l23
-            local.get $l17
+            local.get $l11
             f32x4.pmax
-            local.tee $l18
-            local.get $l16
+            local.get $l13
+            f32x4.pmin
+            local.tee $l16
+            local.get $l14
             f32x4.mul
-            local.get $l13
+            local.get $l12
             f32x4.add
-            local.tee $l32
-            local.get $l13
+            local.tee $l19
+            local.get $l12
             f32x4.sub
-            local.set $l12
+            local.set $l13
             local.get $p10
             v128.load offset=64 align=4
-            i32.const 352
+            i32.const 448
             v128.load
             local.tee $l11
-            i32.const 368
-            v128.load
-            local.tee $l19
-            local.get $l18
-            local.get $l12
-            i32.const 320
-            v128.load
-            local.tee $l18
-            f32x4.mul
-            f32x4.sub
-            local.get $l12
-            i32.const 336
+            i32.const 352
             v128.load
             local.tee $l20
+            local.get $l16
+            local.get $l13
+            i32.const 320
+            v128.load
+            local.tee $l14
             f32x4.mul
-            f32x4.sub
-            local.tee $l12
+            f32x4.add
+            local.get $l13
+            i32.const 336
+            v128.load
+            local.tee $l16
             f32x4.mul
-            i32.const 384
+            f32x4.add
+            local.tee $l13
+            f32x4.mul
+            i32.const 368
             v128.load
             local.tee $l21
             f32x4.add
-            local.get $l12
+            local.get $l13
             f32x4.mul
-            i32.const 400
+            i32.const 384
             v128.load
             local.tee $l24
             f32x4.add
-            local.get $l12
+            local.get $l13
             f32x4.mul
-            i32.const 416
+            i32.const 400
             v128.load
             local.tee $l25
             f32x4.add
-            local.get $l12
+            local.get $l13
             f32x4.mul
-            i32.const 432
+            i32.const 416
             v128.load
             local.tee $l26
             f32x4.add
-            local.get $l12
+            local.get $l13
             f32x4.mul
-            i32.const 448
+            i32.const 432
             v128.load
             local.tee $l27
             f32x4.add
-            local.get $l12
+            local.get $l13
             f32x4.mul
             local.get $l11
             f32x4.add
-            local.get $l12
-            f32x4.mul
-            local.get $l11
-            f32x4.add
-            local.get $l32
+            local.get $l19
             i32.const 23
             i32x4.shl
             local.get $l11
             i32x4.add
             f32x4.mul
-            local.tee $l12
-            local.get $l12
             local.get $l11
             f32x4.add
             f32x4.div
-            local.get $l23
-            local.get $l17
-            f32x4.lt
-            v128.andnot
-            local.tee $l12
-            f32x4.sub
-            local.get $l12
-            local.get $l22
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
             local.get $p4
             v128.load offset=64 align=4
             f32x4.mul
             f32x4.add
-            local.tee $l22
-            local.get $l14
-            v128.or
-            local.tee $l12
-            local.get $l12
-            f32x4.add
+            local.tee $l13
             i32.const 464
             v128.load
-            f32x4.pmax
-            local.tee $l23
-            local.get $l16
-            f32x4.mul
-            local.get $l13
+            local.tee $l19
+            v128.or
+            local.tee $l22
+            local.get $l22
             f32x4.add
-            local.tee $l16
-            local.get $l13
+            i32.const 480
+            v128.load
+            f32x4.pmax
+            local.tee $l22
+            i32.const 496
+            v128.load
+            f32x4.mul
+            local.get $l12
+            f32x4.add
+            local.tee $l23
+            local.get $l12
             f32x4.sub
             local.set $l12
             local.get $p3
-            local.get $l35
+            local.get $l30
             i32.add
             local.tee $p9
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l16
+            local.get $l23
             i32.const 23
             i32x4.shl
             local.get $l11
             i32x4.add
-            local.tee $l13
-            local.get $l23
+            local.tee $l23
+            local.get $l22
             local.get $l12
-            local.get $l18
+            local.get $l14
             f32x4.mul
             f32x4.sub
             local.get $l12
-            local.get $l20
+            local.get $l16
             f32x4.mul
             f32x4.sub
             local.tee $l12
             local.get $l12
             local.get $l12
             f32x4.mul
-            local.get $l19
+            i32.const 512
+            v128.load
             local.get $l12
             f32x4.mul
-            local.get $l21
-            f32x4.add
-            local.get $l12
-            f32x4.mul
-            local.get $l24
-            f32x4.add
-            local.get $l12
-            f32x4.mul
-            local.get $l25
+            i32.const 528
+            v128.load
             f32x4.add
             local.get $l12
             f32x4.mul
-            local.get $l26
+            i32.const 544
+            v128.load
             f32x4.add
             local.get $l12
             f32x4.mul
-            local.get $l27
+            i32.const 560
+            v128.load
+            f32x4.add
+            local.get $l12
+            f32x4.mul
+            i32.const 576
+            v128.load
             f32x4.add
             f32x4.mul
             f32x4.add
             f32x4.mul
-            local.get $l13
+            local.get $l23
             local.get $l11
             f32x4.sub
             f32x4.add
             local.tee $l12
             f32x4.sub
             local.get $l12
-            i32.const 480
+            i32.const 592
             v128.load
             f32x4.add
             f32x4.div
-            local.get $l22
-            local.get $l14
+            local.get $l13
+            local.get $l19
             v128.and
             v128.or
             local.tee $l13
             local.get $l11
-            local.get $l19
-            local.get $l30
-            local.get $l15
-            local.get $l18
-            f32x4.mul
-            f32x4.sub
-            local.get $l15
             local.get $l20
+            local.get $l17
+            local.get $l15
+            local.get $l14
             f32x4.mul
-            f32x4.sub
+            f32x4.add
+            local.get $l15
+            local.get $l16
+            f32x4.mul
+            f32x4.add
             local.tee $l12
             f32x4.mul
             local.get $l21
@@ -883,36 +866,19 @@
             f32x4.mul
             local.get $l11
             f32x4.add
-            local.get $l12
-            f32x4.mul
-            local.get $l11
-            f32x4.add
-            local.get $l31
+            local.get $l18
             i32.const 23
             i32x4.shl
             local.get $l11
             i32x4.add
             f32x4.mul
-            local.tee $l12
-            local.get $l12
             local.get $l11
             f32x4.add
             f32x4.div
-            local.get $l29
-            local.get $l17
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l28
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
             local.get $p2
-            local.get $l35
+            local.get $l30
             i32.add
-            local.tee $l35
+            local.tee $l30
             v128.load align=4
             local.get $l13
             f32x4.sub
@@ -920,71 +886,72 @@
             f32x4.add
             local.tee $l11
             v128.store align=4
-            local.get $l33
+            local.get $l28
             local.get $l11
             v128.store align=4
             local.get $p4
             v128.load offset=16 align=4
-            local.tee $l13
             i32.const 256
             v128.load
-            v128.or
-            local.tee $l14
+            f32x4.pmax
             i32.const 272
             v128.load
-            f32x4.pmax
-            local.tee $l17
+            f32x4.pmin
+            local.tee $l13
             i32.const 288
             v128.load
             f32x4.mul
             i32.const 304
             v128.load
             f32x4.add
-            local.tee $l16
+            local.tee $l15
             i32.const 304
             v128.load
             f32x4.sub
             local.set $l12
             local.get $p4
             v128.load offset=48 align=4
-            local.tee $l15
             i32.const 256
             v128.load
-            v128.or
-            local.tee $l19
+            f32x4.pmax
             i32.const 272
             v128.load
-            f32x4.pmax
-            local.tee $l18
+            f32x4.pmin
+            local.tee $l14
             i32.const 288
             v128.load
             f32x4.mul
             i32.const 304
             v128.load
             f32x4.add
-            local.tee $l20
+            local.tee $l16
             i32.const 304
             v128.load
             f32x4.sub
             local.set $l11
             local.get $p10
             v128.load offset=80 align=4
+            i32.const 448
+            v128.load
             i32.const 352
             v128.load
-            i32.const 368
-            v128.load
-            local.get $l18
+            local.get $l14
             local.get $l11
             i32.const 320
             v128.load
             f32x4.mul
-            f32x4.sub
+            f32x4.add
             local.get $l11
             i32.const 336
             v128.load
             f32x4.mul
-            f32x4.sub
+            f32x4.add
             local.tee $l11
+            f32x4.mul
+            i32.const 368
+            v128.load
+            f32x4.add
+            local.get $l11
             f32x4.mul
             i32.const 384
             v128.load
@@ -1009,223 +976,175 @@
             i32.const 448
             v128.load
             f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 352
-            v128.load
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 352
-            v128.load
-            f32x4.add
-            local.get $l20
+            local.get $l16
             i32.const 23
             i32x4.shl
-            i32.const 352
+            i32.const 448
             v128.load
             i32x4.add
             f32x4.mul
-            local.tee $l11
-            local.get $l11
-            i32.const 352
+            i32.const 448
             v128.load
             f32x4.add
             f32x4.div
-            local.get $l19
-            i32.const 272
-            v128.load
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            local.get $l15
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
             local.get $p4
             v128.load offset=80 align=4
             f32x4.mul
             f32x4.add
-            local.tee $l15
-            i32.const 256
+            local.tee $l14
+            i32.const 464
             v128.load
             v128.or
             local.tee $l11
             local.get $l11
             f32x4.add
-            i32.const 464
+            i32.const 480
             v128.load
             f32x4.pmax
-            local.tee $l19
-            i32.const 288
+            local.tee $l16
+            i32.const 496
             v128.load
             f32x4.mul
             i32.const 304
             v128.load
             f32x4.add
-            local.tee $l18
+            local.tee $l17
             i32.const 304
             v128.load
             f32x4.sub
             local.set $l11
             local.get $p9
             v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            local.get $l18
-            i32.const 23
-            i32x4.shl
-            i32.const 352
-            v128.load
-            i32x4.add
-            local.tee $l18
-            local.get $l19
-            local.get $l11
-            i32.const 320
-            v128.load
-            f32x4.mul
-            f32x4.sub
-            local.get $l11
-            i32.const 336
-            v128.load
-            f32x4.mul
-            f32x4.sub
-            local.tee $l11
-            local.get $l11
-            local.get $l11
-            f32x4.mul
-            i32.const 368
-            v128.load
-            local.get $l11
-            f32x4.mul
-            i32.const 384
-            v128.load
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 400
-            v128.load
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 416
-            v128.load
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 432
-            v128.load
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 448
-            v128.load
-            f32x4.add
-            f32x4.mul
-            f32x4.add
-            f32x4.mul
-            local.get $l18
-            i32.const 352
-            v128.load
-            f32x4.sub
-            f32x4.add
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
-            i32.const 480
-            v128.load
-            f32x4.add
-            f32x4.div
-            local.get $l15
-            i32.const 256
-            v128.load
-            v128.and
-            v128.or
-            local.tee $l15
-            i32.const 352
-            v128.load
-            i32.const 368
-            v128.load
             local.get $l17
-            local.get $l12
+            i32.const 23
+            i32x4.shl
+            i32.const 448
+            v128.load
+            i32x4.add
+            local.tee $l17
+            local.get $l16
+            local.get $l11
             i32.const 320
             v128.load
             f32x4.mul
             f32x4.sub
-            local.get $l12
+            local.get $l11
             i32.const 336
             v128.load
             f32x4.mul
             f32x4.sub
             local.tee $l11
+            local.get $l11
+            local.get $l11
             f32x4.mul
-            i32.const 384
+            i32.const 512
+            v128.load
+            local.get $l11
+            f32x4.mul
+            i32.const 528
             v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            i32.const 400
+            i32.const 544
             v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            i32.const 416
+            i32.const 560
             v128.load
             f32x4.add
             local.get $l11
             f32x4.mul
-            i32.const 432
+            i32.const 576
             v128.load
             f32x4.add
-            local.get $l11
             f32x4.mul
+            f32x4.add
+            f32x4.mul
+            local.get $l17
             i32.const 448
             v128.load
+            f32x4.sub
             f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 352
-            v128.load
-            f32x4.add
-            local.get $l11
-            f32x4.mul
-            i32.const 352
-            v128.load
-            f32x4.add
-            local.get $l16
-            i32.const 23
-            i32x4.shl
-            i32.const 352
-            v128.load
-            i32x4.add
-            f32x4.mul
             local.tee $l11
+            f32x4.sub
             local.get $l11
-            i32.const 352
+            i32.const 592
             v128.load
             f32x4.add
             f32x4.div
             local.get $l14
-            i32.const 272
+            i32.const 464
             v128.load
-            f32x4.lt
-            v128.andnot
-            local.tee $l11
-            f32x4.sub
-            local.get $l11
+            v128.and
+            v128.or
+            local.tee $l14
+            i32.const 448
+            v128.load
+            i32.const 352
+            v128.load
             local.get $l13
-            v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-            f32x4.gt
-            v128.bitselect
-            local.get $l35
-            v128.load offset=16 align=4
+            local.get $l12
+            i32.const 320
+            v128.load
+            f32x4.mul
+            f32x4.add
+            local.get $l12
+            i32.const 336
+            v128.load
+            f32x4.mul
+            f32x4.add
+            local.tee $l11
+            f32x4.mul
+            i32.const 368
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 384
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 400
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 416
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 432
+            v128.load
+            f32x4.add
+            local.get $l11
+            f32x4.mul
+            i32.const 448
+            v128.load
+            f32x4.add
             local.get $l15
+            i32.const 23
+            i32x4.shl
+            i32.const 448
+            v128.load
+            i32x4.add
+            f32x4.mul
+            i32.const 448
+            v128.load
+            f32x4.add
+            f32x4.div
+            local.get $l30
+            v128.load offset=16 align=4
+            local.get $l14
             f32x4.sub
             f32x4.mul
             f32x4.add
             local.tee $l11
             v128.store offset=16 align=4
-            local.get $l33
+            local.get $l28
             local.get $l11
             v128.store32_lane offset=16 0
             local.get $p8
@@ -1277,13 +1196,13 @@
     end)
   (func $f1 (type $t1)
     i32.const 256
-    v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
+    v128.const i32x4 0xc2b16666 0xc2b16666 0xc2b16666 0xc2b16666
     v128.store
     i32.const 272
-    v128.const i32x4 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f 0xc2aeac4f
+    v128.const i32x4 0x42aea8f6 0x42aea8f6 0x42aea8f6 0x42aea8f6
     v128.store
     i32.const 288
-    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+    v128.const i32x4 0xbfb8aa3b 0xbfb8aa3b 0xbfb8aa3b 0xbfb8aa3b
     v128.store
     i32.const 304
     v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
@@ -1295,30 +1214,51 @@
     v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e
     v128.store
     i32.const 352
-    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+    v128.const i32x4 0x3ab51226 0x3ab51226 0x3ab51226 0x3ab51226
     v128.store
     i32.const 368
-    v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+    v128.const i32x4 0xbc091cea 0xbc091cea 0xbc091cea 0xbc091cea
     v128.store
     i32.const 384
-    v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+    v128.const i32x4 0x3d2aac79 0x3d2aac79 0x3d2aac79 0x3d2aac79
     v128.store
     i32.const 400
-    v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+    v128.const i32x4 0xbe2aaa49 0xbe2aaa49 0xbe2aaa49 0xbe2aaa49
     v128.store
     i32.const 416
-    v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+    v128.const i32x4 0x3efffffe 0x3efffffe 0x3efffffe 0x3efffffe
     v128.store
     i32.const 432
-    v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
+    v128.const i32x4 0xbf800000 0xbf800000 0xbf800000 0xbf800000
     v128.store
     i32.const 448
-    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
     v128.store
     i32.const 464
-    v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+    v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000
     v128.store
     i32.const 480
+    v128.const i32x4 0xc1a00000 0xc1a00000 0xc1a00000 0xc1a00000
+    v128.store
+    i32.const 496
+    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+    v128.store
+    i32.const 512
+    v128.const i32x4 0x3ab634f9 0x3ab634f9 0x3ab634f9 0x3ab634f9
+    v128.store
+    i32.const 528
+    v128.const i32x4 0x3c09058e 0x3c09058e 0x3c09058e 0x3c09058e
+    v128.store
+    i32.const 544
+    v128.const i32x4 0x3d2aaadd 0x3d2aaadd 0x3d2aaadd 0x3d2aaadd
+    v128.store
+    i32.const 560
+    v128.const i32x4 0x3e2aaa6f 0x3e2aaa6f 0x3e2aaa6f 0x3e2aaa6f
+    v128.store
+    i32.const 576
+    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+    v128.store
+    i32.const 592
     v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
     v128.store)
   (export "run" (func $run))

@@ -426,11 +426,6 @@
                 i32.const 432
                 v128.load
                 f32x4.add
-                local.get $l12
-                f32x4.mul
-                i32.const 448
-                v128.load
-                f32x4.add
                 f32x4.mul
                 f32x4.add
                 f32x4.mul
@@ -441,7 +436,7 @@
                 local.tee $l11
                 f32x4.sub
                 local.get $l11
-                i32.const 464
+                i32.const 448
                 v128.load
                 f32x4.add
                 f32x4.div
@@ -961,11 +956,6 @@
                 i32.const 432
                 v128.load
                 f32x4.add
-                local.get $l12
-                f32x4.mul
-                i32.const 448
-                v128.load
-                f32x4.add
                 f32x4.mul
                 f32x4.add
                 f32x4.mul
@@ -976,7 +966,7 @@
                 local.tee $l11
                 f32x4.sub
                 local.get $l11
-                i32.const 464
+                i32.const 448
                 v128.load
                 f32x4.add
                 f32x4.div
@@ -1084,24 +1074,21 @@
     v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
     v128.store
     i32.const 368
-    v128.const i32x4 0x39500d01 0x39500d01 0x39500d01 0x39500d01
+    v128.const i32x4 0x3ab634f9 0x3ab634f9 0x3ab634f9 0x3ab634f9
     v128.store
     i32.const 384
-    v128.const i32x4 0x3ab60b61 0x3ab60b61 0x3ab60b61 0x3ab60b61
+    v128.const i32x4 0x3c09058e 0x3c09058e 0x3c09058e 0x3c09058e
     v128.store
     i32.const 400
-    v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889
+    v128.const i32x4 0x3d2aaadd 0x3d2aaadd 0x3d2aaadd 0x3d2aaadd
     v128.store
     i32.const 416
-    v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab
+    v128.const i32x4 0x3e2aaa6f 0x3e2aaa6f 0x3e2aaa6f 0x3e2aaa6f
     v128.store
     i32.const 432
-    v128.const i32x4 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab 0x3e2aaaab
-    v128.store
-    i32.const 448
     v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
     v128.store
-    i32.const 464
+    i32.const 448
     v128.const i32x4 0x40000000 0x40000000 0x40000000 0x40000000
     v128.store)
   (export "run" (func $run))
