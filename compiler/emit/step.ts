@@ -6,10 +6,9 @@
 import type { Builder, Expr, Local } from '../ir.js';
 import type { Plan } from '../plan.js';
 import { directionActivations, gruOutput, gruUpdateReset, lstmCell, rnnCell } from './cell.js';
+import { emitKLoop } from './kloop.js';
 import { Straight } from './vec.js';
 
-/** Above every address a module's memory can have (MAX_PAGES pages: 2 GiB): the fences' constants. */
-export const NEVER_ADDRESS = -256;
 
 export function stepName(plan: Plan, dir: number, phase: number, rows: number): string {
   return `${plan.symbol}_step_d${dir}_p${phase}_r${rows}`;
@@ -93,73 +92,22 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
         return v.let(init);
       })));
     }
-    // k-loop. One k step (the tail, or kUnroll 1): acc += splat(src[r][k]) * panel[k]. With kUnroll
-    // KU > 1 the KU products are added one by one, or (kTree) summed among themselves first and then
-    // added to the accumulator: one add per iteration on each loop-carried chain instead of KU.
-    const splats = (u: number, out: Expr[]): Local[] => Array.from({ length: rows }, (_, r) => {
-      const l = s.local('v128');
-      out.push(s.set(l, b.vsplatLoad(s.get(hk), r * rowStride + u * 4)));
-      return l;
-    });
-    const panel = (u: number, gi: number, q: number) => b.vload(s.get(wk), (u * Gp * U + gi * U + q * 4) * 4);
-    const kSteps = (ku: number, tree: boolean, fence = 0): Expr[] => {
-      const out: Expr[] = [];
-      if (!tree) {
-        // Fences (plan.kFence): after every `fence` accumulators but the last, leave the k-loop if wk is
-        // an address no panel has (memory ends below 2^31): never taken, but its path reads the
-        // accumulators. Each fence compares with its own constant, so none is folded into another.
-        // A k step of one (gate, vector) updates `rows` accumulators, one per batch row.
-        let updated = 0, fences = 0;
-        const last = ku * gates.length * (U / 4) * rows;
-        for (let u = 0; u < ku; u++) {
-          const hs = splats(u, out);
-          gates.forEach((_, gi) => {
-            for (let q = 0; q < U / 4; q++) {
-              const w = s.local('v128');
-              out.push(s.set(w, panel(u, gi, q)));
-              for (let r = 0; r < rows; r++) out.push(s.set(acc[r][gi][q], b.vmadd(s.get(hs[r]), s.get(w), s.get(acc[r][gi][q]))));
-              const before = updated;
-              updated += rows;
-              if (fence > 0 && Math.floor(updated / fence) > Math.floor(before / fence) && updated < last) out.push(b.br(fenceLabel, b.eq(s.get(wk), b.i32(NEVER_ADDRESS - 16 * fences++))));
-            }
-          });
-        }
-        return out;
-      }
-      const hs = Array.from({ length: ku }, (_, u) => splats(u, out));
-      gates.forEach((_, gi) => {
-        for (let q = 0; q < U / 4; q++) {
-          const w = Array.from({ length: ku }, (_, u) => {
-            if (rows === 1) return () => panel(u, gi, q);
-            const l = s.local('v128');
-            out.push(s.set(l, panel(u, gi, q)));
-            return () => s.get(l);
-          });
-          for (let r = 0; r < rows; r++) {
-            let sum = b.vmul(s.get(hs[0][r]), w[0]());
-            for (let u = 1; u < ku; u++) sum = b.vmadd(s.get(hs[u][r]), w[u](), sum);
-            out.push(s.set(acc[r][gi][q], b.vadd(s.get(acc[r][gi][q]), sum)));
-          }
-        }
-      });
-      return out;
-    };
+    // k-loop: acc[r][(gi, q)] += splat(src[r][k]) * panel[k][gi][q] (kloop.ts: unroll, tree, fences).
     const KU = plan.kUnroll;
-    const full = Math.floor(H / KU);
     v.push(s.set(hk, s.get(src)));
     v.push(s.set(wk, s.get(wp)));
-    if (full > 0) {
-      v.push(s.set(kEnd, b.add(s.get(src), b.i32(full * KU * 4))));
-      const body: Expr[] = kSteps(KU, plan.kTree, plan.kFence);
-      body.push(s.bump(hk, KU * 4), s.bump(wk, KU * Gp * U * 4));
-      body.push(b.br(kLabel, b.ne(s.get(hk), s.get(kEnd))));
-      v.push(plan.kFence > 0 ? b.block(fenceLabel, [b.loop(kLabel, b.seq(body))]) : b.loop(kLabel, b.seq(body)));
-    }
-    for (let u = 0; u < H % KU; u++) {
-      for (const e of kSteps(1, false)) v.push(e);
-      v.push(s.bump(hk, 4));
-      v.push(s.bump(wk, Gp * U * 4));
-    }
+    v.push(s.set(kEnd, b.add(s.get(src), b.i32(Math.floor(H / KU) * KU * 4))));
+    const loop = emitKLoop(b, s, {
+      acc: acc.map((row) => row.flat()),
+      splat: (u, r) => b.vsplatLoad(s.get(hk), r * rowStride + u * 4),
+      weight: (u, a) => b.vload(s.get(wk), (u * Gp * U + a * 4) * 4),
+      fencePointer: () => s.get(wk), fenceLabel,
+    }, {
+      K: H, ku: KU, tree: plan.kTree, fence: plan.kFence, label: kLabel,
+      advance: (n) => [s.bump(hk, n * 4), s.bump(wk, n * Gp * U * 4)],
+      notAtEnd: () => b.ne(s.get(hk), s.get(kEnd)),
+    });
+    for (const e of loop) v.push(e);
 
     for (let r = 0; r < rows; r++) {
       gates.forEach((_, gi) => {

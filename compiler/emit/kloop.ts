@@ -1,0 +1,94 @@
+/**
+ * The body of a register-blocked k-loop, acc[r][a] += splat(src[r][k]) * w[k][a], shared by the
+ * recurrent step (h times R, step.ts) and the per-step input projection (x times W, xpass.ts): the
+ * ways an iteration of kUnroll k steps may be ordered (plan.ts: kUnroll, kTree, kFence).
+ */
+import type { Builder, Expr, FunctionScope, Local } from '../ir.js';
+
+/**
+ * Above every address a module's memory can have (MAX_PAGES pages: 2 GiB): a fence compares a panel
+ * pointer with NEVER_ADDRESS - 16 * i, which is never true.
+ */
+export const NEVER_ADDRESS = -256;
+
+export interface KSteps {
+  /** acc[r][a]: one accumulator per batch row r and weight vector a. */
+  readonly acc: readonly (readonly Local[])[];
+  /** src[r][k + u], splatted. */
+  splat(u: number, r: number): Expr;
+  /** Weight vector a at k + u. */
+  weight(u: number, a: number): Expr;
+  /** The pointer the fences compare (never equal to NEVER_ADDRESS - 16 * i) and their exit label. */
+  readonly fencePointer: () => Expr;
+  readonly fenceLabel: string;
+}
+
+/**
+ * `ku` k steps. Without `tree` the products are added one by one; with it the ku products of each
+ * accumulator are summed among themselves first, then added once (one add per iteration on each
+ * loop-carried chain). `fence` > 0 (needs no tree): after every `fence` accumulators updated, but the
+ * last, leave the loop if the panel pointer is an address no panel has: never taken, but its path
+ * reads the accumulators, so TurboFan finishes a group's sums before the next group's loads. Each
+ * fence compares with its own constant, so none is folded into another.
+ */
+export function emitKSteps(b: Builder, s: FunctionScope, k: KSteps, ku: number, tree: boolean, fence = 0): Expr[] {
+  const rows = k.acc.length, A = k.acc[0].length;
+  const out: Expr[] = [];
+  const splats = (u: number): Local[] => Array.from({ length: rows }, (_, r) => {
+    const l = s.local('v128');
+    out.push(s.set(l, k.splat(u, r)));
+    return l;
+  });
+  if (!tree) {
+    let updated = 0, fences = 0;
+    const last = ku * A * rows;
+    for (let u = 0; u < ku; u++) {
+      const hs = splats(u);
+      for (let a = 0; a < A; a++) {
+        const w = s.local('v128');
+        out.push(s.set(w, k.weight(u, a)));
+        for (let r = 0; r < rows; r++) out.push(s.set(k.acc[r][a], b.vmadd(s.get(hs[r]), s.get(w), s.get(k.acc[r][a]))));
+        const before = updated;
+        updated += rows;
+        if (fence > 0 && Math.floor(updated / fence) > Math.floor(before / fence) && updated < last) {
+          out.push(b.br(k.fenceLabel, b.eq(k.fencePointer(), b.i32(NEVER_ADDRESS - 16 * fences++))));
+        }
+      }
+    }
+    return out;
+  }
+  const hs = Array.from({ length: ku }, (_, u) => splats(u));
+  for (let a = 0; a < A; a++) {
+    const w = Array.from({ length: ku }, (_, u) => {
+      if (rows === 1) return () => k.weight(u, a);
+      const l = s.local('v128');
+      out.push(s.set(l, k.weight(u, a)));
+      return () => s.get(l);
+    });
+    for (let r = 0; r < rows; r++) {
+      let sum = b.vmul(s.get(hs[0][r]), w[0]());
+      for (let u = 1; u < ku; u++) sum = b.vmadd(s.get(hs[u][r]), w[u](), sum);
+      out.push(s.set(k.acc[r][a], b.vadd(s.get(k.acc[r][a]), sum)));
+    }
+  }
+  return out;
+}
+
+/**
+ * The whole loop over k in [0, K): `full` iterations of ku steps, then K % ku single steps;
+ * `advance(n)` moves the source and panel pointers on by n k steps, and `atEnd` tests the source
+ * pointer against the end of the full iterations (set up by the caller).
+ */
+export function emitKLoop(b: Builder, s: FunctionScope, k: KSteps, o: {
+  readonly K: number; readonly ku: number; readonly tree: boolean; readonly fence: number; readonly label: string;
+  readonly advance: (n: number) => Expr[]; readonly notAtEnd: () => Expr;
+}): Expr[] {
+  const out: Expr[] = [];
+  if (Math.floor(o.K / o.ku) > 0) {
+    const body = [...emitKSteps(b, s, k, o.ku, o.tree, o.fence), ...o.advance(o.ku), b.br(o.label, o.notAtEnd())];
+    const loop = b.loop(o.label, b.seq(body));
+    out.push(o.fence > 0 ? b.block(k.fenceLabel, [loop]) : loop);
+  }
+  for (let u = 0; u < o.K % o.ku; u++) out.push(...emitKSteps(b, s, k, 1, false), ...o.advance(1));
+  return out;
+}
