@@ -11,11 +11,15 @@ export function loopNest(plan: Plan): string {
   const lines = [
     `on each worker w of P (unit blocks [w*nb/P, (w+1)*nb/P), nb = ${L.hiddenPadded / L.unitsPerBlock}):`,
     `for d in 0..${D}:${D > 1 ? '                                  (directions in turn)' : ''}`,
-    `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride} (this worker's blocks' columns), K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}`,
+    `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride} (this worker's blocks' columns), K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}${inputWhen(plan)}`,
     `  h = initial_h or 0${d.cell === 'lstm' ? '; c = initial_c or 0' : ''}`,
     `  for t in 0..T${d.direction === 'reverse' || D > 1 ? ' (reverse for the backward direction)' : ''}:`,
     `    for rows b in groups of ${plan.rowsPerBlock}${plan.rowsPerBlock > 1 ? ' (then single rows)' : ''}:`,
   ];
+  if (plan.fuseInputBelow > 0) {
+    const x = plan.inputPass;
+    lines.push(`      XW[t, b] = X[t, b] * W[d]^T + b   ${plan.fuseInputBelow >= 0x7fffffff ? 'every call' : `calls of T*batch < ${plan.fuseInputBelow}`}: this worker's blocks, ${(L.gates * L.unitsPerBlock) / 4} accumulators each, k unrolled by ${x.kUnroll}${x.kTree ? ', tree' : ''}${x.kFence ? `, a fence after every ${x.kFence}` : ''}`);
+  }
   L.phases.forEach((p, i) => {
     const acc = (p.length * L.unitsPerBlock * plan.rowsPerBlock) / 4;
     if (L.phases.length > 1) lines.push(`      phase ${i} (gates ${p.join(', ')}):`);
@@ -32,6 +36,12 @@ export function loopNest(plan: Plan): string {
   });
   lines.push(`    barrier (P > 1: all of h' written before anyone reads it)`, `    swap(h, h')`, `  Y_h[d] = h${d.cell === 'lstm' ? '; Y_c[d] = c' : ''}   (worker 0)`);
   return lines.join('\n');
+}
+
+/** When the hoisted GEMM runs. */
+function inputWhen(plan: Plan): string {
+  if (plan.fuseInputBelow <= 0) return '';
+  return plan.fuseInputBelow >= 0x7fffffff ? ' (never: per step below)' : ` (calls of T*batch >= ${plan.fuseInputBelow}; else per step below)`;
 }
 
 export function describePlan(plan: Plan): string {

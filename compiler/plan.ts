@@ -40,6 +40,19 @@ export interface PlanOptions {
    * panels the step before read last (still in the core's L2 when the worker's R share outgrows it).
    */
   readonly alternateBlocks?: boolean;
+  /**
+   * Where the input projection runs: 'hoisted', one GEMM over the whole sequence before the time
+   * loop; 'fused', per timestep and batch row inside it (xpass.ts); 'auto' (default), fused when the
+   * call has fewer rows (seq x batch) than one GEMM tile, else hoisted. Decided per call.
+   */
+  readonly inputProjection?: 'auto' | 'hoisted' | 'fused';
+}
+
+/** How the per-step input projection's k-loop runs (xpass.ts), as the recurrent step's does. */
+export interface InputPassSchedule {
+  readonly kUnroll: number;
+  readonly kTree: boolean;
+  readonly kFence: number;
 }
 
 /** Where a node's plan sits inside a larger module (whole models hold several nodes). */
@@ -74,12 +87,17 @@ export interface Plan {
   readonly relaxedSimd: boolean;
   /** Every other timestep accumulates the unit blocks last to first (PlanOptions.alternateBlocks). */
   readonly alternateBlocks: boolean;
+  /** A call with fewer rows (seq x batch) than this projects its input per step (PlanOptions.inputProjection). */
+  readonly fuseInputBelow: number;
+  readonly inputPass: InputPassSchedule;
   /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
   readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number;
     /** Gate pre-activations of one timestep, [batch][unit block][gate][unit]: the step's two passes meet here. */
     readonly pre: number;
     /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
-    readonly stateCell: number };
+    readonly stateCell: number;
+    /** One XW row per batch row, when the input projection runs per step. */
+    readonly xwRows: number };
   /** Why each choice was made, for `rnnc plan`. */
   readonly reasons: readonly string[];
 }
@@ -165,6 +183,23 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     reasons.push(`alternateBlocks: R (${(rBytes / 1024).toFixed(0)} KiB) is about the size of a core's L2 (${l2 / 1024} KiB assumed): every other step walks the unit blocks last to first`);
   }
 
+  // The per-step input projection (short calls): all G gates of a block at once, scheduled by the
+  // accumulators as the recurrent step is above.
+  const inputAcc = (G * U) / 4;
+  const inputPass: InputPassSchedule = inputAcc <= 4 ? { kUnroll: 2, kTree: true, kFence: 0 }
+    : inputAcc <= 6 ? { kUnroll: 1, kTree: false, kFence: 0 } : { kUnroll: 2, kTree: false, kFence: Math.ceil(inputAcc / 2) };
+  // A call of one row (seq 1 x batch 1: a streaming step) gives the hoisted GEMM nothing to reuse W
+  // for, and its 1-row tile loads more than it multiplies; per step, every x[k] splat feeds a whole
+  // block's columns. With two rows or more the GEMM reads W once and the per-step pass once a row:
+  // measured (in-process A/B, 1 worker), LSTM 256/256 seq 1 0.028 -> 0.026 ms and GRU 0.022 -> 0.020
+  // fused, but seq 2 0.044 -> 0.051 and seq 3 0.066 -> 0.077 (W and R no longer fit L2 together).
+  const projection = opts.inputProjection ?? 'auto';
+  if (!['auto', 'hoisted', 'fused'].includes(projection)) {
+    throw new UnsupportedError(`plan option inputProjection=${String(projection)} is not supported; expected one of auto, hoisted, fused`);
+  }
+  const fuseInputBelow = projection === 'hoisted' ? 0 : projection === 'fused' ? 0x7fffffff : 2;
+  if (opts.inputProjection === undefined) reasons.push('input projection: one GEMM over the whole call before the time loop, or per step in calls of a single row (seq 1, batch 1: streaming)');
+
   const Hp = roundUp(H, U);
   const xwStride = roundUp(G * Hp, NR);
   let at = align16(place.memoryBase ?? RESERVED);
@@ -193,6 +228,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     rh: phases.length > 1 ? take(rows) : 0,
     pre: take(rows * widest),
     stateCell: take(4),
+    xwRows: take(d.maxBatch * xwStride),
   };
   const layout: KernelLayout = {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
@@ -200,9 +236,9 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     separateRbh: d.cell === 'gru' && d.linearBeforeReset, hasPeepholes: d.hasPeepholes,
     offsets, weightsBegin, weightsEnd, staticEnd: at,
   };
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}${alternateBlocks ? '_alt' : ''}`;
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, scratch, reasons });
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, scratch, reasons });
 }
 
 function deepFreeze<T>(o: T): T {

@@ -119,7 +119,7 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   }
   const workers = Array.from({ length: Math.max(1, o.maxWorkers) }, (_, i) => i + 1);
   const relaxed = detectFeatures().relaxedSimd;
-  const total = 1 + stage1.length + stage2.length + 1 + (workers.length - 1) + (relaxed ? 1 : 0);
+  const total = 1 + stage1.length + stage2.length + 2 + (workers.length - 1) + (relaxed ? 1 : 0);
   let done = 0;
   const feeds = { X: x };
   const open = async (plan: PlanOptions, w: number) => {
@@ -184,6 +184,12 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
       const r = await measure(q, 1, fmt(q));
       if (r < bestRatio) { best = q; bestRatio = r; }
       else if (Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
+    }
+    {
+      // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
+      const q: PlanOptions = { ...best, inputProjection: o.seq * o.batch < 2 ? 'hoisted' : 'fused' };
+      const r = await measure(q, 1, fmt(q));
+      if (r < bestRatio) { best = q; bestRatio = r; }
     }
     if (relaxed) {
       const q = { ...best, relaxedSimd: true };

@@ -127,9 +127,11 @@ DESCRIPTORS.forEach((d, di) => {
     }
     for (const [i, swept] of sweep.entries()) {
       // Both ways of summing an unrolled k-loop; every third schedule fenced (kFence needs kTree off);
-      // unit blocks walked last to first on odd steps in every other schedule.
+      // unit blocks walked last to first on odd steps in every other schedule; the input projected per
+      // step in every third (6 steps x batch rows: 'auto' would hoist it).
       const kFence = i % 3 === 1 ? 1 + (i % 5) : 0;
-      const opts = { ...swept, kTree: kFence === 0 && i % 2 === 0, kFence, alternateBlocks: i % 4 < 2 };
+      const inputProjection = i % 3 === 2 ? 'fused' as const : undefined;
+      const opts = { ...swept, kTree: kFence === 0 && i % 2 === 0, kFence, alternateBlocks: i % 4 < 2, inputProjection };
       const plan = makePlan(d, opts);
       assert.ok(plan.kernelName.includes(`_u${opts.unitsPerBlock}r${opts.rowsPerBlock}__wasmsimd_k${opts.kUnroll}`), plan.kernelName);
       effectiveWidths.set(plan.layout.panelWidth, (effectiveWidths.get(plan.layout.panelWidth) ?? 0) + 1);
@@ -156,8 +158,9 @@ test('kFence: 0..16 accepted, fences emitted where they fall inside an iteration
   const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
   for (const [kUnroll, kFence] of [[1, 1], [1, 3], [2, 4], [2, 5], [3, 7], [4, 16]]) {
     const { model } = modelFor(d, inp);
-    const wat = await toWat(compileRnnModel(model, { kUnroll, kFence, threads: false }).artifact.wasm as Uint8Array);
-    // The fences' constants (-256, -272, ...: step.ts), distinct within an iteration of the k-loop.
+    const wat = await toWat(compileRnnModel(model, { kUnroll, kFence, inputProjection: 'hoisted', threads: false }).artifact.wasm as Uint8Array);
+    // The fences' constants (-256, -272, ...: kloop.ts), distinct within an iteration of the k-loop
+    // (hoisted: no per-step input projection, whose k-loop has fences of its own).
     const fences = new Set([...wat.matchAll(/i32\.const -(\d+)\b/g)].map((m) => Number(m[1])).filter((n) => n >= 256 && n % 16 === 0));
     const inside = Math.ceil((8 * kUnroll) / kFence) - 1; // 8 accumulators (8 units x 4 gates / 4 lanes)
     assert.is(fences.size, inside, `kUnroll ${kUnroll} kFence ${kFence}: ${fences.size} distinct fence constants, want ${inside}`);
@@ -192,6 +195,35 @@ test('alternateBlocks: chosen by R against L2, emitted as a second block walk, r
   for (const alternateBlocks of [false, true]) {
     const e = outputError(await runWith(d, inp, { ...blocking, alternateBlocks }), want);
     assert.ok(e <= TO_REFERENCE, `alternateBlocks ${alternateBlocks}: ${e.toExponential(2)} from the reference`);
+  }
+});
+
+test('inputProjection: auto projects single-row calls per step and hoists longer ones; all three equal the reference', async () => {
+  const d = describeCell({ cell: 'lstm', inputSize: 40, hiddenSize: 24, maxBatch: 1, hasInitialH: true, hasInitialC: true });
+  assert.is(makePlan(d).fuseInputBelow, 2);
+  assert.is(makePlan(d, { inputProjection: 'hoisted' }).fuseInputBelow, 0);
+  assert.ok(makePlan(d, { inputProjection: 'fused' }).kernelName.endsWith('_xf'));
+  throws(() => makePlan(d, { inputProjection: 'sideways' as never }), UnsupportedError, 'inputProjection=sideways', 'auto, hoisted, fused');
+  const { model } = modelFor(d, inputsFor(d, 5));
+  const loops = async (inputProjection: 'hoisted' | 'auto') =>
+    (await toWat(compileRnnModel(model, { inputProjection, threads: false }).artifact.wasm as Uint8Array)).match(/\bloop\b/g)?.length ?? 0;
+  // The per-step pass: a loop over the blocks and its k-loop.
+  assert.is(await loops('auto') - await loops('hoisted'), 2, 'auto emits the per-step pass');
+  for (const T of [1, 2]) {
+    const inp = randomInputs(mulberry32(70 + T), d, T, 1);
+    const ref = referenceRnn(d, inp);
+    const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
+    const got: Record<string, Record<string, Tensor>> = {};
+    for (const inputProjection of ['auto', 'hoisted', 'fused'] as const) {
+      got[inputProjection] = await runWith(d, inp, { inputProjection });
+      const e = outputError(got[inputProjection], want);
+      assert.ok(e <= TO_REFERENCE, `T=${T} ${inputProjection}: ${e.toExponential(2)} from the reference`);
+    }
+    // The two ways sum X * W in different orders (the GEMM's one-row tile sums 4 k steps first),
+    // so their last bits differ; auto must match the one it chose bit for bit.
+    const bits = (r: Record<string, Tensor>) => Array.from(r.Y.data as Float32Array);
+    assert.not.equal(bits(got.hoisted), bits(got.fused), `T=${T}: hoisted and fused differ in the last bits (else this test cannot tell them apart)`);
+    assert.equal(bits(got.auto), bits(T === 1 ? got.fused : got.hoisted), `T=${T}: auto ${T === 1 ? 'fused' : 'hoisted'}`);
   }
 });
 

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell, type CellDescriptorInit } from '../compiler/descriptor.js';
 import { compileRnnModel } from '../compiler/artifact.js';
+import type { PlanOptions } from '../compiler/plan.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { InferenceSession, spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -28,19 +29,26 @@ const cases: CellDescriptorInit[] = [
   { cell: 'lstm', inputSize: 64, hiddenSize: 96, maxBatch: 1, hasPeepholes: true, clip: 2 },
 ];
 
-/** Cases whose unit blocks alternate direction every other step (each worker walks its own range backward). */
-const ALTERNATE = new Set([0, 2]);
+/**
+ * Plan options per case: unit blocks that alternate direction every other step (each worker walks its
+ * own range backward), and the input projected per step (each worker its own blocks' columns).
+ */
+const CASE_PLANS: Record<number, PlanOptions> = {
+  0: { alternateBlocks: true },
+  1: { inputProjection: 'fused' },
+  2: { alternateBlocks: true, inputProjection: 'fused' },
+};
 
-function setup(init: CellDescriptorInit, seed: number, T = 7, alternateBlocks?: boolean) {
+function setup(init: CellDescriptorInit, seed: number, T = 7, plan: PlanOptions = {}) {
   const d = describeCell(init);
   const inp = randomInputs(mulberry32(seed), d, T, d.maxBatch);
   const { model, feeds } = modelFor(d, inp);
-  return { d, feeds, artifact: compileRnnModel(model, { threads: true, alternateBlocks }).artifact };
+  return { d, feeds, artifact: compileRnnModel(model, { threads: true, ...plan }).artifact };
 }
 
 test('1, 2, 3 and 4 workers give the same outputs (max abs difference <= 1e-6)', async () => {
   for (const [k, init] of cases.entries()) {
-    const { feeds, artifact } = setup(init, 10 + k, 7, ALTERNATE.has(k) || undefined);
+    const { feeds, artifact } = setup(init, 10 + k, 7, CASE_PLANS[k]);
     const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
     const ref = await one.run(feeds);
     await one.release();
@@ -51,7 +59,7 @@ test('1, 2, 3 and 4 workers give the same outputs (max abs difference <= 1e-6)',
       await s.release();
       for (const name of Object.keys(ref)) {
         const diff = maxAbsDiff(got[name].data, ref[name].data);
-        assert.ok(diff <= 1e-6, `case ${k} (${init.cell} H=${init.hiddenSize}${ALTERNATE.has(k) ? ', alternating blocks' : ''}), ${workers} workers, ${name}: diff ${diff}`);
+        assert.ok(diff <= 1e-6, `case ${k} (${init.cell} H=${init.hiddenSize} ${JSON.stringify(CASE_PLANS[k] ?? {})}), ${workers} workers, ${name}: diff ${diff}`);
       }
     }
   }

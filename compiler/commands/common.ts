@@ -39,11 +39,12 @@ export interface PlanFlags {
   kFence?: number;
   /** --alternate-blocks / --no-alternate-blocks; undefined: planner. */
   alternateBlocks?: boolean;
+  inputProjection?: 'auto' | 'hoisted' | 'fused';
   relaxedSimd?: boolean;
 }
 
 export function planOptions(f: PlanFlags): PlanOptions {
-  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, kFence: f.kFence, alternateBlocks: f.alternateBlocks, relaxedSimd: f.relaxedSimd };
+  return { unitsPerBlock: f.units, rowsPerBlock: f.rows, kUnroll: f.kUnroll, kTree: f.kTree === false ? false : undefined, kFence: f.kFence, alternateBlocks: f.alternateBlocks, inputProjection: f.inputProjection, relaxedSimd: f.relaxedSimd };
 }
 
 /** Adds the plan-override flags to a commander command. */
@@ -55,6 +56,10 @@ export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T
   c.option('--k-fence <n>', 'accumulators between fences in the recurrent k-loop (0: none; default: planner)', int('--k-fence', 0, 16));
   c.option('--alternate-blocks', 'walk the unit blocks last to first on every other timestep (default: planner, when R is about L2-sized)');
   c.option('--no-alternate-blocks', 'always walk the unit blocks first to last');
+  c.option('--input-projection <where>', 'auto (default: per step in single-row calls, else one GEMM before the time loop), hoisted or fused', (v: string) => {
+    if (v !== 'auto' && v !== 'hoisted' && v !== 'fused') throw new InputError(`--input-projection expects auto, hoisted or fused, got '${v}'`);
+    return v;
+  });
   c.option('--no-k-tree', 'add the unrolled k products to the accumulators one by one (default: summed first)');
   c.option('--relaxed-simd', 'use relaxed SIMD fused multiply-add (the artifact then needs an engine with it)');
   return cmd;

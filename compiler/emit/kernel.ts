@@ -8,6 +8,7 @@ import type { Builder, Expr } from '../ir.js';
 import type { Plan } from '../plan.js';
 import { emitGemm, gemmName } from './gemm.js';
 import { emitStep, stepName } from './step.js';
+import { emitInputPass, inputPassName } from './xpass.js';
 
 /** Names of the entry's parameters, in order; the runtime passes them in this order. */
 export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh', 'yc', 'xw', 'resume'] as const;
@@ -43,9 +44,12 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   const onFirst = (e: Expr) => (threads ? b.if(b.eqz(worker()), e) : e);
   const T = () => P('seq'), B = () => P('batch');
   const i = s.local('i32'), row = s.local('i32');
+  /** This call projects its input per step (plan.fuseInputBelow), not in one GEMM before the loop. */
+  const fused = s.local('i32');
+  const mayFuse = plan.fuseInputBelow > 0;
   const hprev = s.local('i32'), hnext = s.local('i32'), tmp = s.local('i32');
   const R = plan.rowsPerBlock;
-  const rowLocals = Array.from({ length: R }, () => ({ xw: s.local('i32'), y: s.local('i32'), mask: s.local('i32'), t: s.local('i32') }));
+  const rowLocals = Array.from({ length: R }, () => ({ xw: s.local('i32'), y: s.local('i32'), mask: s.local('i32'), t: s.local('i32'), x: s.local('i32') }));
   const body: Expr[] = [];
   // This worker's unit blocks [jBegin, jEnd) in bytes of a state row (a balanced split of the blocks),
   // and its input-projection columns [pBegin, pEnd): the same blocks' gates.
@@ -89,8 +93,15 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
       stmts.push(s.set(out.mask, b.select(b.ltS(s.get(i), len()), b.i32(-1), b.i32(0))));
       stmts.push(s.set(out.t, b.select(s.get(out.mask), s.get(out.t), s.get(i))));
     }
-    const xwRow = plan.inputBatchMajor ? b.add(b.mul(bRow(), T()), s.get(out.t)) : b.add(b.mul(s.get(out.t), B()), bRow());
-    stmts.push(s.set(out.xw, b.add(P('xw'), b.muli(xwRow, Np * 4))));
+    const xRow = () => (plan.inputBatchMajor ? b.add(b.mul(bRow(), T()), s.get(out.t)) : b.add(b.mul(s.get(out.t), B()), bRow()));
+    const hoistedRow = b.add(P('xw'), b.muli(xRow(), Np * 4));
+    if (mayFuse) {
+      // Fused: X row (t, b) projected now into batch row b's XW scratch row (phase 0, callStep).
+      stmts.push(s.set(out.x, b.add(P('x'), b.muli(xRow(), L.inputSize * 4))));
+      stmts.push(s.set(out.xw, b.select(s.get(fused), b.add(b.i32(plan.scratch.xwRows), b.muli(bRow(), Np * 4)), hoistedRow)));
+    } else {
+      stmts.push(s.set(out.xw, hoistedRow));
+    }
     const yIndex = d.layout === 0
       ? b.add(b.mul(b.add(b.muli(s.get(out.t), D), b.i32(dir)), B()), bRow())
       : b.add(b.muli(b.add(b.mul(bRow(), T()), s.get(out.t)), D), b.i32(dir));
@@ -101,6 +112,11 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   const callStep = (dir: number, phase: number, rows: number): Expr => {
     const stmts: Expr[] = [];
     for (let r = 0; r < rows; r++) stmts.push(...rowArgs(dir, () => b.add(s.get(row), b.i32(r)), rowLocals[r]));
+    if (mayFuse && phase === 0) {
+      const project = Array.from({ length: rows }, (_, r) =>
+        b.call(inputPassName(plan, dir), [s.get(rowLocals[r].x), s.get(rowLocals[r].xw), s.get(pBegin), s.get(pEnd)]));
+      stmts.push(b.if(s.get(fused), b.seq(project)));
+    }
     const backward = plan.alternateBlocks ? b.andi(s.get(i), 1) : b.i32(0);
     const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4), s.get(jBegin), s.get(jEnd), backward];
     for (let r = 0; r < rows; r++) {
@@ -125,7 +141,13 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   const stateBytes = d.maxBatch * Hp * 4;
   for (let dir = 0; dir < D; dir++) {
     const hA = plan.scratch.hA, hB = plan.scratch.hB, c = plan.scratch.c;
-    body.push(b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B()), s.get(pBegin), s.get(pEnd)]));
+    const gemm = b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B()), s.get(pBegin), s.get(pEnd)]);
+    if (mayFuse) {
+      body.push(s.set(fused, b.ltS(b.mul(T(), B()), b.i32(Math.min(plan.fuseInputBelow, 0x7fffffff)))));
+      body.push(b.if(b.eqz(s.get(fused)), gemm));
+    } else {
+      body.push(gemm);
+    }
     const rowAddr = (base: Expr) => b.add(base, b.muli(s.get(row), Hp * 4));
     const tensorAddr = (name: 'h0' | 'c0' | 'yh' | 'yc') => b.add(P(name), b.muli(stateIndex(dir, s.get(row)), H * 4));
     const prologue: Expr[] = [b.fill(b.i32(hA), b.i32(0), b.i32(stateBytes))];
@@ -166,6 +188,7 @@ export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: str
   const rowCounts = plan.rowsPerBlock > 1 ? [plan.rowsPerBlock, 1] : [1];
   for (let dir = 0; dir < numDirections(plan.descriptor.direction); dir++) {
     emitGemm(b, plan, dir);
+    if (plan.fuseInputBelow > 0) emitInputPass(b, plan, dir);
     for (let phase = 0; phase < plan.layout.phases.length; phase++) {
       for (const rows of rowCounts) emitStep(b, plan, dir, phase, rows);
     }

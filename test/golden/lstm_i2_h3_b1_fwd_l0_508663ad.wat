@@ -4,401 +4,132 @@
   (type $t1 (func))
   (import "env" "memory" (memory $env.memory 1 32768))
   (func $run (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $p8 i32) (param $p9 i32) (param $p10 i32)
-    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128) (local $l27 v128) (local $l28 v128) (local $l29 v128) (local $l30 v128) (local $l31 v128) (local $l32 v128) (local $l33 v128) (local $l34 v128) (local $l35 v128) (local $l36 i32) (local $l37 i32) (local $l38 i32) (local $l39 i32) (local $l40 i32) (local $l41 i32)
-    local.get $p2
-    local.set $l37
-    local.get $p9
-    local.set $l40
+    (local $l11 v128) (local $l12 v128) (local $l13 v128) (local $l14 v128) (local $l15 v128) (local $l16 v128) (local $l17 v128) (local $l18 v128) (local $l19 v128) (local $l20 v128) (local $l21 v128) (local $l22 v128) (local $l23 v128) (local $l24 v128) (local $l25 v128) (local $l26 v128) (local $l27 v128) (local $l28 v128) (local $l29 v128) (local $l30 v128) (local $l31 v128) (local $l32 v128) (local $l33 v128) (local $l34 v128) (local $l35 v128) (local $l36 i32) (local $l37 i32) (local $l38 i32) (local $l39 i32) (local $l40 i32) (local $l41 i32) (local $l42 i32)
     local.get $p0
     local.get $p1
     i32.mul
-    local.set $l39
-    i32.const 1024
-    local.set $p5
-    loop $L0
-      local.get $l38
-      i32.const 64
-      i32.lt_s
-      if $I1
-        local.get $l37
-        local.set $p2
-        local.get $l38
-        local.get $l40
-        i32.add
-        local.set $l36
+    local.tee $l38
+    i32.const 2
+    i32.lt_s
+    local.tee $l42
+    i32.eqz
+    if $I0
+      i32.const 1024
+      local.set $l37
+      loop $L1
         local.get $l39
-        local.set $p9
-        loop $L2
+        i32.const 64
+        i32.lt_s
+        if $I2
+          local.get $p2
+          local.set $p3
           local.get $p9
-          i32.const 4
-          i32.ge_s
-          if $I3
-            local.get $l38
-            i32.const 1152
-            i32.add
-            local.tee $p3
-            v128.load align=4
-            local.tee $l13
-            local.set $l15
-            local.get $p3
-            v128.load offset=16 align=4
-            local.tee $l12
-            local.set $l16
-            local.get $l13
-            local.tee $l11
-            local.set $l17
-            local.get $l12
-            local.tee $l14
-            local.set $l18
-            local.get $p5
-            local.set $p4
-            local.get $p2
-            local.tee $p3
-            i32.const 8
-            i32.add
-            local.set $l41
-            loop $L4
-              local.get $p3
-              v128.load32_splat
-              local.tee $l20
-              local.get $p4
-              v128.load align=4
-              local.tee $l19
-              f32x4.mul
-              local.get $l15
-              f32x4.add
-              local.set $l15
-              local.get $l20
-              local.get $p4
-              v128.load offset=16 align=4
-              local.tee $l20
-              f32x4.mul
-              local.get $l16
-              f32x4.add
-              local.set $l16
-              local.get $p3
-              v128.load32_splat offset=8
-              local.tee $l21
-              local.get $l19
-              f32x4.mul
-              local.get $l13
-              f32x4.add
-              local.set $l13
-              local.get $l21
-              local.get $l20
-              f32x4.mul
-              local.get $l12
-              f32x4.add
-              local.set $l12
-              local.get $p3
-              v128.load32_splat offset=16
-              local.tee $l21
-              local.get $l19
-              f32x4.mul
-              local.get $l11
-              f32x4.add
-              local.set $l11
-              local.get $l21
-              local.get $l20
-              f32x4.mul
-              local.get $l14
-              f32x4.add
-              local.set $l14
-              local.get $p3
-              v128.load32_splat offset=24
-              local.tee $l21
-              local.get $l19
-              f32x4.mul
-              local.get $l17
-              f32x4.add
-              local.set $l17
-              local.get $l21
-              local.get $l20
-              f32x4.mul
-              local.get $l18
-              f32x4.add
-              local.set $l18
-              local.get $p4
-              i32.const 32
-              i32.add
-              local.set $p4
-              local.get $l41
-              local.get $p3
-              i32.const 4
-              i32.add
-              local.tee $p3
-              i32.ne
-              br_if $L4
-            end
-            local.get $l36
-            local.get $l15
-            v128.store align=4
-            local.get $l36
-            local.get $l16
-            v128.store offset=16 align=4
-            local.get $l36
-            local.get $l13
-            v128.store offset=64 align=4
-            local.get $l36
-            local.get $l12
-            v128.store offset=80 align=4
-            local.get $l36
-            local.get $l11
-            v128.store offset=128 align=4
-            local.get $l36
-            local.get $l14
-            v128.store offset=144 align=4
-            local.get $l36
-            local.get $l17
-            v128.store offset=192 align=4
-            local.get $l36
-            local.get $l18
-            v128.store offset=208 align=4
-            local.get $p2
-            i32.const 32
-            i32.add
-            local.set $p2
-            local.get $l36
-            i32.const 256
-            i32.add
-            local.set $l36
-            local.get $p9
-            i32.const 4
-            i32.sub
-            local.set $p9
-            br $L2
-          end
-        end
-        local.get $p9
-        i32.const 1
-        i32.eq
-        if $I5
-          local.get $p2
-          v128.load32_splat offset=4
-          local.tee $l13
-          local.get $p5
-          v128.load offset=48 align=4
-          f32x4.mul
-          local.get $p2
-          v128.load32_splat
-          local.tee $l12
-          local.get $p5
-          v128.load offset=16 align=4
-          f32x4.mul
-          local.get $l38
-          i32.const 1152
+          local.get $l39
           i32.add
-          local.tee $p2
-          v128.load offset=16 align=4
-          f32x4.add
-          f32x4.add
-          local.set $l11
-          local.get $l36
-          local.get $l13
-          local.get $p5
-          v128.load offset=32 align=4
-          f32x4.mul
-          local.get $l12
-          local.get $p5
-          v128.load align=4
-          f32x4.mul
-          local.get $p2
-          v128.load align=4
-          f32x4.add
-          f32x4.add
-          v128.store align=4
-          local.get $l36
-          local.get $l11
-          v128.store offset=16 align=4
-        else
-          local.get $p9
-          i32.const 2
-          i32.eq
-          if $I6
-            local.get $l38
-            i32.const 1152
-            i32.add
-            local.tee $p3
-            v128.load align=4
-            local.tee $l13
-            local.set $l15
-            local.get $p3
-            v128.load offset=16 align=4
-            local.tee $l12
-            local.set $l16
-            local.get $p5
-            local.set $p4
-            local.get $p2
-            local.tee $p3
-            i32.const 8
-            i32.add
-            local.set $p2
-            loop $L7
-              local.get $l15
-              local.get $p3
-              v128.load32_splat offset=4
-              local.tee $l11
-              local.get $p4
-              v128.load offset=32 align=4
-              local.tee $l14
-              f32x4.mul
-              local.get $p3
-              v128.load32_splat
-              local.tee $l17
-              local.get $p4
-              v128.load align=4
-              local.tee $l18
-              f32x4.mul
-              f32x4.add
-              f32x4.add
-              local.set $l15
-              local.get $l13
-              local.get $p3
-              v128.load32_splat offset=12
-              local.tee $l19
-              local.get $l14
-              f32x4.mul
-              local.get $p3
-              v128.load32_splat offset=8
-              local.tee $l14
-              local.get $l18
-              f32x4.mul
-              f32x4.add
-              f32x4.add
-              local.set $l13
-              local.get $l16
-              local.get $l11
-              local.get $p4
-              v128.load offset=48 align=4
-              local.tee $l11
-              f32x4.mul
-              local.get $l17
-              local.get $p4
-              v128.load offset=16 align=4
-              local.tee $l17
-              f32x4.mul
-              f32x4.add
-              f32x4.add
-              local.set $l16
-              local.get $l12
-              local.get $l19
-              local.get $l11
-              f32x4.mul
-              local.get $l14
-              local.get $l17
-              f32x4.mul
-              f32x4.add
-              f32x4.add
-              local.set $l12
-              local.get $p4
-              i32.const -64
-              i32.sub
-              local.set $p4
-              local.get $p2
-              local.get $p3
-              i32.const 8
-              i32.add
-              local.tee $p3
-              i32.ne
-              br_if $L7
-            end
-            local.get $l36
-            local.get $l15
-            v128.store align=4
-            local.get $l36
-            local.get $l16
-            v128.store offset=16 align=4
-            local.get $l36
-            local.get $l13
-            v128.store offset=64 align=4
-            local.get $l36
-            local.get $l12
-            v128.store offset=80 align=4
-          else
-            local.get $p9
-            i32.const 3
-            i32.eq
-            if $I8
-              local.get $l38
+          local.set $l36
+          local.get $l38
+          local.set $l40
+          loop $L3
+            local.get $l40
+            i32.const 4
+            i32.ge_s
+            if $I4
+              local.get $l39
               i32.const 1152
               i32.add
-              local.tee $p3
+              local.tee $p4
               v128.load align=4
               local.tee $l13
               local.set $l15
-              local.get $p3
+              local.get $p4
               v128.load offset=16 align=4
               local.tee $l12
               local.set $l16
               local.get $l13
-              local.set $l11
+              local.tee $l11
+              local.set $l17
               local.get $l12
-              local.set $l14
-              local.get $p5
-              local.set $p4
-              local.get $p2
-              local.tee $p3
+              local.tee $l14
+              local.set $l18
+              local.get $l37
+              local.set $p5
+              local.get $p3
+              local.tee $p4
               i32.const 8
               i32.add
-              local.set $p2
-              loop $L9
-                local.get $p3
-                v128.load32_splat
-                local.tee $l18
+              local.set $l41
+              loop $L5
                 local.get $p4
+                v128.load32_splat
+                local.tee $l20
+                local.get $p5
                 v128.load align=4
-                local.tee $l17
+                local.tee $l19
                 f32x4.mul
                 local.get $l15
                 f32x4.add
                 local.set $l15
-                local.get $l18
-                local.get $p4
+                local.get $l20
+                local.get $p5
                 v128.load offset=16 align=4
-                local.tee $l18
+                local.tee $l20
                 f32x4.mul
                 local.get $l16
                 f32x4.add
                 local.set $l16
-                local.get $p3
+                local.get $p4
                 v128.load32_splat offset=8
-                local.tee $l19
-                local.get $l17
+                local.tee $l21
+                local.get $l19
                 f32x4.mul
                 local.get $l13
                 f32x4.add
                 local.set $l13
-                local.get $l19
-                local.get $l18
+                local.get $l21
+                local.get $l20
                 f32x4.mul
                 local.get $l12
                 f32x4.add
                 local.set $l12
-                local.get $p3
+                local.get $p4
                 v128.load32_splat offset=16
-                local.tee $l19
-                local.get $l17
+                local.tee $l21
+                local.get $l19
                 f32x4.mul
                 local.get $l11
                 f32x4.add
                 local.set $l11
-                local.get $l19
-                local.get $l18
+                local.get $l21
+                local.get $l20
                 f32x4.mul
                 local.get $l14
                 f32x4.add
                 local.set $l14
                 local.get $p4
+                v128.load32_splat offset=24
+                local.tee $l21
+                local.get $l19
+                f32x4.mul
+                local.get $l17
+                f32x4.add
+                local.set $l17
+                local.get $l21
+                local.get $l20
+                f32x4.mul
+                local.get $l18
+                f32x4.add
+                local.set $l18
+                local.get $p5
                 i32.const 32
                 i32.add
-                local.set $p4
-                local.get $p2
-                local.get $p3
+                local.set $p5
+                local.get $l41
+                local.get $p4
                 i32.const 4
                 i32.add
-                local.tee $p3
+                local.tee $p4
                 i32.ne
-                br_if $L9
+                br_if $L5
               end
               local.get $l36
               local.get $l15
@@ -418,18 +149,289 @@
               local.get $l36
               local.get $l14
               v128.store offset=144 align=4
+              local.get $l36
+              local.get $l17
+              v128.store offset=192 align=4
+              local.get $l36
+              local.get $l18
+              v128.store offset=208 align=4
+              local.get $p3
+              i32.const 32
+              i32.add
+              local.set $p3
+              local.get $l36
+              i32.const 256
+              i32.add
+              local.set $l36
+              local.get $l40
+              i32.const 4
+              i32.sub
+              local.set $l40
+              br $L3
             end
           end
+          local.get $l40
+          i32.const 1
+          i32.eq
+          if $I6
+            local.get $p3
+            v128.load32_splat offset=4
+            local.tee $l13
+            local.get $l37
+            v128.load offset=48 align=4
+            f32x4.mul
+            local.get $p3
+            v128.load32_splat
+            local.tee $l12
+            local.get $l37
+            v128.load offset=16 align=4
+            f32x4.mul
+            local.get $l39
+            i32.const 1152
+            i32.add
+            local.tee $p3
+            v128.load offset=16 align=4
+            f32x4.add
+            f32x4.add
+            local.set $l11
+            local.get $l36
+            local.get $l13
+            local.get $l37
+            v128.load offset=32 align=4
+            f32x4.mul
+            local.get $l12
+            local.get $l37
+            v128.load align=4
+            f32x4.mul
+            local.get $p3
+            v128.load align=4
+            f32x4.add
+            f32x4.add
+            v128.store align=4
+            local.get $l36
+            local.get $l11
+            v128.store offset=16 align=4
+          else
+            local.get $l40
+            i32.const 2
+            i32.eq
+            if $I7
+              local.get $l39
+              i32.const 1152
+              i32.add
+              local.tee $p4
+              v128.load align=4
+              local.tee $l13
+              local.set $l15
+              local.get $p4
+              v128.load offset=16 align=4
+              local.tee $l12
+              local.set $l16
+              local.get $l37
+              local.set $p5
+              local.get $p3
+              local.tee $p4
+              i32.const 8
+              i32.add
+              local.set $p3
+              loop $L8
+                local.get $l15
+                local.get $p4
+                v128.load32_splat offset=4
+                local.tee $l11
+                local.get $p5
+                v128.load offset=32 align=4
+                local.tee $l14
+                f32x4.mul
+                local.get $p4
+                v128.load32_splat
+                local.tee $l17
+                local.get $p5
+                v128.load align=4
+                local.tee $l18
+                f32x4.mul
+                f32x4.add
+                f32x4.add
+                local.set $l15
+                local.get $l13
+                local.get $p4
+                v128.load32_splat offset=12
+                local.tee $l19
+                local.get $l14
+                f32x4.mul
+                local.get $p4
+                v128.load32_splat offset=8
+                local.tee $l14
+                local.get $l18
+                f32x4.mul
+                f32x4.add
+                f32x4.add
+                local.set $l13
+                local.get $l16
+                local.get $l11
+                local.get $p5
+                v128.load offset=48 align=4
+                local.tee $l11
+                f32x4.mul
+                local.get $l17
+                local.get $p5
+                v128.load offset=16 align=4
+                local.tee $l17
+                f32x4.mul
+                f32x4.add
+                f32x4.add
+                local.set $l16
+                local.get $l12
+                local.get $l19
+                local.get $l11
+                f32x4.mul
+                local.get $l14
+                local.get $l17
+                f32x4.mul
+                f32x4.add
+                f32x4.add
+                local.set $l12
+                local.get $p5
+                i32.const -64
+                i32.sub
+                local.set $p5
+                local.get $p3
+                local.get $p4
+                i32.const 8
+                i32.add
+                local.tee $p4
+                i32.ne
+                br_if $L8
+              end
+              local.get $l36
+              local.get $l15
+              v128.store align=4
+              local.get $l36
+              local.get $l16
+              v128.store offset=16 align=4
+              local.get $l36
+              local.get $l13
+              v128.store offset=64 align=4
+              local.get $l36
+              local.get $l12
+              v128.store offset=80 align=4
+            else
+              local.get $l40
+              i32.const 3
+              i32.eq
+              if $I9
+                local.get $l39
+                i32.const 1152
+                i32.add
+                local.tee $p4
+                v128.load align=4
+                local.tee $l13
+                local.set $l15
+                local.get $p4
+                v128.load offset=16 align=4
+                local.tee $l12
+                local.set $l16
+                local.get $l13
+                local.set $l11
+                local.get $l12
+                local.set $l14
+                local.get $l37
+                local.set $p5
+                local.get $p3
+                local.tee $p4
+                i32.const 8
+                i32.add
+                local.set $p3
+                loop $L10
+                  local.get $p4
+                  v128.load32_splat
+                  local.tee $l18
+                  local.get $p5
+                  v128.load align=4
+                  local.tee $l17
+                  f32x4.mul
+                  local.get $l15
+                  f32x4.add
+                  local.set $l15
+                  local.get $l18
+                  local.get $p5
+                  v128.load offset=16 align=4
+                  local.tee $l18
+                  f32x4.mul
+                  local.get $l16
+                  f32x4.add
+                  local.set $l16
+                  local.get $p4
+                  v128.load32_splat offset=8
+                  local.tee $l19
+                  local.get $l17
+                  f32x4.mul
+                  local.get $l13
+                  f32x4.add
+                  local.set $l13
+                  local.get $l19
+                  local.get $l18
+                  f32x4.mul
+                  local.get $l12
+                  f32x4.add
+                  local.set $l12
+                  local.get $p4
+                  v128.load32_splat offset=16
+                  local.tee $l19
+                  local.get $l17
+                  f32x4.mul
+                  local.get $l11
+                  f32x4.add
+                  local.set $l11
+                  local.get $l19
+                  local.get $l18
+                  f32x4.mul
+                  local.get $l14
+                  f32x4.add
+                  local.set $l14
+                  local.get $p5
+                  i32.const 32
+                  i32.add
+                  local.set $p5
+                  local.get $p3
+                  local.get $p4
+                  i32.const 4
+                  i32.add
+                  local.tee $p4
+                  i32.ne
+                  br_if $L10
+                end
+                local.get $l36
+                local.get $l15
+                v128.store align=4
+                local.get $l36
+                local.get $l16
+                v128.store offset=16 align=4
+                local.get $l36
+                local.get $l13
+                v128.store offset=64 align=4
+                local.get $l36
+                local.get $l12
+                v128.store offset=80 align=4
+                local.get $l36
+                local.get $l11
+                v128.store offset=128 align=4
+                local.get $l36
+                local.get $l14
+                v128.store offset=144 align=4
+              end
+            end
+          end
+          local.get $l39
+          i32.const 32
+          i32.add
+          local.set $l39
+          local.get $l37
+          i32.const -64
+          i32.sub
+          local.set $l37
+          br $L1
         end
-        local.get $l38
-        i32.const 32
-        i32.add
-        local.set $l38
-        local.get $p5
-        i32.const -64
-        i32.sub
-        local.set $p5
-        br $L0
       end
     end
     i32.const 1520
@@ -438,8 +440,8 @@
     local.get $p10
     select
     i32.eqz
-    local.tee $p2
-    if $I10
+    local.tee $p3
+    if $I11
       i32.const 1408
       v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
       v128.store align=1
@@ -452,83 +454,222 @@
     i32.const 1408
     i32.const 1520
     i32.load
-    local.get $p2
+    local.get $p3
     select
-    local.tee $p2
+    local.tee $p3
     i32.const 1408
     i32.eq
     select
-    local.set $p3
+    local.set $p4
     i32.const 0
-    local.set $p5
-    loop $L11
+    local.set $p10
+    loop $L12
       local.get $p0
-      local.get $p5
+      local.get $p10
       i32.gt_s
-      if $I12
+      if $I13
         i32.const 0
-        local.set $p4
-        loop $L13
+        local.set $p5
+        loop $L14
           local.get $p1
-          local.get $p4
+          local.get $p5
           i32.const 1
           i32.add
-          local.tee $p9
           i32.ge_s
-          if $I14
-            local.get $l40
-            local.get $p1
+          if $I15
             local.get $p5
-            i32.mul
-            local.get $p4
+            i32.const 6
+            i32.shl
+            i32.const 1536
             i32.add
-            local.tee $l37
+            local.get $p9
+            local.get $p1
+            local.get $p10
+            i32.mul
+            local.get $p5
+            i32.add
+            local.tee $l38
             i32.const 6
             i32.shl
             i32.add
-            local.set $p10
+            local.get $l42
+            select
+            local.set $l37
+            local.get $l42
+            if $I16
+              local.get $p2
+              local.get $l38
+              i32.const 3
+              i32.shl
+              i32.add
+              local.set $l40
+              i32.const 0
+              local.set $l39
+              loop $L17
+                local.get $l39
+                i32.const 64
+                i32.lt_s
+                if $I18
+                  local.get $l39
+                  i32.const 1152
+                  i32.add
+                  local.tee $l38
+                  v128.load align=4
+                  local.set $l13
+                  local.get $l38
+                  v128.load offset=16 align=4
+                  local.set $l12
+                  local.get $l38
+                  v128.load offset=32 align=4
+                  local.set $l11
+                  local.get $l38
+                  v128.load offset=48 align=4
+                  local.set $l14
+                  local.get $l39
+                  i32.const 1
+                  i32.shl
+                  i32.const 1024
+                  i32.add
+                  local.set $l36
+                  local.get $l40
+                  local.tee $l38
+                  i32.const 8
+                  i32.add
+                  local.set $l41
+                  loop $L19
+                    local.get $l13
+                    local.get $l38
+                    v128.load32_splat offset=4
+                    local.tee $l15
+                    local.get $l36
+                    v128.load offset=32 align=4
+                    f32x4.mul
+                    local.get $l38
+                    v128.load32_splat
+                    local.tee $l16
+                    local.get $l36
+                    v128.load align=4
+                    f32x4.mul
+                    f32x4.add
+                    f32x4.add
+                    local.set $l13
+                    local.get $l12
+                    local.get $l15
+                    local.get $l36
+                    v128.load offset=48 align=4
+                    f32x4.mul
+                    local.get $l16
+                    local.get $l36
+                    v128.load offset=16 align=4
+                    f32x4.mul
+                    f32x4.add
+                    f32x4.add
+                    local.set $l12
+                    local.get $l11
+                    local.get $l15
+                    local.get $l36
+                    v128.load offset=96 align=4
+                    f32x4.mul
+                    local.get $l16
+                    local.get $l36
+                    v128.load offset=64 align=4
+                    f32x4.mul
+                    f32x4.add
+                    f32x4.add
+                    local.set $l11
+                    local.get $l14
+                    local.get $l15
+                    local.get $l36
+                    v128.load offset=112 align=4
+                    f32x4.mul
+                    local.get $l16
+                    local.get $l36
+                    v128.load offset=80 align=4
+                    f32x4.mul
+                    f32x4.add
+                    f32x4.add
+                    local.set $l14
+                    local.get $l36
+                    i32.const -64
+                    i32.sub
+                    local.set $l36
+                    local.get $l41
+                    local.get $l38
+                    i32.const 8
+                    i32.add
+                    local.tee $l38
+                    i32.ne
+                    br_if $L19
+                  end
+                  local.get $l37
+                  local.get $l39
+                  i32.add
+                  local.tee $l38
+                  local.get $l13
+                  v128.store align=4
+                  local.get $l38
+                  local.get $l12
+                  v128.store offset=16 align=4
+                  local.get $l38
+                  local.get $l11
+                  v128.store offset=32 align=4
+                  local.get $l38
+                  local.get $l14
+                  v128.store offset=48 align=4
+                  local.get $l39
+                  i32.const -64
+                  i32.sub
+                  local.set $l39
+                  br $L17
+                end
+              end
+            end
             local.get $p6
-            local.get $l37
+            local.get $p1
+            local.get $p10
+            i32.mul
+            local.get $p5
+            i32.add
             i32.const 12
             i32.mul
             i32.add
-            local.set $l39
-            local.get $p10
+            local.set $l36
+            local.get $l37
             v128.load align=4
             local.set $l13
-            local.get $p10
+            local.get $l37
             v128.load offset=16 align=4
             local.set $l12
-            local.get $p10
+            local.get $l37
             v128.load offset=32 align=4
             local.set $l11
-            local.get $p10
+            local.get $l37
             v128.load offset=48 align=4
             local.set $l14
             i32.const 1216
-            local.set $p10
-            local.get $p2
-            local.get $p4
+            local.set $l37
+            local.get $p3
+            local.get $p5
             i32.const 4
             i32.shl
-            local.tee $l37
+            local.tee $l40
             i32.add
-            local.tee $p4
+            local.tee $l38
             i32.const 8
             i32.add
-            local.set $l36
-            loop $L15
+            local.set $l39
+            loop $L20
               local.get $l13
-              local.get $p4
+              local.get $l38
               v128.load32_splat offset=4
               local.tee $l15
-              local.get $p10
+              local.get $l37
               v128.load offset=64 align=4
               f32x4.mul
-              local.get $p4
+              local.get $l38
               v128.load32_splat
               local.tee $l16
-              local.get $p10
+              local.get $l37
               v128.load align=4
               f32x4.mul
               f32x4.add
@@ -536,11 +677,11 @@
               local.set $l13
               local.get $l12
               local.get $l15
-              local.get $p10
+              local.get $l37
               v128.load offset=80 align=4
               f32x4.mul
               local.get $l16
-              local.get $p10
+              local.get $l37
               v128.load offset=16 align=4
               f32x4.mul
               f32x4.add
@@ -548,11 +689,11 @@
               local.set $l12
               local.get $l11
               local.get $l15
-              local.get $p10
+              local.get $l37
               v128.load offset=96 align=4
               f32x4.mul
               local.get $l16
-              local.get $p10
+              local.get $l37
               v128.load offset=32 align=4
               f32x4.mul
               f32x4.add
@@ -560,79 +701,79 @@
               local.set $l11
               local.get $l14
               local.get $l15
-              local.get $p10
+              local.get $l37
               v128.load offset=112 align=4
               f32x4.mul
               local.get $l16
-              local.get $p10
+              local.get $l37
               v128.load offset=48 align=4
               f32x4.mul
               f32x4.add
               f32x4.add
               local.set $l14
-              local.get $p10
+              local.get $l37
               i32.const 128
               i32.add
-              local.set $p10
-              local.get $l36
-              local.get $p4
+              local.set $l37
+              local.get $l39
+              local.get $l38
               i32.const 8
               i32.add
-              local.tee $p4
+              local.tee $l38
               i32.ne
-              br_if $L15
+              br_if $L20
             end
-            local.get $p4
+            local.get $l38
             v128.load32_splat
             local.tee $l15
-            local.get $p10
+            local.get $l37
             v128.load offset=16 align=4
             f32x4.mul
             local.get $l12
             f32x4.add
             local.set $l12
             local.get $l15
-            local.get $p10
+            local.get $l37
             v128.load offset=32 align=4
             f32x4.mul
             local.get $l11
             f32x4.add
             local.set $l11
             local.get $l15
-            local.get $p10
+            local.get $l37
             v128.load offset=48 align=4
             f32x4.mul
             local.get $l14
             f32x4.add
             local.set $l14
-            local.get $l37
+            local.get $l40
             i32.const 2
             i32.shl
             i32.const 1456
             i32.add
-            local.tee $p4
+            local.tee $l38
             local.get $l15
-            local.get $p10
+            local.get $l37
             v128.load align=4
             f32x4.mul
             local.get $l13
             f32x4.add
             v128.store align=4
-            local.get $p4
+            local.get $l38
             local.get $l12
             v128.store offset=16 align=4
-            local.get $p4
+            local.get $l38
             local.get $l11
             v128.store offset=32 align=4
-            local.get $p4
+            local.get $l38
             local.get $l14
             v128.store offset=48 align=4
-            local.get $p2
-            local.get $l37
+            local.get $p3
+            local.get $l40
             i32.add
             v128.load align=4
             drop
-            local.get $p4
+            local.get $l38
             v128.load align=4
             i32.const 256
             v128.load
@@ -655,7 +796,7 @@
             local.get $l12
             f32x4.sub
             local.set $l17
-            local.get $p4
+            local.get $l38
             v128.load offset=32 align=4
             local.get $l13
             f32x4.pmax
@@ -670,7 +811,7 @@
             local.get $l12
             f32x4.sub
             local.set $l18
-            local.get $p4
+            local.get $l38
             v128.load offset=48 align=4
             local.tee $l25
             i32.const 464
@@ -695,7 +836,7 @@
             local.get $l12
             f32x4.sub
             local.set $l19
-            local.get $p4
+            local.get $l38
             v128.load offset=16 align=4
             local.get $l13
             f32x4.pmax
@@ -772,10 +913,10 @@
             local.get $l13
             f32x4.add
             f32x4.div
-            local.get $l37
+            local.get $l40
             i32.const 1440
             i32.add
-            local.tee $p4
+            local.tee $l37
             v128.load align=4
             f32x4.mul
             local.get $l13
@@ -907,11 +1048,11 @@
             local.get $l12
             f32x4.sub
             local.set $l17
-            local.get $p4
+            local.get $l37
             local.get $l11
             v128.store align=4
-            local.get $p3
-            local.get $l37
+            local.get $p4
+            local.get $l40
             i32.add
             local.get $l13
             local.get $l21
@@ -1014,83 +1155,85 @@
             f32x4.mul
             local.tee $l13
             v128.store align=4
-            local.get $l39
+            local.get $l36
             local.get $l13
             v128.store64_lane align=4 0
-            local.get $l39
+            local.get $l36
             local.get $l13
             v128.store32_lane offset=8 2
-            local.get $p9
-            local.set $p4
-            br $L13
+            local.get $p5
+            i32.const 1
+            i32.add
+            local.set $p5
+            br $L14
           end
         end
-        local.get $p2
-        local.set $p4
         local.get $p3
-        local.set $p2
+        local.set $p5
         local.get $p4
         local.set $p3
         local.get $p5
+        local.set $p4
+        local.get $p10
         i32.const 1
         i32.add
-        local.set $p5
-        br $L11
+        local.set $p10
+        br $L12
       end
     end
     i32.const 1520
-    local.get $p2
+    local.get $p3
     i32.store
     i32.const 0
-    local.set $p4
-    loop $L16
+    local.set $p5
+    loop $L21
       local.get $p1
-      local.get $p4
+      local.get $p5
       i32.gt_s
-      if $I17
+      if $I22
         local.get $p7
-        local.get $p4
+        local.get $p5
         i32.const 12
         i32.mul
         i32.add
-        local.get $p2
-        local.get $p4
+        local.get $p3
+        local.get $p5
         i32.const 4
         i32.shl
         i32.add
         i32.const 12
         memory.copy
-        local.get $p4
+        local.get $p5
         i32.const 1
         i32.add
-        local.set $p4
-        br $L16
+        local.set $p5
+        br $L21
       end
     end
     i32.const 0
-    local.set $p4
-    loop $L18
+    local.set $p5
+    loop $L23
       local.get $p1
-      local.get $p4
+      local.get $p5
       i32.gt_s
-      if $I19
+      if $I24
         local.get $p8
-        local.get $p4
+        local.get $p5
         i32.const 12
         i32.mul
         i32.add
-        local.get $p4
+        local.get $p5
         i32.const 4
         i32.shl
         i32.const 1440
         i32.add
         i32.const 12
         memory.copy
-        local.get $p4
+        local.get $p5
         i32.const 1
         i32.add
-        local.set $p4
-        br $L18
+        local.set $p5
+        br $L23
       end
     end)
   (func $f1 (type $t1)
