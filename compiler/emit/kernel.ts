@@ -17,7 +17,9 @@ export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh'
  * Emits the exported `run`:
  *
  *   for d in directions:
- *     XW = xw_d(X)                                   (whole sequence, before the time loop)
+ *     XW = xw_d(X)                                   (whole sequence, before the time loop; calls of
+ *                                                     T*B < plan.fuseInputBelow instead project each
+ *                                                     row per step, xv_d, into an XW scratch row)
  *     hprev = h0[d] or 0; c = c0[d] or 0             (resume: the previous call's state instead)
  *     for i in 0..T:
  *       for rows b0.. in groups of R (then single rows):
