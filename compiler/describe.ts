@@ -1,6 +1,6 @@
 /** Human-readable plan: the choices, why they were made, the memory layout and the loop nest. */
 import { numDirections } from './descriptor.js';
-import type { Plan } from './plan.js';
+import { FUSE_ALWAYS, type Plan } from './plan.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -18,7 +18,7 @@ export function loopNest(plan: Plan): string {
   ];
   if (plan.fuseInputBelow > 0) {
     const x = plan.inputPass;
-    lines.push(`      XW[t, b] = X[t, b] * W[d]^T + b   ${plan.fuseInputBelow >= 0x7fffffff ? 'every call' : `calls of T*batch < ${plan.fuseInputBelow}`}: this worker's blocks, ${(L.gates * L.unitsPerBlock) / 4} accumulators each, k unrolled by ${x.kUnroll}${x.kTree ? ', tree' : ''}${x.kFence ? `, a fence after every ${x.kFence}` : ''}`);
+    lines.push(`      XW[t, b] = X[t, b] * W[d]^T + b   ${plan.fuseInputBelow >= FUSE_ALWAYS ? 'every call' : `calls of T*batch < ${plan.fuseInputBelow}`}: this worker's blocks, ${(L.gates * L.unitsPerBlock) / 4} accumulators each, k unrolled by ${x.kUnroll}${x.kTree ? ', tree' : ''}${x.kFence ? `, a fence after every ${x.kFence}` : ''}`);
   }
   L.phases.forEach((p, i) => {
     const acc = (p.length * L.unitsPerBlock * plan.rowsPerBlock) / 4;
@@ -41,7 +41,7 @@ export function loopNest(plan: Plan): string {
 /** When the hoisted GEMM runs. */
 function inputWhen(plan: Plan): string {
   if (plan.fuseInputBelow <= 0) return '';
-  return plan.fuseInputBelow >= 0x7fffffff ? ' (never: per step below)' : ` (calls of T*batch >= ${plan.fuseInputBelow}; else per step below)`;
+  return plan.fuseInputBelow >= FUSE_ALWAYS ? ' (never: per step below)' : ` (calls of T*batch >= ${plan.fuseInputBelow}; else per step below)`;
 }
 
 export function describePlan(plan: Plan): string {

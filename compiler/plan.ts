@@ -42,14 +42,14 @@ export interface PlanOptions {
   readonly alternateBlocks?: boolean;
   /**
    * Where the input projection runs: 'hoisted', one GEMM over the whole sequence before the time
-   * loop; 'fused', per timestep and batch row inside it (xpass.ts); 'auto' (default), fused when the
-   * call has fewer rows (seq x batch) than one GEMM tile, else hoisted. Decided per call.
+   * loop; 'fused', per timestep and batch row inside it (xpass.ts); 'auto' (default), fused in calls
+   * of a single row (seq 1 x batch 1: a streaming step), else hoisted. Decided per call.
    */
   readonly inputProjection?: 'auto' | 'hoisted' | 'fused';
 }
 
-/** How the per-step input projection's k-loop runs (xpass.ts), as the recurrent step's does. */
-export interface InputPassSchedule {
+/** How a k-loop runs: the per-step input projection's (xpass.ts), and the recurrent step's defaults. */
+export interface KSchedule {
   readonly kUnroll: number;
   readonly kTree: boolean;
   readonly kFence: number;
@@ -87,9 +87,12 @@ export interface Plan {
   readonly relaxedSimd: boolean;
   /** Every other timestep accumulates the unit blocks last to first (PlanOptions.alternateBlocks). */
   readonly alternateBlocks: boolean;
-  /** A call with fewer rows (seq x batch) than this projects its input per step (PlanOptions.inputProjection). */
+  /**
+   * A call with fewer rows (seq x batch) than this projects its input per step
+   * (PlanOptions.inputProjection): 0 never, FUSE_ALWAYS always.
+   */
   readonly fuseInputBelow: number;
-  readonly inputPass: InputPassSchedule;
+  readonly inputPass: KSchedule;
   /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
   readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number;
     /** Gate pre-activations of one timestep, [batch][unit block][gate][unit]: the step's two passes meet here. */
@@ -108,6 +111,8 @@ export interface Plan {
  * start function.
  */
 export const RESERVED = 1024;
+/** Plan.fuseInputBelow of inputProjection 'fused': above any seq x batch (an i32). */
+export const FUSE_ALWAYS = 0x7fffffff;
 export const CONSTANT_POOL = 256;
 const align16 = (n: number) => (n + 15) & ~15;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
@@ -148,12 +153,13 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   // and panel loads (measured: with 6 or 8 unfenced accumulators unroll 2 spills in TurboFan, GRU 256:
   // 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1: 1.63 vs 1.63 ms
   // at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
-  const fenced = rowsPerBlock === 1 && accumulators > 6 && opts.kTree !== true;
-  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? (accumulators <= 4 || fenced ? 2 : 1);
+  const byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
+  const fenced = byDefault.kFence > 0;
+  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
   if (opts.kUnroll === undefined) {
     reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${fenced ? ', fenced' : accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
   }
-  const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? (fenced ? Math.ceil(accumulators / 2) : 0);
+  const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? byDefault.kFence;
   if (opts.kFence === undefined && kFence > 0) {
     reasons.push(`kFence=${kFence}: a fence after every ${kFence} accumulators keeps each group's panel loads next to its arithmetic (${kFence} loads live, not ${accumulators * kUnroll})`);
   }
@@ -183,11 +189,9 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     reasons.push(`alternateBlocks: R (${(rBytes / 1024).toFixed(0)} KiB) is about the size of a core's L2 (${l2 / 1024} KiB assumed): every other step walks the unit blocks last to first`);
   }
 
-  // The per-step input projection (short calls): all G gates of a block at once, scheduled by the
-  // accumulators as the recurrent step is above.
-  const inputAcc = (G * U) / 4;
-  const inputPass: InputPassSchedule = inputAcc <= 4 ? { kUnroll: 2, kTree: true, kFence: 0 }
-    : inputAcc <= 6 ? { kUnroll: 1, kTree: false, kFence: 0 } : { kUnroll: 2, kTree: false, kFence: Math.ceil(inputAcc / 2) };
+  // The per-step input projection (single-row calls): all G gates of a block at once, one row,
+  // scheduled by its accumulators as the recurrent step's defaults are.
+  const inputPass = defaultKSchedule((G * U) / 4, true);
   // A call of one row (seq 1 x batch 1: a streaming step) gives the hoisted GEMM nothing to reuse W
   // for, and its 1-row tile loads more than it multiplies; per step, every x[k] splat feeds a whole
   // block's columns. With two rows or more the GEMM reads W once and the per-step pass once a row:
@@ -197,7 +201,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   if (!['auto', 'hoisted', 'fused'].includes(projection)) {
     throw new UnsupportedError(`plan option inputProjection=${String(projection)} is not supported; expected one of auto, hoisted, fused`);
   }
-  const fuseInputBelow = projection === 'hoisted' ? 0 : projection === 'fused' ? 0x7fffffff : 2;
+  const fuseInputBelow = projection === 'hoisted' ? 0 : projection === 'fused' ? FUSE_ALWAYS : 2;
   if (opts.inputProjection === undefined) reasons.push('input projection: one GEMM over the whole call before the time loop, or per step in calls of a single row (seq 1, batch 1: streaming)');
 
   const Hp = roundUp(H, U);
@@ -239,6 +243,17 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
   return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, scratch, reasons });
+}
+
+/**
+ * The k-loop schedule the planner picks for `accumulators` (recurrent step and per-step projection):
+ * up to 4, k unrolled by 2 and summed as a tree; with one row and more than 6, unrolled by 2 and fenced
+ * in halves; otherwise (5-6, or several rows) k1, since unrolling them spills.
+ */
+function defaultKSchedule(accumulators: number, mayFence: boolean): KSchedule {
+  if (accumulators <= 4) return { kUnroll: 2, kTree: true, kFence: 0 };
+  if (mayFence && accumulators > 6) return { kUnroll: 2, kTree: false, kFence: Math.ceil(accumulators / 2) };
+  return { kUnroll: 1, kTree: false, kFence: 0 };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -145,7 +145,7 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
     const hA = plan.scratch.hA, hB = plan.scratch.hB, c = plan.scratch.c;
     const gemm = b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B()), s.get(pBegin), s.get(pEnd)]);
     if (mayFuse) {
-      body.push(s.set(fused, b.ltS(b.mul(T(), B()), b.i32(Math.min(plan.fuseInputBelow, 0x7fffffff)))));
+      body.push(s.set(fused, b.ltS(b.mul(T(), B()), b.i32(plan.fuseInputBelow))));
       body.push(b.if(b.eqz(s.get(fused)), gemm));
     } else {
       body.push(gemm);
