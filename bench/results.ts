@@ -152,16 +152,21 @@ export function judgeTargets(cases: readonly CaseResult[], machine: MachineProbe
   const seq = cases.filter((r) => r.case.kind === 'sequence' && r.case.listed);
   const out: Target[] = [];
   const notRun = (name: string) => out.push({ name, measured: 'not run', ceiling: '', holds: null });
+  // The geomean targets are over the DeepCPU shapes at batch 1 (the issue's 18); the listed batch 4
+  // and 10 rows are quoted beside them, never folded in.
   const gm = (name: string, of: ContestantId, over: ContestantId, min: number, noneSlower = false) => {
-    const rows = seq.filter((r) => findRatio(r, of, over) !== undefined);
+    const ratioed = seq.filter((r) => findRatio(r, of, over) !== undefined);
+    const rows = ratioed.filter((r) => r.case.batch === 1);
     if (!rows.length) return notRun(name);
     const xs = rows.map((r) => findRatio(r, of, over)!);
     const g = geomean(xs), worst = Math.min(...xs);
     const slowest = rows[xs.indexOf(worst)].case.id;
     const atCeiling = rows.map((r) => median(r, over)! / ceilingOf(r, CONTESTANT_THREADS[of]));
     const cg = geomean(atCeiling), cmin = Math.min(...atCeiling);
+    const all = ratioed.length > rows.length
+      ? `; with batch 4 and 10, ${geomean(ratioed.map((r) => findRatio(r, of, over)!)).toFixed(2)}x over ${ratioed.length}` : '';
     out.push({
-      name, measured: `geomean ${g.toFixed(2)}x over ${xs.length} shapes; lowest ${worst.toFixed(2)}x (${slowest})`,
+      name, measured: `geomean ${g.toFixed(2)}x over ${xs.length} shapes at batch 1; lowest ${worst.toFixed(2)}x (${slowest})${all}`,
       ceiling: `geomean ${cg.toFixed(2)}x, lowest ${cmin.toFixed(2)}x (${rows[atCeiling.indexOf(cmin)].case.id}): ${cg >= min && (!noneSlower || cmin >= 1) ? 'reachable' : '**out of reach here**'}`,
       holds: g >= min && (!noneSlower || worst >= 1),
     });

@@ -12,6 +12,9 @@
  *   node dist/bench/run.js --hog 1 --filter lstm_i256_h256_t100_b1,gru_i256_h256_t100_b1 \
  *        --peers rnnc-1w,rnnc-2w,rnnc-2w-fixed --no-write
  *                                              beside a busy process: what adaptWorkers saves
+ *   node dist/bench/run.js --rejudge bench/results/<stamp>.json
+ *                                              judges a saved run's targets again with this build's
+ *                                              rules and rewrites its report (nothing is timed)
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,7 +30,7 @@ import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
 import { CONTESTANTS, DEFAULT_CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
 import { startHogs } from './hog.js';
 import { stealMark, stealPercent } from './steal.js';
-import { caseResult, contestantResult, judgeTargets, withMachine, type BenchResults, type CaseResult, type ContestantResult } from './results.js';
+import { caseResult, contestantResult, judgeTargets, withMachine, type BenchResults, type CaseResult, type ContestantResult, type Target } from './results.js';
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
 import { writeReport } from './report/write.js';
 import { soloNote } from './report/markdown.js';
@@ -193,13 +196,35 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
     },
     machine, cases: results, targets: judgeTargets(results, machine),
   };
-  for (const t of bench.targets) log(`target: ${t.name}: ${t.measured} -> ${t.holds === null ? 'not run' : t.holds ? 'holds' : 'does not hold'}${t.ceiling ? `; at the ceiling: ${t.ceiling.replace(/\*\*/g, '')}` : ''}`);
+  for (const t of bench.targets) log(targetLine(t));
   const outDir = o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir;
   if (outDir !== null) {
     const files = await writeReport(bench, outDir);
     log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
   }
   return bench;
+}
+
+const targetLine = (t: Target) =>
+  `target: ${t.name}: ${t.measured} -> ${t.holds === null ? 'not run' : t.holds ? 'holds' : 'does not hold'}${t.ceiling ? `; at the ceiling: ${t.ceiling.replace(/\*\*/g, '')}` : ''}`;
+
+/**
+ * A saved run judged again with this build's rules (the measurements untouched), its report
+ * rewritten into `outDir` (default bench/results; null writes nothing). Returns the paths written.
+ */
+export async function rejudge(file: string, outDir: string | null = DEFAULT_OUT_DIR, log: (line: string) => void = console.log): Promise<string[]> {
+  let saved: BenchResults;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  } catch (e) {
+    throw new Error(`--rejudge: cannot read ${file} as a bench results file: ${e instanceof Error ? e.message : e}`);
+  }
+  if (!saved?.meta?.date || !Array.isArray(saved.cases) || !saved.machine) {
+    throw new Error(`--rejudge: ${file} is not a bench results file (expected meta, machine and cases, as bench/results/*.json)`);
+  }
+  const bench: BenchResults = { ...saved, targets: judgeTargets(saved.cases, saved.machine) };
+  for (const t of bench.targets) log(targetLine(t));
+  return outDir === null ? [] : writeReport(bench, outDir);
 }
 
 async function main(): Promise<void> {
@@ -212,8 +237,14 @@ async function main(): Promise<void> {
       'no-write': { type: 'boolean', default: false },
       hog: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
+      rejudge: { type: 'string' },
     },
   });
+  if (values.rejudge) {
+    const files = await rejudge(values.rejudge, values['no-write'] ? null : values.out);
+    if (files.length) console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+    return;
+  }
   if (values.list) {
     for (const c of filterCases(values.quick && !values.filter ? quickCases() : fullCases(), values.filter)) console.log(`${c.id.padEnd(34)} ${caseLabel(c)}`);
     return;

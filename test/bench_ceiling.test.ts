@@ -1,7 +1,13 @@
 /** bench/ceiling.ts: this machine's least time for a case, from the probes (a roofline per part). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { makeCase } from '../bench/cases.js';
+import { rejudge } from '../bench/run.js';
+import { REPO_ROOT } from './paths.js';
+import { rejects } from './throws.js';
 import { bandwidthAt, ceilingMs } from '../bench/ceiling.js';
 import { fastestOf, type MachineProbe } from '../bench/peak.js';
 import { judgeTargets, caseResult, contestantResult, withMachine } from '../bench/results.js';
@@ -56,6 +62,21 @@ test('targets say what the ceiling allows: reachable, or out of reach on this ma
   }
 });
 
+test('the geomean targets are over the batch-1 shapes; batch 4 and 10 are quoted beside them', () => {
+  // rnnc 2x ORT-web at batch 1, 1x at batch 4: the batch-4 row must not pull the judged geomean down.
+  const row = (batch: number, speedup: number) => {
+    const c = makeCase('sequence', 'lstm', 256, 256, 100, batch, true);
+    return caseResult(c, c.id, [], 0, [
+      contestantResult(c, 'rnnc-1w', timing(1), machine, 0, null),
+      contestantResult(c, 'ort-web-1t', timing(speedup), machine, 0, null),
+    ], machine, [0, 0, 0]);
+  };
+  const t = judgeTargets([row(1, 2), row(4, 1)], machine).find((x) => x.name.startsWith('1 worker vs ORT-web'))!;
+  assert.ok(t.measured.startsWith('geomean 2.00x over 1 shapes at batch 1'), t.measured);
+  assert.match(t.measured, 'with batch 4 and 10, 1.41x over 2');
+  assert.is(t.holds, true);
+});
+
 test('the probes at the start and end of a run: each one\'s faster reading, and the cases judged again against it', () => {
   const slowL3: MachineProbe = { ...machine, mulAddGflops: 60, bandwidth: [{ label: '1 MiB', bytes: MiB, gbps: 25 }, { label: '256 KiB', bytes: 256 * KiB, gbps: 120 }] };
   const best = fastestOf(machine, slowL3);
@@ -68,6 +89,27 @@ test('the probes at the start and end of a run: each one\'s faster reading, and 
   close(again.contestants[0].pctCeiling, (100 * ceilingMs(c, 1, best)) / 10, '% of ceiling');
   close(again.contestants[0].pctPeak, (100 * r.contestants[0].gflops) / 60, '% of peak');
   assert.ok(again.ceiling1Ms < r.ceiling1Ms, 'a faster L3 reading lowers the ceiling');
+});
+
+test('--rejudge: a saved run judged again and its report rewritten; a file that is not a run is refused', async () => {
+  const saved = path.join(REPO_ROOT, 'bench', 'results', 'latest.json');
+  const before = JSON.parse(fs.readFileSync(saved, 'utf8'));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnc-rejudge-'));
+  try {
+    const lines: string[] = [];
+    const files = await rejudge(saved, out, (l) => lines.push(l));
+    assert.is(lines.length, before.targets.length);
+    assert.ok(lines.every((l) => l.startsWith('target: ')), lines[0]);
+    for (const name of ['latest.json', 'latest.md', 'report.html']) assert.ok(files.includes(path.join(out, name)), name);
+    const again = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    assert.equal(again.cases, before.cases, 'the measurements are untouched');
+    const bad = path.join(out, 'bad.json');
+    fs.writeFileSync(bad, '{"cases": 3}');
+    await rejects(rejudge(bad, null), Error, /is not a bench results file/);
+    await rejects(rejudge(path.join(out, 'absent.json'), null), Error, /cannot read/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test.run();
