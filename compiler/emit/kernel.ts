@@ -119,6 +119,9 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
         b.call(inputPassName(plan, dir), [s.get(rowLocals[r].x), s.get(rowLocals[r].xw), s.get(pBegin), s.get(pEnd)]));
       stmts.push(b.if(s.get(fused), b.seq(project)));
     }
+    // Odd iterations walk the unit blocks backward. A streaming call (T = 1) is always iteration 0, so
+    // its steps all run forward: keyed to the h buffer instead, so that they alternate too, LSTM
+    // 256/256 steps took 0.0273 ms against 0.0266 (W and R, 2 MiB, pass through L2 every call).
     const backward = plan.alternateBlocks ? b.andi(s.get(i), 1) : b.i32(0);
     const args: Expr[] = [s.get(hprev), s.get(hnext), b.muli(s.get(row), Hp * 4), s.get(jBegin), s.get(jEnd), backward];
     for (let r = 0; r < rows; r++) {
