@@ -3,7 +3,8 @@
  * descriptor key and engine fingerprint in a tuning file that `rnnc compile` reads. The search is
  * pruned the way DeepCPU pruned its own: register blocks whose accumulators cannot fit the 16 xmm
  * registers V8 has on x64 are never built, the recurrent block is chosen first (it dominates per
- * step), then the input-projection tile, then the worker count.
+ * step), then the input-projection tile, the block order, the projection per step (only where a call
+ * has at most one GEMM tile of rows), relaxed SIMD, then the worker count.
  *
  * Every variant is timed in alternation with the default plan (a block of one, a block of the
  * other, repeated), and ranked by the ratio of the two medians: load that comes and goes on a shared
@@ -119,7 +120,11 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   }
   const workers = Array.from({ length: Math.max(1, o.maxWorkers) }, (_, i) => i + 1);
   const relaxed = detectFeatures().relaxedSimd;
-  const total = 1 + stage1.length + stage2.length + 2 + (workers.length - 1) + (relaxed ? 1 : 0);
+  // Projecting the input per step reads every W panel once per row where the GEMM reads it once per
+  // tile of gemmRows rows: past one tile of rows per call it only adds loads, so it is not timed.
+  const rowsPerCall = o.seq * o.batch;
+  const tryOtherProjection = rowsPerCall < 2 || rowsPerCall <= makePlan(d, {}).gemmRows;
+  const total = 1 + stage1.length + stage2.length + 1 + (tryOtherProjection ? 1 : 0) + (workers.length - 1) + (relaxed ? 1 : 0);
   let done = 0;
   const feeds = { X: x };
   const open = async (plan: PlanOptions, w: number) => {
@@ -185,9 +190,9 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
       if (r < bestRatio) { best = q; bestRatio = r; }
       else if (Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
     }
-    {
+    if (tryOtherProjection) {
       // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
-      const q: PlanOptions = { ...best, inputProjection: o.seq * o.batch < 2 ? 'hoisted' : 'fused' };
+      const q: PlanOptions = { ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' };
       const r = await measure(q, 1, fmt(q));
       if (r < bestRatio) { best = q; bestRatio = r; }
     }

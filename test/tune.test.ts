@@ -10,7 +10,8 @@ import { mulberry32, randomInputs } from './random.js';
 test('tuneCell measures the pruned variants and returns the best with the default for comparison', async () => {
   const d = describeCell({ cell: 'gru', inputSize: 6, hiddenSize: 10, maxBatch: 2, linearBeforeReset: true });
   let calls = 0, total = 0;
-  const e = await tuneCell(d, { seq: 3, batch: 2, maxWorkers: 1, warmupMs: 1, rounds: 3, onProgress: (done, t) => { calls = done; total = t; } });
+  const labels: string[] = [];
+  const e = await tuneCell(d, { seq: 3, batch: 2, maxWorkers: 1, warmupMs: 1, rounds: 3, onProgress: (done, t, label) => { calls = done; total = t; labels.push(label); } });
   assert.is(calls, total, 'every variant reported progress');
   assert.ok(total > 10, `searched ${total} variants`);
   assert.is(e.key, descriptorKey(d));
@@ -18,6 +19,17 @@ test('tuneCell measures the pruned variants and returns the best with the defaul
   assert.ok(e.ms > 0 && e.ms <= e.defaultMs, 'the best is never slower than the default it was compared with');
   // Pruning: no variant with more accumulators than registers (3 gates x 16 units x 2 rows = 24).
   assert.ok(!(e.plan.unitsPerBlock === 16 && e.plan.rowsPerBlock === 2));
+  // 6 rows a call, more than one GEMM tile (4): the per-step projection is pruned, not timed.
+  assert.ok(!labels.some((l) => l.includes('inputProjection')), labels.join('; '));
+});
+
+test('tuneCell times the other input projection where a call has at most one GEMM tile of rows', async () => {
+  const d = describeCell({ cell: 'rnn', inputSize: 5, hiddenSize: 8 });
+  for (const [seq, other] of [[1, 'hoisted'], [3, 'fused']] as const) {
+    const labels: string[] = [];
+    await tuneCell(d, { seq, batch: 1, maxWorkers: 1, warmupMs: 1, rounds: 1, onProgress: (_, __, label) => labels.push(label) });
+    assert.ok(labels.some((l) => l.includes(`inputProjection=${other}`)), `seq ${seq}: ${labels.join('; ')}`);
+  }
 });
 
 test('compile uses a tuned plan for its descriptor on this engine, and only there', () => {
