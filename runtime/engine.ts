@@ -61,7 +61,7 @@ export class Engine {
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
     private readonly runModule: RunFn | null,
-    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null; adapt: boolean } | null,
+    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null; adapt: boolean; cores: number } | null,
     /** Workers this engine runs on. */
     readonly workers: number,
     /** Why it runs on fewer workers than asked or planned, if it does. */
@@ -97,7 +97,7 @@ export class Engine {
         const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
         caller = { run: instance.exports.run as CallerShare['run'], clock };
       }
-      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true }, workers, null);
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, workers, null);
     }
     const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { env: { memory } });
     return new Engine(m, memory, instance.exports.run as RunFn, null, 1, note ? `running on 1 worker: ${note}` : null);
@@ -125,7 +125,7 @@ export class Engine {
     if (this.runModule) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
-    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt);
+    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt, t.cores);
     this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
     return this.collect(call);
   }

@@ -13,6 +13,8 @@ export interface WorkerInit {
   readonly workers: number;
   /** Byte offset of the control block. */
   readonly control: number;
+  /** Moves when another session's call starts on a crowded machine (pool.ts): stop polling, sleep. */
+  readonly crowd: Int32Array;
 }
 
 /** How long an idle worker polls for the next call before sleeping. */
@@ -30,9 +32,11 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
   for (;;) {
     // A fresh view each time: the memory may have grown since the last call.
     const ctl = controlView(init.memory, init.control);
-    // Back-to-back calls (streaming steps) should not pay a futex wake: spin on GO for a moment first.
+    // Back-to-back calls (streaming steps) should not pay a futex wake: spin on GO for a moment first,
+    // unless a call of another session starts meanwhile on a machine with no core to spare.
     const spinUntil = performance.now() + GO_SPIN_MS;
-    while (Atomics.load(ctl, GO) === seen && performance.now() < spinUntil) { /* spin */ }
+    const crowd = Atomics.load(init.crowd, 0);
+    while (Atomics.load(ctl, GO) === seen && Atomics.load(init.crowd, 0) === crowd && performance.now() < spinUntil) { /* spin */ }
     Atomics.wait(ctl, GO, seen);
     const go = Atomics.load(ctl, GO);
     if (Atomics.load(ctl, STOP)) return;

@@ -13,7 +13,7 @@ import { ArtifactSession } from '../runtime/session.js';
 import { InferenceSession, spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { EngineError } from '../runtime/errors.js';
-import type { Spawn, WorkerHandle } from '../runtime/pool.js';
+import { crowdState, type Spawn, type WorkerHandle } from '../runtime/pool.js';
 import { Worker } from 'node:worker_threads';
 import { Builder } from '../compiler/ir.js';
 import { MAX_PAGES } from '../runtime/engine.js';
@@ -112,6 +112,32 @@ test('streaming steps equal one whole-sequence run, on 1 and 2 workers', async (
     assert.ok(maxAbsDiff(first.Y.data, (whole.Y.data as Float32Array).slice(0, 80)) <= 1e-6);
     await s.release();
   }
+});
+
+test('two sessions on a crowded machine: a call tells the other session\'s idle workers to sleep; same outputs', async () => {
+  const { feeds, artifact } = setup(cases[0], 5);
+  const before = crowdState();
+  const alone = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+  const ref = await alone.run(feeds);
+  // 2 cores: one session's worker thread and the computing caller fit; a second session's do not.
+  const a = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, cores: 2, adaptWorkers: false });
+  await a.run(feeds);
+  assert.is(crowdState().threads, before.threads + 1);
+  assert.is(crowdState().epoch, before.epoch, 'one session fits: no signal');
+  const b = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, cores: 2, adaptWorkers: false });
+  for (let i = 0; i < 3; i++) {
+    assert.equal(Array.from((await a.run(feeds)).Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
+    assert.equal(Array.from((await b.run(feeds)).Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
+  }
+  assert.is(crowdState().threads, before.threads + 2);
+  // b's workers start with its first call: a's first call of the loop still had the cores to itself.
+  assert.is(crowdState().epoch, before.epoch + 5, 'every call of two crowded sessions signals');
+  // With cores to spare, idle workers keep polling: no signal.
+  const c = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, cores: 8, adaptWorkers: false });
+  await c.run(feeds);
+  assert.is(crowdState().epoch, before.epoch + 5);
+  await Promise.all([a.release(), b.release(), c.release(), alone.release()]);
+  assert.is(crowdState().threads, before.threads, 'released pools leave the count');
 });
 
 test('calls from several callers at once are queued, none lost', async () => {
