@@ -2,8 +2,10 @@
  * What this machine gives a second worker: the throughput of two busy threads over one, the cost
  * of the per-timestep barrier (a tiny LSTM and GRU: per timestep from calls at seq 1000 vs seq 1,
  * on 2 workers minus on 1; GRU with linear_before_reset 0 meets twice a step), and 1 vs 2 workers on
- * LSTM and GRU 256/256 seq 100 batch 1, in one run, medians after warm-up. Every 2-worker session
- * here runs its calls on both workers (adaptWorkers off).
+ * LSTM and GRU 256/256 seq 100 batch 1, and two 2-worker sessions taking turns at LSTM 256/256
+ * streaming steps (20 each), told the machine's cores (idle workers sleep while the other session
+ * computes, pool.ts) or not (they poll for 2 ms): in one run, medians after warm-up. Every 2-worker
+ * session here runs its calls on both workers (adaptWorkers off).
  *
  *   npm run build && node dist/bench/parallel.js
  */
@@ -31,18 +33,24 @@ async function busyThreads(n: number): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timeCall(init: CellDescriptorInit, seq: number, workers: number): Promise<number> {
+const fill = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) * s);
+
+/** A session of one RNN node with fixed weights, calls on every worker (adaptWorkers off), and its input of `seq` steps. */
+async function open(init: CellDescriptorInit, seq: number, workers: number, cores = Infinity) {
   const d = describeCell(init);
   const G = d.cell === 'lstm' ? 4 : d.cell === 'gru' ? 3 : 1, H = d.hiddenSize, I = d.inputSize;
-  const fill = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) * s);
   const model: RnnModel = {
     nodeName: 'bench', opset: 14, descriptor: d,
     feeds: [{ name: 'X', role: 'X', dtype: 'float32', dims: ['seq', 'batch', I] }],
     constants: { W: { dims: [1, G * H, I], data: fill(G * H * I, 0.05) }, R: { dims: [1, G * H, H], data: fill(G * H * H, 0.05) } },
     outputs: [{ name: 'Y_h', role: 'Y_h' }],
   };
-  const s = await ArtifactSession.fromArtifact(compileRnnModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker, adaptWorkers: false });
-  const feeds = { X: new Tensor('float32', fill(seq * I, 1), [seq, 1, I]) };
+  const s = await ArtifactSession.fromArtifact(compileRnnModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker, adaptWorkers: false, cores });
+  return { s, feeds: { X: new Tensor('float32', fill(seq * I, 1), [seq, 1, I]) } };
+}
+
+async function timeCall(init: CellDescriptorInit, seq: number, workers: number): Promise<number> {
+  const { s, feeds } = await open(init, seq, workers);
   for (let i = 0; i < 40; i++) await s.run(feeds);
   const ts: number[] = [];
   for (let i = 0; i < 60; i++) {
@@ -72,4 +80,26 @@ for (const cell of ['lstm', 'gru'] as const) {
   const init = { cell, inputSize: 256, hiddenSize: 256, linearBeforeReset: cell === 'gru' };
   const w1 = await timeCall(init, 100, 1), w2 = await timeCall(init, 100, 2);
   console.log(`${cell.toUpperCase()} 256/256 seq 100 batch 1: 1 worker ${w1.toFixed(3)} ms, 2 workers ${w2.toFixed(3)} ms, speedup ${(w1 / w2).toFixed(2)}x`);
+}
+
+{
+  // Per streaming step: one session alone, then two taking turns, with and without the cores known.
+  const init = { cell: 'lstm' as const, inputSize: 256, hiddenSize: 256 };
+  const turns = async (n: number, cores: number) => {
+    const sessions = await Promise.all(Array.from({ length: n }, () => open(init, 1, 2, cores)));
+    const streams = sessions.map(({ s }) => s.stream());
+    const ts: number[] = [];
+    for (let round = 0; round < 60; round++) {
+      for (let k = 0; k < n; k++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 20; i++) await streams[k].step(sessions[k].feeds);
+        if (round >= 10) ts.push((performance.now() - t0) / 20); // the first rounds warm up
+      }
+    }
+    await Promise.all(sessions.map(({ s }) => s.release()));
+    return median(ts);
+  };
+  const cores = os.availableParallelism();
+  const alone = await turns(1, cores), told = await turns(2, cores), blind = await turns(2, Infinity);
+  console.log(`LSTM 256/256 streaming step on 2 workers: one session ${(alone * 1000).toFixed(1)} us; two taking turns ${(told * 1000).toFixed(1)} us (idle workers sleep), ${(blind * 1000).toFixed(1)} us (idle workers poll)`);
 }

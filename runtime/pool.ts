@@ -73,8 +73,8 @@ const CALLER_SPIN_MS = 0.1;
  * computing caller) outnumber the cores; every pool's workers see it (it is in their init). A worker
  * idling between calls polls for its next one for a moment (worker_core.ts), which costs nothing
  * while it has a core to itself; when another session's call starts on a crowded machine it stops
- * polling and sleeps instead of taking a core from that call. Two sessions of 2 workers on 2 cores,
- * alternating LSTM 256/256 steps, took 0.06-0.3 ms a step for 0.016 with one session alone.
+ * polling and sleeps instead of taking a core from that call (`node dist/bench/parallel.js` times two
+ * sessions taking turns at streaming steps both ways).
  */
 const crowd = { epoch: null as Int32Array | null, threads: 0 };
 
