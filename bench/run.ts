@@ -116,9 +116,10 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
       }
       diffs.set(k.id, d);
     }
-    const calls0 = new Map(contestants.map((k) => [k.id, k.calls?.()]));
+    // Calls on all workers or the caller alone, counted over the timed rounds (not the warm-up).
+    let calls0 = new Map<ContestantId, ReturnType<NonNullable<Contestant['calls']>> | undefined>();
     const steal0 = stealMark();
-    const times = await timeRoundRobin(contestants, timing);
+    const times = await timeRoundRobin(contestants, timing, () => { calls0 = new Map(contestants.map((k) => [k.id, k.calls?.()])); });
     const steal = stealPercent(steal0);
     const timedCalls = (k: Contestant) => {
       const a = calls0.get(k.id), b = k.calls?.();

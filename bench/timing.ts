@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -20,10 +21,16 @@ export interface TimingOptions {
   readonly blockMs: number;
   /** Pause after each block so threads a peer leaves spinning go idle before the next one starts. */
   readonly settleMs: number;
+  /**
+   * Then, where the process's threads' CPU time can be read (Linux), wait until they are idle, up to
+   * this many ms. onnxruntime-web's pool threads spin on for 10-25 ms after its runs (measured,
+   * LSTM 64/64 and GRU 256/256, 2 threads): a 5 ms pause left them running into the next block.
+   */
+  readonly quietCapMs: number;
 }
 
-export const FULL_TIMING: TimingOptions = { warmRuns: 30, warmMs: 300, warmCapMs: 4000, rounds: 15, blockMs: 80, settleMs: 5 };
-export const QUICK_TIMING: TimingOptions = { warmRuns: 30, warmMs: 300, warmCapMs: 1500, rounds: 3, blockMs: 40, settleMs: 2 };
+export const FULL_TIMING: TimingOptions = { warmRuns: 30, warmMs: 300, warmCapMs: 4000, rounds: 15, blockMs: 80, settleMs: 5, quietCapMs: 60 };
+export const QUICK_TIMING: TimingOptions = { warmRuns: 30, warmMs: 300, warmCapMs: 1500, rounds: 3, blockMs: 40, settleMs: 2, quietCapMs: 30 };
 
 /** Latency statistics of one contestant in one case, milliseconds per inference. */
 export interface Timing {
@@ -55,10 +62,47 @@ const collectGarbage: () => void = (() => {
   return vm.runInNewContext('gc') as () => void;
 })();
 
-/** Between blocks: collect, then pause so threads a peer leaves spinning go idle. */
+/**
+ * Nanoseconds every thread of this process has run so far (the first field of each thread's
+ * /proc/self/task/<tid>/schedstat), or null where there is no such file (not Linux).
+ */
+export function processCpuNs(): number | null {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return null;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return Number.isFinite(ns) ? ns : null;
+}
+
+/** A window over which the threads used less than this many cores counts as idle. */
+const IDLE_CORES = 0.25;
+const IDLE_WINDOW_MS = 2;
+
+/** Between blocks: collect, pause, then wait (up to quietCapMs) until the threads a peer left spinning are idle. */
 async function settle(o: TimingOptions): Promise<void> {
   collectGarbage();
   await sleep(o.settleMs);
+  const start = performance.now();
+  let cpu = processCpuNs();
+  while (cpu !== null && performance.now() - start < o.quietCapMs) {
+    const t0 = performance.now();
+    await sleep(IDLE_WINDOW_MS);
+    const now = processCpuNs();
+    if (now === null) return;
+    const cores = (now - cpu) / 1e6 / (performance.now() - t0);
+    cpu = now;
+    if (cores < IDLE_CORES) return;
+  }
 }
 
 /** The q-quantile (0..1) of sorted xs, linearly interpolated. */
@@ -81,14 +125,18 @@ async function warmUp(c: Timed, o: TimingOptions): Promise<{ runs: number; perRu
   return { runs, perRunMs: (performance.now() - t0) / runs };
 }
 
-/** Warms every contestant up, then times them in `rounds` alternating rounds. */
-export async function timeRoundRobin(contestants: readonly Timed[], o: TimingOptions): Promise<Map<string, Timing>> {
+/**
+ * Warms every contestant up, then times them in `rounds` alternating rounds; `timed` is called
+ * between the two (e.g. to count only the timed calls of a contestant).
+ */
+export async function timeRoundRobin(contestants: readonly Timed[], o: TimingOptions, timed?: () => void): Promise<Map<string, Timing>> {
   const state = new Map<string, { samples: number[]; rounds: number[]; reps: number; warmRuns: number; cpuUs: number; wallMs: number }>();
   for (const c of contestants) {
     const w = await warmUp(c, o);
     state.set(c.id, { samples: [], rounds: [], reps: Math.max(1, Math.round(o.blockMs / w.perRunMs)), warmRuns: w.runs, cpuUs: 0, wallMs: 0 });
     await settle(o);
   }
+  timed?.();
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < contestants.length; k++) {
       const c = contestants[(k + r) % contestants.length];

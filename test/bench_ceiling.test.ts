@@ -77,6 +77,19 @@ test('the geomean targets are over the batch-1 shapes; batch 4 and 10 are quoted
   assert.is(t.holds, true);
 });
 
+test('the 2-worker target quotes what perfect scaling of this run\'s 1 worker would give', () => {
+  // 1w 1.0 ms, 2w 0.8 ms, ORT-web 2t 1.2 ms: measured 1.50x; at 0.5 ms (twice the 1w speed) 2.40x.
+  const c = makeCase('sequence', 'gru', 64, 64, 100, 1, true);
+  const rs = [['rnnc-1w', 1], ['rnnc-2w', 0.8], ['ort-web-2t', 1.2]] as const;
+  const r = caseResult(c, c.id, [], 0, rs.map(([id, ms]) => contestantResult(c, id, timing(ms), machine, 0, null)), machine, [0, 0, 0]);
+  const t = judgeTargets([r], machine).find((x) => x.name.startsWith('2 workers vs ORT-web'))!;
+  assert.match(t.measured, 'geomean 1.50x over 1 shapes');
+  assert.match(t.measured, "exactly 2x as fast as this run's rnnc-1w, 2.40x");
+  // Without a 1-worker row there is nothing to scale.
+  const alone = caseResult(c, c.id, [], 0, rs.slice(1).map(([id, ms]) => contestantResult(c, id, timing(ms), machine, 0, null)), machine, [0, 0, 0]);
+  assert.not.match(judgeTargets([alone], machine).find((x) => x.name.startsWith('2 workers vs ORT-web'))!.measured, 'exactly');
+});
+
 test('the probes at the start and end of a run: each one\'s faster reading, and the cases judged again against it', () => {
   const slowL3: MachineProbe = { ...machine, mulAddGflops: 60, bandwidth: [{ label: '1 MiB', bytes: MiB, gbps: 25 }, { label: '256 KiB', bytes: 256 * KiB, gbps: 120 }] };
   const best = fastestOf(machine, slowL3);
