@@ -85,6 +85,9 @@ test('the 2-worker target quotes what perfect scaling of this run\'s 1 worker wo
   const t = judgeTargets([r], machine).find((x) => x.name.startsWith('2 workers vs ORT-web'))!;
   assert.match(t.measured, 'geomean 1.50x over 1 shapes');
   assert.match(t.measured, "exactly 2x as fast as this run's rnnc-1w, 2.40x");
+  // At the ceiling rnnc is ORT-web's 1.2 ms over its 2-thread ceiling faster; 1.8x needs 1.8 / that of the ceiling.
+  const top = 1.2 / ceilingMs(c, 2, machine);
+  assert.match(t.ceiling, `reachable, at ${((100 * 1.8) / top).toFixed(0)}% of the ceiling on every shape`);
   // Without a 1-worker row there is nothing to scale.
   const alone = caseResult(c, c.id, [], 0, rs.slice(1).map(([id, ms]) => contestantResult(c, id, timing(ms), machine, 0, null)), machine, [0, 0, 0]);
   assert.not.match(judgeTargets([alone], machine).find((x) => x.name.startsWith('2 workers vs ORT-web'))!.measured, 'exactly');
