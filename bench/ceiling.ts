@@ -5,7 +5,8 @@
  * over a peer larger than (peer's time / ceiling) is impossible on this machine.
  *
  * Per thread, with the work split evenly (as rnnc's partition plan does):
- *   - input projection (one GEMM over the sequence, W reused by every row): its flops at the peak;
+ *   - input projection (one GEMM over the sequence, W reused by every row): its flops at the peak,
+ *     or W's read at the bandwidth for its size if slower (a call of one or a few rows);
  *   - each timestep: the thread's slice of R read at the bandwidth the probe measured for a working
  *     set of that size, or its flops at the peak, whichever is slower;
  *   - a streaming step: its slice of W and R, read once, the same way.
@@ -39,7 +40,8 @@ function roof(m: MachineProbe, bytes: number, flops: number): number {
 export function ceilingMs(c: BenchCase, threads: number, m: MachineProbe): number {
   const G = gates(c.cell), H = c.hidden, I = c.input;
   if (c.kind === 'step') return 1e3 * roof(m, (4 * G * H * (I + H)) / threads, (2 * G * H * (I + H) * c.batch) / threads);
-  const gemm = (2 * G * H * I * c.seq * c.batch) / threads / (m.mulAddGflops * 1e9);
+  // W is read at least once per call: a call of a few rows (seq 1) is bound by that read, as a step is.
+  const gemm = roof(m, (4 * G * H * I) / threads, (2 * G * H * I * c.seq * c.batch) / threads);
   const step = roof(m, (4 * G * H * H) / threads, (2 * G * H * H * c.batch) / threads);
   return 1e3 * (gemm + c.seq * step);
 }

@@ -223,7 +223,9 @@ export async function rejudge(file: string, outDir: string | null = DEFAULT_OUT_
   if (!saved?.meta?.date || !Array.isArray(saved.cases) || !saved.machine) {
     throw new Error(`--rejudge: ${file} is not a bench results file (expected meta, machine and cases, as bench/results/*.json)`);
   }
-  const bench: BenchResults = { ...saved, targets: judgeTargets(saved.cases, saved.machine) };
+  // The current rules include the ceiling model: every case's ceilings are computed again from the run's probe.
+  const cases = saved.cases.map((r) => withMachine(r, saved.machine));
+  const bench: BenchResults = { ...saved, cases, targets: judgeTargets(cases, saved.machine) };
   for (const t of bench.targets) log(targetLine(t));
   return outDir === null ? [] : writeReport(bench, outDir);
 }
