@@ -23,8 +23,9 @@ export interface TimingOptions {
   readonly settleMs: number;
   /**
    * Then, where the process's threads' CPU time can be read (Linux), wait until they are idle, up to
-   * this many ms. onnxruntime-web's pool threads spin on for 10-25 ms after its runs (measured,
-   * LSTM 64/64 and GRU 256/256, 2 threads): a 5 ms pause left them running into the next block.
+   * this many ms. onnxruntime-web's pool threads spin on for 10-25 ms after its runs (LSTM 64/64 and
+   * GRU 256/256, 2 threads; a scratch script sampling processCpuNs every millisecond): a 5 ms pause
+   * left them running into the next block.
    */
   readonly quietCapMs: number;
 }
@@ -64,7 +65,9 @@ const collectGarbage: () => void = (() => {
 
 /**
  * Nanoseconds every thread of this process has run so far (the first field of each thread's
- * /proc/self/task/<tid>/schedstat), or null where there is no such file (not Linux).
+ * /proc/self/task/<tid>/schedstat), or null where there is no such file (not Linux). Not
+ * process.cpuUsage(): it moves in scheduler ticks here, and over 2 ms windows read either 0 or 2
+ * cores busy.
  */
 export function processCpuNs(): number | null {
   let tids: string[];
