@@ -15,7 +15,7 @@ import { opKernel } from './stream/ops.js';
 import { describePlan } from './describe.js';
 import { availableParallelism } from 'node:os';
 import { chooseWorkers, DEFAULT_MACHINE, type MachineModel } from './workers.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../runtime/manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../contract/manifest.js';
 
 export interface CompileOptions extends PlanOptions {
   /** Also produce the text form of the module (binaryen's printer). */

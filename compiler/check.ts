@@ -9,7 +9,7 @@ import { loadTestDir } from './onnx/testdata.js';
 import type { NamedTensor } from './io/tensor_data.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
-import { InputError, ModelError } from '../runtime/errors.js';
+import { InputError, ModelError } from '../contract/errors.js';
 
 /** Tolerance: an element passes when |got - expected| <= atol + rtol * |expected| (numpy's allclose). */
 export interface Tolerance {

@@ -1,6 +1,6 @@
 /** The `rnnc` command line: parses, delegates to commands/, prints errors. */
 import { Command, Option } from 'commander';
-import { RnncError } from '../runtime/errors.js';
+import { RnncError } from '../contract/errors.js';
 import { int, num, withPlanFlags } from './commands/common.js';
 
 const program = new Command('rnnc')

@@ -3,7 +3,7 @@
  * scheduled. It is the single input of the planner, validated once at the border, frozen, and its
  * key names kernels, cache entries and snapshot files.
  */
-import { ModelError, UnsupportedError } from '../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../contract/errors.js';
 
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 export type Direction = 'forward' | 'reverse' | 'bidirectional';

@@ -4,6 +4,7 @@
  * control flow), so emitters stay pure functions from plan to expressions.
  */
 import binaryen from 'binaryen';
+import { IMPORT_MODULE, MEMORY_IMPORT } from '../contract/abi.js';
 
 /** A binaryen expression reference. */
 export type Expr = number;
@@ -87,12 +88,12 @@ export class Builder {
   importMemory(initialPages: number, maximumPages: number): void {
     const shared = this.features.threads;
     this.m.setMemory(initialPages, maximumPages, null, [], shared, false, 'mem');
-    this.m.addMemoryImport('mem', 'env', 'memory', shared);
+    this.m.addMemoryImport('mem', IMPORT_MODULE, MEMORY_IMPORT, shared);
   }
 
   /** Imports a function `() -> i32` as `env.<name>`, callable as `name`. */
   importPredicate(name: string): void {
-    this.m.addFunctionImport(name, 'env', name, binaryen.none, binaryen.i32);
+    this.m.addFunctionImport(name, IMPORT_MODULE, name, binaryen.none, binaryen.i32);
   }
   /** Calls a function returning i32. */
   callI32(name: string, args: readonly Expr[]): Expr { return this.m.call(name, args as Expr[], binaryen.i32); }

@@ -2,12 +2,11 @@
  * Plan -> validated, optimized WebAssembly module. The one place that strings the emitters together.
  */
 import { Builder, type ModuleFeatures } from './ir.js';
-import { CONSTANT_POOL, RESERVED, type Plan } from './plan.js';
+import type { Plan } from './plan.js';
+import { CONSTANT_POOL, ENTRY, MAX_PAGES, RESERVED } from '../contract/abi.js';
 import { emitRnnNode } from './emit/kernel.js';
-import { EngineError } from '../runtime/errors.js';
+import { EngineError } from '../contract/errors.js';
 
-/** The largest memory a kernel may grow to (2 GiB keeps every address positive as an i32). */
-export const MAX_PAGES = 32768;
 
 export interface CompiledKernel {
   readonly plan: Plan;
@@ -31,7 +30,7 @@ export function buildKernel(plan: Plan, opts: BuildOptions = {}): CompiledKernel
   try {
     b.importMemory(Math.ceil(plan.layout.staticEnd / 65536), MAX_PAGES);
     b.useConstantPool(CONSTANT_POOL, RESERVED);
-    emitRnnNode(b, plan, 'run', 'run');
+    emitRnnNode(b, plan, ENTRY, ENTRY);
     b.finishConstantPool();
     if (!b.validate()) throw new EngineError(`internal error: the module emitted for ${plan.kernelName} (${plan.key}) does not validate`);
     if (opts.optimize !== false) b.optimize();

@@ -4,8 +4,9 @@
  * speed, never results.
  */
 import { type CellDescriptor, descriptorKey, gateCount, numDirections } from './descriptor.js';
-import type { DirectionOffsets, KernelLayout, Phase } from '../runtime/layout.js';
-import { UnsupportedError } from '../runtime/errors.js';
+import type { DirectionOffsets, KernelLayout, Phase } from '../contract/layout.js';
+import { UnsupportedError } from '../contract/errors.js';
+import { RESERVED } from '../contract/abi.js';
 import { DEFAULT_MACHINE } from './workers.js';
 
 /** Knobs a caller (or the tuner) may fix; the planner chooses the rest. */
@@ -110,10 +111,9 @@ export interface Plan {
  * aliases data, and [CONSTANT_POOL, RESERVED) hold the module's constant pool (ir.ts), written by its
  * start function.
  */
-export const RESERVED = 1024;
+export { RESERVED, CONSTANT_POOL } from '../contract/abi.js';
 /** Plan.fuseInputBelow of inputProjection 'fused': above any seq x batch (an i32). */
 export const FUSE_ALWAYS = 0x7fffffff;
-export const CONSTANT_POOL = 256;
 const align16 = (n: number) => (n + 15) & ~15;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 

@@ -20,7 +20,7 @@ import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { detectFeatures } from '../runtime/features.js';
 import type { Spawn } from '../runtime/pool.js';
-import { ModelError } from '../runtime/errors.js';
+import { ModelError } from '../contract/errors.js';
 
 export interface TuningEntry {
   readonly key: string;

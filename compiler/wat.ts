@@ -1,6 +1,6 @@
 /** The text form of a kernel and an independent validation of its binary, both through wabt. */
 import wabtInit from 'wabt';
-import { EngineError } from '../runtime/errors.js';
+import { EngineError } from '../contract/errors.js';
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Promise<Wabt> | undefined;

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import {
   defaultActivations, gateCount, numDirections, activationsPerDirection, type CellDescriptor,
 } from '../compiler/descriptor.js';
-import { EngineError, InputError, UnsupportedError } from '../runtime/errors.js';
+import { EngineError, InputError, UnsupportedError } from '../contract/errors.js';
 import {
   copySwap, layoutRun, layoutWeights, readSwap, type RunLayout, type WeightsLayout,
 } from './baseline_layout.js';

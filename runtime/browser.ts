@@ -5,10 +5,10 @@
  * isolated, or on one worker in the calling thread when it is not.
  */
 import { Engine } from './engine.js';
-import { ModelError } from './errors.js';
+import { ModelError } from '../contract/errors.js';
 import { detectFeatures } from './features.js';
-import type { Artifact, Manifest } from './manifest.js';
-import { checkManifest } from './manifest_check.js';
+import type { Artifact, Manifest } from '../contract/manifest.js';
+import { checkManifest } from '../contract/manifest_check.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
 

@@ -3,14 +3,15 @@
  * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole kernel
  * stream in one wasm call and copies the outputs out.
  */
-import { EngineError, InputError } from './errors.js';
+import { EngineError, InputError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
-import { packWeights } from './layout.js';
-import type { Artifact, Dim, Manifest, ManifestIO } from './manifest.js';
+import { packWeights } from '../contract/layout.js';
+import type { Artifact, Dim, Manifest, ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
-import { MAX_WORKERS } from './control.js';
+import { MAX_WORKERS } from '../contract/control.js';
+import { ENTRY, IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
 
 /** How a module is run. */
 export interface EngineOptions {
@@ -38,11 +39,6 @@ export interface EngineOptions {
   readonly adaptWorkers?: boolean;
 }
 
-const PAGE = 65536;
-/** Must match the compiler's MAX_PAGES: the memory the module was compiled to accept. */
-export const MAX_PAGES = 32768;
-
-type RunFn = (seq: number, batch: number, resume: number) => void;
 
 /** The call's sizes and where each buffer lies. */
 interface CallPlan {
@@ -60,7 +56,7 @@ export class Engine {
   private readonly calls = { all: 0, solo: 0 };
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
-    private readonly runModule: RunFn | null,
+    private readonly runModule: SingleWorkerEntry | null,
     private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null; adapt: boolean; cores: number } | null,
     /** Workers this engine runs on. */
     readonly workers: number,
@@ -95,12 +91,12 @@ export class Engine {
       if (opts.callerComputes ?? callerCanBlock()) {
         const clock = { deadline: Infinity, expired: false };
         const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
-        caller = { run: instance.exports.run as CallerShare['run'], clock };
+        caller = { run: instance.exports[ENTRY] as WorkerEntry, clock };
       }
       return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, workers, null);
     }
-    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { env: { memory } });
-    return new Engine(m, memory, instance.exports.run as RunFn, null, 1, note ? `running on 1 worker: ${note}` : null);
+    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { [IMPORT_MODULE]: { [MEMORY_IMPORT]: memory } });
+    return new Engine(m, memory, instance.exports[ENTRY] as SingleWorkerEntry, null, 1, note ? `running on 1 worker: ${note}` : null);
   }
 
   /**

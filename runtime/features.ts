@@ -1,6 +1,6 @@
 /** Feature detection: what this engine can run, probed once with tiny modules. */
-import { EngineError } from './errors.js';
-import type { RequiredFeatures } from './manifest.js';
+import { EngineError } from '../contract/errors.js';
+import type { RequiredFeatures } from '../contract/manifest.js';
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const V128_CONST = [0xfd, 0x0c, ...new Array(16).fill(0)];

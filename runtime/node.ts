@@ -8,9 +8,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Spawn } from './pool.js';
 import { Engine } from './engine.js';
-import { ModelError, RnncError } from './errors.js';
-import type { Artifact } from './manifest.js';
-import { checkManifest } from './manifest_check.js';
+import { ModelError, RnncError } from '../contract/errors.js';
+import type { Artifact } from '../contract/manifest.js';
+import { checkManifest } from '../contract/manifest_check.js';
 import { ArtifactSession } from './session.js';
 
 export * from './index.js';

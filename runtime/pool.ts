@@ -12,8 +12,9 @@
  * time. A browser's main thread cannot block: there the pool holds every worker and the caller
  * awaits DONE (Atomics.waitAsync).
  */
-import { EngineError } from './errors.js';
-import { abortBarrier, BARRIER_ABORT, BATCH, controlView, DONE, GO, RESUME, SEQ, STOP } from './control.js';
+import { EngineError } from '../contract/errors.js';
+import { EXPIRED_IMPORT, IMPORT_MODULE, MEMORY_IMPORT, type WorkerEntry } from '../contract/abi.js';
+import { abortBarrier, BARRIER_ABORT, BATCH, controlView, DONE, GO, RESUME, SEQ, STOP } from '../contract/control.js';
 import type { WorkerInit } from './worker_core.js';
 import { CallModeChooser, type CallMode } from './adapt.js';
 
@@ -34,7 +35,7 @@ export type Spawn = (init: WorkerInit, events: {
 
 /** The calling thread's share of a call: worker 0 of the multi-worker module, instantiated here. */
 export interface CallerShare {
-  readonly run: (seq: number, batch: number, resume: number, worker: number, workers: number) => void;
+  readonly run: WorkerEntry;
   /** Read by the module's imported `expired()` clock check (see `callerImports`). */
   readonly clock: CallClock;
 }
@@ -49,9 +50,9 @@ export interface CallClock {
 /** The imports of a multi-worker module run by the calling thread: its clock check reads `clock`. */
 export function callerImports(memory: WebAssembly.Memory, clock: CallClock): WebAssembly.Imports {
   return {
-    env: {
-      memory,
-      expired: () => {
+    [IMPORT_MODULE]: {
+      [MEMORY_IMPORT]: memory,
+      [EXPIRED_IMPORT]: () => {
         if (Date.now() <= clock.deadline) return 0;
         clock.expired = true;
         return 1;

@@ -4,8 +4,8 @@
  * from files and compiling ONNX models on the fly.
  */
 import { Engine, type EngineOptions } from './engine.js';
-import { EngineError, UnsupportedError } from './errors.js';
-import type { Artifact, Manifest } from './manifest.js';
+import { EngineError, UnsupportedError } from '../contract/errors.js';
+import type { Artifact, Manifest } from '../contract/manifest.js';
 import type { Tensor } from './tensor.js';
 
 /** Inputs of `run`, by graph input name. */

@@ -1,5 +1,5 @@
 /** Tensors exchanged with a session, shaped like onnxruntime-web's `Tensor`. */
-import { InputError } from './errors.js';
+import { InputError } from '../contract/errors.js';
 
 export type TensorType = 'float32' | 'int32' | 'int64';
 export type TensorData = Float32Array | Int32Array | BigInt64Array;

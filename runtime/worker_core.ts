@@ -3,7 +3,8 @@
  * instantiate the multi-worker module on the shared memory, then wait on the control block's GO
  * cell, run the call's slice, count itself DONE, repeat until STOP.
  */
-import { abortBarrier, BATCH, controlView, DONE, GO, SEQ, STOP, RESUME, BARRIER_ABORT } from './control.js';
+import { ENTRY, EXPIRED_IMPORT, IMPORT_MODULE, MEMORY_IMPORT, type WorkerEntry } from '../contract/abi.js';
+import { abortBarrier, BATCH, controlView, DONE, GO, SEQ, STOP, RESUME, BARRIER_ABORT } from '../contract/control.js';
 
 /** What the runtime sends each worker once, at start. */
 export interface WorkerInit {
@@ -20,14 +21,13 @@ export interface WorkerInit {
 /** How long an idle worker polls for the next call before sleeping. */
 const GO_SPIN_MS = 2;
 
-type RunFn = (seq: number, batch: number, resume: number, worker: number, workers: number) => void;
 
 /** Runs the worker loop; returns when told to stop. `report` carries a failure to the runtime. */
 export function workerLoop(init: WorkerInit, report: (message: string) => void): void {
   // The clock check is the calling thread's (it cannot be interrupted); workers hear of a timeout
   // through the barrier's abort cell.
-  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory, expired: () => 0 } });
-  const run = instance.exports.run as RunFn;
+  const instance = new WebAssembly.Instance(init.module, { [IMPORT_MODULE]: { [MEMORY_IMPORT]: init.memory, [EXPIRED_IMPORT]: () => 0 } });
+  const run = instance.exports[ENTRY] as WorkerEntry;
   let seen = 0;
   for (;;) {
     // A fresh view each time: the memory may have grown since the last call.

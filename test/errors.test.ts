@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { compileModel, writeArtifact } from '../compiler/index.js';
 import { writeNpy } from '../compiler/io/npy.js';
 import { DataType } from '../compiler/onnx/proto.js';
-import { EngineError, InputError, ModelError, RnncError, UnsupportedError } from '../runtime/errors.js';
+import { EngineError, InputError, ModelError, RnncError, UnsupportedError } from '../contract/errors.js';
 import { detectFeatures, requireFeatures } from '../runtime/features.js';
 import { InferenceSession } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';

@@ -10,7 +10,7 @@ import { decodeTensor } from '../compiler/onnx/tensor.js';
 import { importRnnModel } from '../compiler/onnx/import.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import { interpretStream } from './stream_interp.js';
-import { ModelError, UnsupportedError } from '../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../contract/errors.js';
 import { GraphBuilder, attr } from './graph_builder.js';
 import { CONFORMANCE, SHARED_MODELS, sharedTest } from './paths.js';
 import { throws } from './throws.js';

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkTestDir } from '../compiler/check.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
-import { InputError } from '../runtime/errors.js';
+import { InputError } from '../contract/errors.js';
 import { InferenceSession } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { REPO_ROOT, SHARED_MODELS, sharedTest } from './paths.js';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { importRnnModel } from '../compiler/onnx/import.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
-import { ModelError, UnsupportedError } from '../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../contract/errors.js';
 import { attr, encodeModel, floatTensor, makeFeed, rnnSpec, valueInfo } from './onnx_builder.js';
 import { CONFORMANCE, SHARED_MODELS, sharedTest } from './paths.js';
 import { throws } from './throws.js';

@@ -7,7 +7,7 @@ import { readNpy, writeNpy } from '../compiler/io/npy.js';
 import { DataType, type TensorProto, onnx } from '../compiler/onnx/proto.js';
 import { decodeTensor, encodeTensorProto, readTensorFile } from '../compiler/onnx/tensor.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
-import { InputError, ModelError, UnsupportedError } from '../runtime/errors.js';
+import { InputError, ModelError, UnsupportedError } from '../contract/errors.js';
 import { CONFORMANCE, sharedTest } from './paths.js';
 import { throws } from './throws.js';
 

@@ -18,7 +18,7 @@ import { describeCell, type CellDescriptor } from '../compiler/descriptor.js';
 import { compileRnnModel } from '../compiler/artifact.js';
 import { makePlan, type PlanOptions } from '../compiler/plan.js';
 import { toWat } from '../compiler/wat.js';
-import { EngineError, UnsupportedError } from '../runtime/errors.js';
+import { EngineError, UnsupportedError } from '../contract/errors.js';
 import { detectFeatures } from '../runtime/features.js';
 import { InferenceSession } from '../runtime/node.js';
 import type { Tensor } from '../runtime/tensor.js';

@@ -4,7 +4,7 @@
  * workers. A step case streams: `session.stream().step({ X })`, the state stays in wasm memory.
  */
 import { compileModel } from '../../compiler/index.js';
-import type { Artifact } from '../../runtime/manifest.js';
+import type { Artifact } from '../../contract/manifest.js';
 import { InferenceSession, Tensor } from '../../runtime/node.js';
 import type { BenchCase } from '../cases.js';
 import type { CaseData } from '../models.js';

@@ -1,6 +1,6 @@
 /** `rnnc bench [PATTERNS] | --cell lstm --input 256 --hidden 256 [--seq 100]`: the side-by-side benchmark. */
 import { existsSync } from 'node:fs';
-import { InputError } from '../../runtime/errors.js';
+import { InputError } from '../../contract/errors.js';
 
 export interface BenchFlags {
   cell?: string;

@@ -1,6 +1,6 @@
 /** `rnnc check DIR...`: runs ONNX backend-style test directories and reports PASS/FAIL per output. */
 import { checkTestDir, DEFAULT_TOLERANCE } from '../check.js';
-import { RnncError } from '../../runtime/errors.js';
+import { RnncError } from '../../contract/errors.js';
 import { planOptions, type PlanFlags } from './common.js';
 
 export interface CheckFlags extends PlanFlags {

@@ -1,7 +1,7 @@
 /** Small helpers shared by the CLI commands: option parsing and printing. */
 import { readFile } from 'node:fs/promises';
 import type { PlanOptions } from '../plan.js';
-import { InputError, ModelError } from '../../runtime/errors.js';
+import { InputError, ModelError } from '../../contract/errors.js';
 
 /** Reads a model file; a missing or unreadable file is a ModelError naming it. */
 export async function readModelFile(file: string): Promise<Uint8Array> {

@@ -4,7 +4,7 @@ import { makePlan, type Plan } from '../plan.js';
 import { describePartition, describePlan } from '../describe.js';
 import { chooseWorkers, DEFAULT_MACHINE } from '../workers.js';
 import { availableParallelism } from 'node:os';
-import { InputError } from '../../runtime/errors.js';
+import { InputError } from '../../contract/errors.js';
 import { planOptions, readModelFile, type PlanFlags } from './common.js';
 import { descriptorFromFlags, type ShapeFlags } from './kernel.js';
 

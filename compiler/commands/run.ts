@@ -2,7 +2,7 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InferenceSession, Tensor, InputError } from '../../runtime/node.js';
-import type { Manifest } from '../../runtime/manifest.js';
+import type { Manifest } from '../../contract/manifest.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readTensorFile } from '../onnx/tensor.js';
 import { median, planOptions, type PlanFlags } from './common.js';

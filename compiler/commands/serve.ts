@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../runtime/errors.js';
+import { InputError } from '../../contract/errors.js';
 
 export interface ServeOptions {
   /** Directory to serve. */
@@ -52,7 +52,7 @@ export function mimeType(file: string): string {
 }
 
 /** Where the browser bundle is built (dist/browser), relative to this file in dist/compiler/commands. */
-const RUNTIME_DIR = fileURLToPath(new URL('../../browser/', import.meta.url));
+const RUNTIME_DIR = fileURLToPath(new URL('../../browser', import.meta.url));
 const RUNTIME_PREFIX = '/rnnc/';
 
 /**

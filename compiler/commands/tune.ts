@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { lowerModel } from '../graph/index.js';
 import { descriptorKey, type CellDescriptor } from '../descriptor.js';
 import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../tune.js';
-import { InputError } from '../../runtime/errors.js';
+import { InputError } from '../../contract/errors.js';
 import { spawnNodeWorker } from '../../runtime/node.js';
 import { readModelFile } from './common.js';
 import { descriptorFromFlags, type ShapeFlags } from './kernel.js';

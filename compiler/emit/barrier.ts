@@ -15,7 +15,8 @@
  * constant 0 and learn of a timeout through the abort cell.
  */
 import type { Builder, Expr } from '../ir.js';
-import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, SLEEPERS } from '../../runtime/control.js';
+import { EXPIRED_IMPORT } from '../../contract/abi.js';
+import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, SLEEPERS } from '../../contract/control.js';
 
 /**
  * Spins before sleeping (a few hundred microseconds). Short spins made one worker fall asleep in
@@ -24,8 +25,6 @@ import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, SLEEPERS } from '../.
 export const BARRIER_SPIN = 150000;
 /** Longest sleep between checks of the abort cell and the clock. */
 const WAIT_NS = 50_000_000;
-/** Name of the imported clock check. */
-export const EXPIRED_IMPORT = 'expired';
 /** The clock is asked at barriers whose count is a multiple of this (a power of two). */
 const CLOCK_EVERY = 64;
 

@@ -5,8 +5,8 @@
  */
 import type { Activation } from '../descriptor.js';
 import { Builder } from '../ir.js';
-import { MAX_PAGES } from '../module.js';
-import { EngineError } from '../../runtime/errors.js';
+import { MAX_PAGES } from '../../contract/abi.js';
+import { EngineError } from '../../contract/errors.js';
 import { emitActivation } from './activations.js';
 import { Straight } from './vec.js';
 

@@ -1,5 +1,5 @@
 /** Typed reading of a node's attributes, with messages naming the node and the attribute. */
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 import {
   type AttributeProto, AttributeType, type NodeProto, type TensorProto, attributeTypeName, int64ToNumber, utf8,
 } from '../onnx/proto.js';

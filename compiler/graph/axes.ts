@@ -6,7 +6,7 @@
  * Concat). Such axes become symbols even where the export fixed them (PyTorch writes tokens [50, 2]);
  * every other input dim must be a number.
  */
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 import { cellKindOf } from '../onnx/graph.js';
 import type { GraphValue, LoadedGraph } from './load.js';
 import { BATCH, SEQ, type SymInt } from './symbolic.js';

@@ -3,7 +3,7 @@
  * (other dims over the same buffer), constants (deduplicated by name), steps, and one summary line
  * per step or view.
  */
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 import { materialize } from './shape_ops.js';
 import type { BufRef, BufferSpec, ConstRef, ConstantSpec, Dim, Operand, Step, StreamDType } from './stream.js';
 import { type SymInt, factors } from './symbolic.js';

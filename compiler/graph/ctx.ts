@@ -3,7 +3,7 @@
  * it leaves for lowering: the resolved parameters of the node (`Detail`), so that lowering only
  * reads decisions and never re-checks the model.
  */
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 import type { CellDescriptor } from '../descriptor.js';
 import type { LoadedGraph, GraphNode } from './load.js';
 import { type SymInt, formatDims, isNum, toDim } from './symbolic.js';

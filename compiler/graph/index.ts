@@ -3,7 +3,7 @@
  * are the run-time seq and batch, folds the shape subgraphs, and lowers what remains into a list of
  * kernel steps over buffers (see stream.ts). Pure data: no wasm, no binaryen.
  */
-import { UnsupportedError } from '../../runtime/errors.js';
+import { UnsupportedError } from '../../contract/errors.js';
 import { cellKindOf } from '../onnx/graph.js';
 import { resolveInputAxes } from './axes.js';
 import { inferGraph } from './infer.js';

@@ -4,7 +4,7 @@
  * symbolic dims) and its resolved parameters. Everything that cannot compile is collected and
  * reported in ONE UnsupportedError; malformed models throw ModelError at once.
  */
-import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { DataType, dataTypeName } from '../onnx/proto.js';
 import type { InputAxes } from './axes.js';
 import { type Ctx, type Detail, Poisoned, Unsupported } from './ctx.js';

@@ -3,7 +3,7 @@
  * initializers, graph inputs and outputs with their declared types. Malformed structure (names
  * nothing produces, two producers of one name, cycles) is a ModelError naming the node or tensor.
  */
-import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { declaredType, decodeModel, defaultOpset, nodeLabel, opLabel } from '../onnx/graph.js';
 import type { NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto.js';
 import { Attrs } from './attrs.js';

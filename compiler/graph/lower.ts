@@ -5,7 +5,7 @@
  * Transpose feeding only an RNN's X is folded into the RNN's read. Lowering reads inference's
  * decisions and never re-checks the model.
  */
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 import { descriptorKey } from '../descriptor.js';
 import { dataTypeName } from '../onnx/proto.js';
 import { StreamBuilder, fmtDims } from './builder.js';

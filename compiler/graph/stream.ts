@@ -5,11 +5,9 @@
  */
 import type { CellDescriptor } from '../descriptor.js';
 
-/**
- * A dimension: a number fixed at compile time, or one of the two run-time symbols. `seq` is the
- * sequence length of the call (any value >= 1); `batch` is the batch (1..maxBatch).
- */
-export type Dim = number | 'seq' | 'batch';
+import type { Dim } from '../../contract/dims.js';
+
+export type { Dim } from '../../contract/dims.js';
 
 export type StreamDType = 'float32' | 'int32';
 

@@ -3,7 +3,7 @@
  * data that may hold symbolic integers such as the `seq` read by a Shape node), a broadcast fill of
  * one number over symbolic dims (ConstantOfShape, Expand of a uniform constant), or a run-time tensor.
  */
-import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { constantAttribute } from '../onnx/graph.js';
 import { DataType, type NodeProto, type TensorProto, dataTypeName } from '../onnx/proto.js';
 import { decodeIntTensor, decodeTensor } from '../onnx/tensor.js';

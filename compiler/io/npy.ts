@@ -3,7 +3,7 @@
  * Python: `np.save('x.npy', x)`. Little-endian float32/float64/int32/int64 in C order are read;
  * float32 and int32 are written.
  */
-import { InputError, UnsupportedError } from '../../runtime/errors.js';
+import { InputError, UnsupportedError } from '../../contract/errors.js';
 import { type ErrorClass, type TensorData, elementCount, narrowToInt32 } from './tensor_data.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"

@@ -3,7 +3,7 @@
  * a typed array in C (row-major) order. Only the two element types rnnc exchanges exist here.
  */
 import type { DType } from '../model.js';
-import { ModelError, type RnncError } from '../../runtime/errors.js';
+import { ModelError, type RnncError } from '../../contract/errors.js';
 
 /** A dense tensor in row-major order. `data.length` is the product of `dims` (1 for a scalar). */
 export interface TensorData {

@@ -6,7 +6,7 @@ import {
   ACTIVATION_NAMES, type Activation, type ActivationName, type CellKind, type Direction, activation,
   defaultActivations, numDirections,
 } from '../descriptor.js';
-import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from './proto.js';
 
 /** The node's attributes, normalized; absent ones are null (hiddenSize) or the ONNX default. */

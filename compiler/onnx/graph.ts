@@ -4,7 +4,7 @@
  */
 import type { CellKind } from '../descriptor.js';
 import type { NamedTensor } from '../io/tensor_data.js';
-import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import {
   type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto, int64ToNumber, onnx,
 } from './proto.js';

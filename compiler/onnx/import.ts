@@ -9,7 +9,7 @@ import {
   type ConstantTensor, type DType, type FeedSpec, INPUT_ROLES, type InputRole, OUTPUT_ROLES, type OutputSpec,
   type RnnModel,
 } from '../model.js';
-import { ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { readRnnAttributes } from './attributes.js';
 import { type DeclaredType, constantOutputs, declaredType, decodeModel, defaultOpset, findRnnNode } from './graph.js';
 import { DataType, type GraphProto, type NodeProto, dataTypeName } from './proto.js';

@@ -3,7 +3,7 @@
  * check of a tensor's actual (or declared) dims against them.
  */
 import type { InputRole, OutputRole } from '../model.js';
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 
 /** The sizes that fix the node's tensor dims; null where the model leaves a size open. */
 export interface NodeSizes {

@@ -2,7 +2,7 @@
  * ONNX TensorProto <-> TensorData: decoding initializers, Constant values and the backend tests'
  * `input_N.pb` / `output_N.pb` files, and encoding one tensor (what `rnnc run` writes).
  */
-import { InputError, ModelError, UnsupportedError } from '../../runtime/errors.js';
+import { InputError, ModelError, UnsupportedError } from '../../contract/errors.js';
 import {
   type ErrorClass, type NamedTensor, elementCount, narrowToInt32,
 } from '../io/tensor_data.js';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NamedTensor } from '../io/tensor_data.js';
-import { ModelError } from '../../runtime/errors.js';
+import { ModelError } from '../../contract/errors.js';
 import { readTensorFile } from './tensor.js';
 
 /** One `test_data_set_<k>` folder. */

@@ -1,7 +1,7 @@
 /** A single-node RnnModel as a kernel stream of one step: the same path as whole models. */
 import type { RnnModel, InputRole } from '../model.js';
 import type { BufRef, BufferSpec, ConstRef, ConstantSpec, Dim, KernelStream, Operand, StreamIO } from '../graph/stream.js';
-import { UnsupportedError } from '../../runtime/errors.js';
+import { UnsupportedError } from '../../contract/errors.js';
 import { numDirections, gateCount } from '../descriptor.js';
 
 /** Lowers one RNN node (inputs fed or constant) into a one-step stream. */

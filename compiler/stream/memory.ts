@@ -5,12 +5,13 @@
  */
 import type { KernelStream, Dim, Operand, RnnStep } from '../graph/stream.js';
 import { isConst } from '../graph/stream.js';
-import { makePlan, RESERVED, type Plan, type PlanOptions } from '../plan.js';
+import { makePlan, type Plan, type PlanOptions } from '../plan.js';
+import { RESERVED } from '../../contract/abi.js';
 import { numDirections, type CellDescriptor } from '../descriptor.js';
-import { packWeights, type NodeWeights } from '../../runtime/layout.js';
-import type { FedWeights, ManifestBuffer } from '../../runtime/manifest.js';
-import { UnsupportedError } from '../../runtime/errors.js';
-import { CONTROL_BYTES } from '../../runtime/control.js';
+import { packWeights, type NodeWeights } from '../../contract/layout.js';
+import type { FedWeights, ManifestBuffer } from '../../contract/manifest.js';
+import { UnsupportedError } from '../../contract/errors.js';
+import { CONTROL_BYTES } from '../../contract/control.js';
 
 /** A kernel's private static data that a step emitter asks for (e.g. packed matmul panels). */
 export interface StaticRequest {

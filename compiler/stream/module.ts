@@ -9,11 +9,9 @@ import { emitRnnNode } from '../emit/kernel.js';
 import { emitBarrier } from '../emit/barrier.js';
 import type { StaticLayout } from './memory.js';
 import { opKernel } from './ops.js';
-import { EngineError } from '../../runtime/errors.js';
-import { CONSTANT_POOL, RESERVED } from '../plan.js';
+import { EngineError } from '../../contract/errors.js';
+import { CONSTANT_POOL, ENTRY, MAX_PAGES, RESERVED } from '../../contract/abi.js';
 
-/** The largest memory a module may grow to (2 GiB keeps every address positive as an i32). */
-export const MAX_PAGES = 32768;
 
 /** What emitting a step's call needs: pointers and sizes as expressions inside `run`. */
 export interface CallContext {
@@ -94,7 +92,7 @@ export function buildStreamModule(stream: KernelStream, layout: StaticLayout,
       const call = opKernel(step).emit(c, `s${i}_${step.op}`, layout.statics.get(i) ?? []);
       calls.push(threads ? b.if(b.eqz(s.get(s.param(3))), call) : call, meet());
     });
-    s.finish('run', b.seq(calls), 'run');
+    s.finish(ENTRY, b.seq(calls), ENTRY);
     b.finishConstantPool();
     if (!b.validate()) throw new EngineError('internal error: the emitted module does not validate');
     if (opts.optimize !== false) b.optimize();

@@ -10,7 +10,7 @@ import {
   emitBinary, emitCopyRows, emitGather, emitMatmul, emitSoftmax, emitTranspose, emitUnary, MATMUL_DEFAULT_TILE,
   packMatmulBias, packMatmulWeights, packedBiasFloats, packedMatmulFloats, type BroadcastPattern,
 } from '../emit/ops/index.js';
-import { UnsupportedError } from '../../runtime/errors.js';
+import { UnsupportedError } from '../../contract/errors.js';
 
 export interface OpKernel {
   /** Static data (packed weights) to reserve in the image, in order. */

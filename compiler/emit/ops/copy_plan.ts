@@ -2,7 +2,7 @@
  * Concat and Slice (step 1) as calls of the `copyRows` kernel: plain TS, run by the runtime (or the
  * module builder) once the call's `seq` and `batch` are known.
  */
-import { UnsupportedError } from '../../../runtime/errors.js';
+import { UnsupportedError } from '../../../contract/errors.js';
 import type { ConcatStep, Dim, SliceStep } from '../../graph/stream.js';
 
 /** Values of the run-time dims for one call. */

@@ -27,3 +27,14 @@ export class InputError extends RnncError {
 export class EngineError extends RnncError {
   override name = 'EngineError';
 }
+
+/**
+ * A bug in rnnc itself (an emitted module that does not validate, a plan the emitters cannot read):
+ * never the model's or the caller's fault. The message says what was being built.
+ */
+export class InternalError extends RnncError {
+  override name = 'InternalError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`internal error (a bug in rnnc, please report it): ${message}`, options);
+  }
+}

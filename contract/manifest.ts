@@ -12,8 +12,9 @@ export const MANIFEST_FORMAT = 'rnnc-artifact';
  */
 export const MANIFEST_VERSION = 4;
 
-/** A dimension: fixed, or the call's sequence length / batch. */
-export type Dim = number | 'seq' | 'batch';
+import type { Dim } from './dims.js';
+
+export type { Dim } from './dims.js';
 
 /** Wasm features the module needs; the runtime refuses an artifact the engine cannot run. */
 export interface RequiredFeatures {
