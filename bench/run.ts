@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { caseLabel, filterCases, fullCases, quickCases, type BenchCase } from './cases.js';
+import { caseLabel, filterCases, fullCases, makeCase, quickCases, type BenchCase } from './cases.js';
 import { caseData, onnxModel, type CaseData } from './models.js';
 import { fastestOf, measureMachine, type MachineProbe } from './peak.js';
 import { loadOrtNode, loadOrtWeb, ortContestant, ortVersion } from './peers/ort.js';
@@ -241,6 +241,11 @@ async function main(): Promise<void> {
       hog: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
       rejudge: { type: 'string' },
+      cell: { type: 'string' },
+      input: { type: 'string' },
+      hidden: { type: 'string' },
+      seq: { type: 'string', default: '100' },
+      batch: { type: 'string', default: '1' },
     },
   });
   if (values.rejudge) {
@@ -255,7 +260,18 @@ async function main(): Promise<void> {
   const contestants = values.peers?.split(',').map((s) => s.trim()) as ContestantId[] | undefined;
   // Checked here for the message (the text as given); startHogs checks the number for API callers.
   if (!/^\d+$/.test(values.hog!)) throw new Error(`--hog: expected a whole number of busy processes, got '${values.hog}'`);
-  await runBench({ quick: values.quick, filter: values.filter, contestants, hogs: Number(values.hog), outDir: values['no-write'] ? null : values.out });
+  // One shape instead of the case list: --cell lstm|gru --input I --hidden H [--seq T] [--batch B].
+  const cases = values.cell ? [oneCase(values.cell, values.input, values.hidden, values.seq!, values.batch!)] : undefined;
+  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir: values['no-write'] ? null : values.out });
+}
+
+function oneCase(cell: string, input: string | undefined, hidden: string | undefined, seq: string, batch: string): BenchCase {
+  const n = (flag: string, v: string | undefined) => {
+    if (!v || !/^[1-9]\d*$/.test(v)) throw new Error(`--${flag}: expected a positive whole number, got '${v ?? ''}'`);
+    return Number(v);
+  };
+  if (cell !== 'lstm' && cell !== 'gru') throw new Error(`--cell: expected lstm or gru, got '${cell}'`);
+  return makeCase('sequence', cell, n('input', input), n('hidden', hidden), n('seq', seq), n('batch', batch), false);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -16,7 +16,7 @@ import { compileRnnModel } from '../compiler/artifact.js';
 import type { RnnModel } from '../compiler/model.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
-import { BaselineKernel } from '../kernels/baseline.js';
+import { BaselineKernel } from './baseline.js';
 import { lcg } from './data.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

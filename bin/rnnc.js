@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const cli = new URL('../dist/compiler/cli.js', import.meta.url);
+const cli = new URL('../dist/cli/cli.js', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   console.error('rnnc: dist/ is missing; run `npm install` (or `npm run build`) in the rnnc checkout first');
   process.exit(2);

@@ -1,30 +1,24 @@
 /**
- * The Node entry of rnnc: `InferenceSession.create(pathOrBytes)` loads an artifact directory made by
- * `rnnc compile`, or compiles an ONNX model (path or bytes) on the fly.
+ * The runtime's Node platform glue: reading an artifact directory made by `rnnc compile`, compute
+ * workers on worker_threads, and an engine over them with this machine's cores. The package's Node
+ * entry (api/node.ts) builds InferenceSession on it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Spawn } from './pool.js';
 import { Engine } from './engine.js';
-import { ModelError, RnncError } from '../contract/errors.js';
+import { ModelError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
-import { ArtifactSession } from './session.js';
 
-export * from './index.js';
-
-/** Options of `InferenceSession.create`. */
-export interface SessionOptions {
+/** How a session runs in Node (the options of `InferenceSession.create` that are not about compiling). */
+export interface NodeRunOptions {
   /** Workers to run on (default: the planner's choice, capped at os.availableParallelism()). */
   readonly workers?: number;
   /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
   readonly timeoutMs?: number;
-  /** Largest batch to compile for when an ONNX model leaves batch symbolic (default 1). */
-  readonly batch?: number;
-  /** Plan overrides (register block, unrolling, relaxed SIMD) when compiling an ONNX model. */
-  readonly plan?: Record<string, unknown>;
   /**
    * With several workers, this thread computes worker 0's share and `run` blocks the event loop for
    * the call, as it does with one worker (default true: no extra thread competing for the cores).
@@ -37,6 +31,16 @@ export interface SessionOptions {
    * tried again now and then (default true). false: always every worker.
    */
   readonly adaptWorkers?: boolean;
+}
+
+/** An engine for `artifact` on this machine's cores, its workers on worker_threads; warns when it runs on fewer workers than asked. */
+export async function createNodeEngine(artifact: Artifact, options: NodeRunOptions = {}): Promise<Engine> {
+  const engine = await Engine.create(artifact, {
+    workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes,
+    adaptWorkers: options.adaptWorkers, cores: availableParallelism(), spawn: spawnNodeWorker,
+  });
+  if (engine.note && (options.workers ?? 1) > 1) console.warn(`rnnc: ${engine.note}`);
+  return engine;
 }
 
 /** Reads an artifact directory written by `rnnc compile`. */
@@ -62,20 +66,6 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   };
 }
 
-/** An rnnc session in Node. */
-export class InferenceSession extends ArtifactSession {
-  /**
-   * Creates a session from an artifact directory, an ONNX file path, ONNX model bytes, or a loaded
-   * Artifact. ONNX models are compiled in-process (needs the compiler's dependencies).
-   */
-  static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
-    const artifact = await loadArtifact(model, options);
-    const engine = await Engine.create(artifact, { workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes, adaptWorkers: options.adaptWorkers, cores: availableParallelism(), spawn: spawnNodeWorker });
-    if (engine.note && (options.workers ?? 1) > 1) console.warn(`rnnc: ${engine.note}`);
-    return new InferenceSession(engine);
-  }
-}
-
 /** Starts a compute worker on worker_threads; unreferenced while idle so it never keeps Node alive. (Exported for tests.) */
 export const spawnNodeWorker: Spawn = (init, events) => {
   const w = new Worker(new URL('./worker_node.js', import.meta.url), { workerData: init });
@@ -91,25 +81,3 @@ export const spawnNodeWorker: Spawn = (init, events) => {
   };
 };
 
-async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact> {
-  if (typeof model === 'string') {
-    let isDir: boolean;
-    try {
-      isDir = (await stat(model)).isDirectory();
-    } catch {
-      throw new ModelError(`${model}: no such file or directory`);
-    }
-    if (isDir) return readArtifact(model);
-    return compileBytes(new Uint8Array(await readFile(model)), model, options);
-  }
-  if (model instanceof Uint8Array) return compileBytes(model, 'model bytes', options);
-  if (model instanceof ArrayBuffer) return compileBytes(new Uint8Array(model), 'model bytes', options);
-  if (model && typeof model === 'object' && 'manifest' in model) return model;
-  throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');
-}
-
-async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact> {
-  const { compileModel } = await import('../compiler/index.js');
-  const threads = options.workers === undefined ? undefined : options.workers > 1;
-  return compileModel(bytes, { source, batch: options.batch, threads, ...(options.plan ?? {}) }).artifact;
-}

@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { compileModel, writeArtifact } from '../compiler/index.js';
-import { startServer, type Server } from '../compiler/commands/serve.js';
-import { InferenceSession, Tensor } from '../runtime/node.js';
+import { startServer, type Server } from '../cli/commands/serve.js';
+import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
 import { colourStats, decodePng } from './png.js';
 

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileModel, writeArtifact } from '../compiler/index.js';
 import { readNpy, writeNpy } from '../compiler/io/npy.js';
-import { InferenceSession } from '../runtime/node.js';
+import { InferenceSession } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { encodeModel, floatTensor, makeFeed, rnnSpec } from './onnx_builder.js';
 import { mulberry32, randomArray } from './random.js';
@@ -64,9 +64,9 @@ test('`rnnc compile -o DIR --wat` writes the manifest, the module and its text, 
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
   assert.is(manifest.format, 'rnnc-artifact');
   const named = Object.values(manifest.files as Record<string, string | null>).filter((f): f is string => !!f);
-  assert.equal(fs.readdirSync(out).sort(), ['kernel.wat', 'manifest.json', ...named].sort(), 'the manifest names every file written');
+  assert.equal(fs.readdirSync(out).sort(), ['model.wat', 'manifest.json', ...named].sort(), 'the manifest names every file written');
   assert.ok(WebAssembly.validate(fs.readFileSync(path.join(out, manifest.files.wasm))), `${manifest.files.wasm} validates`);
-  assert.ok(fs.readFileSync(path.join(out, 'kernel.wat'), 'utf8').startsWith('(module'));
+  assert.ok(fs.readFileSync(path.join(out, 'model.wat'), 'utf8').startsWith('(module'));
   // The GRU's W [1, 9, 2], R [1, 9, 3] and B [1, 18] are initializers: packed into the weights file.
   const weights = fs.statSync(path.join(out, manifest.files.image ?? manifest.files.weights)).size;
   assert.ok(weights >= 4 * (18 + 27 + 18), `weights file holds ${weights} bytes`);
@@ -86,7 +86,7 @@ test('`rnnc compile -o DIR --wat` writes the manifest, the module and its text, 
   assert.is(r2.code, 0, r2.stderr);
   const fedManifest = JSON.parse(fs.readFileSync(path.join(fed, 'manifest.json'), 'utf8'));
   assert.equal(fedManifest.inputs.map((i: { name: string }) => i.name), ['X', 'W', 'R', 'B']);
-  assert.not.ok(fs.readdirSync(fed).includes('kernel.wat'), 'no text form without --wat');
+  assert.not.ok(fs.readdirSync(fed).includes('model.wat'), 'no text form without --wat');
 });
 
 test('`rnnc run ARTIFACT --random --seq 5` prints every output with its dims', async () => {

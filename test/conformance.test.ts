@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkTestDir } from '../compiler/check.js';
+import { checkTestDir } from '../api/check.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import { CONFORMANCE, REPO_ROOT, sharedTest } from './paths.js';
 

@@ -14,7 +14,7 @@ import { writeNpy } from '../compiler/io/npy.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { EngineError, InputError, ModelError, RnncError, UnsupportedError } from '../contract/errors.js';
 import { detectFeatures, requireFeatures } from '../runtime/features.js';
-import { InferenceSession } from '../runtime/node.js';
+import { InferenceSession } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { attr, encodeModel, rnnSpec, valueInfo, type ModelSpec } from './onnx_builder.js';
 import { mulberry32, randomArray } from './random.js';

@@ -11,7 +11,7 @@ import {
   type ActivationName, type CellDescriptor, type CellKind, type Direction,
 } from '../compiler/descriptor.js';
 import { compileRnnModel } from '../compiler/artifact.js';
-import { InferenceSession } from '../runtime/node.js';
+import { InferenceSession } from '../api/node.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { compareWithReference, maxAbsDiff, modelFor } from './harness.js';
 import { referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';

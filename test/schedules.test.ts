@@ -20,7 +20,7 @@ import { makePlan, type PlanOptions } from '../compiler/plan.js';
 import { toWat } from '../compiler/wat.js';
 import { EngineError, UnsupportedError } from '../contract/errors.js';
 import { detectFeatures } from '../runtime/features.js';
-import { InferenceSession } from '../runtime/node.js';
+import { InferenceSession } from '../api/node.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { maxAbsDiff, modelFor } from './harness.js';
 import { REPO_ROOT } from './paths.js';

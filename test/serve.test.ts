@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type Server } from '../compiler/commands/serve.js';
+import { startServer, type Server } from '../cli/commands/serve.js';
 
 interface Got { status: number; headers: http.IncomingHttpHeaders; body: string }
 

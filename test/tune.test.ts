@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell, descriptorKey } from '../compiler/descriptor.js';
-import { engineFingerprint, tuneCell, tunedEntry, type TuningFile } from '../compiler/tune.js';
+import { engineFingerprint, tuneCell, tunedEntry, type TuningFile } from '../api/tune.js';
 import { compileRnnModel } from '../compiler/artifact.js';
 import { modelFor } from './harness.js';
 import { mulberry32, randomInputs } from './random.js';

@@ -10,7 +10,7 @@ import { describeCell, type CellDescriptorInit } from '../compiler/descriptor.js
 import { compileRnnModel } from '../compiler/artifact.js';
 import type { PlanOptions } from '../compiler/plan.js';
 import { ArtifactSession } from '../runtime/session.js';
-import { InferenceSession, spawnNodeWorker } from '../runtime/node.js';
+import { InferenceSession, spawnNodeWorker } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { EngineError } from '../contract/errors.js';
 import { crowdState, type Spawn, type WorkerHandle } from '../runtime/pool.js';

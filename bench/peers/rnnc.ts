@@ -5,7 +5,7 @@
  */
 import { compileModel } from '../../compiler/index.js';
 import type { Artifact } from '../../contract/manifest.js';
-import { InferenceSession, Tensor } from '../../runtime/node.js';
+import { InferenceSession, Tensor } from '../../api/node.js';
 import type { BenchCase } from '../cases.js';
 import type { CaseData } from '../models.js';
 import type { Contestant, ContestantId } from './types.js';

@@ -1,5 +1,5 @@
 /** `rnnc check DIR...`: runs ONNX backend-style test directories and reports PASS/FAIL per output. */
-import { checkTestDir, DEFAULT_TOLERANCE } from '../check.js';
+import { checkTestDir, DEFAULT_TOLERANCE } from '../../api/check.js';
 import { RnncError } from '../../contract/errors.js';
 import { planOptions, type PlanFlags } from './common.js';
 

@@ -1,10 +1,10 @@
 /** `rnnc run MODEL_OR_ARTIFACT --input name=file.npy ...`: runs a model and prints or writes outputs. */
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InferenceSession, Tensor, InputError } from '../../runtime/node.js';
+import { InferenceSession, Tensor, InputError } from '../../api/node.js';
 import type { Manifest } from '../../contract/manifest.js';
-import { readNpy, writeNpy } from '../io/npy.js';
-import { readTensorFile } from '../onnx/tensor.js';
+import { readNpy, writeNpy } from '../../compiler/io/npy.js';
+import { readTensorFile } from '../../compiler/onnx/tensor.js';
 import { median, planOptions, type PlanFlags } from './common.js';
 
 export interface RunFlags extends PlanFlags {

@@ -1,8 +1,8 @@
 /** `rnnc tune MODEL | --cell ... --input ... --hidden ...`: measures plan variants, stores the best. */
 import { availableParallelism } from 'node:os';
-import { lowerModel } from '../graph/index.js';
-import { descriptorKey, type CellDescriptor } from '../descriptor.js';
-import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../tune.js';
+import { lowerModel } from '../../compiler/graph/index.js';
+import { descriptorKey, type CellDescriptor } from '../../compiler/descriptor.js';
+import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../../api/tune.js';
 import { InputError } from '../../contract/errors.js';
 import { spawnNodeWorker } from '../../runtime/node.js';
 import { readModelFile } from './common.js';

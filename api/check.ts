@@ -3,10 +3,10 @@
  * every output with the expected one.
  */
 import path from 'node:path';
-import { compileModel, lowerModel, type ModelCompileOptions } from './index.js';
-import type { StreamIO } from './graph/stream.js';
-import { loadTestDir } from './onnx/testdata.js';
-import type { NamedTensor } from './io/tensor_data.js';
+import { compileModel, lowerModel, type ModelCompileOptions } from '../compiler/index.js';
+import type { StreamIO } from '../compiler/graph/stream.js';
+import { loadTestDir } from '../compiler/onnx/testdata.js';
+import type { NamedTensor } from '../compiler/io/tensor_data.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { InputError, ModelError } from '../contract/errors.js';

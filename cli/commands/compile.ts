@@ -1,11 +1,11 @@
 /** `rnnc compile model.onnx -o DIR`: writes the artifact (kernel, manifest, packed weights). */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileModel } from '../index.js';
-import { writeArtifact } from '../artifact.js';
-import { toWat } from '../wat.js';
-import { readTuning, tunedEntry } from '../tune.js';
-import type { CellDescriptor } from '../descriptor.js';
+import { compileModel } from '../../compiler/index.js';
+import { writeArtifact } from '../../compiler/artifact.js';
+import { toWat } from '../../compiler/wat.js';
+import { readTuning, tunedEntry } from '../../api/tune.js';
+import type { CellDescriptor } from '../../compiler/descriptor.js';
 import { formatBytes, planOptions, readModelFile, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {
@@ -24,7 +24,7 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
   const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f) });
   const written = await writeArtifact(f.output, artifact);
   if (f.wat) {
-    const watPath = path.join(f.output, 'kernel.wat');
+    const watPath = path.join(f.output, 'model.wat');
     await writeFile(watPath, await toWat(artifact.wasm as Uint8Array, modelPath));
     written.push(watPath);
   }

@@ -1,8 +1,8 @@
 /** `rnnc plan MODEL | --cell ... --input ... --hidden ... [--workers N|auto]`: plan, partition, loop nest. */
-import { lowerModel } from '../graph/index.js';
-import { makePlan, type Plan } from '../plan.js';
-import { describePartition, describePlan } from '../describe.js';
-import { chooseWorkers, DEFAULT_MACHINE } from '../workers.js';
+import { lowerModel } from '../../compiler/graph/index.js';
+import { makePlan, type Plan } from '../../compiler/plan.js';
+import { describePartition, describePlan } from '../../compiler/describe.js';
+import { chooseWorkers, DEFAULT_MACHINE } from '../../compiler/workers.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../contract/errors.js';
 import { planOptions, readModelFile, type PlanFlags } from './common.js';

@@ -19,9 +19,9 @@ const shape = (c: Command) => c
   .option('--sequence-lens', 'the kernel takes per-row sequence lengths');
 
 withPlanFlags(program.command('compile <model>')
-  .description('compile an ONNX model into an artifact directory (kernel.wasm, manifest.json, packed weights)')
+  .description('compile an ONNX model into an artifact directory (manifest.json, model.wasm, model.mt.wasm, weights.bin)')
   .requiredOption('-o, --output <dir>', 'artifact directory')
-  .option('--wat', 'also write the text form (kernel.wat)')
+  .option('--wat', 'also write the text form of the single-worker module (model.wat)')
   .option('--batch <n>', 'largest batch to compile for when the model leaves it symbolic (default 1)', int('--batch'))
   .option('-v, --verbose', 'print the plan and its loop nest')
   .option('--tuning <file>', 'use the plans `rnnc tune` stored in this file for this engine'))

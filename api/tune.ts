@@ -12,10 +12,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { gateCount, type CellDescriptor, descriptorKey } from './descriptor.js';
-import { makePlan, type PlanOptions } from './plan.js';
-import type { RnnModel } from './model.js';
-import { compileRnnModel } from './artifact.js';
+import { gateCount, type CellDescriptor, descriptorKey } from '../compiler/descriptor.js';
+import { makePlan, type PlanOptions } from '../compiler/plan.js';
+import type { RnnModel } from '../compiler/model.js';
+import { compileRnnModel } from '../compiler/artifact.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { detectFeatures } from '../runtime/features.js';
