@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { compileModel, lowerModel, type ModelCompileOptions } from '../compiler/index.js';
-import type { StreamIO } from '../compiler/graph/stream.js';
+import type { ProgramIO } from '../compiler/frontend/program.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import type { NamedTensor } from '../compiler/io/tensor_data.js';
 import { ArtifactSession } from '../runtime/session.js';
@@ -48,7 +48,7 @@ export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERAN
   const td = loadTestDir(dir);
   const source = path.join(dir, 'model.onnx');
   // Compile for the largest batch among the data sets (unless the caller fixed one).
-  const batch = opts.batch ?? largestBatch(td, lowerModel(td.modelBytes, { source }).stream.inputs);
+  const batch = opts.batch ?? largestBatch(td, lowerModel(td.modelBytes, { source }).program.inputs);
   const { artifact, plan } = compileModel(td.modelBytes, { source, ...opts, batch });
   const session = await ArtifactSession.fromArtifact(artifact);
   const outputs: OutputCheck[] = [];
@@ -70,7 +70,7 @@ export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERAN
 }
 
 /** The largest `batch` axis value among the data sets' inputs (1 if none). */
-function largestBatch(td: ReturnType<typeof loadTestDir>, inputs: readonly StreamIO[]): number {
+function largestBatch(td: ReturnType<typeof loadTestDir>, inputs: readonly ProgramIO[]): number {
   let batch = 1;
   for (const set of td.sets) {
     set.inputs.forEach((t, i) => {

@@ -12,10 +12,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { gateCount, type CellDescriptor, descriptorKey } from '../compiler/descriptor.js';
-import { makePlan, type PlanOptions } from '../compiler/plan.js';
-import type { RnnModel } from '../compiler/model.js';
-import { compileRnnModel } from '../compiler/artifact.js';
+import { gateCount, type CellDescriptor, descriptorKey } from '../compiler/cells/descriptor.js';
+import { makePlan, type PlanOptions } from '../compiler/plan/cell.js';
+import type { RnnModel } from '../compiler/frontend/rnn_model.js';
+import { compileRnnModel } from '../compiler/module/artifact.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { detectFeatures } from '../runtime/features.js';

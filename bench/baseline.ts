@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   defaultActivations, gateCount, numDirections, activationsPerDirection, type CellDescriptor,
-} from '../compiler/descriptor.js';
+} from '../compiler/cells/descriptor.js';
 import { EngineError, InputError, UnsupportedError } from '../contract/errors.js';
 import {
   copySwap, layoutRun, layoutWeights, readSwap, type RunLayout, type WeightsLayout,

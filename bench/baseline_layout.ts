@@ -2,7 +2,7 @@
  * Where the baseline kernel's tensors live in its wasm memory, and the layout-1 transposes between
  * ONNX tensors and the kernel's canonical (layout 0) order. Plain functions, no state.
  */
-import { gateCount, numDirections, type CellDescriptor } from '../compiler/descriptor.js';
+import { gateCount, numDirections, type CellDescriptor } from '../compiler/cells/descriptor.js';
 
 /** Byte offsets of one direction's weights. `peep` is 0 when there are no peepholes. */
 export interface DirectionWeights {

@@ -6,7 +6,7 @@
  *
  *   npm run build && node --no-liftoff dist/bench/kloop.js [K] [R KiB]
  */
-import type { Builder, Expr } from '../compiler/ir.js';
+import type { Builder, Expr } from '../compiler/emit/ir.js';
 import { NEVER_ADDRESS } from '../compiler/emit/kloop.js';
 import { instantiate, median } from './peak.js';
 

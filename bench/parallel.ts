@@ -11,9 +11,9 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { describeCell, type CellDescriptorInit } from '../compiler/descriptor.js';
-import { compileRnnModel } from '../compiler/artifact.js';
-import type { RnnModel } from '../compiler/model.js';
+import { describeCell, type CellDescriptorInit } from '../compiler/cells/descriptor.js';
+import { compileRnnModel } from '../compiler/module/artifact.js';
+import type { RnnModel } from '../compiler/frontend/rnn_model.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';

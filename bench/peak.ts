@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Builder } from '../compiler/ir.js';
+import { Builder } from '../compiler/emit/ir.js';
 import { detectFeatures } from '../runtime/features.js';
 
 type Fn = (...args: number[]) => void;

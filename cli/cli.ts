@@ -61,7 +61,7 @@ withPlanFlags(shape(program.command('kernel')
   });
 
 withPlanFlags(shape(program.command('plan [model]')
-  .description('print the plan for a model or a shape: the kernel stream, blocking, memory, loop nest and worker partition')
+  .description('print the plan for a model or a shape: the program, blocking, memory, loop nest and worker partition')
   .option('--workers <n>', 'worker count to show the partition for (default auto: the cost model)')))
   .action(async (model, o) => (await import('./commands/plan.js')).planCommand(model, o));
 

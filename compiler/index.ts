@@ -3,25 +3,25 @@
  * and the tuner build on.
  */
 import type { ImportOptions } from './onnx/import.js';
-import { compileStream, type CompileOptions, type CompileResult } from './artifact.js';
-import { lowerModel } from './graph/index.js';
+import { compileProgram, type CompileOptions, type CompileResult } from './module/artifact.js';
+import { lowerModel } from './frontend/index.js';
 
-export { describeCell, descriptorKey, type CellDescriptor, type CellDescriptorInit } from './descriptor.js';
-export { makePlan, type Plan, type PlanOptions } from './plan.js';
-export { buildKernel, type CompiledKernel } from './module.js';
-export { compileRnnModel, writeArtifact, type CompileOptions, type CompileResult } from './artifact.js';
+export { describeCell, descriptorKey, type CellDescriptor, type CellDescriptorInit } from './cells/descriptor.js';
+export { makePlan, type Plan, type PlanOptions } from './plan/cell.js';
+export { buildKernel, type CompiledKernel } from './module/kernel.js';
+export { compileRnnModel, writeArtifact, type CompileOptions, type CompileResult } from './module/artifact.js';
 export { importRnnModel, type ImportOptions } from './onnx/import.js';
-export type { RnnModel } from './model.js';
+export type { RnnModel } from './frontend/rnn_model.js';
 
 export type ModelCompileOptions = CompileOptions & ImportOptions;
 
 /**
- * Imports an ONNX model (bytes): the whole graph is folded and lowered to a kernel stream, then
- * compiled into one artifact. `summary` lists the stream, the plans and the worker choice.
+ * Imports an ONNX model (bytes): the whole graph is folded and lowered to a program, then
+ * compiled into one artifact. `summary` lists the program, the plans and the worker choice.
  */
 export function compileModel(bytes: Uint8Array, opts: ModelCompileOptions = {}): CompileResult & { summary: readonly string[] } {
-  const { stream, summary } = lowerModel(bytes, { batch: opts.batch, source: opts.source });
-  const result = compileStream(stream, { name: opts.source, ...opts }, summary);
+  const { program, summary } = lowerModel(bytes, { batch: opts.batch, source: opts.source });
+  const result = compileProgram(program, { name: opts.source, ...opts }, summary);
   return { ...result, summary: result.artifact.manifest.summary };
 }
-export { lowerModel } from './graph/index.js';
+export { lowerModel } from './frontend/index.js';

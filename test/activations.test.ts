@@ -10,10 +10,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { activation, type Activation, type ActivationName } from '../compiler/descriptor.js';
+import { activation, type Activation, type ActivationName } from '../compiler/cells/descriptor.js';
 import { buildActivationProbe } from '../compiler/emit/probe.js';
 import { MAX_PAGES } from '../contract/abi.js';
-import { toWat } from '../compiler/wat.js';
+import { toWat } from '../compiler/module/wat.js';
 import { applyActivation } from './reference.js';
 import { mulberry32 } from './random.js';
 

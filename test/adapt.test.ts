@@ -5,8 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallModeChooser, type CallMode } from '../runtime/adapt.js';
-import { describeCell } from '../compiler/descriptor.js';
-import { compileRnnModel } from '../compiler/artifact.js';
+import { describeCell } from '../compiler/cells/descriptor.js';
+import { compileRnnModel } from '../compiler/module/artifact.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeCell, activation, type CellDescriptor, type CellDescriptorInit } from '../compiler/descriptor.js';
+import { describeCell, activation, type CellDescriptor, type CellDescriptorInit } from '../compiler/cells/descriptor.js';
 import { InputError, UnsupportedError } from '../contract/errors.js';
 import { BaselineKernel, type BaselineInputs, type BaselineOutputs } from '../bench/baseline.js';
 import { referenceRnn, type ReferenceInputs } from './reference.js';

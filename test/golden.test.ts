@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeCell, type CellDescriptor } from '../compiler/descriptor.js';
-import { buildKernel } from '../compiler/module.js';
-import { makePlan, type Plan } from '../compiler/plan.js';
-import { toWat } from '../compiler/wat.js';
+import { describeCell, type CellDescriptor } from '../compiler/cells/descriptor.js';
+import { buildKernel } from '../compiler/module/kernel.js';
+import { makePlan, type Plan } from '../compiler/plan/cell.js';
+import { toWat } from '../compiler/module/wat.js';
 import { REPO_ROOT } from './paths.js';
 
 const GOLDEN_DIR = path.join(REPO_ROOT, 'test', 'golden');

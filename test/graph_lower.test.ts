@@ -2,23 +2,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lowerModel } from '../compiler/graph/index.js';
-import type { BufRef, ConstRef, KernelStream, Operand, Step } from '../compiler/graph/stream.js';
-import { isConst } from '../compiler/graph/stream.js';
+import { lowerModel } from '../compiler/frontend/index.js';
+import type { BufRef, ConstRef, Program, Operand, Step } from '../compiler/frontend/program.js';
+import { isConst } from '../compiler/frontend/program.js';
 import { DataType, onnx } from '../compiler/onnx/proto.js';
 import { decodeTensor } from '../compiler/onnx/tensor.js';
 import { importRnnModel } from '../compiler/onnx/import.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
-import { interpretStream } from './stream_interp.js';
+import { interpretProgram } from './program_interp.js';
 import { ModelError, UnsupportedError } from '../contract/errors.js';
 import { GraphBuilder, attr } from './graph_builder.js';
 import { CONFORMANCE, SHARED_MODELS, sharedTest } from './paths.js';
 import { throws } from './throws.js';
 
 const shared = (name: string) => fs.readFileSync(path.join(SHARED_MODELS, name, 'model.onnx'));
-const ops = (s: KernelStream) => s.steps.map((st) => st.op);
-const stepOf = <K extends Step['op']>(s: KernelStream, op: K, i = 0) => s.steps.filter((st) => st.op === op)[i] as Extract<Step, { op: K }>;
-const constData = (s: KernelStream, o: Operand | null) => Array.from(s.constants[(o as ConstRef).constant].data);
+const ops = (s: Program) => s.steps.map((st) => st.op);
+const stepOf = <K extends Step['op']>(s: Program, op: K, i = 0) => s.steps.filter((st) => st.op === op)[i] as Extract<Step, { op: K }>;
+const constData = (s: Program, o: Operand | null) => Array.from(s.constants[(o as ConstRef).constant].data);
 const buf = (o: Operand | null) => (o as BufRef).buffer;
 const close = (a: number[], b: number[], msg = '') => {
   assert.is(a.length, b.length, msg);
@@ -28,8 +28,8 @@ const initializer = (bytes: Uint8Array, name: string) => {
   const t = onnx.ModelProto.decode(bytes).graph!.initializer!.find((i) => i.name === name)!;
   return decodeTensor(t);
 };
-/** Every BufRef of the stream points at a buffer holding at least as many elements. */
-function checkRefs(s: KernelStream) {
+/** Every BufRef of the program points at a buffer holding at least as many elements. */
+function checkRefs(s: Program) {
   const size = (dims: readonly (number | string)[]) => dims.reduce<number>((p, d) => p * (typeof d === 'number' ? d : d === 'seq' ? 1000 : 100), 1);
   const refs: BufRef[] = [...s.inputs, ...s.outputs].map((io) => ({ buffer: io.buffer, dims: io.dims }));
   for (const st of s.steps) {
@@ -44,7 +44,7 @@ function checkRefs(s: KernelStream) {
 }
 
 sharedTest('char_lstm: embedding gather, two LSTMs with zero states folded away, MatMul + Add as one GEMM', () => {
-  const { stream: s, summary } = lowerModel(shared('char_lstm'), { source: 'char_lstm' });
+  const { program: s, summary } = lowerModel(shared('char_lstm'), { source: 'char_lstm' });
   checkRefs(s);
   assert.equal(ops(s), ['gather', 'rnn', 'rnn', 'gemm']);
   assert.is(s.maxBatch, 2);
@@ -77,14 +77,14 @@ sharedTest('char_lstm: embedding gather, two LSTMs with zero states folded away,
   assert.ok(summary.some((l) => l.startsWith('folded at compile time') && l.includes('Expand 4')), summary.join('\n'));
   assert.ok(summary.filter((l) => l.includes('initial_h, initial_c zeros')).length === 2);
 
-  const big = lowerModel(shared('char_lstm'), { batch: 8 }).stream;
+  const big = lowerModel(shared('char_lstm'), { batch: 8 }).program;
   assert.is(big.maxBatch, 8);
   assert.is(stepOf(big, 'rnn').descriptor.maxBatch, 8);
 });
 
 sharedTest('kws_gru: batch-first Transpose folded into the GRU, Y_h[0] a view, Gemm transB folded, softmax', () => {
   const bytes = shared('kws_gru');
-  const { stream: s } = lowerModel(bytes, { source: 'kws_gru' });
+  const { program: s } = lowerModel(bytes, { source: 'kws_gru' });
   checkRefs(s);
   assert.equal(ops(s), ['rnn', 'gemm', 'softmax']);
   assert.is(s.maxBatch, 3);
@@ -112,7 +112,7 @@ sharedTest('kws_gru: batch-first Transpose folded into the GRU, Y_h[0] a view, G
 });
 
 sharedTest('lstm_stream: one LSTM with fed initial h/c, Y a view through the Squeeze', () => {
-  const { stream: s } = lowerModel(shared('lstm_stream'));
+  const { program: s } = lowerModel(shared('lstm_stream'));
   checkRefs(s);
   assert.equal(ops(s), ['rnn']);
   assert.is(s.maxBatch, 1);
@@ -124,7 +124,7 @@ sharedTest('lstm_stream: one LSTM with fed initial h/c, Y a view through the Squ
   assert.equal(s.outputs.map((o) => [o.name, o.buffer, o.dims]), [
     ['y', r.y!.buffer, ['seq', 'batch', 256]], ['h_out', r.yH!.buffer, [1, 'batch', 256]], ['c_out', r.yC!.buffer, [1, 'batch', 256]],
   ]);
-  assert.is(lowerModel(shared('lstm_stream'), { batch: 4 }).stream.maxBatch, 4);
+  assert.is(lowerModel(shared('lstm_stream'), { batch: 4 }).program.maxBatch, 4);
 });
 
 
@@ -143,7 +143,7 @@ test('stacked bidirectional GRU, batch_first, h0 fed and split per layer (as PyT
   const out = g.node('Transpose', [merge(y2, 2)], [attr.ints('perm', [1, 0, 2])], { name: 'out_t', outputs: ['out'] });
   g.node('Concat', [yh1, yh2], [attr.int('axis', 0)], { name: 'hn', outputs: ['h_n'] });
   g.output(out, ['N', 'T', 10]).output('h_n', [4, 'N', 5]);
-  const { stream: s, summary } = lowerModel(g.encode(), { batch: 6 });
+  const { program: s, summary } = lowerModel(g.encode(), { batch: 6 });
   checkRefs(s);
   assert.equal(ops(s), ['slice', 'rnn', 'transpose', 'rnn', 'transpose', 'transpose', 'concat']);
   assert.is(s.maxBatch, 6);
@@ -191,7 +191,7 @@ test('shape subgraphs fold: Shape, Gather, Unsqueeze, Concat, ConstantOfShape, E
   const back = g.node('Concat', [g.node('Unsqueeze', [tAgain, g.constInts([0])]), g.node('Slice', [shape, g.constInts([1]), g.constInts([2])]), g.constInts([-1])], [attr.int('axis', 0)]);
   g.node('Reshape', [logits, back], [], { outputs: ['y'] });
   g.output('y', ['T', 'N', 3]).output('flat', [null, 3]);
-  const { stream: s, summary } = lowerModel(g.encode());
+  const { program: s, summary } = lowerModel(g.encode());
   checkRefs(s);
   assert.equal(ops(s), ['rnn', 'gemm', 'copy']);
   assert.is(s.maxBatch, 1);
@@ -229,7 +229,7 @@ test('ops around the RNN: unary, binary with constants, Gemm alpha/beta, LogSoft
   g.node('MatMul', [sl, g.init('v', [3], [1, 1, 1])], [], { name: 'vec', outputs: ['score'] });
   g.node('Gather', [y, g.constInts([0], [])], [attr.int('axis', 0)], { name: 'first', outputs: ['y0'] });
   g.output('score', ['N']).output('y0', [1, 'N', 6]).output(h);
-  const { stream: s } = lowerModel(g.encode(), { batch: 3 });
+  const { program: s } = lowerModel(g.encode(), { batch: 3 });
   checkRefs(s);
   assert.equal(ops(s), ['rnn', 'unary', 'unary', 'unary', 'binary', 'binary', 'binary', 'gemm', 'softmax', 'concat', 'slice', 'gemm']);
   const r = stepOf(s, 'rnn');
@@ -270,7 +270,7 @@ test('graph outputs never alias a graph input or another output: copies', () => 
   g.node('Identity', [yh], [], { outputs: ['h2'] });
   g.node('Constant', [], [attr.tensor('value', { dims: [2], dataType: DataType.FLOAT, floatData: [7, 8] })], { outputs: ['k'] });
   g.output('x_again').output(yh).output('h2').output('k');
-  const { stream: s } = lowerModel(g.encode());
+  const { program: s } = lowerModel(g.encode());
   checkRefs(s);
   assert.equal(ops(s), ['rnn', 'copy', 'copy', 'copy']);
   const [c1, c2, c3] = [0, 1, 2].map((i) => stepOf(s, 'copy', i));
@@ -293,7 +293,7 @@ test('layout 1 LSTM after an embedding of Cast tokens, with fed sequence_lens an
   const emb = g.node('Gather', [g.init('table', [10, 5]), g.node('Cast', [tokens], [attr.int('to', DataType.INT32)], { name: 'cast' })], [], { name: 'emb' });
   g.nodeOutputs('LSTM', [emb, W, R, '', lens], [attr.int('hidden_size', 4), attr.int('layout', 1)], { name: 'lstm', outputs: ['Y', 'Y_h'] });
   g.output('Y', ['B', 'T', 1, 4]);
-  const { stream: s } = lowerModel(g.encode());
+  const { program: s } = lowerModel(g.encode());
   checkRefs(s);
   assert.equal(ops(s), ['gather', 'rnn']);
   assert.equal(s.inputs.map((i) => [i.name, i.dtype, i.dims, i.onnxType]), [
@@ -447,10 +447,10 @@ test('declared sizes on seq and batch axes are run-time symbols; maxBatch from -
   const g = new GraphBuilder();
   g.output(g.rnn('LSTM', g.input('x', [7, 5, 2]), 3, 2)[1]);
   const bytes = g.encode();
-  const s = lowerModel(bytes).stream;
+  const s = lowerModel(bytes).program;
   assert.equal(s.inputs[0].dims, ['seq', 'batch', 2]);
   assert.is(s.maxBatch, 5);
-  assert.is(lowerModel(bytes, { batch: 2 }).stream.maxBatch, 2);
+  assert.is(lowerModel(bytes, { batch: 2 }).program.maxBatch, 2);
   assert.equal(s.outputs[0].dims, [1, 'batch', 3]);
 });
 
@@ -459,7 +459,7 @@ sharedTest('the 12 single-node backend-test models lower to one RNN step with th
   for (const dir of fs.readdirSync(CONFORMANCE)) {
     const bytes = fs.readFileSync(path.join(CONFORMANCE, dir, 'model.onnx'));
     const m = importRnnModel(bytes, { source: dir });
-    const { stream: s } = lowerModel(bytes, { source: dir });
+    const { program: s } = lowerModel(bytes, { source: dir });
     checkRefs(s);
     assert.equal(ops(s), ['rnn'], dir);
     assert.equal(stepOf(s, 'rnn').descriptor, m.descriptor, dir);
@@ -477,7 +477,7 @@ test('a pre-net (MatMul + Add + Relu) before a batch-first Transpose: axes trace
   const fc = g.node('Gemm', [h, g.init('fw', [3, 2]), g.init('fb', [2], [10, 20])], [], { name: 'fc' });
   g.node('Add', [g.init('more', [1, 2], [1, 2]), fc], [], { name: 'more', outputs: ['out'] });
   g.output('out', [2, 2]);
-  const { stream: s } = lowerModel(g.encode());
+  const { program: s } = lowerModel(g.encode());
   checkRefs(s);
   assert.equal(ops(s), ['gemm', 'unary', 'rnn', 'gemm']);
   assert.equal(s.inputs[0].dims, ['batch', 'seq', 6]);
@@ -498,7 +498,7 @@ test('older opsets: Squeeze/Unsqueeze axes and Slice bounds as attributes, Softm
   const part = g.node('Slice', [ys], [attr.ints('starts', [1]), attr.ints('ends', [3]), attr.ints('axes', [2])]);
   const u = g.node('Unsqueeze', [part], [attr.ints('axes', [0])]);
   g.output(g.node('Softmax', [u], [attr.int('axis', 3)]));
-  const { stream: s } = lowerModel(g.encode());
+  const { program: s } = lowerModel(g.encode());
   assert.equal(ops(s), ['rnn', 'slice', 'softmax']);
   assert.equal(stepOf(s, 'slice').ranges, [[0, 'seq', 1], [0, 'batch', 1], [1, 3, 1]]);
   assert.equal(stepOf(s, 'softmax').x.dims, [1, 'seq', 'batch', 2]);
@@ -513,10 +513,10 @@ sharedTest('the lowered shared models, interpreted in float64, reproduce the out
   };
   for (const [name, seqBatch] of Object.entries(calls)) {
     const { modelBytes, sets } = loadTestDir(path.join(SHARED_MODELS, name));
-    const { stream } = lowerModel(modelBytes, { source: name });
+    const { program } = lowerModel(modelBytes, { source: name });
     for (const set of sets) {
       const [seq, batch] = seqBatch(set.inputs[0].dims);
-      const got = interpretStream(stream, seq, batch, Object.fromEntries(set.inputs.map((t) => [t.name, t.data])));
+      const got = interpretProgram(program, seq, batch, Object.fromEntries(set.inputs.map((t) => [t.name, t.data])));
       for (const want of set.outputs) {
         const g = got[want.name];
         assert.is(g.length, want.data.length, `${name} ${want.name}`);
@@ -530,11 +530,11 @@ sharedTest('the lowered shared models, interpreted in float64, reproduce the out
 
 sharedTest('char_lstm runs for a shorter sequence and a smaller batch than the export: a prefix of column 0', () => {
   const { modelBytes, sets: [set] } = loadTestDir(path.join(SHARED_MODELS, 'char_lstm'));
-  const { stream } = lowerModel(modelBytes);
+  const { program } = lowerModel(modelBytes);
   const [T, B] = set.inputs[0].dims;
   const [t, V] = [20, 64];
   const tokens = Array.from({ length: t }, (_, i) => set.inputs[0].data[i * B]);
-  const got = interpretStream(stream, t, 1, { tokens }).logits;
+  const got = interpretProgram(program, t, 1, { tokens }).logits;
   const want = Array.from({ length: t * V }, (_, i) => set.outputs[0].data[Math.floor(i / V) * B * V + (i % V)]);
   assert.ok(T > t);
   close(Array.from(got), want, 'logits[:20, 0]');

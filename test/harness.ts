@@ -2,10 +2,10 @@
  * Test harness: turns a descriptor and reference-style inputs into an RnnModel, compiles it with a
  * plan, runs it through the runtime and compares against the float64 reference.
  */
-import type { CellDescriptor } from '../compiler/descriptor.js';
-import { numDirections, gateCount } from '../compiler/descriptor.js';
-import type { FeedSpec, InputRole, RnnModel, ConstantTensor } from '../compiler/model.js';
-import { compileRnnModel, type CompileOptions } from '../compiler/artifact.js';
+import type { CellDescriptor } from '../compiler/cells/descriptor.js';
+import { numDirections, gateCount } from '../compiler/cells/descriptor.js';
+import type { FeedSpec, InputRole, RnnModel, ConstantTensor } from '../compiler/frontend/rnn_model.js';
+import { compileRnnModel, type CompileOptions } from '../compiler/module/artifact.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Builder } from '../compiler/ir.js';
+import { Builder } from '../compiler/emit/ir.js';
 
 /** A module whose `f(out)` stores the given splat constants at out, out+16, ...; pool of `slots`. */
 function build(consts: readonly ({ f32: number } | { i32: number })[], slots: number) {

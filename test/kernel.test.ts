@@ -9,8 +9,8 @@ import * as assert from 'uvu/assert';
 import {
   ACTIVATION_NAMES, activationsPerDirection, defaultActivations, activation, describeCell, numDirections,
   type ActivationName, type CellDescriptor, type CellKind, type Direction,
-} from '../compiler/descriptor.js';
-import { compileRnnModel } from '../compiler/artifact.js';
+} from '../compiler/cells/descriptor.js';
+import { compileRnnModel } from '../compiler/module/artifact.js';
 import { InferenceSession } from '../api/node.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { compareWithReference, maxAbsDiff, modelFor } from './harness.js';

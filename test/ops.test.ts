@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import {
   emitBinary, emitGather, emitMatmul, emitSoftmax, emitUnary, packMatmulBias, packMatmulWeights, packedBiasFloats,
   packedMatmulFloats, type BinaryKind, type BroadcastPattern, type MatmulSpec, type UnaryKind,
-} from '../compiler/emit/ops/index.js';
+} from '../compiler/emit/index.js';
 import { Arena, build, maxError, randomF32 } from './ops_harness.js';
 import { mulberry32, randInt } from './random.js';
 

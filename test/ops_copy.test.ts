@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { concatPlan, emitCopyRows, emitTranspose, slicePlan, transposeGroups, type CopyRowsCall } from '../compiler/emit/ops/index.js';
+import { concatPlan, emitCopyRows, emitTranspose, slicePlan, transposeGroups, type CopyRowsCall } from '../compiler/emit/index.js';
 import { Arena, build, type Kernel } from './ops_harness.js';
 import { mulberry32, randInt, type Rng } from './random.js';
 

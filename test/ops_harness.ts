@@ -3,7 +3,7 @@
  * optimized as kernels are), instantiates it over one shared memory, and hands out scratch regions.
  */
 import * as assert from 'uvu/assert';
-import { Builder } from '../compiler/ir.js';
+import { Builder } from '../compiler/emit/ir.js';
 
 const PAGE = 65536;
 /** The memory every test module imports; regions are handed out from BASE upwards. */

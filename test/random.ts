@@ -5,7 +5,7 @@
 import {
   ACTIVATION_NAMES, activation, activationsPerDirection, describeCell, gateCount, numDirections,
   type Activation, type ActivationName, type CellDescriptor, type CellKind, type Direction,
-} from '../compiler/descriptor.js';
+} from '../compiler/cells/descriptor.js';
 import { applyActivation, referenceRnn, type ReferenceInputs } from './reference.js';
 
 /** A source of uniform floats in [0, 1). */

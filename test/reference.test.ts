@@ -11,7 +11,7 @@ import onnxProto from 'onnx-proto';
 import {
   ACTIVATION_NAMES, activation, describeCell, numDirections,
   type ActivationName, type CellDescriptor, type CellKind, type Direction,
-} from '../compiler/descriptor.js';
+} from '../compiler/cells/descriptor.js';
 import { CONFORMANCE, sharedTest } from './paths.js';
 import { applyActivation, referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';
 import { sigmoid } from './reference_activations.js';

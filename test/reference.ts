@@ -17,7 +17,7 @@
 import {
   activationsPerDirection, gateCount, numDirections,
   type Activation, type CellDescriptor,
-} from '../compiler/descriptor.js';
+} from '../compiler/cells/descriptor.js';
 import { applyActivation } from './reference_activations.js';
 
 export { applyActivation } from './reference_activations.js';

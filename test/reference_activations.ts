@@ -4,7 +4,7 @@
  * ONNX operator differ (ThresholdedRelu at x == alpha), the standalone operator and onnxruntime win:
  * `x > alpha ? x : 0`.
  */
-import type { Activation } from '../compiler/descriptor.js';
+import type { Activation } from '../compiler/cells/descriptor.js';
 
 /** Logistic sigmoid without overflow for large |x|. */
 export function sigmoid(x: number): number {

@@ -1,9 +1,9 @@
 /** The auto-tuner: entries keyed by descriptor and engine, and `rnnc compile --tuning` using them. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeCell, descriptorKey } from '../compiler/descriptor.js';
+import { describeCell, descriptorKey } from '../compiler/cells/descriptor.js';
 import { engineFingerprint, tuneCell, tunedEntry, type TuningFile } from '../api/tune.js';
-import { compileRnnModel } from '../compiler/artifact.js';
+import { compileRnnModel } from '../compiler/module/artifact.js';
 import { modelFor } from './harness.js';
 import { mulberry32, randomInputs } from './random.js';
 

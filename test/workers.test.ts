@@ -6,16 +6,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeCell, type CellDescriptorInit } from '../compiler/descriptor.js';
-import { compileRnnModel } from '../compiler/artifact.js';
-import type { PlanOptions } from '../compiler/plan.js';
+import { describeCell, type CellDescriptorInit } from '../compiler/cells/descriptor.js';
+import { compileRnnModel } from '../compiler/module/artifact.js';
+import type { PlanOptions } from '../compiler/plan/cell.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { InferenceSession, spawnNodeWorker } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { EngineError } from '../contract/errors.js';
 import { crowdState, type Spawn, type WorkerHandle } from '../runtime/pool.js';
 import { Worker } from 'node:worker_threads';
-import { Builder } from '../compiler/ir.js';
+import { Builder } from '../compiler/emit/ir.js';
 import { MAX_PAGES } from '../contract/abi.js';
 import { modelFor, maxAbsDiff } from './harness.js';
 import { rejects } from './throws.js';

@@ -1,6 +1,6 @@
 /** Small helpers shared by the CLI commands: option parsing and printing. */
 import { readFile } from 'node:fs/promises';
-import type { PlanOptions } from '../../compiler/plan.js';
+import type { PlanOptions } from '../../compiler/plan/cell.js';
 import { InputError, ModelError } from '../../contract/errors.js';
 
 /** Reads a model file; a missing or unreadable file is a ModelError naming it. */

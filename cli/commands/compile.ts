@@ -2,10 +2,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileModel } from '../../compiler/index.js';
-import { writeArtifact } from '../../compiler/artifact.js';
-import { toWat } from '../../compiler/wat.js';
+import { writeArtifact } from '../../compiler/module/artifact.js';
+import { toWat } from '../../compiler/module/wat.js';
 import { readTuning, tunedEntry } from '../../api/tune.js';
-import type { CellDescriptor } from '../../compiler/descriptor.js';
+import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { formatBytes, planOptions, readModelFile, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {

@@ -1,10 +1,10 @@
 /** `rnnc kernel --cell lstm --input 256 --hidden 256 -o k.wasm`: one shape's kernel, no model needed. */
 import { writeFile } from 'node:fs/promises';
-import { describeCell, type CellKind, type Direction } from '../../compiler/descriptor.js';
-import { makePlan } from '../../compiler/plan.js';
-import { buildKernel } from '../../compiler/module.js';
-import { describePlan } from '../../compiler/describe.js';
-import { toWat } from '../../compiler/wat.js';
+import { describeCell, type CellKind, type Direction } from '../../compiler/cells/descriptor.js';
+import { makePlan } from '../../compiler/plan/cell.js';
+import { buildKernel } from '../../compiler/module/kernel.js';
+import { describePlan } from '../../compiler/plan/describe.js';
+import { toWat } from '../../compiler/module/wat.js';
 import { formatBytes, planOptions, type PlanFlags } from './common.js';
 
 export interface ShapeFlags {

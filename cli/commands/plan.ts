@@ -1,8 +1,8 @@
 /** `rnnc plan MODEL | --cell ... --input ... --hidden ... [--workers N|auto]`: plan, partition, loop nest. */
-import { lowerModel } from '../../compiler/graph/index.js';
-import { makePlan, type Plan } from '../../compiler/plan.js';
-import { describePartition, describePlan } from '../../compiler/describe.js';
-import { chooseWorkers, DEFAULT_MACHINE } from '../../compiler/workers.js';
+import { lowerModel } from '../../compiler/frontend/index.js';
+import { makePlan, type Plan } from '../../compiler/plan/cell.js';
+import { describePartition, describePlan } from '../../compiler/plan/describe.js';
+import { chooseWorkers, DEFAULT_MACHINE } from '../../compiler/plan/workers.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../contract/errors.js';
 import { planOptions, readModelFile, type PlanFlags } from './common.js';
@@ -15,9 +15,9 @@ export interface PlanCommandFlags extends Partial<ShapeFlags>, PlanFlags {
 export async function planCommand(model: string | undefined, f: PlanCommandFlags): Promise<void> {
   let plans: Plan[];
   if (model) {
-    const { stream, summary } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
+    const { program, summary } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
     console.log(summary.join('\n'));
-    plans = stream.steps.flatMap((s) => (s.op === 'rnn' ? [makePlan(s.descriptor, planOptions(f), { inputBatchMajor: s.inputBatchMajor })] : []));
+    plans = program.steps.flatMap((s) => (s.op === 'rnn' ? [makePlan(s.descriptor, planOptions(f), { inputBatchMajor: s.inputBatchMajor })] : []));
   } else {
     if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
     plans = [makePlan(descriptorFromFlags(f as ShapeFlags), planOptions(f))];

@@ -1,7 +1,7 @@
 /** `rnnc tune MODEL | --cell ... --input ... --hidden ...`: measures plan variants, stores the best. */
 import { availableParallelism } from 'node:os';
-import { lowerModel } from '../../compiler/graph/index.js';
-import { descriptorKey, type CellDescriptor } from '../../compiler/descriptor.js';
+import { lowerModel } from '../../compiler/frontend/index.js';
+import { descriptorKey, type CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../../api/tune.js';
 import { InputError } from '../../contract/errors.js';
 import { spawnNodeWorker } from '../../runtime/node.js';
@@ -28,8 +28,8 @@ function progress(key: string) {
 export async function tuneCommand(model: string | undefined, f: TuneFlags): Promise<void> {
   let cells: CellDescriptor[];
   if (model) {
-    const { stream } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
-    cells = stream.steps.flatMap((s) => (s.op === 'rnn' ? [s.descriptor] : []));
+    const { program } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
+    cells = program.steps.flatMap((s) => (s.op === 'rnn' ? [s.descriptor] : []));
   } else {
     if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc tune needs a model file, or --cell, --input and --hidden');
     cells = [descriptorFromFlags(f as ShapeFlags)];

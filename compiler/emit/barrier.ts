@@ -14,7 +14,7 @@
  * runtime), so it asks at every 64th barrier and whenever a sleep ends; pool workers are given a
  * constant 0 and learn of a timeout through the abort cell.
  */
-import type { Builder, Expr } from '../ir.js';
+import type { Builder, Expr } from './ir.js';
 import { EXPIRED_IMPORT } from '../../contract/abi.js';
 import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, SLEEPERS } from '../../contract/control.js';
 

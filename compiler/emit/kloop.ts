@@ -3,7 +3,7 @@
  * recurrent step (h times R, step.ts) and the per-step input projection (x times W, xpass.ts): the
  * ways an iteration of kUnroll k steps may be ordered (plan.ts: kUnroll, kTree, kFence).
  */
-import type { Builder, Expr, FunctionScope, Local } from '../ir.js';
+import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 
 /**
  * Above every address a module's memory can have (MAX_PAGES pages: 2 GiB): a fence compares a panel

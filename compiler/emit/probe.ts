@@ -3,8 +3,8 @@
  * so tests can measure the SIMD activations against float64 over any set of inputs. Not part of a
  * kernel; it reuses the kernels' emitter unchanged, through the same Builder and optimizer.
  */
-import type { Activation } from '../descriptor.js';
-import { Builder } from '../ir.js';
+import type { Activation } from '../cells/descriptor.js';
+import { Builder } from './ir.js';
 import { MAX_PAGES } from '../../contract/abi.js';
 import { EngineError } from '../../contract/errors.js';
 import { emitActivation } from './activations.js';

@@ -2,7 +2,7 @@
  * A straight-line f32x4 code sequence: statements appended in order, values kept in fresh locals
  * (binaryen trees cannot share a node, and its optimizer coalesces the locals afterwards).
  */
-import type { Builder, Expr, FunctionScope, Local } from '../ir.js';
+import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 
 export class Straight {
   readonly stmts: Expr[] = [];

@@ -2,7 +2,7 @@
  * The in-memory tensor every rnnc file reader returns and every writer takes: dims, element type and
  * a typed array in C (row-major) order. Only the two element types rnnc exchanges exist here.
  */
-import type { DType } from '../model.js';
+import type { DType } from '../frontend/rnn_model.js';
 import { ModelError, type RnncError } from '../../contract/errors.js';
 
 /** A dense tensor in row-major order. `data.length` is the product of `dims` (1 for a scalar). */

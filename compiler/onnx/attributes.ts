@@ -5,7 +5,7 @@
 import {
   ACTIVATION_NAMES, type Activation, type ActivationName, type CellKind, type Direction, activation,
   defaultActivations, numDirections,
-} from '../descriptor.js';
+} from '../cells/descriptor.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from './proto.js';
 

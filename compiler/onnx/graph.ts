@@ -2,7 +2,7 @@
  * The graph-level half of ONNX import: decoding the ModelProto, reading the default-domain opset,
  * finding the one LSTM/GRU/RNN node among Constant nodes, and reading declared input/output types.
  */
-import type { CellKind } from '../descriptor.js';
+import type { CellKind } from '../cells/descriptor.js';
 import type { NamedTensor } from '../io/tensor_data.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import {

@@ -3,12 +3,12 @@
  * the descriptor with the split of operator inputs into run-time feeds and baked-in constants.
  * Everything is validated here, at the border; the planner and emitters trust the result.
  */
-import { type CellKind, describeCell, gateCount, numDirections } from '../descriptor.js';
+import { type CellKind, describeCell, gateCount, numDirections } from '../cells/descriptor.js';
 import type { NamedTensor } from '../io/tensor_data.js';
 import {
   type ConstantTensor, type DType, type FeedSpec, INPUT_ROLES, type InputRole, OUTPUT_ROLES, type OutputSpec,
   type RnnModel,
-} from '../model.js';
+} from '../frontend/rnn_model.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { readRnnAttributes } from './attributes.js';
 import { type DeclaredType, constantOutputs, declaredType, decodeModel, defaultOpset, findRnnNode } from './graph.js';

@@ -2,7 +2,7 @@
  * The dims the ONNX spec prescribes for every input and output of an LSTM, GRU or RNN node, and the
  * check of a tensor's actual (or declared) dims against them.
  */
-import type { InputRole, OutputRole } from '../model.js';
+import type { InputRole, OutputRole } from '../frontend/rnn_model.js';
 import { ModelError } from '../../contract/errors.js';
 
 /** The sizes that fix the node's tensor dims; null where the model leaves a size open. */

@@ -1,0 +1,121 @@
+/**
+ * Elementwise kernels: Add/Sub/Mul/Div with the broadcasts an RNN model needs (a bias row, a
+ * scalar), and Relu/Tanh/Sigmoid through the same SIMD activations the RNN cells use.
+ */
+import { activation, type Activation } from '../cells/descriptor.js';
+import type { Builder, Expr, Local } from './ir.js';
+import { emitActivation } from './activations.js';
+import { load, store, elementLoop } from './loops.js';
+
+/** The four arithmetic ops. */
+export type BinaryKind = 'add' | 'sub' | 'mul' | 'div';
+
+/**
+ * How the operands of `binary(a, b, out, outer, inner)` are laid out; out is always [outer, inner].
+ * - same: a and b are [outer, inner];
+ * - bRow / aRow: that operand is one row of `inner` elements, the other is [outer, inner];
+ * - bScalar / aScalar: that operand is one element, the other is [outer, inner].
+ */
+export type BroadcastPattern = 'same' | 'bRow' | 'aRow' | 'bScalar' | 'aScalar';
+
+/** What `emitBinary` computes. */
+export interface BinarySpec {
+  readonly kind: BinaryKind;
+  readonly pattern: BroadcastPattern;
+  /** Vectors per iteration of the main loop (default 4). */
+  readonly unroll?: number;
+}
+
+/** The unary ops of the program. */
+export type UnaryKind = 'relu' | 'tanh' | 'sigmoid';
+
+/** What `emitUnary` computes. */
+export interface UnarySpec {
+  readonly kind: UnaryKind;
+  /** Vectors per iteration of the main loop (default 4 for relu, 2 for tanh and sigmoid). */
+  readonly unroll?: number;
+}
+
+function arith(b: Builder, kind: BinaryKind, x: Expr, y: Expr): Expr {
+  switch (kind) {
+    case 'add': return b.vadd(x, y);
+    case 'sub': return b.vsub(x, y);
+    case 'mul': return b.vmul(x, y);
+    case 'div': return b.vdiv(x, y);
+  }
+}
+
+/**
+ * Emits `name(a, b, out, outer, inner)` (pointers, then run-time counts); out may alias a or b.
+ *
+ *   same, bScalar, aScalar (s = splat of the scalar operand, loaded once):
+ *     for i in 0..outer*inner (4 vectors, then vectors, then lanes): out[i] = a[i] op b[i] (or s)
+ *   bRow, aRow:
+ *     for o in 0..outer:
+ *       for j in 0..inner (4 vectors, then vectors, then lanes): out[o][j] = a[o][j] op b[j] (or a[j] op b[o][j])
+ */
+export function emitBinary(b: Builder, name: string, spec: BinarySpec): void {
+  const s = b.scope(['i32', 'i32', 'i32', 'i32', 'i32']);
+  const A = s.param(0), B = s.param(1), OUT = s.param(2), outer = s.param(3), inner = s.param(4);
+  const { kind, pattern } = spec;
+  const unroll = spec.unroll ?? 4;
+  const pa = s.local('i32'), pb = s.local('i32'), po = s.local('i32');
+  const init = [s.set(pa, s.get(A)), s.set(pb, s.get(B)), s.set(po, s.get(OUT))];
+
+  if (pattern === 'same' || pattern === 'bScalar' || pattern === 'aScalar') {
+    const scalar = s.local('v128');
+    const streamed = pattern === 'same' ? [pa, pb, po] : pattern === 'bScalar' ? [pa, po] : [pb, po];
+    if (pattern !== 'same') init.push(s.set(scalar, b.vsplatLoad(s.get(pattern === 'bScalar' ? B : A))));
+    const body = elementLoop(b, s, 'elems', streamed, b.mul(s.get(outer), s.get(inner)), unroll, (v, off, lane) => {
+      const x = pattern === 'aScalar' ? s.get(scalar) : load(b, s.get(pa), off, lane);
+      const y = pattern === 'bScalar' ? s.get(scalar) : load(b, s.get(pb), off, lane);
+      v.push(store(b, s.get(po), off, lane, arith(b, kind, x, y)));
+    });
+    s.finish(name, b.seq([...init, body]));
+    return;
+  }
+
+  // Row broadcast: the row operand's pointer restarts at every row; the other two run on.
+  const row = pattern === 'bRow' ? pb : pa;
+  const rowBase = pattern === 'bRow' ? B : A;
+  const o = s.local('i32');
+  const inside = elementLoop(b, s, 'cols', [pa, pb, po], s.get(inner), unroll, (v, off, lane) => {
+    v.push(store(b, s.get(po), off, lane, arith(b, kind, load(b, s.get(pa), off, lane), load(b, s.get(pb), off, lane))));
+  });
+  const body = b.seq([
+    ...init,
+    s.set(o, s.get(outer)),
+    b.block('rows_out', [b.loop('rows', b.seq([
+      b.br('rows_out', b.leS(s.get(o), b.i32(0))),
+      s.set(row, s.get(rowBase)),
+      inside,
+      s.bump(o, -1),
+      b.br('rows'),
+    ]))]),
+  ]);
+  s.finish(name, body);
+}
+
+const UNARY: Record<UnaryKind, Activation> = {
+  relu: activation('Relu'),
+  tanh: activation('Tanh'),
+  sigmoid: activation('Sigmoid'),
+};
+
+/**
+ * Emits `name(x, out, n)`; out may alias x.
+ *
+ *   for i in 0..n (unroll vectors, then vectors, then lanes): out[i] = f(x[i])
+ */
+export function emitUnary(b: Builder, name: string, spec: UnarySpec): void {
+  const s = b.scope(['i32', 'i32', 'i32']);
+  const X = s.param(0), OUT = s.param(1), n = s.param(2);
+  const px: Local = s.local('i32'), po: Local = s.local('i32');
+  const f = UNARY[spec.kind];
+  const unroll = spec.unroll ?? (spec.kind === 'relu' ? 4 : 2);
+  const body = elementLoop(b, s, 'elems', [px, po], s.get(n), unroll, (v, off, lane) => {
+    const x = v.let(load(b, s.get(px), off, lane));
+    v.push(store(b, s.get(po), off, lane, v.get(emitActivation(v, f, x))));
+  });
+  s.finish(name, b.seq([s.set(px, s.get(X)), s.set(po, s.get(OUT)), body]));
+}

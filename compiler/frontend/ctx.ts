@@ -1,0 +1,120 @@
+/**
+ * What an op's shape rule sees of its node (inputs as inferred values, attributes, opset) and what
+ * it leaves for lowering: the resolved parameters of the node (`Detail`), so that lowering only
+ * reads decisions and never re-checks the model.
+ */
+import { ModelError } from '../../contract/errors.js';
+import type { CellDescriptor } from '../cells/descriptor.js';
+import type { LoadedGraph, GraphNode } from './load.js';
+import { type SymInt, formatDims, isNum, toDim } from './symbolic.js';
+import type { FloatConst, RunVal, Val } from './value.js';
+
+/** A node rnnc does not compile; the message omits the node (the driver prefixes its label). */
+export class Unsupported extends Error {}
+
+/** An input whose producer was itself unsupported: the node is skipped without a second message. */
+export class Poisoned extends Error {}
+
+/** One axis of a resolved Slice: first index, step, and the number of elements taken. */
+export interface SliceAxis {
+  readonly start: number;
+  readonly step: number;
+  readonly count: SymInt;
+  /** The whole axis (start 0, step 1, count = dim). */
+  readonly whole: boolean;
+}
+
+/** The RNN operands as inferred values (null when absent or, for states, an all-zero constant). */
+export interface RnnDetail {
+  readonly kind: 'rnn';
+  readonly descriptor: CellDescriptor;
+  readonly W: Val;
+  readonly R: Val;
+  readonly B: Val | null;
+  readonly P: Val | null;
+  readonly sequenceLens: RunVal | null;
+  readonly initialH: Val | null;
+  readonly initialC: Val | null;
+  /** States given as zeros by the graph and dropped (for the summary). */
+  readonly zeroStates: readonly string[];
+}
+
+/** Resolved parameters of a node that lowers to a step (or a view needing more than dims). */
+export type Detail =
+  /** Slice, or Gather of a constant index (then `squeeze` is the gathered axis). */
+  | { readonly kind: 'slice'; readonly axes: readonly SliceAxis[]; readonly squeeze: number | null }
+  | { readonly kind: 'transpose'; readonly perm: readonly number[] }
+  | { readonly kind: 'concat'; readonly axis: number }
+  /** Gather rows of a constant table, seen as [V, E]. */
+  | { readonly kind: 'embedding'; readonly table: FloatConst }
+  /** MatMul or Gemm: w is [K, N] (transposed and scaled at compile time), bias [N]. */
+  | { readonly kind: 'gemm'; readonly w: FloatConst; readonly bias: FloatConst | null; readonly note: string }
+  | { readonly kind: 'softmax'; readonly log: boolean }
+  | RnnDetail;
+
+/** The view of one node that shape rules get. */
+export interface Ctx {
+  readonly node: GraphNode;
+  readonly graph: LoadedGraph;
+  readonly opset: number;
+  readonly maxBatch: number;
+  /** Input i; a missing required input is a ModelError. */
+  input(i: number): Val;
+  /** Input i, or null when the node leaves it out. */
+  optional(i: number): Val | null;
+  /** Whether output i is read by some node or is a graph output. */
+  used(i: number): boolean;
+  /** Records the node's resolved parameters for lowering. */
+  detail(d: Detail): void;
+}
+
+/** Throws Unsupported with `msg`. */
+export function unsupported(msg: string): never {
+  throw new Unsupported(msg);
+}
+
+/** Throws a ModelError naming the node. */
+export function modelError(c: Ctx, msg: string): never {
+  throw new ModelError(`${c.node.label}: ${msg}`);
+}
+
+/** Input i as a constant of numbers (ints for axes, starts, shapes); Unsupported when computed at run time. */
+export function constInts(c: Ctx, i: number, what: string): number[] {
+  const v = c.input(i);
+  if (v.kind !== 'const') unsupported(`${what} is computed at run time; rnnc needs it constant after folding`);
+  const out: number[] = [];
+  for (const x of v.data) {
+    if (!isNum(x)) unsupported(`${what} depends on the sequence length or batch (${formatDims(v.data as SymInt[])})`);
+    out.push(x);
+  }
+  return out;
+}
+
+/** Input i as a constant of symbolic ints (a shape vector); Unsupported when computed at run time. */
+export function constSyms(c: Ctx, i: number, what: string): SymInt[] {
+  const v = c.input(i);
+  if (v.kind !== 'const' || v.dtype !== 'int') {
+    unsupported(`${what} is ${v.kind === 'const' ? 'not integer' : 'computed at run time'}; rnnc needs constant integers after folding`);
+  }
+  return [...v.data];
+}
+
+/** Normalizes a possibly negative axis into 0..rank-1; ModelError when out of range. */
+export function normAxis(c: Ctx, axis: number, rank: number, what = 'axis'): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(a >= 0 && a < rank)) modelError(c, `${what} ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** Numeric dims of a value, or Unsupported naming what needs them. */
+export function numericDims(v: Val, what: string): number[] {
+  if (!v.dims.every(isNum)) unsupported(`${what} has dims ${formatDims(v.dims)}; rnnc needs them fixed here`);
+  return v.dims as number[];
+}
+
+/** Checks that a run-time value has no merged symbolic dim (e.g. seq*batch from a Reshape) where axes matter. */
+export function plainDims(v: Val, what: string): void {
+  if (v.kind === 'run' && v.dims.some((d) => toDim(d) === null)) {
+    unsupported(`${what} has dims ${formatDims(v.dims)}; a merged dim such as seq*batch is supported only by elementwise ops, MatMul and Gemm`);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The shape rule of LSTM, GRU and RNN nodes inside a whole graph: attributes and dims checked with
+ * the single-node importer's pieces (readRnnAttributes, expectedDims/checkDims), the descriptor
+ * built, states that the graph fills with zeros dropped, and the outputs' symbolic dims.
+ */
+import { type CellKind, describeCell, gateCount, numDirections } from '../cells/descriptor.js';
+import type { InputRole } from './rnn_model.js';
+import { readRnnAttributes } from '../onnx/attributes.js';
+import { type NodeSizes, checkDims, expectedDims } from '../onnx/shapes.js';
+import { modelError, unsupported } from './ctx.js';
+import { uniformValue } from './fold.js';
+import { materialize, type Rule } from './shape_ops.js';
+import { BATCH, SEQ, type SymInt, formatDims, formatSym, isNum, symEq } from './symbolic.js';
+import type { RunVal, Val } from './value.js';
+
+const ROLE_INDEX: Record<InputRole, number> = { X: 0, W: 1, R: 2, B: 3, sequence_lens: 4, initial_h: 5, initial_c: 6, P: 7 };
+
+/** The rule for nodes of one cell kind. */
+export function rnnRule(cell: CellKind): Rule {
+  return (c) => {
+    const n = c.node;
+    const where = `node '${n.name}'`;
+    const maxIn = cell === 'lstm' ? 8 : 6;
+    const maxOut = cell === 'lstm' ? 3 : 2;
+    if (n.inputs.length > maxIn) modelError(c, `has ${n.inputs.length} inputs; ${n.op} takes at most ${maxIn}`);
+    if (n.outputs.length > maxOut) modelError(c, `has ${n.outputs.length} outputs; ${n.op} has at most ${maxOut}`);
+    const attrs = readRnnAttributes(n.proto, cell, c.opset, where);
+    const layout = attrs.layout;
+    const what = (role: InputRole) => `input ${role} ('${n.inputs[ROLE_INDEX[role]]}') of ${where}`;
+    const dimsOf = (v: Val) => v.dims.map((d): number | string => (isNum(d) ? d : formatSym(d)));
+
+    const x = c.input(0);
+    if (x.kind !== 'run') unsupported('X is a constant; rnnc needs X computed or fed at run time');
+    if (x.dtype !== 'float' || x.dims.length !== 3) modelError(c, `X must be a float tensor of rank 3, got ${x.dtype}${formatDims(x.dims)}`);
+    const [seqAt, batchAt] = layout === 0 ? [0, 1] : [1, 0];
+    if (!symEq(x.dims[seqAt], SEQ) || !symEq(x.dims[batchAt], BATCH)) {
+      const want = layout === 0 ? '[seq, batch, input_size]' : '[batch, seq, input_size]';
+      if (x.dims.some((d) => symEq(d, SEQ)) && x.dims.some((d) => symEq(d, BATCH))) {
+        modelError(c, `X has dims ${formatDims(x.dims)}, but layout ${layout} reads ${want}`);
+      }
+      unsupported(`X has dims ${formatDims(x.dims)}; rnnc could not trace its sequence and batch axes ${want} back to a graph input's axes (through Gather, Transpose, Squeeze/Unsqueeze, Cast, elementwise ops, MatMul)`);
+    }
+    const input = x.dims[2];
+    if (!isNum(input)) modelError(c, `X has dims ${formatDims(x.dims)}; its last dim (input_size) must be a number`);
+
+    const graphInputs = new Set(c.graph.inputs.map((i) => i.name));
+    const weight = (role: InputRole): Val | null => {
+      const v = c.optional(ROLE_INDEX[role]);
+      if (!v) return null;
+      if (v.kind === 'run' && !graphInputs.has(n.inputs[ROLE_INDEX[role]])) {
+        unsupported(`${role} is computed at run time; rnnc takes weights as initializers or graph inputs`);
+      }
+      if (v.dtype !== 'float') modelError(c, `${role} must be float`);
+      return materialize(v, role);
+    };
+    const W = weight('W') ?? modelError(c, 'required input W is missing');
+    const R = weight('R') ?? modelError(c, 'required input R is missing');
+    const B = weight('B');
+    const P = cell === 'lstm' ? weight('P') : null;
+    const ws = [W, R, B, P].filter((v): v is Val => v !== null);
+    if (ws.some((v) => v.kind === 'run') && ws.some((v) => v.kind !== 'run')) {
+      unsupported('W, R, B and P must be all initializers or all graph inputs, not a mix');
+    }
+    const gates = gateCount(cell);
+    const num = (v: Val, i: number) => (isNum(v.dims[i]) ? (v.dims[i] as number) : null);
+    const w1 = num(W, 1);
+    const hidden = attrs.hiddenSize ?? num(R, 2) ?? (w1 !== null && w1 % gates === 0 ? w1 / gates : null)
+      ?? modelError(c, 'hidden_size is not given and the dims of W and R do not tell it');
+    const sizes: NodeSizes = { directions: numDirections(attrs.direction), gates, hidden, input, batch: null, seq: null, layout };
+    const check = (role: InputRole, v: Val | null) => v && checkDims(what(role), expectedDims(role, sizes), dimsOf(v));
+    ([['X', x], ['W', W], ['R', R], ['B', B], ['P', P]] as const).forEach(([role, v]) => check(role, v));
+
+    const lens = c.optional(4);
+    let sequenceLens: RunVal | null = null;
+    if (lens) {
+      if (lens.kind !== 'run') {
+        unsupported('sequence_lens is a constant; feed it as a graph input, or leave it out when every sequence has the full length');
+      }
+      if (lens.dtype !== 'int' || lens.dims.length !== 1 || !symEq(lens.dims[0], BATCH)) {
+        modelError(c, `${what('sequence_lens')} must be int32 of dims [batch], got ${lens.dtype}${formatDims(lens.dims)}`);
+      }
+      sequenceLens = lens;
+    }
+    const zeroStates: string[] = [];
+    const state = (role: 'initial_h' | 'initial_c'): Val | null => {
+      const v = c.optional(ROLE_INDEX[role]);
+      if (!v) return null;
+      check(role, v);
+      if (v.dtype !== 'float') modelError(c, `${role} must be float`);
+      const batchDim: SymInt = v.dims[layout === 0 ? 1 : 0];
+      if (v.kind === 'run') {
+        if (!symEq(batchDim, BATCH)) {
+          unsupported(`${role} has dims ${formatDims(v.dims)}; its batch axis must be the run-time batch (feed it from a graph input whose batch axis matches X)`);
+        }
+        return v;
+      }
+      const value = v.kind === 'fill' ? v.value : uniformValue(v);
+      if (value === 0) {
+        zeroStates.push(role);
+        return null;
+      }
+      return unsupported(value === null
+        ? `${role} is a constant that differs per element; rnnc supports zeros (the default) or a state fed at run time`
+        : `${role} is a broadcast of the non-zero constant ${value}; rnnc supports zeros (the default) or a state fed at run time`);
+    };
+    const initialH = state('initial_h');
+    const initialC = cell === 'lstm' ? state('initial_c') : null;
+
+    const descriptor = describeCell({
+      cell, inputSize: input, hiddenSize: hidden, maxBatch: c.maxBatch, direction: attrs.direction, layout,
+      activations: attrs.activations, clip: attrs.clip, linearBeforeReset: attrs.linearBeforeReset,
+      inputForget: attrs.inputForget, hasPeepholes: P !== null, hasSequenceLens: sequenceLens !== null,
+      hasInitialH: initialH !== null, hasInitialC: initialC !== null,
+    }, where);
+    c.detail({ kind: 'rnn', descriptor, W, R, B, P, sequenceLens, initialH, initialC, zeroStates });
+    const D = sizes.directions;
+    const y: SymInt[] = layout === 0 ? [SEQ, D, BATCH, hidden] : [BATCH, SEQ, D, hidden];
+    const st: SymInt[] = layout === 0 ? [D, BATCH, hidden] : [BATCH, D, hidden];
+    return [
+      { kind: 'run', dtype: 'float', dims: y },
+      { kind: 'run', dtype: 'float', dims: st },
+      cell === 'lstm' ? { kind: 'run', dtype: 'float', dims: st } : null,
+    ];
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * program -> artifact: the module, the manifest the runtime reads, and the static memory
+ * image (packed weights and constants). Also writes an artifact directory.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RnnModel } from '../frontend/rnn_model.js';
+import type { Program, ProgramIO } from '../frontend/program.js';
+import type { Plan, PlanOptions } from '../plan/cell.js';
+import type { CellDescriptor } from '../cells/descriptor.js';
+import { streamFromNode } from '../frontend/from_node.js';
+import { layOutStatic } from '../plan/memory.js';
+import { buildModule } from './module.js';
+import { opKernel } from './op_calls.js';
+import { describePlan } from '../plan/describe.js';
+import { availableParallelism } from 'node:os';
+import { chooseWorkers, DEFAULT_MACHINE, type MachineModel } from '../plan/workers.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../../contract/manifest.js';
+
+export interface CompileOptions extends PlanOptions {
+  /** Also produce the text form of the module (binaryen's printer). */
+  readonly text?: boolean;
+  /** Also build the multi-worker module (default: when the planner picks more than one worker). */
+  readonly threads?: boolean;
+  /** The machine the worker count is chosen for (default: this machine's cores). */
+  readonly machine?: Partial<MachineModel>;
+  /** Tuned plans (`rnnc tune`): per descriptor, options that override the planner's defaults. */
+  readonly tuned?: (d: CellDescriptor) => { plan: PlanOptions; workers: number } | undefined;
+  /** Names the model in the manifest and messages. */
+  readonly name?: string;
+}
+
+export interface CompileResult {
+  readonly artifact: Artifact;
+  /** The RNN plans in step order. */
+  readonly plans: readonly Plan[];
+  /** Convenience: the first RNN plan. */
+  readonly plan: Plan;
+  readonly text?: string;
+}
+
+/** Plans, emits and packages a program. */
+export function compileProgram(program: Program, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
+  const layout = layOutStatic(program, (d) => ({ ...opts, ...opts.tuned?.(d)?.plan }), (i) => opKernel(program.steps[i]).requests);
+  const mod = buildModule(program, layout, { relaxedSimd: opts.relaxedSimd, text: opts.text });
+  const plans = [...layout.plans.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  const modelled = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
+  const tunedWorkers = plans.map((p) => opts.tuned?.(p.descriptor)?.workers);
+  const choice = tunedWorkers.length > 0 && tunedWorkers.every((w) => w !== undefined)
+    ? { workers: Math.max(...(tunedWorkers as number[])), reasons: [...modelled.reasons, `tuned on this engine: ${Math.max(...(tunedWorkers as number[]))} (rnnc tune)`] }
+    : modelled;
+  const withThreads = plans.length > 0 && (opts.threads ?? choice.workers > 1);
+  const modThreads = withThreads ? buildModule(program, layout, { relaxedSimd: opts.relaxedSimd, threads: true }) : null;
+  const io = (x: ProgramIO): ManifestIO => ({
+    name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
+    ...(x.groups ? { groups: [...x.groups] } : {}),
+  });
+  const checks: RangeCheck[] = [];
+  const fedBuffers = new Set(program.inputs.map((i) => i.buffer));
+  for (const step of program.steps) {
+    if (step.op === 'gather' && fedBuffers.has(step.indices.buffer)) {
+      checks.push({ buffer: step.indices.buffer, bound: step.table.dims[0], what: `indices of Gather node '${step.node}'` });
+    }
+    if (step.op === 'rnn' && step.sequenceLens) {
+      checks.push({ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` });
+    }
+  }
+  const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...choice.reasons.map((r) => `  - ${r}`)];
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    model: opts.name ?? 'model',
+    key: fnv1a(JSON.stringify({ s: summary, k: plans.map((p) => p.key + p.kernelName), f: mod.features, b: program.maxBatch })),
+    kernels: plans.map((p) => p.kernelName),
+    features: mod.features,
+    maxBatch: program.maxBatch,
+    inputs: program.inputs.map(io),
+    outputs: program.outputs.map(io),
+    buffers: layout.buffers,
+    imageBegin: layout.imageBegin,
+    imageEnd: layout.imageEnd,
+    tableOffset: layout.tableOffset,
+    controlOffset: layout.controlOffset,
+    workers: { recommended: choice.workers, reasons: choice.reasons },
+    staticEnd: layout.imageEnd,
+    fedWeights: layout.fedWeights,
+    stateInputs: stateInputs(program),
+    streamable: plans.length > 0 && plans.every((p) => p.descriptor.direction === 'forward'),
+    checks,
+    files: { wasm: 'model.wasm', wasmThreads: modThreads ? 'model.mt.wasm' : null, image: 'weights.bin' },
+    summary: lines,
+  };
+  return { artifact: { manifest, wasm: mod.wasm, wasmThreads: modThreads?.wasm ?? null, image: layout.image }, plans, plan: plans[0], text: mod.text };
+}
+
+/** Plans, emits and packages one RNN node (the single-node path: a one-step program). */
+export function compileRnnModel(model: RnnModel, opts: CompileOptions = {}): CompileResult {
+  return compileProgram(streamFromNode(model), { name: model.nodeName, ...opts });
+}
+
+/** Graph inputs read only as RNN initial states. */
+function stateInputs(program: Program): number[] {
+  const uses = new Map<number, { state: number; other: number }>();
+  const note = (o: { buffer?: number } | null, state: boolean) => {
+    if (!o || o.buffer === undefined) return;
+    const u = uses.get(o.buffer) ?? { state: 0, other: 0 };
+    if (state) u.state++; else u.other++;
+    uses.set(o.buffer, u);
+  };
+  for (const step of program.steps) {
+    for (const [k, v] of Object.entries(step)) {
+      const refs = Array.isArray(v) ? v : [v];
+      for (const r of refs) if (r && typeof r === 'object' && 'buffer' in r) note(r as { buffer: number }, step.op === 'rnn' && (k === 'initialH' || k === 'initialC'));
+    }
+  }
+  return program.inputs.filter((i) => { const u = uses.get(i.buffer); return u && u.state > 0 && u.other === 0; }).map((i) => i.buffer);
+}
+
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Writes `manifest.json` and the files it names into `dir` (created if needed). Returns the paths. */
+export async function writeArtifact(dir: string, a: Artifact): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const m = a.manifest;
+  const files: [string, Uint8Array | string][] = [
+    ['manifest.json', JSON.stringify(m, null, 2) + '\n'],
+    [m.files.wasm, a.wasm as Uint8Array],
+    [m.files.image, a.image],
+  ];
+  if (m.files.wasmThreads && a.wasmThreads) files.push([m.files.wasmThreads, a.wasmThreads as Uint8Array]);
+  const written: string[] = [];
+  for (const [name, data] of files) {
+    const p = path.join(dir, name);
+    await writeFile(p, data);
+    written.push(p);
+  }
+  return written;
+}

@@ -1,0 +1,265 @@
+/**
+ * The planner: resolves a cell descriptor into a plan (how the cell is blocked, unrolled and laid out
+ * in memory). Every decision is made here, once; emitters only read the plan. A plan may change
+ * speed, never results.
+ */
+import { type CellDescriptor, descriptorKey, gateCount, numDirections } from '../cells/descriptor.js';
+import type { DirectionOffsets, KernelLayout, Phase } from '../../contract/layout.js';
+import { UnsupportedError } from '../../contract/errors.js';
+import { RESERVED } from '../../contract/abi.js';
+import { DEFAULT_MACHINE } from './workers.js';
+
+/** Knobs a caller (or the tuner) may fix; the planner chooses the rest. */
+export interface PlanOptions {
+  /** Hidden units per recurrent register block: 4, 8 or 16. */
+  readonly unitsPerBlock?: number;
+  /** Batch rows sharing one pass over a weight panel in the recurrent step (1..4). */
+  readonly rowsPerBlock?: number;
+  /** Unroll factor of the recurrent k-loop (1..8). */
+  readonly kUnroll?: number;
+  /**
+   * Sum the kUnroll products of an iteration among themselves before adding them to the accumulator
+   * (one add per iteration on each loop-carried chain) rather than adding them one by one.
+   */
+  readonly kTree?: boolean;
+  /**
+   * Accumulators updated between two fences in the recurrent k-loop (0: none). A fence is a loop exit
+   * that is never taken; its path reads the accumulators, so TurboFan must finish a group's sums before
+   * the next group's loads, instead of issuing every load of an iteration first (which spills once the
+   * accumulators and one iteration's panel vectors outnumber the 16 xmm registers). Needs kTree off.
+   */
+  readonly kFence?: number;
+  /** Input projection tile: rows (1..6) x panel width (4, 8 or 12 floats). */
+  readonly gemmRows?: number;
+  readonly gemmWidth?: number;
+  /** Unroll factor of the input projection k-loop (1..8). */
+  readonly gemmKUnroll?: number;
+  /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
+  readonly relaxedSimd?: boolean;
+  /**
+   * Walk the unit blocks' R panels last to first on every other timestep, so each step starts on the
+   * panels the step before read last (still in the core's L2 when the worker's R share outgrows it).
+   */
+  readonly alternateBlocks?: boolean;
+  /**
+   * Where the input projection runs: 'hoisted', one GEMM over the whole sequence before the time
+   * loop; 'fused', per timestep and batch row inside it (xpass.ts); 'auto' (default), fused in calls
+   * of a single row (seq 1 x batch 1: a streaming step), else hoisted. Decided per call.
+   */
+  readonly inputProjection?: 'auto' | 'hoisted' | 'fused';
+}
+
+/** How a k-loop runs: the per-step input projection's (xpass.ts), and the recurrent step's defaults. */
+export interface KSchedule {
+  readonly kUnroll: number;
+  readonly kTree: boolean;
+  readonly kFence: number;
+}
+
+/** Where a node's plan sits inside a larger module (whole models hold several nodes). */
+export interface Placement {
+  /** First byte of this node's weights and scratch (default: just past the reserved low memory). */
+  readonly memoryBase?: number;
+  /** Prefix of this node's wasm function names, unique within the module (default: the kernel name). */
+  readonly symbol?: string;
+  /** X arrives as [batch, seq, I] whatever the node's layout (a batch-first Transpose folded in). */
+  readonly inputBatchMajor?: boolean;
+}
+
+/** How one cell is computed; the emitters' only input. */
+export interface Plan {
+  readonly descriptor: CellDescriptor;
+  readonly key: string;
+  /** Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`. */
+  readonly kernelName: string;
+  /** Prefix of the wasm functions emitted for this node. */
+  readonly symbol: string;
+  /** X rows are batch-major ([batch, seq, I]): layout 1, or a folded batch-first Transpose. */
+  readonly inputBatchMajor: boolean;
+  readonly layout: KernelLayout;
+  /** Batch rows per recurrent register block. */
+  readonly rowsPerBlock: number;
+  readonly kUnroll: number;
+  readonly kTree: boolean;
+  /** Accumulators between fences in the recurrent k-loop; 0: no fences (PlanOptions.kFence). */
+  readonly kFence: number;
+  readonly gemmRows: number;
+  readonly gemmKUnroll: number;
+  readonly relaxedSimd: boolean;
+  /** Every other timestep accumulates the unit blocks last to first (PlanOptions.alternateBlocks). */
+  readonly alternateBlocks: boolean;
+  /**
+   * A call with fewer rows (seq x batch) than this projects its input per step
+   * (PlanOptions.inputProjection): 0 never, FUSE_ALWAYS always.
+   */
+  readonly fuseInputBelow: number;
+  readonly inputPass: KSchedule;
+  /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
+  readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number;
+    /** Gate pre-activations of one timestep, [batch][unit block][gate][unit]: the step's two passes meet here. */
+    readonly pre: number;
+    /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
+    readonly stateCell: number;
+    /** One XW row per batch row, when the input projection runs per step. */
+    readonly xwRows: number };
+  /** Why each choice was made, for `rnnc plan`. */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * No data lies below this offset: bytes [0, CONSTANT_POOL) stay unused, so a stray null pointer never
+ * aliases data, and [CONSTANT_POOL, RESERVED) hold the module's constant pool (ir.ts), written by its
+ * start function.
+ */
+export { RESERVED, CONSTANT_POOL } from '../../contract/abi.js';
+/** Plan.fuseInputBelow of inputProjection 'fused': above any seq x batch (an i32). */
+export const FUSE_ALWAYS = 0x7fffffff;
+const align16 = (n: number) => (n + 15) & ~15;
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+function oneOf(v: number | undefined, allowed: readonly number[], what: string): number | undefined {
+  if (v !== undefined && !allowed.includes(v)) {
+    throw new UnsupportedError(`plan option ${what}=${v} is not supported; expected one of ${allowed.join(', ')}`);
+  }
+  return v;
+}
+
+/** Resolves a descriptor into a plan. Options override the model-based defaults. */
+export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Placement = {}): Plan {
+  const reasons: string[] = [];
+  const G = gateCount(d.cell);
+  const D = numDirections(d.direction);
+  const H = d.hiddenSize, I = d.inputSize;
+  const phases: Phase[] = d.cell === 'gru' && !d.linearBeforeReset ? [[0, 1], [2]] : [Array.from({ length: G }, (_, g) => g)];
+  const widest = Math.max(...phases.map((p) => p.length));
+
+  // Register block. At batch 1 every weight is loaded once a step, and what else an iteration of the
+  // k-loop loads (h, splatted) is shared by all of a block's accumulators: alone, a k-loop with 4
+  // accumulators ran at 80% of the mul+add peak, 8 (fenced, below) at 88-90% (R 192-256 KiB; whole
+  // LSTM cells 2-3% faster, in-process A/B). So LSTM takes 8 units (8 accumulators) at batch 1, GRU 8
+  // (6); with more batch rows the rows share the loads instead, and LSTM keeps 4 units for two rows.
+  const batchRows = opts.rowsPerBlock ?? (d.maxBatch >= 2 ? 2 : 1);
+  let U = oneOf(opts.unitsPerBlock, [4, 8, 16], 'unitsPerBlock') ?? (widest >= 4 ? (batchRows > 1 ? 4 : 8) : widest >= 2 ? 8 : 16);
+  if (opts.unitsPerBlock === undefined) {
+    while (U > 4 && U / 2 >= roundUp(H, 4)) U /= 2; // no wider than the hidden size needs
+    reasons.push(`unitsPerBlock=${U}: ${(widest * U) / 4} accumulators per batch row (${widest} gates x ${U} units)`);
+  }
+  const rowsPerBlock = oneOf(opts.rowsPerBlock, [1, 2, 3, 4], 'rowsPerBlock') ??
+    (d.maxBatch >= 2 && (widest * U) / 4 <= 4 ? 2 : 1);
+  if (opts.rowsPerBlock === undefined) reasons.push(`rowsPerBlock=${rowsPerBlock}: batch up to ${d.maxBatch}, weights reused across rows`);
+  const accumulators = (widest * U * rowsPerBlock) / 4;
+  // One batch row with more than 6 accumulators: fenced groups (kFence) let k unroll by 2 without
+  // spilling; otherwise unroll k by 2 only while the accumulators leave room for two steps' splats
+  // and panel loads (measured: with 6 or 8 unfenced accumulators unroll 2 spills in TurboFan, GRU 256:
+  // 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1: 1.63 vs 1.63 ms
+  // at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
+  const byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
+  const fenced = byDefault.kFence > 0;
+  const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
+  if (opts.kUnroll === undefined) {
+    reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${fenced ? ', fenced' : accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
+  }
+  const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? byDefault.kFence;
+  if (opts.kFence === undefined && kFence > 0) {
+    reasons.push(`kFence=${kFence}: a fence after every ${kFence} accumulators keeps each group's panel loads next to its arithmetic (${kFence} loads live, not ${accumulators * kUnroll})`);
+  }
+  if (kFence > 0 && opts.kTree === true) throw new UnsupportedError('plan option kFence needs kTree off: a tree sums all of an iteration\'s products before any accumulator');
+  // Measured (in-process A/B): GRU 4/256 1.12 -> 1.02 ms, its 1-gate phase has only 2 accumulators
+  // and its adds, not its loads, bound the loop; LSTM and RNN unchanged.
+  const kTree = kUnroll > 1 && kFence === 0 && (opts.kTree ?? true);
+  if (opts.kTree === undefined && kTree) reasons.push('kTree: the unrolled products are summed before they reach the accumulators (one add per iteration on each chain)');
+  const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
+  let NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
+  if ((G * U) % NR !== 0) {
+    // Workers split the input projection by whole unit blocks, so panels must not straddle blocks.
+    reasons.push(`gemmWidth=4 instead of ${NR}: panels must tile a unit block's ${G * U} columns`);
+    NR = 4;
+  }
+  const gemmKUnroll = oneOf(opts.gemmKUnroll, [1, 2, 4, 8], 'gemmKUnroll') ?? 1; // unroll 2 spilled in TurboFan (4x8 tile)
+  const relaxedSimd = !!opts.relaxedSimd;
+  // A step reads all of R; when R is about the size of a core's L2, a forward sweep evicts each panel
+  // just before the next step wants it, and a backward one starts where the last step ended. Measured
+  // on one worker (in-process A/B, L2 1 MiB): LSTM 4/256 and 64/256 (R 1 MiB) 1-3% faster, GRU 256
+  // (768 KiB) unchanged, H=1024 (R 12-16 MiB, streamed from L3) 2-5% slower: the prefetchers lose
+  // the stream at each backward panel step.
+  const rBytes = G * roundUp(H, U) * H * 4;
+  const l2 = DEFAULT_MACHINE.l2Bytes;
+  const alternateBlocks = opts.alternateBlocks ?? (rBytes > l2 / 2 && rBytes <= 2 * l2);
+  if (opts.alternateBlocks === undefined && alternateBlocks) {
+    reasons.push(`alternateBlocks: R (${(rBytes / 1024).toFixed(0)} KiB) is about the size of a core's L2 (${l2 / 1024} KiB assumed): every other step walks the unit blocks last to first`);
+  }
+
+  // The per-step input projection (single-row calls): all G gates of a block at once, one row,
+  // scheduled by its accumulators as the recurrent step's defaults are.
+  const inputPass = defaultKSchedule((G * U) / 4, true);
+  // A call of one row (seq 1 x batch 1: a streaming step) gives the hoisted GEMM nothing to reuse W
+  // for, and its 1-row tile loads more than it multiplies; per step, every x[k] splat feeds a whole
+  // block's columns. With two rows or more the GEMM reads W once and the per-step pass once a row:
+  // measured (in-process A/B, 1 worker), LSTM 256/256 seq 1 0.028 -> 0.026 ms and GRU 0.022 -> 0.020
+  // fused, but seq 2 0.044 -> 0.051 and seq 3 0.066 -> 0.077 (W and R no longer fit L2 together).
+  const projection = opts.inputProjection ?? 'auto';
+  if (!['auto', 'hoisted', 'fused'].includes(projection)) {
+    throw new UnsupportedError(`plan option inputProjection=${String(projection)} is not supported; expected one of auto, hoisted, fused`);
+  }
+  const fuseInputBelow = projection === 'hoisted' ? 0 : projection === 'fused' ? FUSE_ALWAYS : 2;
+  if (opts.inputProjection === undefined) reasons.push('input projection: one GEMM over the whole call before the time loop, or per step in calls of a single row (seq 1, batch 1: streaming)');
+
+  const Hp = roundUp(H, U);
+  const xwStride = roundUp(G * Hp, NR);
+  let at = align16(place.memoryBase ?? RESERVED);
+  const weightsBegin = at;
+  const take = (floats: number) => {
+    const p = at;
+    at = align16(at + floats * 4);
+    return p;
+  };
+  const offsets: DirectionOffsets[] = [];
+  for (let dir = 0; dir < D; dir++) {
+    const wPanels = take(xwStride * I);
+    const xwBias = take(xwStride);
+    const rPanels = phases.map((p) => take(p.length * Hp * H));
+    const rbh = d.cell === 'gru' && d.linearBeforeReset ? take(Hp) : 0;
+    const peep = d.hasPeepholes ? take(3 * Hp) : 0;
+    offsets.push({ wPanels, xwBias, rPanels, rbh, peep });
+  }
+  const weightsEnd = at;
+  const rows = d.maxBatch * Hp;
+  const scratch = {
+    hA: take(rows),
+    hB: take(rows),
+    c: d.cell === 'lstm' ? take(rows) : 0,
+    z: phases.length > 1 ? take(rows) : 0,
+    rh: phases.length > 1 ? take(rows) : 0,
+    pre: take(rows * widest),
+    stateCell: take(4),
+    xwRows: take(d.maxBatch * xwStride),
+  };
+  const layout: KernelLayout = {
+    cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
+    gates: G, unitsPerBlock: U, hiddenPadded: Hp, phases, panelWidth: NR, xwStride,
+    separateRbh: d.cell === 'gru' && d.linearBeforeReset, hasPeepholes: d.hasPeepholes,
+    offsets, weightsBegin, weightsEnd, staticEnd: at,
+  };
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
+  const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, scratch, reasons });
+}
+
+/**
+ * The k-loop schedule the planner picks for `accumulators` (recurrent step and per-step projection):
+ * up to 4, k unrolled by 2 and summed as a tree; with one row and more than 6, unrolled by 2 and fenced
+ * in halves; otherwise (5-6, or several rows) k1, since unrolling them spills.
+ */
+function defaultKSchedule(accumulators: number, mayFence: boolean): KSchedule {
+  if (accumulators <= 4) return { kUnroll: 2, kTree: true, kFence: 0 };
+  if (mayFence && accumulators > 6) return { kUnroll: 2, kTree: false, kFence: Math.ceil(accumulators / 2) };
+  return { kUnroll: 1, kTree: false, kFence: 0 };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
