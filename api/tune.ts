@@ -13,6 +13,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { gateCount, type CellDescriptor, descriptorKey } from '../compiler/cells/descriptor.js';
+import { cellSpec } from '../compiler/cells/index.js';
 import { makePlan, type PlanOptions } from '../compiler/plan/cell.js';
 import type { RnnModel } from '../compiler/frontend/rnn_model.js';
 import { compileRnnModel } from '../compiler/module/artifact.js';
@@ -96,8 +97,7 @@ const ACC_LIMIT = 12;
 export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<TuningEntry> {
   const model = syntheticModel(d);
   const x = new Tensor('float32', Float32Array.from({ length: o.seq * o.batch * d.inputSize }, (_, i) => Math.sin(i)), d.layout === 0 ? [o.seq, o.batch, d.inputSize] : [o.batch, o.seq, d.inputSize]);
-  const G = gateCount(d.cell);
-  const widest = d.cell === 'gru' && !d.linearBeforeReset ? 2 : G;
+  const widest = Math.max(...cellSpec(d.cell).phases(d).map((p) => p.gates.length));
   const rows = [1, 2, 3, 4].filter((r) => r <= d.maxBatch && r <= o.batch);
   const stage1: PlanOptions[] = [];
   for (const unitsPerBlock of [4, 8, 16]) {

@@ -14,7 +14,7 @@ import {
 } from '../compiler/cells/descriptor.js';
 import { CONFORMANCE, sharedTest } from './paths.js';
 import { applyActivation, referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';
-import { sigmoid } from './reference_activations.js';
+import { sigmoid } from '../compiler/cells/activations.js';
 import { isTame, mulberry32, randInt, randomDescriptor, randomInputs, TAME_SEQ_LENGTH } from './random.js';
 
 const { onnx } = onnxProto;

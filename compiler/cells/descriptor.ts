@@ -4,96 +4,36 @@
  * key names kernels, cache entries and snapshot files.
  */
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
+import { ACTIVATION_NAMES, activation, type Activation, type ActivationName } from './activations.js';
+import { CELLS, cellSpec, isCellKind } from './index.js';
+import type { CellDescriptor, CellKind, Direction } from './types.js';
 
-export type CellKind = 'lstm' | 'gru' | 'rnn';
-export type Direction = 'forward' | 'reverse' | 'bidirectional';
+export type { CellDescriptor, CellKind, Direction } from './types.js';
+export { ACTIVATION_DEFAULTS, ACTIVATION_NAMES, activation, type Activation, type ActivationName } from './activations.js';
 
-/** Activation names as ONNX spells them (case-sensitive, as in the operator spec). */
-export const ACTIVATION_NAMES = [
-  'Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRelu', 'ScaledTanh', 'HardSigmoid',
-  'Elu', 'Softsign', 'Softplus',
-] as const;
-export type ActivationName = (typeof ACTIVATION_NAMES)[number];
-
-/** One activation function with its resolved parameters (ONNX defaults filled in). */
-export interface Activation {
-  readonly name: ActivationName;
-  readonly alpha: number;
-  readonly beta: number;
-}
-
-/** What a cell computes. All sizes are compile-time constants except sequence length and batch. */
-export interface CellDescriptor {
-  /** Cell kind: ONNX `LSTM`, `GRU` or `RNN`. */
-  readonly cell: CellKind;
-  /** Input feature size I (last dim of X). */
-  readonly inputSize: number;
-  /** Hidden size H (`hidden_size`). */
-  readonly hiddenSize: number;
-  /** Largest batch the kernel accepts; any batch 1..maxBatch runs on the same module. */
-  readonly maxBatch: number;
-  /** `direction` attribute. */
-  readonly direction: Direction;
-  /** `layout` attribute: 0 = [seq, batch, ...], 1 = [batch, seq, ...]. */
-  readonly layout: 0 | 1;
-  /**
-   * Activations, per direction, in ONNX order: LSTM (f, g, h), GRU (f, g), RNN (f); a bidirectional
-   * node lists the forward ones then the reverse ones.
-   */
-  readonly activations: readonly Activation[];
-  /** `clip` threshold applied to gate pre-activations, or null for none. */
-  readonly clip: number | null;
-  /** GRU `linear_before_reset`. Always false for other cells. */
-  readonly linearBeforeReset: boolean;
-  /** LSTM `input_forget` (couples forget gate to 1 - input gate). Always false for other cells. */
-  readonly inputForget: boolean;
-  /** LSTM peephole weights P are given. */
-  readonly hasPeepholes: boolean;
-  /** Input `sequence_lens` is given (per-batch lengths; steps past a length hold state, Y is zero). */
-  readonly hasSequenceLens: boolean;
-  /** Input `initial_h` is given (otherwise zeros). */
-  readonly hasInitialH: boolean;
-  /** Input `initial_c` is given (LSTM only; otherwise zeros). */
-  readonly hasInitialC: boolean;
-}
-
-/** Gates per cell in ONNX weight order: LSTM i,o,f,c; GRU z,r,h; RNN one. */
+/** Gates per unit in ONNX weight order: LSTM i,o,f,c; GRU z,r,h; RNN one. */
 export function gateCount(cell: CellKind): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  return cellSpec(cell).gates.length;
 }
 
 /** Activations per direction: LSTM 3 (f, g, h), GRU 2 (f, g), RNN 1 (f). */
 export function activationsPerDirection(cell: CellKind): number {
-  return cell === 'lstm' ? 3 : cell === 'gru' ? 2 : 1;
+  return cellSpec(cell).activationSlots.length;
 }
 
 export function numDirections(d: Direction): number {
   return d === 'bidirectional' ? 2 : 1;
 }
 
-/** ONNX default alpha/beta of each activation (the values of the corresponding ONNX operators). */
-export const ACTIVATION_DEFAULTS: Record<ActivationName, { alpha: number; beta: number }> = {
-  Relu: { alpha: 0, beta: 0 },
-  Tanh: { alpha: 0, beta: 0 },
-  Sigmoid: { alpha: 0, beta: 0 },
-  Affine: { alpha: 1, beta: 0 },
-  LeakyRelu: { alpha: 0.01, beta: 0 },
-  ThresholdedRelu: { alpha: 1, beta: 0 },
-  ScaledTanh: { alpha: 1, beta: 1 },
-  HardSigmoid: { alpha: 0.2, beta: 0.5 },
-  Elu: { alpha: 1, beta: 0 },
-  Softsign: { alpha: 0, beta: 0 },
-  Softplus: { alpha: 0, beta: 0 },
-};
-
 /** Default activations per direction, as the ONNX spec gives them. */
 export function defaultActivations(cell: CellKind): ActivationName[] {
-  return cell === 'lstm' ? ['Sigmoid', 'Tanh', 'Tanh'] : cell === 'gru' ? ['Sigmoid', 'Tanh'] : ['Tanh'];
+  return [...cellSpec(cell).defaultActivations];
 }
 
-export function activation(name: ActivationName, alpha?: number, beta?: number): Activation {
-  const d = ACTIVATION_DEFAULTS[name];
-  return Object.freeze({ name, alpha: alpha ?? d.alpha, beta: beta ?? d.beta });
+/** The activations of direction `dir`, in the cell's slot order (LSTM f, g, h). */
+export function directionActivations(d: CellDescriptor, dir: number): readonly Activation[] {
+  const per = activationsPerDirection(d.cell);
+  return d.activations.slice(dir * per, dir * per + per);
 }
 
 /** Fields a caller may leave out of `describeCell`; the rest of CellDescriptor is required. */
@@ -108,9 +48,10 @@ const MAX_DIM = 1 << 16;
  */
 export function describeCell(init: CellDescriptorInit, where = 'cell'): CellDescriptor {
   const { cell } = init;
-  if (cell !== 'lstm' && cell !== 'gru' && cell !== 'rnn') {
-    throw new UnsupportedError(`${where}: cell kind '${String(cell)}' is not supported; expected lstm, gru or rnn`);
+  if (!isCellKind(cell)) {
+    throw new UnsupportedError(`${where}: cell kind '${String(cell)}' is not supported; expected ${CELLS.map((c) => c.kind).join(', ')}`);
   }
+  const spec = cellSpec(cell);
   const positive = (v: unknown, what: string) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_DIM) {
       throw new ModelError(`${where}: ${what} must be an integer in 1..${MAX_DIM}, got ${String(v)}`);
@@ -148,14 +89,17 @@ export function describeCell(init: CellDescriptorInit, where = 'cell'): CellDesc
   if (clip !== null && !(clip > 0 && Number.isFinite(clip))) {
     throw new ModelError(`${where}: clip must be a positive finite number, got ${clip}`);
   }
-  const linearBeforeReset = cell === 'gru' ? !!init.linearBeforeReset : false;
-  if (cell !== 'gru' && init.linearBeforeReset) {
-    throw new ModelError(`${where}: linear_before_reset applies only to GRU`);
+  /** The ONNX ops of the cell kinds that take an option. */
+  const takers = (takes: (c: typeof spec) => boolean) => CELLS.filter(takes).map((c) => c.onnxOp).join(' and ');
+  const carries = (c: typeof spec) => c.carriedState !== null;
+  if (!spec.takes.linearBeforeReset && init.linearBeforeReset) {
+    throw new ModelError(`${where}: linear_before_reset applies only to ${takers((c) => c.takes.linearBeforeReset)}`);
   }
-  const inputForget = cell === 'lstm' ? !!init.inputForget : false;
-  if (cell !== 'lstm' && (init.inputForget || init.hasPeepholes || init.hasInitialC)) {
-    throw new ModelError(`${where}: input_forget, peepholes (P) and initial_c apply only to LSTM`);
+  if ((!spec.takes.inputForget && init.inputForget) || (!spec.takes.peepholes && init.hasPeepholes) || (!carries(spec) && init.hasInitialC)) {
+    throw new ModelError(`${where}: input_forget, peepholes (P) and initial_c apply only to ${takers((c) => c.takes.inputForget && c.takes.peepholes && carries(c))}`);
   }
+  const linearBeforeReset = !!init.linearBeforeReset;
+  const inputForget = !!init.inputForget;
   return Object.freeze({
     cell, inputSize, hiddenSize, maxBatch, direction, layout,
     activations: Object.freeze(acts.map((a) => activation(a.name, a.alpha, a.beta))),

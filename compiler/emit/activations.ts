@@ -5,7 +5,7 @@
  * their relative precision. The cell update is the largest cost after the k-loop at small hidden
  * sizes, so every instruction here counts (LSTM runs five of these per four units and step).
  */
-import type { Activation } from '../cells/descriptor.js';
+import type { Activation } from '../cells/activations.js';
 import type { Local } from './ir.js';
 import type { Straight } from './vec.js';
 

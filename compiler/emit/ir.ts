@@ -139,6 +139,8 @@ export class Builder {
   }
   vsplatLoad(ptr: Expr, offset = 0): Expr { return this.m.v128.load32_splat(offset, 4, ptr); }
   vsplat(x: Expr): Expr { return this.m.f32x4.splat(x); }
+  /** i32x4 with every lane the i32 x. */
+  visplat(x: Expr): Expr { return this.m.i32x4.splat(x); }
   /** f32x4 with every lane x (from the constant pool, when the module has one). */
   vconst(x: number): Expr {
     const bits = f32Bits(x);

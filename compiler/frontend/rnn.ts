@@ -4,6 +4,7 @@
  * built, states that the graph fills with zeros dropped, and the outputs' symbolic dims.
  */
 import { type CellKind, describeCell, gateCount, numDirections } from '../cells/descriptor.js';
+import { cellSpec } from '../cells/index.js';
 import type { InputRole } from './rnn_model.js';
 import { readRnnAttributes } from '../onnx/attributes.js';
 import { type NodeSizes, checkDims, expectedDims } from '../onnx/shapes.js';
@@ -20,8 +21,9 @@ export function rnnRule(cell: CellKind): Rule {
   return (c) => {
     const n = c.node;
     const where = `node '${n.name}'`;
-    const maxIn = cell === 'lstm' ? 8 : 6;
-    const maxOut = cell === 'lstm' ? 3 : 2;
+    const spec = cellSpec(cell);
+    const maxIn = spec.maxInputs, maxOut = spec.maxOutputs;
+    const carries = spec.carriedState !== null;
     if (n.inputs.length > maxIn) modelError(c, `has ${n.inputs.length} inputs; ${n.op} takes at most ${maxIn}`);
     if (n.outputs.length > maxOut) modelError(c, `has ${n.outputs.length} outputs; ${n.op} has at most ${maxOut}`);
     const attrs = readRnnAttributes(n.proto, cell, c.opset, where);
@@ -56,7 +58,7 @@ export function rnnRule(cell: CellKind): Rule {
     const W = weight('W') ?? modelError(c, 'required input W is missing');
     const R = weight('R') ?? modelError(c, 'required input R is missing');
     const B = weight('B');
-    const P = cell === 'lstm' ? weight('P') : null;
+    const P = spec.takes.peepholes ? weight('P') : null;
     const ws = [W, R, B, P].filter((v): v is Val => v !== null);
     if (ws.some((v) => v.kind === 'run') && ws.some((v) => v.kind !== 'run')) {
       unsupported('W, R, B and P must be all initializers or all graph inputs, not a mix');
@@ -104,7 +106,7 @@ export function rnnRule(cell: CellKind): Rule {
         : `${role} is a broadcast of the non-zero constant ${value}; rnnc supports zeros (the default) or a state fed at run time`);
     };
     const initialH = state('initial_h');
-    const initialC = cell === 'lstm' ? state('initial_c') : null;
+    const initialC = carries ? state('initial_c') : null;
 
     const descriptor = describeCell({
       cell, inputSize: input, hiddenSize: hidden, maxBatch: c.maxBatch, direction: attrs.direction, layout,
@@ -119,7 +121,7 @@ export function rnnRule(cell: CellKind): Rule {
     return [
       { kind: 'run', dtype: 'float', dims: y },
       { kind: 'run', dtype: 'float', dims: st },
-      cell === 'lstm' ? { kind: 'run', dtype: 'float', dims: st } : null,
+      carries ? { kind: 'run', dtype: 'float', dims: st } : null,
     ];
   };
 }

@@ -4,8 +4,9 @@
  */
 import {
   ACTIVATION_NAMES, type Activation, type ActivationName, type CellKind, type Direction, activation,
-  defaultActivations, numDirections,
+  activationsPerDirection, defaultActivations, numDirections,
 } from '../cells/descriptor.js';
+import { cellSpec } from '../cells/index.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from './proto.js';
 
@@ -30,11 +31,6 @@ const COMMON: Record<string, number> = {
   activation_alpha: AttributeType.FLOATS,
   activation_beta: AttributeType.FLOATS,
   clip: AttributeType.FLOAT,
-};
-const PER_CELL: Record<CellKind, Record<string, number>> = {
-  lstm: { ...COMMON, input_forget: AttributeType.INT },
-  gru: { ...COMMON, linear_before_reset: AttributeType.INT },
-  rnn: COMMON,
 };
 
 /**
@@ -63,7 +59,7 @@ const BY_LOWER = new Map<string, ActivationName>(ACTIVATION_NAMES.map((n) => [n.
  * wrong type or out of range throw ModelError.
  */
 export function readRnnAttributes(node: NodeProto, cell: CellKind, opset: number, where: string): RnnAttributes {
-  const known = PER_CELL[cell];
+  const known: Record<string, number> = { ...COMMON, ...cellSpec(cell).attributes };
   const attrs = new Map<string, AttributeProto>();
   for (const a of node.attribute ?? []) {
     const name = a.name ?? '';
@@ -138,7 +134,8 @@ function readActivations(attrs: Map<string, AttributeProto>, cell: CellKind, dir
     });
     // The ONNX RNN schema's own default for `activations` is [Tanh, Tanh] whatever the direction, so
     // exporters may write two for one direction; onnxruntime (rnn.h) then uses the first.
-    if (cell === 'rnn' && numDirections(direction) === 1 && names.length === 2) names = names.slice(0, 1);
+    const schema = cellSpec(cell).schemaActivations;
+    if (schema !== undefined && numDirections(direction) === 1 && names.length === schema) names = names.slice(0, activationsPerDirection(cell));
   }
   const alphas = attrs.get('activation_alpha')?.floats ?? [];
   const betas = attrs.get('activation_beta')?.floats ?? [];

@@ -3,6 +3,7 @@
  * finding the one LSTM/GRU/RNN node among Constant nodes, and reading declared input/output types.
  */
 import type { CellKind } from '../cells/descriptor.js';
+import { cellOfOp } from '../cells/index.js';
 import type { NamedTensor } from '../io/tensor_data.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import {
@@ -14,7 +15,6 @@ import { decodeTensor } from './tensor.js';
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
 
-const CELLS: Record<string, CellKind> = { LSTM: 'lstm', GRU: 'gru', RNN: 'rnn' };
 
 /** Decodes a ModelProto; bytes that are not one (or have no graph) throw ModelError naming `source`. */
 export function decodeModel(bytes: Uint8Array, source: string): { model: ModelProto; graph: GraphProto } {
@@ -60,7 +60,7 @@ export const nodeLabel = (n: NodeProto, i: number) => (n.name ? `node '${n.name}
 /** The cell kind of a default-domain LSTM, GRU or RNN node, else null. */
 export function cellKindOf(n: NodeProto): CellKind | null {
   const op = n.opType ?? '';
-  return isDefaultDomain(n) && Object.hasOwn(CELLS, op) ? CELLS[op] : null;
+  return isDefaultDomain(n) ? cellOfOp(op)?.kind ?? null : null;
 }
 
 /**
@@ -69,7 +69,7 @@ export function cellKindOf(n: NodeProto): CellKind | null {
  */
 export function findRnnNode(graph: GraphProto, source: string): RnnNode {
   const nodes = graph.node ?? [];
-  const recurrent = nodes.filter((n) => isDefaultDomain(n) && (n.opType ?? '') in CELLS);
+  const recurrent = nodes.filter((n) => cellKindOf(n) !== null);
   if (recurrent.length === 0) {
     const ops = [...new Set(nodes.map(opLabel))];
     throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'})`);
@@ -85,7 +85,7 @@ export function findRnnNode(graph: GraphProto, source: string): RnnNode {
         `besides ${first.opType} (${nodeLabel(first, nodes.indexOf(first))}) this graph has ${rest.length} node(s) it cannot compile: ${list}`,
     );
   }
-  return { node: first, cell: CELLS[first.opType!], nodeName: first.name || `${first.opType}_0` };
+  return { node: first, cell: cellKindOf(first)!, nodeName: first.name || `${first.opType}_0` };
 }
 
 /**

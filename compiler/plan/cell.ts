@@ -3,7 +3,8 @@
  * in memory). Every decision is made here, once; emitters only read the plan. A plan may change
  * speed, never results.
  */
-import { type CellDescriptor, descriptorKey, gateCount, numDirections } from '../cells/descriptor.js';
+import { type CellDescriptor, descriptorKey, numDirections } from '../cells/descriptor.js';
+import { cellSpec, type CellPhase } from '../cells/index.js';
 import type { DirectionOffsets, KernelLayout, Phase } from '../../contract/layout.js';
 import { UnsupportedError } from '../../contract/errors.js';
 import { RESERVED } from '../../contract/abi.js';
@@ -94,8 +95,12 @@ export interface Plan {
    */
   readonly fuseInputBelow: number;
   readonly inputPass: KSchedule;
-  /** Scratch buffers of the recurrent step: two h ping-pong buffers, c, and GRU's z and r*h. */
-  readonly scratch: { readonly hA: number; readonly hB: number; readonly c: number; readonly z: number; readonly rh: number;
+  /** The recurrent passes of a timestep (the cell's phases: gates, and the row R multiplies). */
+  readonly phases: readonly CellPhase[];
+  /** Scratch buffers of the recurrent step: two h ping-pong buffers, then the cell's rows (LSTM c, GRU z and r*h). */
+  readonly scratch: { readonly hA: number; readonly hB: number;
+    /** The cell's scratch rows (CellSpec.scratch) by name: [batch][Hp] floats each. */
+    readonly rows: Readonly<Record<string, number>>;
     /** Gate pre-activations of one timestep, [batch][unit block][gate][unit]: the step's two passes meet here. */
     readonly pre: number;
     /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
@@ -127,11 +132,14 @@ function oneOf(v: number | undefined, allowed: readonly number[], what: string):
 /** Resolves a descriptor into a plan. Options override the model-based defaults. */
 export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Placement = {}): Plan {
   const reasons: string[] = [];
-  const G = gateCount(d.cell);
+  const cell = cellSpec(d.cell);
+  const G = cell.gates.length;
   const D = numDirections(d.direction);
   const H = d.hiddenSize, I = d.inputSize;
-  const phases: Phase[] = d.cell === 'gru' && !d.linearBeforeReset ? [[0, 1], [2]] : [Array.from({ length: G }, (_, g) => g)];
+  const cellPhases = cell.phases(d);
+  const phases: Phase[] = cellPhases.map((p) => p.gates);
   const widest = Math.max(...phases.map((p) => p.length));
+  const separateRbh = cell.separateRecurrentBias(d) !== null;
 
   // Register block. At batch 1 every weight is loaded once a step, and what else an iteration of the
   // k-loop loads (h, splatted) is shared by all of a block's accumulators: alone, a k-loop with 4
@@ -218,7 +226,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     const wPanels = take(xwStride * I);
     const xwBias = take(xwStride);
     const rPanels = phases.map((p) => take(p.length * Hp * H));
-    const rbh = d.cell === 'gru' && d.linearBeforeReset ? take(Hp) : 0;
+    const rbh = separateRbh ? take(Hp) : 0;
     const peep = d.hasPeepholes ? take(3 * Hp) : 0;
     offsets.push({ wPanels, xwBias, rPanels, rbh, peep });
   }
@@ -227,9 +235,7 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   const scratch = {
     hA: take(rows),
     hB: take(rows),
-    c: d.cell === 'lstm' ? take(rows) : 0,
-    z: phases.length > 1 ? take(rows) : 0,
-    rh: phases.length > 1 ? take(rows) : 0,
+    rows: Object.fromEntries(cell.scratch(d).map((name) => [name, take(rows)])),
     pre: take(rows * widest),
     stateCell: take(4),
     xwRows: take(d.maxBatch * xwStride),
@@ -237,12 +243,12 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   const layout: KernelLayout = {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
     gates: G, unitsPerBlock: U, hiddenPadded: Hp, phases, panelWidth: NR, xwStride,
-    separateRbh: d.cell === 'gru' && d.linearBeforeReset, hasPeepholes: d.hasPeepholes,
+    separateRbh, hasPeepholes: d.hasPeepholes,
     offsets, weightsBegin, weightsEnd, staticEnd: at,
   };
   const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, scratch, reasons });
+  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, phases: cellPhases, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, scratch, reasons });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Human-readable plan: the choices, why they were made, the memory layout and the loop nest. */
 import { numDirections } from '../cells/descriptor.js';
+import { cellSpec } from '../cells/index.js';
 import { FUSE_ALWAYS, type Plan } from './cell.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -7,12 +8,14 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 /** The loop nest the emitters produce for this plan, as text. */
 export function loopNest(plan: Plan): string {
   const d = plan.descriptor, L = plan.layout;
+  const cell = cellSpec(d.cell);
+  const carried = cell.carriedState;
   const D = numDirections(d.direction);
   const lines = [
     `on each worker w of P (unit blocks [w*nb/P, (w+1)*nb/P), nb = ${L.hiddenPadded / L.unitsPerBlock}):`,
     `for d in 0..${D}:${D > 1 ? '                                  (directions in turn)' : ''}`,
     `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride} (this worker's blocks' columns), K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}${inputWhen(plan)}`,
-    `  h = initial_h or 0${d.cell === 'lstm' ? '; c = initial_c or 0' : ''}`,
+    `  h = initial_h or 0${carried ? `; ${carried} = initial_${carried} or 0` : ''}`,
     `  for t in 0..T${d.direction === 'reverse' || D > 1 ? ' (reverse for the backward direction)' : ''}:`,
     `    for rows b in groups of ${plan.rowsPerBlock}${plan.rowsPerBlock > 1 ? ' (then single rows)' : ''}:`,
   ];
@@ -31,10 +34,10 @@ export function loopNest(plan: Plan): string {
       `${ind}    acc += h[b, k] * Rpanel[j, k]`,
       `${ind}  pre[b, j] = acc`,
       `${ind}for j in this worker's blocks:`,
-      `${ind}  ${i === L.phases.length - 1 ? `${d.cell.toUpperCase()} cell update on pre[b, j] -> h', ${d.cell === 'lstm' ? "c', " : ''}Y[t, d, b, j]` : 'z, r*h from pre[b, j] -> scratch'}`,
+      `${ind}  ${cell.describeUpdate(d, i)}`,
     );
   });
-  lines.push(`    barrier (P > 1: all of h' written before anyone reads it)`, `    swap(h, h')`, `  Y_h[d] = h${d.cell === 'lstm' ? '; Y_c[d] = c' : ''}   (worker 0)`);
+  lines.push(`    barrier (P > 1: all of h' written before anyone reads it)`, `    swap(h, h')`, `  Y_h[d] = h${carried ? `; Y_${carried}[d] = ${carried}` : ''}   (worker 0)`);
   return lines.join('\n');
 }
 

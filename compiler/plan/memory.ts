@@ -8,6 +8,7 @@ import { isConst } from '../frontend/program.js';
 import { makePlan, type Plan, type PlanOptions } from './cell.js';
 import { RESERVED } from '../../contract/abi.js';
 import { numDirections, type CellDescriptor } from '../cells/descriptor.js';
+import { cellSpec } from '../cells/index.js';
 import { packWeights, type NodeWeights } from '../../contract/layout.js';
 import type { FedWeights, ManifestBuffer } from '../../contract/manifest.js';
 import { UnsupportedError } from '../../contract/errors.js';
@@ -66,7 +67,7 @@ export function layOutStatic(program: Program, opts: PlanOptions | ((d: CellDesc
       xw: scratch(['seq', 'batch', plan0.layout.xwStride], 64),
       y: step.y ? step.y.buffer : scratch(d.layout === 0 ? ['seq', D, 'batch', H] : ['batch', 'seq', D, H]),
       yh: step.yH ? step.yH.buffer : scratch(state),
-      yc: d.cell !== 'lstm' ? -1 : step.yC ? step.yC.buffer : scratch(state),
+      yc: cellSpec(d.cell).carriedState === null ? -1 : step.yC ? step.yC.buffer : scratch(state),
     });
     planFor.set(i, { step, plan0 });
   });

@@ -4,6 +4,7 @@
  * functions with h ping-ponged between two buffers, then the final state out.
  */
 import { numDirections } from '../../cells/descriptor.js';
+import { cellSpec } from '../../cells/index.js';
 import type { Builder, Expr } from '../ir.js';
 import type { Plan } from '../../plan/cell.js';
 import { emitGemm, gemmName } from './gemm.js';
@@ -145,7 +146,10 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
 
   const stateBytes = d.maxBatch * Hp * 4;
   for (let dir = 0; dir < D; dir++) {
-    const hA = plan.scratch.hA, hB = plan.scratch.hB, c = plan.scratch.c;
+    const hA = plan.scratch.hA, hB = plan.scratch.hB;
+    // The cell's carried state beside h (LSTM's c): zeroed or read from c0 when a call starts fresh, out to yc.
+    const carried = cellSpec(d.cell).carriedState;
+    const c = carried === null ? 0 : plan.scratch.rows[carried];
     const gemm = b.call(gemmName(plan, dir), [P('x'), P('xw'), b.mul(T(), B()), s.get(pBegin), s.get(pEnd)]);
     if (mayFuse) {
       body.push(s.set(fused, b.ltS(b.mul(T(), B()), b.i32(plan.fuseInputBelow))));
