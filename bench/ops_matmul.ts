@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { instantiate, peakProbe, time } from './peak.js';
-import { emitMatmul, MATMUL_DEFAULT_TILE, packMatmulWeights, packMatmulBias, type MatmulSpec } from '../compiler/emit/index.js';
+import { emitMatmul, MATMUL_DEFAULT_TILE, packMatmulWeights, packMatmulBias, type MatmulSpec } from '../compiler/emit/matmul.js';
 
 const memory = new WebAssembly.Memory({ initial: 512, maximum: 4096 });
 

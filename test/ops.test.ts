@@ -5,10 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  emitBinary, emitGather, emitMatmul, emitSoftmax, emitUnary, packMatmulBias, packMatmulWeights, packedBiasFloats,
-  packedMatmulFloats, type BinaryKind, type BroadcastPattern, type MatmulSpec, type UnaryKind,
-} from '../compiler/emit/index.js';
+import { emitBinary, emitMap, type BinaryKind, type BroadcastPattern } from '../compiler/emit/elementwise.js';
+import { emitGather } from '../compiler/emit/gather.js';
+import { emitMatmul, packMatmulBias, packMatmulWeights, packedBiasFloats, packedMatmulFloats, type MatmulSpec } from '../compiler/emit/matmul.js';
+import { emitSoftmax } from '../compiler/emit/softmax.js';
+import { OPS } from '../compiler/ops/index.js';
+import type { UnarySpec } from '../compiler/ops/unary.js';
 import { Arena, build, maxError, randomF32 } from './ops_harness.js';
 import { mulberry32, randInt } from './random.js';
 
@@ -138,14 +140,15 @@ test('binary: four ops x five broadcasts, tails, in place (out = a, out = b)', (
   }
 });
 
-const UNARY: Record<UnaryKind, (x: number) => number> = {
-  relu: (x) => Math.max(x, 0), tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-};
+/** Every unary op of the registry (ops/unary.ts): its SIMD function against its float64 one. */
+const UNARY: UnarySpec[] = OPS.flatMap((m) => ('unary' in m ? [(m as { unary: UnarySpec }).unary] : []));
 
-test('unary: relu, tanh, sigmoid; every tail; in place', () => {
+test('unary ops of the registry: every tail; in place', () => {
+  assert.ok(['relu', 'tanh', 'sigmoid'].every((k) => UNARY.some((u) => u.kind === k)), `unary ops: ${UNARY.map((u) => u.kind).join(', ')}`);
   const rng = mulberry32(4);
-  for (const kind of ['relu', 'tanh', 'sigmoid'] as const) {
-    const k = build((b) => emitUnary(b, 'unary', { kind }), ['unary']);
+  for (const u of UNARY) {
+    const kind = u.kind;
+    const k = build((b) => emitMap(b, 'unary', { f: u.simd, unroll: u.unroll }), ['unary']);
     for (let n = 0; n <= 41; n++) {
       for (const inPlace of [false, true]) {
         const arena = new Arena();
@@ -154,8 +157,8 @@ test('unary: relu, tanh, sigmoid; every tail; in place', () => {
         const op = inPlace ? xp : arena.alloc(n + 4);
         if (!inPlace) arena.i32(op, n + 4).fill(SENTINEL);
         k.unary(xp, op, n);
-        const err = maxError(arena.f32(op, n), Array.from(x, UNARY[kind]));
-        assert.ok(err <= 1e-6, `${kind} n=${n} inPlace=${inPlace}: error ${err}`);
+        const err = maxError(arena.f32(op, n), Array.from(x, u.f64));
+        assert.ok(err <= Math.max(u.tolerance, 1e-6), `${kind} n=${n} inPlace=${inPlace}: error ${err}`);
         if (!inPlace) assert.ok(arena.i32(op + n * 4, 4).every((v) => v === SENTINEL), `${kind} n=${n}: past the end`);
       }
     }
@@ -215,7 +218,8 @@ test('every kernel also runs unoptimized (binaryen -O0 output is what validates 
     emitMatmul(b, 'mm', { K: 5, N: 7, MR: 3, NR: 4, kUnroll: 2, panelsOffset: 1024, biasOffset: null });
     emitSoftmax(b, 'sm', { N: 7, log: false });
     emitBinary(b, 'bin', { kind: 'add', pattern: 'bRow' });
-    emitUnary(b, 'un', { kind: 'tanh' });
+    const tanh = UNARY.find((u) => u.kind === 'tanh')!;
+    emitMap(b, 'un', { f: tanh.simd, unroll: tanh.unroll });
     emitGather(b, 'ga', { rows: 3, width: 5 });
   }, ['mm', 'sm', 'bin', 'un', 'ga'], false);
   assert.ok(k.mm && k.sm && k.bin && k.un && k.ga);

@@ -1,11 +1,21 @@
 /**
- * Data-movement kernels (compiler/emit/ops/copy.ts): Transpose for every perm of rank 1..4, the
- * strided row copy, and Concat/Slice run through their plans; all compared bit for bit.
+ * Data-movement kernels (compiler/emit/copy.ts): Transpose for every perm of rank 1..4, the strided
+ * row copy, and the Concat and Slice steps compiled into the module that ships; all bit for bit.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { concatPlan, emitCopyRows, emitTranspose, slicePlan, transposeGroups, type CopyRowsCall } from '../compiler/emit/index.js';
-import { Arena, build, type Kernel } from './ops_harness.js';
+import { emitCopyRows, emitTranspose, transposeGroups } from '../compiler/emit/copy.js';
+import { lowerModel } from '../compiler/frontend/index.js';
+import type { BufRef, BufferSpec, Dim, Program, Step } from '../compiler/frontend/program.js';
+import { compileProgram } from '../compiler/module/artifact.js';
+import type { ConcatStep } from '../compiler/ops/concat.js';
+import type { SliceStep } from '../compiler/ops/slice.js';
+import { UnsupportedError } from '../contract/errors.js';
+import { Engine } from '../runtime/engine.js';
+import { Tensor } from '../runtime/tensor.js';
+import { GraphBuilder } from './graph_builder.js';
+import { Arena, build } from './ops_harness.js';
+import { throws } from './throws.js';
 import { mulberry32, randInt, type Rng } from './random.js';
 
 const SENTINEL = 0x7fbadbad;
@@ -85,31 +95,41 @@ test('copyRows: strided rows of every length (vector, lane and memory.copy paths
   }
 });
 
-/** Runs a plan's calls with the copyRows kernel; `srcs[i]` is input i's offset. */
-function runPlan(k: Kernel, calls: readonly CopyRowsCall[], srcs: readonly number[], dst: number): void {
-  for (const c of calls) k(srcs[c.input] + c.srcOffset, dst + c.dstOffset, c.rows, c.rowBytes, c.srcStride, c.dstStride);
+/** Compiles a program of one step over int32 buffers through the module that ships and runs it. */
+async function runStep(program: Program, feeds: Record<string, Tensor>): Promise<Int32Array> {
+  const { artifact } = compileProgram(program, { threads: false });
+  const engine = await Engine.create(artifact);
+  return engine.run(feeds)[program.outputs[0].name].data as Int32Array;
 }
 
-test('concatPlan: Concat along every axis, with seq/batch dims, via copyRows', () => {
+/** A program of one step: inputs `in0`.. of the given dims, output `out`; int32 buffers (bit-exact moves). */
+function oneStep(inputs: readonly (readonly Dim[])[], outDims: readonly Dim[], step: (ins: BufRef[], out: BufRef) => Step): Program {
+  const buffers: BufferSpec[] = [...inputs, outDims].map((dims, id) => ({ id, dtype: 'int32', dims: [...dims], name: id < inputs.length ? `in${id}` : 'out' }));
+  const refs = buffers.map((b) => ({ buffer: b.id, dims: b.dims }));
+  return {
+    maxBatch: 4, buffers, constants: [],
+    inputs: inputs.map((dims, i) => ({ name: `in${i}`, dtype: 'int32', dims: [...dims], buffer: i })),
+    outputs: [{ name: 'out', dtype: 'int32', dims: [...outDims], buffer: inputs.length }],
+    steps: [step(refs.slice(0, inputs.length), refs[inputs.length])],
+  };
+}
+
+test('concat step: every axis, with seq/batch dims, through the module that ships', async () => {
   const rng = mulberry32(13);
-  const k = build((b) => emitCopyRows(b, 'copyRows', { bulkBytes: 64 }), ['copyRows']).copyRows;
-  for (let trial = 0; trial < 200; trial++) {
+  for (let trial = 0; trial < 40; trial++) {
     const rank = randInt(rng, 1, 4);
     const base = Array.from({ length: rank }, () => randInt(rng, 1, 5));
     const axis = randInt(rng, 0, rank - 1);
     const count = randInt(rng, 1, 4);
     const shapes = Array.from({ length: count }, () => base.map((d, i) => (i === axis ? randInt(rng, 0, 4) : d)));
-    const env = { seq: shapes[0][0], batch: 3 };
-    const inputs = shapes.map((d, i) => ({ buffer: i, dims: d.map((x, j) => (j === 0 && x === env.seq ? 'seq' as const : x)) }));
-    const arena = new Arena();
-    const data = shapes.map((d) => randomBits(rng, product(d)));
-    const srcs = data.map((x) => arena.put(x, 4));
+    // Axis 0, when it is not the concatenated one, is the run-time seq (the same in every input).
+    const symbolic = axis !== 0;
+    const dimsOf = (d: readonly number[]): Dim[] => d.map((x, j) => (j === 0 && symbolic ? 'seq' : x));
     const outDims = base.map((d, i) => (i === axis ? shapes.reduce((a, s) => a + s[axis], 0) : d));
-    const n = product(outDims);
-    const dp = arena.alloc(n + 4);
-    arena.i32(dp, n + 4).fill(SENTINEL);
     const signedAxis = trial % 2 ? axis - rank : axis;
-    runPlan(k, concatPlan({ axis: signedAxis, inputs }, env), srcs, dp);
+    const program = oneStep(shapes.map(dimsOf), dimsOf(outDims), (ins, out) => ({ op: 'concat', node: 'cat', axis: signedAxis, inputs: ins, out } as ConcatStep));
+    const data = shapes.map((d) => randomBits(rng, product(d)));
+    const got = await runStep(program, Object.fromEntries(data.map((x, i) => [`in${i}`, new Tensor('int32', x, shapes[i])])));
     // Reference: outer rows, each the inputs' inner blocks side by side.
     const outer = product(base.slice(0, axis));
     const want: number[] = [];
@@ -119,45 +139,49 @@ test('concatPlan: Concat along every axis, with seq/batch dims, via copyRows', (
         want.push(...data[i].subarray(o * inner, o * inner + inner));
       }
     }
-    assert.equal(Array.from(arena.i32(dp, n)), want, `concat ${JSON.stringify(shapes)} axis ${axis}`);
-    assert.ok(arena.i32(dp + n * 4, 4).every((v) => v === SENTINEL), 'concat: past the end');
+    assert.equal(Array.from(got), want, `concat ${JSON.stringify(shapes)} axis ${axis}`);
   }
 });
 
-test('slicePlan: boxes of rank 1..4 (whole, partial, empty axes), via copyRows', () => {
+test('slice step: boxes of rank 1..4 (one sliced axis, whole axes, seq dims), through the module that ships', async () => {
   const rng = mulberry32(14);
-  const k = build((b) => emitCopyRows(b, 'copyRows', {}), ['copyRows']).copyRows;
-  for (let trial = 0; trial < 300; trial++) {
+  for (let trial = 0; trial < 40; trial++) {
     const rank = randInt(rng, 1, 4);
     const dims = Array.from({ length: rank }, () => randInt(rng, 1, 6));
-    const ranges = dims.map((d) => {
-      const r = rng();
-      if (r < 0.4) return [0, d, 1] as const;
+    // Lowering admits one sliced axis with step 1 (Slice's rule); the others are whole.
+    const cut = randInt(rng, 0, rank - 1);
+    const ranges = dims.map((d, i) => {
+      if (i !== cut) return [0, d, 1] as const;
       const s = randInt(rng, 0, d - 1);
-      return [s, r < 0.45 ? s : randInt(rng, s + 1, d), 1] as const;
+      return [s, randInt(rng, s + 1, d), 1] as const;
     });
-    const env = { seq: dims[0], batch: 1 };
-    const x = { buffer: 0, dims: dims.map((d, i) => (i === 0 ? 'seq' as const : d)) };
-    const sliceRanges = ranges.map((r, i) => (i === 0 && r[1] === dims[0] ? [r[0], 'seq', 1] as const : r));
-    const arena = new Arena();
-    const data = randomBits(rng, product(dims));
-    const sp = arena.put(data);
+    const symbolic = cut !== 0;
+    const xDims: Dim[] = dims.map((d, i) => (i === 0 && symbolic ? 'seq' : d));
+    const stepRanges = ranges.map((r, i) => (i === 0 && symbolic ? [r[0], 'seq', 1] as const : r));
     const outDims = ranges.map(([s, e]) => e - s);
-    const n = product(outDims);
-    const dp = arena.alloc(n + 4);
-    arena.i32(dp, n + 4).fill(SENTINEL);
-    runPlan(k, slicePlan({ node: 'slice', x, ranges: sliceRanges }, env), [sp], dp);
+    const program = oneStep([xDims], outDims.map((d, i) => (i === 0 && symbolic ? 'seq' : d)),
+      ([x], out) => ({ op: 'slice', node: 'sl', x, ranges: stepRanges, out } as SliceStep));
+    const data = randomBits(rng, product(dims));
+    const got = await runStep(program, { in0: new Tensor('int32', data, dims) });
     const st = dims.map((_, a) => product(dims.slice(a + 1)));
+    const n = product(outDims);
     const want: number[] = [];
     const idx = ranges.map(([s]) => s);
     for (let o = 0; o < n; o++) {
       want.push(data[idx.reduce((acc, v, a) => acc + v * st[a], 0)]);
       for (let j = rank - 1; j >= 0; j--) { if (++idx[j] < ranges[j][1]) break; idx[j] = ranges[j][0]; }
     }
-    assert.equal(Array.from(arena.i32(dp, n)), want, `slice ${dims} ${JSON.stringify(ranges)}`);
-    assert.ok(arena.i32(dp + n * 4, 4).every((v) => v === SENTINEL), 'slice: past the end');
+    assert.equal(Array.from(got), want, `slice ${dims} ${JSON.stringify(ranges)}`);
   }
-  assert.throws(() => slicePlan({ node: 'sl', x: { buffer: 0, dims: [4] }, ranges: [[0, 4, 2]] }, { seq: 1, batch: 1 }), /sl: Slice step 2/);
+});
+
+test('a run-time slice with a step is refused before any code is made', () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 1, 4]);
+  const [y] = g.rnn('RNN', x, 4, 4, { name: 'r' });
+  g.node('Slice', [y, g.constInts([0]), g.constInts([4]), g.constInts([3]), g.constInts([2])], [], { name: 'sl', outputs: ['out'] });
+  g.output('out', null);
+  throws(() => lowerModel(g.encode()), UnsupportedError, "Slice (node 'sl')", 'step 2');
 });
 
 test.run();

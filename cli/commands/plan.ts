@@ -1,6 +1,7 @@
 /** `rnnc plan MODEL | --cell ... --input ... --hidden ... [--workers N|auto]`: plan, partition, loop nest. */
 import { lowerModel } from '../../compiler/frontend/index.js';
 import { makePlan, type Plan } from '../../compiler/plan/cell.js';
+import { planModel } from '../../compiler/plan/model.js';
 import { describePartition, describePlan } from '../../compiler/plan/describe.js';
 import { chooseWorkers, DEFAULT_MACHINE } from '../../compiler/plan/workers.js';
 import { availableParallelism } from 'node:os';
@@ -17,7 +18,7 @@ export async function planCommand(model: string | undefined, f: PlanCommandFlags
   if (model) {
     const { program, summary } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
     console.log(summary.join('\n'));
-    plans = program.steps.flatMap((s) => (s.op === 'rnn' ? [makePlan(s.descriptor, planOptions(f), { inputBatchMajor: s.inputBatchMajor })] : []));
+    plans = [...planModel(program, planOptions(f)).cells];
   } else {
     if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
     plans = [makePlan(descriptorFromFlags(f as ShapeFlags), planOptions(f))];

@@ -1,6 +1,7 @@
 /** `rnnc tune MODEL | --cell ... --input ... --hidden ...`: measures plan variants, stores the best. */
 import { availableParallelism } from 'node:os';
 import { lowerModel } from '../../compiler/frontend/index.js';
+import { rnnSteps } from '../../compiler/ops/rnn.js';
 import { descriptorKey, type CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../../api/tune.js';
 import { InputError } from '../../contract/errors.js';
@@ -29,7 +30,7 @@ export async function tuneCommand(model: string | undefined, f: TuneFlags): Prom
   let cells: CellDescriptor[];
   if (model) {
     const { program } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
-    cells = program.steps.flatMap((s) => (s.op === 'rnn' ? [s.descriptor] : []));
+    cells = rnnSteps(program).map((s) => s.descriptor);
   } else {
     if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc tune needs a model file, or --cell, --input and --hidden');
     cells = [descriptorFromFlags(f as ShapeFlags)];

@@ -1,7 +1,7 @@
 /**
  * The scalar float64 pieces every cell's reference step is written with (`referenceStep` in lstm.ts,
  * gru.ts, rnn.ts): one unit of one batch row at a time, straight from the ONNX operator equations.
- * test/reference.ts runs them over directions, batch rows and sequence lengths.
+ * reference_rnn.ts runs them over directions, batch rows and sequence lengths.
  */
 import { applyActivation, type Activation } from './activations.js';
 import type { CellDescriptor } from './types.js';

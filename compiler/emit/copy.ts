@@ -151,4 +151,3 @@ export function emitTranspose(b: Builder, name: string, spec: TransposeSpec): vo
   s.finish(name, b.seq([...pre, level(0, X)]));
 }
 
-export { concatPlan, slicePlan, resolveDims, type CopyRowsCall, type DimEnv } from './copy_plan.js';

@@ -1,11 +1,10 @@
 /**
  * Elementwise kernels: Add/Sub/Mul/Div with the broadcasts an RNN model needs (a bias row, a
- * scalar), and Relu/Tanh/Sigmoid through the same SIMD activations the RNN cells use.
+ * scalar), and a map of any SIMD function of four lanes (the unary ops: Relu, Tanh, Sigmoid, Abs).
  */
-import { activation, type Activation } from '../cells/descriptor.js';
 import type { Builder, Expr, Local } from './ir.js';
-import { emitActivation } from './activations.js';
 import { load, store, elementLoop } from './loops.js';
+import type { Straight } from './vec.js';
 
 /** The four arithmetic ops. */
 export type BinaryKind = 'add' | 'sub' | 'mul' | 'div';
@@ -26,14 +25,12 @@ export interface BinarySpec {
   readonly unroll?: number;
 }
 
-/** The unary ops of the program. */
-export type UnaryKind = 'relu' | 'tanh' | 'sigmoid';
-
-/** What `emitUnary` computes. */
-export interface UnarySpec {
-  readonly kind: UnaryKind;
-  /** Vectors per iteration of the main loop (default 4 for relu, 2 for tanh and sigmoid). */
-  readonly unroll?: number;
+/** What `emitMap` computes: a function of four lanes, applied to every element. */
+export interface MapSpec {
+  /** The SIMD function (emit/activations.ts has the ones the RNN cells use). */
+  readonly f: (v: Straight, x: Local) => Local;
+  /** Vectors per iteration of the main loop (long dependency chains take fewer). */
+  readonly unroll: number;
 }
 
 function arith(b: Builder, kind: BinaryKind, x: Expr, y: Expr): Expr {
@@ -96,26 +93,18 @@ export function emitBinary(b: Builder, name: string, spec: BinarySpec): void {
   s.finish(name, body);
 }
 
-const UNARY: Record<UnaryKind, Activation> = {
-  relu: activation('Relu'),
-  tanh: activation('Tanh'),
-  sigmoid: activation('Sigmoid'),
-};
-
 /**
  * Emits `name(x, out, n)`; out may alias x.
  *
  *   for i in 0..n (unroll vectors, then vectors, then lanes): out[i] = f(x[i])
  */
-export function emitUnary(b: Builder, name: string, spec: UnarySpec): void {
+export function emitMap(b: Builder, name: string, spec: MapSpec): void {
   const s = b.scope(['i32', 'i32', 'i32']);
   const X = s.param(0), OUT = s.param(1), n = s.param(2);
   const px: Local = s.local('i32'), po: Local = s.local('i32');
-  const f = UNARY[spec.kind];
-  const unroll = spec.unroll ?? (spec.kind === 'relu' ? 4 : 2);
-  const body = elementLoop(b, s, 'elems', [px, po], s.get(n), unroll, (v, off, lane) => {
+  const body = elementLoop(b, s, 'elems', [px, po], s.get(n), spec.unroll, (v, off, lane) => {
     const x = v.let(load(b, s.get(px), off, lane));
-    v.push(store(b, s.get(po), off, lane, v.get(emitActivation(v, f, x))));
+    v.push(store(b, s.get(po), off, lane, v.get(spec.f(v, x))));
   });
   s.finish(name, b.seq([s.set(px, s.get(X)), s.set(po, s.get(OUT)), body]));
 }

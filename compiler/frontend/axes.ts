@@ -1,13 +1,14 @@
 /**
  * Which axes of the graph inputs are the run-time `seq` and `batch`. They are found by walking back
- * from each RNN node's X ([seq, batch, I], or [batch, seq, I] for layout 1), initial_h/initial_c
- * and sequence_lens to the graph inputs, through the ops that carry axes along (embedding Gather,
- * Transpose, Squeeze/Unsqueeze, Slice, Cast, Identity, elementwise ops, MatMul/Gemm with constant weights,
- * Concat). Such axes become symbols even where the export fixed them (PyTorch writes tokens [50, 2]);
+ * from the inputs whose axes an op knows (an RNN's X: [seq, batch, I], or [batch, seq, I] for layout
+ * 1; initial_h/initial_c and sequence_lens: batch) to the graph inputs, through the ops that carry
+ * axes along (each op's trace hook: embedding Gather, Transpose, Squeeze/Unsqueeze, Slice, Cast,
+ * Identity, elementwise ops, MatMul/Gemm with constant weights, Concat). Such axes become symbols even where the export fixed them (PyTorch writes tokens [50, 2]);
  * every other input dim must be a number.
  */
 import { ModelError } from '../../contract/errors.js';
-import { cellKindOf } from '../onnx/graph.js';
+import { nodeRules } from '../ops/index.js';
+import type { Trail } from '../ops/types.js';
 import type { GraphValue, LoadedGraph } from './load.js';
 import { BATCH, SEQ, type SymInt } from './symbolic.js';
 import { constantNodeValue, decodeConst, numbers } from './value.js';
@@ -19,12 +20,6 @@ export interface InputAxes {
   /** Dims of each graph input fed at run time, seq and batch axes as symbols. */
   readonly dims: ReadonlyMap<string, readonly SymInt[]>;
   readonly maxBatch: number;
-}
-
-/** A trace position: the value's rank when known, and its axes of interest counted from the end (-1 = last). */
-interface Trail {
-  readonly rank: number | null;
-  readonly fromEnd: ReadonlyMap<number, AxisRole>;
 }
 
 /** Finds the seq/batch axes of the graph inputs and resolves every input's dims. */
@@ -45,51 +40,7 @@ export function resolveInputAxes(g: LoadedGraph, batch: number | undefined): Inp
     if (input) return assign(input, t);
     const p = g.producer.get(name);
     if (!p) return;
-    const abs = (r: number) => new Map([...t.fromEnd].map(([k, role]) => [k + r, role] as const));
-    const rel = (m: Map<number, AxisRole>, r: number): Trail => ({ rank: r, fromEnd: new Map([...m].map(([k, role]) => [k - r, role])) });
-    switch (p.op) {
-      case 'Identity': case 'Cast': case 'Dropout': case 'Relu': case 'Tanh': case 'Sigmoid': case 'Softmax': case 'LogSoftmax': case 'Slice':
-        return trace(p.inputs[0], t);
-      case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Concat': {
-        const live = p.inputs.filter((i) => i && !isConstant(i));
-        for (const i of live) trace(i, { rank: live.length === 1 || p.op === 'Concat' ? t.rank : null, fromEnd: t.fromEnd });
-        return;
-      }
-      case 'MatMul':
-        if (!t.fromEnd.has(-1) && isConstant(p.inputs[1])) trace(p.inputs[0], t);
-        return;
-      case 'Gemm':
-        if (t.fromEnd.get(-2) && (p.attrs.int('transA', 0) === 0)) trace(p.inputs[0], { rank: 2, fromEnd: new Map([[-2, t.fromEnd.get(-2)!]]) });
-        return;
-      case 'Transpose': {
-        const perm = p.attrs.ints('perm') ?? (t.rank === null ? null : Array.from({ length: t.rank }, (_, i) => t.rank! - 1 - i));
-        if (!perm) return;
-        const r = perm.length;
-        return trace(p.inputs[0], rel(new Map([...abs(r)].map(([k, role]) => [perm[k], role])), r));
-      }
-      case 'Gather': {
-        const table = g.initializers.get(p.inputs[0]);
-        if (!table || t.rank === null || p.attrs.int('axis', 0) !== 0) return;
-        const ir = t.rank - (table.dims?.length ?? 0) + 1;
-        return trace(p.inputs[1], rel(new Map([...abs(t.rank)].filter(([k]) => k < ir)), ir));
-      }
-      case 'Unsqueeze': case 'Squeeze': {
-        const axes = g.opset >= 13 ? (p.inputs[1] ? constInts(p.inputs[1]) : null) : p.attrs.ints('axes');
-        if (!axes || t.rank === null) return;
-        const inRank = p.op === 'Unsqueeze' ? t.rank - axes.length : t.rank + axes.length;
-        const wide = p.op === 'Unsqueeze' ? t.rank : inRank;
-        const set = new Set(axes.map((a) => (a < 0 ? a + wide : a)));
-        const kept = Array.from({ length: wide }, (_, i) => i).filter((i) => !set.has(i));
-        const m = new Map<number, AxisRole>();
-        for (const [k, role] of abs(t.rank)) {
-          if (p.op === 'Unsqueeze' && !set.has(k)) m.set(kept.indexOf(k), role);
-          if (p.op === 'Squeeze') m.set(kept[k], role);
-        }
-        return trace(p.inputs[0], rel(m, inRank));
-      }
-      default:
-        return;
-    }
+    nodeRules(p.op)?.trace?.({ node: p, graph: g, trail: t, follow: trace, isConstant, constInts });
   };
 
   const assign = (input: GraphValue, t: Trail) => {
@@ -112,13 +63,7 @@ export function resolveInputAxes(g: LoadedGraph, batch: number | undefined): Inp
   };
 
   for (const n of g.nodes) {
-    if (!cellKindOf(n.proto)) continue;
-    const batchFirst = n.attrs.int('layout', 0) === 1;
-    const seqAxis = batchFirst ? 1 : 0;
-    const batchAxis = 1 - seqAxis;
-    trace(n.inputs[0], { rank: 3, fromEnd: new Map<number, AxisRole>([[seqAxis - 3, 'seq'], [batchAxis - 3, 'batch']]) });
-    for (const i of [5, 6]) trace(n.inputs[i] ?? '', { rank: 3, fromEnd: new Map([[batchAxis - 3, 'batch' as const]]) });
-    trace(n.inputs[4] ?? '', { rank: 1, fromEnd: new Map([[-1, 'batch' as const]]) });
+    for (const root of nodeRules(n.op)?.axisRoots?.(n) ?? []) trace(root.input, root.trail);
   }
   return resolve(g, roles, batch);
 }

@@ -3,8 +3,8 @@
  * (other dims over the same buffer), constants (deduplicated by name), steps, and one summary line
  * per step or view.
  */
-import { ModelError } from '../../contract/errors.js';
-import { materialize } from './shape_ops.js';
+import { InternalError, ModelError } from '../../contract/errors.js';
+import { materialize } from './ctx.js';
 import type { BufRef, BufferSpec, ConstRef, ConstantSpec, Dim, Operand, Step, ElemType } from './program.js';
 import { type SymInt, factors } from './symbolic.js';
 import type { ConstVal, Val } from './value.js';
@@ -47,7 +47,7 @@ export class ProgramBuilder {
 
   ref(name: string): BufRef {
     const r = this.refs.get(name);
-    if (!r) throw new ModelError(`internal: run-time value '${name}' has no buffer`);
+    if (!r) throw new InternalError(`run-time value '${name}' has no buffer`);
     return r;
   }
 
@@ -77,7 +77,7 @@ export class ProgramBuilder {
     return this.constant(name, v);
   }
 
-  step(s: Step, line: string): void {
+  step<S extends Step>(s: S, line: string): void {
     this.lines.push(`#${this.steps.length} ${line}`);
     this.steps.push(s);
   }

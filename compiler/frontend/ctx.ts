@@ -1,13 +1,13 @@
 /**
  * What an op's shape rule sees of its node (inputs as inferred values, attributes, opset) and what
- * it leaves for lowering: the resolved parameters of the node (`Detail`), so that lowering only
- * reads decisions and never re-checks the model.
+ * it leaves for lowering: the resolved parameters of the node (its op's detail), so that lowering
+ * only reads decisions and never re-checks the model. Helpers the rules share.
  */
 import { ModelError } from '../../contract/errors.js';
-import type { CellDescriptor } from '../cells/descriptor.js';
 import type { LoadedGraph, GraphNode } from './load.js';
 import { type SymInt, formatDims, isNum, toDim } from './symbolic.js';
-import type { FloatConst, RunVal, Val } from './value.js';
+import { expandConst, withDims } from './fold.js';
+import type { ConstVal, Val } from './value.js';
 
 /** A node rnnc does not compile; the message omits the node (the driver prefixes its label). */
 export class Unsupported extends Error {}
@@ -15,45 +15,8 @@ export class Unsupported extends Error {}
 /** An input whose producer was itself unsupported: the node is skipped without a second message. */
 export class Poisoned extends Error {}
 
-/** One axis of a resolved Slice: first index, step, and the number of elements taken. */
-export interface SliceAxis {
-  readonly start: number;
-  readonly step: number;
-  readonly count: SymInt;
-  /** The whole axis (start 0, step 1, count = dim). */
-  readonly whole: boolean;
-}
-
-/** The RNN operands as inferred values (null when absent or, for states, an all-zero constant). */
-export interface RnnDetail {
-  readonly kind: 'rnn';
-  readonly descriptor: CellDescriptor;
-  readonly W: Val;
-  readonly R: Val;
-  readonly B: Val | null;
-  readonly P: Val | null;
-  readonly sequenceLens: RunVal | null;
-  readonly initialH: Val | null;
-  readonly initialC: Val | null;
-  /** States given as zeros by the graph and dropped (for the summary). */
-  readonly zeroStates: readonly string[];
-}
-
-/** Resolved parameters of a node that lowers to a step (or a view needing more than dims). */
-export type Detail =
-  /** Slice, or Gather of a constant index (then `squeeze` is the gathered axis). */
-  | { readonly kind: 'slice'; readonly axes: readonly SliceAxis[]; readonly squeeze: number | null }
-  | { readonly kind: 'transpose'; readonly perm: readonly number[] }
-  | { readonly kind: 'concat'; readonly axis: number }
-  /** Gather rows of a constant table, seen as [V, E]. */
-  | { readonly kind: 'embedding'; readonly table: FloatConst }
-  /** MatMul or Gemm: w is [K, N] (transposed and scaled at compile time), bias [N]. */
-  | { readonly kind: 'gemm'; readonly w: FloatConst; readonly bias: FloatConst | null; readonly note: string }
-  | { readonly kind: 'softmax'; readonly log: boolean }
-  | RnnDetail;
-
-/** The view of one node that shape rules get. */
-export interface Ctx {
+/** The view of one node that shape rules get; D is what the node's op records for its lowering. */
+export interface Ctx<D = unknown> {
   readonly node: GraphNode;
   readonly graph: LoadedGraph;
   readonly opset: number;
@@ -64,8 +27,8 @@ export interface Ctx {
   optional(i: number): Val | null;
   /** Whether output i is read by some node or is a graph output. */
   used(i: number): boolean;
-  /** Records the node's resolved parameters for lowering. */
-  detail(d: Detail): void;
+  /** Records the node's resolved parameters for its lowering (which then only reads decisions). */
+  detail(d: D): void;
 }
 
 /** Throws Unsupported with `msg`. */
@@ -117,4 +80,23 @@ export function plainDims(v: Val, what: string): void {
   if (v.kind === 'run' && v.dims.some((d) => toDim(d) === null)) {
     unsupported(`${what} has dims ${formatDims(v.dims)}; a merged dim such as seq*batch is supported only by elementwise ops, MatMul and Gemm`);
   }
+}
+
+/** Same data, other dims (views). Constants keep their data; their dims must be numbers. */
+export function reshaped(c: Ctx, v: Val, dims: readonly SymInt[]): Val {
+  if (v.kind === 'const') {
+    if (!dims.every(isNum)) modelError(c, `a constant cannot take dims ${formatDims(dims)}`);
+    return withDims(v, dims as number[]);
+  }
+  return { ...v, dims: [...dims] };
+}
+
+/** A fill with numeric dims as a real constant (small fills only appear in practice). */
+export function materialize(v: Val, what: string): Val {
+  if (v.kind !== 'fill') return v;
+  const dims = numericDims(v, what);
+  const scalar: ConstVal = v.dtype === 'float'
+    ? { kind: 'const', dtype: 'float', dims: [], data: Float32Array.of(v.value) }
+    : { kind: 'const', dtype: 'int', dims: [], data: [v.value] };
+  return expandConst(scalar, dims);
 }

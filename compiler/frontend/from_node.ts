@@ -1,5 +1,6 @@
 /** A single-node RnnModel as a program of one step: the same path as whole models. */
 import type { RnnModel, InputRole } from './rnn_model.js';
+import type { RnnStep } from '../ops/rnn.js';
 import type { BufRef, BufferSpec, ConstRef, ConstantSpec, Dim, Program, Operand, ProgramIO } from './program.js';
 import { UnsupportedError } from '../../contract/errors.js';
 import { numDirections, gateCount } from '../cells/descriptor.js';
@@ -63,6 +64,6 @@ export function streamFromNode(model: RnnModel): Program {
       W: ops.get('W')!, R: ops.get('R')!, B: ops.get('B') ?? null, P: ops.get('P') ?? null,
       sequenceLens: seqLens as BufRef | null, initialH: ops.get('initial_h') ?? null, initialC: ops.get('initial_c') ?? null,
       y, yH, yC,
-    }],
+    } satisfies RnnStep as RnnStep],
   };
 }

@@ -4,14 +4,12 @@
  * symbolic dims) and its resolved parameters. Everything that cannot compile is collected and
  * reported in ONE UnsupportedError; malformed models throw ModelError at once.
  */
-import { ModelError, UnsupportedError } from '../../contract/errors.js';
+import { InternalError, ModelError, UnsupportedError } from '../../contract/errors.js';
 import { DataType, dataTypeName } from '../onnx/proto.js';
 import type { InputAxes } from './axes.js';
-import { type Ctx, type Detail, Poisoned, Unsupported } from './ctx.js';
+import { nodeRules, supportedSummary } from '../ops/index.js';
+import { type Ctx, Poisoned, Unsupported } from './ctx.js';
 import type { GraphNode, GraphValue, LoadedGraph } from './load.js';
-import { MATH_RULES } from './math_ops.js';
-import { rnnRule } from './rnn.js';
-import { type Rule, SHAPE_RULES } from './shape_ops.js';
 import { formatDims, isNum } from './symbolic.js';
 import { type Val, decodeConst, elemKind } from './value.js';
 
@@ -19,11 +17,10 @@ import { type Val, decodeConst, elemKind } from './value.js';
 export interface Inference {
   /** Value of each graph input, used initializer and node output. */
   readonly values: ReadonlyMap<string, Val>;
-  readonly details: ReadonlyMap<GraphNode, Detail>;
+  /** What each node's rule recorded for its lowering. */
+  readonly details: ReadonlyMap<GraphNode, unknown>;
   readonly maxBatch: number;
 }
-
-const RULES: Record<string, Rule> = { ...SHAPE_RULES, ...MATH_RULES, LSTM: rnnRule('lstm'), GRU: rnnRule('gru'), RNN: rnnRule('rnn') };
 
 /** Hints for ops people often meet in exports. */
 const ALTERNATIVES: Record<string, string> = {
@@ -37,17 +34,10 @@ const ALTERNATIVES: Record<string, string> = {
   Gelu: 'the supported activations are Relu, Tanh and Sigmoid',
 };
 
-/** The op list printed under an UnsupportedError. */
-const SUPPORTED_SUMMARY =
-  'rnnc compiles LSTM, GRU, RNN, Gather (embedding tables, constant indices), MatMul and Gemm (constant weights), ' +
-  'Add, Sub, Mul, Div, Relu, Tanh, Sigmoid, Softmax and LogSoftmax (last axis), Transpose, Concat, Slice (step 1), ' +
-  'Squeeze, Unsqueeze, Reshape, Flatten, Identity, Dropout, Cast and Expand; shape subgraphs (Shape, Gather, Concat, ' +
-  'ConstantOfShape, Range, arithmetic) are folded at compile time.';
-
 /** Infers every value of the graph; throws one UnsupportedError listing every node rnnc cannot compile. */
 export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
   const values = new Map<string, Val>();
-  const details = new Map<GraphNode, Detail>();
+  const details = new Map<GraphNode, unknown>();
   const issues: string[] = [];
   const failed = new Set<string>();
   for (const input of g.inputs) {
@@ -71,7 +61,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
       return c;
     }
     if (failed.has(name)) throw new Poisoned();
-    throw new ModelError(`internal: value '${name}' was not inferred`);
+    throw new InternalError(`value '${name}' was not inferred`);
   };
 
   for (const node of g.nodes) {
@@ -86,10 +76,10 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
       used: (i) => !!node.outputs[i] && used.has(node.outputs[i]),
       detail: (d) => details.set(node, d),
     };
-    const rule = Object.hasOwn(RULES, node.op) ? RULES[node.op] : null;
+    const rules = nodeRules(node.op);
     try {
-      if (!rule) throw new Unsupported(`not supported${ALTERNATIVES[node.op] ? `; ${ALTERNATIVES[node.op]}` : ''}`);
-      const outs = rule(ctx);
+      if (!rules) throw new Unsupported(`not supported${ALTERNATIVES[node.op] ? `; ${ALTERNATIVES[node.op]}` : ''}`);
+      const outs = rules.infer(ctx);
       node.outputs.forEach((name, i) => {
         if (name && outs[i]) values.set(name, outs[i]!);
         else if (name) failed.add(name);
@@ -108,7 +98,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
   }
   if (issues.length > 0) {
     throw new UnsupportedError(
-      `${g.source}: ${issues.length} part(s) of the graph cannot be compiled; nothing was compiled:\n  ${issues.join('\n  ')}\n${SUPPORTED_SUMMARY}`,
+      `${g.source}: ${issues.length} part(s) of the graph cannot be compiled; nothing was compiled:\n  ${issues.join('\n  ')}\n${supportedSummary()}`,
     );
   }
   return { values, details, maxBatch: axes.maxBatch };

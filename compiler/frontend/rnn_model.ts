@@ -4,13 +4,9 @@
  */
 import type { CellDescriptor } from '../cells/descriptor.js';
 
-/** The ONNX RNN/GRU/LSTM input slots, in operator order. */
-export const INPUT_ROLES = ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c', 'P'] as const;
-export type InputRole = (typeof INPUT_ROLES)[number];
+import type { InputRole, OutputRole } from '../onnx/shapes.js';
 
-/** The ONNX RNN/GRU/LSTM output slots, in operator order. */
-export const OUTPUT_ROLES = ['Y', 'Y_h', 'Y_c'] as const;
-export type OutputRole = (typeof OUTPUT_ROLES)[number];
+export { INPUT_ROLES, OUTPUT_ROLES, type InputRole, type OutputRole } from '../onnx/shapes.js';
 
 /** Tensor element types rnnc exchanges. `sequence_lens` is int32; everything else float32. */
 export type DType = 'float32' | 'int32';

@@ -5,13 +5,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RnnModel } from '../frontend/rnn_model.js';
-import type { Program, ProgramIO } from '../frontend/program.js';
+import type { BufRef, Operand, Program, ProgramIO } from '../frontend/program.js';
 import type { Plan, PlanOptions } from '../plan/cell.js';
 import type { CellDescriptor } from '../cells/descriptor.js';
 import { streamFromNode } from '../frontend/from_node.js';
-import { layOutStatic } from '../plan/memory.js';
+import { planModel } from '../plan/model.js';
+import { stepKernel } from '../ops/index.js';
 import { buildModule } from './module.js';
-import { opKernel } from './op_calls.js';
 import { describePlan } from '../plan/describe.js';
 import { availableParallelism } from 'node:os';
 import { chooseWorkers, DEFAULT_MACHINE, type MachineModel } from '../plan/workers.js';
@@ -41,31 +41,25 @@ export interface CompileResult {
 
 /** Plans, emits and packages a program. */
 export function compileProgram(program: Program, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
-  const layout = layOutStatic(program, (d) => ({ ...opts, ...opts.tuned?.(d)?.plan }), (i) => opKernel(program.steps[i]).requests);
-  const mod = buildModule(program, layout, { relaxedSimd: opts.relaxedSimd, text: opts.text });
-  const plans = [...layout.plans.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  const plan = planModel(program, { ...opts, machine: undefined });
+  const mod = buildModule(plan, { text: opts.text });
+  const plans = plan.cells;
   const modelled = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
   const tunedWorkers = plans.map((p) => opts.tuned?.(p.descriptor)?.workers);
   const choice = tunedWorkers.length > 0 && tunedWorkers.every((w) => w !== undefined)
     ? { workers: Math.max(...(tunedWorkers as number[])), reasons: [...modelled.reasons, `tuned on this engine: ${Math.max(...(tunedWorkers as number[]))} (rnnc tune)`] }
     : modelled;
   const withThreads = plans.length > 0 && (opts.threads ?? choice.workers > 1);
-  const modThreads = withThreads ? buildModule(program, layout, { relaxedSimd: opts.relaxedSimd, threads: true }) : null;
+  const modThreads = withThreads ? buildModule(plan, { threads: true }) : null;
   const io = (x: ProgramIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
     ...(x.groups ? { groups: [...x.groups] } : {}),
   });
-  const checks: RangeCheck[] = [];
   const fedBuffers = new Set(program.inputs.map((i) => i.buffer));
-  for (const step of program.steps) {
-    if (step.op === 'gather' && fedBuffers.has(step.indices.buffer)) {
-      checks.push({ buffer: step.indices.buffer, bound: step.table.dims[0], what: `indices of Gather node '${step.node}'` });
-    }
-    if (step.op === 'rnn' && step.sequenceLens) {
-      checks.push({ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` });
-    }
-  }
+  const checks: RangeCheck[] = program.steps.flatMap((step) => stepKernel(step.op).checks?.(step, fedBuffers) ?? []);
+  const fedWeights = program.steps.flatMap((step, i) => stepKernel(step.op).fedWeights?.(step, plan.steps[i]) ?? []);
   const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...choice.reasons.map((r) => `  - ${r}`)];
+  const mem = plan.memory;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -76,21 +70,21 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     maxBatch: program.maxBatch,
     inputs: program.inputs.map(io),
     outputs: program.outputs.map(io),
-    buffers: layout.buffers,
-    imageBegin: layout.imageBegin,
-    imageEnd: layout.imageEnd,
-    tableOffset: layout.tableOffset,
-    controlOffset: layout.controlOffset,
+    buffers: mem.buffers,
+    imageBegin: mem.imageBegin,
+    imageEnd: mem.imageEnd,
+    tableOffset: mem.tableOffset,
+    controlOffset: mem.controlOffset,
     workers: { recommended: choice.workers, reasons: choice.reasons },
-    staticEnd: layout.imageEnd,
-    fedWeights: layout.fedWeights,
+    staticEnd: mem.imageEnd,
+    fedWeights,
     stateInputs: stateInputs(program),
     streamable: plans.length > 0 && plans.every((p) => p.descriptor.direction === 'forward'),
     checks,
     files: { wasm: 'model.wasm', wasmThreads: modThreads ? 'model.mt.wasm' : null, image: 'weights.bin' },
     summary: lines,
   };
-  return { artifact: { manifest, wasm: mod.wasm, wasmThreads: modThreads?.wasm ?? null, image: layout.image }, plans, plan: plans[0], text: mod.text };
+  return { artifact: { manifest, wasm: mod.wasm, wasmThreads: modThreads?.wasm ?? null, image: mem.image }, plans, plan: plans[0], text: mod.text };
 }
 
 /** Plans, emits and packages one RNN node (the single-node path: a one-step program). */
@@ -98,19 +92,18 @@ export function compileRnnModel(model: RnnModel, opts: CompileOptions = {}): Com
   return compileProgram(streamFromNode(model), { name: model.nodeName, ...opts });
 }
 
-/** Graph inputs read only as RNN initial states. */
+/** Graph inputs read only as initial states (a streaming call that resumes may leave them out). */
 function stateInputs(program: Program): number[] {
   const uses = new Map<number, { state: number; other: number }>();
-  const note = (o: { buffer?: number } | null, state: boolean) => {
-    if (!o || o.buffer === undefined) return;
-    const u = uses.get(o.buffer) ?? { state: 0, other: 0 };
+  const note = (buffer: number, state: boolean) => {
+    const u = uses.get(buffer) ?? { state: 0, other: 0 };
     if (state) u.state++; else u.other++;
-    uses.set(o.buffer, u);
+    uses.set(buffer, u);
   };
   for (const step of program.steps) {
-    for (const [k, v] of Object.entries(step)) {
-      const refs = Array.isArray(v) ? v : [v];
-      for (const r of refs) if (r && typeof r === 'object' && 'buffer' in r) note(r as { buffer: number }, step.op === 'rnn' && (k === 'initialH' || k === 'initialC'));
+    const state = new Set(stepKernel(step.op).stateOperands?.(step) ?? []);
+    for (const v of Object.values(step)) {
+      for (const r of Array.isArray(v) ? v : [v]) if (r && typeof r === 'object' && 'buffer' in r) note((r as BufRef).buffer, state.has(r as Operand));
     }
   }
   return program.inputs.filter((i) => { const u = uses.get(i.buffer); return u && u.state > 0 && u.other === 0; }).map((i) => i.buffer);

@@ -1,104 +1,100 @@
 /**
- * program -> one validated, optimized wasm module: every step's kernel, and `run(seq, batch)`
- * that calls them in order with pointers read from the buffer table and sizes from seq and batch.
+ * Model plan -> one validated, optimized wasm module: every step's kernel (its op module's emitter),
+ * and the exported `run` that calls them in order with pointers read from the buffer table and sizes
+ * from seq and batch.
  */
-import { Builder, type Expr, type FunctionScope, type Local, type ModuleFeatures } from '../emit/ir.js';
-import type { Dim, Program, Operand } from '../frontend/program.js';
-import { isConst } from '../frontend/program.js';
-import { emitRnnNode } from '../emit/rnn/run.js';
+import { CONSTANT_POOL, ENTRY, ENTRY_PARAMS, MAX_PAGES, RESERVED, SINGLE_WORKER_PARAMS } from '../../contract/abi.js';
+import { InternalError } from '../../contract/errors.js';
+import { isConst, type Dim, type Operand } from '../frontend/program.js';
 import { emitBarrier } from '../emit/barrier.js';
-import type { StaticLayout } from '../plan/memory.js';
-import { opKernel } from './op_calls.js';
-import { EngineError } from '../../contract/errors.js';
-import { CONSTANT_POOL, ENTRY, MAX_PAGES, RESERVED } from '../../contract/abi.js';
+import { Builder, type Expr, type ModuleFeatures } from '../emit/ir.js';
+import { stepKernel } from '../ops/index.js';
+import type { CallContext } from '../ops/types.js';
+import type { ModelPlan } from '../plan/model.js';
 
-
-/** What emitting a step's call needs: pointers and sizes as expressions inside `run`. */
-export interface CallContext {
-  readonly b: Builder;
-  readonly s: FunctionScope;
-  readonly seq: Local;
-  readonly batch: Local;
-  readonly layout: StaticLayout;
-}
-
-/** Address of a buffer (from the table) or a constant (fixed). */
-export function addr(c: CallContext, o: Operand): Expr {
-  return isConst(o) ? c.b.i32(c.layout.constOffset[o.constant]) : bufferAddr(c, o.buffer);
-}
-
-export function bufferAddr(c: CallContext, id: number): Expr {
-  return c.b.loadI32(c.b.i32(c.layout.tableOffset + 4 * id));
-}
-
-/** Product of dims as an i32 expression (seq and batch from run's parameters). */
-export function count(c: CallContext, dims: readonly Dim[]): Expr {
-  let fixed = 1;
-  let e: Expr | null = null;
-  for (const d of dims) {
-    if (typeof d === 'number') fixed *= d;
-    else {
-      const v = c.s.get(d === 'seq' ? c.seq : c.batch);
-      e = e === null ? v : c.b.mul(e, v);
-    }
-  }
-  return e === null ? c.b.i32(fixed) : c.b.muli(e, fixed);
-}
-
+/** The bytes of a module and the features it needs. */
 export interface BuiltModule {
   readonly wasm: Uint8Array;
   readonly features: ModuleFeatures;
   readonly text?: string;
 }
 
+export interface ModuleOptions {
+  /** The multi-worker module: shared memory, `run` takes (worker, workers), a barrier between steps. */
+  readonly threads?: boolean;
+  /** Skip binaryen's optimizer (the golden snapshots show the emitters' own output). */
+  readonly optimize?: boolean;
+  /** Also return the text form. */
+  readonly text?: boolean;
+}
+
+/** The barrier function of the multi-worker module. */
+const BARRIER = 'barrier';
+
 /**
  * Emits:
  *
  *   run(seq, batch, resume [, worker, workers]):
  *     for step in program:
- *       step_kernel(pointers from table, sizes from seq/batch)   (RNN steps: every worker its slice;
- *       barrier                                                   other steps: worker 0)
+ *       step's kernel (pointers from the table, sizes from seq and batch)   (an RNN: every worker its
+ *       barrier                                                               share; others: worker 0)
  */
-export function buildModule(program: Program, layout: StaticLayout,
-  opts: { relaxedSimd?: boolean; optimize?: boolean; text?: boolean; threads?: boolean } = {}): BuiltModule {
-  const features: ModuleFeatures = { simd: true, relaxedSimd: !!opts.relaxedSimd, threads: !!opts.threads };
+export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltModule {
+  const threads = !!opts.threads;
+  const features: ModuleFeatures = { simd: true, relaxedSimd: moduleNeedsRelaxedSimd(plan), threads };
   const b = new Builder(features);
   try {
-    b.importMemory(Math.max(1, Math.ceil(layout.imageEnd / 65536)), MAX_PAGES);
+    const mem = plan.memory;
+    b.importMemory(Math.max(1, Math.ceil(mem.imageEnd / 65536)), MAX_PAGES);
     b.useConstantPool(CONSTANT_POOL, RESERVED);
-    const s = b.scope(opts.threads ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32']);
-    const c: CallContext = { b, s, seq: s.param(0), batch: s.param(1), layout };
+    const s = b.scope(ENTRY_PARAMS.slice(0, threads ? ENTRY_PARAMS.length : SINGLE_WORKER_PARAMS).map(() => 'i32' as const));
+    const param = (name: (typeof ENTRY_PARAMS)[number]) => () => s.get(s.param(ENTRY_PARAMS.indexOf(name)));
+    const worker = param('worker'), workers = param('workers');
+    if (threads) emitBarrier(b, BARRIER, mem.controlOffset);
+    const meet = () => (threads ? b.call(BARRIER, [worker(), workers()]) : b.nop());
+    const bufferAddr = (id: number) => b.loadI32(b.i32(mem.tableOffset + 4 * id));
+    const seq = s.param(ENTRY_PARAMS.indexOf('seq')), batch = s.param(ENTRY_PARAMS.indexOf('batch'));
     const calls: Expr[] = [];
-    const threads = opts.threads ? { barrier: 'barrier' } : undefined;
-    const workerArgs = () => (opts.threads ? [s.get(s.param(3)), s.get(s.param(4))] : []);
-    const resume = () => s.get(s.param(2));
-    if (threads) emitBarrier(b, threads.barrier, layout.controlOffset);
-    const meet = () => (threads ? b.call(threads.barrier, [s.get(s.param(3)), s.get(s.param(4))]) : b.nop());
-    program.steps.forEach((step, i) => {
-      if (step.op === 'rnn') {
-        const plan = layout.plans.get(i)!;
-        const name = `${plan.symbol}_run`;
-        emitRnnNode(b, plan, name, undefined, threads);
-        const bufs = layout.rnnBuffers.get(i)!;
-        const opt = (o: Operand | null) => (o ? addr(c, o) : b.i32(0));
-        calls.push(b.call(name, [
-          s.get(c.seq), s.get(c.batch), addr(c, step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
-          bufferAddr(c, bufs.y), bufferAddr(c, bufs.yh), bufs.yc >= 0 ? bufferAddr(c, bufs.yc) : b.i32(0), bufferAddr(c, bufs.xw), resume(),
-          ...workerArgs(),
-        ]), meet());
-        return;
-      }
+    plan.program.steps.forEach((step, i) => {
+      const kernel = stepKernel(step.op);
+      const c: CallContext = {
+        b, s, seq, batch, name: `s${i}_${step.op}`,
+        addr: (o: Operand) => (isConst(o) ? b.i32(mem.constOffset[o.constant]) : bufferAddr(o.buffer)),
+        bufferAddr,
+        count: (dims: readonly Dim[]) => count(b, dims, () => s.get(seq), () => s.get(batch)),
+        threads: threads ? { worker, workers, barrier: BARRIER } : null,
+        resume: param('resume'),
+      };
+      const call = kernel.emit(c, step, plan.steps[i]);
       // Other kernels are small next to the recurrence: worker 0 runs them, the others wait.
-      const call = opKernel(step).emit(c, `s${i}_${step.op}`, layout.statics.get(i) ?? []);
-      calls.push(threads ? b.if(b.eqz(s.get(s.param(3))), call) : call, meet());
+      calls.push(threads && !kernel.everyWorker ? b.if(b.eqz(worker()), call) : call, meet());
     });
     s.finish(ENTRY, b.seq(calls), ENTRY);
     b.finishConstantPool();
-    if (!b.validate()) throw new EngineError('internal error: the emitted module does not validate');
+    if (!b.validate()) throw new InternalError(`the module emitted for ${plan.program.steps.map((x) => x.node).join(', ')} does not validate`);
     if (opts.optimize !== false) b.optimize();
-    if (!b.validate()) throw new EngineError('internal error: the optimized module does not validate');
+    if (!b.validate()) throw new InternalError('the optimized module does not validate');
     return { wasm: b.emitBinary(), features, text: opts.text ? b.emitText() : undefined };
   } finally {
     b.dispose();
   }
+}
+
+/** Whether some step's plan uses relaxed SIMD (then the module needs an engine that has it). */
+export function moduleNeedsRelaxedSimd(plan: ModelPlan): boolean {
+  return plan.cells.some((p) => p.relaxedSimd) || !!plan.options.relaxedSimd;
+}
+
+/** Product of dims as an i32 expression (seq and batch from run's parameters). */
+function count(b: Builder, dims: readonly Dim[], seq: () => Expr, batch: () => Expr): Expr {
+  let fixed = 1;
+  let e: Expr | null = null;
+  for (const d of dims) {
+    if (typeof d === 'number') fixed *= d;
+    else {
+      const v = d === 'seq' ? seq() : batch();
+      e = e === null ? v : b.mul(e, v);
+    }
+  }
+  return e === null ? b.i32(fixed) : b.muli(e, fixed);
 }

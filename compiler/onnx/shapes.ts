@@ -2,8 +2,15 @@
  * The dims the ONNX spec prescribes for every input and output of an LSTM, GRU or RNN node, and the
  * check of a tensor's actual (or declared) dims against them.
  */
-import type { InputRole, OutputRole } from '../frontend/rnn_model.js';
 import { ModelError } from '../../contract/errors.js';
+
+/** The ONNX RNN/GRU/LSTM input slots, in operator order. */
+export const INPUT_ROLES = ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c', 'P'] as const;
+export type InputRole = (typeof INPUT_ROLES)[number];
+
+/** The ONNX RNN/GRU/LSTM output slots, in operator order. */
+export const OUTPUT_ROLES = ['Y', 'Y_h', 'Y_c'] as const;
+export type OutputRole = (typeof OUTPUT_ROLES)[number];
 
 /** The sizes that fix the node's tensor dims; null where the model leaves a size open. */
 export interface NodeSizes {

@@ -8,7 +8,7 @@ import { cellSpec, type CellPhase } from '../cells/index.js';
 import type { DirectionOffsets, KernelLayout, Phase } from '../../contract/layout.js';
 import { UnsupportedError } from '../../contract/errors.js';
 import { RESERVED } from '../../contract/abi.js';
-import { DEFAULT_MACHINE } from './workers.js';
+import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
 
 /** Knobs a caller (or the tuner) may fix; the planner chooses the rest. */
 export interface PlanOptions {
@@ -57,27 +57,18 @@ export interface KSchedule {
   readonly kFence: number;
 }
 
-/** Where a node's plan sits inside a larger module (whole models hold several nodes). */
-export interface Placement {
-  /** First byte of this node's weights and scratch (default: just past the reserved low memory). */
-  readonly memoryBase?: number;
-  /** Prefix of this node's wasm function names, unique within the module (default: the kernel name). */
-  readonly symbol?: string;
-  /** X arrives as [batch, seq, I] whatever the node's layout (a batch-first Transpose folded in). */
-  readonly inputBatchMajor?: boolean;
-}
-
-/** How one cell is computed; the emitters' only input. */
-export interface Plan {
+/** A cell's decisions: how it is blocked, unrolled and scheduled, before it is placed in memory. */
+export interface CellPlan {
   readonly descriptor: CellDescriptor;
   readonly key: string;
   /** Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`. */
   readonly kernelName: string;
-  /** Prefix of the wasm functions emitted for this node. */
-  readonly symbol: string;
   /** X rows are batch-major ([batch, seq, I]): layout 1, or a folded batch-first Transpose. */
   readonly inputBatchMajor: boolean;
-  readonly layout: KernelLayout;
+  /** The recurrent passes of a timestep (the cell's phases: gates, and the row R multiplies). */
+  readonly phases: readonly CellPhase[];
+  /** Hidden units per recurrent register block. */
+  readonly unitsPerBlock: number;
   /** Batch rows per recurrent register block. */
   readonly rowsPerBlock: number;
   readonly kUnroll: number;
@@ -85,6 +76,8 @@ export interface Plan {
   /** Accumulators between fences in the recurrent k-loop; 0: no fences (PlanOptions.kFence). */
   readonly kFence: number;
   readonly gemmRows: number;
+  /** Input projection panel width in floats. */
+  readonly gemmWidth: number;
   readonly gemmKUnroll: number;
   readonly relaxedSimd: boolean;
   /** Every other timestep accumulates the unit blocks last to first (PlanOptions.alternateBlocks). */
@@ -95,8 +88,19 @@ export interface Plan {
    */
   readonly fuseInputBelow: number;
   readonly inputPass: KSchedule;
-  /** The recurrent passes of a timestep (the cell's phases: gates, and the row R multiplies). */
-  readonly phases: readonly CellPhase[];
+  /** Hidden size rounded up to a whole number of blocks. */
+  readonly hiddenPadded: number;
+  /** Floats per row of the input projection output (G*Hp rounded up to the panel width). */
+  readonly xwStride: number;
+  /** Why each choice was made, for `rnnc plan`. */
+  readonly reasons: readonly string[];
+}
+
+/** How one cell is computed, placed in a module's memory; the emitters' only input. */
+export interface Plan extends CellPlan {
+  /** Prefix of the wasm functions emitted for this node. */
+  readonly symbol: string;
+  readonly layout: KernelLayout;
   /** Scratch buffers of the recurrent step: two h ping-pong buffers, then the cell's rows (LSTM c, GRU z and r*h). */
   readonly scratch: { readonly hA: number; readonly hB: number;
     /** The cell's scratch rows (CellSpec.scratch) by name: [batch][Hp] floats each. */
@@ -107,16 +111,8 @@ export interface Plan {
     readonly stateCell: number;
     /** One XW row per batch row, when the input projection runs per step. */
     readonly xwRows: number };
-  /** Why each choice was made, for `rnnc plan`. */
-  readonly reasons: readonly string[];
 }
 
-/**
- * No data lies below this offset: bytes [0, CONSTANT_POOL) stay unused, so a stray null pointer never
- * aliases data, and [CONSTANT_POOL, RESERVED) hold the module's constant pool (ir.ts), written by its
- * start function.
- */
-export { RESERVED, CONSTANT_POOL } from '../../contract/abi.js';
 /** Plan.fuseInputBelow of inputProjection 'fused': above any seq x batch (an i32). */
 export const FUSE_ALWAYS = 0x7fffffff;
 const align16 = (n: number) => (n + 15) & ~15;
@@ -129,38 +125,82 @@ function oneOf(v: number | undefined, allowed: readonly number[], what: string):
   return v;
 }
 
-/** Resolves a descriptor into a plan. Options override the model-based defaults. */
+/** Where a node's plan sits in a module: its first byte and the prefix of its function names. */
+export interface Placement {
+  /** First byte of this node's weights and scratch (default: just past the reserved low memory). */
+  readonly memoryBase?: number;
+  /** Prefix of this node's wasm function names, unique within the module (default: the kernel name). */
+  readonly symbol?: string;
+  /** X arrives as [batch, seq, I] whatever the node's layout (a batch-first Transpose folded in). */
+  readonly inputBatchMajor?: boolean;
+}
+
+/** Resolves a descriptor into a plan placed at `place.memoryBase` (a one-node module's layout by default). */
 export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Placement = {}): Plan {
+  return placeCell(decideCell(d, opts, { inputBatchMajor: place.inputBatchMajor }), place.memoryBase ?? RESERVED, place.symbol);
+}
+
+/** What the planner decides with, beside the options. */
+export interface DecideContext {
+  /** X arrives batch-major although the node's layout is 0 (a batch-first Transpose folded in). */
+  readonly inputBatchMajor?: boolean;
+  readonly machine?: MachineModel;
+}
+
+/** Resolves a descriptor into its decisions. Options override the model-based defaults. */
+export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: DecideContext = {}): CellPlan {
   const reasons: string[] = [];
   const cell = cellSpec(d.cell);
-  const G = cell.gates.length;
-  const D = numDirections(d.direction);
-  const H = d.hiddenSize, I = d.inputSize;
-  const cellPhases = cell.phases(d);
-  const phases: Phase[] = cellPhases.map((p) => p.gates);
-  const widest = Math.max(...phases.map((p) => p.length));
-  const separateRbh = cell.separateRecurrentBias(d) !== null;
+  const G = cell.gates.length, H = d.hiddenSize;
+  const phases = cell.phases(d);
+  const widest = Math.max(...phases.map((p) => p.gates.length));
+  const { unitsPerBlock: U, rowsPerBlock } = registerBlock(d, opts, widest, reasons);
+  const k = recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons);
+  const gemm = inputTile(opts, G * U, reasons);
+  const relaxedSimd = !!opts.relaxedSimd;
+  const alternateBlocks = blockOrder(opts, G * roundUp(H, U) * H * 4, ctx.machine ?? DEFAULT_MACHINE, reasons);
+  // The per-step input projection (single-row calls): all G gates of a block at once, one row,
+  // scheduled by its accumulators as the recurrent step's defaults are.
+  const inputPass = defaultKSchedule((G * U) / 4, true);
+  const { projection, fuseInputBelow } = inputProjection(opts, reasons);
+  const Hp = roundUp(H, U);
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
+  const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
+  return deepFreeze({
+    descriptor: d, key: descriptorKey(d), kernelName, inputBatchMajor: d.layout === 1 || !!ctx.inputBatchMajor, phases,
+    unitsPerBlock: U, rowsPerBlock, ...k, ...gemm, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass,
+    hiddenPadded: Hp, xwStride: roundUp(G * Hp, gemm.gemmWidth), reasons,
+  });
+}
 
-  // Register block. At batch 1 every weight is loaded once a step, and what else an iteration of the
-  // k-loop loads (h, splatted) is shared by all of a block's accumulators: alone, a k-loop with 4
-  // accumulators ran at 80% of the mul+add peak, 8 (fenced, below) at 88-90% (R 192-256 KiB; whole
-  // LSTM cells 2-3% faster, in-process A/B). So LSTM takes 8 units (8 accumulators) at batch 1, GRU 8
-  // (6); with more batch rows the rows share the loads instead, and LSTM keeps 4 units for two rows.
+/**
+ * Register block. At batch 1 every weight is loaded once a step, and what else an iteration of the
+ * k-loop loads (h, splatted) is shared by all of a block's accumulators: alone, a k-loop with 4
+ * accumulators ran at 80% of the mul+add peak, 8 (fenced, below) at 88-90% (R 192-256 KiB; whole
+ * LSTM cells 2-3% faster, in-process A/B). So LSTM takes 8 units (8 accumulators) at batch 1, GRU 8
+ * (6); with more batch rows the rows share the loads instead, and LSTM keeps 4 units for two rows.
+ */
+function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, reasons: string[]): { unitsPerBlock: number; rowsPerBlock: number } {
   const batchRows = opts.rowsPerBlock ?? (d.maxBatch >= 2 ? 2 : 1);
   let U = oneOf(opts.unitsPerBlock, [4, 8, 16], 'unitsPerBlock') ?? (widest >= 4 ? (batchRows > 1 ? 4 : 8) : widest >= 2 ? 8 : 16);
   if (opts.unitsPerBlock === undefined) {
-    while (U > 4 && U / 2 >= roundUp(H, 4)) U /= 2; // no wider than the hidden size needs
+    while (U > 4 && U / 2 >= roundUp(d.hiddenSize, 4)) U /= 2; // no wider than the hidden size needs
     reasons.push(`unitsPerBlock=${U}: ${(widest * U) / 4} accumulators per batch row (${widest} gates x ${U} units)`);
   }
   const rowsPerBlock = oneOf(opts.rowsPerBlock, [1, 2, 3, 4], 'rowsPerBlock') ??
     (d.maxBatch >= 2 && (widest * U) / 4 <= 4 ? 2 : 1);
   if (opts.rowsPerBlock === undefined) reasons.push(`rowsPerBlock=${rowsPerBlock}: batch up to ${d.maxBatch}, weights reused across rows`);
-  const accumulators = (widest * U * rowsPerBlock) / 4;
-  // One batch row with more than 6 accumulators: fenced groups (kFence) let k unroll by 2 without
-  // spilling; otherwise unroll k by 2 only while the accumulators leave room for two steps' splats
-  // and panel loads (measured: with 6 or 8 unfenced accumulators unroll 2 spills in TurboFan, GRU 256:
-  // 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1: 1.63 vs 1.63 ms
-  // at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
+  return { unitsPerBlock: U, rowsPerBlock };
+}
+
+/**
+ * The recurrent k-loop. One batch row with more than 6 accumulators: fenced groups (kFence) let k
+ * unroll by 2 without spilling; otherwise unroll k by 2 only while the accumulators leave room for
+ * two steps' splats and panel loads (measured: with 6 or 8 unfenced accumulators unroll 2 spills in
+ * TurboFan, GRU 256: 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1:
+ * 1.63 vs 1.63 ms at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
+ */
+function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, reasons: string[]): KSchedule {
   const byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
   const fenced = byDefault.kFence > 0;
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
@@ -176,56 +216,85 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
   // and its adds, not its loads, bound the loop; LSTM and RNN unchanged.
   const kTree = kUnroll > 1 && kFence === 0 && (opts.kTree ?? true);
   if (opts.kTree === undefined && kTree) reasons.push('kTree: the unrolled products are summed before they reach the accumulators (one add per iteration on each chain)');
+  return { kUnroll, kTree, kFence };
+}
+
+/** The input projection's GEMM tile; its panels must tile a unit block's columns (workers split by blocks). */
+function inputTile(opts: PlanOptions, blockColumns: number, reasons: string[]): { gemmRows: number; gemmWidth: number; gemmKUnroll: number } {
   const gemmRows = oneOf(opts.gemmRows, [1, 2, 3, 4, 5, 6], 'gemmRows') ?? 4;
   let NR = oneOf(opts.gemmWidth, [4, 8, 12], 'gemmWidth') ?? 8;
-  if ((G * U) % NR !== 0) {
+  if (blockColumns % NR !== 0) {
     // Workers split the input projection by whole unit blocks, so panels must not straddle blocks.
-    reasons.push(`gemmWidth=4 instead of ${NR}: panels must tile a unit block's ${G * U} columns`);
+    reasons.push(`gemmWidth=4 instead of ${NR}: panels must tile a unit block's ${blockColumns} columns`);
     NR = 4;
   }
   const gemmKUnroll = oneOf(opts.gemmKUnroll, [1, 2, 4, 8], 'gemmKUnroll') ?? 1; // unroll 2 spilled in TurboFan (4x8 tile)
-  const relaxedSimd = !!opts.relaxedSimd;
-  // A step reads all of R; when R is about the size of a core's L2, a forward sweep evicts each panel
-  // just before the next step wants it, and a backward one starts where the last step ended. Measured
-  // on one worker (in-process A/B, L2 1 MiB): LSTM 4/256 and 64/256 (R 1 MiB) 1-3% faster, GRU 256
-  // (768 KiB) unchanged, H=1024 (R 12-16 MiB, streamed from L3) 2-5% slower: the prefetchers lose
-  // the stream at each backward panel step.
-  const rBytes = G * roundUp(H, U) * H * 4;
-  const l2 = DEFAULT_MACHINE.l2Bytes;
+  return { gemmRows, gemmWidth: NR, gemmKUnroll };
+}
+
+/**
+ * A step reads all of R; when R is about the size of a core's L2, a forward sweep evicts each panel
+ * just before the next step wants it, and a backward one starts where the last step ended. Measured
+ * on one worker (in-process A/B, L2 1 MiB): LSTM 4/256 and 64/256 (R 1 MiB) 1-3% faster, GRU 256
+ * (768 KiB) unchanged, H=1024 (R 12-16 MiB, streamed from L3) 2-5% slower: the prefetchers lose
+ * the stream at each backward panel step.
+ */
+function blockOrder(opts: PlanOptions, rBytes: number, machine: MachineModel, reasons: string[]): boolean {
+  const l2 = machine.l2Bytes;
   const alternateBlocks = opts.alternateBlocks ?? (rBytes > l2 / 2 && rBytes <= 2 * l2);
   if (opts.alternateBlocks === undefined && alternateBlocks) {
     reasons.push(`alternateBlocks: R (${(rBytes / 1024).toFixed(0)} KiB) is about the size of a core's L2 (${l2 / 1024} KiB assumed): every other step walks the unit blocks last to first`);
   }
+  return alternateBlocks;
+}
 
-  // The per-step input projection (single-row calls): all G gates of a block at once, one row,
-  // scheduled by its accumulators as the recurrent step's defaults are.
-  const inputPass = defaultKSchedule((G * U) / 4, true);
-  // A call of one row (seq 1 x batch 1: a streaming step) gives the hoisted GEMM nothing to reuse W
-  // for, and its 1-row tile loads more than it multiplies; per step, every x[k] splat feeds a whole
-  // block's columns. With two rows or more the GEMM reads W once and the per-step pass once a row:
-  // measured (in-process A/B, 1 worker), LSTM 256/256 seq 1 0.028 -> 0.026 ms and GRU 0.022 -> 0.020
-  // fused, but seq 2 0.044 -> 0.051 and seq 3 0.066 -> 0.077 (W and R no longer fit L2 together).
+/**
+ * Where the input projection runs. A call of one row (seq 1 x batch 1: a streaming step) gives the
+ * hoisted GEMM nothing to reuse W for, and its 1-row tile loads more than it multiplies; per step,
+ * every x[k] splat feeds a whole block's columns. With two rows or more the GEMM reads W once and
+ * the per-step pass once a row: measured (in-process A/B, 1 worker), LSTM 256/256 seq 1 0.028 ->
+ * 0.026 ms and GRU 0.022 -> 0.020 fused, but seq 2 0.044 -> 0.051 and seq 3 0.066 -> 0.077 (W and R
+ * no longer fit L2 together).
+ */
+function inputProjection(opts: PlanOptions, reasons: string[]): { projection: string; fuseInputBelow: number } {
   const projection = opts.inputProjection ?? 'auto';
   if (!['auto', 'hoisted', 'fused'].includes(projection)) {
     throw new UnsupportedError(`plan option inputProjection=${String(projection)} is not supported; expected one of auto, hoisted, fused`);
   }
   const fuseInputBelow = projection === 'hoisted' ? 0 : projection === 'fused' ? FUSE_ALWAYS : 2;
   if (opts.inputProjection === undefined) reasons.push('input projection: one GEMM over the whole call before the time loop, or per step in calls of a single row (seq 1, batch 1: streaming)');
+  return { projection, fuseInputBelow };
+}
 
-  const Hp = roundUp(H, U);
-  const xwStride = roundUp(G * Hp, NR);
-  let at = align16(place.memoryBase ?? RESERVED);
+/** Bytes of static memory a placed cell takes: its packed weights and its scratch. */
+export function cellBytes(p: CellPlan): number {
+  return placeCell(p, 0).layout.staticEnd;
+}
+
+/**
+ * Places a cell at `base`: per direction its packed W panels, the folded bias, R panels per phase,
+ * the separate recurrent bias and the peepholes; then the scratch rows.
+ */
+export function placeCell(p: CellPlan, base: number, symbol = p.kernelName): Plan {
+  const d = p.descriptor;
+  const cell = cellSpec(d.cell);
+  const G = cell.gates.length, D = numDirections(d.direction);
+  const H = d.hiddenSize, I = d.inputSize, Hp = p.hiddenPadded;
+  const phases: Phase[] = p.phases.map((ph) => ph.gates);
+  const widest = Math.max(...phases.map((ph) => ph.length));
+  const separateRbh = cell.separateRecurrentBias(d) !== null;
+  let at = align16(base);
   const weightsBegin = at;
   const take = (floats: number) => {
-    const p = at;
+    const q = at;
     at = align16(at + floats * 4);
-    return p;
+    return q;
   };
   const offsets: DirectionOffsets[] = [];
   for (let dir = 0; dir < D; dir++) {
-    const wPanels = take(xwStride * I);
-    const xwBias = take(xwStride);
-    const rPanels = phases.map((p) => take(p.length * Hp * H));
+    const wPanels = take(p.xwStride * I);
+    const xwBias = take(p.xwStride);
+    const rPanels = phases.map((ph) => take(ph.length * Hp * H));
     const rbh = separateRbh ? take(Hp) : 0;
     const peep = d.hasPeepholes ? take(3 * Hp) : 0;
     offsets.push({ wPanels, xwBias, rPanels, rbh, peep });
@@ -238,17 +307,15 @@ export function makePlan(d: CellDescriptor, opts: PlanOptions = {}, place: Place
     rows: Object.fromEntries(cell.scratch(d).map((name) => [name, take(rows)])),
     pre: take(rows * widest),
     stateCell: take(4),
-    xwRows: take(d.maxBatch * xwStride),
+    xwRows: take(d.maxBatch * p.xwStride),
   };
   const layout: KernelLayout = {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
-    gates: G, unitsPerBlock: U, hiddenPadded: Hp, phases, panelWidth: NR, xwStride,
+    gates: G, unitsPerBlock: p.unitsPerBlock, hiddenPadded: Hp, phases, panelWidth: p.gemmWidth, xwStride: p.xwStride,
     separateRbh, hasPeepholes: d.hasPeepholes,
     offsets, weightsBegin, weightsEnd, staticEnd: at,
   };
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${kUnroll}${kTree ? 't' : ''}${kFence ? `f${kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
-  const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({ descriptor: d, key: descriptorKey(d), kernelName, symbol: place.symbol ?? kernelName, inputBatchMajor: d.layout === 1 || !!place.inputBatchMajor, layout, phases: cellPhases, rowsPerBlock, kUnroll, kTree, kFence, gemmRows, gemmKUnroll, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, scratch, reasons });
+  return deepFreeze({ ...p, symbol, layout, scratch });
 }
 
 /**

@@ -1,23 +1,35 @@
 /**
- * The shape rule of LSTM, GRU and RNN nodes inside a whole graph: attributes and dims checked with
- * the single-node importer's pieces (readRnnAttributes, expectedDims/checkDims), the descriptor
- * built, states that the graph fills with zeros dropped, and the outputs' symbolic dims.
+ * The shape rule of LSTM, GRU and RNN nodes: attributes read and checked (readRnnAttributes), every
+ * operand's dims checked against the operator spec (expectedDims/checkDims), the descriptor built,
+ * states that the graph fills with zeros dropped, and the outputs' symbolic dims.
  */
-import { type CellKind, describeCell, gateCount, numDirections } from '../cells/descriptor.js';
+import { type CellDescriptor, type CellKind, describeCell, gateCount, numDirections } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
-import type { InputRole } from './rnn_model.js';
 import { readRnnAttributes } from '../onnx/attributes.js';
-import { type NodeSizes, checkDims, expectedDims } from '../onnx/shapes.js';
-import { modelError, unsupported } from './ctx.js';
-import { uniformValue } from './fold.js';
-import { materialize, type Rule } from './shape_ops.js';
-import { BATCH, SEQ, type SymInt, formatDims, formatSym, isNum, symEq } from './symbolic.js';
-import type { RunVal, Val } from './value.js';
+import { type InputRole, type NodeSizes, checkDims, expectedDims } from '../onnx/shapes.js';
+import { type Ctx, materialize, modelError, unsupported } from '../frontend/ctx.js';
+import { uniformValue } from '../frontend/fold.js';
+import { BATCH, SEQ, type SymInt, formatDims, formatSym, isNum, symEq } from '../frontend/symbolic.js';
+import type { RunVal, Val } from '../frontend/value.js';
+
+/** The RNN operands as inferred values (null when absent or, for states, an all-zero constant). */
+export interface RnnDetail {
+  readonly descriptor: CellDescriptor;
+  readonly W: Val;
+  readonly R: Val;
+  readonly B: Val | null;
+  readonly P: Val | null;
+  readonly sequenceLens: RunVal | null;
+  readonly initialH: Val | null;
+  readonly initialC: Val | null;
+  /** States given as zeros by the graph and dropped (for the summary). */
+  readonly zeroStates: readonly string[];
+}
 
 const ROLE_INDEX: Record<InputRole, number> = { X: 0, W: 1, R: 2, B: 3, sequence_lens: 4, initial_h: 5, initial_c: 6, P: 7 };
 
-/** The rule for nodes of one cell kind. */
-export function rnnRule(cell: CellKind): Rule {
+/** The shape rule of a node of one cell kind. */
+export function rnnRule(cell: CellKind): (c: Ctx<RnnDetail>) => (Val | null)[] {
   return (c) => {
     const n = c.node;
     const where = `node '${n.name}'`;
@@ -114,7 +126,7 @@ export function rnnRule(cell: CellKind): Rule {
       inputForget: attrs.inputForget, hasPeepholes: P !== null, hasSequenceLens: sequenceLens !== null,
       hasInitialH: initialH !== null, hasInitialC: initialC !== null,
     }, where);
-    c.detail({ kind: 'rnn', descriptor, W, R, B, P, sequenceLens, initialH, initialC, zeroStates });
+    c.detail({ descriptor, W, R, B, P, sequenceLens, initialH, initialC, zeroStates });
     const D = sizes.directions;
     const y: SymInt[] = layout === 0 ? [SEQ, D, BATCH, hidden] : [BATCH, SEQ, D, hidden];
     const st: SymInt[] = layout === 0 ? [D, BATCH, hidden] : [BATCH, D, hidden];

@@ -1,0 +1,128 @@
+/**
+ * Add, Sub, Mul, Div with NumPy broadcasting: folded on constants (including symbolic shape
+ * arithmetic on `seq` and `batch`); at run time on float32 with the broadcasts an RNN model needs:
+ * the same dims, one element, or an operand whose dims end the output's (a bias row).
+ */
+import { materialize, modelError, numericDims, unsupported } from '../frontend/ctx.js';
+import { broadcastDims, uniformValue, zipConst } from '../frontend/fold.js';
+import type { BufRef, Dim, Operand, Step } from '../frontend/program.js';
+import { type SymInt, add, div, formatDims, isNum, mul, sub, symEq } from '../frontend/symbolic.js';
+import type { ConstVal, Val } from '../frontend/value.js';
+import { emitBinary, type BinaryKind, type BroadcastPattern } from '../emit/elementwise.js';
+import { InternalError } from '../../contract/errors.js';
+import type { NodeRules, OpModule, StepKernel, TraceCtx } from './types.js';
+
+/** out = a op b, the operands broadcast to out. */
+export interface BinaryStep extends Step {
+  readonly op: 'binary';
+  readonly kind: BinaryKind;
+  readonly a: Operand;
+  readonly b: Operand;
+  readonly out: BufRef;
+}
+
+// ---- the broadcast the kernel takes (one rule for the shape rule, the bias fusion and the emitter) ----
+
+type Eq<T> = (x: T, y: T) => boolean;
+/** Dims with their leading 1s dropped. */
+const core = <T>(d: readonly T[]) => { const i = d.findIndex((x) => x !== 1); return i < 0 ? [] : d.slice(i); };
+const same = <T>(a: readonly T[], b: readonly T[], eq: Eq<T>) => a.length === b.length && a.every((x, i) => eq(x, b[i]));
+const isSuffix = <T>(s: readonly T[], of: readonly T[], eq: Eq<T>) => s.length <= of.length && same(s, of.slice(of.length - s.length), eq);
+
+/**
+ * Whether the elementwise kernel takes an operand of `dims` for output dims `out`: the same dims,
+ * one element, or (leading 1s dropped) a suffix of `out`, broadcast along the leading dims.
+ */
+export function takesOperand(dims: readonly SymInt[], out: readonly SymInt[]): boolean {
+  const c = core(dims);
+  return c.length === 0 || isSuffix(c, out, symEq);
+}
+
+/** How a binary step's operands broadcast to its output, and the output split [outer, inner]. */
+function broadcast(step: BinaryStep): { pattern: BroadcastPattern; inner: readonly Dim[]; outer: readonly Dim[] } {
+  const eq: Eq<Dim> = (x, y) => x === y;
+  const out = step.out.dims, a = core(step.a.dims), b = core(step.b.dims), o = core(out);
+  const split = (inner: readonly Dim[]) => ({ inner, outer: out.slice(0, out.length - inner.length) });
+  if (same(a, o, eq) && same(b, o, eq)) return { pattern: 'same', ...split(out) };
+  if (same(a, o, eq) && b.length === 0) return { pattern: 'bScalar', ...split(out) };
+  if (same(b, o, eq) && a.length === 0) return { pattern: 'aScalar', ...split(out) };
+  if (same(a, o, eq) && isSuffix(b, o, eq)) return { pattern: 'bRow', ...split(b) };
+  if (same(b, o, eq) && isSuffix(a, o, eq)) return { pattern: 'aRow', ...split(a) };
+  throw new InternalError(`${step.kind} node '${step.node}': broadcasting [${step.a.dims.join(', ')}] with [${step.b.dims.join(', ')}] passed the shape rule but no kernel takes it`);
+}
+
+// ---- the ONNX ops ----
+
+type SymOp = (x: SymInt, y: SymInt) => SymInt | null;
+const INT_OPS: Record<BinaryKind, SymOp> = { add, sub, mul: (x, y) => mul(x, y), div };
+const FLOAT_OPS: Record<BinaryKind, (x: number, y: number) => number> = {
+  add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
+};
+const fmt = (v: Val) => formatDims(v.dims);
+const sameDims = (a: readonly SymInt[], b: readonly SymInt[]) => same(a, b, symEq);
+
+function rules(op: string, kind: BinaryKind): NodeRules {
+  return {
+    infer: (c) => {
+      const a = c.input(0), b = c.input(1);
+      if (a.dtype !== b.dtype) modelError(c, `operands ${a.dtype}${fmt(a)} and ${b.dtype}${fmt(b)} differ in element type`);
+      const dims = broadcastDims(a.dims, b.dims) ?? modelError(c, `shapes ${fmt(a)} and ${fmt(b)} do not broadcast`);
+      const symOp: SymOp = a.dtype === 'int' ? INT_OPS[kind] : (x, y) => FLOAT_OPS[kind](x as number, y as number);
+      if (a.kind !== 'run' && b.kind !== 'run') {
+        const ua = a.kind === 'fill' ? a.value : uniformValue(a);
+        const ub = b.kind === 'fill' ? b.value : uniformValue(b);
+        if ((a.kind === 'fill' || b.kind === 'fill') && ua !== null && ub !== null && !dims.every(isNum)) {
+          const value = symOp(ua, ub);
+          if (value === null || !isNum(value)) throw new InternalError(`${c.node.label}: uniform arithmetic gave no number`);
+          return [{ kind: 'fill', dtype: a.dtype, dims, value: a.dtype === 'int' ? Math.trunc(value) : value }];
+        }
+        const numeric = numericDims({ kind: 'fill', dtype: a.dtype, dims, value: 0 }, 'the result of arithmetic on broadcast constants');
+        const ca = materialize(a, 'an operand') as ConstVal, cb = materialize(b, 'an operand') as ConstVal;
+        const out = zipConst(ca, cb, numeric, symOp);
+        return [out ?? unsupported(`shape arithmetic ${formatDims(ca.data as SymInt[])} ${op} ${formatDims(cb.data as SymInt[])} that is not a product of seq and batch`)];
+      }
+      if (a.dtype === 'int') unsupported('integer arithmetic at run time; rnnc computes on float32 tensors');
+      for (const v of [a, b]) {
+        const other = v === a ? b : a;
+        const scalarFill = v.kind === 'fill' && other.kind === 'run' && sameDims(other.dims, dims);
+        if (!scalarFill && (v.kind === 'fill' || !takesOperand(v.dims, dims))) {
+          unsupported(`${op} of ${fmt(a)} and ${fmt(b)}: rnnc broadcasts an operand of the same dims, a scalar, or one whose dims end the output's (e.g. a bias [N])`);
+        }
+      }
+      return [{ kind: 'run', dtype: 'float', dims }];
+    },
+    trace: traceElementwise,
+    lower: (l) => {
+      const [x, y] = l.node.inputs.map((i) => l.b.operand(i, l.val(i)));
+      const out = l.b.buffer(l.node.outputs[0], l.val(l.node.outputs[0]));
+      l.b.step({ op: 'binary', node: l.node.name, kind, a: x, b: y, out } satisfies BinaryStep,
+        `${kind} '${l.node.name}': ${l.b.describe(x)}, ${l.b.describe(y)} -> ${l.b.describe(out)}`);
+    },
+  };
+}
+
+/** The axes of the output are those of every run-time input; their rank is known when there is one. */
+function traceElementwise(t: TraceCtx): void {
+  const live = t.node.inputs.filter((i) => i && !t.isConstant(i));
+  for (const i of live) t.follow(i, { rank: live.length === 1 ? t.trail.rank : null, fromEnd: t.trail.fromEnd });
+}
+
+const binary: StepKernel<BinaryStep> = {
+  emit: (c, step) => {
+    const { pattern, inner, outer } = broadcast(step);
+    emitBinary(c.b, c.name, { kind: step.kind, pattern });
+    return c.b.call(c.name, [c.addr(step.a), c.addr(step.b), c.addr(step.out), c.count(outer), c.count(inner)]);
+  },
+  interpret: (step, io) => {
+    const a = io.read(step.a), b = io.read(step.b);
+    const f = FLOAT_OPS[step.kind];
+    const n = step.out.dims.reduce<number>((p, d) => p * io.dim(d), 1);
+    io.write(step.out, Array.from({ length: n }, (_, i) => f(a[i % a.length], b[i % b.length])));
+  },
+};
+
+export const arithmetic: OpModule = {
+  summary: 'Add, Sub, Mul, Div',
+  nodes: { Add: rules('Add', 'add'), Sub: rules('Sub', 'sub'), Mul: rules('Mul', 'mul'), Div: rules('Div', 'div') },
+  steps: { binary },
+};

@@ -1,0 +1,173 @@
+/**
+ * Slice: folded on constants; on a run-time tensor one sliced axis with step 1 (a prefix of the
+ * buffer is a view, anything else a strided row copy). Gather of a constant index lowers here too.
+ */
+import { type Ctx, constInts, constSyms, modelError, normAxis, plainDims, unsupported } from '../frontend/ctx.js';
+import { fmtDims } from '../frontend/builder.js';
+import { sliceConst } from '../frontend/fold.js';
+import type { BufRef, Dim, Step } from '../frontend/program.js';
+import { type SymInt, formatSym, isNum, symEq, toDim } from '../frontend/symbolic.js';
+import type { Val } from '../frontend/value.js';
+import type { Expr } from '../emit/ir.js';
+import { emitCopyRows } from '../emit/copy.js';
+import { lowerView, traceThrough } from './views.js';
+import type { CallContext, LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
+
+/** One axis of a resolved Slice: first index, step, and the number of elements taken. */
+export interface SliceAxis {
+  readonly start: number;
+  readonly step: number;
+  readonly count: SymInt;
+  /** The whole axis (start 0, step 1, count = dim). */
+  readonly whole: boolean;
+}
+
+/** What a Slice (or a Gather of one constant index, then `squeeze` is the gathered axis) resolved to. */
+export interface SliceDetail {
+  readonly axes: readonly SliceAxis[];
+  readonly squeeze: number | null;
+}
+
+/** Slice with every start/end/step resolved; starts and ends may be symbolic only as `seq`/`batch` bounds. */
+export interface SliceStep extends Step {
+  readonly op: 'slice';
+  readonly x: BufRef;
+  /** Per axis of x: [start, end, step] after ONNX clamping; end may be 'seq' or 'batch' for a whole axis. */
+  readonly ranges: readonly (readonly [number, Dim, number])[];
+  readonly out: BufRef;
+}
+
+const LARGE = 2 ** 31 - 1;
+
+/** ONNX Slice clamping of one axis of numeric size d. */
+function clampAxis(start: number, end: number, step: number, d: number): SliceAxis {
+  let s = start < 0 ? start + d : start;
+  let e = end < 0 ? end + d : end;
+  let count: number;
+  if (step > 0) {
+    s = Math.min(Math.max(s, 0), d);
+    e = Math.min(Math.max(e, 0), d);
+    count = Math.max(0, Math.ceil((e - s) / step));
+  } else {
+    s = Math.min(Math.max(s, 0), d - 1);
+    e = Math.min(Math.max(e, -1), d - 1);
+    count = Math.max(0, Math.ceil((s - e) / -step));
+  }
+  return { start: s, step, count, whole: s === 0 && step === 1 && count === d };
+}
+
+export const FROM_END_HINT = "; for the last step of an RNN's output (output[-1]) take its Y_h (h_n in PyTorch) instead";
+
+function sliceAxes(c: Ctx, x: Val, starts: SymInt[], ends: SymInt[], axes: number[] | null, steps: number[] | null): SliceAxis[] {
+  const out: SliceAxis[] = x.dims.map((d) => ({ start: 0, step: 1, count: d, whole: true }));
+  if (starts.length !== ends.length) modelError(c, `starts has ${starts.length} entries, ends ${ends.length}`);
+  const list = axes ?? starts.map((_, i) => i);
+  const seen = new Set<number>();
+  list.forEach((axis, i) => {
+    const a = normAxis(c, axis, x.dims.length);
+    if (seen.has(a)) modelError(c, `axis ${axis} is sliced twice`);
+    seen.add(a);
+    const step = steps?.[i] ?? 1;
+    if (step === 0) modelError(c, 'a slice step is 0');
+    if (step !== 1 && x.kind === 'run') unsupported(`Slice with step ${step} of a run-time tensor; only step 1 is supported`);
+    const d = x.dims[a];
+    const [s, e] = [starts[i], ends[i]];
+    if (!isNum(s)) unsupported(`a slice start of ${formatSym(s)}; starts must be numbers`);
+    if (isNum(d)) {
+      if (!isNum(e)) unsupported(`a slice end of ${formatSym(e)} on axis ${a} of size ${d}`);
+      out[a] = clampAxis(s, e, step, d);
+    } else if (s === 0 && step === 1 && (symEq(e, d) || (isNum(e) && e >= LARGE))) {
+      out[a] = { start: 0, step: 1, count: d, whole: true };
+    } else {
+      unsupported(`a slice [${s}:${isNum(e) ? e : formatSym(e)}] of an axis of run-time size ${formatSym(d)}; only the whole axis is supported${s < 0 ? FROM_END_HINT : ''}`);
+    }
+  });
+  return out;
+}
+
+const Slice: NodeRules<SliceDetail> = {
+  infer: (c) => {
+    const x = c.input(0);
+    const attrs = c.node.attrs;
+    const axesList = c.opset < 10 ? attrs.ints('axes') : c.optional(3) ? constInts(c, 3, 'axes') : null;
+    const steps = c.opset < 10 ? null : c.optional(4) ? constInts(c, 4, 'steps') : null;
+    const starts = c.opset < 10 ? attrs.ints('starts') ?? modelError(c, "attribute 'starts' is missing") : constSyms(c, 1, 'starts');
+    const ends = c.opset < 10 ? attrs.ints('ends') ?? modelError(c, "attribute 'ends' is missing") : constSyms(c, 2, 'ends');
+    const axes = sliceAxes(c, x, starts, ends, axesList, steps);
+    const dims = axes.map((a) => a.count);
+    if (x.kind === 'const') return [sliceConst(x, axes.map((a) => ({ start: a.start, step: a.step, count: a.count as number })))];
+    if (x.kind === 'run') {
+      plainDims(x, 'the input');
+      // The copy kernel moves strided rows: one sliced axis, step 1 (checked here, before any code is made).
+      const cut = axes.filter((a) => !a.whole);
+      if (cut.length > 1 || cut.some((a) => a.step !== 1)) {
+        unsupported(`slicing ${cut.length} axes${cut.some((a) => a.step !== 1) ? ' with a step' : ''} of a run-time tensor; slice one axis with step 1`);
+      }
+      c.detail({ axes, squeeze: null });
+    }
+    return [{ ...x, dims }];
+  },
+  trace: traceThrough,
+  lower: (l) => lowerSlice(l, l.detail!),
+};
+
+/** A view when the slice is a prefix of the buffer, else a slice step. */
+export function lowerSlice(l: LowerCtx<unknown>, d: SliceDetail): void {
+  const { axes, squeeze } = d;
+  const x = l.b.ref(l.node.inputs[0]);
+  const out0 = l.node.outputs[0];
+  const v = l.val(out0);
+  const k = axes.findIndex((a) => !a.whole);
+  const prefix = k < 0 || (axes[k].start === 0 && axes[k].step === 1 && axes.slice(k + 1).every((a) => a.whole) && axes.slice(0, k).every((a) => a.count === 1));
+  const what = `${l.node.op === 'Gather' ? 'gather' : 'slice'} '${l.node.name}'`;
+  if (prefix) {
+    const ref = l.b.view(out0, x, v);
+    l.b.lines.push(`   view ${what} (a prefix of the buffer): ${l.b.describe(x)} as ${fmtDims(ref.dims)}`);
+    return;
+  }
+  // Slice inputs have no merged dims (checked by inference): x.dims match the axes one to one.
+  const ranges = axes.map((a, i): readonly [number, Dim, number] => [a.start, a.whole ? x.dims[i] : a.start + (a.count as number) * a.step, a.step]);
+  const out = l.b.buffer(out0, v, axes.map((a) => toDim(a.count)!));
+  l.b.step({ op: 'slice', node: l.node.name, x, ranges, out } satisfies SliceStep,
+    `${what}: ${l.b.describe(x)} [${ranges.map(([s, e]) => `${s}:${e}`).join(', ')}] -> ${l.b.describe(out)}${squeeze !== null ? ` as ${fmtDims(l.b.ref(out0).dims)}` : ''}`);
+}
+
+/** Slice of one axis (step 1) as one strided row copy. */
+function sliceCall(c: CallContext, step: SliceStep): Expr {
+  const x = step.x.dims;
+  const sliced = step.ranges.map((r, i) => ({ r, i })).filter(({ r, i }) => !(r[0] === 0 && r[1] === x[i] && r[2] === 1));
+  // Lowering admits one sliced axis with step 1 (Slice's rule).
+  if (sliced.length === 0) return c.b.copy(c.addr(step.out), c.addr(step.x), c.b.muli(c.count(x), 4));
+  const { r: [start, end], i: axis } = sliced[0];
+  const len = () => (typeof end === 'number' ? c.b.i32(end - start) : c.b.sub(c.count([end]), c.b.i32(start)));
+  const inner = () => c.count(x.slice(axis + 1));
+  const src = c.b.add(c.addr(step.x), c.b.muli(c.b.mul(c.b.i32(start), inner()), 4));
+  return c.b.call(c.name, [src, c.addr(step.out), c.count(x.slice(0, axis)), c.b.muli(c.b.mul(len(), inner()), 4),
+    c.b.muli(c.count(x.slice(axis)), 4), c.b.muli(c.b.mul(len(), inner()), 4)]);
+}
+
+const slice: StepKernel<SliceStep> = {
+  emit: (c, step) => {
+    emitCopyRows(c.b, c.name);
+    return sliceCall(c, step);
+  },
+  interpret: (step, io) => {
+    const x = io.read(step.x), xd = step.x.dims.map(io.dim);
+    const ranges = step.ranges.map(([s, e, k]) => [s, io.dim(e), k] as const);
+    const out: number[] = [];
+    const walk = (axis: number, at: number) => {
+      if (axis === xd.length) return void out.push(x[at]);
+      const [s, e, k] = ranges[axis];
+      const stride = xd.slice(axis + 1).reduce((p, d) => p * d, 1);
+      for (let i = s; k > 0 ? i < e : i > e; i += k) walk(axis + 1, at + i * stride);
+    };
+    walk(0, 0);
+    io.write(step.out, out);
+  },
+};
+
+export const sliceOp: OpModule = {
+  summary: 'Slice (step 1)',
+  nodes: { Slice },
+  steps: { slice },
+};
