@@ -67,7 +67,7 @@ export function peakProbe(memory: WebAssembly.Memory, relaxed = false): number {
       s.set(x, b.vload(s.get(ptr))), s.set(y, b.vload(s.get(ptr), 16)),
       ...acc.map((a, i) => s.set(a, b.vload(s.get(ptr), 32 + 16 * i))),
       b.loop('l', b.seq([
-        ...acc.map((a) => s.set(a, b.vmadd(s.get(a), s.get(y), s.get(x)))),
+        ...acc.map((a) => s.set(a, b.vmadd(s.get(a), s.get(y), s.get(x), relaxed))),
         s.bump(n, -1), b.br('l', s.get(n)),
       ])),
       ...acc.map((a, i) => b.vstore(s.get(ptr), 32 + 16 * i, s.get(a))),

@@ -10,4 +10,5 @@ export * from './errors.js';
 export * from './hash.js';
 export * from './layout.js';
 export * from './manifest.js';
+export * from './version.js';
 export { checkManifest } from './manifest_check.js';

@@ -9,8 +9,10 @@ export const MANIFEST_FORMAT = 'rnnc-artifact';
  * 3: the multi-worker module imports env.expired (the calling thread's clock check).
  * 4: the barrier counts each worker's arrivals on a line of its own (a larger control block), and
  * modules keep their constants in low memory.
+ * 5: the worker recommendation lists a count per number of cores (workers.byCores), and each
+ * recurrent node reads its worker partition from a table in the image.
  */
-export const MANIFEST_VERSION = 4;
+export const MANIFEST_VERSION = 5;
 
 import type { Dim } from './dims.js';
 
@@ -85,8 +87,11 @@ export interface Manifest {
   readonly tableOffset: number;
   /** The control block of multi-worker runs (runtime/control.ts). */
   readonly controlOffset: number;
-  /** The planner's worker count for this model and why; the runtime caps it at the cores it has. */
-  readonly workers: { readonly recommended: number; readonly reasons: readonly string[] };
+  /**
+   * The planner's worker count for this model by the target's cores, and why: byCores[c - 1] on a
+   * machine with c cores, the last entry for machines with more (recommendedWorkers).
+   */
+  readonly workers: { readonly byCores: readonly number[]; readonly reasons: readonly string[] };
   /** First byte free for run-time buffers. */
   readonly staticEnd: number;
   readonly fedWeights: readonly FedWeights[];
@@ -114,4 +119,10 @@ export interface Artifact {
   readonly wasmThreads: Uint8Array | WebAssembly.Module | null;
   /** Bytes of the static image, [imageBegin, imageEnd). */
   readonly image: Uint8Array;
+}
+
+/** The planner's worker count for a machine with `cores` cores. */
+export function recommendedWorkers(m: Pick<Manifest, 'workers'>, cores: number): number {
+  const by = m.workers.byCores;
+  return by[Math.min(Math.max(1, Math.floor(cores)), by.length) - 1] ?? 1;
 }

@@ -7,7 +7,7 @@
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
 import { detectFeatures } from './features.js';
-import type { Artifact, Manifest } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
@@ -50,7 +50,7 @@ export class InferenceSession extends ArtifactSession {
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
     const manifest = await fetchManifest(baseUrl, options.fetchInit);
-    const wanted = options.workers ?? Math.min(manifest.workers.recommended, cores);
+    const wanted = options.workers ?? recommendedWorkers(manifest, cores);
     const workers = threads ? wanted : 1;
     const artifact = await fetchArtifact(baseUrl, { manifest, threads: workers > 1, fetchInit: options.fetchInit });
     const workerUrl = options.workerUrl ?? new URL('./rnnc-worker.js', import.meta.url);

@@ -6,7 +6,7 @@
 import { EngineError, InputError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
 import { packWeights } from '../contract/layout.js';
-import type { Artifact, Dim, Manifest, ManifestIO } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
@@ -76,7 +76,7 @@ export class Engine {
     if (opts.callerComputes === true && !callerCanBlock()) {
       throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
     }
-    const wanted = opts.workers ?? Math.min(m.workers.recommended, opts.cores ?? 1);
+    const wanted = opts.workers ?? recommendedWorkers(m, opts.cores ?? 1);
     let note: string | null = null;
     if (wanted > 1 && !artifact.wasmThreads) note = 'the artifact has no multi-worker module (compiled without threads)';
     else if (wanted > 1 && !detectFeatures().threads) note = 'this engine has no shared memory (in a browser: serve the page cross-origin isolated, with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';

@@ -28,7 +28,7 @@ const KERNELS: CellDescriptor[] = [
 
 /** The snapshot text: a header naming the kernel and how to regenerate, then wabt's text form. */
 async function snapshot(plan: Plan, wasm: Uint8Array): Promise<string> {
-  const header = `;; golden snapshot of ${plan.kernelName} (${plan.key}); regenerate: UPDATE_GOLDEN=1 node test/run.js golden\n`;
+  const header = `;; golden snapshot of ${plan.kernelName} (${plan.descriptorKey}); regenerate: UPDATE_GOLDEN=1 node test/run.js golden\n`;
   return header + (await toWat(wasm, plan.kernelName));
 }
 
@@ -43,13 +43,13 @@ function firstDifference(a: string, b: string): string {
 
 for (const d of KERNELS) {
   const plan = makePlan(d);
-  test(`${plan.kernelName} (${plan.key}) matches test/golden/${plan.key}.wat`, async () => {
+  test(`${plan.kernelName} (${plan.descriptorKey}) matches test/golden/${plan.descriptorKey}.wat`, async () => {
     const { wasm } = buildKernel(plan);
     assert.ok(WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>), 'the engine validates the module');
     const text = await snapshot(plan, wasm); // wabt validates it too
     const again = buildKernel(makePlan(d)).wasm;
     assert.ok(Buffer.from(again).equals(Buffer.from(wasm)), 'building the same plan twice gives the same bytes');
-    const file = path.join(GOLDEN_DIR, `${plan.key}.wat`);
+    const file = path.join(GOLDEN_DIR, `${plan.descriptorKey}.wat`);
     if (UPDATE) {
       fs.mkdirSync(GOLDEN_DIR, { recursive: true });
       fs.writeFileSync(file, text);
@@ -65,7 +65,7 @@ for (const d of KERNELS) {
 
 test('every snapshot in test/golden belongs to a kernel built here', () => {
   if (UPDATE || !fs.existsSync(GOLDEN_DIR)) return; // a missing directory fails the snapshot tests
-  const keys = new Set(KERNELS.map((d) => `${makePlan(d).key}.wat`));
+  const keys = new Set(KERNELS.map((d) => `${makePlan(d).descriptorKey}.wat`));
   const stale = fs.readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.wat') && !keys.has(f));
   assert.equal(stale, [], `stale snapshots (delete them): ${stale.join(', ')}`);
 });
@@ -73,12 +73,12 @@ test('every snapshot in test/golden belongs to a kernel built here', () => {
 test('snapshots are the optimized kernels: every export and the run entry are present', () => {
   for (const d of KERNELS) {
     const plan = makePlan(d);
-    const file = path.join(GOLDEN_DIR, `${plan.key}.wat`);
+    const file = path.join(GOLDEN_DIR, `${plan.descriptorKey}.wat`);
     if (!fs.existsSync(file)) continue; // reported by the snapshot test
     const text = fs.readFileSync(file, 'utf8');
-    assert.ok(text.includes('(import "env" "memory" (memory'), `${plan.key}: imports env.memory`);
-    assert.ok(/\(export "run" \(func/.test(text), `${plan.key}: exports run`);
-    assert.ok(text.includes('f32x4.mul') && text.includes('v128.load32_splat'), `${plan.key}: SIMD multiply-accumulate against splatted h`);
+    assert.ok(text.includes('(import "env" "memory" (memory'), `${plan.descriptorKey}: imports env.memory`);
+    assert.ok(/\(export "run" \(func/.test(text), `${plan.descriptorKey}: exports run`);
+    assert.ok(text.includes('f32x4.mul') && text.includes('v128.load32_splat'), `${plan.descriptorKey}: SIMD multiply-accumulate against splatted h`);
   }
 });
 

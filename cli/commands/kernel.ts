@@ -36,7 +36,7 @@ export async function kernelCommand(f: KernelFlags): Promise<void> {
   const plan = makePlan(descriptorFromFlags(f), planOptions(f));
   const k = buildKernel(plan);
   await writeFile(f.output, k.wasm);
-  console.log(`${plan.kernelName} (${plan.key}) -> ${f.output} (${formatBytes(k.wasm.byteLength)})`);
+  console.log(`${plan.kernelName} (${plan.descriptorKey}, plan ${plan.key}) -> ${f.output} (${formatBytes(k.wasm.byteLength)})`);
   if (f.wat) {
     const watPath = f.output.replace(/\.wasm$/, '') + '.wat';
     await writeFile(watPath, await toWat(k.wasm, plan.kernelName));

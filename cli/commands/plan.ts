@@ -3,7 +3,7 @@ import { lowerModel } from '../../compiler/frontend/index.js';
 import { makePlan, type Plan } from '../../compiler/plan/cell.js';
 import { planModel } from '../../compiler/plan/model.js';
 import { describePartition, describePlan } from '../../compiler/plan/describe.js';
-import { chooseWorkers, DEFAULT_MACHINE } from '../../compiler/plan/workers.js';
+import { recommendWorkers, workersFor } from '../../compiler/plan/workers.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../contract/errors.js';
 import { planOptions, readModelFile, type PlanFlags } from './common.js';
@@ -24,13 +24,13 @@ export async function planCommand(model: string | undefined, f: PlanCommandFlags
     plans = [makePlan(descriptorFromFlags(f as ShapeFlags), planOptions(f))];
   }
   for (const p of plans) console.log(`\n${describePlan(p)}`);
-  const choice = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism() });
-  let workers = choice.workers;
+  const choice = recommendWorkers(plans);
+  let workers = workersFor(choice, availableParallelism());
   if (f.workers !== undefined && f.workers !== 'auto') {
     workers = Number(f.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new InputError(`--workers expects auto or an integer in 1..64, got '${f.workers}'`);
   }
-  console.log(`\nworkers: ${f.workers === undefined || f.workers === 'auto' ? 'auto' : `${workers} (asked)`}`);
+  console.log(`\nworkers: ${f.workers === undefined || f.workers === 'auto' ? `auto (${workers} on this machine's ${availableParallelism()} cores)` : `${workers} (asked)`}`);
   for (const r of choice.reasons) console.log(`  - ${r}`);
   console.log(describePartition(plans, workers));
 }

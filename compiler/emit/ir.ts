@@ -5,6 +5,7 @@
  */
 import binaryen from 'binaryen';
 import { IMPORT_MODULE, MEMORY_IMPORT } from '../../contract/abi.js';
+import { InternalError } from '../../contract/errors.js';
 
 /** A binaryen expression reference. */
 export type Expr = number;
@@ -221,9 +222,13 @@ export class Builder {
   vishl(a: Expr, n: number): Expr { return this.m.i32x4.shl(a, this.i32(n)); }
   vishrS(a: Expr, n: number): Expr { return this.m.i32x4.shr_s(a, this.i32(n)); }
   vishrU(a: Expr, n: number): Expr { return this.m.i32x4.shr_u(a, this.i32(n)); }
-  /** a * b + c: relaxed fused multiply-add where the module allows it, else mul then add. */
-  vmadd(a: Expr, b: Expr, c: Expr): Expr {
-    if (this.features.relaxedSimd) {
+  /**
+   * a * b + c: relaxed SIMD's fused multiply-add when `fused` (the emitting plan's SIMD flavour; the
+   * module must have been built with relaxed SIMD), else mul then add.
+   */
+  vmadd(a: Expr, b: Expr, c: Expr, fused: boolean): Expr {
+    if (fused) {
+      if (!this.features.relaxedSimd) throw new InternalError('a plan with relaxed SIMD was emitted into a module built without it');
       // binaryen.js has the op but no `f32x4.relaxed_madd` wrapper: build the SIMDTernary directly.
       const raw = binaryen as unknown as { _BinaryenSIMDTernary(m: number, op: number, a: Expr, b: Expr, c: Expr): Expr; RelaxedMaddVecF32x4: number };
       return raw._BinaryenSIMDTernary(this.m.ptr, raw.RelaxedMaddVecF32x4, a, b, c);

@@ -1,7 +1,8 @@
 /**
  * The body of a register-blocked k-loop, acc[r][a] += splat(src[r][k]) * w[k][a], shared by the
- * recurrent step (h times R, step.ts) and the per-step input projection (x times W, xpass.ts): the
- * ways an iteration of kUnroll k steps may be ordered (plan.ts: kUnroll, kTree, kFence).
+ * recurrent step (h times R, rnn/step.ts), the per-step input projection (x times W, rnn/xpass.ts)
+ * and the GEMM's tiles (matmul.ts): the ways an iteration of kUnroll k steps may be ordered
+ * (plan/cell.ts: kUnroll, kTree, kFence).
  */
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 
@@ -21,6 +22,14 @@ export interface KSteps {
   /** The pointer the fences compare (never equal to NEVER_ADDRESS - 16 * i) and their exit label. */
   readonly fencePointer: () => Expr;
   readonly fenceLabel: string;
+  /** Multiply-adds fused (relaxed SIMD's f32x4.relaxed_madd: the plan's SIMD flavour), else mul then add. */
+  readonly fused: boolean;
+  /**
+   * Load every weight vector of a k step first, then splat one row at a time (the GEMM's tiles of up
+   * to 6 rows: few live splats); otherwise splat every row first, then load one weight vector at a
+   * time (the recurrent step: many weight vectors, few rows). Not with fences.
+   */
+  readonly weightsFirst?: boolean;
 }
 
 /**
@@ -39,6 +48,21 @@ export function emitKSteps(b: Builder, s: FunctionScope, k: KSteps, ku: number, 
     out.push(s.set(l, k.splat(u, r)));
     return l;
   });
+  if (!tree && k.weightsFirst) {
+    for (let u = 0; u < ku; u++) {
+      const ws = Array.from({ length: A }, (_, a) => {
+        const l = s.local('v128');
+        out.push(s.set(l, k.weight(u, a)));
+        return l;
+      });
+      for (let r = 0; r < rows; r++) {
+        const x = s.local('v128');
+        out.push(s.set(x, k.splat(u, r)));
+        for (let a = 0; a < A; a++) out.push(s.set(k.acc[r][a], b.vmadd(s.get(x), s.get(ws[a]), s.get(k.acc[r][a]), k.fused)));
+      }
+    }
+    return out;
+  }
   if (!tree) {
     let updated = 0, fences = 0;
     const last = ku * A * rows;
@@ -47,7 +71,7 @@ export function emitKSteps(b: Builder, s: FunctionScope, k: KSteps, ku: number, 
       for (let a = 0; a < A; a++) {
         const w = s.local('v128');
         out.push(s.set(w, k.weight(u, a)));
-        for (let r = 0; r < rows; r++) out.push(s.set(k.acc[r][a], b.vmadd(s.get(hs[r]), s.get(w), s.get(k.acc[r][a]))));
+        for (let r = 0; r < rows; r++) out.push(s.set(k.acc[r][a], b.vmadd(s.get(hs[r]), s.get(w), s.get(k.acc[r][a]), k.fused)));
         const before = updated;
         updated += rows;
         if (fence > 0 && Math.floor(updated / fence) > Math.floor(before / fence) && updated < last) {
@@ -57,21 +81,31 @@ export function emitKSteps(b: Builder, s: FunctionScope, k: KSteps, ku: number, 
     }
     return out;
   }
-  const hs = Array.from({ length: ku }, (_, u) => splats(u));
+  const hs = k.weightsFirst ? splatsByRow(s, k, ku, out) : Array.from({ length: ku }, (_, u) => splats(u));
   for (let a = 0; a < A; a++) {
     const w = Array.from({ length: ku }, (_, u) => {
-      if (rows === 1) return () => k.weight(u, a);
+      if (rows === 1 && !k.weightsFirst) return () => k.weight(u, a);
       const l = s.local('v128');
       out.push(s.set(l, k.weight(u, a)));
       return () => s.get(l);
     });
     for (let r = 0; r < rows; r++) {
       let sum = b.vmul(s.get(hs[0][r]), w[0]());
-      for (let u = 1; u < ku; u++) sum = b.vmadd(s.get(hs[u][r]), w[u](), sum);
+      for (let u = 1; u < ku; u++) sum = b.vmadd(s.get(hs[u][r]), w[u](), sum, k.fused);
       out.push(s.set(k.acc[r][a], b.vadd(s.get(k.acc[r][a]), sum)));
     }
   }
   return out;
+}
+
+/** src[r][k + u] splatted for every row, row by row (weightsFirst); returned as [u][r]. */
+function splatsByRow(s: FunctionScope, k: KSteps, ku: number, out: Expr[]): Local[][] {
+  const byRow = k.acc.map((_, r) => Array.from({ length: ku }, (_, u) => {
+    const l = s.local('v128');
+    out.push(s.set(l, k.splat(u, r)));
+    return l;
+  }));
+  return Array.from({ length: ku }, (_, u) => byRow.map((row) => row[u]));
 }
 
 /**

@@ -13,16 +13,15 @@ import { planModel } from '../plan/model.js';
 import { stepKernel } from '../ops/index.js';
 import { buildModule } from './module.js';
 import { describePlan } from '../plan/describe.js';
-import { availableParallelism } from 'node:os';
-import { chooseWorkers, DEFAULT_MACHINE, type MachineModel } from '../plan/workers.js';
+import type { MachineModel } from '../plan/machine.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../../contract/manifest.js';
 
 export interface CompileOptions extends PlanOptions {
   /** Also produce the text form of the module (binaryen's printer). */
   readonly text?: boolean;
-  /** Also build the multi-worker module (default: when the planner picks more than one worker). */
+  /** Also build the multi-worker module (default: when the planner recommends more than one worker for some core count). */
   readonly threads?: boolean;
-  /** The machine the worker count is chosen for (default: this machine's cores). */
+  /** The machine model the planner decides against (default DEFAULT_MACHINE); the target's cores are not part of it. */
   readonly machine?: Partial<MachineModel>;
   /** Tuned plans (`rnnc tune`): per descriptor, options that override the planner's defaults. */
   readonly tuned?: (d: CellDescriptor) => { plan: PlanOptions; workers: number } | undefined;
@@ -41,16 +40,10 @@ export interface CompileResult {
 
 /** Plans, emits and packages a program. */
 export function compileProgram(program: Program, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
-  const plan = planModel(program, { ...opts, machine: undefined });
+  const plan = planModel(program, opts);
   const mod = buildModule(plan, { text: opts.text });
   const plans = plan.cells;
-  const modelled = chooseWorkers(plans, { ...DEFAULT_MACHINE, cores: availableParallelism(), ...opts.machine });
-  const tunedWorkers = plans.map((p) => opts.tuned?.(p.descriptor)?.workers);
-  const choice = tunedWorkers.length > 0 && tunedWorkers.every((w) => w !== undefined)
-    ? { workers: Math.max(...(tunedWorkers as number[])), reasons: [...modelled.reasons, `tuned on this engine: ${Math.max(...(tunedWorkers as number[]))} (rnnc tune)`] }
-    : modelled;
-  const withThreads = plans.length > 0 && (opts.threads ?? choice.workers > 1);
-  const modThreads = withThreads ? buildModule(plan, { threads: true }) : null;
+  const modThreads = plan.threads ? buildModule(plan, { threads: true }) : null;
   const io = (x: ProgramIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
     ...(x.groups ? { groups: [...x.groups] } : {}),
@@ -58,13 +51,13 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
   const fedBuffers = new Set(program.inputs.map((i) => i.buffer));
   const checks: RangeCheck[] = program.steps.flatMap((step) => stepKernel(step.op).checks?.(step, fedBuffers) ?? []);
   const fedWeights = program.steps.flatMap((step, i) => stepKernel(step.op).fedWeights?.(step, plan.steps[i]) ?? []);
-  const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...choice.reasons.map((r) => `  - ${r}`)];
+  const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...plan.workers.reasons.map((r) => `  - ${r}`)];
   const mem = plan.memory;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     model: opts.name ?? 'model',
-    key: fnv1a(JSON.stringify({ s: summary, k: plans.map((p) => p.key + p.kernelName), f: mod.features, b: program.maxBatch })),
+    key: plan.key,
     kernels: plans.map((p) => p.kernelName),
     features: mod.features,
     maxBatch: program.maxBatch,
@@ -75,7 +68,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     imageEnd: mem.imageEnd,
     tableOffset: mem.tableOffset,
     controlOffset: mem.controlOffset,
-    workers: { recommended: choice.workers, reasons: choice.reasons },
+    workers: { byCores: plan.workers.byCores, reasons: plan.workers.reasons },
     staticEnd: mem.imageEnd,
     fedWeights,
     stateInputs: stateInputs(program),
@@ -109,11 +102,6 @@ function stateInputs(program: Program): number[] {
   return program.inputs.filter((i) => { const u = uses.get(i.buffer); return u && u.state > 0 && u.other === 0; }).map((i) => i.buffer);
 }
 
-function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
 
 /** Writes `manifest.json` and the files it names into `dir` (created if needed). Returns the paths. */
 export async function writeArtifact(dir: string, a: Artifact): Promise<string[]> {

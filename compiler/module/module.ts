@@ -41,7 +41,7 @@ const BARRIER = 'barrier';
  */
 export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltModule {
   const threads = !!opts.threads;
-  const features: ModuleFeatures = { simd: true, relaxedSimd: moduleNeedsRelaxedSimd(plan), threads };
+  const features: ModuleFeatures = { simd: true, relaxedSimd: plan.features.relaxedSimd, threads };
   const b = new Builder(features);
   try {
     const mem = plan.memory;
@@ -78,11 +78,6 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
   } finally {
     b.dispose();
   }
-}
-
-/** Whether some step's plan uses relaxed SIMD (then the module needs an engine that has it). */
-export function moduleNeedsRelaxedSimd(plan: ModelPlan): boolean {
-  return plan.cells.some((p) => p.relaxedSimd) || !!plan.options.relaxedSimd;
 }
 
 /** Product of dims as an i32 expression (seq and batch from run's parameters). */

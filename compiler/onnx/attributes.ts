@@ -37,7 +37,7 @@ const COMMON: Record<string, number> = {
  * Which activations take alpha and beta from the node's lists. Mirrors onnxruntime's
  * NameToArgUsageMap in onnxruntime/core/providers/cpu/rnn/rnn_helpers.cc.
  */
-const TAKES: Record<ActivationName, { alpha: boolean; beta: boolean }> = {
+export const ACTIVATION_PARAMS: Record<ActivationName, { alpha: boolean; beta: boolean }> = {
   Relu: { alpha: false, beta: false },
   Tanh: { alpha: false, beta: false },
   Sigmoid: { alpha: false, beta: false },
@@ -142,8 +142,8 @@ function readActivations(attrs: Map<string, AttributeProto>, cell: CellKind, dir
   let nextAlpha = 0;
   let nextBeta = 0;
   return names.map((name) => {
-    const alpha = TAKES[name].alpha && nextAlpha < alphas.length ? alphas[nextAlpha++] : undefined;
-    const beta = TAKES[name].beta && nextBeta < betas.length ? betas[nextBeta++] : undefined;
+    const alpha = ACTIVATION_PARAMS[name].alpha && nextAlpha < alphas.length ? alphas[nextAlpha++] : undefined;
+    const beta = ACTIVATION_PARAMS[name].beta && nextBeta < betas.length ? betas[nextBeta++] : undefined;
     return activation(name, alpha, beta);
   });
 }

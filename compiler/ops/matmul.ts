@@ -32,11 +32,12 @@ interface Detail {
   readonly note: string;
 }
 
-/** The register tile of the GEMM. */
+/** The register tile of the GEMM, and its SIMD flavour. */
 interface Tile {
   readonly MR: number;
   readonly NR: 4 | 8 | 12;
   readonly kUnroll: number;
+  readonly relaxedSimd: boolean;
 }
 
 /** a[..., K] · w[K, N] + bias[N] on constants. */
@@ -191,7 +192,7 @@ interface Placed {
 }
 
 const gemm: StepKernel<GemmStep, Tile, Placed> = {
-  plan: () => MATMUL_DEFAULT_TILE,
+  plan: (_step, c) => ({ ...MATMUL_DEFAULT_TILE, relaxedSimd: !!c.options().relaxedSimd }),
   place: (step, tile, c) => {
     const [K, N] = step.w.dims;
     const panels = c.reserve(packedMatmulFloats(K, N, tile.NR) * 4, (image) => {
@@ -204,9 +205,10 @@ const gemm: StepKernel<GemmStep, Tile, Placed> = {
   },
   emit: (c, step, p) => {
     const [K, N] = step.w.dims;
-    emitMatmul(c.b, c.name, { K, N, panelsOffset: p.panels, biasOffset: p.bias, MR: p.tile.MR, NR: p.tile.NR, kUnroll: p.tile.kUnroll });
+    emitMatmul(c.b, c.name, { K, N, panelsOffset: p.panels, biasOffset: p.bias, MR: p.tile.MR, NR: p.tile.NR, kUnroll: p.tile.kUnroll, fused: p.tile.relaxedSimd });
     return c.b.call(c.name, [c.addr(step.a), c.addr(step.out), c.count(step.a.dims.slice(0, -1))]);
   },
+  relaxedSimd: (p) => p.tile.relaxedSimd,
   interpret: (step, io) => {
     const [K, N] = step.w.dims;
     const a = io.read(step.a), w = io.read(step.w), bias = step.bias ? io.read(step.bias) : null;

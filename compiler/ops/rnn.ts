@@ -14,6 +14,7 @@ import { referenceRnn } from '../cells/reference_rnn.js';
 import { isConst, type BufRef, type Operand, type Program, type Step } from '../frontend/program.js';
 import { emitRnnNode } from '../emit/rnn/run.js';
 import { decideCell, placeCell, type CellPlan, type Plan } from '../plan/cell.js';
+import { partitionTable } from '../plan/partition.js';
 import { rnnRule, type RnnDetail } from './rnn_rule.js';
 import { permute } from './transpose.js';
 import type { LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
@@ -119,15 +120,15 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
     const weights = [step.W, step.R, step.B, step.P];
     const fed = weights.filter((o) => o && !isConst(o));
     const constant = (o: Operand | null) => (o && isConst(o) ? (c.constant(o) as Float32Array) : null);
-    if (fed.length === 0) {
-      c.reserve(plan.layout.staticEnd - plan.layout.weightsBegin, (image) =>
-        packWeights(plan.layout, { W: constant(step.W)!, R: constant(step.R)!, B: constant(step.B), P: constant(step.P) }, image));
-      return { plan, buffers: decided.buffers, fed: null };
-    }
-    if (fed.length !== weights.filter((o) => o).length) {
+    if (fed.length > 0 && fed.length !== weights.filter((o) => o).length) {
       throw new UnsupportedError(`node '${step.node}': W, R, B and P must be all initializers or all graph inputs, not a mix`);
     }
-    c.reserve(plan.layout.staticEnd - plan.layout.weightsBegin);
+    const L = plan.layout;
+    c.reserve(L.staticEnd - L.weightsBegin, (image) => {
+      new Int32Array(image.buffer).set(partitionTable(L.hiddenPadded / L.unitsPerBlock, L.unitsPerBlock * 4), plan.scratch.partition / 4);
+      if (fed.length === 0) packWeights(L, { W: constant(step.W)!, R: constant(step.R)!, B: constant(step.B), P: constant(step.P) }, image);
+    });
+    if (fed.length === 0) return { plan, buffers: decided.buffers, fed: null };
     const id = (o: Operand | null) => (o && !isConst(o) ? o.buffer : -1);
     return { plan, buffers: decided.buffers, fed: { node: step.node, layout: plan.layout, W: id(step.W), R: id(step.R), B: id(step.B), P: id(step.P) } };
   },
@@ -157,6 +158,7 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
   checks: (step) => (step.sequenceLens ? [{ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` }] : []),
   stateOperands: (step) => [step.initialH, step.initialC],
   cellPlan: (placed) => placed.plan,
+  relaxedSimd: (placed) => placed.plan.relaxedSimd,
   fedWeights: (_step, placed) => placed.fed,
 };
 

@@ -147,6 +147,8 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   checks?(step: S, fed: ReadonlySet<number>): RangeCheck[];
   /** Operands read only as initial state: a streaming call that resumes may leave them out. */
   stateOperands?(step: S): readonly (Operand | null)[];
+  /** Whether the placed plan's kernel uses relaxed SIMD (the module then needs an engine that has it). */
+  relaxedSimd?(placed: Q): boolean;
   /** The RNN nodes' cell plans (for the summary, the worker choice and the manifest's kernel names). */
   cellPlan?(placed: Q): import('../plan/cell.js').Plan;
   /** Run-time weights to pack before each call (RNN weights fed as graph inputs). */

@@ -8,7 +8,9 @@ import { cellSpec, type CellPhase } from '../cells/index.js';
 import type { DirectionOffsets, KernelLayout, Phase } from '../../contract/layout.js';
 import { UnsupportedError } from '../../contract/errors.js';
 import { RESERVED } from '../../contract/abi.js';
+import { fnv1a64 } from '../../contract/hash.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
+import { PARTITION_INTS } from './partition.js';
 
 /** Knobs a caller (or the tuner) may fix; the planner chooses the rest. */
 export interface PlanOptions {
@@ -60,8 +62,17 @@ export interface KSchedule {
 /** A cell's decisions: how it is blocked, unrolled and scheduled, before it is placed in memory. */
 export interface CellPlan {
   readonly descriptor: CellDescriptor;
+  /** Names the descriptor (what is computed): tuning entries and snapshots go by it. */
+  readonly descriptorKey: string;
+  /**
+   * Names the plan: a hash of the descriptor and every decision below, so two plans whose kernels
+   * differ never share it (the placed plan's memory offsets are covered by the model plan's key).
+   */
   readonly key: string;
-  /** Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`. */
+  /**
+   * Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`; a GEMM tile other than 4x8
+   * adds `_g<rows>x<width>[k<unroll>]`. For people: the key, not the name, is complete.
+   */
   readonly kernelName: string;
   /** X rows are batch-major ([batch, seq, I]): layout 1, or a folded batch-first Transpose. */
   readonly inputBatchMajor: boolean;
@@ -110,7 +121,9 @@ export interface Plan extends CellPlan {
     /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
     readonly stateCell: number;
     /** One XW row per batch row, when the input projection runs per step. */
-    readonly xwRows: number };
+    readonly xwRows: number;
+    /** The worker partition of the unit blocks (plan/partition.ts): a table the module reads. */
+    readonly partition: number };
 }
 
 /** Plan.fuseInputBelow of inputProjection 'fused': above any seq x batch (an i32). */
@@ -164,13 +177,15 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const inputPass = defaultKSchedule((G * U) / 4, true);
   const { projection, fuseInputBelow } = inputProjection(opts, reasons);
   const Hp = roundUp(H, U);
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}`;
+  const tile = gemm.gemmRows === 4 && gemm.gemmWidth === 8 && gemm.gemmKUnroll === 1 ? '' : `_g${gemm.gemmRows}x${gemm.gemmWidth}${gemm.gemmKUnroll > 1 ? `k${gemm.gemmKUnroll}` : ''}`;
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}`;
   const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
-  return deepFreeze({
-    descriptor: d, key: descriptorKey(d), kernelName, inputBatchMajor: d.layout === 1 || !!ctx.inputBatchMajor, phases,
+  const decisions = {
+    descriptor: d, inputBatchMajor: d.layout === 1 || !!ctx.inputBatchMajor, phases,
     unitsPerBlock: U, rowsPerBlock, ...k, ...gemm, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass,
-    hiddenPadded: Hp, xwStride: roundUp(G * Hp, gemm.gemmWidth), reasons,
-  });
+    hiddenPadded: Hp, xwStride: roundUp(G * Hp, gemm.gemmWidth),
+  };
+  return deepFreeze({ ...decisions, descriptorKey: descriptorKey(d), key: fnv1a64(JSON.stringify(decisions)), kernelName, reasons });
 }
 
 /**
@@ -308,6 +323,7 @@ export function placeCell(p: CellPlan, base: number, symbol = p.kernelName): Pla
     pre: take(rows * widest),
     stateCell: take(4),
     xwRows: take(d.maxBatch * p.xwStride),
+    partition: take(PARTITION_INTS),
   };
   const layout: KernelLayout = {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,

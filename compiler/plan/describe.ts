@@ -1,6 +1,7 @@
 /** Human-readable plan: the choices, why they were made, the memory layout and the loop nest. */
 import { numDirections } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
+import { partitionBounds } from './partition.js';
 import { FUSE_ALWAYS, type Plan } from './cell.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -12,7 +13,7 @@ export function loopNest(plan: Plan): string {
   const carried = cell.carriedState;
   const D = numDirections(d.direction);
   const lines = [
-    `on each worker w of P (unit blocks [w*nb/P, (w+1)*nb/P), nb = ${L.hiddenPadded / L.unitsPerBlock}):`,
+    `on each worker w of P (unit blocks [w*nb/P, (w+1)*nb/P) from the plan's partition table, nb = ${L.hiddenPadded / L.unitsPerBlock}):`,
     `for d in 0..${D}:${D > 1 ? '                                  (directions in turn)' : ''}`,
     `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride} (this worker's blocks' columns), K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}${inputWhen(plan)}`,
     `  h = initial_h or 0${carried ? `; ${carried} = initial_${carried} or 0` : ''}`,
@@ -52,7 +53,7 @@ export function describePlan(plan: Plan): string {
   const weights = L.weightsEnd - L.weightsBegin;
   const out = [
     `kernel    ${plan.kernelName}`,
-    `key       ${plan.key}`,
+    `key       ${plan.key} (descriptor ${plan.descriptorKey})`,
     `cell      ${d.cell.toUpperCase()} input ${d.inputSize}, hidden ${d.hiddenSize} (padded ${L.hiddenPadded}), batch <= ${d.maxBatch}, ${d.direction}, layout ${d.layout}`,
     `simd      ${plan.relaxedSimd ? 'relaxed (f32x4.relaxed_madd)' : 'wasm simd128'}`,
     `weights   ${kib(weights)} packed (${L.phases.length} recurrent phase${L.phases.length > 1 ? 's' : ''}), scratch ${kib(L.staticEnd - L.weightsEnd)}`,
@@ -73,7 +74,8 @@ export function describePartition(plans: readonly Plan[], workers: number): stri
   for (const plan of plans) {
     const L = plan.layout;
     const nb = L.hiddenPadded / L.unitsPerBlock;
-    const per = Array.from({ length: workers }, (_, w) => Math.floor(((w + 1) * nb) / workers) - Math.floor((w * nb) / workers));
+    const bounds = partitionBounds(nb, workers);
+    const per = Array.from({ length: workers }, (_, w) => bounds[w + 1] - bounds[w]);
     const rPerBlock = L.phases.reduce((n, p) => n + p.length, 0) * L.unitsPerBlock * L.hiddenSize * 4;
     const wPerBlock = L.gates * L.unitsPerBlock * L.inputSize * 4;
     lines.push(`  ${plan.kernelName} (${plan.key}): ${nb} blocks of ${L.unitsPerBlock} units`);

@@ -2,8 +2,6 @@
 
 /** The machine model the choice is made against. */
 export interface MachineModel {
-  /** Cores the runtime may use (os.availableParallelism() / navigator.hardwareConcurrency). */
-  readonly cores: number;
   /** Private L2 bytes per core (not observable from wasm; 512 KiB is typical of current x64 cores). */
   readonly l2Bytes: number;
   /** Sustained f32x4 mul+add rate of one core, GFLOP/s (measured on the CI machine's cores). */
@@ -37,4 +35,4 @@ export interface MachineModel {
  * A streaming step of the demo's LSTM 128 took 0.03 ms on 1 worker and 0.5-0.8 ms on 2 in Chromium
  * (0.06 ms in Node): per call, 2 workers cost about 200 us more where the caller awaits them.
  */
-export const DEFAULT_MACHINE: MachineModel = { cores: 2, l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 0.5, updateNsPerUnit: 8, callUs: 200, seq: 100, parallelEfficiency: 0.9 };
+export const DEFAULT_MACHINE: MachineModel = { l2Bytes: 1024 * 1024, gflops: 35, barrierUs: 0.5, updateNsPerUnit: 8, callUs: 200, seq: 100, parallelEfficiency: 0.9 };

@@ -11,6 +11,9 @@ import { stepKernel } from '../ops/index.js';
 import type { Plan, PlanOptions } from './cell.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
 import { MemoryPlanner, type StaticMemory } from './memory.js';
+import { recommendWorkers, type WorkerRecommendation } from './workers.js';
+import { digestBytes, fnv1a64 } from '../../contract/hash.js';
+import { RNNC_VERSION } from '../../contract/version.js';
 
 /** What a compile may set: plan overrides for every node, tuned plans per descriptor, the machine model. */
 export interface ModelPlanOptions extends PlanOptions {
@@ -18,6 +21,8 @@ export interface ModelPlanOptions extends PlanOptions {
   readonly tuned?: (d: CellDescriptor) => { plan: PlanOptions; workers: number } | undefined;
   /** The machine model the planner decides against (default DEFAULT_MACHINE). */
   readonly machine?: Partial<MachineModel>;
+  /** Build the multi-worker module too (default: when the recommendation is above 1 for some core count). */
+  readonly threads?: boolean;
 }
 
 /** The plan of a whole program. */
@@ -28,7 +33,18 @@ export interface ModelPlan {
   /** The cell plans of the RNN steps, in step order. */
   readonly cells: readonly Plan[];
   readonly memory: StaticMemory;
+  /** What the module needs of the engine beside SIMD: relaxed SIMD where some step's plan uses it. */
+  readonly features: { readonly relaxedSimd: boolean };
+  /** The worker count by the target's cores (the cost model's, or the tuned one's). */
+  readonly workers: WorkerRecommendation;
+  /** Whether the multi-worker module is built. */
+  readonly threads: boolean;
   readonly machine: MachineModel;
+  /**
+   * Names exactly one artifact: a hash of the rnnc version, the program, its constants' bytes and
+   * every step's placed plan. Two plans that emit different bytes never share it.
+   */
+  readonly key: string;
   /** The options the model was planned with (tuned entries included, per descriptor). */
   readonly options: ModelPlanOptions;
 }
@@ -56,5 +72,31 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
     const cell = stepKernel(step.op).cellPlan?.(steps[i]);
     return cell ? [cell] : [];
   });
-  return { program, steps, cells, memory: memory.finish(), machine, options };
+  const relaxedSimd = program.steps.some((step, i) => stepKernel(step.op).relaxedSimd?.(steps[i]) ?? false);
+  const workers = recommendation(cells, machine, options);
+  const threads = cells.length > 0 && (options.threads ?? workers.byCores.some((w) => w > 1));
+  const finished = memory.finish();
+  const key = fnv1a64(JSON.stringify({
+    // Constants' data are in the image (its digest below); the program keeps their names and dims.
+    rnnc: RNNC_VERSION, program: { ...program, constants: program.constants.map((c) => ({ ...c, data: c.data.length })) },
+    steps: steps.map(withoutReasons), image: digestBytes(finished.image), relaxedSimd, workers: workers.byCores, threads,
+  }));
+  return { program, steps, cells, memory: finished, features: { relaxedSimd }, workers, threads, machine, options, key };
+}
+
+/** The cost model's recommendation, or the tuned worker count where every node has a tuning entry. */
+function recommendation(cells: readonly Plan[], machine: MachineModel, options: ModelPlanOptions): WorkerRecommendation {
+  const modelled = recommendWorkers(cells, machine);
+  const tuned = cells.map((p) => options.tuned?.(p.descriptor)?.workers);
+  if (tuned.length === 0 || tuned.some((w) => w === undefined)) return modelled;
+  const most = Math.max(...(tuned as number[]));
+  return {
+    byCores: Array.from({ length: most }, (_, c) => Math.min(most, c + 1)),
+    reasons: [...modelled.reasons, `tuned on this engine: ${most} (rnnc tune)`],
+  };
+}
+
+/** A plan without its prose (the key covers decisions, not their explanations). */
+function withoutReasons(p: unknown): unknown {
+  return JSON.parse(JSON.stringify(p ?? null, (k, v) => (k === 'reasons' ? undefined : v)));
 }

@@ -1,4 +1,4 @@
-;; golden snapshot of rnn_f32_u4r1__wasmsimd_k2t (rnn_i1_h4_b1_bidi_l0_sl_00863d83); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of rnn_f32_u4r1__wasmsimd_k2t_g4x4 (rnn_i1_h4_b1_bidi_l0_sl_00863d83); regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (module
   (type $t0 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (type $t1 (func))

@@ -54,15 +54,16 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   const R = plan.rowsPerBlock;
   const rowLocals = Array.from({ length: R }, () => ({ xw: s.local('i32'), y: s.local('i32'), mask: s.local('i32'), t: s.local('i32'), x: s.local('i32') }));
   const body: Expr[] = [];
-  // This worker's unit blocks [jBegin, jEnd) in bytes of a state row (a balanced split of the blocks),
-  // and its input-projection columns [pBegin, pEnd): the same blocks' gates.
-  const nBlocks = Hp / L.unitsPerBlock;
+  // This worker's unit blocks [jBegin, jEnd) in bytes of a state row (the plan's partition table:
+  // the row for this call's worker count), and its input-projection columns [pBegin, pEnd): the same
+  // blocks' gates (the padding columns past the last block go to the last worker).
   const jBegin = s.local('i32'), jEnd = s.local('i32'), pBegin = s.local('i32'), pEnd = s.local('i32');
-  const blockAt = (w: Expr) => b.muli(b.divU(b.muli(w, nBlocks), workers()), L.unitsPerBlock * 4);
   if (threads) {
+    // Row P of the table starts (P-1)(P+2)/2 entries in (plan/partition.ts).
+    const bound = () => b.add(b.add(b.i32(plan.scratch.partition), b.muli(b.mul(b.sub(workers(), b.i32(1)), b.add(workers(), b.i32(2))), 2)), b.muli(worker(), 4));
     body.push(
-      s.set(jBegin, blockAt(worker())),
-      s.set(jEnd, blockAt(b.add(worker(), b.i32(1)))),
+      s.set(jBegin, b.loadI32(bound())),
+      s.set(jEnd, b.loadI32(bound(), 4)),
       s.set(pBegin, b.muli(s.get(jBegin), L.gates)),
       s.set(pEnd, b.select(b.eq(worker(), b.sub(workers(), b.i32(1))), b.i32(Np * 4), b.muli(s.get(jEnd), L.gates))),
     );

@@ -96,7 +96,7 @@ function accumulate(f: StepFn, valid: number, tag = ''): Expr {
     acc: acc.map((row) => row.flat()),
     splat: (u, r) => b.vsplatLoad(s.get(f.hk), r * Hp * 4 + u * 4),
     weight: (u, a) => b.vload(s.get(f.wk), (u * Gp * U + a * 4) * 4),
-    fencePointer: () => s.get(f.wk), fenceLabel,
+    fencePointer: () => s.get(f.wk), fenceLabel, fused: plan.relaxedSimd,
   }, {
     K: H, ku: KU, tree: plan.kTree, fence: plan.kFence, label: kLabel,
     advance: (n) => [s.bump(f.hk, n * 4), s.bump(f.wk, n * Gp * U * 4)],

@@ -50,7 +50,7 @@ export function emitInputPass(b: Builder, plan: Plan, dir: number): void {
     acc: [acc],
     splat: (u) => b.vsplatLoad(s.get(xk), u * 4),
     weight: (u, a) => b.vload(s.get(wk), (Math.floor((a * 4) / NR) * I * NR + ((a * 4) % NR) + u * NR) * 4),
-    fencePointer: () => s.get(wk), fenceLabel: 'xk_fence',
+    fencePointer: () => s.get(wk), fenceLabel: 'xk_fence', fused: plan.relaxedSimd,
   }, {
     K: I, ku: KU, tree: kTree, fence: kFence, label: 'xk',
     advance: (n) => [s.bump(xk, n * 4), s.bump(wk, n * NR * 4)],
