@@ -12,11 +12,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { gateCount, type CellDescriptor, descriptorKey } from '../compiler/cells/descriptor.js';
+import { type CellDescriptor, descriptorKey } from '../compiler/cells/descriptor.js';
 import { cellSpec } from '../compiler/cells/index.js';
 import { makePlan, type PlanOptions } from '../compiler/plan/cell.js';
-import type { RnnModel } from '../compiler/frontend/rnn_model.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
+import { cellModel } from '../compiler/frontend/cell_model.js';
+import { compileModel } from '../compiler/index.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { detectFeatures } from '../runtime/features.js';
@@ -95,7 +95,8 @@ const ACC_LIMIT = 12;
 
 /** Measures variants of `d`; returns the tuning entry of the best. */
 export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<TuningEntry> {
-  const model = syntheticModel(d);
+  // A one-node model of the cell with fixed pseudo-random weights (timing does not depend on values).
+  const model = cellModel(d, { outputs: ['Y_h'] });
   const x = new Tensor('float32', Float32Array.from({ length: o.seq * o.batch * d.inputSize }, (_, i) => Math.sin(i)), d.layout === 0 ? [o.seq, o.batch, d.inputSize] : [o.batch, o.seq, d.inputSize]);
   const widest = Math.max(...cellSpec(d.cell).phases(d).map((p) => p.gates.length));
   const rows = [1, 2, 3, 4].filter((r) => r <= d.maxBatch && r <= o.batch);
@@ -128,7 +129,7 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   let done = 0;
   const feeds = { X: x };
   const open = async (plan: PlanOptions, w: number) => {
-    const { artifact } = compileRnnModel(model, { ...plan, threads: w > 1 });
+    const { artifact } = compileModel(model, { ...plan, threads: w > 1 });
     const s = await ArtifactSession.fromArtifact(artifact, { workers: w, spawn: o.spawn });
     const deadline = performance.now() + (o.warmupMs ?? 150);
     let runs = 0;
@@ -211,20 +212,4 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
   } finally {
     await base.s.release();
   }
-}
-
-/** A one-node model of `d` with fixed pseudo-random weights (timing does not depend on values). */
-function syntheticModel(d: CellDescriptor): RnnModel {
-  const G = gateCount(d.cell), H = d.hiddenSize, I = d.inputSize, D = d.direction === 'bidirectional' ? 2 : 1;
-  const fill = (n: number, scale: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * scale);
-  return {
-    nodeName: 'tune', opset: 14, descriptor: d,
-    feeds: [{ name: 'X', role: 'X', dtype: 'float32', dims: d.layout === 0 ? ['seq', 'batch', I] : ['batch', 'seq', I] }],
-    constants: {
-      W: { dims: [D, G * H, I], data: fill(D * G * H * I, 1 / Math.sqrt(I)) },
-      R: { dims: [D, G * H, H], data: fill(D * G * H * H, 1 / Math.sqrt(H)) },
-      B: { dims: [D, 2 * G * H], data: fill(D * 2 * G * H, 0.1) },
-    },
-    outputs: [{ name: 'Y_h', role: 'Y_h' }],
-  };
 }

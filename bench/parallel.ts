@@ -12,8 +12,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { describeCell, type CellDescriptorInit } from '../compiler/cells/descriptor.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
-import type { RnnModel } from '../compiler/frontend/rnn_model.js';
+import { gateCount } from '../compiler/cells/descriptor.js';
+import { cellModel } from '../compiler/frontend/cell_model.js';
+import { compileModel } from '../compiler/index.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -38,14 +39,9 @@ const fill = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) =
 /** A session of one RNN node with fixed weights, calls on every worker (adaptWorkers off), and its input of `seq` steps. */
 async function open(init: CellDescriptorInit, seq: number, workers: number, cores = Infinity) {
   const d = describeCell(init);
-  const G = d.cell === 'lstm' ? 4 : d.cell === 'gru' ? 3 : 1, H = d.hiddenSize, I = d.inputSize;
-  const model: RnnModel = {
-    nodeName: 'bench', opset: 14, descriptor: d,
-    feeds: [{ name: 'X', role: 'X', dtype: 'float32', dims: ['seq', 'batch', I] }],
-    constants: { W: { dims: [1, G * H, I], data: fill(G * H * I, 0.05) }, R: { dims: [1, G * H, H], data: fill(G * H * H, 0.05) } },
-    outputs: [{ name: 'Y_h', role: 'Y_h' }],
-  };
-  const s = await ArtifactSession.fromArtifact(compileRnnModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker, adaptWorkers: false, cores });
+  const G = gateCount(d.cell), H = d.hiddenSize, I = d.inputSize;
+  const model = cellModel(d, { weights: { W: fill(G * H * I, 0.05), R: fill(G * H * H, 0.05) }, outputs: ['Y_h'] });
+  const s = await ArtifactSession.fromArtifact(compileModel(model, { threads: true }).artifact, { workers, spawn: spawnNodeWorker, adaptWorkers: false, cores });
   return { s, feeds: { X: new Tensor('float32', fill(seq * I, 1), [seq, 1, I]) } };
 }
 

@@ -10,10 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeCell, type CellDescriptor } from '../compiler/cells/descriptor.js';
-import { importRnnModel } from '../compiler/onnx/import.js';
+import { cellModel, type CellWeights } from '../compiler/frontend/cell_model.js';
+import { lowerModel } from '../compiler/frontend/index.js';
+import { isConst, type Operand } from '../compiler/frontend/program.js';
+import { rnnSteps } from '../compiler/ops/rnn.js';
 import { readNpy } from '../compiler/io/npy.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
-import type { RnnModel } from '../compiler/frontend/rnn_model.js';
+import { compileModel } from '../compiler/index.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { BaselineKernel } from './baseline.js';
@@ -22,30 +24,29 @@ import { lcg } from './data.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WARMUP = 40, ROUNDS = 8, PER_ROUND = 10;
 
-interface Case { name: string; model: RnnModel; x: Float32Array; T: number; B: number }
+/** A one-node model: its ONNX bytes, the descriptor and weights the baseline runs, an input. */
+interface Case { name: string; model: Uint8Array; d: CellDescriptor; weights: CellWeights; x: Float32Array; T: number; B: number }
 
 function syntheticCase(cell: 'lstm' | 'gru' | 'rnn', I: number, H: number, T: number, B: number): Case {
   const d: CellDescriptor = describeCell({ cell, inputSize: I, hiddenSize: H, maxBatch: B, linearBeforeReset: cell === 'gru' });
   const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
   const rand = lcg(7);
-  const model: RnnModel = {
-    nodeName: `${cell}_${I}_${H}`, opset: 14, descriptor: d,
-    feeds: [{ name: 'X', role: 'X', dtype: 'float32', dims: ['seq', 'batch', I] }],
-    constants: {
-      W: { dims: [1, G * H, I], data: rand(G * H * I, 1 / Math.sqrt(I)) },
-      R: { dims: [1, G * H, H], data: rand(G * H * H, 1 / Math.sqrt(H)) },
-      B: { dims: [1, 2 * G * H], data: rand(2 * G * H, 0.1) },
-    },
-    outputs: [{ name: 'Y', role: 'Y' }, { name: 'Y_h', role: 'Y_h' }],
-  };
-  return { name: `${cell.toUpperCase()} ${I}/${H} seq ${T} batch ${B}`, model, x: rand(T * B * I, 1), T, B };
+  const weights = { W: rand(G * H * I, 1 / Math.sqrt(I)), R: rand(G * H * H, 1 / Math.sqrt(H)), B: rand(2 * G * H, 0.1) };
+  const model = cellModel(d, { weights, outputs: ['Y', 'Y_h'] });
+  return { name: `${cell.toUpperCase()} ${I}/${H} seq ${T} batch ${B}`, model, d, weights, x: rand(T * B * I, 1), T, B };
 }
 
 function exampleCase(): Case {
   const dir = path.join(ROOT, 'examples', 'lstm');
-  const model = importRnnModel(new Uint8Array(readFileSync(path.join(dir, 'model.onnx'))), { source: 'examples/lstm/model.onnx' });
+  const model = new Uint8Array(readFileSync(path.join(dir, 'model.onnx')));
+  const { program } = lowerModel(model, { source: 'examples/lstm/model.onnx' });
+  const step = rnnSteps(program)[0];
+  const data = (o: Operand | null) => (o && isConst(o) ? (program.constants[o.constant].data as Float32Array) : null);
   const x = readNpy(new Uint8Array(readFileSync(path.join(dir, 'X.npy'))), 'X.npy');
-  return { name: 'example: LSTM 128/128 seq 50 batch 1', model, x: x.data as Float32Array, T: x.dims[0], B: x.dims[1] };
+  return {
+    name: 'example: LSTM 128/128 seq 50 batch 1', model, d: step.descriptor,
+    weights: { W: data(step.W)!, R: data(step.R)!, B: data(step.B) }, x: x.data as Float32Array, T: x.dims[0], B: x.dims[1],
+  };
 }
 
 function time(fn: () => void, n: number, into: number[]): void {
@@ -67,13 +68,10 @@ async function main(): Promise<void> {
   console.log('| case | rnnc ms | baseline ms | speedup | max abs diff |');
   console.log('|---|---|---|---|---|');
   for (const c of cases) {
-    const { artifact, plan } = compileRnnModel(c.model);
+    const { artifact, plan } = compileModel(c.model);
     const engine = await Engine.create(artifact);
-    const feeds = { X: new Tensor('float32', c.x, [c.T, c.B, c.model.descriptor.inputSize]) };
-    const cw = c.model.constants;
-    const prepared = baseline.prepare(c.model.descriptor, {
-      W: cw.W!.data as Float32Array, R: cw.R!.data as Float32Array, B: (cw.B?.data as Float32Array) ?? null,
-    });
+    const feeds = { [artifact.manifest.inputs[0].name]: new Tensor('float32', c.x, [c.T, c.B, c.d.inputSize]) };
+    const prepared = baseline.prepare(c.d, { W: c.weights.W, R: c.weights.R, B: c.weights.B ?? null });
     const inputs = { X: c.x, seqLength: c.T, batch: c.B };
     // The engine is what a session runs under its queue; timing it directly leaves out promise ticks.
     const runRnnc = () => engine.run(feeds);

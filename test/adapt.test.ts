@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallModeChooser, type CallMode } from '../runtime/adapt.js';
 import { describeCell } from '../compiler/cells/descriptor.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
+import { compileModel } from '../compiler/index.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { spawnNodeWorker } from '../runtime/node.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -93,7 +93,7 @@ test('calls alternating between all workers and the caller alone give the 1-work
   const d = describeCell({ cell: 'lstm', inputSize: 11, hiddenSize: 45, maxBatch: 2 });
   const T = 5;
   const { model, feeds } = modelFor(d, randomInputs(mulberry32(77), d, T, 2));
-  const { artifact } = compileRnnModel(model, { threads: true });
+  const { artifact } = compileModel(model, { threads: true });
   const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
   const ref = await one.run(feeds);
   await one.release();
@@ -121,7 +121,7 @@ test('calls alternating between all workers and the caller alone give the 1-work
 test('adaptWorkers: false keeps every call on all workers', async () => {
   const d = describeCell({ cell: 'gru', inputSize: 6, hiddenSize: 20, maxBatch: 1 });
   const { model, feeds } = modelFor(d, randomInputs(mulberry32(5), d, 3, 1));
-  const { artifact } = compileRnnModel(model, { threads: true });
+  const { artifact } = compileModel(model, { threads: true });
   const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker, adaptWorkers: false });
   const first = await s.run(feeds);
   for (let i = 0; i < 20; i++) assert.equal(Array.from((await s.run(feeds)).Y.data as Float32Array), Array.from(first.Y.data as Float32Array));
@@ -132,7 +132,7 @@ test('adaptWorkers: false keeps every call on all workers', async () => {
 test('a one-worker session counts every call as run on all its workers', async () => {
   const d = describeCell({ cell: 'rnn', inputSize: 3, hiddenSize: 5, maxBatch: 1 });
   const { model, feeds } = modelFor(d, randomInputs(mulberry32(9), d, 2, 1));
-  const s = await ArtifactSession.fromArtifact(compileRnnModel(model).artifact, { workers: 1 });
+  const s = await ArtifactSession.fromArtifact(compileModel(model).artifact, { workers: 1 });
   for (let i = 0; i < 3; i++) await s.run(feeds);
   assert.equal(s.callCounts, { all: 3, solo: 0 });
   await s.release();

@@ -1,11 +1,12 @@
 /**
- * Test harness: turns a descriptor and reference-style inputs into an RnnModel, compiles it with a
- * plan, runs it through the runtime and compares against the float64 reference.
+ * Test harness: turns a descriptor and reference-style inputs into a one-node ONNX model, compiles it
+ * the way `rnnc compile` does, runs it through the runtime and compares against the float64 reference.
  */
 import type { CellDescriptor } from '../compiler/cells/descriptor.js';
 import { numDirections, gateCount } from '../compiler/cells/descriptor.js';
-import type { FeedSpec, InputRole, RnnModel, ConstantTensor } from '../compiler/frontend/rnn_model.js';
-import { compileRnnModel, type CompileOptions } from '../compiler/module/artifact.js';
+import { cellModel } from '../compiler/frontend/cell_model.js';
+import { compileModel, type ModelCompileOptions } from '../compiler/index.js';
+import type { InputRole } from '../compiler/onnx/shapes.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';
@@ -34,33 +35,29 @@ function roleData(inp: ReferenceInputs, role: InputRole): Float32Array | Int32Ar
   }
 }
 
-/** An RnnModel whose weights are constants (or feeds, with `fedWeights`) and the feeds for `inp`. */
-export function modelFor(d: CellDescriptor, inp: ReferenceInputs, fedWeights = false): { model: RnnModel; feeds: Record<string, Tensor> } {
+/** The feed names the harness's models use for the operator inputs fed at run time. */
+const FEED_NAMES = { X: 'in_X', W: 'in_W', R: 'in_R', B: 'in_B', P: 'in_P', sequence_lens: 'in_sequence_lens', initial_h: 'in_initial_h', initial_c: 'in_initial_c' } as const;
+
+/**
+ * A one-node ONNX model of `d` (compiler/frontend/cell_model.ts: the path `rnnc compile` takes) with
+ * `inp`'s weights as initializers (or fed, with `fedWeights`), and the feeds for `inp`.
+ */
+export function modelFor(d: CellDescriptor, inp: ReferenceInputs, fedWeights = false): { model: Uint8Array; feeds: Record<string, Tensor> } {
   const dims = inputDims(d, inp.seqLength, inp.batch);
-  const feeds: FeedSpec[] = [];
-  const constants: Partial<Record<InputRole, ConstantTensor>> = {};
+  const f32 = (a: ArrayLike<number> | null | undefined) => (a ? Float32Array.from(a) : null);
+  const weights = { W: f32(inp.W)!, R: f32(inp.R)!, B: f32(inp.B), P: d.hasPeepholes ? f32(inp.P) : null };
+  const model = cellModel(d, { weights, fedWeights, names: FEED_NAMES });
   const values: Record<string, Tensor> = {};
   const roles: InputRole[] = ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c', 'P'];
+  const present: Record<InputRole, boolean> = {
+    X: true, W: fedWeights, R: fedWeights, B: fedWeights && !!inp.B, P: fedWeights && d.hasPeepholes,
+    sequence_lens: d.hasSequenceLens, initial_h: d.hasInitialH, initial_c: d.hasInitialC,
+  };
   for (const role of roles) {
     const data = roleData(inp, role);
-    if (!data) continue;
-    if (role === 'sequence_lens' && !d.hasSequenceLens) continue;
-    if (role === 'initial_h' && !d.hasInitialH) continue;
-    if (role === 'initial_c' && !d.hasInitialC) continue;
-    if (role === 'P' && !d.hasPeepholes) continue;
-    const isWeight = role === 'W' || role === 'R' || role === 'B' || role === 'P';
-    if (isWeight && !fedWeights) {
-      constants[role] = { dims: dims[role], data };
-    } else {
-      const name = `in_${role}`;
-      const symbolic = role === 'X' ? (d.layout === 0 ? ['seq', 'batch', d.inputSize] : ['batch', 'seq', d.inputSize]) : dims[role];
-      feeds.push({ name, role, dtype: role === 'sequence_lens' ? 'int32' : 'float32', dims: role === 'X' ? symbolic : role === 'sequence_lens' || role.startsWith('initial') ? dims[role].map(() => '?') : dims[role] });
-      values[name] = new Tensor(data, dims[role]);
-    }
+    if (present[role] && data) values[FEED_NAMES[role]] = new Tensor(data, dims[role]);
   }
-  const outputs: { name: string; role: 'Y' | 'Y_h' | 'Y_c' }[] = [{ name: 'Y', role: 'Y' }, { name: 'Y_h', role: 'Y_h' }];
-  if (d.cell === 'lstm') outputs.push({ name: 'Y_c', role: 'Y_c' });
-  return { model: { nodeName: 'test_node', opset: 14, descriptor: d, feeds, constants, outputs }, feeds: values };
+  return { model, feeds: values };
 }
 
 /** Largest |a - b| over two arrays of equal length (NaN counts as infinitely wrong). */
@@ -82,9 +79,9 @@ export interface Comparison {
 }
 
 /** Compiles `d` with `opts`, runs it on `inp` and returns the max abs error against the reference. */
-export async function compareWithReference(d: CellDescriptor, inp: ReferenceInputs, opts: CompileOptions = {}, fedWeights = false): Promise<Comparison> {
+export async function compareWithReference(d: CellDescriptor, inp: ReferenceInputs, opts: ModelCompileOptions = {}, fedWeights = false): Promise<Comparison> {
   const { model, feeds } = modelFor(d, inp, fedWeights);
-  const { artifact, plan } = compileRnnModel(model, opts);
+  const { artifact, plan } = compileModel(model, opts);
   const engine = await Engine.create(artifact);
   const got = engine.run(feeds);
   const ref = referenceRnn(d, inp);

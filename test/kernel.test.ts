@@ -10,7 +10,7 @@ import {
   ACTIVATION_NAMES, activationsPerDirection, defaultActivations, activation, describeCell, numDirections,
   type ActivationName, type CellDescriptor, type CellKind, type Direction,
 } from '../compiler/cells/descriptor.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
+import { compileModel } from '../compiler/index.js';
 import { InferenceSession } from '../api/node.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { compareWithReference, maxAbsDiff, modelFor } from './harness.js';
@@ -138,7 +138,7 @@ for (const [i, c] of cases.entries()) {
   });
 }
 
-type Artifact = ReturnType<typeof compileRnnModel>['artifact'];
+type Artifact = ReturnType<typeof compileModel>['artifact'];
 
 /** Runs `feeds` through a fresh session of `artifact` on `workers` workers. */
 async function fresh(artifact: Artifact, feeds: Record<string, Tensor>, workers = 1): Promise<Record<string, Tensor>> {
@@ -166,7 +166,7 @@ test('weights fed at run time are repacked on every run', async () => {
   const d = describeCell({ cell: 'gru', inputSize: 5, hiddenSize: 17, maxBatch: 3, direction: 'bidirectional', linearBeforeReset: true, hasSequenceLens: true });
   const a = randomInputs(r, d, 6, 3), b = randomInputs(r, d, 6, 3);
   const { model, feeds } = modelFor(d, a, true);
-  const session = await InferenceSession.create(compileRnnModel(model).artifact, { workers: 1 });
+  const session = await InferenceSession.create(compileModel(model).artifact, { workers: 1 });
   for (const inp of [a, b, a]) {
     const got = await session.run(modelFor(d, inp, true).feeds);
     const ref = referenceRnn(d, inp);
@@ -189,7 +189,7 @@ for (const d of [
       return inp;
     });
     calls[calls.length - 1] = calls[0];
-    const { artifact } = compileRnnModel(modelFor(d, calls[0]).model, { threads: true });
+    const { artifact } = compileModel(modelFor(d, calls[0]).model, { threads: true });
     const session = await InferenceSession.create(artifact, { workers: 1 });
     const results: Record<string, Tensor>[] = [];
     for (const inp of calls) {

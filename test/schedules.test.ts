@@ -15,7 +15,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell, type CellDescriptor } from '../compiler/cells/descriptor.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
+import { compileModel } from '../compiler/index.js';
 import { makePlan, type PlanOptions } from '../compiler/plan/cell.js';
 import { toWat } from '../compiler/module/wat.js';
 import { EngineError, UnsupportedError } from '../contract/errors.js';
@@ -75,7 +75,7 @@ function inputsFor(d: CellDescriptor, seed: number): ReferenceInputs {
 
 async function runWith(d: CellDescriptor, inp: ReferenceInputs, opts: PlanOptions): Promise<Record<string, Tensor>> {
   const { model, feeds } = modelFor(d, inp);
-  const session = await InferenceSession.create(compileRnnModel(model, { ...opts, threads: false }).artifact, { workers: 1 });
+  const session = await InferenceSession.create(compileModel(model, { ...opts, threads: false }).artifact, { workers: 1 });
   try {
     return await session.run(feeds);
   } finally {
@@ -158,7 +158,7 @@ test('kFence: 0..16 accepted, fences emitted where they fall inside an iteration
   const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
   for (const [kUnroll, kFence] of [[1, 1], [1, 3], [2, 4], [2, 5], [3, 7], [4, 16]]) {
     const { model } = modelFor(d, inp);
-    const wat = await toWat(compileRnnModel(model, { kUnroll, kFence, inputProjection: 'hoisted', threads: false }).artifact.wasm as Uint8Array);
+    const wat = await toWat(compileModel(model, { kUnroll, kFence, inputProjection: 'hoisted', threads: false }).artifact.wasm as Uint8Array);
     // The fences' constants (-256, -272, ...: kloop.ts), distinct within an iteration of the k-loop
     // (hoisted: no per-step input projection, whose k-loop has fences of its own).
     const fences = new Set([...wat.matchAll(/i32\.const -(\d+)\b/g)].map((m) => Number(m[1])).filter((n) => n >= 256 && n % 16 === 0));
@@ -185,7 +185,7 @@ test('alternateBlocks: chosen by R against L2, emitted as a second block walk, r
   const want = { Y: ref.Y, Y_h: ref.Y_h, Y_c: ref.Y_c };
   const { model } = modelFor(d, inp);
   const blocking = { unitsPerBlock: 4, rowsPerBlock: 2 };
-  const wat = async (alternateBlocks: boolean) => toWat(compileRnnModel(model, { ...blocking, alternateBlocks, threads: false }).artifact.wasm as Uint8Array);
+  const wat = async (alternateBlocks: boolean) => toWat(compileModel(model, { ...blocking, alternateBlocks, threads: false }).artifact.wasm as Uint8Array);
   const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
   const [forward, both] = [await wat(false), await wat(true)];
   // Per step function (1 row and 2 rows): the backward block loop and the k-loops of a full and a partial block.
@@ -206,7 +206,7 @@ test('inputProjection: auto projects single-row calls per step and hoists longer
   throws(() => makePlan(d, { inputProjection: 'sideways' as never }), UnsupportedError, 'inputProjection=sideways', 'auto, hoisted, fused');
   const { model } = modelFor(d, inputsFor(d, 5));
   const loops = async (inputProjection: 'hoisted' | 'auto') =>
-    (await toWat(compileRnnModel(model, { inputProjection, threads: false }).artifact.wasm as Uint8Array)).match(/\bloop\b/g)?.length ?? 0;
+    (await toWat(compileModel(model, { inputProjection, threads: false }).artifact.wasm as Uint8Array)).match(/\bloop\b/g)?.length ?? 0;
   // The per-step pass: a loop over the blocks and its k-loop.
   assert.is(await loops('auto') - await loops('hoisted'), 2, 'auto emits the per-step pass');
   for (const T of [1, 2]) {
@@ -235,7 +235,7 @@ test('relaxedSimd: refused with an EngineError where the engine lacks it, else w
   const d = DESCRIPTORS[0];
   const inp = inputsFor(d, 7);
   const { model, feeds } = modelFor(d, inp);
-  const { artifact, plan } = compileRnnModel(model, { relaxedSimd: true });
+  const { artifact, plan } = compileModel(model, { relaxedSimd: true });
   assert.ok(plan.kernelName.includes('__wasmrelaxedsimd_'), plan.kernelName);
   assert.ok(artifact.manifest.features.relaxedSimd, 'the manifest records the need for relaxed SIMD');
   const wat = await toWat(artifact.wasm as Uint8Array, plan.kernelName); // wabt validates it either way

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell, descriptorKey } from '../compiler/cells/descriptor.js';
 import { engineFingerprint, tuneCell, tunedEntry, type TuningFile } from '../api/tune.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
+import { compileModel } from '../compiler/index.js';
 import { modelFor } from './harness.js';
 import { mulberry32, randomInputs } from './random.js';
 
@@ -37,27 +37,27 @@ test('compile uses a tuned plan for its descriptor on this engine, and only ther
   const entry = { key: descriptorKey(d), engine: engineFingerprint(), plan: { unitsPerBlock: 8, kUnroll: 1 }, workers: 1, ms: 1, defaultMs: 2, seq: 10, batch: 1, date: '' };
   const file: TuningFile = { format: 'rnnc-tuning', version: 1, entries: [entry, { ...entry, engine: 'another-engine', plan: { unitsPerBlock: 16 } }] };
   const { model } = modelFor(d, randomInputs(mulberry32(1), d, 2, 1));
-  const tuned = compileRnnModel(model, { tuned: (x) => tunedEntry(file, x) });
+  const tuned = compileModel(model, { tuned: (x) => tunedEntry(file, x) });
   assert.is(tuned.plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k1', 'a plan tuned before fences existed stays unfenced');
   const other = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 21, maxBatch: 1 });
   assert.is(tunedEntry(file, other), undefined);
-  assert.is(compileRnnModel(model).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4');
+  assert.is(compileModel(model).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4');
   // An entry that names its fences keeps them.
   const fenced: TuningFile = { ...file, entries: [{ ...entry, plan: { unitsPerBlock: 8, kUnroll: 2, kFence: 2 } }] };
-  assert.is(compileRnnModel(model, { tuned: (x) => tunedEntry(fenced, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f2');
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(fenced, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f2');
 });
 
 test('a tuned plan without a block order keeps the forward walk it was measured with; one that names it keeps it', () => {
   const d = describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 256, maxBatch: 1 });
   const { model } = modelFor(d, randomInputs(mulberry32(2), d, 1, 1));
-  assert.is(compileRnnModel(model).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt', 'R of 1 MiB alternates by default');
+  assert.is(compileModel(model).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt', 'R of 1 MiB alternates by default');
   const entry = { key: descriptorKey(d), engine: engineFingerprint(), plan: { unitsPerBlock: 8, kUnroll: 2, kFence: 4 }, workers: 1, ms: 1, defaultMs: 2, seq: 10, batch: 1, date: '' };
   const old: TuningFile = { format: 'rnnc-tuning', version: 1, entries: [entry] };
-  assert.is(compileRnnModel(model, { tuned: (x) => tunedEntry(old, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4');
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(old, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4');
   const named: TuningFile = { ...old, entries: [{ ...entry, plan: { ...entry.plan, alternateBlocks: true } }] };
-  assert.is(compileRnnModel(model, { tuned: (x) => tunedEntry(named, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt');
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(named, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt');
   const byDefault: TuningFile = { ...old, entries: [{ ...entry, plan: {} }] };
-  assert.is(compileRnnModel(model, { tuned: (x) => tunedEntry(byDefault, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt', 'an empty plan is the planner default');
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(byDefault, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt', 'an empty plan is the planner default');
 });
 
 test.run();

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell, type CellDescriptorInit } from '../compiler/cells/descriptor.js';
-import { compileRnnModel } from '../compiler/module/artifact.js';
+import { compileModel } from '../compiler/index.js';
 import type { PlanOptions } from '../compiler/plan/cell.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { InferenceSession, spawnNodeWorker } from '../api/node.js';
@@ -43,7 +43,7 @@ function setup(init: CellDescriptorInit, seed: number, T = 7, plan: PlanOptions 
   const d = describeCell(init);
   const inp = randomInputs(mulberry32(seed), d, T, d.maxBatch);
   const { model, feeds } = modelFor(d, inp);
-  return { d, feeds, artifact: compileRnnModel(model, { threads: true, ...plan }).artifact };
+  return { d, feeds, artifact: compileModel(model, { threads: true, ...plan }).artifact };
 }
 
 test('1, 2, 3 and 4 workers give the same outputs (max abs difference <= 1e-6)', async () => {

@@ -1,8 +1,8 @@
 /** `rnnc kernel --cell lstm --input 256 --hidden 256 -o k.wasm`: one shape's kernel, no model needed. */
 import { writeFile } from 'node:fs/promises';
 import { describeCell, type CellKind, type Direction } from '../../compiler/cells/descriptor.js';
-import { makePlan } from '../../compiler/plan/cell.js';
-import { buildKernel } from '../../compiler/module/kernel.js';
+import { cellModel } from '../../compiler/frontend/cell_model.js';
+import { compileModel } from '../../compiler/index.js';
 import { describePlan } from '../../compiler/plan/describe.js';
 import { toWat } from '../../compiler/module/wat.js';
 import { formatBytes, planOptions, type PlanFlags } from './common.js';
@@ -32,14 +32,19 @@ export function descriptorFromFlags(f: ShapeFlags) {
   }, `--cell ${f.cell}`);
 }
 
+/**
+ * The module of a one-node model of the shape (compiler/frontend/cell_model.ts), compiled as
+ * `rnnc compile` compiles any model; its single-worker module is written.
+ */
 export async function kernelCommand(f: KernelFlags): Promise<void> {
-  const plan = makePlan(descriptorFromFlags(f), planOptions(f));
-  const k = buildKernel(plan);
-  await writeFile(f.output, k.wasm);
-  console.log(`${plan.kernelName} (${plan.descriptorKey}, plan ${plan.key}) -> ${f.output} (${formatBytes(k.wasm.byteLength)})`);
+  const d = descriptorFromFlags(f);
+  const { artifact, plan } = compileModel(cellModel(d), { ...planOptions(f), batch: d.maxBatch, threads: false, source: `--cell ${f.cell}` });
+  const wasm = artifact.wasm as Uint8Array;
+  await writeFile(f.output, wasm);
+  console.log(`${plan.kernelName} (${plan.descriptorKey}, plan ${plan.key}) -> ${f.output} (${formatBytes(wasm.byteLength)})`);
   if (f.wat) {
     const watPath = f.output.replace(/\.wasm$/, '') + '.wat';
-    await writeFile(watPath, await toWat(k.wasm, plan.kernelName));
+    await writeFile(watPath, await toWat(wasm, plan.kernelName));
     console.log(`  text form -> ${watPath}`);
   }
   if (f.verbose) console.log(describePlan(plan));

@@ -1,6 +1,6 @@
 /** `rnnc plan MODEL | --cell ... --input ... --hidden ... [--workers N|auto]`: plan, partition, loop nest. */
 import { lowerModel } from '../../compiler/frontend/index.js';
-import { makePlan, type Plan } from '../../compiler/plan/cell.js';
+import { cellModel } from '../../compiler/frontend/cell_model.js';
 import { planModel } from '../../compiler/plan/model.js';
 import { describePartition, describePlan } from '../../compiler/plan/describe.js';
 import { recommendWorkers, workersFor } from '../../compiler/plan/workers.js';
@@ -14,15 +14,12 @@ export interface PlanCommandFlags extends Partial<ShapeFlags>, PlanFlags {
 }
 
 export async function planCommand(model: string | undefined, f: PlanCommandFlags): Promise<void> {
-  let plans: Plan[];
-  if (model) {
-    const { program, summary } = lowerModel(await readModelFile(model), { source: model, batch: f.batch });
-    console.log(summary.join('\n'));
-    plans = [...planModel(program, planOptions(f)).cells];
-  } else {
-    if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
-    plans = [makePlan(descriptorFromFlags(f as ShapeFlags), planOptions(f))];
-  }
+  if (!model && (!f.cell || !f.input || !f.hidden)) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
+  // A shape is planned as the one-node model of it: the same path as a model file.
+  const bytes = model ? await readModelFile(model) : cellModel(descriptorFromFlags(f as ShapeFlags));
+  const { program, summary } = lowerModel(bytes, { source: model ?? `--cell ${f.cell}`, batch: f.batch });
+  if (model) console.log(summary.join('\n'));
+  const plans = planModel(program, planOptions(f)).cells;
   for (const p of plans) console.log(`\n${describePlan(p)}`);
   const choice = recommendWorkers(plans);
   let workers = workersFor(choice, availableParallelism());

@@ -4,11 +4,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RnnModel } from '../frontend/rnn_model.js';
 import type { BufRef, Operand, Program, ProgramIO } from '../frontend/program.js';
 import type { Plan, PlanOptions } from '../plan/cell.js';
 import type { CellDescriptor } from '../cells/descriptor.js';
-import { streamFromNode } from '../frontend/from_node.js';
 import { planModel } from '../plan/model.js';
 import { stepKernel } from '../ops/index.js';
 import { buildModule } from './module.js';
@@ -17,8 +15,10 @@ import type { MachineModel } from '../plan/machine.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../../contract/manifest.js';
 
 export interface CompileOptions extends PlanOptions {
-  /** Also produce the text form of the module (binaryen's printer). */
+  /** Also produce the text form of the single-worker module (binaryen's printer). */
   readonly text?: boolean;
+  /** Run binaryen's optimizer on the modules (default true; off, the text shows the emitters' own output). */
+  readonly optimize?: boolean;
   /** Also build the multi-worker module (default: when the planner recommends more than one worker for some core count). */
   readonly threads?: boolean;
   /** The machine model the planner decides against (default DEFAULT_MACHINE); the target's cores are not part of it. */
@@ -41,9 +41,9 @@ export interface CompileResult {
 /** Plans, emits and packages a program. */
 export function compileProgram(program: Program, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
   const plan = planModel(program, opts);
-  const mod = buildModule(plan, { text: opts.text });
+  const mod = buildModule(plan, { text: opts.text, optimize: opts.optimize });
   const plans = plan.cells;
-  const modThreads = plan.threads ? buildModule(plan, { threads: true }) : null;
+  const modThreads = plan.threads ? buildModule(plan, { threads: true, optimize: opts.optimize }) : null;
   const io = (x: ProgramIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
     ...(x.groups ? { groups: [...x.groups] } : {}),
@@ -80,10 +80,6 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
   return { artifact: { manifest, wasm: mod.wasm, wasmThreads: modThreads?.wasm ?? null, image: mem.image }, plans, plan: plans[0], text: mod.text };
 }
 
-/** Plans, emits and packages one RNN node (the single-node path: a one-step program). */
-export function compileRnnModel(model: RnnModel, opts: CompileOptions = {}): CompileResult {
-  return compileProgram(streamFromNode(model), { name: model.nodeName, ...opts });
-}
 
 /** Graph inputs read only as initial states (a streaming call that resumes may leave them out). */
 function stateInputs(program: Program): number[] {
