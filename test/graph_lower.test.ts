@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell } from '../compiler/cells/descriptor.js';
 import { lowerModel } from '../compiler/frontend/index.js';
-import type { BufRef, ConstRef, Program, Operand, Step } from '../compiler/frontend/program.js';
+import type { BufRef, ConstRef, Program, Operand } from '../compiler/frontend/program.js';
 import type { BinaryStep } from '../compiler/ops/arithmetic.js';
 import type { ConcatStep } from '../compiler/ops/concat.js';
 import type { CopyStep } from '../compiler/ops/copy.js';

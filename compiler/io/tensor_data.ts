@@ -2,8 +2,10 @@
  * The in-memory tensor every rnnc file reader returns and every writer takes: dims, element type and
  * a typed array in C (row-major) order. Only the two element types rnnc exchanges exist here.
  */
-import type { DType } from '../frontend/rnn_model.js';
 import { ModelError, type RnncError } from '../../contract/errors.js';
+
+/** Tensor element types rnnc exchanges in files (.npy, .pb). */
+export type DType = 'float32' | 'int32';
 
 /** A dense tensor in row-major order. `data.length` is the product of `dims` (1 for a scalar). */
 export interface TensorData {

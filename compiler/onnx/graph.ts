@@ -1,15 +1,13 @@
 /**
- * The graph-level half of ONNX import: decoding the ModelProto, reading the default-domain opset,
- * finding the one LSTM/GRU/RNN node among Constant nodes, and reading declared input/output types.
+ * The graph-level half of ONNX reading: decoding the ModelProto, reading the default-domain opset,
+ * telling LSTM, GRU and RNN nodes by their op, reading declared input/output types and Constant values.
  */
 import type { CellKind } from '../cells/descriptor.js';
 import { cellOfOp } from '../cells/index.js';
-import type { NamedTensor } from '../io/tensor_data.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import {
   type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto, int64ToNumber, onnx,
 } from './proto.js';
-import { decodeTensor } from './tensor.js';
 
 /** Opsets in which rnnc reads LSTM, GRU and RNN (the ops exist since 7; `layout` since 14). */
 export const MIN_OPSET = 7;
@@ -42,14 +40,6 @@ export function defaultOpset(model: ModelProto, source: string): number {
   return version;
 }
 
-/** The node rnnc compiles, with its cell kind and the name used in messages. */
-export interface RnnNode {
-  readonly node: NodeProto;
-  readonly cell: CellKind;
-  /** node.name, or `<OpType>_0` when the node is unnamed. */
-  readonly nodeName: string;
-}
-
 /** Whether the node belongs to the default ONNX domain. */
 export const isDefaultDomain = (n: NodeProto) => !n.domain || n.domain === 'ai.onnx';
 /** The node's op as messages name it: `LSTM`, or `<domain>.<op>` outside the default domain. */
@@ -61,60 +51,6 @@ export const nodeLabel = (n: NodeProto, i: number) => (n.name ? `node '${n.name}
 export function cellKindOf(n: NodeProto): CellKind | null {
   const op = n.opType ?? '';
   return isDefaultDomain(n) ? cellOfOp(op)?.kind ?? null : null;
-}
-
-/**
- * Finds the graph's single LSTM, GRU or RNN node. Constant nodes are allowed beside it; any other
- * node (or a second recurrent node) throws UnsupportedError listing each as `<op> (node '<name>')`.
- */
-export function findRnnNode(graph: GraphProto, source: string): RnnNode {
-  const nodes = graph.node ?? [];
-  const recurrent = nodes.filter((n) => cellKindOf(n) !== null);
-  if (recurrent.length === 0) {
-    const ops = [...new Set(nodes.map(opLabel))];
-    throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'})`);
-  }
-  const first = recurrent[0];
-  const rest = nodes
-    .map((n, i) => ({ n, i }))
-    .filter(({ n }) => n !== first && !(isDefaultDomain(n) && n.opType === 'Constant'));
-  if (rest.length > 0) {
-    const list = rest.map(({ n, i }) => `${opLabel(n)} (${nodeLabel(n, i)})`).join(', ');
-    throw new UnsupportedError(
-      `${source}: rnnc compiles graphs made of one LSTM, GRU or RNN node (and Constant nodes); ` +
-        `besides ${first.opType} (${nodeLabel(first, nodes.indexOf(first))}) this graph has ${rest.length} node(s) it cannot compile: ${list}`,
-    );
-  }
-  return { node: first, cell: cellKindOf(first)!, nodeName: first.name || `${first.opType}_0` };
-}
-
-/**
- * The tensors produced by the graph's Constant nodes, by output name, decoded on demand (a Constant
- * nothing reads is never decoded). `value`, `value_float(s)` and `value_int(s)` are understood.
- */
-export function constantOutputs(graph: GraphProto): Map<string, () => NamedTensor> {
-  const out = new Map<string, () => NamedTensor>();
-  (graph.node ?? []).forEach((n, i) => {
-    if (!isDefaultDomain(n) || n.opType !== 'Constant' || !n.output?.[0]) return;
-    out.set(n.output[0], () => constantValue(n, `Constant ${nodeLabel(n, i)}`));
-  });
-  return out;
-}
-
-function constantValue(n: NodeProto, where: string): NamedTensor {
-  const name = n.output![0];
-  const v = constantAttribute(n, where);
-  switch (v.kind) {
-    case 'tensor':
-      return { ...decodeTensor(v.tensor, `${where} value`), name };
-    case 'floats':
-      return { name, dims: v.dims, dtype: 'float32', data: Float32Array.from(v.values) };
-    case 'ints':
-      if (v.values.some((x) => x === null || x < -0x80000000 || x > 0x7fffffff)) {
-        throw new ModelError(`${where}: ${v.attribute} holds a value outside int32`);
-      }
-      return { name, dims: v.dims, dtype: 'int32', data: Int32Array.from(v.values as number[]) };
-  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { type SymInt, formatSym, isNum, symEq, toDim } from '../frontend/symboli
 import type { Val } from '../frontend/value.js';
 import type { Expr } from '../emit/ir.js';
 import { emitCopyRows } from '../emit/copy.js';
-import { lowerView, traceThrough } from './views.js';
+import { traceThrough } from './views.js';
 import type { CallContext, LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
 
 /** One axis of a resolved Slice: first index, step, and the number of elements taken. */
