@@ -2,8 +2,8 @@
  * The one model and input of a case, as every contestant needs it: ONNX bytes (rnnc, onnxruntime-web,
  * native onnxruntime) and Keras-ordered weights (TensorFlow.js), all from the same seeded numbers.
  */
-import { onnx, type ModelProtoInit, type TensorProto } from '../compiler/onnx/proto.js';
-import { attr, valueInfo } from '../test/onnx_builder.js';
+import { onnx, type ModelProtoInit } from '../compiler/onnx/proto.js';
+import { attr, rawFloatTensor, valueInfo } from '../compiler/onnx/build.js';
 import { gates, type BenchCase } from './cases.js';
 import { lcg } from './data.js';
 
@@ -49,10 +49,6 @@ export interface OnnxModelOptions {
   readonly linearBeforeReset?: boolean;
 }
 
-const floats = (name: string, dims: number[], data: Float32Array): TensorProto => ({
-  name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-});
-
 /** A one-node ONNX model (opset 14) of the case, weights as initializers, seq and batch symbolic. */
 export function onnxModel(c: BenchCase, w: OnnxWeights, opts: OnnxModelOptions = {}): Uint8Array {
   const G = gates(c.cell), H = c.hidden, I = c.input;
@@ -74,7 +70,7 @@ export function onnxModel(c: BenchCase, w: OnnxWeights, opts: OnnxModelOptions =
         output: outNames,
         attribute: attributes,
       }],
-      initializer: [floats('W', [1, G * H, I], w.W), floats('R', [1, G * H, H], w.R), floats('B', [1, 2 * G * H], w.B)],
+      initializer: [rawFloatTensor('W', [1, G * H, I], w.W), rawFloatTensor('R', [1, G * H, H], w.R), rawFloatTensor('B', [1, 2 * G * H], w.B)],
       input: [valueInfo('X', ['seq', 'batch', I]), ...(state ? stateNames.map((n) => valueInfo(n, [1, 'batch', H])) : [])],
       output: outNames.filter(Boolean).map((n) => valueInfo(n, n === 'Y' ? ['seq', 1, 'batch', H] : [1, 'batch', H])),
     },

@@ -3,7 +3,7 @@
  * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole kernel
  * stream in one wasm call and copies the outputs out.
  */
-import { EngineError, InputError } from '../contract/errors.js';
+import { EngineError, InputError, InternalError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
 import { packWeights } from '../contract/layout.js';
 import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestIO } from '../contract/manifest.js';
@@ -105,7 +105,7 @@ export class Engine {
    * only feed initial states may be left out.
    */
   run(feeds: Readonly<Record<string, Tensor>>, resume = false): Record<string, Tensor> {
-    if (!this.runModule) throw new EngineError('internal error: synchronous run on a multi-worker engine; use runAsync');
+    if (!this.runModule) throw new InternalError('synchronous run on a multi-worker engine; use runAsync');
     const call = this.prepare(feeds, resume);
     try {
       this.runModule(call.seq, call.batch, resume ? 1 : 0);

@@ -12,7 +12,7 @@
  * time. A browser's main thread cannot block: there the pool holds every worker and the caller
  * awaits DONE (Atomics.waitAsync).
  */
-import { EngineError } from '../contract/errors.js';
+import { EngineError, InternalError } from '../contract/errors.js';
 import { EXPIRED_IMPORT, IMPORT_MODULE, MEMORY_IMPORT, type WorkerEntry } from '../contract/abi.js';
 import { abortBarrier, BARRIER_ABORT, BATCH, controlView, DONE, GO, RESUME, SEQ, STOP } from '../contract/control.js';
 import type { WorkerInit } from './worker_core.js';
@@ -133,7 +133,7 @@ export class WorkerPool {
    * workers have lately been slower than on the caller alone, on the caller alone (adapt.ts).
    */
   async run(seq: number, batch: number, resume: boolean): Promise<CallMode> {
-    if (!this.healthy) throw new EngineError('internal error: run on a discarded worker pool');
+    if (!this.healthy) throw new InternalError('run on a discarded worker pool');
     if (this.died) {
       this.terminate();
       throw new EngineError(`a worker died between calls: ${this.failure}`);

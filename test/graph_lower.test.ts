@@ -18,8 +18,9 @@ import type { UnaryStep } from '../compiler/ops/unary.js';
 import { isConst } from '../compiler/frontend/program.js';
 import { DataType, onnx } from '../compiler/onnx/proto.js';
 import { decodeTensor } from '../compiler/onnx/tensor.js';
-import { readRnnAttributes } from '../compiler/onnx/attributes.js';
-import { cellKindOf, declaredType, defaultOpset } from '../compiler/onnx/graph.js';
+import { readRnnAttributes } from '../compiler/ops/rnn_attributes.js';
+import { declaredType, defaultOpset } from '../compiler/onnx/graph.js';
+import { cellOfOp } from '../compiler/cells/index.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import { interpretProgram } from './program_interp.js';
 import { ModelError, UnsupportedError } from '../contract/errors.js';
@@ -482,7 +483,7 @@ sharedTest('the 12 single-node backend-test models lower to one RNN step with th
     const graph = model.graph!;
     const [node] = graph.node!;
     const inputs = node.input!;
-    const cell = cellKindOf(node)!;
+    const cell = cellOfOp(node.opType ?? '')!.kind;
     const attrs = readRnnAttributes(node, cell, defaultOpset(model, dir), dir);
     const declared = (name: string) => declaredType(graph.input!.find((v) => v.name === name)!)!.dims as number[];
     const want = describeCell({

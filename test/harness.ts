@@ -6,7 +6,7 @@ import type { CellDescriptor } from '../compiler/cells/descriptor.js';
 import { numDirections, gateCount } from '../compiler/cells/descriptor.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
 import { compileModel, type ModelCompileOptions } from '../compiler/index.js';
-import type { InputRole } from '../compiler/onnx/shapes.js';
+import type { InputRole } from '../compiler/ops/rnn_shapes.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { referenceRnn, type ReferenceInputs, type ReferenceOutputs } from './reference.js';

@@ -2,8 +2,9 @@
  * Builds tiny ONNX models in tests (no Python at test time): a mutable spec of one recurrent node,
  * its graph inputs, initializers and outputs, encoded with onnx-proto through compiler/onnx/proto.
  */
+import { attr, valueInfo } from '../compiler/onnx/build.js';
 import {
-  AttributeType, DataType, type ModelProtoInit, type NodeProto, type TensorProto, type ValueInfoProto, onnx,
+  DataType, type ModelProtoInit, type NodeProto, type TensorProto, type ValueInfoProto, onnx,
 } from '../compiler/onnx/proto.js';
 
 /** The pieces of a one-node model; tests edit them, then `encodeModel`. */
@@ -17,30 +18,13 @@ export interface ModelSpec {
   outputs: ValueInfoProto[];
 }
 
-/** A graph input/output of tensor type; `dims` null leaves the shape out, null entries are unknown dims. */
-export function valueInfo(name: string, dims: (number | string | null)[] | null, elemType: number = DataType.FLOAT): ValueInfoProto {
-  const shape = dims && {
-    dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})),
-  };
-  return { name, type: { tensorType: { elemType, ...(shape ? { shape } : {}) } } };
-}
-
 /** A FLOAT tensor in float_data, filled with 0.01 * index unless values are given. */
 export function floatTensor(name: string, dims: number[], values?: number[]): TensorProto {
   const n = dims.reduce((a, b) => a * b, 1);
   return { name, dims, dataType: DataType.FLOAT, floatData: values ?? Array.from({ length: n }, (_, i) => 0.01 * i) };
 }
 
-/** Attribute helpers, one per ONNX attribute type rnnc reads. */
-export const attr = {
-  int: (name: string, i: number) => ({ name, type: AttributeType.INT, i }),
-  float: (name: string, f: number) => ({ name, type: AttributeType.FLOAT, f }),
-  string: (name: string, s: string) => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) }),
-  strings: (name: string, ss: string[]) => ({ name, type: AttributeType.STRINGS, strings: ss.map((s) => new TextEncoder().encode(s)) }),
-  floats: (name: string, floats: number[]) => ({ name, type: AttributeType.FLOATS, floats }),
-  ints: (name: string, ints: number[]) => ({ name, type: AttributeType.INTS, ints }),
-  tensor: (name: string, t: TensorProto) => ({ name, type: AttributeType.TENSOR, t }),
-};
+export { attr, valueInfo } from '../compiler/onnx/build.js';
 
 /**
  * A forward LSTM/GRU/RNN with hidden 3 and input 2: X fed as [seq, batch, 2], W, R and B as

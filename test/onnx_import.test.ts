@@ -8,7 +8,7 @@ import { compileModel } from '../compiler/index.js';
 import { type LowerOptions, lowerModel } from '../compiler/frontend/index.js';
 import { type BufRef, type ConstRef, type ConstantSpec, type Operand, type Program, isConst } from '../compiler/frontend/program.js';
 import { DataType, int64ToNumber, onnx } from '../compiler/onnx/proto.js';
-import type { InputRole, OutputRole } from '../compiler/onnx/shapes.js';
+import type { InputRole, OutputRole } from '../compiler/ops/rnn_shapes.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import type { CopyStep } from '../compiler/ops/copy.js';
 import type { GemmStep } from '../compiler/ops/matmul.js';

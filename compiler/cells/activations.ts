@@ -6,19 +6,9 @@
  * and onnxruntime win: `x > alpha ? x : 0`.
  */
 
-/** Activation names as ONNX spells them (case-sensitive, as in the operator spec). */
-export const ACTIVATION_NAMES = [
-  'Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRelu', 'ScaledTanh', 'HardSigmoid',
-  'Elu', 'Softsign', 'Softplus',
-] as const;
-export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+import type { Activation, ActivationName } from '../emit/activations.js';
 
-/** One activation function with its resolved parameters (ONNX defaults filled in). */
-export interface Activation {
-  readonly name: ActivationName;
-  readonly alpha: number;
-  readonly beta: number;
-}
+export { ACTIVATION_NAMES, type Activation, type ActivationName } from '../emit/activations.js';
 
 /** ONNX default alpha/beta of each activation (the values of the corresponding ONNX operators). */
 export const ACTIVATION_DEFAULTS: Record<ActivationName, { alpha: number; beta: number }> = {

@@ -5,7 +5,6 @@
  *                                                    then r*H' times Rh
  *   h~ = g(X·Wh + Wbh + r*(H'·Rh + Rbh))             linear_before_reset: one pass, Rbh kept apart
  */
-import { AttributeType } from '../onnx/proto.js';
 import type { Local } from '../emit/ir.js';
 import type { Straight } from '../emit/vec.js';
 import type { Activation } from './activations.js';
@@ -42,7 +41,7 @@ export const GRU: CellSpec = {
   defaultActivations: ['Sigmoid', 'Tanh'],
   maxInputs: 6,
   maxOutputs: 2,
-  attributes: { linear_before_reset: AttributeType.INT },
+  attributes: { linear_before_reset: 'int' },
   takes: { linearBeforeReset: true, inputForget: false, peepholes: false },
   phases: (d) => (twoPhases(d) ? [{ gates: [0, 1], source: 'h' }, { gates: [2], source: 'rh' }] : [{ gates: [0, 1, 2], source: 'h' }]),
   separateRecurrentBias: (d) => (d.linearBeforeReset ? 2 : null),

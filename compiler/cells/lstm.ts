@@ -3,7 +3,6 @@
  *   C = f*C' + i*g(c);  H = o*h(C);  peepholes P add P_i*C' to i, P_f*C' to f, P_o*C to o;
  *   input_forget couples f = 1 - i. The cell state C is a second state carried over timesteps.
  */
-import { AttributeType } from '../onnx/proto.js';
 import { emitActivation } from '../emit/activations.js';
 import type { Local } from '../emit/ir.js';
 import type { Straight } from '../emit/vec.js';
@@ -45,7 +44,7 @@ export const LSTM: CellSpec = {
   defaultActivations: ['Sigmoid', 'Tanh', 'Tanh'],
   maxInputs: 8,
   maxOutputs: 3,
-  attributes: { input_forget: AttributeType.INT },
+  attributes: { input_forget: 'int' },
   takes: { linearBeforeReset: false, inputForget: true, peepholes: true },
   phases: () => [{ gates: [0, 1, 2, 3], source: 'h' }],
   separateRecurrentBias: () => null,

@@ -3,31 +3,10 @@
  * gru.ts, rnn.ts): one unit of one batch row at a time, straight from the ONNX operator equations.
  * reference_rnn.ts runs them over directions, batch rows and sequence lengths.
  */
-import { applyActivation, type Activation } from './activations.js';
-import type { CellDescriptor } from './types.js';
+import { applyActivation } from './activations.js';
+import type { ReferenceStep } from './types.js';
 
-/** One direction's weights, as views with the direction's offsets resolved. */
-export interface DirectionWeights {
-  readonly W: ArrayLike<number>;
-  readonly wOff: number;
-  readonly R: ArrayLike<number>;
-  readonly rOff: number;
-  /** Wb[g*H + j] is at bias[bOff + g*H + j]; Rb is G*H further. Null = zeros. */
-  readonly bias: ArrayLike<number> | null;
-  readonly bOff: number;
-  readonly P: ArrayLike<number> | null;
-  readonly pOff: number;
-  readonly acts: readonly Activation[];
-}
-
-/** Everything one timestep needs besides the state. */
-export interface ReferenceStep {
-  readonly d: CellDescriptor;
-  readonly w: DirectionWeights;
-  readonly I: number;
-  readonly H: number;
-  readonly G: number;
-}
+export type { DirectionWeights, ReferenceStep } from './types.js';
 
 function dot(M: ArrayLike<number>, off: number, v: ArrayLike<number>, n: number): number {
   let s = 0;

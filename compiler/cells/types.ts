@@ -5,7 +5,6 @@
 import type { Expr, Local } from '../emit/ir.js';
 import type { Straight } from '../emit/vec.js';
 import type { Activation, ActivationName } from './activations.js';
-import type { ReferenceStep } from './reference.js';
 
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 export type Direction = 'forward' | 'reverse' | 'bidirectional';
@@ -96,7 +95,7 @@ export interface CellSpec {
   readonly maxInputs: number;
   readonly maxOutputs: number;
   /** ONNX attributes of this kind beyond those every cell has, with their attribute types. */
-  readonly attributes: Readonly<Record<string, number>>;
+  readonly attributes: Readonly<Record<string, 'int' | 'float' | 'string'>>;
   /** Which descriptor options the kind takes (the others must stay off). */
   readonly takes: { readonly linearBeforeReset: boolean; readonly inputForget: boolean; readonly peepholes: boolean };
   /** The recurrent passes of a timestep. */
@@ -123,4 +122,27 @@ export interface CellSpec {
   describeUpdate(d: CellDescriptor, phase: number): string;
   /** Float64: one timestep of one batch row; returns the new h and c (c unchanged where there is none). */
   referenceStep(r: ReferenceStep, x: Float64Array, h: Float64Array, c: Float64Array): [Float64Array, Float64Array];
+}
+
+/** One direction's weights, as views with the direction's offsets resolved. */
+export interface DirectionWeights {
+  readonly W: ArrayLike<number>;
+  readonly wOff: number;
+  readonly R: ArrayLike<number>;
+  readonly rOff: number;
+  /** Wb[g*H + j] is at bias[bOff + g*H + j]; Rb is G*H further. Null = zeros. */
+  readonly bias: ArrayLike<number> | null;
+  readonly bOff: number;
+  readonly P: ArrayLike<number> | null;
+  readonly pOff: number;
+  readonly acts: readonly Activation[];
+}
+
+/** Everything one timestep needs besides the state. */
+export interface ReferenceStep {
+  readonly d: CellDescriptor;
+  readonly w: DirectionWeights;
+  readonly I: number;
+  readonly H: number;
+  readonly G: number;
 }

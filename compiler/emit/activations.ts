@@ -5,9 +5,22 @@
  * their relative precision. The cell update is the largest cost after the k-loop at small hidden
  * sizes, so every instruction here counts (LSTM runs five of these per four units and step).
  */
-import type { Activation } from '../cells/activations.js';
 import type { Local } from './ir.js';
 import type { Straight } from './vec.js';
+
+/** Activation names as ONNX spells them (case-sensitive, as in the operator spec). */
+export const ACTIVATION_NAMES = [
+  'Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRelu', 'ScaledTanh', 'HardSigmoid',
+  'Elu', 'Softsign', 'Softplus',
+] as const;
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+
+/** One activation function with its resolved parameters (ONNX defaults filled in). */
+export interface Activation {
+  readonly name: ActivationName;
+  readonly alpha: number;
+  readonly beta: number;
+}
 
 const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.693145751953125; // 0x3F317200: few significant bits, so n * LN2_HI is exact

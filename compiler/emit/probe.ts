@@ -3,10 +3,10 @@
  * so tests can measure the SIMD activations against float64 over any set of inputs. Not part of a
  * kernel; it reuses the kernels' emitter unchanged, through the same Builder and optimizer.
  */
-import type { Activation } from '../cells/descriptor.js';
+import type { Activation } from './activations.js';
 import { Builder } from './ir.js';
 import { MAX_PAGES } from '../../contract/abi.js';
-import { EngineError } from '../../contract/errors.js';
+import { InternalError } from '../../contract/errors.js';
 import { emitActivation } from './activations.js';
 import { Straight } from './vec.js';
 
@@ -43,7 +43,7 @@ export function buildActivationProbe(a: Activation, opts: ProbeOptions = {}): Ui
       ]))]),
     ]);
     s.finish('apply', body, 'apply');
-    if (!b.validate()) throw new EngineError(`internal error: the ${a.name} probe module does not validate`);
+    if (!b.validate()) throw new InternalError(`the ${a.name} probe module does not validate`);
     if (opts.optimize !== false) b.optimize();
     return b.emitBinary();
   } finally {

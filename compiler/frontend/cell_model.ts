@@ -3,9 +3,10 @@
  * tests compile when they start from a shape rather than a file, so that they take the same path as
  * `rnnc compile` (ONNX bytes -> program -> plan -> module).
  */
-import { ACTIVATION_PARAMS } from '../onnx/attributes.js';
-import { AttributeType, DataType, onnx, type AttributeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
-import { type InputRole, type NodeSizes, expectedDims, INPUT_ROLES, OUTPUT_ROLES, type OutputRole } from '../onnx/shapes.js';
+import { ACTIVATION_PARAMS } from '../ops/rnn_attributes.js';
+import { attr, rawFloatTensor, valueInfo } from '../onnx/build.js';
+import { DataType, onnx, type AttributeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
+import { type InputRole, type NodeSizes, expectedDims, INPUT_ROLES, OUTPUT_ROLES, type OutputRole } from '../ops/rnn_shapes.js';
 import { activationsPerDirection, gateCount, numDirections, type CellDescriptor } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
 
@@ -63,7 +64,7 @@ export function cellModel(d: CellDescriptor, o: CellModelOptions = {}): Uint8Arr
   for (const role of INPUT_ROLES) {
     if (!present[role]) continue;
     const data = weight[role];
-    if (data && !o.fedWeights) initializers.push(floatTensor(name(role), symbolic(role) as number[], data));
+    if (data && !o.fedWeights) initializers.push(rawFloatTensor(name(role), symbolic(role) as number[], data));
     else inputs.push(valueInfo(name(role), symbolic(role), role === 'sequence_lens' ? DataType.INT32 : DataType.FLOAT));
   }
   const node = {
@@ -84,31 +85,22 @@ function attributes(d: CellDescriptor): AttributeProto[] {
   const acts = d.activations;
   const per = activationsPerDirection(d.cell);
   const a: AttributeProto[] = [
-    { name: 'hidden_size', type: AttributeType.INT, i: d.hiddenSize },
-    { name: 'direction', type: AttributeType.STRING, s: utf8(d.direction) },
-    { name: 'activations', type: AttributeType.STRINGS, strings: acts.slice(0, per * numDirections(d.direction)).map((x) => utf8(x.name)) },
-    { name: 'activation_alpha', type: AttributeType.FLOATS, floats: acts.filter((x) => ACTIVATION_PARAMS[x.name].alpha).map((x) => x.alpha) },
-    { name: 'activation_beta', type: AttributeType.FLOATS, floats: acts.filter((x) => ACTIVATION_PARAMS[x.name].beta).map((x) => x.beta) },
+    attr.int('hidden_size', d.hiddenSize),
+    attr.string('direction', d.direction),
+    attr.strings('activations', acts.slice(0, per * numDirections(d.direction)).map((x) => x.name)),
+    attr.floats('activation_alpha', acts.filter((x) => ACTIVATION_PARAMS[x.name].alpha).map((x) => x.alpha)),
+    attr.floats('activation_beta', acts.filter((x) => ACTIVATION_PARAMS[x.name].beta).map((x) => x.beta)),
   ];
-  if (d.layout) a.push({ name: 'layout', type: AttributeType.INT, i: 1 });
-  if (d.clip !== null) a.push({ name: 'clip', type: AttributeType.FLOAT, f: d.clip });
-  if (d.linearBeforeReset) a.push({ name: 'linear_before_reset', type: AttributeType.INT, i: 1 });
-  if (d.inputForget) a.push({ name: 'input_forget', type: AttributeType.INT, i: 1 });
+  if (d.layout) a.push(attr.int('layout', 1));
+  if (d.clip !== null) a.push(attr.float('clip', d.clip));
+  if (d.linearBeforeReset) a.push(attr.int('linear_before_reset', 1));
+  if (d.inputForget) a.push(attr.int('input_forget', 1));
   return a;
 }
 
-const utf8 = (s: string) => new TextEncoder().encode(s);
 /** Absent optional inputs at the end are left out; inside, they stay as ''. */
 function trimTrailing(xs: string[]): string[] {
   let n = xs.length;
   while (n > 0 && xs[n - 1] === '') n--;
   return xs.slice(0, n);
-}
-
-function floatTensor(name: string, dims: number[], data: Float32Array): TensorProto {
-  return { name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-function valueInfo(name: string, dims: readonly (number | string)[], elemType: number): ValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((x) => (typeof x === 'number' ? { dimValue: x } : { dimParam: x })) } } } };
 }

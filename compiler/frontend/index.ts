@@ -4,7 +4,7 @@
  * steps over buffers (see program.ts). Pure data: no wasm, no binaryen.
  */
 import { UnsupportedError } from '../../contract/errors.js';
-import { cellKindOf } from '../onnx/graph.js';
+import { cellOfOp } from '../cells/index.js';
 import { resolveInputAxes } from './axes.js';
 import { inferGraph } from './infer.js';
 import { loadGraph } from './load.js';
@@ -29,7 +29,7 @@ export interface LowerOptions {
 export function lowerModel(bytes: Uint8Array, options: LowerOptions = {}): { program: Program; summary: string[] } {
   const source = options.source ?? 'model';
   const g = loadGraph(bytes, source);
-  if (!g.nodes.some((n) => cellKindOf(n.proto))) {
+  if (!g.nodes.some((n) => cellOfOp(n.op))) {
     const ops = [...new Set(g.nodes.map((n) => n.op))];
     throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'}); rnnc compiles recurrent models`);
   }

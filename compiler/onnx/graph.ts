@@ -2,8 +2,6 @@
  * The graph-level half of ONNX reading: decoding the ModelProto, reading the default-domain opset,
  * telling LSTM, GRU and RNN nodes by their op, reading declared input/output types and Constant values.
  */
-import type { CellKind } from '../cells/descriptor.js';
-import { cellOfOp } from '../cells/index.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import {
   type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto, int64ToNumber, onnx,
@@ -47,11 +45,6 @@ export const opLabel = (n: NodeProto) => (isDefaultDomain(n) ? n.opType ?? '?' :
 /** The node as messages name it: `node '<name>'`, or `node #<index>` when unnamed. */
 export const nodeLabel = (n: NodeProto, i: number) => (n.name ? `node '${n.name}'` : `node #${i}`);
 
-/** The cell kind of a default-domain LSTM, GRU or RNN node, else null. */
-export function cellKindOf(n: NodeProto): CellKind | null {
-  const op = n.opType ?? '';
-  return isDefaultDomain(n) ? cellOfOp(op)?.kind ?? null : null;
-}
 
 /**
  * The value attribute of a Constant node, not yet decoded: a TensorProto (`value`), floats

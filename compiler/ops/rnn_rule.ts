@@ -5,8 +5,8 @@
  */
 import { type CellDescriptor, type CellKind, describeCell, gateCount, numDirections } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
-import { readRnnAttributes } from '../onnx/attributes.js';
-import { type InputRole, type NodeSizes, checkDims, expectedDims } from '../onnx/shapes.js';
+import { readRnnAttributes } from './rnn_attributes.js';
+import { type InputRole, type NodeSizes, checkDims, expectedDims } from './rnn_shapes.js';
 import { type Ctx, materialize, modelError, unsupported } from '../frontend/ctx.js';
 import { uniformValue } from '../frontend/fold.js';
 import { BATCH, SEQ, type SymInt, formatDims, formatSym, isNum, symEq } from '../frontend/symbolic.js';

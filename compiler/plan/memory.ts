@@ -5,6 +5,7 @@
  * are resolved once here; the emitters read them and never decide placement themselves.
  */
 import { RESERVED } from '../../contract/abi.js';
+import { InternalError } from '../../contract/errors.js';
 import { CONTROL_BYTES } from '../../contract/control.js';
 import type { Dim } from '../../contract/dims.js';
 import type { ManifestBuffer } from '../../contract/manifest.js';
@@ -42,7 +43,7 @@ export class MemoryPlanner {
 
   /** Pass 1: a run-time scratch buffer (placed by the runtime after the static area, each call). */
   buffer(dims: readonly Dim[], slack = 0): number {
-    if (this.imageBegin) throw new Error('MemoryPlanner: buffers come before the static image');
+    if (this.imageBegin) throw new InternalError('a scratch buffer was asked for after the static image was placed');
     this.buffers.push({ dims: [...dims], slack });
     return this.buffers.length - 1;
   }

@@ -8,7 +8,7 @@ import {
 } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
-import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from './proto.js';
+import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from '../onnx/proto.js';
 
 /** The node's attributes, normalized; absent ones are null (hiddenSize) or the ONNX default. */
 export interface RnnAttributes {
@@ -59,7 +59,9 @@ const BY_LOWER = new Map<string, ActivationName>(ACTIVATION_NAMES.map((n) => [n.
  * wrong type or out of range throw ModelError.
  */
 export function readRnnAttributes(node: NodeProto, cell: CellKind, opset: number, where: string): RnnAttributes {
-  const known: Record<string, number> = { ...COMMON, ...cellSpec(cell).attributes };
+  const types = { int: AttributeType.INT, float: AttributeType.FLOAT, string: AttributeType.STRING };
+  const own = Object.entries(cellSpec(cell).attributes).map(([name, t]) => [name, types[t]] as const);
+  const known: Record<string, number> = { ...COMMON, ...Object.fromEntries(own) };
   const attrs = new Map<string, AttributeProto>();
   for (const a of node.attribute ?? []) {
     const name = a.name ?? '';
