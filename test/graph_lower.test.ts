@@ -351,7 +351,7 @@ test('one UnsupportedError lists every unsupported node with its name and the al
   for (const o of outs) g.output(o);
   g.output('m');
   const e = throws(() => lowerModel(g.encode(), { source: 'bad.onnx' }), UnsupportedError, 'bad.onnx', 'nothing was compiled',
-    "LeakyRelu (node 'leaky'): not supported; the supported activations are Relu, Tanh and Sigmoid",
+    "LeakyRelu (node 'leaky'): not supported; the supported elementwise functions are Relu, Tanh, Sigmoid",
     "MatMul (node 'gram'): MatMul with two run-time inputs: not supported; only constant weights",
     "Softmax (node 'sm0'): Softmax over axis 0", 'only the last axis',
     "Gather (node 'last'): index -1", 'take its Y_h',

@@ -7,7 +7,7 @@
 import { InternalError, ModelError, UnsupportedError } from '../../contract/errors.js';
 import { DataType, dataTypeName } from '../onnx/proto.js';
 import type { InputAxes } from './axes.js';
-import { nodeRules, supportedSummary } from '../ops/index.js';
+import { nodeRules, supportedSummary, unaryOps } from '../ops/index.js';
 import { type Ctx, Poisoned, Unsupported } from './ctx.js';
 import type { GraphNode, GraphValue, LoadedGraph } from './load.js';
 import { formatDims, isNum } from './symbolic.js';
@@ -23,15 +23,16 @@ export interface Inference {
 }
 
 /** Hints for ops people often meet in exports. */
-const ALTERNATIVES: Record<string, string> = {
+const activations = () => `the supported elementwise functions are ${unaryOps().join(', ')}`;
+const ALTERNATIVES: Record<string, string | (() => string)> = {
   Split: 'export x[..., a:b] slices (Slice) instead of torch.split/chunk',
   Loop: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
   Scan: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
   If: 'remove data-dependent control flow from the exported forward()',
   Einsum: 'use MatMul with constant weights (nn.Linear)',
-  LeakyRelu: 'the supported activations are Relu, Tanh and Sigmoid',
-  Elu: 'the supported activations are Relu, Tanh and Sigmoid',
-  Gelu: 'the supported activations are Relu, Tanh and Sigmoid',
+  LeakyRelu: activations,
+  Elu: activations,
+  Gelu: activations,
 };
 
 /** Infers every value of the graph; throws one UnsupportedError listing every node rnnc cannot compile. */
@@ -78,7 +79,8 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
     };
     const rules = nodeRules(node.op);
     try {
-      if (!rules) throw new Unsupported(`not supported${ALTERNATIVES[node.op] ? `; ${ALTERNATIVES[node.op]}` : ''}`);
+      const hint = Object.hasOwn(ALTERNATIVES, node.op) ? ALTERNATIVES[node.op] : null;
+      if (!rules) throw new Unsupported(`not supported${hint ? `; ${typeof hint === 'function' ? hint() : hint}` : ''}`);
       const outs = rules.infer(ctx);
       node.outputs.forEach((name, i) => {
         if (name && outs[i]) values.set(name, outs[i]!);

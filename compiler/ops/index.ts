@@ -50,6 +50,11 @@ export function stepKernel(kind: string): StepKernel {
   return k;
 }
 
+/** The ONNX ops of the elementwise functions of one input (Relu, Tanh, ...), for hints. */
+export function unaryOps(): string[] {
+  return OPS.flatMap((m) => ('unary' in m ? Object.keys(m.nodes ?? {}) : []));
+}
+
 /** The list printed under an UnsupportedError: what rnnc compiles, then what it folds. */
 export function supportedSummary(): string {
   const compiled = OPS.filter((m) => m.summary && !m.foldedOnly).map((m) => m.summary);
