@@ -4,6 +4,7 @@
  * lookups below.
  */
 import { InternalError } from '../../contract/errors.js';
+import { abs } from './abs.js';
 import { arithmetic } from './arithmetic.js';
 import { concatOp } from './concat.js';
 import { copyOp } from './copy.js';
@@ -22,7 +23,7 @@ import { views } from './views.js';
 
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
-  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
+  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();
