@@ -93,42 +93,60 @@ export interface TuneOptions {
 
 const ACC_LIMIT = 12;
 
-/** Measures variants of `d`; returns the tuning entry of the best. */
-export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<TuningEntry> {
-  // A one-node model of the cell with fixed pseudo-random weights (timing does not depend on values).
-  const model = cellModel(d, { outputs: ['Y_h'] });
-  const x = new Tensor('float32', Float32Array.from({ length: o.seq * o.batch * d.inputSize }, (_, i) => Math.sin(i)), d.layout === 0 ? [o.seq, o.batch, d.inputSize] : [o.batch, o.seq, d.inputSize]);
+/**
+ * Stage 1, the recurrent register block and k schedule: units x rows within the 16 xmm registers
+ * V8 has on x64, k unrolled 1, 2, 4 (summed as a tree or not), fenced in halves or wholes.
+ */
+function recurrentVariants(d: CellDescriptor, batch: number): PlanOptions[] {
   const widest = Math.max(...cellSpec(d.cell).phases(d).map((p) => p.gates.length));
-  const rows = [1, 2, 3, 4].filter((r) => r <= d.maxBatch && r <= o.batch);
-  const stage1: PlanOptions[] = [];
+  const rows = [1, 2, 3, 4].filter((r) => r <= d.maxBatch && r <= batch);
+  const out: PlanOptions[] = [];
   for (const unitsPerBlock of [4, 8, 16]) {
     if (unitsPerBlock > Math.max(4, 2 * Math.ceil(d.hiddenSize / 4) * 4)) continue;
     for (const rowsPerBlock of rows) {
-      if ((widest * unitsPerBlock * rowsPerBlock) / 4 > ACC_LIMIT) continue; // would spill
+      const acc = (widest * unitsPerBlock * rowsPerBlock) / 4;
+      if (acc > ACC_LIMIT) continue; // would spill
       for (const kUnroll of [1, 2, 4]) {
-        stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kFence: 0, ...(kUnroll > 1 ? { kTree: true } : {}) });
-        if (kUnroll > 1) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kTree: false, kFence: 0 });
-        // Fenced groups of half or all of the accumulators (plan.ts), where a fence falls inside an iteration.
-        const acc = (widest * unitsPerBlock * rowsPerBlock) / 4;
-        for (const kFence of new Set([Math.ceil(acc / 2), acc])) if (acc >= 6 && kFence < acc * kUnroll) stage1.push({ unitsPerBlock, rowsPerBlock, kUnroll, kFence });
+        out.push({ unitsPerBlock, rowsPerBlock, kUnroll, kFence: 0, ...(kUnroll > 1 ? { kTree: true } : {}) });
+        if (kUnroll > 1) out.push({ unitsPerBlock, rowsPerBlock, kUnroll, kTree: false, kFence: 0 });
+        // Fenced groups of half or all of the accumulators (plan/cell.ts), where a fence falls inside an iteration.
+        for (const kFence of new Set([Math.ceil(acc / 2), acc])) if (acc >= 6 && kFence < acc * kUnroll) out.push({ unitsPerBlock, rowsPerBlock, kUnroll, kFence });
       }
     }
   }
-  const stage2: PlanOptions[] = [];
+  return out;
+}
+
+/** Stage 2, the input projection's GEMM tile. */
+function tileVariants(): PlanOptions[] {
+  const out: PlanOptions[] = [];
   for (const gemmRows of [2, 3, 4, 6]) for (const gemmWidth of [4, 8, 12]) for (const gemmKUnroll of [1, 2]) {
-    if ((gemmRows * gemmWidth) / 4 > ACC_LIMIT) continue;
-    stage2.push({ gemmRows, gemmWidth, gemmKUnroll });
+    if ((gemmRows * gemmWidth) / 4 <= ACC_LIMIT) out.push({ gemmRows, gemmWidth, gemmKUnroll });
   }
-  const workers = Array.from({ length: Math.max(1, o.maxWorkers) }, (_, i) => i + 1);
-  const relaxed = detectFeatures().relaxedSimd;
-  // Projecting the input per step reads every W panel once per row where the GEMM reads it once per
-  // tile of gemmRows rows: past one tile of rows per call it only adds loads, so it is not timed.
-  const rowsPerCall = o.seq * o.batch;
-  const tryOtherProjection = rowsPerCall < 2 || rowsPerCall <= makePlan(d, {}).gemmRows;
-  const total = 1 + stage1.length + stage2.length + 1 + (tryOtherProjection ? 1 : 0) + (workers.length - 1) + (relaxed ? 1 : 0);
-  let done = 0;
-  const feeds = { X: x };
-  const open = async (plan: PlanOptions, w: number) => {
+  return out;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Times plan variants of one cell against its default plan in alternating blocks (a block of the
+ * variant, a block of the default, repeated): load that comes and goes slows both alike.
+ */
+class Yardstick {
+  private readonly baseTimes: number[] = [];
+  private done = 0;
+  private constructor(private readonly model: Uint8Array, private readonly feeds: Record<string, Tensor>, private readonly o: TuneOptions,
+    private readonly total: number, private readonly base: ArtifactSession, private readonly reps: number) {}
+
+  static async start(model: Uint8Array, feeds: Record<string, Tensor>, o: TuneOptions, total: number): Promise<Yardstick> {
+    const base = await Yardstick.open(model, feeds, o, {}, 1);
+    const y = new Yardstick(model, feeds, o, total, base.s, Math.max(1, Math.round(10 / base.perRunMs))); // blocks of about 10 ms
+    for (let i = 0; i < (o.rounds ?? 9); i++) y.baseTimes.push(await y.block(base.s));
+    return y;
+  }
+
+  /** A session of the variant, warmed up past V8's tier-up. */
+  private static async open(model: Uint8Array, feeds: Record<string, Tensor>, o: TuneOptions, plan: PlanOptions, w: number) {
     const { artifact } = compileModel(model, { ...plan, threads: w > 1 });
     const s = await ArtifactSession.fromArtifact(artifact, { workers: w, spawn: o.spawn });
     const deadline = performance.now() + (o.warmupMs ?? 150);
@@ -136,80 +154,89 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     const t0 = performance.now();
     for (; runs < 5 || performance.now() < deadline; runs++) await s.run(feeds); // TurboFan tier-up
     return { s, perRunMs: (performance.now() - t0) / runs };
-  };
-  const block = async (s: ArtifactSession, reps: number) => {
+  }
+
+  private async block(s: ArtifactSession): Promise<number> {
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) await s.run(feeds);
-    return (performance.now() - t0) / reps;
-  };
-  const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const base = await open({}, 1);
-  const reps = Math.max(1, Math.round(10 / base.perRunMs)); // blocks of about 10 ms
-  const baseTimes: number[] = [];
-  for (let i = 0; i < (o.rounds ?? 9); i++) baseTimes.push(await block(base.s, reps));
+    for (let i = 0; i < this.reps; i++) await s.run(this.feeds);
+    return (performance.now() - t0) / this.reps;
+  }
+
   /** The variant's median over the default's, measured in alternating blocks. */
-  const measure = async (plan: PlanOptions, w: number, label: string) => {
-    const { s } = await open(plan, w);
+  async measure(plan: PlanOptions, w: number, label: string): Promise<number> {
+    const { s } = await Yardstick.open(this.model, this.feeds, this.o, plan, w);
     try {
       const mine: number[] = [], theirs: number[] = [];
-      for (let i = 0; i < (o.rounds ?? 9); i++) {
-        mine.push(await block(s, reps));
-        theirs.push(await block(base.s, reps));
+      for (let i = 0; i < (this.o.rounds ?? 9); i++) {
+        mine.push(await this.block(s));
+        theirs.push(await this.block(this.base));
       }
-      baseTimes.push(...theirs);
+      this.baseTimes.push(...theirs);
       const ratio = median(mine) / median(theirs);
-      o.onProgress?.(++done, total, label, ratio * median(baseTimes));
+      this.o.onProgress?.(++this.done, this.total, label, ratio * this.baseMs);
       return ratio;
     } finally {
       await s.release();
     }
-  };
+  }
+
+  /** The default plan's median ms per inference over every block timed so far. */
+  get baseMs(): number {
+    return median(this.baseTimes);
+  }
+
+  release(): Promise<void> {
+    return this.base.release();
+  }
+}
+
+/** Measures variants of `d`; returns the tuning entry of the best. */
+export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<TuningEntry> {
+  // A one-node model of the cell with fixed pseudo-random weights (timing does not depend on values).
+  const model = cellModel(d, { outputs: ['Y_h'] });
+  const x = new Tensor('float32', Float32Array.from({ length: o.seq * o.batch * d.inputSize }, (_, i) => Math.sin(i)), d.layout === 0 ? [o.seq, o.batch, d.inputSize] : [o.batch, o.seq, d.inputSize]);
+  const stage1 = recurrentVariants(d, o.batch), stage2 = tileVariants();
+  const workers = Array.from({ length: Math.max(1, o.maxWorkers) }, (_, i) => i + 1);
+  const relaxed = detectFeatures().relaxedSimd;
+  // Projecting the input per step reads every W panel once per row where the GEMM reads it once per
+  // tile of gemmRows rows: past one tile of rows per call it only adds loads, so it is not timed.
+  const rowsPerCall = o.seq * o.batch;
+  const tryOtherProjection = rowsPerCall < 2 || rowsPerCall <= makePlan(d, {}).gemmRows;
+  const total = 1 + stage1.length + stage2.length + 1 + (tryOtherProjection ? 1 : 0) + (workers.length - 1) + (relaxed ? 1 : 0);
+  const y = await Yardstick.start(model, { X: x }, o, total);
   const fmt = (p: PlanOptions) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
   try {
     // The default plan is timed like every variant, in a session of its own: a long-lived session
     // and a fresh one of the same module were seen to differ by up to 7% (same code and data in
-    // another Memory; the cause is not pinned down), so
-    // the base session is only the yardstick, never a contestant.
-    let best: PlanOptions = {}, bestRatio = await measure({}, 1, 'default plan'), bestWorkers = 1;
+    // another Memory; the cause is not pinned down), so the base session is only the yardstick,
+    // never a contestant.
+    let best: PlanOptions = {}, bestRatio = await y.measure({}, 1, 'default plan'), bestWorkers = 1;
     const defaultRatio = bestRatio;
-    for (const p of stage1) {
-      const r = await measure(p, 1, fmt(p));
-      if (r < bestRatio) { best = p; bestRatio = r; }
-    }
+    const tryPlan = async (q: PlanOptions) => {
+      const r = await y.measure(q, 1, fmt(q));
+      if (r < bestRatio) { best = q; bestRatio = r; }
+      return r;
+    };
+    for (const p of stage1) await tryPlan(p);
     const recurrent = best;
-    for (const p of stage2) {
-      const q = { ...recurrent, ...p };
-      const r = await measure(q, 1, fmt(q));
-      if (r < bestRatio) { best = q; bestRatio = r; }
-    }
-    {
-      // The block order the planner would not choose for this plan (it goes by R's size against L2).
-      // A stored plan names it either way (tunedEntry reads a plan without it as forward only).
-      const planned = makePlan(d, best).alternateBlocks;
-      const q = { ...best, alternateBlocks: !planned };
-      const r = await measure(q, 1, fmt(q));
-      if (r < bestRatio) { best = q; bestRatio = r; }
-      else if (Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
-    }
-    if (tryOtherProjection) {
-      // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
-      const q: PlanOptions = { ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' };
-      const r = await measure(q, 1, fmt(q));
-      if (r < bestRatio) { best = q; bestRatio = r; }
-    }
-    if (relaxed) {
-      const q = { ...best, relaxedSimd: true };
-      const r = await measure(q, 1, fmt(q));
-      if (r < bestRatio) { best = q; bestRatio = r; }
-    }
+    for (const p of stage2) await tryPlan({ ...recurrent, ...p });
+    // The block order the planner would not choose for this plan (it goes by R's size against L2).
+    // A stored plan names it either way (tunedEntry reads a plan without it as forward only).
+    const planned = makePlan(d, best).alternateBlocks;
+    const before = best;
+    await tryPlan({ ...best, alternateBlocks: !planned });
+    if (best === before && Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
+    // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
+    if (tryOtherProjection) await tryPlan({ ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' });
+    if (relaxed) await tryPlan({ ...best, relaxedSimd: true });
     const planRatio = bestRatio;
     for (const w of workers.slice(1)) {
-      const r = await measure(best, w, `${fmt(best)} workers=${w}`);
+      const r = await y.measure(best, w, `${fmt(best)} workers=${w}`);
       if (r < bestRatio * 0.95) { bestRatio = r; bestWorkers = w; }
     }
-    const baseMs = median(baseTimes);
+    const baseMs = y.baseMs;
     return { key: descriptorKey(d), engine: engineFingerprint(), plan: best, workers: bestWorkers, ms: bestRatio * baseMs, planMs: planRatio * baseMs, defaultMs: defaultRatio * baseMs, seq: o.seq, batch: o.batch, date: new Date().toISOString() };
   } finally {
-    await base.s.release();
+    await y.release();
   }
 }

@@ -1,134 +1,20 @@
 /**
- * The planner: resolves a cell descriptor into a plan (how the cell is blocked, unrolled and laid out
- * in memory). Every decision is made here, once; emitters only read the plan. A plan may change
- * speed, never results.
+ * The cell planner: resolves a cell descriptor into its decisions (how the cell is blocked, unrolled
+ * and scheduled); place.ts lays them out in memory. Every decision is made here, once; emitters only
+ * read the plan. A plan may change speed, never results.
  */
-import { type CellDescriptor, descriptorKey, numDirections } from '../cells/descriptor.js';
-import { cellSpec, type CellPhase } from '../cells/index.js';
-import type { DirectionOffsets, KernelLayout, Phase } from '../../contract/layout.js';
+import { type CellDescriptor, descriptorKey } from '../cells/descriptor.js';
+import { cellSpec } from '../cells/index.js';
 import { UnsupportedError } from '../../contract/errors.js';
 import { RESERVED } from '../../contract/abi.js';
 import { fnv1a64 } from '../../contract/hash.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
-import { PARTITION_INTS } from './partition.js';
+import { placeCell } from './place.js';
+import { FUSE_ALWAYS, type CellPlan, type KSchedule, type Plan, type PlanOptions } from './types.js';
 
-/** Knobs a caller (or the tuner) may fix; the planner chooses the rest. */
-export interface PlanOptions {
-  /** Hidden units per recurrent register block: 4, 8 or 16. */
-  readonly unitsPerBlock?: number;
-  /** Batch rows sharing one pass over a weight panel in the recurrent step (1..4). */
-  readonly rowsPerBlock?: number;
-  /** Unroll factor of the recurrent k-loop (1..8). */
-  readonly kUnroll?: number;
-  /**
-   * Sum the kUnroll products of an iteration among themselves before adding them to the accumulator
-   * (one add per iteration on each loop-carried chain) rather than adding them one by one.
-   */
-  readonly kTree?: boolean;
-  /**
-   * Accumulators updated between two fences in the recurrent k-loop (0: none). A fence is a loop exit
-   * that is never taken; its path reads the accumulators, so TurboFan must finish a group's sums before
-   * the next group's loads, instead of issuing every load of an iteration first (which spills once the
-   * accumulators and one iteration's panel vectors outnumber the 16 xmm registers). Needs kTree off.
-   */
-  readonly kFence?: number;
-  /** Input projection tile: rows (1..6) x panel width (4, 8 or 12 floats). */
-  readonly gemmRows?: number;
-  readonly gemmWidth?: number;
-  /** Unroll factor of the input projection k-loop (1..8). */
-  readonly gemmKUnroll?: number;
-  /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
-  readonly relaxedSimd?: boolean;
-  /**
-   * Walk the unit blocks' R panels last to first on every other timestep, so each step starts on the
-   * panels the step before read last (still in the core's L2 when the worker's R share outgrows it).
-   */
-  readonly alternateBlocks?: boolean;
-  /**
-   * Where the input projection runs: 'hoisted', one GEMM over the whole sequence before the time
-   * loop; 'fused', per timestep and batch row inside it (xpass.ts); 'auto' (default), fused in calls
-   * of a single row (seq 1 x batch 1: a streaming step), else hoisted. Decided per call.
-   */
-  readonly inputProjection?: 'auto' | 'hoisted' | 'fused';
-}
+export { FUSE_ALWAYS, type CellPlan, type KSchedule, type Plan, type PlanOptions } from './types.js';
+export { placeCell } from './place.js';
 
-/** How a k-loop runs: the per-step input projection's (xpass.ts), and the recurrent step's defaults. */
-export interface KSchedule {
-  readonly kUnroll: number;
-  readonly kTree: boolean;
-  readonly kFence: number;
-}
-
-/** A cell's decisions: how it is blocked, unrolled and scheduled, before it is placed in memory. */
-export interface CellPlan {
-  readonly descriptor: CellDescriptor;
-  /** Names the descriptor (what is computed): tuning entries and snapshots go by it. */
-  readonly descriptorKey: string;
-  /**
-   * Names the plan: a hash of the descriptor and every decision below, so two plans whose kernels
-   * differ never share it (the placed plan's memory offsets are covered by the model plan's key).
-   */
-  readonly key: string;
-  /**
-   * Kernel name, what then how: e.g. `lstm_f32_u4r1__wasmsimd_k2`; a GEMM tile other than 4x8
-   * adds `_g<rows>x<width>[k<unroll>]`. For people: the key, not the name, is complete.
-   */
-  readonly kernelName: string;
-  /** X rows are batch-major ([batch, seq, I]): layout 1, or a folded batch-first Transpose. */
-  readonly inputBatchMajor: boolean;
-  /** The recurrent passes of a timestep (the cell's phases: gates, and the row R multiplies). */
-  readonly phases: readonly CellPhase[];
-  /** Hidden units per recurrent register block. */
-  readonly unitsPerBlock: number;
-  /** Batch rows per recurrent register block. */
-  readonly rowsPerBlock: number;
-  readonly kUnroll: number;
-  readonly kTree: boolean;
-  /** Accumulators between fences in the recurrent k-loop; 0: no fences (PlanOptions.kFence). */
-  readonly kFence: number;
-  readonly gemmRows: number;
-  /** Input projection panel width in floats. */
-  readonly gemmWidth: number;
-  readonly gemmKUnroll: number;
-  readonly relaxedSimd: boolean;
-  /** Every other timestep accumulates the unit blocks last to first (PlanOptions.alternateBlocks). */
-  readonly alternateBlocks: boolean;
-  /**
-   * A call with fewer rows (seq x batch) than this projects its input per step
-   * (PlanOptions.inputProjection): 0 never, FUSE_ALWAYS always.
-   */
-  readonly fuseInputBelow: number;
-  readonly inputPass: KSchedule;
-  /** Hidden size rounded up to a whole number of blocks. */
-  readonly hiddenPadded: number;
-  /** Floats per row of the input projection output (G*Hp rounded up to the panel width). */
-  readonly xwStride: number;
-  /** Why each choice was made, for `rnnc plan`. */
-  readonly reasons: readonly string[];
-}
-
-/** How one cell is computed, placed in a module's memory; the emitters' only input. */
-export interface Plan extends CellPlan {
-  /** Prefix of the wasm functions emitted for this node. */
-  readonly symbol: string;
-  readonly layout: KernelLayout;
-  /** Scratch buffers of the recurrent step: two h ping-pong buffers, then the cell's rows (LSTM c, GRU z and r*h). */
-  readonly scratch: { readonly hA: number; readonly hB: number;
-    /** The cell's scratch rows (CellSpec.scratch) by name: [batch][Hp] floats each. */
-    readonly rows: Readonly<Record<string, number>>;
-    /** Gate pre-activations of one timestep, [batch][unit block][gate][unit]: the step's two passes meet here. */
-    readonly pre: number;
-    /** Per direction, the address of the h buffer holding the state after the last call (0: none yet). */
-    readonly stateCell: number;
-    /** One XW row per batch row, when the input projection runs per step. */
-    readonly xwRows: number;
-    /** The worker partition of the unit blocks (plan/partition.ts): a table the module reads. */
-    readonly partition: number };
-}
-
-/** Plan.fuseInputBelow of inputProjection 'fused': above any seq x batch (an i32). */
-export const FUSE_ALWAYS = 0x7fffffff;
-const align16 = (n: number) => (n + 15) & ~15;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 function oneOf(v: number | undefined, allowed: readonly number[], what: string): number | undefined {
@@ -279,59 +165,6 @@ function inputProjection(opts: PlanOptions, reasons: string[]): { projection: st
   const fuseInputBelow = projection === 'hoisted' ? 0 : projection === 'fused' ? FUSE_ALWAYS : 2;
   if (opts.inputProjection === undefined) reasons.push('input projection: one GEMM over the whole call before the time loop, or per step in calls of a single row (seq 1, batch 1: streaming)');
   return { projection, fuseInputBelow };
-}
-
-/** Bytes of static memory a placed cell takes: its packed weights and its scratch. */
-export function cellBytes(p: CellPlan): number {
-  return placeCell(p, 0).layout.staticEnd;
-}
-
-/**
- * Places a cell at `base`: per direction its packed W panels, the folded bias, R panels per phase,
- * the separate recurrent bias and the peepholes; then the scratch rows.
- */
-export function placeCell(p: CellPlan, base: number, symbol = p.kernelName): Plan {
-  const d = p.descriptor;
-  const cell = cellSpec(d.cell);
-  const G = cell.gates.length, D = numDirections(d.direction);
-  const H = d.hiddenSize, I = d.inputSize, Hp = p.hiddenPadded;
-  const phases: Phase[] = p.phases.map((ph) => ph.gates);
-  const widest = Math.max(...phases.map((ph) => ph.length));
-  const separateRbh = cell.separateRecurrentBias(d) !== null;
-  let at = align16(base);
-  const weightsBegin = at;
-  const take = (floats: number) => {
-    const q = at;
-    at = align16(at + floats * 4);
-    return q;
-  };
-  const offsets: DirectionOffsets[] = [];
-  for (let dir = 0; dir < D; dir++) {
-    const wPanels = take(p.xwStride * I);
-    const xwBias = take(p.xwStride);
-    const rPanels = phases.map((ph) => take(ph.length * Hp * H));
-    const rbh = separateRbh ? take(Hp) : 0;
-    const peep = d.hasPeepholes ? take(3 * Hp) : 0;
-    offsets.push({ wPanels, xwBias, rPanels, rbh, peep });
-  }
-  const weightsEnd = at;
-  const rows = d.maxBatch * Hp;
-  const scratch = {
-    hA: take(rows),
-    hB: take(rows),
-    rows: Object.fromEntries(cell.scratch(d).map((name) => [name, take(rows)])),
-    pre: take(rows * widest),
-    stateCell: take(4),
-    xwRows: take(d.maxBatch * p.xwStride),
-    partition: take(PARTITION_INTS),
-  };
-  const layout: KernelLayout = {
-    cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
-    gates: G, unitsPerBlock: p.unitsPerBlock, hiddenPadded: Hp, phases, panelWidth: p.gemmWidth, xwStride: p.xwStride,
-    separateRbh, hasPeepholes: d.hasPeepholes,
-    offsets, weightsBegin, weightsEnd, staticEnd: at,
-  };
-  return deepFreeze({ ...p, symbol, layout, scratch });
 }
 
 /**
