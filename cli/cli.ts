@@ -1,5 +1,6 @@
 /** The `rnnc` command line: parses, delegates to commands/, prints errors. */
 import { Command, Option } from 'commander';
+import { CELLS } from '../compiler/cells/index.js';
 import { RnncError } from '../contract/errors.js';
 import { int, num, withPlanFlags } from './commands/common.js';
 
@@ -9,7 +10,7 @@ const program = new Command('rnnc')
   .showHelpAfterError();
 
 const shape = (c: Command) => c
-  .addOption(new Option('--cell <kind>', 'cell kind').choices(['lstm', 'gru', 'rnn']))
+  .addOption(new Option('--cell <kind>', 'cell kind').choices(CELLS.map((c) => c.kind)))
   .option('--input <n>', 'input size', int('--input'))
   .option('--hidden <n>', 'hidden size', int('--hidden'))
   .option('--batch <n>', 'largest batch (default: the model\'s, else 1)', int('--batch'))

@@ -65,9 +65,10 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const Hp = roundUp(H, U);
   const tile = gemm.gemmRows === 4 && gemm.gemmWidth === 8 && gemm.gemmKUnroll === 1 ? '' : `_g${gemm.gemmRows}x${gemm.gemmWidth}${gemm.gemmKUnroll > 1 ? `k${gemm.gemmKUnroll}` : ''}`;
   const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}`;
-  const kernelName = `${d.cell}_f32_u${U}r${rowsPerBlock}__${how}`;
+  const element = { type: 'f32', bytes: 4 } as const;
+  const kernelName = `${d.cell}_${element.type}_u${U}r${rowsPerBlock}__${how}`;
   const decisions = {
-    descriptor: d, inputBatchMajor: d.layout === 1 || !!ctx.inputBatchMajor, phases,
+    descriptor: d, element, inputBatchMajor: d.layout === 1 || !!ctx.inputBatchMajor, phases,
     unitsPerBlock: U, rowsPerBlock, ...k, ...gemm, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass,
     hiddenPadded: Hp, xwStride: roundUp(G * Hp, gemm.gemmWidth),
   };

@@ -52,6 +52,11 @@ export interface KSchedule {
 /** A cell's decisions: how it is blocked, unrolled and scheduled, before it is placed in memory. */
 export interface CellPlan {
   readonly descriptor: CellDescriptor;
+  /**
+   * How weights, states and activations are stored and computed: f32, 4 bytes (the one type the
+   * emitters implement; a narrower storage of R, widened in registers, would be a second value).
+   */
+  readonly element: { readonly type: 'f32'; readonly bytes: 4 };
   /** Names the descriptor (what is computed): tuning entries and snapshots go by it. */
   readonly descriptorKey: string;
   /**
