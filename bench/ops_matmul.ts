@@ -1,5 +1,5 @@
 /**
- * The model-head matmul kernel (compiler/emit/ops/matmul.ts) over its tile space, one thread.
+ * The model-head matmul kernel (compiler/emit/matmul.ts) over its tile space, one thread.
  * TurboFan code only: the script re-runs itself under --no-liftoff (in Node 20 the peak probe's
  * long loop was seen to stay in Liftoff through warm-up). Each variant: warmed up for 300 ms, then 15 samples
  * of enough calls for ~5 ms each; the median GFLOP/s (2*M*K*N per call) and its ratio to the f32x4

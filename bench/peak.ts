@@ -1,5 +1,5 @@
 /**
- * This engine's limits, measured with tiny wasm modules built by compiler/ir.ts: the f32x4 mul+add
+ * This engine's limits, measured with tiny wasm modules built by compiler/emit/ir.ts: the f32x4 mul+add
  * peak of one core (independent accumulator chains), the relaxed-madd peak where the engine has it,
  * and the read bandwidth of one core at several working-set sizes (from L1-resident to DRAM).
  *

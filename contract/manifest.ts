@@ -108,7 +108,7 @@ export interface Manifest {
     readonly wasmThreads: string | null;
     readonly image: string;
   };
-  /** The kernel stream and the plans, for people and tools (`rnnc plan`); the runtime does not read it. */
+  /** The program and the plans, for people and tools (`rnnc plan`); the runtime does not read it. */
   readonly summary: readonly string[];
 }
 

@@ -12,7 +12,7 @@
  *   --check prints rule violations, exit code 1 if any. Rules match ROOT-relative path prefixes
  *   (`*` = within a segment, `**` = anything), `pkg:name` a package:
  *   { "forbid": [{ "from": "compiler/", "to": "runtime/", "why": "...", "except": ["compiler/cli.ts"] }],
- *     "noFileCycles": true, "onlyImporter": { "binaryen": ["compiler/ir.ts"] } }
+ *     "noFileCycles": true, "onlyImporter": { "binaryen": ["compiler/emit/ir.ts"] } }
  * As a module: analyse(root) returns the analysis, check(analysis, rules) the violation strings.
  */
 import fs from 'node:fs';

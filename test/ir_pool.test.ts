@@ -1,5 +1,5 @@
 /**
- * compiler/ir.ts's constant pool: splat constants loaded from low memory, written by the module's
+ * compiler/emit/ir.ts's constant pool: splat constants loaded from low memory, written by the module's
  * start function; zero and the constants past a full pool stay inline.
  */
 import { test } from 'uvu';

@@ -1,5 +1,5 @@
 /**
- * The op kernels around the RNN (compiler/emit/ops) against plain JS references, over sizes with
+ * The op kernels around the RNN (compiler/emit) against plain JS references, over sizes with
  * every remainder: gather, matmul (every tile the spec allows), elementwise, softmax.
  * Data movement (transpose, copyRows, Concat/Slice plans) is in ops_copy.test.ts.
  */

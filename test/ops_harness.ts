@@ -1,5 +1,5 @@
 /**
- * Test harness for the op kernels (compiler/emit/ops): builds a one-kernel module (validated, then
+ * Test harness for the emitters of compiler/emit: builds a one-kernel module (validated, then
  * optimized as kernels are), instantiates it over one shared memory, and hands out scratch regions.
  */
 import * as assert from 'uvu/assert';

@@ -1,6 +1,6 @@
 /**
  * Data movement: Transpose (rank <= 4, compile-time perm) and a strided row copy that Concat and
- * Slice (step 1) lower to (see copy_plan.ts). Elements are moved bit-exactly (float32 or int32).
+ * Slice (step 1) lower to (ops/concat.ts, ops/slice.ts). Elements are moved bit-exactly (float32 or int32).
  */
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 

@@ -1,8 +1,9 @@
 /**
- * The dense head of a model (MatMul, Gemm, MatMul+Add): out[M, N] = a[M, K] * W[K, N] (+ bias), with
- * W packed at compile time into [ceil(N/NR)][K][NR] panels. Register-blocked like the RNN's input
- * projection (emit/rnn/gemm.ts) and with the same k-loop (kloop.ts), but the output is dense (row stride exactly N): the last,
- * partial panel computes only the vectors it needs and stores only its valid columns.
+ * The register-blocked GEMM: out[M, N] = a[M, K] * W[K, N] (+ bias), W packed at compile time into
+ * [ceil(N/NR)][K][NR] panels, with the k-loop of kloop.ts. The dense head of a model (MatMul, Gemm,
+ * MatMul+Add; the output's row stride exactly N: the last, partial panel computes only the vectors
+ * it needs and stores only its valid columns), and over a column range the RNN's input projection
+ * (emit/rnn/gemm.ts).
  */
 import { InternalError } from '../../contract/errors.js';
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';

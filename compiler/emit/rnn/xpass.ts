@@ -40,7 +40,7 @@ export function emitInputPass(b: Builder, plan: Plan, dir: number): void {
 
   const v = new Straight(b, s);
   const acc = Array.from({ length: A }, (_, a) => v.let(b.vload(b.add(s.get(col), b.i32(off.xwBias)), a * 16)));
-  // Panels are NR columns wide and tile the block (plan.ts): column c of the block lies in its
+  // Panels are NR columns wide and tile the block (plan/cell.ts): column c of the block lies in its
   // floor(c / NR)-th panel, I*NR floats apart, at lane c % NR; the block's first panel starts at
   // wPanels + col * I (col / (4 NR) panels of I*NR floats before it).
   v.push(s.set(xk, x()));
