@@ -5,6 +5,7 @@
  * the compiler (imported lazily, so a runtime-only user never loads binaryen).
  */
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { ModelError, RnncError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
 import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/node.js';
@@ -52,5 +53,6 @@ async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact,
 async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact> {
   const { compileModel } = await import('../compiler/index.js');
   const threads = options.workers === undefined ? undefined : options.workers > 1;
-  return compileModel(bytes, { source, batch: options.batch, threads, ...(options.plan ?? {}) }).artifact;
+  // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
+  return compileModel(bytes, { source, batch: options.batch, threads, cores: availableParallelism(), ...(options.plan ?? {}) }).artifact;
 }

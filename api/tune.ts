@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { type CellDescriptor, descriptorKey } from '../compiler/cells/descriptor.js';
 import { cellSpec } from '../compiler/cells/index.js';
-import { makePlan, type PlanOptions } from '../compiler/plan/cell.js';
+import { decideCell, type PlanOptions } from '../compiler/plan/cell.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
 import { compileModel } from '../compiler/index.js';
 import { ArtifactSession } from '../runtime/session.js';
@@ -190,20 +190,36 @@ class Yardstick {
   }
 }
 
+/**
+ * Feeds for the one-node model of `d` (cellModel's input names): X of `seq` steps and `batch` rows,
+ * every sequence of the full length, zero initial states.
+ */
+function cellFeeds(d: CellDescriptor, seq: number, batch: number): Record<string, Tensor> {
+  const D = d.direction === 'bidirectional' ? 2 : 1, H = d.hiddenSize;
+  const state = d.layout === 0 ? [D, batch, H] : [batch, D, H];
+  const feeds: Record<string, Tensor> = {
+    X: new Tensor('float32', Float32Array.from({ length: seq * batch * d.inputSize }, (_, i) => Math.sin(i)), d.layout === 0 ? [seq, batch, d.inputSize] : [batch, seq, d.inputSize]),
+  };
+  if (d.hasSequenceLens) feeds.sequence_lens = new Tensor('int32', new Int32Array(batch).fill(seq), [batch]);
+  if (d.hasInitialH) feeds.initial_h = new Tensor('float32', new Float32Array(D * batch * H), state);
+  if (d.hasInitialC) feeds.initial_c = new Tensor('float32', new Float32Array(D * batch * H), state);
+  return feeds;
+}
+
 /** Measures variants of `d`; returns the tuning entry of the best. */
 export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<TuningEntry> {
   // A one-node model of the cell with fixed pseudo-random weights (timing does not depend on values).
   const model = cellModel(d, { outputs: ['Y_h'] });
-  const x = new Tensor('float32', Float32Array.from({ length: o.seq * o.batch * d.inputSize }, (_, i) => Math.sin(i)), d.layout === 0 ? [o.seq, o.batch, d.inputSize] : [o.batch, o.seq, d.inputSize]);
+  const feeds = cellFeeds(d, o.seq, o.batch);
   const stage1 = recurrentVariants(d, o.batch), stage2 = tileVariants();
   const workers = Array.from({ length: Math.max(1, o.maxWorkers) }, (_, i) => i + 1);
   const relaxed = detectFeatures().relaxedSimd;
   // Projecting the input per step reads every W panel once per row where the GEMM reads it once per
   // tile of gemmRows rows: past one tile of rows per call it only adds loads, so it is not timed.
   const rowsPerCall = o.seq * o.batch;
-  const tryOtherProjection = rowsPerCall < 2 || rowsPerCall <= makePlan(d, {}).gemmRows;
+  const tryOtherProjection = rowsPerCall < 2 || rowsPerCall <= decideCell(d, {}).gemmRows;
   const total = 1 + stage1.length + stage2.length + 1 + (tryOtherProjection ? 1 : 0) + (workers.length - 1) + (relaxed ? 1 : 0);
-  const y = await Yardstick.start(model, { X: x }, o, total);
+  const y = await Yardstick.start(model, feeds, o, total);
   const fmt = (p: PlanOptions) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
   try {
     // The default plan is timed like every variant, in a session of its own: a long-lived session
@@ -222,7 +238,7 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     for (const p of stage2) await tryPlan({ ...recurrent, ...p });
     // The block order the planner would not choose for this plan (it goes by R's size against L2).
     // A stored plan names it either way (tunedEntry reads a plan without it as forward only).
-    const planned = makePlan(d, best).alternateBlocks;
+    const planned = decideCell(d, best).alternateBlocks;
     const before = best;
     await tryPlan({ ...best, alternateBlocks: !planned });
     if (best === before && Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };

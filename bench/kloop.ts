@@ -1,5 +1,5 @@
 /**
- * The recurrent k-loop alone, the way compiler/emit/step.ts shapes it, at batch 1: GFLOP/s of
+ * The recurrent k-loop alone, the way compiler/emit/rnn/step.ts shapes it, at batch 1: GFLOP/s of
  * acc[a] += splat(h[k]) * R[k][a] over a block of panels in cache, for the schedules the planner
  * chooses between (accumulators, k unroll, tree, fences), and the same loop with h in a register (no
  * h loads: the bound for loading every weight once). Rounds alternate between the variants; medians.

@@ -1,6 +1,7 @@
 /** The `rnnc` command line: parses, delegates to commands/, prints errors. */
 import { Command, Option } from 'commander';
 import { CELLS } from '../compiler/cells/index.js';
+import { MAX_WORKERS } from '../contract/control.js';
 import { RnncError } from '../contract/errors.js';
 import { int, num, withPlanFlags } from './commands/common.js';
 
@@ -39,7 +40,7 @@ withPlanFlags(program.command('run <model>')
   .option('--time', 'time 50 runs after warm-up and print the median')
   .option('--repeat <n>', 'number of timed runs', int('--repeat'))
   .option('--warmup <n>', 'untimed runs before timing (TurboFan tier-up)', int('--warmup', 0), 30)
-  .option('--workers <n>', 'workers to run on (default: the planner\'s choice, capped at the cores)', int('--workers', 1, 64)))
+  .option('--workers <n>', 'workers to run on (default: the planner\'s choice for this machine\'s cores)', int('--workers', 1, MAX_WORKERS)))
   .action(async (model, o) => (await import('./commands/run.js')).runCommand(model, o));
 
 withPlanFlags(program.command('check <dirs...>')
@@ -52,8 +53,8 @@ withPlanFlags(program.command('check <dirs...>')
   });
 
 withPlanFlags(shape(program.command('kernel')
-  .description('generate the kernel for one cell shape, without a model')
-  .requiredOption('-o, --output <file>', 'output .wasm')
+  .description('compile one cell shape as its one-node model (synthetic weights) and write its single-worker module')
+  .requiredOption('-o, --output <file>', 'output .wasm (the module: run it through the artifact `rnnc compile` makes of a model)')
   .option('--wat', 'also write the text form next to it')
   .option('-v, --verbose', 'print the plan and its loop nest')))
   .action(async (o) => {
@@ -78,7 +79,7 @@ shape(program.command('tune [model]')
   .description('measure plan variants of every RNN in a model (or one shape) on this engine; store the best')
   .option('--seq <n>', 'sequence length to time', int('--seq'), 100)
   .option('--tuning <file>', 'tuning file to update', 'rnnc-tuning.json')
-  .option('--max-workers <n>', 'largest worker count to try (default: the cores)', int('--max-workers', 1, 64)))
+  .option('--max-workers <n>', 'largest worker count to try (default: the cores)', int('--max-workers', 1, MAX_WORKERS)))
   .action(async (model, o) => (await import('./commands/tune.js')).tuneCommand(model, o));
 
 program.command('bench [patterns...]')

@@ -15,7 +15,7 @@ export interface DirectionOffsets {
   readonly xwBias: number;
   /** Per phase, recurrent panels: per unit block, [H][gates of phase][U] floats. */
   readonly rPanels: readonly number[];
-  /** GRU with linear_before_reset: Rbh, Hp floats (0 otherwise). */
+  /** The separate recurrent bias (GRU linear_before_reset's Rbh): Hp floats (0 when there is none). */
   readonly rbh: number;
   /** LSTM peepholes, [3][Hp] floats in ONNX order i, o, f (0 when absent). */
   readonly peep: number;
@@ -44,8 +44,8 @@ export interface KernelLayout {
   readonly panelWidth: number;
   /** Floats per row of the input projection output (G*Hp rounded up to the panel width). */
   readonly xwStride: number;
-  /** Whether Rb of the GRU h gate stays apart from the input bias (linear_before_reset). */
-  readonly separateRbh: boolean;
+  /** The gate whose recurrent bias Rb stays apart from the input bias (GRU linear_before_reset: h), or null. */
+  readonly separateBias: number | null;
   readonly hasPeepholes: boolean;
   readonly offsets: readonly DirectionOffsets[];
   /** Packed weights occupy [weightsBegin, weightsEnd). */
@@ -99,7 +99,7 @@ export function packWeights(k: KernelLayout, w: NodeWeights, mem: Float32Array):
       if (gu && w.B) {
         const [g, u] = gu;
         bias = w.B[Bd + g * H + u];
-        const rbFolded = !(k.separateRbh && g === 2);
+        const rbFolded = k.separateBias !== g;
         if (rbFolded) bias += w.B[Bd + G * H + g * H + u];
       }
       mem[o.xwBias / 4 + c] = bias;
@@ -120,8 +120,9 @@ export function packWeights(k: KernelLayout, w: NodeWeights, mem: Float32Array):
         }
       }
     });
-    if (k.separateRbh) {
-      for (let u = 0; u < Hp; u++) mem[o.rbh / 4 + u] = w.B && u < H ? w.B[Bd + G * H + 2 * H + u] : 0;
+    if (k.separateBias !== null) {
+      const g = k.separateBias;
+      for (let u = 0; u < Hp; u++) mem[o.rbh / 4 + u] = w.B && u < H ? w.B[Bd + G * H + g * H + u] : 0;
     }
     if (k.hasPeepholes) {
       for (let g = 0; g < 3; g++) {

@@ -70,9 +70,9 @@ export interface Manifest {
   readonly version: typeof MANIFEST_VERSION;
   /** The model (graph name or file). */
   readonly model: string;
-  /** Stable key of what was compiled (hash of the lowered stream and plans). */
+  /** Names exactly one artifact: a hash of the rnnc version, the program, the image and every step's plan. */
   readonly key: string;
-  /** Kernel names of the RNN nodes, in stream order (what, then how). */
+  /** Kernel names of the RNN nodes, in step order (what, then how). */
   readonly kernels: readonly string[];
   readonly features: RequiredFeatures;
   /** The largest batch the module accepts. */
@@ -85,7 +85,7 @@ export interface Manifest {
   readonly imageEnd: number;
   /** Where the runtime writes the buffer offsets (one i32 per buffer) before each call. */
   readonly tableOffset: number;
-  /** The control block of multi-worker runs (runtime/control.ts). */
+  /** The control block of multi-worker runs (contract/control.ts). */
   readonly controlOffset: number;
   /**
    * The planner's worker count for this model by the target's cores, and why: byCores[c - 1] on a

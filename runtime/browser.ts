@@ -16,7 +16,7 @@ export * from './index.js';
 
 /** Options of the browser `InferenceSession.create`. */
 export interface BrowserSessionOptions {
-  /** Workers to run on (default: the planner's choice, capped at navigator.hardwareConcurrency). */
+  /** Workers to run on (default: the planner's recommendation for navigator.hardwareConcurrency cores). */
   readonly workers?: number;
   /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
   readonly timeoutMs?: number;

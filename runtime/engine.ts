@@ -1,7 +1,7 @@
 /**
  * One loaded module with its linear memory: binds feeds to the manifest's inputs, resolves the
- * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole kernel
- * stream in one wasm call and copies the outputs out.
+ * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole program
+ * in one wasm call and copies the outputs out.
  */
 import { EngineError, InputError, InternalError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
@@ -15,7 +15,7 @@ import { ENTRY, IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PAGE_BYTES as PAGE, typ
 
 /** How a module is run. */
 export interface EngineOptions {
-  /** Workers to run on; default: the planner's recommendation, capped at `cores`. */
+  /** Workers to run on; default: the planner's recommendation for `cores` cores (manifest workers.byCores). */
   readonly workers?: number;
   /** Cores available (os.availableParallelism() / navigator.hardwareConcurrency). */
   readonly cores?: number;

@@ -15,7 +15,7 @@ import { checkManifest } from '../contract/manifest_check.js';
 
 /** How a session runs in Node (the options of `InferenceSession.create` that are not about compiling). */
 export interface NodeRunOptions {
-  /** Workers to run on (default: the planner's choice, capped at os.availableParallelism()). */
+  /** Workers to run on (default: the planner's recommendation for os.availableParallelism() cores). */
   readonly workers?: number;
   /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
   readonly timeoutMs?: number;

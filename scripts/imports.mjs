@@ -11,7 +11,7 @@
  *   ROOT defaults to the parent of this script's folder; --json prints the analysis as one object;
  *   --check prints rule violations, exit code 1 if any. Rules match ROOT-relative path prefixes
  *   (`*` = within a segment, `**` = anything), `pkg:name` a package:
- *   { "forbid": [{ "from": "compiler/", "to": "runtime/", "why": "...", "except": ["compiler/cli.ts"] }],
+ *   { "forbid": [{ "from": "compiler/", "to": "runtime/", "why": "...", "except": ["compiler/emit/"] }],
  *     "noFileCycles": true, "onlyImporter": { "binaryen": ["compiler/emit/ir.ts"] } }
  * As a module: analyse(root) returns the analysis, check(analysis, rules) the violation strings.
  */

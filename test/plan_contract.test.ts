@@ -12,7 +12,7 @@ import { compileModel } from '../compiler/index.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
 import type { PlanOptions } from '../compiler/plan/cell.js';
 import { partitionBounds, partitionRowBytes, partitionTable } from '../compiler/plan/partition.js';
-import { recommendWorkers, workersFor } from '../compiler/plan/workers.js';
+import { recommendWorkers } from '../compiler/plan/workers.js';
 import { toWat } from '../compiler/module/wat.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { recommendedWorkers } from '../contract/manifest.js';
@@ -117,7 +117,7 @@ test('the worker recommendation is by the target\'s cores, not the compiling mac
   assert.is(recommendedWorkers(big.artifact.manifest, 1), 1);
   assert.is(recommendedWorkers(big.artifact.manifest, 1000), by[by.length - 1], 'more cores than listed: the last entry');
   assert.equal(tiny.artifact.manifest.workers.byCores, [1], 'a tiny cell stays on one worker whatever the cores');
-  assert.equal(workersFor(recommendWorkers([]), 8), 1);
+  assert.is(recommendedWorkers({ workers: recommendWorkers([]) }, 8), 1);
 });
 
 test('the worker partition is a table in the image: balanced rows of block boundaries for every worker count', () => {

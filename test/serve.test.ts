@@ -106,8 +106,8 @@ test('the browser runtime is served under /rnnc/', async () => {
   assert.is(r.status, 200, 'dist/browser/rnnc.js (npm run build:browser)');
   assert.is(String(r.headers['content-type']).split(';')[0], 'text/javascript');
   assert.is((await get(server.url, '/rnnc/rnnc-worker.js')).status, 200);
-  assert.is((await get(server.url, '/rnnc/../compiler/cli.js')).status, 404);
-  assert.is((await get(server.url, '/rnnc/%2e%2e/compiler/cli.js')).status, 404);
+  assert.is((await get(server.url, '/rnnc/../cli/cli.js')).status, 404);
+  assert.is((await get(server.url, '/rnnc/%2e%2e/cli/cli.js')).status, 404);
 });
 
 test.run();

@@ -32,6 +32,13 @@ test('tuneCell times the other input projection where a call has at most one GEM
   }
 });
 
+test('tuneCell feeds every input of the cell: sequence lengths and initial states too', async () => {
+  const d = describeCell({ cell: 'lstm', inputSize: 3, hiddenSize: 4, maxBatch: 2, hasSequenceLens: true, hasInitialH: true, hasInitialC: true, layout: 1 });
+  const e = await tuneCell(d, { seq: 2, batch: 2, maxWorkers: 1, warmupMs: 1, rounds: 1 });
+  assert.is(e.key, descriptorKey(d));
+  assert.ok(e.ms > 0);
+});
+
 test('compile uses a tuned plan for its descriptor on this engine, and only there', () => {
   const d = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 20, maxBatch: 1 });
   const entry = { key: descriptorKey(d), engine: engineFingerprint(), plan: { unitsPerBlock: 8, kUnroll: 1 }, workers: 1, ms: 1, defaultMs: 2, seq: 10, batch: 1, date: '' };

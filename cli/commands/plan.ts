@@ -3,7 +3,8 @@ import { lowerModel } from '../../compiler/frontend/index.js';
 import { cellModel } from '../../compiler/frontend/cell_model.js';
 import { planModel } from '../../compiler/plan/model.js';
 import { describePartition, describePlan } from '../../compiler/plan/describe.js';
-import { recommendWorkers, workersFor } from '../../compiler/plan/workers.js';
+import { MAX_WORKERS } from '../../contract/control.js';
+import { recommendedWorkers } from '../../contract/manifest.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../contract/errors.js';
 import { planOptions, readModelFile, type PlanFlags } from './common.js';
@@ -19,13 +20,13 @@ export async function planCommand(model: string | undefined, f: PlanCommandFlags
   const bytes = model ? await readModelFile(model) : cellModel(descriptorFromFlags(f as ShapeFlags));
   const { program, summary } = lowerModel(bytes, { source: model ?? `--cell ${f.cell}`, batch: f.batch });
   if (model) console.log(summary.join('\n'));
-  const plans = planModel(program, planOptions(f)).cells;
+  const plan = planModel(program, planOptions(f));
+  const plans = plan.cells, choice = plan.workers;
   for (const p of plans) console.log(`\n${describePlan(p)}`);
-  const choice = recommendWorkers(plans);
-  let workers = workersFor(choice, availableParallelism());
+  let workers = recommendedWorkers({ workers: choice }, availableParallelism());
   if (f.workers !== undefined && f.workers !== 'auto') {
     workers = Number(f.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new InputError(`--workers expects auto or an integer in 1..64, got '${f.workers}'`);
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new InputError(`--workers expects auto or an integer in 1..${MAX_WORKERS}, got '${f.workers}'`);
   }
   console.log(`\nworkers: ${f.workers === undefined || f.workers === 'auto' ? `auto (${workers} on this machine's ${availableParallelism()} cores)` : `${workers} (asked)`}`);
   for (const r of choice.reasons) console.log(`  - ${r}`);

@@ -51,7 +51,7 @@ export function mimeType(file: string): string {
   return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Where the browser bundle is built (dist/browser), relative to this file in dist/compiler/commands. */
+/** Where the browser bundle is built (dist/browser), relative to this file in dist/cli/commands. */
 const RUNTIME_DIR = fileURLToPath(new URL('../../browser', import.meta.url));
 const RUNTIME_PREFIX = '/rnnc/';
 

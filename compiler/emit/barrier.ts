@@ -1,6 +1,6 @@
 /**
  * The per-timestep barrier of multi-worker kernels, inside the wasm module. Each worker counts the
- * barriers it has reached in a cell on a cache line of its own (runtime/control.ts): arriving, it
+ * barriers it has reached in a cell on a cache line of its own (contract/control.ts): arriving, it
  * bumps its count, then reads the others' counts until each has caught up, spinning a bounded number
  * of times on an atomic load, then sleeping in memory.atomic.wait32 on the late worker's cell (whose
  * arrival notifies, when it sees sleepers). With a central counter, the last arrival paid three line

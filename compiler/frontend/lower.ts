@@ -8,7 +8,7 @@
 import { InternalError } from '../../contract/errors.js';
 import { dataTypeName } from '../onnx/proto.js';
 import { nodeRules } from '../ops/index.js';
-import type { CopyStep } from '../ops/copy.js';
+import { copyStep } from '../ops/copy.js';
 import type { LowerCtx } from '../ops/types.js';
 import { ProgramBuilder, fmtDims } from './builder.js';
 import type { Inference } from './infer.js';
@@ -86,7 +86,7 @@ function lowerOutputs(g: LoadedGraph, b: ProgramBuilder, val: (name: string) => 
     if (!ref || taken.has(ref.buffer)) {
       const x: Operand = ref ?? b.constant(o.name, v);
       ref = b.buffer(`${o.name} (copy)`, v);
-      b.step({ op: 'copy', node: `output '${o.name}'`, x, out: ref } satisfies CopyStep, `copy to output '${o.name}': ${b.describe(x)} -> ${b.describe(ref)}`);
+      b.step(copyStep(`output '${o.name}'`, x, ref), `copy to output '${o.name}': ${b.describe(x)} -> ${b.describe(ref)}`);
     }
     taken.add(ref.buffer);
     b.lines.push(`output '${o.name}': ${b.describe(ref)}`);

@@ -5,26 +5,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BufRef, Operand, Program, ProgramIO } from '../frontend/program.js';
-import type { Plan, PlanOptions } from '../plan/cell.js';
-import type { CellDescriptor } from '../cells/descriptor.js';
-import { planModel } from '../plan/model.js';
+import type { Plan } from '../plan/cell.js';
+import { planModel, type ModelPlanOptions } from '../plan/model.js';
+import { fnv1a64 } from '../../contract/hash.js';
 import { stepKernel } from '../ops/index.js';
 import { buildModule } from './module.js';
 import { describePlan } from '../plan/describe.js';
-import type { MachineModel } from '../plan/machine.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../../contract/manifest.js';
 
-export interface CompileOptions extends PlanOptions {
+export interface CompileOptions extends ModelPlanOptions {
   /** Also produce the text form of the single-worker module (binaryen's printer). */
   readonly text?: boolean;
   /** Run binaryen's optimizer on the modules (default true; off, the text shows the emitters' own output). */
   readonly optimize?: boolean;
-  /** Also build the multi-worker module (default: when the planner recommends more than one worker for some core count). */
-  readonly threads?: boolean;
-  /** The machine model the planner decides against (default DEFAULT_MACHINE); the target's cores are not part of it. */
-  readonly machine?: Partial<MachineModel>;
-  /** Tuned plans (`rnnc tune`): per descriptor, options that override the planner's defaults. */
-  readonly tuned?: (d: CellDescriptor) => { plan: PlanOptions; workers: number } | undefined;
   /** Names the model in the manifest and messages. */
   readonly name?: string;
 }
@@ -57,7 +50,8 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     model: opts.name ?? 'model',
-    key: plan.key,
+    // The artifact key is the plan's, unless the modules were left unoptimized (other bytes, same plan).
+    key: opts.optimize === false ? fnv1a64(`${plan.key}:unoptimized`) : plan.key,
     kernels: plans.map((p) => p.kernelName),
     features: mod.features,
     maxBatch: program.maxBatch,
@@ -72,7 +66,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     staticEnd: mem.imageEnd,
     fedWeights,
     stateInputs: stateInputs(program),
-    streamable: plans.length > 0 && plans.every((p) => p.descriptor.direction === 'forward'),
+    streamable: plan.streamable,
     checks,
     files: { wasm: 'model.wasm', wasmThreads: modThreads ? 'model.mt.wasm' : null, image: 'weights.bin' },
     summary: lines,

@@ -1,6 +1,6 @@
 /**
  * The graph-level half of ONNX reading: decoding the ModelProto, reading the default-domain opset,
- * telling LSTM, GRU and RNN nodes by their op, reading declared input/output types and Constant values.
+ * naming nodes in messages, reading declared input/output types and Constant values.
  */
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import {

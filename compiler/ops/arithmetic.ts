@@ -12,13 +12,16 @@ import { emitBinary, type BinaryKind, type BroadcastPattern } from '../emit/elem
 import { InternalError } from '../../contract/errors.js';
 import type { NodeRules, OpModule, StepKernel, TraceCtx } from './types.js';
 
-/** out = a op b, the operands broadcast to out. */
+/** out = a op b, the operands broadcast to out: out is [outer, inner], an operand all of it, a row or one element. */
 export interface BinaryStep extends Step {
   readonly op: 'binary';
   readonly kind: BinaryKind;
   readonly a: Operand;
   readonly b: Operand;
   readonly out: BufRef;
+  readonly pattern: BroadcastPattern;
+  readonly outer: readonly Dim[];
+  readonly inner: readonly Dim[];
 }
 
 // ---- the broadcast the kernel takes (one rule for the shape rule, the bias fusion and the emitter) ----
@@ -39,16 +42,16 @@ export function takesOperand(dims: readonly SymInt[], out: readonly SymInt[]): b
 }
 
 /** How a binary step's operands broadcast to its output, and the output split [outer, inner]. */
-function broadcast(step: BinaryStep): { pattern: BroadcastPattern; inner: readonly Dim[]; outer: readonly Dim[] } {
+function broadcast(node: string, kind: BinaryKind, A: Operand, B: Operand, out: readonly Dim[]): { pattern: BroadcastPattern; inner: readonly Dim[]; outer: readonly Dim[] } {
   const eq: Eq<Dim> = (x, y) => x === y;
-  const out = step.out.dims, a = core(step.a.dims), b = core(step.b.dims), o = core(out);
+  const a = core(A.dims), b = core(B.dims), o = core(out);
   const split = (inner: readonly Dim[]) => ({ inner, outer: out.slice(0, out.length - inner.length) });
   if (same(a, o, eq) && same(b, o, eq)) return { pattern: 'same', ...split(out) };
   if (same(a, o, eq) && b.length === 0) return { pattern: 'bScalar', ...split(out) };
   if (same(b, o, eq) && a.length === 0) return { pattern: 'aScalar', ...split(out) };
   if (same(a, o, eq) && isSuffix(b, o, eq)) return { pattern: 'bRow', ...split(b) };
   if (same(b, o, eq) && isSuffix(a, o, eq)) return { pattern: 'aRow', ...split(a) };
-  throw new InternalError(`${step.kind} node '${step.node}': broadcasting [${step.a.dims.join(', ')}] with [${step.b.dims.join(', ')}] passed the shape rule but no kernel takes it`);
+  throw new InternalError(`${kind} node '${node}': broadcasting [${A.dims.join(', ')}] with [${B.dims.join(', ')}] passed the shape rule but no kernel takes it`);
 }
 
 // ---- the ONNX ops ----
@@ -95,7 +98,8 @@ function rules(op: string, kind: BinaryKind): NodeRules {
     lower: (l) => {
       const [x, y] = l.node.inputs.map((i) => l.b.operand(i, l.val(i)));
       const out = l.b.buffer(l.node.outputs[0], l.val(l.node.outputs[0]));
-      l.b.step({ op: 'binary', node: l.node.name, kind, a: x, b: y, out } satisfies BinaryStep,
+      const shape = broadcast(l.node.name, kind, x, y, out.dims);
+      l.b.step({ op: 'binary', node: l.node.name, kind, a: x, b: y, out, ...shape } satisfies BinaryStep,
         `${kind} '${l.node.name}': ${l.b.describe(x)}, ${l.b.describe(y)} -> ${l.b.describe(out)}`);
     },
   };
@@ -109,9 +113,8 @@ function traceElementwise(t: TraceCtx): void {
 
 const binary: StepKernel<BinaryStep> = {
   emit: (c, step) => {
-    const { pattern, inner, outer } = broadcast(step);
-    emitBinary(c.b, c.name, { kind: step.kind, pattern });
-    return c.b.call(c.name, [c.addr(step.a), c.addr(step.b), c.addr(step.out), c.count(outer), c.count(inner)]);
+    emitBinary(c.b, c.name, { kind: step.kind, pattern: step.pattern });
+    return c.b.call(c.name, [c.addr(step.a), c.addr(step.b), c.addr(step.out), c.count(step.outer), c.count(step.inner)]);
   },
   interpret: (step, io) => {
     const a = io.read(step.a), b = io.read(step.b);

@@ -4,7 +4,7 @@
  * cell plan (plan/cell.ts) placed in memory with its packed weights, the emitters of emit/rnn/, and
  * the float64 reference. The only step every worker computes a share of.
  */
-import { UnsupportedError } from '../../contract/errors.js';
+import { InternalError, UnsupportedError } from '../../contract/errors.js';
 import type { Dim } from '../../contract/dims.js';
 import type { FedWeights } from '../../contract/manifest.js';
 import { packWeights } from '../../contract/layout.js';
@@ -116,7 +116,8 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
     return { cell, buffers };
   },
   place: (step, decided, c) => {
-    const plan = placeCell(decided.cell, c.next, `s${c.index}_${decided.cell.kernelName}`);
+    const base = c.next;
+    const plan = placeCell(decided.cell, base, `s${c.index}_${decided.cell.kernelName}`);
     const weights = [step.W, step.R, step.B, step.P];
     const fed = weights.filter((o) => o && !isConst(o));
     const constant = (o: Operand | null) => (o && isConst(o) ? (c.constant(o) as Float32Array) : null);
@@ -124,17 +125,18 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
       throw new UnsupportedError(`node '${step.node}': W, R, B and P must be all initializers or all graph inputs, not a mix`);
     }
     const L = plan.layout;
-    c.reserve(L.staticEnd - L.weightsBegin, (image) => {
+    const at = c.reserve(L.staticEnd - L.weightsBegin, (image) => {
       new Int32Array(image.buffer).set(partitionTable(L.hiddenPadded / L.unitsPerBlock, L.unitsPerBlock * 4), plan.scratch.partition / 4);
       if (fed.length === 0) packWeights(L, { W: constant(step.W)!, R: constant(step.R)!, B: constant(step.B), P: constant(step.P) }, image);
     });
+    if (at !== base) throw new InternalError(`node '${step.node}' was placed at ${base} but reserved at ${at}`);
     if (fed.length === 0) return { plan, buffers: decided.buffers, fed: null };
     const id = (o: Operand | null) => (o && !isConst(o) ? o.buffer : -1);
     return { plan, buffers: decided.buffers, fed: { node: step.node, layout: plan.layout, W: id(step.W), R: id(step.R), B: id(step.B), P: id(step.P) } };
   },
   emit: (c, step, { plan, buffers }) => {
     const b = c.b, name = `${plan.symbol}_run`;
-    emitRnnNode(b, plan, name, undefined, c.threads ? { barrier: c.threads.barrier } : undefined);
+    emitRnnNode(b, plan, name, c.threads ? { barrier: c.threads.barrier } : undefined);
     const opt = (o: Operand | null) => (o ? c.addr(o) : b.i32(0));
     return b.call(name, [
       c.s.get(c.seq), c.s.get(c.batch), c.addr(step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
@@ -157,6 +159,8 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
   },
   checks: (step) => (step.sequenceLens ? [{ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` }] : []),
   stateOperands: (step) => [step.initialH, step.initialC],
+  // A backward direction needs the whole sequence before its first step.
+  streamable: (step) => step.descriptor.direction === 'forward',
   cellPlan: (placed) => placed.plan,
   relaxedSimd: (placed) => placed.plan.relaxedSimd,
   fedWeights: (_step, placed) => placed.fed,

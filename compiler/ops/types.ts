@@ -145,6 +145,8 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   interpret(step: S, io: Interpreter): void;
   /** Checks of fed values the runtime makes before a call (indices within a table, lengths within seq). */
   checks?(step: S, fed: ReadonlySet<number>): RangeCheck[];
+  /** Whether a call may run a timestep at a time, resuming the state the last call left (default yes). */
+  streamable?(step: S): boolean;
   /** Operands read only as initial state: a streaming call that resumes may leave them out. */
   stateOperands?(step: S): readonly (Operand | null)[];
   /** Whether the placed plan's kernel uses relaxed SIMD (the module then needs an engine that has it). */

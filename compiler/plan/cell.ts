@@ -9,6 +9,7 @@ import { UnsupportedError } from '../../contract/errors.js';
 import { RESERVED } from '../../contract/abi.js';
 import { fnv1a64 } from '../../contract/hash.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
+import { deepFreeze } from './freeze.js';
 import { placeCell } from './place.js';
 import { FUSE_ALWAYS, type CellPlan, type KSchedule, type Plan, type PlanOptions } from './types.js';
 
@@ -177,12 +178,4 @@ function defaultKSchedule(accumulators: number, mayFence: boolean): KSchedule {
   if (accumulators <= 4) return { kUnroll: 2, kTree: true, kFence: 0 };
   if (mayFence && accumulators > 6) return { kUnroll: 2, kTree: false, kFence: Math.ceil(accumulators / 2) };
   return { kUnroll: 1, kTree: false, kFence: 0 };
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
 }

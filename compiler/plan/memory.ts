@@ -35,6 +35,8 @@ export class MemoryPlanner {
   private tableOffset = 0;
   private imageBegin = 0;
   private constOffset: number[] = [];
+  /** Set once the table's size is fixed: no scratch buffer may come after. */
+  private placed = false;
   private readonly fills: ((image: Float32Array) => void)[] = [];
 
   constructor(private readonly program: Program) {
@@ -43,13 +45,14 @@ export class MemoryPlanner {
 
   /** Pass 1: a run-time scratch buffer (placed by the runtime after the static area, each call). */
   buffer(dims: readonly Dim[], slack = 0): number {
-    if (this.imageBegin) throw new InternalError('a scratch buffer was asked for after the static image was placed');
+    if (this.placed) throw new InternalError('a scratch buffer was asked for after the static image was placed');
     this.buffers.push({ dims: [...dims], slack });
     return this.buffers.length - 1;
   }
 
   /** Between the passes: the control block and the table (their size now known), then the constants. */
   placeConstants(): void {
+    this.placed = true;
     this.tableOffset = RESERVED + CONTROL_BYTES;
     this.at = align16(this.tableOffset + this.buffers.length * 4);
     this.imageBegin = this.at;

@@ -14,6 +14,7 @@ import { MemoryPlanner, type StaticMemory } from './memory.js';
 import { recommendWorkers, type WorkerRecommendation } from './workers.js';
 import { digestBytes, fnv1a64 } from '../../contract/hash.js';
 import { RNNC_VERSION } from '../../contract/version.js';
+import { recommendedWorkers } from '../../contract/manifest.js';
 
 /** What a compile may set: plan overrides for every node, tuned plans per descriptor, the machine model. */
 export interface ModelPlanOptions extends PlanOptions {
@@ -21,8 +22,13 @@ export interface ModelPlanOptions extends PlanOptions {
   readonly tuned?: (d: CellDescriptor) => { plan: PlanOptions; workers: number } | undefined;
   /** The machine model the planner decides against (default DEFAULT_MACHINE). */
   readonly machine?: Partial<MachineModel>;
-  /** Build the multi-worker module too (default: when the recommendation is above 1 for some core count). */
+  /**
+   * Build the multi-worker module too. Default: when the recommendation is above 1 worker for `cores`
+   * cores, given (a compile for this machine, as InferenceSession.create does), else for some count.
+   */
   readonly threads?: boolean;
+  /** The cores the artifact will run on, when known (see `threads`); the recommendation still lists every count. */
+  readonly cores?: number;
 }
 
 /** The plan of a whole program. */
@@ -39,14 +45,13 @@ export interface ModelPlan {
   readonly workers: WorkerRecommendation;
   /** Whether the multi-worker module is built. */
   readonly threads: boolean;
-  readonly machine: MachineModel;
+  /** Every step can run a timestep at a time, carrying its state (no RNN runs backward): `session.stream()`. */
+  readonly streamable: boolean;
   /**
    * Names exactly one artifact: a hash of the rnnc version, the program, its constants' bytes and
    * every step's placed plan. Two plans that emit different bytes never share it.
    */
   readonly key: string;
-  /** The options the model was planned with (tuned entries included, per descriptor). */
-  readonly options: ModelPlanOptions;
 }
 
 /** Plans a program: every step's kernel in two passes around the memory plan. */
@@ -74,14 +79,16 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
   });
   const relaxedSimd = program.steps.some((step, i) => stepKernel(step.op).relaxedSimd?.(steps[i]) ?? false);
   const workers = recommendation(cells, machine, options);
-  const threads = cells.length > 0 && (options.threads ?? workers.byCores.some((w) => w > 1));
+  const threads = cells.length > 0 &&
+    (options.threads ?? (options.cores ? recommendedWorkers({ workers }, options.cores) > 1 : workers.byCores.some((w) => w > 1)));
+  const streamable = cells.length > 0 && program.steps.every((step) => stepKernel(step.op).streamable?.(step) ?? true);
   const finished = memory.finish();
   const key = fnv1a64(JSON.stringify({
     // Constants' data are in the image (its digest below); the program keeps their names and dims.
     rnnc: RNNC_VERSION, program: { ...program, constants: program.constants.map((c) => ({ ...c, data: c.data.length })) },
     steps: steps.map(withoutReasons), image: digestBytes(finished.image), relaxedSimd, workers: workers.byCores, threads,
   }));
-  return { program, steps, cells, memory: finished, features: { relaxedSimd }, workers, threads, machine, options, key };
+  return { program, steps, cells, memory: finished, features: { relaxedSimd }, workers, threads, streamable, key };
 }
 
 /** The cost model's recommendation, or the tuned worker count where every node has a tuning entry. */

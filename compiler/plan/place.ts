@@ -7,6 +7,7 @@ import type { DirectionOffsets, KernelLayout, Phase } from '../../contract/layou
 import { numDirections } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
 import { PARTITION_INTS } from './partition.js';
+import { deepFreeze } from './freeze.js';
 import type { CellPlan, Plan } from './types.js';
 
 const align16 = (n: number) => (n + 15) & ~15;
@@ -22,7 +23,7 @@ export function placeCell(p: CellPlan, base: number, symbol = p.kernelName): Pla
   const H = d.hiddenSize, I = d.inputSize, Hp = p.hiddenPadded;
   const phases: Phase[] = p.phases.map((ph) => ph.gates);
   const widest = Math.max(...phases.map((ph) => ph.length));
-  const separateRbh = cell.separateRecurrentBias(d) !== null;
+  const separateBias = cell.separateRecurrentBias(d);
   let at = align16(base);
   const weightsBegin = at;
   const take = (floats: number) => {
@@ -35,7 +36,7 @@ export function placeCell(p: CellPlan, base: number, symbol = p.kernelName): Pla
     const wPanels = take(p.xwStride * I);
     const xwBias = take(p.xwStride);
     const rPanels = phases.map((ph) => take(ph.length * Hp * H));
-    const rbh = separateRbh ? take(Hp) : 0;
+    const rbh = separateBias !== null ? take(Hp) : 0;
     const peep = d.hasPeepholes ? take(3 * Hp) : 0;
     offsets.push({ wPanels, xwBias, rPanels, rbh, peep });
   }
@@ -53,16 +54,8 @@ export function placeCell(p: CellPlan, base: number, symbol = p.kernelName): Pla
   const layout: KernelLayout = {
     cell: d.cell, inputSize: I, hiddenSize: H, maxBatch: d.maxBatch, directions: D, layout: d.layout,
     gates: G, unitsPerBlock: p.unitsPerBlock, hiddenPadded: Hp, phases, panelWidth: p.gemmWidth, xwStride: p.xwStride,
-    separateRbh, hasPeepholes: d.hasPeepholes,
+    separateBias, hasPeepholes: d.hasPeepholes,
     offsets, weightsBegin, weightsEnd, staticEnd: at,
   };
   return deepFreeze({ ...p, symbol, layout, scratch });
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
 }

@@ -67,8 +67,3 @@ function stepUs(plans: readonly Plan[], p: number, machine: MachineModel): numbe
   }
   return us;
 }
-
-/** The recommendation for a machine with `cores` cores. */
-export function workersFor(r: WorkerRecommendation, cores: number): number {
-  return r.byCores[Math.min(Math.max(1, cores), r.byCores.length) - 1];
-}

@@ -72,7 +72,7 @@ const onFirst = (f: RunFn, e: Expr) => (f.threads ? f.b.if(f.b.eqz(f.worker()), 
  *       swap(hprev, hnext)
  *     Y_h[d] = hprev; Y_c[d] = c
  */
-export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string, threads?: Threads): void {
+export function emitRun(b: Builder, plan: Plan, name: string, threads?: Threads): void {
   const s = b.scope([...RUN_PARAMS, ...(threads ? ['worker', 'workers'] : [])].map(() => 'i32' as const));
   const f: RunFn = {
     b, s, plan, threads,
@@ -85,7 +85,7 @@ export function emitRun(b: Builder, plan: Plan, name: string, exportAs?: string,
   };
   const body = workerRange(f);
   for (let dir = 0; dir < numDirections(plan.descriptor.direction); dir++) body.push(...direction(f, dir));
-  s.finish(name, b.seq(body), exportAs);
+  s.finish(name, b.seq(body));
 }
 
 /**
@@ -249,7 +249,7 @@ function rowArgs(f: RunFn, dir: number, bRow: () => Expr, out: RowLocals): Expr[
 }
 
 /** Emits every function of one RNN node: per direction the GEMM and the step variants, then `name`. */
-export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: string, threads?: Threads): void {
+export function emitRnnNode(b: Builder, plan: Plan, name: string, threads?: Threads): void {
   const rowCounts = plan.rowsPerBlock > 1 ? [plan.rowsPerBlock, 1] : [1];
   for (let dir = 0; dir < numDirections(plan.descriptor.direction); dir++) {
     emitGemm(b, plan, dir);
@@ -258,5 +258,5 @@ export function emitRnnNode(b: Builder, plan: Plan, name: string, exportAs?: str
       for (const rows of rowCounts) emitStep(b, plan, dir, phase, rows);
     }
   }
-  emitRun(b, plan, name, exportAs, threads);
+  emitRun(b, plan, name, threads);
 }
