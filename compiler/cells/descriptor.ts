@@ -8,7 +8,7 @@ import { ACTIVATION_NAMES, activation, type Activation, type ActivationName } fr
 import { CELLS, cellSpec, isCellKind } from './index.js';
 import type { CellDescriptor, CellKind, Direction } from './types.js';
 
-export type { CellDescriptor, CellKind, Direction } from './types.js';
+export type { CellAttributes, CellDescriptor, CellKind, Direction } from './types.js';
 export { ACTIVATION_DEFAULTS, ACTIVATION_NAMES, activation, type Activation, type ActivationName } from './activations.js';
 
 /** Gates per unit in ONNX weight order: LSTM i,o,f,c; GRU z,r,h; RNN one. */

@@ -9,16 +9,8 @@ import type { Activation, ActivationName } from './activations.js';
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 export type Direction = 'forward' | 'reverse' | 'bidirectional';
 
-/** What a cell computes. All sizes are compile-time constants except sequence length and batch. */
-export interface CellDescriptor {
-  /** Cell kind: ONNX `LSTM`, `GRU` or `RNN`. */
-  readonly cell: CellKind;
-  /** Input feature size I (last dim of X). */
-  readonly inputSize: number;
-  /** Hidden size H (`hidden_size`). */
-  readonly hiddenSize: number;
-  /** Largest batch the kernel accepts; any batch 1..maxBatch runs on the same module. */
-  readonly maxBatch: number;
+/** The attributes of an ONNX LSTM, GRU or RNN node, normalized (defaults resolved). */
+export interface CellAttributes {
   /** `direction` attribute. */
   readonly direction: Direction;
   /** `layout` attribute: 0 = [seq, batch, ...], 1 = [batch, seq, ...]. */
@@ -34,6 +26,18 @@ export interface CellDescriptor {
   readonly linearBeforeReset: boolean;
   /** LSTM `input_forget` (couples forget gate to 1 - input gate). Always false for other cells. */
   readonly inputForget: boolean;
+}
+
+/** What a cell computes. All sizes are compile-time constants except sequence length and batch. */
+export interface CellDescriptor extends CellAttributes {
+  /** Cell kind: ONNX `LSTM`, `GRU` or `RNN`. */
+  readonly cell: CellKind;
+  /** Input feature size I (last dim of X). */
+  readonly inputSize: number;
+  /** Hidden size H (`hidden_size`). */
+  readonly hiddenSize: number;
+  /** Largest batch the kernel accepts; any batch 1..maxBatch runs on the same module. */
+  readonly maxBatch: number;
   /** LSTM peephole weights P are given. */
   readonly hasPeepholes: boolean;
   /** Input `sequence_lens` is given (per-batch lengths; steps past a length hold state, Y is zero). */

@@ -3,7 +3,7 @@
  * type-checked, unknown names rejected, activation names canonicalized and alpha/beta resolved.
  */
 import {
-  ACTIVATION_NAMES, type Activation, type ActivationName, type CellKind, type Direction, activation,
+  ACTIVATION_NAMES, type Activation, type ActivationName, type CellAttributes, type CellKind, type Direction, activation,
   activationsPerDirection, defaultActivations, numDirections,
 } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
@@ -11,16 +11,9 @@ import { ModelError, UnsupportedError } from '../../contract/errors.js';
 import { type AttributeProto, AttributeType, type NodeProto, attributeTypeName, int64ToNumber, utf8 } from '../onnx/proto.js';
 
 /** The node's attributes, normalized; absent ones are null (hiddenSize) or the ONNX default. */
-export interface RnnAttributes {
+export interface RnnAttributes extends CellAttributes {
   /** `hidden_size`, or null when the node leaves it out (the importer infers it from W or R). */
   readonly hiddenSize: number | null;
-  readonly direction: Direction;
-  readonly layout: 0 | 1;
-  /** One per gate function and direction, alpha/beta resolved; the ONNX defaults when not given. */
-  readonly activations: readonly Activation[];
-  readonly clip: number | null;
-  readonly linearBeforeReset: boolean;
-  readonly inputForget: boolean;
 }
 
 const COMMON: Record<string, number> = {
