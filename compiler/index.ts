@@ -21,7 +21,7 @@ export type ModelCompileOptions = CompileOptions & LowerOptions;
  * emitted into one artifact. `summary` lists the program, the plans and the worker choice.
  */
 export function compileModel(bytes: Uint8Array, opts: ModelCompileOptions = {}): CompileResult & { summary: readonly string[] } {
-  const { program, summary } = lowerModel(bytes, { batch: opts.batch, source: opts.source });
+  const { program, summary } = lowerModel(bytes, { batch: opts.batch, source: opts.source, shapes: opts.shapes, bind: opts.bind });
   const result = compileProgram(program, { name: opts.source, ...opts }, summary);
   return { ...result, summary: result.artifact.manifest.summary };
 }

@@ -86,6 +86,11 @@ export class GraphBuilder {
     return this;
   }
 
+  /** The graph as a GraphProto (an If branch: build it with `output`s and no inputs). */
+  graph(name = 'test'): NonNullable<Parameters<typeof onnx.ModelProto.encode>[0]['graph']> {
+    return { name, node: this.nodes, input: this.inputs, initializer: this.inits, output: this.outputs };
+  }
+
   encode(): Uint8Array {
     return onnx.ModelProto.encode({
       irVersion: 8,

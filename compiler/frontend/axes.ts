@@ -9,9 +9,10 @@
 import { ModelError } from '../../contract/errors.js';
 import { nodeRules } from '../ops/index.js';
 import type { Trail } from '../ops/types.js';
-import type { GraphValue, LoadedGraph } from './load.js';
+import { type GraphValue, type LoadedGraph, allNodes } from './load.js';
 import { BATCH, SEQ, type SymInt } from './symbolic.js';
-import { constantNodeValue, decodeConst, numbers } from './value.js';
+import { type ConstVal, constantNodeValue, decodeConst, elemKind, numbers } from './value.js';
+import { dataTypeName } from '../onnx/proto.js';
 
 export type AxisRole = 'seq' | 'batch';
 
@@ -22,17 +23,72 @@ export interface InputAxes {
   readonly maxBatch: number;
 }
 
+/** A graph input bound to a constant at compile time (`--bind`). */
+export interface BoundInput {
+  readonly name: string;
+  /** ONNX elem_type of the input. */
+  readonly elemType: number;
+  readonly value: ConstVal;
+}
+
+/** Checks `--bind` values against the graph inputs: each names an input, integers for integer inputs. */
+export function boundInputs(g: LoadedGraph, bind: Readonly<Record<string, number | readonly number[]>>): ReadonlyMap<string, BoundInput> {
+  const out = new Map<string, BoundInput>();
+  for (const [name, given] of Object.entries(bind)) {
+    const input = g.inputs.find((i) => i.name === name);
+    if (!input) throw new ModelError(`bind '${name}': the model has no graph input '${name}' (inputs: ${g.inputs.map((i) => `'${i.name}'`).join(', ')})`);
+    const values = typeof given === 'number' ? [given] : [...given];
+    const kind = elemKind(input.elemType);
+    if (values.length === 0 || values.some((v) => !Number.isFinite(v) || (kind === 'int' && !Number.isSafeInteger(v)))) {
+      throw new ModelError(`bind '${name}': ${kind === 'int' ? 'integers' : 'finite numbers'} expected for a ${dataTypeName(input.elemType)} input, got ${values.join(', ')}`);
+    }
+    const declared = input.dims ?? [];
+    const scalar = typeof given === 'number' && declared.every((d) => d === 1);
+    const dims = scalar ? declared.map(() => 1) : [values.length];
+    if (!scalar && declared.length !== 1) {
+      throw new ModelError(`bind '${name}': the input has ${declared.length} dims [${declared.join(', ')}]; bind a scalar or a vector of one dim`);
+    }
+    const value: ConstVal = kind === 'int'
+      ? { kind: 'const', dtype: 'int', dims: dims as number[], data: values }
+      : { kind: 'const', dtype: 'float', dims: dims as number[], data: Float32Array.from(values) };
+    out.set(name, { name, elemType: input.elemType, value });
+  }
+  return out;
+}
+
 /** Finds the seq/batch axes of the graph inputs and resolves every input's dims. */
-export function resolveInputAxes(g: LoadedGraph, batch: number | undefined): InputAxes {
+export function resolveInputAxes(
+  g: LoadedGraph, batch: number | undefined, shapes: Readonly<Record<string, readonly number[]>> = {},
+  bound: ReadonlyMap<string, BoundInput> = new Map(),
+): InputAxes {
+  for (const [name, dims] of Object.entries(shapes)) {
+    const input = g.inputs.find((i) => i.name === name);
+    if (!input) throw new ModelError(`shape of '${name}': the model has no graph input '${name}' (inputs: ${g.inputs.map((i) => `'${i.name}'`).join(', ')})`);
+    if (!dims.every((d) => Number.isInteger(d) && d >= 1 && d <= 1 << 30)) {
+      throw new ModelError(`shape of '${name}': dims must be positive integers, got [${dims.join(', ')}]`);
+    }
+    if (input.dims && input.dims.length !== dims.length) {
+      throw new ModelError(`shape of '${name}': the model declares ${input.dims.length} dims [${input.dims.join(', ')}], got ${dims.length} [${dims.join(', ')}]`);
+    }
+    if (input.dims) {
+      const clash = input.dims.findIndex((d, i) => typeof d === 'number' && d > 0 && d !== dims[i]);
+      if (clash >= 0) throw new ModelError(`shape of '${name}': axis ${clash} is ${input.dims[clash]} in the model, got ${dims[clash]}`);
+    }
+  }
+  g = { ...g, inputs: g.inputs.filter((i) => !bound.has(i.name)).map((i) => (shapes[i.name] ? { ...i, dims: [...shapes[i.name]] } : i)) };
   const roles = new Map<string, Map<number, AxisRole>>();
   const inputs = new Map(g.inputs.map((i) => [i.name, i]));
-  const constInts = (name: string): number[] | null => {
+  const constOf = (name: string): ConstVal | null => {
     const init = g.initializers.get(name);
     const p = g.producer.get(name);
-    const v = init ? decodeConst(init, `initializer '${name}'`) : p?.op === 'Constant' ? constantNodeValue(p.proto, p.label) : null;
+    return init ? decodeConst(init, `initializer '${name}'`) : p?.op === 'Constant' ? constantNodeValue(p.proto, p.label) : bound.get(name)?.value ?? null;
+  };
+  const constInts = (name: string): number[] | null => {
+    const v = constOf(name);
     return v ? numbers(v) : null;
   };
-  const isConstant = (name: string) => g.initializers.has(name) || g.producer.get(name)?.op === 'Constant';
+  const constRank = (name: string): number | null => constOf(name)?.dims.length ?? null;
+  const isConstant = (name: string) => g.initializers.has(name) || g.producer.get(name)?.op === 'Constant' || bound.has(name);
 
   const trace = (name: string, t: Trail): void => {
     if (!name || t.fromEnd.size === 0) return;
@@ -40,7 +96,7 @@ export function resolveInputAxes(g: LoadedGraph, batch: number | undefined): Inp
     if (input) return assign(input, t);
     const p = g.producer.get(name);
     if (!p) return;
-    nodeRules(p.op)?.trace?.({ node: p, graph: g, trail: t, follow: trace, isConstant, constInts });
+    nodeRules(p.op)?.trace?.({ node: p, output: name, graph: g, trail: t, follow: trace, isConstant, constInts, constRank });
   };
 
   const assign = (input: GraphValue, t: Trail) => {
@@ -62,7 +118,7 @@ export function resolveInputAxes(g: LoadedGraph, batch: number | undefined): Inp
     roles.set(input.name, mine);
   };
 
-  for (const n of g.nodes) {
+  for (const n of allNodes(g.nodes)) {
     for (const root of nodeRules(n.op)?.axisRoots?.(n) ?? []) trace(root.input, root.trail);
   }
   return resolve(g, roles, batch);
@@ -86,7 +142,8 @@ function resolve(g: LoadedGraph, roles: Map<string, Map<number, AxisRole>>, batc
       }
       if (typeof d !== 'number') {
         throw new ModelError(
-          `graph input '${input.name}': axis ${axis} is '${d}', not a number; only the sequence and batch axes of an RNN's input may vary`,
+          `graph input '${input.name}': axis ${axis} is '${d}', not a number; only the sequence and batch axes of an RNN's input may vary` +
+          ` (give its size: --shape ${input.name}=${input.dims!.map((x) => (typeof x === 'number' ? x : 'N')).join('x')}, or the session option shapes)`,
         );
       }
       return d;

@@ -4,7 +4,7 @@
  * only reads decisions and never re-checks the model. Helpers the rules share.
  */
 import { ModelError } from '../../contract/errors.js';
-import type { LoadedGraph, GraphNode } from './load.js';
+import type { LoadedGraph, GraphNode, SubGraph } from './load.js';
 import { type SymInt, formatDims, isNum, toDim } from './symbolic.js';
 import { expandConst, withDims } from './fold.js';
 import type { ConstVal, Val } from './value.js';
@@ -29,6 +29,8 @@ export interface Ctx<D = unknown> {
   used(i: number): boolean;
   /** Records the node's resolved parameters for its lowering (which then only reads decisions). */
   detail(d: D): void;
+  /** Infers a subgraph's nodes here, as if they stood in the graph before this node; returns its outputs' values. */
+  inline(sub: SubGraph): Val[];
 }
 
 /** Throws Unsupported with `msg`. */

@@ -5,9 +5,9 @@
  */
 import { UnsupportedError } from '../../contract/errors.js';
 import { cellOfOp } from '../cells/index.js';
-import { resolveInputAxes } from './axes.js';
+import { boundInputs, resolveInputAxes } from './axes.js';
 import { inferGraph } from './infer.js';
-import { loadGraph } from './load.js';
+import { allNodes, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
 import type { Program } from './program.js';
 
@@ -19,6 +19,17 @@ export interface LowerOptions {
   batch?: number;
   /** Names the model (usually its path) in messages; default 'model'. */
   source?: string;
+  /**
+   * Dims of graph inputs, replacing what the model declares (`--shape input=1x576`): a model whose
+   * inputs have sizes that are neither its RNNs' sequence nor batch axes is compiled for given sizes.
+   * A sequence or batch axis stays variable (a size given there is the largest batch).
+   */
+  shapes?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Graph inputs bound to a constant (`--bind sr=16000`): the compiler folds what depends on them (an
+   * If on the value keeps one branch); the runtime still takes the input and checks its value.
+   */
+  bind?: Readonly<Record<string, number | readonly number[]>>;
 }
 
 /**
@@ -29,10 +40,11 @@ export interface LowerOptions {
 export function lowerModel(bytes: Uint8Array, options: LowerOptions = {}): { program: Program; summary: string[] } {
   const source = options.source ?? 'model';
   const g = loadGraph(bytes, source);
-  if (!g.nodes.some((n) => cellOfOp(n.op))) {
-    const ops = [...new Set(g.nodes.map((n) => n.op))];
+  if (![...allNodes(g.nodes)].some((n) => cellOfOp(n.op))) {
+    const ops = [...new Set([...allNodes(g.nodes)].map((n) => n.op))];
     throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'}); rnnc compiles recurrent models`);
   }
-  const axes = resolveInputAxes(g, options.batch);
-  return lowerGraph(g, inferGraph(g, axes));
+  const bound = boundInputs(g, options.bind ?? {});
+  const axes = resolveInputAxes(g, options.batch, options.shapes ?? {}, bound);
+  return lowerGraph(g, inferGraph(g, axes, bound), bound);
 }

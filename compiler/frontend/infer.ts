@@ -6,10 +6,10 @@
  */
 import { InternalError, ModelError, UnsupportedError } from '../../contract/errors.js';
 import { DataType, dataTypeName } from '../onnx/proto.js';
-import type { InputAxes } from './axes.js';
+import type { BoundInput, InputAxes } from './axes.js';
 import { nodeRules, supportedSummary, unaryOps } from '../ops/index.js';
 import { type Ctx, Poisoned, Unsupported } from './ctx.js';
-import type { GraphNode, GraphValue, LoadedGraph } from './load.js';
+import { type GraphNode, type GraphValue, type LoadedGraph, allNodes } from './load.js';
 import { formatDims, isNum } from './symbolic.js';
 import { type Val, decodeConst, elemKind } from './value.js';
 
@@ -20,6 +20,8 @@ export interface Inference {
   /** What each node's rule recorded for its lowering. */
   readonly details: ReadonlyMap<GraphNode, unknown>;
   readonly maxBatch: number;
+  /** The nodes to lower, in order: the graph's, with each folded If replaced by its branch's nodes before it. */
+  readonly nodes: readonly GraphNode[];
 }
 
 /** Hints for ops people often meet in exports. */
@@ -28,7 +30,6 @@ const ALTERNATIVES: Record<string, string | (() => string)> = {
   Split: 'export x[..., a:b] slices (Slice) instead of torch.split/chunk',
   Loop: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
   Scan: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
-  If: 'remove data-dependent control flow from the exported forward()',
   Einsum: 'use MatMul with constant weights (nn.Linear)',
   LeakyRelu: activations,
   Elu: activations,
@@ -36,12 +37,17 @@ const ALTERNATIVES: Record<string, string | (() => string)> = {
 };
 
 /** Infers every value of the graph; throws one UnsupportedError listing every node rnnc cannot compile. */
-export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
+export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<string, BoundInput> = new Map()): Inference {
   const values = new Map<string, Val>();
   const details = new Map<GraphNode, unknown>();
   const issues: string[] = [];
   const failed = new Set<string>();
   for (const input of g.inputs) {
+    const fixed = bound.get(input.name);
+    if (fixed) {
+      values.set(input.name, fixed.value);
+      continue;
+    }
     const kind = elemKind(input.elemType);
     if (input.elemType === 0) throw new ModelError(`graph input '${input.name}' declares no element type`);
     if (!kind || ![DataType.FLOAT, DataType.INT32, DataType.INT64].includes(input.elemType)) {
@@ -51,7 +57,8 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
     }
     values.set(input.name, { kind: 'run', dtype: kind, dims: axes.dims.get(input.name)! });
   }
-  const used = new Set<string>([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.name)]);
+  const used = new Set<string>(g.outputs.map((o) => o.name));
+  for (const n of allNodes(g.nodes)) for (const i of [...n.inputs, ...n.implicitInputs]) if (i) used.add(i);
   const lookup = (name: string): Val => {
     const v = values.get(name);
     if (v) return v;
@@ -65,18 +72,31 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
     throw new InternalError(`value '${name}' was not inferred`);
   };
 
-  for (const node of g.nodes) {
-    const ctx: Ctx = {
-      node, graph: g, opset: g.opset, maxBatch: axes.maxBatch,
-      input: (i) => {
-        const name = node.inputs[i];
-        if (!name) throw new ModelError(`${node.label}: required input ${i} is missing`);
-        return lookup(name);
-      },
-      optional: (i) => (node.inputs[i] ? lookup(node.inputs[i]) : null),
-      used: (i) => !!node.outputs[i] && used.has(node.outputs[i]),
-      detail: (d) => details.set(node, d),
-    };
+  // The nodes in the order they were inferred: an If whose condition folds is replaced by the nodes
+  // of its branch (inferred, and listed, before it).
+  const order: GraphNode[] = [];
+  const inferNodes = (nodes: readonly GraphNode[]): void => {
+    for (const node of nodes) {
+      const ctx: Ctx = {
+        node, graph: g, opset: g.opset, maxBatch: axes.maxBatch,
+        input: (i) => {
+          const name = node.inputs[i];
+          if (!name) throw new ModelError(`${node.label}: required input ${i} is missing`);
+          return lookup(name);
+        },
+        optional: (i) => (node.inputs[i] ? lookup(node.inputs[i]) : null),
+        used: (i) => !!node.outputs[i] && used.has(node.outputs[i]),
+        detail: (d) => details.set(node, d),
+        inline: (sub) => {
+          inferNodes(sub.nodes);
+          return sub.outputs.map(lookup);
+        },
+      };
+      inferNode(ctx, node);
+      order.push(node);
+    }
+  };
+  const inferNode = (ctx: Ctx, node: GraphNode): void => {
     const rules = nodeRules(node.op);
     try {
       const hint = Object.hasOwn(ALTERNATIVES, node.op) ? ALTERNATIVES[node.op] : null;
@@ -92,7 +112,8 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
       else if (!(e instanceof Poisoned)) throw e;
       for (const o of node.outputs) failed.add(o);
     }
-  }
+  };
+  inferNodes(g.nodes);
   for (const o of g.outputs) {
     if (failed.has(o.name)) continue;
     const issue = checkOutput(o, lookup(o.name));
@@ -103,7 +124,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes): Inference {
       `${g.source}: ${issues.length} part(s) of the graph cannot be compiled; nothing was compiled:\n  ${issues.join('\n  ')}\n${supportedSummary()}`,
     );
   }
-  return { values, details, maxBatch: axes.maxBatch };
+  return { values, details, maxBatch: axes.maxBatch, nodes: order };
 }
 
 /** Checks a graph output's value against its declared type; returns an unsupported issue, if any. */

@@ -1,28 +1,47 @@
 /**
  * Reads a whole ONNX graph: nodes (in dependency order, with the ones no graph output needs dropped),
- * initializers, graph inputs and outputs with their declared types. Malformed structure (names
+ * initializers, graph inputs and outputs with their declared types, and the subgraphs of `If` nodes
+ * (their branches, which may read values of the graphs around them). Malformed structure (names
  * nothing produces, two producers of one name, cycles) is a ModelError naming the node or tensor.
+ *
+ * Every value name is unique in the loaded graph: a branch that defines a name its sibling or an
+ * outer graph also defines gets it renamed (`name#2`), so that the passes keep one value per name
+ * even after both branches of an If were lowered.
  */
 import { ModelError, UnsupportedError } from '../../contract/errors.js';
-import { declaredType, decodeModel, defaultOpset, nodeLabel, opLabel } from '../onnx/graph.js';
-import type { NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto.js';
+import { declaredType, decodeModel, defaultOpset, opLabel } from '../onnx/graph.js';
+import { AttributeType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
 import { Attrs } from './attrs.js';
 
-/** One node of the graph. */
+/** One node of the graph or of a subgraph. */
 export interface GraphNode {
-  /** Position in the file's node list. */
+  /** Unique over the whole model (the file's order, subgraphs numbered after their node). */
   readonly index: number;
   /** `Gemm`, or `<domain>.<op>` outside the default domain. */
   readonly op: string;
-  /** node.name, or `<op>_<index>` when unnamed (the name steps carry). */
+  /** node.name, or `<op>_<index>` when unnamed; unique over the model (the name steps carry). */
   readonly name: string;
-  /** `Gemm (node '/fc/Gemm')`: how messages name the node. */
+  /** `Gemm (node '/fc/Gemm')`, with the branches leading to it: how messages name the node. */
   readonly label: string;
   /** Input value names; '' for an absent optional input. */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly attrs: Attrs;
   readonly proto: NodeProto;
+  /** The node's subgraphs by attribute name (an If's `then_branch` and `else_branch`). */
+  readonly subgraphs: Readonly<Record<string, SubGraph>>;
+  /** Values of enclosing graphs its subgraphs read (inputs in all but name: the order of nodes respects them). */
+  readonly implicitInputs: readonly string[];
+}
+
+/** A graph held by a node attribute. */
+export interface SubGraph {
+  /** `then_branch of If (node 'If_0')`: how messages name it. */
+  readonly label: string;
+  /** Its nodes some output depends on, producers before consumers. */
+  readonly nodes: readonly GraphNode[];
+  /** Its output value names, in order. */
+  readonly outputs: readonly string[];
 }
 
 /** A graph input or output with its declared type. */
@@ -40,15 +59,16 @@ export interface LoadedGraph {
   readonly source: string;
   /** Opset of the default domain. */
   readonly opset: number;
-  /** The nodes some graph output depends on, producers before consumers. */
+  /** The nodes some graph output depends on, producers before consumers (subgraph nodes are not listed). */
   readonly nodes: readonly GraphNode[];
   /** Nodes dropped because no graph output depends on them. */
   readonly unused: number;
+  /** The initializers of the graph and of every subgraph. */
   readonly initializers: ReadonlyMap<string, TensorProto>;
   /** Graph inputs fed at run time (an input with an initializer of the same name is a constant). */
   readonly inputs: readonly GraphValue[];
   readonly outputs: readonly GraphValue[];
-  /** The node producing each node output. */
+  /** The node producing each node output, subgraphs included. */
   readonly producer: ReadonlyMap<string, GraphNode>;
 }
 
@@ -56,44 +76,129 @@ export interface LoadedGraph {
 export function loadGraph(bytes: Uint8Array, source: string): LoadedGraph {
   const { model, graph } = decodeModel(bytes, source);
   const opset = defaultOpset(model, source);
-  const initializers = new Map<string, TensorProto>();
-  for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', t);
-  const sparse = new Set((graph.sparseInitializer ?? []).map((s) => s.values?.name ?? ''));
-  const inputs = (graph.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValue(v, 'graph input', source));
+  const l = new Loader(source);
+  const inputs = (graph.input ?? []).filter((v) => !(graph.initializer ?? []).some((t) => t.name === v.name))
+    .map((v) => graphValue(v, 'graph input', source));
   const outputs = (graph.output ?? []).map((v) => graphValue(v, 'graph output', source));
   if (outputs.length === 0) throw new ModelError(`${source}: the graph has no outputs`);
-
-  const all = (graph.node ?? []).map((proto, index): GraphNode => {
-    const op = opLabel(proto);
-    const label = `${op} (${nodeLabel(proto, index)})`;
-    return {
-      index, op, name: proto.name || `${op}_${index}`, label,
-      inputs: proto.input ?? [], outputs: proto.output ?? [], attrs: new Attrs(proto, label), proto,
-    };
-  });
-  const known = new Set<string>([...initializers.keys(), ...inputs.map((i) => i.name)]);
-  const producer = new Map<string, GraphNode>();
-  for (const n of all) {
-    for (const o of n.outputs) {
-      if (!o) continue;
-      if (producer.has(o) || known.has(o)) {
-        throw new ModelError(`${source}: value '${o}' is produced by ${n.label} and also by ${producer.get(o)?.label ?? 'the graph inputs or initializers'}`);
-      }
-      producer.set(o, n);
-    }
-  }
-  for (const n of all) {
-    for (const i of n.inputs) {
-      if (!i || known.has(i) || producer.has(i)) continue;
-      if (sparse.has(i)) throw new UnsupportedError(`${n.label}: sparse initializer '${i}' is not supported; store it dense`);
-      throw new ModelError(`${n.label}: input '${i}' is no graph input, initializer or node output`);
-    }
-  }
+  const top = l.graph(graph, inputs.map((i) => i.name), new Map(), '', null);
   for (const o of outputs) {
-    if (!known.has(o.name) && !producer.has(o.name)) throw new ModelError(`${source}: graph output '${o.name}' is produced by no node`);
+    if (!top.scope.has(o.name)) throw new ModelError(`${source}: graph output '${o.name}' is produced by no node`);
   }
-  const nodes = sortLive(all, outputs.map((o) => o.name), producer, source);
-  return { source, opset, nodes, unused: all.length - nodes.length, initializers, inputs, outputs, producer };
+  const nodes = sortLive(top.nodes, outputs.map((o) => o.name), l.producer, source);
+  return { source, opset, nodes, unused: l.count(top.nodes) - l.count(nodes), initializers: l.initializers, inputs, outputs, producer: l.producer };
+}
+
+/** Names defined in one graph, renamed where they clash with a name defined elsewhere. */
+type Names = Map<string, string>;
+
+/** Reads graphs and subgraphs, giving every node a unique index and name and every value a unique name. */
+class Loader {
+  readonly initializers = new Map<string, TensorProto>();
+  readonly producer = new Map<string, GraphNode>();
+  private readonly defined = new Set<string>();
+  private readonly nodeNames = new Set<string>();
+  private next = 0;
+
+  constructor(private readonly source: string) {}
+
+  /**
+   * One graph: its initializers, inputs (a subgraph of an If has none) and nodes. `outer` resolves
+   * names of the enclosing graphs; `where` is appended to node labels (` in then_branch of ...`).
+   */
+  graph(g: GraphProto, inputs: readonly string[], outer: Names, where: string, owner: string | null): { nodes: GraphNode[]; scope: Names } {
+    const scope: Names = new Map(outer);
+    const local = new Map<string, string>();
+    const define = (name: string, what: () => string): string => {
+      const before = local.get(name);
+      if (before !== undefined) throw new ModelError(`${this.source}: value '${name}' is ${what()} and also ${before}${where}`);
+      local.set(name, what());
+      let unique = name;
+      for (let k = 2; this.defined.has(unique); k++) unique = `${name}#${k}`;
+      this.defined.add(unique);
+      scope.set(name, unique);
+      return unique;
+    };
+    for (const t of g.initializer ?? []) this.initializers.set(define(t.name ?? '', () => 'an initializer'), t);
+    for (const name of inputs) define(name, () => 'a graph input');
+    const sparse = new Set((g.sparseInitializer ?? []).map((s) => s.values?.name ?? ''));
+    if ((g.input ?? []).length > 0 && owner) {
+      throw new UnsupportedError(`${owner}: its subgraph '${g.name ?? ''}' declares inputs; rnnc reads If branches, which take none`);
+    }
+
+    const protos = g.node ?? [];
+    const made: GraphNode[] = [];
+    const names = protos.map((proto) => {
+      const index = this.next++;
+      const op = opLabel(proto);
+      let name = proto.name || `${op}_${index}`;
+      for (let k = 2; this.nodeNames.has(name); k++) name = `${proto.name || `${op}_${index}`}#${k}`;
+      this.nodeNames.add(name);
+      return { index, op, name, label: `${op} (${proto.name ? `node '${proto.name}'` : `node #${index}`}${where})` };
+    });
+    // Outputs first: a node may be listed before the producer of its inputs (a sort follows).
+    const outs = protos.map((p, i) => (p.output ?? []).map((o) => (o ? define(o, () => `produced by ${names[i].label}`) : '')));
+    protos.forEach((proto, i) => {
+      const { index, op, name, label } = names[i];
+      const inputsOf = (proto.input ?? []).map((v) => {
+        if (!v) return '';
+        const r = scope.get(v);
+        if (r !== undefined) return r;
+        if (sparse.has(v)) throw new UnsupportedError(`${label}: sparse initializer '${v}' is not supported; store it dense`);
+        throw new ModelError(`${label}: input '${v}' is no graph input, initializer or node output`);
+      });
+      const subgraphs: Record<string, SubGraph> = {};
+      for (const a of proto.attribute ?? []) {
+        if (a.type === AttributeType.GRAPHS || (a.graphs ?? []).length > 0) {
+          throw new UnsupportedError(`${label}: attribute '${a.name}' holds a list of graphs; rnnc reads the subgraphs of If only`);
+        }
+        if (!a.g) continue;
+        const sub = `${a.name} of ${op} '${name}'`;
+        const body = this.graph(a.g, [], scope, ` in ${sub}${where}`, label);
+        const outputs = (a.g.output ?? []).map((v) => {
+          const r = body.scope.get(v.name ?? '');
+          if (r === undefined) throw new ModelError(`${this.source}: output '${v.name}' of ${sub} is produced by no node`);
+          return r;
+        });
+        subgraphs[a.name ?? ''] = { label: sub, nodes: sortLive(body.nodes, outputs, this.producer, this.source), outputs };
+      }
+      const node: GraphNode = {
+        index, op, name, label, inputs: inputsOf, outputs: outs[i], attrs: new Attrs(proto, label), proto, subgraphs,
+        implicitInputs: implicit(subgraphs, scope),
+      };
+      for (const o of node.outputs) if (o) this.producer.set(o, node);
+      made.push(node);
+    });
+    return { nodes: made, scope };
+  }
+
+  /** Nodes of a list and of their subgraphs. */
+  count(nodes: readonly GraphNode[]): number {
+    return nodes.reduce((n, x) => n + 1 + Object.values(x.subgraphs).reduce((m, s) => m + this.count(s.nodes), 0), 0);
+  }
+}
+
+/** The values of the graphs around a node that its subgraphs read (at any depth). */
+function implicit(subgraphs: Readonly<Record<string, SubGraph>>, outer: Names): string[] {
+  const mine = new Set<string>();
+  const read = new Set<string>();
+  const walk = (nodes: readonly GraphNode[]) => {
+    for (const n of nodes) {
+      for (const o of n.outputs) mine.add(o);
+      for (const i of [...n.inputs, ...n.implicitInputs]) if (i) read.add(i);
+    }
+  };
+  for (const s of Object.values(subgraphs)) walk(s.nodes);
+  const outerValues = new Set(outer.values());
+  return [...read].filter((v) => !mine.has(v) && outerValues.has(v));
+}
+
+/** The nodes of a list and of their subgraphs, at any depth (each node before its subgraphs' nodes). */
+export function* allNodes(nodes: readonly GraphNode[]): Generator<GraphNode> {
+  for (const n of nodes) {
+    yield n;
+    for (const s of Object.values(n.subgraphs)) yield* allNodes(s.nodes);
+  }
 }
 
 function graphValue(v: ValueInfoProto, what: string, source: string): GraphValue {
@@ -103,30 +208,40 @@ function graphValue(v: ValueInfoProto, what: string, source: string): GraphValue
   return { name, elemType: t?.elemType ?? 0, dims: t?.dims ?? null };
 }
 
-/** The nodes the outputs depend on, in dependency order; a cycle is a ModelError. */
-function sortLive(all: readonly GraphNode[], roots: string[], producer: Map<string, GraphNode>, source: string): GraphNode[] {
+/**
+ * The nodes of one graph the roots depend on, in dependency order (a node's implicit inputs count);
+ * a cycle is a ModelError. Iterative: a chain of any length sorts without deep recursion.
+ */
+function sortLive(all: readonly GraphNode[], roots: readonly string[], producer: ReadonlyMap<string, GraphNode>, source: string): GraphNode[] {
+  const mine = new Set(all);
+  const deps = (n: GraphNode) => [...n.inputs, ...n.implicitInputs].map((i) => (i ? producer.get(i) : undefined))
+    .filter((p): p is GraphNode => !!p && mine.has(p));
   const order: GraphNode[] = [];
   const state = new Map<GraphNode, 'open' | 'done'>();
-  const visit = (n: GraphNode, path: GraphNode[]) => {
-    const s = state.get(n);
-    if (s === 'done') return;
-    if (s === 'open') {
-      const cycle = path.slice(path.indexOf(n)).map((p) => p.label);
-      throw new ModelError(`${source}: the graph has a cycle: ${[...cycle, n.label].join(' -> ')}`);
-    }
-    state.set(n, 'open');
-    path.push(n);
-    for (const i of n.inputs) {
-      const p = i ? producer.get(i) : undefined;
-      if (p) visit(p, path);
-    }
-    path.pop();
-    state.set(n, 'done');
-    order.push(n);
-  };
   for (const r of roots) {
-    const p = producer.get(r);
-    if (p) visit(p, []);
+    const root = producer.get(r);
+    if (!root || !mine.has(root) || state.has(root)) continue;
+    const stack: { node: GraphNode; next: GraphNode[] }[] = [{ node: root, next: deps(root) }];
+    state.set(root, 'open');
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const d = top.next.pop();
+      if (!d) {
+        state.set(top.node, 'done');
+        order.push(top.node);
+        stack.pop();
+        continue;
+      }
+      const s = state.get(d);
+      if (s === 'done') continue;
+      if (s === 'open') {
+        const path = stack.map((f) => f.node);
+        const cycle = path.slice(path.indexOf(d)).map((p) => p.label);
+        throw new ModelError(`${source}: the graph has a cycle: ${[...cycle, d.label].join(' -> ')}`);
+      }
+      state.set(d, 'open');
+      stack.push({ node: d, next: deps(d) });
+    }
   }
   // Prefer the file's order (exporters write nodes sorted) when it is itself a dependency order.
   const live = new Set(order);
@@ -134,7 +249,7 @@ function sortLive(all: readonly GraphNode[], roots: string[], producer: Map<stri
   const seen = new Set<GraphNode>();
   const sorted = inFile.every((n) => {
     seen.add(n);
-    return n.inputs.every((i) => !i || !producer.has(i) || seen.has(producer.get(i)!));
+    return deps(n).every((p) => seen.has(p));
   });
   return sorted ? inFile : order;
 }

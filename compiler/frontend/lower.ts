@@ -11,6 +11,7 @@ import { nodeRules } from '../ops/index.js';
 import { copyStep } from '../ops/copy.js';
 import type { LowerCtx } from '../ops/types.js';
 import { ProgramBuilder, fmtDims } from './builder.js';
+import type { BoundInput } from './axes.js';
 import type { Inference } from './infer.js';
 import type { GraphNode, LoadedGraph } from './load.js';
 import type { BufRef, Operand, Program, ProgramIO } from './program.js';
@@ -24,15 +25,17 @@ export interface Lowered {
 }
 
 /** Lowers an inferred graph into a program. */
-export function lowerGraph(g: LoadedGraph, inf: Inference): Lowered {
+export function lowerGraph(g: LoadedGraph, inf: Inference, bound: ReadonlyMap<string, BoundInput> = new Map()): Lowered {
   const b = new ProgramBuilder();
   const val = (name: string): Val => inf.values.get(name) ?? decodeConst(g.initializers.get(name)!, `initializer '${name}'`);
   const isRun = (name: string) => !!name && inf.values.get(name)?.kind === 'run';
   const outputNames = new Set(g.outputs.map((o) => o.name));
   const consumers = new Map<string, GraphNode[]>();
-  for (const n of g.nodes) {
+  for (const n of inf.nodes) {
     if (!n.outputs.some(isRun)) continue;
-    for (const i of new Set(n.inputs)) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    // An If reads its branches' outputs (and, through them, values of the graph around it).
+    const reads = [...n.inputs, ...n.implicitInputs, ...Object.values(n.subgraphs).flatMap((s) => s.outputs)];
+    for (const i of new Set(reads)) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   }
   const fused = new Set<GraphNode>();
   const transposed = new Map<string, { x: BufRef; by: GraphNode }>();
@@ -48,9 +51,9 @@ export function lowerGraph(g: LoadedGraph, inf: Inference): Lowered {
     foldedTranspose: (name) => transposed.get(name),
   });
 
-  const inputs = lowerInputs(g, b, val);
+  const inputs = lowerInputs(g, b, val, bound);
   const folded: GraphNode[] = [];
-  for (const node of g.nodes) {
+  for (const node of inf.nodes) {
     if (fused.has(node)) continue;
     if (!node.outputs.some(isRun)) {
       folded.push(node);
@@ -68,8 +71,8 @@ export function lowerGraph(g: LoadedGraph, inf: Inference): Lowered {
 }
 
 /** A buffer per graph input. */
-function lowerInputs(g: LoadedGraph, b: ProgramBuilder, val: (name: string) => Val): ProgramIO[] {
-  return g.inputs.map((input) => {
+function lowerInputs(g: LoadedGraph, b: ProgramBuilder, val: (name: string) => Val, bound: ReadonlyMap<string, BoundInput>): ProgramIO[] {
+  return g.inputs.filter((input) => !bound.has(input.name)).map((input) => {
     const v = val(input.name);
     const ref = b.buffer(input.name, v);
     b.lines.push(`input '${input.name}': b${ref.buffer} ${v.dtype === 'int' ? 'int32' : 'float32'}${fmtDims(ref.dims)} (${dataTypeName(input.elemType)} in the model)`);

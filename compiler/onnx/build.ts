@@ -2,7 +2,7 @@
  * Building ONNX messages: graph inputs and outputs, tensors and attributes, for the models rnnc makes
  * itself (a shape's one-node model, frontend/cell_model.ts) and those the tests and benchmarks build.
  */
-import { AttributeType, DataType, type TensorProto, type ValueInfoProto } from './proto.js';
+import { AttributeType, DataType, type GraphProto, type TensorProto, type ValueInfoProto } from './proto.js';
 
 /** A graph input/output of tensor type; `dims` null leaves the shape out, null entries are unknown dims. */
 export function valueInfo(name: string, dims: readonly (number | string | null)[] | null, elemType: number = DataType.FLOAT): ValueInfoProto {
@@ -28,4 +28,5 @@ export const attr = {
   floats: (name: string, floats: readonly number[]) => ({ name, type: AttributeType.FLOATS, floats: [...floats] }),
   ints: (name: string, ints: readonly number[]) => ({ name, type: AttributeType.INTS, ints: [...ints] }),
   tensor: (name: string, t: TensorProto) => ({ name, type: AttributeType.TENSOR, t }),
+  graph: (name: string, g: GraphProto) => ({ name, type: AttributeType.GRAPH, g }),
 };

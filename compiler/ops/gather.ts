@@ -9,7 +9,7 @@ import { type SymInt, formatSym, isNum, product } from '../frontend/symbolic.js'
 import { type FloatConst, numbers } from '../frontend/value.js';
 import { emitGather } from '../emit/gather.js';
 import { FROM_END_HINT, lowerSlice, type SliceAxis, type SliceDetail } from './slice.js';
-import type { NodeRules, OpModule, StepKernel } from './types.js';
+import type { NodeRules, OpModule, StepKernel, TraceCtx } from './types.js';
 
 /** Row lookup in an embedding table: out[..., :] = table[indices[...], :]. */
 export interface GatherStep extends Step {
@@ -65,6 +65,7 @@ const Gather: NodeRules<Detail> = {
     const p = t.node;
     const table = t.graph.initializers.get(p.inputs[0]);
     const rank = t.trail.rank;
+    if (!table && t.isConstant(p.inputs[1]) && rank !== null) return traceSlice(t, rank);
     if (!table || rank === null || p.attrs.int('axis', 0) !== 0) return;
     const ir = rank - (table.dims?.length ?? 0) + 1;
     const roles = new Map<number, 'seq' | 'batch'>();
@@ -97,6 +98,25 @@ const gather: StepKernel<GatherStep> = {
     ? [{ buffer: step.indices.buffer, bound: step.table.dims[0], what: `indices of Gather node '${step.node}'` }]
     : []),
 };
+
+/** One constant index of a run-time tensor: the axes around the gathered one keep their roles. */
+function traceSlice(t: TraceCtx, rank: number): void {
+  const p = t.node;
+  const idx = t.constInts(p.inputs[1]);
+  const idxRank = t.constRank(p.inputs[1]);
+  if (!idx || idx.length !== 1 || idxRank === null || idxRank > 1) return;
+  const dataRank = rank + 1 - idxRank;
+  const a = p.attrs.int('axis', 0);
+  const axis = a < 0 ? a + dataRank : a;
+  const roles = new Map<number, 'seq' | 'batch'>();
+  for (const [k, role] of t.trail.fromEnd) {
+    const out = k + rank;
+    if (idxRank === 1 && out === axis) continue;
+    const at = out < axis ? out : out + 1 - idxRank;
+    roles.set(at - dataRank, role);
+  }
+  t.follow(p.inputs[0], { rank: dataRank, fromEnd: roles });
+}
 
 export const gatherOp: OpModule = {
   summary: 'Gather (embedding tables, constant indices)',

@@ -7,8 +7,10 @@ import { InternalError } from '../../contract/errors.js';
 import { abs } from './abs.js';
 import { arithmetic } from './arithmetic.js';
 import { concatOp } from './concat.js';
+import { controlOp } from './control.js';
 import { copyOp } from './copy.js';
 import { gatherOp } from './gather.js';
+import { logicOp } from './logic.js';
 import { matmul } from './matmul.js';
 import { relu } from './relu.js';
 import { rnnOp } from './rnn.js';
@@ -23,7 +25,7 @@ import { views } from './views.js';
 
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
-  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
+  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, softmaxOp, transposeOp, concatOp, sliceOp, views, controlOp, shape, logicOp, copyOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();

@@ -23,6 +23,8 @@ import type { LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
 export interface RnnStep extends Step {
   readonly op: 'rnn';
   readonly descriptor: CellDescriptor;
+  /** The sequence length: the call's `seq`, or a number the model fixes (frames of a convolution front end). */
+  readonly seq: Dim;
   /** X is [batch, seq, I] although the node's layout is 0 (a Transpose folded into the read). */
   readonly inputBatchMajor: boolean;
   readonly x: BufRef;
@@ -74,7 +76,7 @@ function lowerRnn(l: LowerCtx<RnnDetail>): void {
   const op = (i: number, v: unknown): Operand | null => (v ? b.operand(n[i], v as never) : null);
   const outs = [0, 1, 2].map((i) => (l.needed(node.outputs[i] ?? '') ? b.buffer(node.outputs[i], l.val(node.outputs[i])) : null));
   b.step({
-    op: 'rnn', node: node.name, descriptor: d.descriptor, inputBatchMajor: !!folded, x,
+    op: 'rnn', node: node.name, descriptor: d.descriptor, seq: d.seq, inputBatchMajor: !!folded, x,
     W: op(1, d.W)!, R: op(2, d.R)!, B: op(3, d.B), P: op(7, d.P),
     sequenceLens: d.sequenceLens ? b.ref(n[4]) : null, initialH: op(5, d.initialH), initialC: op(6, d.initialC),
     y: outs[0], yH: outs[1], yC: outs[2],
@@ -108,8 +110,8 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
     const D = numDirections(d.direction), H = d.hiddenSize;
     const state: Dim[] = d.layout === 0 ? [D, 'batch', H] : ['batch', D, H];
     const buffers: RnnBuffers = {
-      xw: c.buffer(['seq', 'batch', cell.xwStride], 64),
-      y: step.y ? step.y.buffer : c.buffer(d.layout === 0 ? ['seq', D, 'batch', H] : ['batch', 'seq', D, H]),
+      xw: c.buffer([step.seq, 'batch', cell.xwStride], 64),
+      y: step.y ? step.y.buffer : c.buffer(d.layout === 0 ? [step.seq, D, 'batch', H] : ['batch', step.seq, D, H]),
       yh: step.yH ? step.yH.buffer : c.buffer(state),
       yc: cellSpec(d.cell).carriedState === null ? -1 : step.yC ? step.yC.buffer : c.buffer(state),
     };
@@ -139,7 +141,7 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
     emitRnnNode(b, plan, name, c.threads ? { barrier: c.threads.barrier } : undefined);
     const opt = (o: Operand | null) => (o ? c.addr(o) : b.i32(0));
     return b.call(name, [
-      c.s.get(c.seq), c.s.get(c.batch), c.addr(step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
+      step.seq === 'seq' ? c.s.get(c.seq) : b.i32(step.seq as number), c.s.get(c.batch), c.addr(step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),
       c.bufferAddr(buffers.y), c.bufferAddr(buffers.yh), buffers.yc >= 0 ? c.bufferAddr(buffers.yc) : b.i32(0), c.bufferAddr(buffers.xw), c.resume(),
       ...(c.threads ? [c.threads.worker(), c.threads.workers()] : []),
     ]);
@@ -151,7 +153,7 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
     const opt = (o: Operand | null) => (o ? io.read(o) : null);
     const r = referenceRnn(d, {
       X, W: io.read(step.W), R: io.read(step.R), B: opt(step.B), P: opt(step.P), sequenceLens: opt(step.sequenceLens),
-      initialH: opt(step.initialH), initialC: opt(step.initialC), seqLength: io.seq, batch: io.batch,
+      initialH: opt(step.initialH), initialC: opt(step.initialC), seqLength: io.dim(step.seq), batch: io.batch,
     });
     if (step.y) io.write(step.y, r.Y);
     if (step.yH) io.write(step.yH, r.Y_h);
@@ -159,8 +161,8 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
   },
   checks: (step) => (step.sequenceLens ? [{ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` }] : []),
   stateOperands: (step) => [step.initialH, step.initialC],
-  // A backward direction needs the whole sequence before its first step.
-  streamable: (step) => step.descriptor.direction === 'forward',
+  // A backward direction needs the whole sequence before its first step; a fixed length is the model's own.
+  streamable: (step) => step.descriptor.direction === 'forward' && step.seq === 'seq',
   cellPlan: (placed) => placed.plan,
   relaxedSimd: (placed) => placed.plan.relaxedSimd,
   fedWeights: (_step, placed) => placed.fed,

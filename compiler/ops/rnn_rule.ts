@@ -15,6 +15,8 @@ import type { RunVal, Val } from '../frontend/value.js';
 /** The RNN operands as inferred values (null when absent or, for states, an all-zero constant). */
 export interface RnnDetail {
   readonly descriptor: CellDescriptor;
+  /** The sequence length: the call's, or a number the model fixes. */
+  readonly seq: number | 'seq';
   readonly W: Val;
   readonly R: Val;
   readonly B: Val | null;
@@ -45,12 +47,13 @@ export function rnnRule(cell: CellKind): (c: Ctx<RnnDetail>) => (Val | null)[] {
     if (n.inputs.length > spec.maxInputs) modelError(c, `has ${n.inputs.length} inputs; ${n.op} takes at most ${spec.maxInputs}`);
     if (n.outputs.length > spec.maxOutputs) modelError(c, `has ${n.outputs.length} outputs; ${n.op} has at most ${spec.maxOutputs}`);
     const node: Node = { c, cell, attrs: readRnnAttributes(n.proto, cell, c.opset, where), what: (role) => `input ${role} ('${n.inputs[ROLE_INDEX[role]]}') of ${where}` };
-    const { x, input } = readX(node);
+    const { x, input, seq } = readX(node);
     const { W, R, B, P } = readWeights(node);
     const hidden = hiddenSize(node, W, R);
     const sizes: NodeSizes = { directions: numDirections(node.attrs.direction), gates: gateCount(cell), hidden, input, batch: null, seq: null, layout: node.attrs.layout };
     ([['X', x], ['W', W], ['R', R], ['B', B], ['P', P]] as const).forEach(([role, v]) => checkOperand(node, sizes, role, v));
     const sequenceLens = readLens(node);
+    if (sequenceLens && isNum(seq)) unsupported(`sequence_lens with a sequence length the model fixes (${seq}); rnnc reads lengths of run-time sequences`);
     const zeroStates: string[] = [];
     const initialH = readState(node, sizes, 'initial_h', zeroStates);
     const initialC = spec.carriedState !== null ? readState(node, sizes, 'initial_c', zeroStates) : null;
@@ -61,9 +64,9 @@ export function rnnRule(cell: CellKind): (c: Ctx<RnnDetail>) => (Val | null)[] {
       inputForget: a.inputForget, hasPeepholes: P !== null, hasSequenceLens: sequenceLens !== null,
       hasInitialH: initialH !== null, hasInitialC: initialC !== null,
     }, where);
-    c.detail({ descriptor, W, R, B, P, sequenceLens, initialH, initialC, zeroStates });
+    c.detail({ descriptor, seq: isNum(seq) ? seq : 'seq', W, R, B, P, sequenceLens, initialH, initialC, zeroStates });
     const D = sizes.directions;
-    const y: SymInt[] = a.layout === 0 ? [SEQ, D, BATCH, hidden] : [BATCH, SEQ, D, hidden];
+    const y: SymInt[] = a.layout === 0 ? [seq, D, BATCH, hidden] : [BATCH, seq, D, hidden];
     const st: SymInt[] = a.layout === 0 ? [D, BATCH, hidden] : [BATCH, D, hidden];
     return [
       { kind: 'run', dtype: 'float', dims: y },
@@ -74,13 +77,15 @@ export function rnnRule(cell: CellKind): (c: Ctx<RnnDetail>) => (Val | null)[] {
 }
 
 /** X: computed at run time, float, rank 3, its seq and batch axes traced where the layout reads them. */
-function readX({ c, attrs }: Node): { x: Val; input: number } {
+function readX({ c, attrs }: Node): { x: Val; input: number; seq: SymInt } {
   const layout = attrs.layout;
   const x = c.input(0);
   if (x.kind !== 'run') unsupported('X is a constant; rnnc needs X computed or fed at run time');
   if (x.dtype !== 'float' || x.dims.length !== 3) modelError(c, `X must be a float tensor of rank 3, got ${x.dtype}${formatDims(x.dims)}`);
   const [seqAt, batchAt] = layout === 0 ? [0, 1] : [1, 0];
-  if (!symEq(x.dims[seqAt], SEQ) || !symEq(x.dims[batchAt], BATCH)) {
+  // The sequence axis is the call's `seq`, or a size the model fixes (a convolution front end's frames).
+  const seqOk = symEq(x.dims[seqAt], SEQ) || (isNum(x.dims[seqAt]) && (x.dims[seqAt] as number) >= 1);
+  if (!seqOk || !symEq(x.dims[batchAt], BATCH)) {
     const want = layout === 0 ? '[seq, batch, input_size]' : '[batch, seq, input_size]';
     if (x.dims.some((d) => symEq(d, SEQ)) && x.dims.some((d) => symEq(d, BATCH))) {
       modelError(c, `X has dims ${formatDims(x.dims)}, but layout ${layout} reads ${want}`);
@@ -89,7 +94,7 @@ function readX({ c, attrs }: Node): { x: Val; input: number } {
   }
   const input = x.dims[2];
   if (!isNum(input)) modelError(c, `X has dims ${formatDims(x.dims)}; its last dim (input_size) must be a number`);
-  return { x, input };
+  return { x, input, seq: x.dims[seqAt] };
 }
 
 /** W, R, B and P: float, all initializers or all graph inputs. */

@@ -27,6 +27,8 @@ export interface Trail {
 /** What an op's trace hook sees: the node, the trail reaching its output, and the way on. */
 export interface TraceCtx {
   readonly node: GraphNode;
+  /** The output of the node the trail reached. */
+  readonly output: string;
   readonly graph: LoadedGraph;
   readonly trail: Trail;
   /** Follows `trail` on to the value `name` (an input of the node). */
@@ -35,6 +37,8 @@ export interface TraceCtx {
   isConstant(name: string): boolean;
   /** The integers of an initializer or Constant output, or null. */
   constInts(name: string): number[] | null;
+  /** The rank of an initializer or Constant output, or null. */
+  constRank(name: string): number | null;
 }
 
 /** What an op's lowering sees: its node, its inferred values and the program under construction. */

@@ -3,7 +3,8 @@
  * within floats or within integers, Reshape, Flatten, Squeeze, Unsqueeze and an Expand that adds
  * nothing. On constants they fold; on run-time values they lower to views of the same buffer.
  */
-import { dataTypeName } from '../onnx/proto.js';
+import { DataType, dataTypeName } from '../onnx/proto.js';
+import { truths } from './logic.js';
 import { fmtDims } from '../frontend/builder.js';
 import { type Ctx, constInts, constSyms, modelError, normAxis, reshaped, unsupported } from '../frontend/ctx.js';
 import { broadcastDims, castConst, expandConst, uniformValue } from '../frontend/fold.js';
@@ -64,6 +65,12 @@ const Cast: NodeRules = {
     const kind = elemKind(to);
     if (!kind) unsupported(`Cast to ${dataTypeName(to)}; rnnc computes in float32 and int32`);
     const x = c.input(0);
+    if (to === DataType.BOOL) {
+      // Nonzero is true; a size that varies at run time is at least 1.
+      if (x.kind === 'const') return [{ kind: 'const', dtype: 'int', dims: x.dims, data: truths(x).map(Number) }];
+      if (x.kind === 'fill') return [{ ...x, dtype: 'int', value: x.value !== 0 ? 1 : 0 }];
+      unsupported('a run-time Cast to BOOL; rnnc casts constants and shape values to BOOL');
+    }
     if (x.kind === 'const') return [castConst(x, kind) ?? unsupported(`casting a shape value that depends on seq or batch to ${kind}`)];
     if (x.kind === 'fill') return [{ ...x, dtype: kind, value: kind === 'int' ? Math.trunc(x.value) : x.value }];
     if (x.dtype !== kind) unsupported(`a run-time Cast from ${x.dtype} to ${kind}; only casts within floats or within integers are supported`);

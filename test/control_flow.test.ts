@@ -1,0 +1,130 @@
+/**
+ * If subgraphs (compiler/ops/control.ts, the loader's subgraphs, the inference's inlining), the
+ * folded comparisons that decide them (ops/logic.ts), `bind` and `shapes`, and an RNN whose sequence
+ * length the model fixes. Models are built in memory the way TorchScript exports write them: a shape
+ * test, an If, the network inside the branches, reading values of the graph around them.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lowerModel } from '../compiler/frontend/index.js';
+import { compileModel } from '../compiler/index.js';
+import { DataType } from '../compiler/onnx/proto.js';
+import { ModelError, UnsupportedError } from '../contract/errors.js';
+import { Engine } from '../runtime/engine.js';
+import { Tensor } from '../runtime/tensor.js';
+import { GraphBuilder, attr } from './graph_builder.js';
+import { interpretProgram } from './program_interp.js';
+import { throws } from './throws.js';
+
+const ops = (bytes: Uint8Array, options = {}) => lowerModel(bytes, options).program.steps.map((s) => s.op);
+
+/** A branch: `build` adds nodes to a fresh builder and returns the output names. */
+function branch(name: string, build: (b: GraphBuilder) => string[]) {
+  const b = new GraphBuilder();
+  for (const o of build(b)) b.output(o);
+  return b.graph(name);
+}
+
+/**
+ * x [T, N, 2] -> If (rank of x == `rank`) then Relu(x) else Tanh(x) -> LSTM (hidden 3) -> Y_h.
+ * The then-branch names its value like the else-branch does: loading keeps both apart.
+ */
+function rankTest(rank: number, elseOp = 'Tanh'): GraphBuilder {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 2]);
+  const size = g.node('Size', [g.node('Shape', [x])]);
+  const cond = g.node('Equal', [size, g.constInts([rank], [])]);
+  const then = branch('then', (b) => [b.node('Relu', [x], [], { outputs: ['v'] })]);
+  const other = branch('else', (b) => [b.node(elseOp, [x], [], { outputs: ['v'] })]);
+  const [v] = g.nodeOutputs('If', [cond], [attr.graph('then_branch', then), attr.graph('else_branch', other)], { name: 'if1', outputs: ['picked'] });
+  const [, h] = g.rnn('LSTM', v, 3, 2, { name: 'lstm' });
+  g.output(h, [1, 'N', 3]);
+  return g;
+}
+
+test('an If on a shape test folds: the branch it picks is lowered, the other one never read', () => {
+  assert.equal(ops(rankTest(3).encode()), ['relu', 'rnn']);
+  assert.equal(ops(rankTest(2).encode()), ['tanh', 'rnn']);
+  // An op rnnc does not compile, in the branch not taken: nothing to report.
+  assert.equal(ops(rankTest(3, 'Erf').encode()), ['relu', 'rnn']);
+  throws(() => lowerModel(rankTest(2, 'Erf').encode()), UnsupportedError, 'Erf (node', "in else_branch of If 'if1'");
+});
+
+test('the picked branch runs in the module: the output is the float64 interpretation', async () => {
+  const bytes = rankTest(3).encode();
+  const { program } = lowerModel(bytes);
+  const engine = await Engine.create(compileModel(bytes, { batch: 2 }).artifact);
+  const T = 5, N = 2;
+  const x = Float32Array.from({ length: T * N * 2 }, (_, i) => Math.sin(i * 1.7));
+  const got = engine.run({ x: new Tensor('float32', x, [T, N, 2]) });
+  const want = interpretProgram(program, T, N, { x });
+  const out = Object.keys(want)[0];
+  const err = Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i])));
+  assert.ok(err <= 1e-5, `max abs error ${err}`);
+});
+
+test('nested Ifs read values of every graph around them; conditions on batch and rank fold', () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 2]);
+  const h0 = g.input('h0', [1, 'N', 3]);
+  // batch != 0 (Cast of a size to BOOL): true, as a batch is at least 1.
+  const n = g.node('Gather', [g.node('Shape', [h0]), g.constInts([1], [])], [attr.int('axis', 0)]);
+  const hasBatch = g.node('Cast', [n], [attr.int('to', DataType.BOOL)]);
+  const inner = (kind: string) => branch(`inner_${kind}`, (b) => [b.node(kind, [x], [], { outputs: [`in_${kind}`] })]);
+  const outerThen = branch('outer_then', (b) => {
+    const rank3 = b.node('Equal', [b.node('Size', [b.node('Shape', [x])]), b.constInts([3], [])]);
+    const [v] = b.nodeOutputs('If', [rank3], [attr.graph('then_branch', inner('Sigmoid')), attr.graph('else_branch', inner('Abs'))], { name: 'inner_if' });
+    const [, h] = b.rnn('GRU', v, 3, 2, { name: 'gru', initialH: h0 });
+    return [h];
+  });
+  const outerElse = branch('outer_else', (b) => [b.node('Erf', [h0])]);
+  const [y] = g.nodeOutputs('If', [hasBatch], [attr.graph('then_branch', outerThen), attr.graph('else_branch', outerElse)], { name: 'outer_if' });
+  g.output(y, [1, 'N', 3]);
+  assert.equal(ops(g.encode()), ['sigmoid', 'rnn']);
+});
+
+test('an If on a run-time value needs its input bound; bind folds it and checks its argument', () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 2]);
+  const sr = g.input('sr', [], DataType.INT64);
+  const cond = g.node('Equal', [sr, g.constInts([16000], [])]);
+  const then = branch('then', (b) => [b.node('Relu', [x])]);
+  const other = branch('else', (b) => [b.node('Sigmoid', [x])]);
+  const [v] = g.nodeOutputs('If', [cond], [attr.graph('then_branch', then), attr.graph('else_branch', other)], { name: 'sr_if' });
+  const [, h] = g.rnn('RNN', v, 3, 2, { name: 'rnn' });
+  g.output(h, [1, 'N', 3]);
+  const bytes = g.encode();
+  assert.equal(ops(bytes, { bind: { sr: 16000 } }), ['relu', 'rnn']);
+  assert.equal(ops(bytes, { bind: { sr: 8000 } }), ['sigmoid', 'rnn']);
+  const bound = lowerModel(bytes, { bind: { sr: 8000 } }).program;
+  assert.equal(bound.inputs.map((i) => i.name), ['x'], 'a bound input is no longer fed to the module');
+  throws(() => lowerModel(bytes, { bind: { rate: 1 } }), ModelError, "bind 'rate'", "no graph input 'rate'", "'sr'");
+  throws(() => lowerModel(bytes, { bind: { sr: 1.5 } }), ModelError, "bind 'sr'", 'integers');
+});
+
+test('shapes fix the sizes a model leaves open; an RNN whose length the model fixes runs it', async () => {
+  // x [N, L] -> Unsqueeze(0) -> [1, N, L]: the LSTM runs one step; L is neither seq nor batch.
+  const g = new GraphBuilder();
+  const x = g.input('x', ['N', null]);
+  const x3 = g.node('Unsqueeze', [x, g.constInts([0])]);
+  const [, h] = g.rnn('LSTM', x3, 4, 6, { name: 'cell' });
+  g.output(h, [1, 'N', 4]);
+  const bytes = g.encode();
+  throws(() => lowerModel(bytes), ModelError, "graph input 'x'", 'axis 1', '--shape x=Nx');
+  throws(() => lowerModel(bytes, { shapes: { x: [2, 5] } }), ModelError, "input W ('cell.W')", 'input_size=5');
+  throws(() => lowerModel(bytes, { shapes: { y: [2, 6] } }), ModelError, "no graph input 'y'");
+  throws(() => lowerModel(bytes, { shapes: { x: [2, 6, 1] } }), ModelError, 'declares 2 dims');
+  const { program } = lowerModel(bytes, { shapes: { x: [2, 6] } });
+  assert.equal(program.maxBatch, 2, 'a size given on the batch axis is the largest batch');
+  const engine = await Engine.create(compileModel(bytes, { shapes: { x: [2, 6] } }).artifact);
+  for (const N of [1, 2]) {
+    const xs = Float32Array.from({ length: N * 6 }, (_, i) => Math.cos(i));
+    const got = engine.run({ x: new Tensor('float32', xs, [N, 6]) });
+    const want = interpretProgram(program, 1, N, { x: xs });
+    const out = Object.keys(want)[0];
+    const err = Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i])));
+    assert.ok(err <= 1e-5, `batch ${N}: max abs error ${err}`);
+  }
+});
+
+test.run();
