@@ -10,7 +10,9 @@ import { lowerModel } from '../compiler/frontend/index.js';
 import { compileModel } from '../compiler/index.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { ModelError, UnsupportedError } from '../contract/errors.js';
+import { spawnNodeWorker } from '../api/node.js';
 import { Engine } from '../runtime/engine.js';
+import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { GraphBuilder, attr } from './graph_builder.js';
 import { interpretProgram } from './program_interp.js';
@@ -83,7 +85,8 @@ test('nested Ifs read values of every graph around them; conditions on batch and
   assert.equal(ops(g.encode()), ['sigmoid', 'rnn']);
 });
 
-test('an If on a run-time value needs its input bound; bind folds it and checks its argument', () => {
+/** x [T, N, 2], sr (int64 scalar) -> If (sr == 16000) then Relu(x) else Sigmoid(x) -> RNN -> Y_h. */
+function rateTest(): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input('x', ['T', 'N', 2]);
   const sr = g.input('sr', [], DataType.INT64);
@@ -93,13 +96,63 @@ test('an If on a run-time value needs its input bound; bind folds it and checks 
   const [v] = g.nodeOutputs('If', [cond], [attr.graph('then_branch', then), attr.graph('else_branch', other)], { name: 'sr_if' });
   const [, h] = g.rnn('RNN', v, 3, 2, { name: 'rnn' });
   g.output(h, [1, 'N', 3]);
-  const bytes = g.encode();
+  return g.encode();
+}
+
+test('an If on a run-time value compiles both branches; the module picks one per call', async () => {
+  const bytes = rateTest();
+  const { program } = lowerModel(bytes);
+  assert.equal(program.steps.map((s) => s.op), ['logic', 'relu', 'sigmoid', 'copy', 'copy', 'rnn']);
+  assert.equal(program.steps.map((s) => (s.when ?? []).map((w) => w.is)), [[], [true], [false], [true], [false], []]);
+  const engine = await Engine.create(compileModel(bytes).artifact);
+  const T = 4;
+  const x = Float32Array.from({ length: T * 2 }, (_, i) => Math.sin(i) * 3);
+  const outs: Float32Array[] = [];
+  for (const rate of [16000, 8000, 16000, 44100]) {
+    const got = engine.run({ x: new Tensor('float32', x, [T, 1, 2]), sr: new Tensor('int64', BigInt64Array.of(BigInt(rate)), []) });
+    const want = interpretProgram(program, T, 1, { x, sr: [rate] });
+    const out = Object.keys(want)[0];
+    const err = Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i])));
+    assert.ok(err <= 1e-5, `sr ${rate}: max abs error ${err}`);
+    outs.push(got[out].data as Float32Array);
+  }
+  assert.equal(outs[0], outs[2], 'the same branch gives the same bits');
+  assert.not.equal(outs[0], outs[1], 'the other branch computes something else');
+  assert.equal(outs[1], outs[3], 'every value other than 16000 takes the else branch');
+
+  // Two workers read the condition alike and skip the same steps (and their barriers).
+  const two = await ArtifactSession.fromArtifact(compileModel(bytes, { threads: true }).artifact, { workers: 2, spawn: spawnNodeWorker });
+  try {
+    for (const [i, rate] of [16000, 8000].entries()) {
+      const got = await two.run({ x: new Tensor('float32', x, [T, 1, 2]), sr: new Tensor('int64', BigInt64Array.of(BigInt(rate)), []) });
+      assert.equal(Object.values(got)[0].data, outs[i], `2 workers, sr ${rate}`);
+    }
+  } finally {
+    await two.release();
+  }
+});
+
+test('bind folds an If on a run-time value to one branch and checks its argument', () => {
+  const bytes = rateTest();
   assert.equal(ops(bytes, { bind: { sr: 16000 } }), ['relu', 'rnn']);
   assert.equal(ops(bytes, { bind: { sr: 8000 } }), ['sigmoid', 'rnn']);
   const bound = lowerModel(bytes, { bind: { sr: 8000 } }).program;
   assert.equal(bound.inputs.map((i) => i.name), ['x'], 'a bound input is no longer fed to the module');
   throws(() => lowerModel(bytes, { bind: { rate: 1 } }), ModelError, "bind 'rate'", "no graph input 'rate'", "'sr'");
   throws(() => lowerModel(bytes, { bind: { sr: 1.5 } }), ModelError, "bind 'sr'", 'integers');
+});
+
+test('branches chosen at run time must agree on their outputs', () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 2]);
+  const flag = g.input('flag', [1], DataType.INT64);
+  const cond = g.node('Cast', [flag], [attr.int('to', DataType.BOOL)]);
+  const then = branch('then', (b) => [b.node('Relu', [x])]);
+  const other = branch('else', (b) => [b.node('Concat', [x, x], [attr.int('axis', 2)])]);
+  const [v] = g.nodeOutputs('If', [cond], [attr.graph('then_branch', then), attr.graph('else_branch', other)], { name: 'odd_if' });
+  const [, h] = g.rnn('RNN', v, 3, 2, { name: 'rnn' });
+  g.output(h, [1, 'N', 3]);
+  throws(() => lowerModel(g.encode()), UnsupportedError, "If (node 'odd_if')", '[seq, batch, 2]', '[seq, batch, 4]', 'bind');
 });
 
 test('shapes fix the sizes a model leaves open; an RNN whose length the model fixes runs it', async () => {

@@ -19,6 +19,8 @@ export function interpretProgram(program: Program, seq: number, batch: number, f
     read: (o: Operand) => (isConst(o) ? Float64Array.from(program.constants[o.constant].data) : bufs[o.buffer].subarray(0, size(o.dims))),
     write: (r: BufRef, v: ArrayLike<number>) => bufs[r.buffer].set(Array.from(v).slice(0, size(r.dims))),
   };
-  for (const st of program.steps) stepKernel(st.op).interpret(st, io);
+  for (const st of program.steps) {
+    if ((st.when ?? []).every((g) => (bufs[g.buffer][0] !== 0) === g.is)) stepKernel(st.op).interpret(st, io);
+  }
   return Object.fromEntries(program.outputs.map((o) => [o.name, bufs[o.buffer].slice(0, size(o.dims))]));
 }

@@ -122,6 +122,15 @@ export class Builder {
   ltU(a: Expr, b: Expr): Expr { return this.m.i32.lt_u(a, b); }
   gtU(a: Expr, b: Expr): Expr { return this.m.i32.gt_u(a, b); }
   select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr { return this.m.select(cond, ifTrue, ifFalse); }
+  /** Scalar f32 comparisons (an i32 0 or 1). */
+  feq(a: Expr, b: Expr): Expr { return this.m.f32.eq(a, b); }
+  flt(a: Expr, b: Expr): Expr { return this.m.f32.lt(a, b); }
+  fgt(a: Expr, b: Expr): Expr { return this.m.f32.gt(a, b); }
+  fle(a: Expr, b: Expr): Expr { return this.m.f32.le(a, b); }
+  fge(a: Expr, b: Expr): Expr { return this.m.f32.ge(a, b); }
+  fne(a: Expr, b: Expr): Expr { return this.m.f32.ne(a, b); }
+  xor(a: Expr, b: Expr): Expr { return this.m.i32.xor(a, b); }
+  and(a: Expr, b: Expr): Expr { return this.m.i32.and(a, b); }
   loadI32(ptr: Expr, offset = 0): Expr { return this.m.i32.load(offset, 4, ptr); }
   loadF32(ptr: Expr, offset = 0): Expr { return this.m.f32.load(offset, 4, ptr); }
   storeF32(ptr: Expr, offset: number, v: Expr): Expr { return this.m.f32.store(offset, 4, ptr, v); }

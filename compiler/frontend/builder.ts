@@ -5,7 +5,7 @@
  */
 import { InternalError, ModelError } from '../../contract/errors.js';
 import { materialize } from './ctx.js';
-import type { BufRef, BufferSpec, ConstRef, ConstantSpec, Dim, Operand, Step, ElemType } from './program.js';
+import type { BufRef, BufferSpec, ConstRef, ConstantSpec, Dim, Guard, Operand, Step, ElemType } from './program.js';
 import { type SymInt, factors } from './symbolic.js';
 import type { ConstVal, Val } from './value.js';
 
@@ -77,9 +77,14 @@ export class ProgramBuilder {
     return this.constant(name, v);
   }
 
-  step<S extends Step>(s: S, line: string): void {
-    this.lines.push(`#${this.steps.length} ${line}`);
-    this.steps.push(s);
+  /** The guards of the node being lowered (the branches of run-time Ifs around it); its steps take them. */
+  guards: readonly Guard[] = [];
+
+  step<S extends Step>(s: S, line: string, extra: readonly Guard[] = []): void {
+    const when = [...this.guards, ...extra];
+    const cond = when.map((g) => `${g.is ? '' : '!'}b${g.buffer}`).join(' && ');
+    this.lines.push(`#${this.steps.length} ${when.length ? `[if ${cond}] ` : ''}${line}`);
+    this.steps.push(when.length ? { ...s, when } : s);
   }
 
   /** `b3[seq, batch, 32]` for a buffer view, `name[64, 32]` for a constant. */

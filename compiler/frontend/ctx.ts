@@ -31,6 +31,11 @@ export interface Ctx<D = unknown> {
   detail(d: D): void;
   /** Infers a subgraph's nodes here, as if they stood in the graph before this node; returns its outputs' values. */
   inline(sub: SubGraph): Val[];
+  /**
+   * Like `inline`, for a branch chosen at run time: its nodes run only when the value `cond` (an
+   * int scalar computed at run time) is nonzero (`is` true) or zero.
+   */
+  branch(sub: SubGraph, cond: string, is: boolean): Val[];
 }
 
 /** Throws Unsupported with `msg`. */

@@ -22,6 +22,14 @@ export interface Inference {
   readonly maxBatch: number;
   /** The nodes to lower, in order: the graph's, with each folded If replaced by its branch's nodes before it. */
   readonly nodes: readonly GraphNode[];
+  /** The run-time conditions each node of a branch chosen at run time depends on. */
+  readonly guards: ReadonlyMap<GraphNode, readonly NamedGuard[]>;
+}
+
+/** A guard by the name of the condition's value (lowering finds its buffer). */
+export interface NamedGuard {
+  readonly cond: string;
+  readonly is: boolean;
 }
 
 /** Hints for ops people often meet in exports. */
@@ -73,10 +81,13 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
   };
 
   // The nodes in the order they were inferred: an If whose condition folds is replaced by the nodes
-  // of its branch (inferred, and listed, before it).
+  // of its branch (inferred, and listed, before it); an If chosen at run time by both branches'
+  // nodes, each guarded by the condition.
   const order: GraphNode[] = [];
-  const inferNodes = (nodes: readonly GraphNode[]): void => {
+  const guards = new Map<GraphNode, readonly NamedGuard[]>();
+  const inferNodes = (nodes: readonly GraphNode[], around: readonly NamedGuard[]): void => {
     for (const node of nodes) {
+      if (around.length) guards.set(node, around);
       const ctx: Ctx = {
         node, graph: g, opset: g.opset, maxBatch: axes.maxBatch,
         input: (i) => {
@@ -88,7 +99,11 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
         used: (i) => !!node.outputs[i] && used.has(node.outputs[i]),
         detail: (d) => details.set(node, d),
         inline: (sub) => {
-          inferNodes(sub.nodes);
+          inferNodes(sub.nodes, around);
+          return sub.outputs.map(lookup);
+        },
+        branch: (sub, cond, is) => {
+          inferNodes(sub.nodes, [...around, { cond, is }]);
           return sub.outputs.map(lookup);
         },
       };
@@ -113,7 +128,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
       for (const o of node.outputs) failed.add(o);
     }
   };
-  inferNodes(g.nodes);
+  inferNodes(g.nodes, []);
   for (const o of g.outputs) {
     if (failed.has(o.name)) continue;
     const issue = checkOutput(o, lookup(o.name));
@@ -124,7 +139,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
       `${g.source}: ${issues.length} part(s) of the graph cannot be compiled; nothing was compiled:\n  ${issues.join('\n  ')}\n${supportedSummary()}`,
     );
   }
-  return { values, details, maxBatch: axes.maxBatch, nodes: order };
+  return { values, details, maxBatch: axes.maxBatch, nodes: order, guards };
 }
 
 /** Checks a graph output's value against its declared type; returns an unsupported issue, if any. */

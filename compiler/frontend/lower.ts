@@ -61,7 +61,9 @@ export function lowerGraph(g: LoadedGraph, inf: Inference, bound: ReadonlyMap<st
     }
     const lower = nodeRules(node.op)?.lower;
     if (!lower) throw new InternalError(`${node.label} has run-time outputs but its op has no lowering`);
+    b.guards = (inf.guards.get(node) ?? []).map((g) => ({ buffer: b.ref(g.cond).buffer, is: g.is }));
     lower(ctx(node));
+    b.guards = [];
   }
   const outputs = lowerOutputs(g, b, val, inputs);
   return {

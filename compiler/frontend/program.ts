@@ -52,6 +52,14 @@ export interface Step {
   readonly op: string;
   /** The ONNX node it comes from (for messages and `--verbose`). */
   readonly node: string;
+  /** Runs only when each guard holds: a step of an If branch chosen at run time. */
+  readonly when?: readonly Guard[];
+}
+
+/** A condition computed at run time: the first element of an int32 buffer, nonzero (or zero). */
+export interface Guard {
+  readonly buffer: number;
+  readonly is: boolean;
 }
 
 /** A graph input or output and the buffer behind it. */

@@ -36,8 +36,9 @@ const BARRIER = 'barrier';
  *
  *   run(seq, batch, resume [, worker, workers]):
  *     for step in program:
- *       step's kernel (pointers from the table, sizes from seq and batch)   (an RNN: every worker its
- *       barrier                                                               share; others: worker 0)
+ *       if step's guards hold (a branch of a run-time If; none: always):
+ *         step's kernel (pointers from the table, sizes from seq and batch)   (an RNN: every worker its
+ *         barrier                                                               share; others: worker 0)
  */
 export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltModule {
   const threads = !!opts.threads;
@@ -67,7 +68,11 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
       };
       const call = kernel.emit(c, step, plan.steps[i]);
       // Other kernels are small next to the recurrence: worker 0 runs them, the others wait.
-      calls.push(threads && !kernel.everyWorker ? b.if(b.eqz(worker()), call) : call, meet());
+      const mine = [threads && !kernel.everyWorker ? b.if(b.eqz(worker()), call) : call, meet()];
+      // A step of an If branch chosen at run time: every worker reads the condition (written before
+      // the last barrier) and skips the step and its barrier alike.
+      const when = (step.when ?? []).map((g) => (g.is ? b.ne(b.loadI32(bufferAddr(g.buffer)), b.i32(0)) : b.eqz(b.loadI32(bufferAddr(g.buffer)))));
+      calls.push(when.length ? b.if(when.reduce((x, y) => b.and(x, y)), b.seq(mine)) : b.seq(mine));
     });
     s.finish(ENTRY, b.seq(calls), ENTRY);
     b.finishConstantPool();

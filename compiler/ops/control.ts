@@ -3,17 +3,24 @@
  * branch it picks: the branch's nodes are inferred and lowered as if they stood in the graph before
  * the If, whose outputs become views of the branch's. The branch not taken is never read, so an op
  * rnnc does not compile there costs nothing.
+ *
+ * A condition computed at run time (Silero VAD's `sr == 16000`) compiles both branches into the one
+ * module: each branch's steps are guarded by the condition, and each ends by copying its outputs
+ * into the If's. Both branches must compute outputs of one type and size.
  */
 import { modelError, unsupported } from '../frontend/ctx.js';
 import type { SubGraph } from '../frontend/load.js';
 import { fmtDims } from '../frontend/builder.js';
+import { formatDims, isNum, symEq } from '../frontend/symbolic.js';
+import { copyStep } from './copy.js';
 import { foldedCondition } from './logic.js';
 import type { NodeRules, OpModule } from './types.js';
 
-interface IfDetail {
+type IfDetail =
   /** The branch the folded condition picked. */
-  readonly taken: SubGraph;
-}
+  | { readonly kind: 'folded'; readonly taken: SubGraph }
+  /** Both branches, chosen at run time. */
+  | { readonly kind: 'run'; readonly then: SubGraph; readonly other: SubGraph };
 
 function branches(c: { node: { subgraphs: Readonly<Record<string, SubGraph>> } }): [SubGraph | undefined, SubGraph | undefined] {
   return [c.node.subgraphs.then_branch, c.node.subgraphs.else_branch];
@@ -29,12 +36,28 @@ const If: NodeRules<IfDetail> = {
       }
     }
     const cond = foldedCondition(c, c.input(0));
-    if (cond === null) {
-      unsupported('its condition is computed at run time; rnnc compiles an If whose condition folds at compile time (shape tests)');
+    if (cond !== null) {
+      const taken = cond ? then : other;
+      c.detail({ kind: 'folded', taken });
+      return c.inline(taken);
     }
-    const taken = cond ? then : other;
-    c.detail({ taken });
-    return c.inline(taken);
+    const v = c.input(0);
+    if (v.dtype !== 'int' || !v.dims.every((d) => d === 1)) {
+      modelError(c, `the condition must be a bool scalar, got ${v.dtype}${formatDims(v.dims)}`);
+    }
+    const name = c.node.inputs[0];
+    const a = c.branch(then, name, true);
+    const b = c.branch(other, name, false);
+    c.detail({ kind: 'run', then, other });
+    return a.map((x, k) => {
+      const y = b[k];
+      if (x.dtype !== y.dtype || x.dims.length !== y.dims.length || x.dims.some((d, i) => !symEq(d, y.dims[i]))) {
+        unsupported(`its branches compute output ${k} as ${x.dtype}${formatDims(x.dims)} and ${y.dtype}${formatDims(y.dims)}; ` +
+          'rnnc chooses a branch at run time only between outputs of one type and size (bind the condition\'s input to compile one branch)');
+      }
+      if (x.kind !== 'run' && !x.dims.every(isNum)) unsupported(`output ${k} is a constant of run-time size ${formatDims(x.dims)} in then_branch`);
+      return { kind: 'run', dtype: x.dtype, dims: x.dims };
+    });
   },
   // The axes of an output are those of the matching output of either branch.
   trace: (t) => {
@@ -42,16 +65,30 @@ const If: NodeRules<IfDetail> = {
     for (const b of branches(t)) if (b && k >= 0 && b.outputs[k]) t.follow(b.outputs[k], t.trail);
   },
   lower: (l) => {
-    const taken = l.detail!.taken;
+    const d = l.detail!;
+    if (d.kind === 'folded') {
+      l.node.outputs.forEach((out, k) => {
+        if (!out || !l.needed(out) || l.val(out).kind !== 'run') return;
+        const ref = l.b.view(out, l.b.ref(d.taken.outputs[k]), l.val(out));
+        l.b.lines.push(`   view '${l.node.name}' (If, ${d.taken.label.split(' ')[0]} taken): ${l.b.describe(l.b.ref(d.taken.outputs[k]))} as ${fmtDims(ref.dims)}`);
+      });
+      return;
+    }
+    const cond = l.b.ref(l.node.inputs[0]).buffer;
     l.node.outputs.forEach((out, k) => {
-      if (!out || !l.needed(out) || l.val(out).kind !== 'run') return;
-      const ref = l.b.view(out, l.b.ref(taken.outputs[k]), l.val(out));
-      l.b.lines.push(`   view '${l.node.name}' (If, ${taken.label.split(' ')[0]} taken): ${l.b.describe(l.b.ref(taken.outputs[k]))} as ${fmtDims(ref.dims)}`);
+      if (!out || !l.needed(out)) return;
+      const ref = l.b.buffer(out, l.val(out));
+      [d.then, d.other].forEach((branch, i) => {
+        const from = branch.outputs[k];
+        const x = l.b.operand(from, l.val(from), false);
+        l.b.step(copyStep(l.node.name, x, ref), `copy '${l.node.name}' ${branch.label.split(' ')[0]} output ${k}: ${l.b.describe(x)} -> ${l.b.describe(ref)}`,
+          [{ buffer: cond, is: i === 0 }]);
+      });
     });
   },
 };
 
 export const controlOp: OpModule = {
-  summary: 'If (a condition that folds at compile time)',
+  summary: 'If',
   nodes: { If },
 };

@@ -4,7 +4,7 @@
  * nothing. On constants they fold; on run-time values they lower to views of the same buffer.
  */
 import { DataType, dataTypeName } from '../onnx/proto.js';
-import { truths } from './logic.js';
+import { castToBool, truths } from './logic.js';
 import { fmtDims } from '../frontend/builder.js';
 import { type Ctx, constInts, constSyms, modelError, normAxis, reshaped, unsupported } from '../frontend/ctx.js';
 import { broadcastDims, castConst, expandConst, uniformValue } from '../frontend/fold.js';
@@ -58,7 +58,8 @@ const Dropout: NodeRules = {
   lower: lowerView,
 };
 
-const Cast: NodeRules = {
+/** Cast; a run-time Cast to BOOL records the logic kernel's detail (its lowering is that kernel). */
+const Cast: NodeRules<{ readonly fn?: string }> = {
   infer: (c) => {
     const to = c.node.attrs.int('to');
     if (to === null) modelError(c, "attribute 'to' is missing");
@@ -69,7 +70,7 @@ const Cast: NodeRules = {
       // Nonzero is true; a size that varies at run time is at least 1.
       if (x.kind === 'const') return [{ kind: 'const', dtype: 'int', dims: x.dims, data: truths(x).map(Number) }];
       if (x.kind === 'fill') return [{ ...x, dtype: 'int', value: x.value !== 0 ? 1 : 0 }];
-      unsupported('a run-time Cast to BOOL; rnnc casts constants and shape values to BOOL');
+      return castToBool.infer(c as never);
     }
     if (x.kind === 'const') return [castConst(x, kind) ?? unsupported(`casting a shape value that depends on seq or batch to ${kind}`)];
     if (x.kind === 'fill') return [{ ...x, dtype: kind, value: kind === 'int' ? Math.trunc(x.value) : x.value }];
@@ -77,7 +78,7 @@ const Cast: NodeRules = {
     return [x];
   },
   trace: traceThrough,
-  lower: lowerView,
+  lower: (l) => (l.detail?.fn ? castToBool.lower(l as never) : lowerView(l)),
 };
 
 const Reshape: NodeRules = {
