@@ -4,13 +4,14 @@
  * them), the right MIME types (application/wasm lets WebAssembly.compileStreaming work), never a file
  * outside DIR, and this rnnc's browser runtime under /rnnc/ (rnnc.js, rnnc-worker.js).
  */
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../contract/errors.js';
+import { openServed, requestParts, type OpenedFile } from './serve_open.js';
 
 export interface ServeOptions {
   /** Directory to serve. */
@@ -55,34 +56,6 @@ export function mimeType(file: string): string {
 const RUNTIME_DIR = fileURLToPath(new URL('../../browser', import.meta.url));
 const RUNTIME_PREFIX = '/rnnc/';
 
-/**
- * Maps a request path to a file inside `root`, or null when it is malformed or escapes `root`
- * (`..` segments, encoded or not, and symbolic links pointing outside).
- */
-async function resolveFile(root: string, urlPath: string): Promise<string | null> {
-  let rel: string;
-  try {
-    rel = decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-  if (rel.includes('\0') || rel.includes('\\')) return null;
-  const target = path.resolve(root, `.${path.posix.normalize(`/${rel}`)}`);
-  if (rel.split('/').includes('..') || !inside(root, target)) return null;
-  try {
-    let file = await realpath(target);
-    if ((await stat(file)).isDirectory()) file = await realpath(path.join(file, 'index.html'));
-    return inside(await realpath(root), file) && (await stat(file)).isFile() ? file : null;
-  } catch {
-    return null;
-  }
-}
-
-function inside(root: string, p: string): boolean {
-  const r = path.resolve(root);
-  return p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep);
-}
-
 /** Starts the server; resolves once it listens. */
 export async function startServer(o: ServeOptions): Promise<Server> {
   const root = path.resolve(o.root);
@@ -113,14 +86,21 @@ export async function startServer(o: ServeOptions): Promise<Server> {
     const urlPath = (req.url ?? '/').split(/[?#]/)[0];
     if (!urlPath.startsWith('/')) return send(res, 400, 'bad request');
     const runtime = urlPath.startsWith(RUNTIME_PREFIX);
-    const file = runtime
-      ? await resolveFile(RUNTIME_DIR, urlPath.slice(RUNTIME_PREFIX.length - 1))
-      : await resolveFile(root, urlPath);
+    const parts = requestParts(runtime ? urlPath.slice(RUNTIME_PREFIX.length) : urlPath);
+    const file = parts && await openServed(runtime ? RUNTIME_DIR : root, parts);
     if (!file) return send(res, 404, runtime ? `not found: ${urlPath} (the browser runtime is built by npm run build)` : `not found: ${urlPath}`);
-    const size = (await stat(file)).size;
-    res.writeHead(200, { ...common(), 'Content-Type': mimeType(file), 'Content-Length': String(size) });
-    if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    await sendFile(req, res, file);
+  }
+
+  /** Sends the opened file, `size` bytes of it at most (the Content-Length told), then closes it. */
+  async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: OpenedFile) {
+    res.writeHead(200, { ...common(), 'Content-Type': mimeType(file.real), 'Content-Length': String(file.size) });
+    if (req.method === 'HEAD' || file.size === 0) {
+      await file.handle.close();
+      return void res.end();
+    }
+    // The read stream owns the descriptor from here: it closes it when done or destroyed.
+    await pipeline(file.handle.createReadStream({ start: 0, end: file.size - 1 }), res).catch(() => res.destroy());
   }
 
   await new Promise<void>((resolve, reject) => {
