@@ -1,6 +1,7 @@
 /**
  * `rnnc serve`: COOP/COEP on (and off with isolation: false), MIME types, 404s, no path escaping the
- * served directory (plain, encoded and through a symbolic link), the runtime bundle under /rnnc/.
+ * served directory (plain, encoded and through a symbolic link), no dotfile, the runtime bundle
+ * under /rnnc/.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -41,6 +42,12 @@ test.before(async () => {
   await writeFile(path.join(dir, 'model', 'model.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   await writeFile(path.join(dir, 'model', 'weights.bin'), new Uint8Array(16));
   await symlink(outside, path.join(dir, 'link.txt'));
+  await writeFile(path.join(dir, '.env'), 'DOTFILE-CONTENT');
+  await mkdir(path.join(dir, '.git'));
+  await writeFile(path.join(dir, '.git', 'config'), 'DOTFILE-CONTENT');
+  await writeFile(path.join(dir, '.git', 'index.html'), 'DOTFILE-CONTENT');
+  await writeFile(path.join(dir, 'model', '.hidden.json'), 'DOTFILE-CONTENT');
+  await symlink('.env', path.join(dir, 'env.txt'));
   server = await startServer({ root: dir, port: 0 });
   plain = await startServer({ root: dir, port: 0, isolation: false });
 });
@@ -99,6 +106,16 @@ test('no path escapes the directory: .., encoded .., backslashes, NUL, symbolic 
     assert.ok(r.status === 404 || r.status === 400, `${p}: status ${r.status}`);
     assert.not.match(r.body, 'TOP-SECRET-CONTENT', p);
   }
+});
+
+test('dotfiles and dot folders are not served, by name, encoded, or through a link', async () => {
+  for (const p of ['/.env', '/%2eenv', '/%2Eenv', '/.git/config', '/.git/', '/.git', '/model/.hidden.json',
+    '/model/%2ehidden.json', '/env.txt', '/./.env']) {
+    const r = await get(server.url, p);
+    assert.is(r.status, 404, p);
+    assert.not.match(r.body, 'DOTFILE-CONTENT', p);
+  }
+  assert.is((await get(server.url, '/./index.html')).status, 200, 'a "." segment is no dotfile');
 });
 
 test('the browser runtime is served under /rnnc/', async () => {

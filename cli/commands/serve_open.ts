@@ -49,15 +49,21 @@ export const byName: Locate = async (handle, target) => {
 
 const locate: Locate = async (handle, target) => (await byDescriptor(handle, target)) ?? byName(handle, target);
 
-/** `real` is below `realRoot` (both free of symbolic links). */
-export function inside(realRoot: string, real: string): boolean {
+/** A dotfile or dot folder (.git, .env): private by convention, never served. */
+const hidden = (part: string) => part.startsWith('.');
+
+/**
+ * `real` is below `realRoot` (both free of symbolic links) and no part of it below is hidden: a
+ * visible link to a dotfile is refused too. `..`, the way out, is hidden as well.
+ */
+export function servable(realRoot: string, real: string): boolean {
   const rel = path.relative(realRoot, real);
-  return rel !== '' && !path.isAbsolute(rel) && !rel.split(path.sep).includes('..');
+  return rel !== '' && !path.isAbsolute(rel) && !rel.split(path.sep).some(hidden);
 }
 
 /**
- * The path segments of a request path, or null when it is malformed or would climb out (`..`,
- * encoded or not, backslashes, NUL).
+ * The path segments of a request path, or null when it is malformed, would climb out (`..`,
+ * encoded or not, backslashes, NUL) or names a dotfile or anything in a dot folder.
  */
 export function requestParts(urlPath: string): string[] | null {
   let rel: string;
@@ -68,7 +74,7 @@ export function requestParts(urlPath: string): string[] | null {
   }
   if (rel.includes('\0') || rel.includes('\\')) return null;
   const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
-  return parts.includes('..') ? null : parts;
+  return parts.some(hidden) ? null : parts;
 }
 
 // O_NONBLOCK: opening a FIFO someone left in the site must not wait for a writer (it is then refused
@@ -77,7 +83,7 @@ const READ = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /**
  * Opens the file a request names under `root` (a directory's index.html for a directory), or null
- * when there is none, or when what was opened is not a regular file inside `root`. `where` finds
+ * when there is none, or when what was opened is not a regular, visible file inside `root`. `where` finds
  * the opened file's real path (the descriptor's where the system tells it, else the name's).
  */
 export async function openServed(root: string, parts: readonly string[], where: Locate = locate): Promise<OpenedFile | null> {
@@ -96,7 +102,7 @@ async function openChecked(realRoot: string, target: string, where: Locate, orIn
     if (stats.isDirectory() && orIndex) return await openChecked(realRoot, path.join(target, 'index.html'), where, false);
     if (!stats.isFile()) return null;
     const real = await where(handle, target);
-    if (real === null || !inside(realRoot, real)) return null;
+    if (real === null || !servable(realRoot, real)) return null;
     keep = true;
     return { handle, size: stats.size, real };
   } finally {
