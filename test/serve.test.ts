@@ -10,14 +10,16 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type Server } from '../cli/commands/serve.js';
+import { hostAllowed } from '../cli/commands/serve_host.js';
+import { rnnc } from './subprocess.js';
 
 interface Got { status: number; headers: http.IncomingHttpHeaders; body: string }
 
 /** A raw GET: the path goes out exactly as given (fetch would normalize `..` away). */
-function get(base: string, rawPath: string, method = 'GET'): Promise<Got> {
+function get(base: string, rawPath: string, method = 'GET', headers: http.OutgoingHttpHeaders = {}): Promise<Got> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method }, (res) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method, headers }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -116,6 +118,50 @@ test('dotfiles and dot folders are not served, by name, encoded, or through a li
     assert.not.match(r.body, 'DOTFILE-CONTENT', p);
   }
   assert.is((await get(server.url, '/./index.html')).status, 200, 'a "." segment is no dotfile');
+});
+
+test('only loopback names are answered in Host, with any port (DNS rebinding gets 403)', async () => {
+  const port = new URL(server.url).port;
+  for (const host of [`127.0.0.1:${port}`, 'localhost', `LOCALHOST:${port}`, '[::1]:8080', '127.0.0.1']) {
+    assert.is((await get(server.url, '/index.html', 'GET', { Host: host })).status, 200, host);
+  }
+  for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io',
+    '10.0.0.5', '[::2]', 'localhost:80:80']) {
+    const r = await get(server.url, '/index.html', 'GET', { Host: host });
+    assert.is(r.status, 403, host);
+    assert.not.match(r.body, '<title>', host);
+    assert.match(r.body, '--host', host);
+    assert.is(r.headers['cross-origin-opener-policy'], 'same-origin', host);
+  }
+});
+
+test('the URL printed names the host given, so following it sends a Host that is answered', async () => {
+  const named = await startServer({ root: dir, port: 0, host: 'localhost' });
+  try {
+    assert.match(named.url, /^http:\/\/localhost:\d+\/$/);
+    assert.is((await get(named.url, '/index.html')).status, 200);
+  } finally {
+    await named.close();
+  }
+});
+
+test('--host NAME adds NAME to the names answered; every interface answers IP addresses, never names', () => {
+  const cases: [string, string, boolean][] = [
+    ['devbox.lan:8080', 'devbox.lan', true], ['DEVBOX.LAN', 'devbox.lan', true], ['other.lan', 'devbox.lan', false],
+    ['localhost:8080', 'devbox.lan', true], ['192.168.1.5:8080', '192.168.1.5', true], ['192.168.1.6', '192.168.1.5', false],
+    ['192.168.1.6:8080', '0.0.0.0', true], ['[fe80::1]:8080', '::', true], ['evil.example', '0.0.0.0', false],
+    ['[fe80::1]', '[fe80::1]', true], ['', '127.0.0.1', false],
+  ];
+  for (const [header, host, ok] of cases) assert.is(hostAllowed(header, host), ok, `Host ${header} on --host ${host}`);
+  assert.is(hostAllowed(undefined, '127.0.0.1'), false, 'no Host header');
+});
+
+test('rnnc serve --help documents --host and the Host check', async () => {
+  const r = await rnnc(['serve', '--help']);
+  assert.is(r.code, 0, r.stderr);
+  const help = r.stdout.replace(/\s+/g, ' ');
+  assert.match(help, '--host <name>');
+  assert.match(help, 'localhost, 127.0.0.1 and [::1] that requests may carry as Host');
 });
 
 test('the browser runtime is served under /rnnc/', async () => {

@@ -6,11 +6,12 @@
  */
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../contract/errors.js';
+import { hostAllowed, isLoopback } from './serve_host.js';
 import { openServed, requestParts, type OpenedFile } from './serve_open.js';
 
 export interface ServeOptions {
@@ -18,7 +19,10 @@ export interface ServeOptions {
   readonly root: string;
   /** Port; 0 picks a free one. */
   readonly port: number;
-  /** Address to listen on (default 127.0.0.1: this machine only). */
+  /**
+   * Address or name to listen on (default 127.0.0.1: this machine only), and the one name besides
+   * localhost, 127.0.0.1 and [::1] that requests may carry in their Host header.
+   */
   readonly host?: string;
   /** Send COOP/COEP (default true). */
   readonly isolation?: boolean;
@@ -61,6 +65,7 @@ export async function startServer(o: ServeOptions): Promise<Server> {
   const root = path.resolve(o.root);
   if (!(await stat(root).catch(() => null))?.isDirectory()) throw new InputError(`rnnc serve: ${o.root} is not a directory`);
   const isolation = o.isolation ?? true;
+  const listenOn = o.host ?? '127.0.0.1';
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: Error) => send(res, 500, `internal error: ${e.message}`));
   });
@@ -82,6 +87,10 @@ export async function startServer(o: ServeOptions): Promise<Server> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     res.on('finish', () => o.log?.(req.method ?? '?', req.url ?? '?', res.statusCode));
+    if (!hostAllowed(req.headers.host, listenOn)) {
+      const also = isLoopback(listenOn) ? '' : `, ${listenOn}`;
+      return send(res, 403, `host not allowed: ${req.headers.host ?? '(no Host header)'} (rnnc serve answers Host localhost, 127.0.0.1, [::1]${also}; start it with --host NAME to answer NAME)`);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD' });
     const urlPath = (req.url ?? '/').split(/[?#]/)[0];
     if (!urlPath.startsWith('/')) return send(res, 400, 'bad request');
@@ -105,12 +114,12 @@ export async function startServer(o: ServeOptions): Promise<Server> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+    server.listen(o.port, listenOn, () => resolve());
   });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  // The URL names the host as given, so that a browser following it sends a Host the server answers.
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${addr.port}/`,
+    url: `http://${net.isIPv6(listenOn) ? `[${listenOn}]` : listenOn}:${port}/`,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -135,5 +144,5 @@ export async function serveCommand(dir: string, f: ServeFlags): Promise<void> {
   console.log(f.isolation
     ? 'cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp'
     : 'not cross-origin isolated (--no-isolation): pages run on one worker');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(f.host)) console.warn(`warning: listening on ${f.host}, so other machines can read ${path.resolve(dir)}`);
+  if (!isLoopback(f.host)) console.warn(`warning: listening on ${f.host}, so other machines can read ${path.resolve(dir)}`);
 }
