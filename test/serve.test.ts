@@ -9,9 +9,10 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type Server } from '../cli/commands/serve.js';
+import { startServer, type ServeOptions, type Server } from '../cli/commands/serve.js';
 import { hostAllowed } from '../cli/commands/serve_host.js';
-import { rnnc } from './subprocess.js';
+import { InputError } from '../contract/errors.js';
+import { assertCliError, rnnc } from './subprocess.js';
 
 interface Got { status: number; headers: http.IncomingHttpHeaders; body: string }
 
@@ -162,6 +163,33 @@ test('rnnc serve --help documents --host and the Host check', async () => {
   const help = r.stdout.replace(/\s+/g, ' ');
   assert.match(help, '--host <name>');
   assert.match(help, 'localhost, 127.0.0.1 and [::1] that requests may carry as Host');
+});
+
+/** The error startServer rejects with; listening is a failure of the test. */
+async function listenError(o: ServeOptions): Promise<Error> {
+  const s = await startServer(o).catch((e: Error) => e);
+  if (!(s instanceof Error)) await s.close();
+  assert.instance(s, Error, `listened on ${'url' in s ? s.url : ''}`);
+  return s as Error;
+}
+
+test('a busy port is an InputError naming the port and --port', async () => {
+  const port = Number(new URL(server.url).port);
+  const e = await listenError({ root: dir, port });
+  assert.instance(e, InputError);
+  assert.match(e.message, `port ${port} on 127.0.0.1 is in use`);
+  assert.match(e.message, '--port');
+});
+
+test('rnnc serve on a busy port exits non-zero with one rnnc error line, no stack', async () => {
+  const port = new URL(server.url).port;
+  assertCliError(await rnnc(['serve', dir, '--port', port, '-q']), 'InputError', `port ${port}`, '--port');
+});
+
+test('--host that is no address of this machine is an InputError naming --host', async () => {
+  const e = await listenError({ root: dir, port: 0, host: '192.0.2.1' });
+  assert.instance(e, InputError);
+  assert.match(e.message, '--host 192.0.2.1');
 });
 
 test('the browser runtime is served under /rnnc/', async () => {

@@ -113,7 +113,7 @@ export async function startServer(o: ServeOptions): Promise<Server> {
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, o.port, listenOn)));
     server.listen(o.port, listenOn, () => resolve());
   });
   // The URL names the host as given, so that a browser following it sends a Host the server answers.
@@ -125,6 +125,22 @@ export async function startServer(o: ServeOptions): Promise<Server> {
       server.closeAllConnections();
     }),
   };
+}
+
+/** Why the server could not listen, as an error naming the flag to change; anything else as it came. */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new InputError(`rnnc serve: port ${port} on ${host} is in use (by another server?); pick another with --port N, or --port 0 for any free port`);
+    case 'EACCES':
+      return new InputError(`rnnc serve: not allowed to listen on port ${port} (ports below 1024 need privileges); pick another with --port N`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InputError(`rnnc serve: cannot listen on --host ${host}: it is not an address or name of this machine (${e.code})`);
+    default:
+      return e;
+  }
 }
 
 export interface ServeFlags {
