@@ -70,7 +70,9 @@ withPlanFlags(shape(program.command('plan [model]')
 program.command('serve <dir>')
   .description('serve a directory (a page and its artifacts) cross-origin isolated, with the browser runtime at /rnnc/')
   .option('--port <n>', 'port (0: any free port)', int('--port', 0, 65535), 8080)
-  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--host <name>', 'address or name to listen on, and the one name besides localhost, 127.0.0.1 and [::1] '
+    + 'that requests may carry as Host (against DNS rebinding); for other machines give this one\'s address or name, '
+    + 'or 0.0.0.0 (every interface, answering any IP address as Host)', '127.0.0.1')
   .option('--no-isolation', 'leave out the COOP/COEP headers (the page then runs on one worker)')
   .option('-q, --quiet', 'do not log requests')
   .action(async (dir, o) => (await import('./commands/serve.js')).serveCommand(dir, o));

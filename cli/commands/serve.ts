@@ -4,20 +4,25 @@
  * them), the right MIME types (application/wasm lets WebAssembly.compileStreaming work), never a file
  * outside DIR, and this rnnc's browser runtime under /rnnc/ (rnnc.js, rnnc-worker.js).
  */
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../contract/errors.js';
+import { hostAllowed, isLoopback } from './serve_host.js';
+import { openServed, requestParts, type OpenedFile } from './serve_open.js';
 
 export interface ServeOptions {
   /** Directory to serve. */
   readonly root: string;
   /** Port; 0 picks a free one. */
   readonly port: number;
-  /** Address to listen on (default 127.0.0.1: this machine only). */
+  /**
+   * Address or name to listen on (default 127.0.0.1: this machine only), and the one name besides
+   * localhost, 127.0.0.1 and [::1] that requests may carry in their Host header.
+   */
   readonly host?: string;
   /** Send COOP/COEP (default true). */
   readonly isolation?: boolean;
@@ -55,39 +60,12 @@ export function mimeType(file: string): string {
 const RUNTIME_DIR = fileURLToPath(new URL('../../browser', import.meta.url));
 const RUNTIME_PREFIX = '/rnnc/';
 
-/**
- * Maps a request path to a file inside `root`, or null when it is malformed or escapes `root`
- * (`..` segments, encoded or not, and symbolic links pointing outside).
- */
-async function resolveFile(root: string, urlPath: string): Promise<string | null> {
-  let rel: string;
-  try {
-    rel = decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-  if (rel.includes('\0') || rel.includes('\\')) return null;
-  const target = path.resolve(root, `.${path.posix.normalize(`/${rel}`)}`);
-  if (rel.split('/').includes('..') || !inside(root, target)) return null;
-  try {
-    let file = await realpath(target);
-    if ((await stat(file)).isDirectory()) file = await realpath(path.join(file, 'index.html'));
-    return inside(await realpath(root), file) && (await stat(file)).isFile() ? file : null;
-  } catch {
-    return null;
-  }
-}
-
-function inside(root: string, p: string): boolean {
-  const r = path.resolve(root);
-  return p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep);
-}
-
 /** Starts the server; resolves once it listens. */
 export async function startServer(o: ServeOptions): Promise<Server> {
   const root = path.resolve(o.root);
   if (!(await stat(root).catch(() => null))?.isDirectory()) throw new InputError(`rnnc serve: ${o.root} is not a directory`);
   const isolation = o.isolation ?? true;
+  const listenOn = o.host ?? '127.0.0.1';
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: Error) => send(res, 500, `internal error: ${e.message}`));
   });
@@ -109,33 +87,60 @@ export async function startServer(o: ServeOptions): Promise<Server> {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     res.on('finish', () => o.log?.(req.method ?? '?', req.url ?? '?', res.statusCode));
+    if (!hostAllowed(req.headers.host, listenOn)) {
+      const also = isLoopback(listenOn) ? '' : `, ${listenOn}`;
+      return send(res, 403, `host not allowed: ${req.headers.host ?? '(no Host header)'} (rnnc serve answers Host localhost, 127.0.0.1, [::1]${also}; start it with --host NAME to answer NAME)`);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD' });
     const urlPath = (req.url ?? '/').split(/[?#]/)[0];
     if (!urlPath.startsWith('/')) return send(res, 400, 'bad request');
     const runtime = urlPath.startsWith(RUNTIME_PREFIX);
-    const file = runtime
-      ? await resolveFile(RUNTIME_DIR, urlPath.slice(RUNTIME_PREFIX.length - 1))
-      : await resolveFile(root, urlPath);
+    const parts = requestParts(runtime ? urlPath.slice(RUNTIME_PREFIX.length) : urlPath);
+    const file = parts && await openServed(runtime ? RUNTIME_DIR : root, parts);
     if (!file) return send(res, 404, runtime ? `not found: ${urlPath} (the browser runtime is built by npm run build)` : `not found: ${urlPath}`);
-    const size = (await stat(file)).size;
-    res.writeHead(200, { ...common(), 'Content-Type': mimeType(file), 'Content-Length': String(size) });
-    if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    await sendFile(req, res, file);
+  }
+
+  /** Sends the opened file, `size` bytes of it at most (the Content-Length told), then closes it. */
+  async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: OpenedFile) {
+    res.writeHead(200, { ...common(), 'Content-Type': mimeType(file.real), 'Content-Length': String(file.size) });
+    if (req.method === 'HEAD' || file.size === 0) {
+      await file.handle.close();
+      return void res.end();
+    }
+    // The read stream owns the descriptor from here: it closes it when done or destroyed.
+    await pipeline(file.handle.createReadStream({ start: 0, end: file.size - 1 }), res).catch(() => res.destroy());
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, o.port, listenOn)));
+    server.listen(o.port, listenOn, () => resolve());
   });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  // The URL names the host as given, so that a browser following it sends a Host the server answers.
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${addr.port}/`,
+    url: `http://${net.isIPv6(listenOn) ? `[${listenOn}]` : listenOn}:${port}/`,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     }),
   };
+}
+
+/** Why the server could not listen, as an error naming the flag to change; anything else as it came. */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new InputError(`rnnc serve: port ${port} on ${host} is in use (by another server?); pick another with --port N, or --port 0 for any free port`);
+    case 'EACCES':
+      return new InputError(`rnnc serve: not allowed to listen on port ${port} (ports below 1024 need privileges); pick another with --port N`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InputError(`rnnc serve: cannot listen on --host ${host}: it is not an address or name of this machine (${e.code})`);
+    default:
+      return e;
+  }
 }
 
 export interface ServeFlags {
@@ -155,5 +160,5 @@ export async function serveCommand(dir: string, f: ServeFlags): Promise<void> {
   console.log(f.isolation
     ? 'cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp'
     : 'not cross-origin isolated (--no-isolation): pages run on one worker');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(f.host)) console.warn(`warning: listening on ${f.host}, so other machines can read ${path.resolve(dir)}`);
+  if (!isLoopback(f.host)) console.warn(`warning: listening on ${f.host}, so other machines can read ${path.resolve(dir)}`);
 }
