@@ -6,10 +6,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { ModelError, RnncError } from '../contract/errors.js';
+import { InputError, ModelError, RnncError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
 import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/node.js';
-import { ArtifactSession } from '../runtime/session.js';
+import type { Engine } from '../runtime/engine.js';
+import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
@@ -20,6 +21,14 @@ export interface SessionOptions extends NodeRunOptions {
   readonly batch?: number;
   /** Plan overrides (register block, unrolling, relaxed SIMD) when compiling an ONNX model. */
   readonly plan?: Record<string, unknown>;
+  /**
+   * Sizes of graph inputs the model leaves open (neither an RNN's sequence nor batch axis), e.g.
+   * `{ input: [1, 576] }`. Left out, an ONNX model with such inputs is compiled at its first run for
+   * the sizes fed (and again, cached, for other sizes later).
+   */
+  readonly shapes?: Readonly<Record<string, readonly number[]>>;
+  /** Graph inputs bound to constants when compiling (`{ sr: 16000 }`): an If on them keeps one branch. */
+  readonly bind?: Readonly<Record<string, number | readonly number[]>>;
 }
 
 /** An rnnc session in Node. */
@@ -29,11 +38,63 @@ export class InferenceSession extends ArtifactSession {
    * Artifact. ONNX models are compiled in-process (needs the compiler's dependencies).
    */
   static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
-    return new InferenceSession(await createNodeEngine(await loadArtifact(model, options), options));
+    const loaded = await loadArtifact(model, options);
+    if ('open' in loaded) return new InferenceSession(null, loaded);
+    return new InferenceSession(await createNodeEngine(loaded, options));
+  }
+
+  private readonly engines = new Map<string, Engine>();
+
+  private constructor(engine: Engine | null, private readonly deferred?: Deferred) {
+    super(engine, deferred ? { inputs: deferred.inputs, outputs: deferred.outputs } : undefined);
+  }
+
+  /** A model compiled at its first run: the engine for the open inputs' sizes in these feeds. */
+  protected override async engineFor(feeds: FeedsType): Promise<Engine | null> {
+    const d = this.deferred;
+    if (!d) return super.engineFor(feeds);
+    const shapes: Record<string, number[]> = {};
+    for (const name of d.open) {
+      const t = feeds?.[name];
+      if (!t || !Array.isArray(t.dims)) throw new InputError(`missing input '${name}'; this model's inputs are ${d.inputs.map((i) => `'${i}'`).join(', ')}`);
+      if (!t.dims.every((x) => Number.isInteger(x) && x >= 1)) throw new InputError(`input '${name}': dims [${t.dims.join(', ')}] must be positive integers`);
+      shapes[name] = [...t.dims];
+    }
+    const key = JSON.stringify(shapes);
+    let engine = this.engines.get(key);
+    if (!engine) {
+      engine = await createNodeEngine(await d.compile(shapes), d.options);
+      this.engines.set(key, engine);
+      // A few sizes stay compiled; the oldest is dropped past that.
+      if (this.engines.size > MAX_SIZES) {
+        const [oldKey, old] = this.engines.entries().next().value as [string, Engine];
+        this.engines.delete(oldKey);
+        old.release();
+      }
+    }
+    return engine;
+  }
+
+  protected override releaseEngines(): void {
+    if (!this.deferred) return super.releaseEngines();
+    for (const e of this.engines.values()) e.release();
+    this.engines.clear();
   }
 }
 
-async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact> {
+/** How many input sizes a session compiled at its first run keeps compiled. */
+const MAX_SIZES = 4;
+
+/** An ONNX model with open input sizes: compiled per call sizes. */
+interface Deferred {
+  readonly open: readonly string[];
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly options: SessionOptions;
+  compile(shapes: Record<string, number[]>): Promise<Artifact>;
+}
+
+async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact | Deferred> {
   if (typeof model === 'string') {
     let isDir: boolean;
     try {
@@ -50,9 +111,14 @@ async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact,
   throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');
 }
 
-async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact> {
-  const { compileModel } = await import('../compiler/index.js');
+async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact | Deferred> {
+  const { compileModel, openInputs } = await import('../compiler/index.js');
   const threads = options.workers === undefined ? undefined : options.workers > 1;
   // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
-  return compileModel(bytes, { source, batch: options.batch, threads, cores: availableParallelism(), ...(options.plan ?? {}) }).artifact;
+  const compile = (shapes: Readonly<Record<string, readonly number[]>> | undefined) => compileModel(bytes, {
+    source, batch: options.batch, threads, cores: availableParallelism(), shapes, bind: options.bind, ...(options.plan ?? {}),
+  }).artifact;
+  const graph = openInputs(bytes, { source, batch: options.batch, shapes: options.shapes, bind: options.bind });
+  if (graph.open.length === 0) return compile(options.shapes);
+  return { ...graph, options, compile: async (shapes) => compile({ ...options.shapes, ...shapes }) };
 }

@@ -8,7 +8,7 @@ import { lowerModel, type LowerOptions } from './frontend/index.js';
 
 export { describeCell, descriptorKey, type CellDescriptor, type CellDescriptorInit } from './cells/descriptor.js';
 export { cellModel, syntheticWeights, type CellModelOptions, type CellWeights } from './frontend/cell_model.js';
-export { lowerModel, type LowerOptions } from './frontend/index.js';
+export { lowerModel, openInputs, type LowerOptions } from './frontend/index.js';
 export type { Program, Step } from './frontend/program.js';
 export { makePlan, type Plan, type PlanOptions } from './plan/cell.js';
 export { planModel, type ModelPlan, type ModelPlanOptions } from './plan/model.js';

@@ -12,7 +12,7 @@ export const MANIFEST_FORMAT = 'rnnc-artifact';
  * 5: the worker recommendation lists a count per number of cores (workers.byCores), and each
  * recurrent node reads its worker partition from a table in the image.
  */
-export const MANIFEST_VERSION = 5;
+export const MANIFEST_VERSION = 6;
 
 import type { Dim } from './dims.js';
 
@@ -36,6 +36,17 @@ export interface ManifestIO {
   readonly buffer: number;
   /** When an axis is a product (seq*batch after a Reshape): axis i spans `groups[i]` entries of dims. */
   readonly groups?: readonly number[];
+}
+
+/**
+ * A graph input the compiler bound to a constant (`--bind sr=16000`): the module no longer reads it;
+ * a call may leave it out, and one that feeds it must feed this value.
+ */
+export interface ManifestBound {
+  readonly name: string;
+  readonly accepts: readonly ('float32' | 'int32' | 'int64')[];
+  readonly dims: readonly number[];
+  readonly value: readonly number[];
 }
 
 /** A run-time buffer; the runtime places it after the static area for each call. */
@@ -78,6 +89,8 @@ export interface Manifest {
   /** The largest batch the module accepts. */
   readonly maxBatch: number;
   readonly inputs: readonly ManifestIO[];
+  /** Graph inputs bound to constants at compile time. */
+  readonly bound: readonly ManifestBound[];
   readonly outputs: readonly ManifestIO[];
   readonly buffers: readonly ManifestBuffer[];
   /** The static memory image [imageBegin, imageEnd): packed weights and constants. */

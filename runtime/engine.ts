@@ -6,7 +6,7 @@
 import { EngineError, InputError, InternalError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
 import { packWeights } from '../contract/layout.js';
-import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestIO } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestBound, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
@@ -170,7 +170,9 @@ export class Engine {
     if (typeof feeds !== 'object' || feeds === null) throw new InputError('feeds must be an object mapping input names to Tensors');
     const names = m.inputs.map((i) => `'${i.name}'`).join(', ');
     for (const name of Object.keys(feeds)) {
-      if (!m.inputs.some((i) => i.name === name)) throw new InputError(`unknown input '${name}'; this model's inputs are ${names}`);
+      const fixed = m.bound.find((x) => x.name === name);
+      if (fixed) checkBound(fixed, feeds[name]);
+      else if (!m.inputs.some((i) => i.name === name)) throw new InputError(`unknown input '${name}'; this model's inputs are ${names}`);
     }
     const bound = new Map<ManifestIO, Tensor>();
     for (const i of m.inputs) {
@@ -286,4 +288,15 @@ function groupDims(flat: number[], groups: readonly number[]): number[] {
 
 function resolve(d: Dim, call: { seq: number; batch: number }): number {
   return d === 'seq' ? call.seq : d === 'batch' ? call.batch : d;
+}
+
+/** A feed of an input bound at compile time must hold the bound value. */
+function checkBound(x: ManifestBound, t: Tensor): void {
+  if (!t || !ArrayBuffer.isView(t.data) || !x.accepts.includes(t.type)) {
+    throw new InputError(`input '${x.name}' must be ${x.accepts.join(' or ')} [${x.dims.join(', ')}]`);
+  }
+  const got = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  if (got.length !== x.value.length || got.some((v, i) => v !== x.value[i])) {
+    throw new InputError(`input '${x.name}' is ${got.join(', ')}, but this artifact was compiled with it bound to ${x.value.join(', ')} (--bind ${x.name}=${x.value.join(',')}); compile without --bind, or bind the value you feed`);
+  }
 }

@@ -20,11 +20,27 @@ export class ArtifactSession {
   readonly outputNames: readonly string[];
   private engine: Engine | null;
   private queue: Promise<unknown> = Promise.resolve();
+  private released = false;
 
-  protected constructor(engine: Engine) {
+  /**
+   * A session over `engine`; or, for a model whose input sizes its first run decides (the Node
+   * entry's in-process compile), none yet: `names` then gives the graph's inputs and outputs and
+   * `engineFor` supplies the engine for each call's feeds.
+   */
+  protected constructor(engine: Engine | null, names?: { readonly inputs: readonly string[]; readonly outputs: readonly string[] }) {
     this.engine = engine;
-    this.inputNames = Object.freeze(engine.manifest.inputs.map((i) => i.name));
-    this.outputNames = Object.freeze(engine.manifest.outputs.map((o) => o.name));
+    this.inputNames = Object.freeze([...(names?.inputs ?? engine!.manifest.inputs.map((i) => i.name))]);
+    this.outputNames = Object.freeze([...(names?.outputs ?? engine!.manifest.outputs.map((o) => o.name))]);
+  }
+
+  /** The engine a call with these feeds runs on (a subclass may compile one for their sizes). */
+  protected async engineFor(_feeds: FeedsType): Promise<Engine | null> {
+    return this.engine;
+  }
+
+  /** Makes `engine` the current one (the previous one stays with whoever holds it). */
+  protected use(engine: Engine): void {
+    this.engine = engine;
   }
 
   /** Loads an artifact made by `rnnc compile` (or `compileModel`). */
@@ -53,7 +69,8 @@ export class ArtifactSession {
 
   /** The artifact's manifest: kernel name, plan, layout, required features. */
   get manifest(): Manifest {
-    if (!this.engine) throw new EngineError('this session has been released');
+    if (this.released) throw new EngineError('this session has been released');
+    if (!this.engine) throw new EngineError('this session compiles its model at the first run (for the sizes it is fed): no manifest yet');
     return this.engine.manifest;
   }
 
@@ -83,8 +100,14 @@ export class ArtifactSession {
 
   /** @internal queues a call; `stream` resumes that stream's state when it owns the last call. */
   enqueue(feeds: FeedsType, stream: StepStream | null): Promise<ReturnType> {
-    const next = this.queue.then(() => {
-      if (!this.engine) throw new EngineError('this session has been released; create a new one to run again');
+    const next = this.queue.then(async () => {
+      if (this.released) throw new EngineError('this session has been released; create a new one to run again');
+      const engine = await this.engineFor(feeds);
+      if (!engine) throw new EngineError('this session has been released; create a new one to run again');
+      if (engine !== this.engine) {
+        this.engine = engine;
+        this.streamOwner = null;
+      }
       const resume = stream !== null && this.streamOwner === stream && stream.started;
       if (stream && stream.started && this.streamOwner !== stream) {
         throw new EngineError('another call ran on this session since the last step, so the streamed state is gone; call reset() to start over');
@@ -100,8 +123,14 @@ export class ArtifactSession {
   /** Frees the kernel and its memory once pending runs are done; later runs reject. */
   async release(): Promise<void> {
     await this.queue;
-    this.engine?.release();
+    this.released = true;
+    this.releaseEngines();
     this.engine = null;
+  }
+
+  /** Frees the engines (a subclass that keeps several frees them all). */
+  protected releaseEngines(): void {
+    this.engine?.release();
   }
 }
 

@@ -9,14 +9,14 @@ import * as assert from 'uvu/assert';
 import { lowerModel } from '../compiler/frontend/index.js';
 import { compileModel } from '../compiler/index.js';
 import { DataType } from '../compiler/onnx/proto.js';
-import { ModelError, UnsupportedError } from '../contract/errors.js';
-import { spawnNodeWorker } from '../api/node.js';
+import { InputError, ModelError, UnsupportedError } from '../contract/errors.js';
+import { InferenceSession, spawnNodeWorker } from '../api/node.js';
 import { Engine } from '../runtime/engine.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { GraphBuilder, attr } from './graph_builder.js';
 import { interpretProgram } from './program_interp.js';
-import { throws } from './throws.js';
+import { rejects, throws } from './throws.js';
 
 const ops = (bytes: Uint8Array, options = {}) => lowerModel(bytes, options).program.steps.map((s) => s.op);
 
@@ -132,7 +132,7 @@ test('an If on a run-time value compiles both branches; the module picks one per
   }
 });
 
-test('bind folds an If on a run-time value to one branch and checks its argument', () => {
+test('bind folds an If on a run-time value to one branch and checks its argument', async () => {
   const bytes = rateTest();
   assert.equal(ops(bytes, { bind: { sr: 16000 } }), ['relu', 'rnn']);
   assert.equal(ops(bytes, { bind: { sr: 8000 } }), ['sigmoid', 'rnn']);
@@ -140,6 +140,13 @@ test('bind folds an If on a run-time value to one branch and checks its argument
   assert.equal(bound.inputs.map((i) => i.name), ['x'], 'a bound input is no longer fed to the module');
   throws(() => lowerModel(bytes, { bind: { rate: 1 } }), ModelError, "bind 'rate'", "no graph input 'rate'", "'sr'");
   throws(() => lowerModel(bytes, { bind: { sr: 1.5 } }), ModelError, "bind 'sr'", 'integers');
+  // The module takes the bound input (or not) and refuses another value than the bound one.
+  const engine = await Engine.create(compileModel(bytes, { bind: { sr: 16000 } }).artifact);
+  const x = new Tensor('float32', Float32Array.of(1, -2, 3, -4), [2, 1, 2]);
+  const rate = (r: number) => new Tensor('int64', BigInt64Array.of(BigInt(r)), []);
+  const a = engine.run({ x, sr: rate(16000) });
+  assert.equal(Object.values(engine.run({ x }))[0].data, Object.values(a)[0].data);
+  throws(() => engine.run({ x, sr: rate(8000) }), InputError, "input 'sr' is 8000", 'bound to 16000', '--bind sr=16000');
 });
 
 test('branches chosen at run time must agree on their outputs', () => {
@@ -177,6 +184,23 @@ test('shapes fix the sizes a model leaves open; an RNN whose length the model fi
     const out = Object.keys(want)[0];
     const err = Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i])));
     assert.ok(err <= 1e-5, `batch ${N}: max abs error ${err}`);
+  }
+
+  // A session from the model's bytes compiles at its first run, for the sizes fed.
+  const session = await InferenceSession.create(bytes);
+  try {
+    assert.equal(session.inputNames, ['x']);
+    assert.throws(() => session.manifest, /first run/);
+    const xs = Float32Array.from({ length: 6 }, (_, i) => Math.cos(i));
+    const got = await session.run({ x: new Tensor('float32', xs, [1, 6]) });
+    const want = interpretProgram(program, 1, 1, { x: xs });
+    const out = Object.keys(want)[0];
+    assert.ok(Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i]))) <= 1e-5);
+    assert.equal(session.manifest.inputs[0].dims, ['batch', 6]);
+    await rejects(session.run({ x: new Tensor('float32', xs.subarray(0, 5), [1, 5]) }), ModelError, /input_size=5/);
+    assert.ok((await session.run({ x: new Tensor('float32', xs, [1, 6]) }))[out], 'a failed size leaves the session usable');
+  } finally {
+    await session.release();
   }
 });
 

@@ -41,6 +41,34 @@ export interface PlanFlags {
   alternateBlocks?: boolean;
   inputProjection?: 'auto' | 'hoisted' | 'fused';
   relaxedSimd?: boolean;
+  /** --shape name=1x576 (repeatable): sizes of graph inputs the model leaves open. */
+  shape?: string[];
+  /** --bind name=16000 (repeatable): graph inputs bound to constants. */
+  bind?: string[];
+}
+
+/** The model options of --shape and --bind; a malformed value is an InputError naming the flag. */
+export function modelOptions(f: PlanFlags): { shapes?: Record<string, number[]>; bind?: Record<string, number[] | number> } {
+  const split = (flag: string, v: string): [string, string] => {
+    const at = v.lastIndexOf('=');
+    if (at <= 0 || at === v.length - 1) throw new InputError(`${flag} expects name=value, got '${v}'`);
+    return [v.slice(0, at), v.slice(at + 1)];
+  };
+  const shapes: Record<string, number[]> = {};
+  for (const v of f.shape ?? []) {
+    const [name, dims] = split('--shape', v);
+    const ds = dims.split(/[x,]/).map(Number);
+    if (!ds.every((d) => Number.isInteger(d) && d >= 1)) throw new InputError(`--shape ${name}: expects dims like 1x576, got '${dims}'`);
+    shapes[name] = ds;
+  }
+  const bind: Record<string, number[] | number> = {};
+  for (const v of f.bind ?? []) {
+    const [name, values] = split('--bind', v);
+    const xs = values.split(',').map(Number);
+    if (!xs.every(Number.isFinite)) throw new InputError(`--bind ${name}: expects numbers like 16000 or 1,2,3, got '${values}'`);
+    bind[name] = xs.length === 1 ? xs[0] : xs;
+  }
+  return { ...(f.shape?.length ? { shapes } : {}), ...(f.bind?.length ? { bind } : {}) };
 }
 
 export function planOptions(f: PlanFlags): PlanOptions {
@@ -62,6 +90,9 @@ export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T
   });
   c.option('--no-k-tree', 'add the unrolled k products to the accumulators one by one (default: summed first)');
   c.option('--relaxed-simd', 'use relaxed SIMD fused multiply-add (the artifact then needs an engine with it)');
+  const more = (v: string, acc: string[] = []) => [...acc, v];
+  c.option('--shape <name=dims>', 'sizes of a graph input the model leaves open, e.g. input=1x576 (repeatable)', more as never);
+  c.option('--bind <name=value>', 'bind a graph input to a constant, e.g. sr=16000: an If on it keeps one branch (repeatable)', more as never);
   return cmd;
 }
 

@@ -6,7 +6,7 @@ import { writeArtifact } from '../../compiler/module/artifact.js';
 import { toWat } from '../../compiler/module/wat.js';
 import { readTuning, tunedEntry } from '../../api/tune.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
-import { formatBytes, planOptions, readModelFile, type PlanFlags } from './common.js';
+import { formatBytes, modelOptions, planOptions, readModelFile, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {
   output: string;
@@ -21,7 +21,7 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
   // Both modules: an artifact may run where threads are (or are not) available.
   const tuning = f.tuning ? await readTuning(f.tuning) : null;
   const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
-  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f) });
+  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f), ...modelOptions(f) });
   const written = await writeArtifact(f.output, artifact);
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');

@@ -7,7 +7,7 @@ import { MAX_WORKERS } from '../../contract/control.js';
 import { recommendedWorkers } from '../../contract/manifest.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../contract/errors.js';
-import { planOptions, readModelFile, type PlanFlags } from './common.js';
+import { modelOptions, planOptions, readModelFile, type PlanFlags } from './common.js';
 import { descriptorFromFlags, type ShapeFlags } from './kernel.js';
 
 export interface PlanCommandFlags extends Partial<ShapeFlags>, PlanFlags {
@@ -18,7 +18,7 @@ export async function planCommand(model: string | undefined, f: PlanCommandFlags
   if (!model && (!f.cell || !f.input || !f.hidden)) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
   // A shape is planned as the one-node model of it: the same path as a model file.
   const bytes = model ? await readModelFile(model) : cellModel(descriptorFromFlags(f as ShapeFlags));
-  const { program, summary } = lowerModel(bytes, { source: model ?? `--cell ${f.cell}`, batch: f.batch });
+  const { program, summary } = lowerModel(bytes, { source: model ?? `--cell ${f.cell}`, batch: f.batch, ...modelOptions(f) });
   if (model) console.log(summary.join('\n'));
   const plan = planModel(program, planOptions(f));
   const plans = plan.cells, choice = plan.workers;

@@ -5,7 +5,7 @@ import { InferenceSession, Tensor, InputError } from '../../api/node.js';
 import type { Manifest } from '../../contract/manifest.js';
 import { readNpy, writeNpy } from '../../compiler/io/npy.js';
 import { readTensorFile } from '../../compiler/onnx/tensor.js';
-import { median, planOptions, type PlanFlags } from './common.js';
+import { median, modelOptions, planOptions, type PlanFlags } from './common.js';
 
 export interface RunFlags extends PlanFlags {
   input: string[];
@@ -76,7 +76,7 @@ function summary(name: string, t: Tensor): string {
 
 export async function runCommand(model: string, f: RunFlags): Promise<void> {
   const t0 = performance.now();
-  const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) } });
+  const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) }, ...modelOptions(f) });
   const loadMs = performance.now() - t0;
   const m = session.manifest;
   const given = await readInputs(f.input);

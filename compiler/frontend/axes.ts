@@ -59,7 +59,7 @@ export function boundInputs(g: LoadedGraph, bind: Readonly<Record<string, number
 /** Finds the seq/batch axes of the graph inputs and resolves every input's dims. */
 export function resolveInputAxes(
   g: LoadedGraph, batch: number | undefined, shapes: Readonly<Record<string, readonly number[]>> = {},
-  bound: ReadonlyMap<string, BoundInput> = new Map(),
+  bound: ReadonlyMap<string, BoundInput> = new Map(), open?: Set<string>,
 ): InputAxes {
   for (const [name, dims] of Object.entries(shapes)) {
     const input = g.inputs.find((i) => i.name === name);
@@ -121,17 +121,27 @@ export function resolveInputAxes(
   for (const n of allNodes(g.nodes)) {
     for (const root of nodeRules(n.op)?.axisRoots?.(n) ?? []) trace(root.input, root.trail);
   }
-  return resolve(g, roles, batch);
+  return resolve(g, roles, batch, open);
 }
 
-function resolve(g: LoadedGraph, roles: Map<string, Map<number, AxisRole>>, batch: number | undefined): InputAxes {
+/**
+ * The dims of every input. A size that is neither an RNN's seq nor batch axis and not a number (or an
+ * input with no declared shape) is an error; with `open`, its input is collected there instead.
+ */
+function resolve(g: LoadedGraph, roles: Map<string, Map<number, AxisRole>>, batch: number | undefined, open?: Set<string>): InputAxes {
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 1 << 16)) {
     throw new ModelError(`--batch must be an integer in 1..65536, got ${batch}`);
   }
   let declaredBatch: number | null = null;
   const dims = new Map<string, SymInt[]>();
   for (const input of g.inputs) {
-    if (!input.dims) throw new ModelError(`graph input '${input.name}' declares no shape; rnnc needs its rank and sizes`);
+    if (!input.dims && open) {
+      open.add(input.name);
+      continue;
+    }
+    if (!input.dims) {
+      throw new ModelError(`graph input '${input.name}' declares no shape; rnnc needs its rank and sizes (give them: --shape ${input.name}=1x2x3, or the session option shapes)`);
+    }
     const mine = roles.get(input.name);
     dims.set(input.name, input.dims.map((d, axis) => {
       const role = mine?.get(axis);
@@ -139,6 +149,10 @@ function resolve(g: LoadedGraph, roles: Map<string, Map<number, AxisRole>>, batc
       if (role === 'batch') {
         if (typeof d === 'number' && declaredBatch === null && d > 0) declaredBatch = d;
         return BATCH;
+      }
+      if (typeof d !== 'number' && open) {
+        open.add(input.name);
+        return 1;
       }
       if (typeof d !== 'number') {
         throw new ModelError(

@@ -6,8 +6,8 @@
 import { UnsupportedError } from '../../contract/errors.js';
 import { cellOfOp } from '../cells/index.js';
 import { boundInputs, resolveInputAxes } from './axes.js';
-import { inferGraph } from './infer.js';
-import { allNodes, loadGraph } from './load.js';
+import { checkOpsKnown, inferGraph } from './infer.js';
+import { type LoadedGraph, allNodes, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
 import type { Program } from './program.js';
 
@@ -32,6 +32,24 @@ export interface LowerOptions {
   bind?: Readonly<Record<string, number | readonly number[]>>;
 }
 
+/** The graph's inputs and outputs, and the inputs whose sizes the model leaves open (a compile needs them given). */
+export function openInputs(bytes: Uint8Array, options: LowerOptions = {}): { open: string[]; inputs: string[]; outputs: string[] } {
+  const g = loadGraph(bytes, options.source ?? 'model');
+  checkRecurrent(g);
+  const open = new Set<string>();
+  resolveInputAxes(g, options.batch, options.shapes ?? {}, boundInputs(g, options.bind ?? {}), open);
+  // What can be refused before sizes are known is refused now, not at the first run.
+  if (open.size > 0) checkOpsKnown(g);
+  return { open: [...open], inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) };
+}
+
+/** rnnc compiles recurrent models: one without an LSTM, GRU or RNN node is refused, naming its ops. */
+function checkRecurrent(g: LoadedGraph): void {
+  if ([...allNodes(g.nodes)].some((n) => cellOfOp(n.op))) return;
+  const ops = [...new Set([...allNodes(g.nodes)].map((n) => n.op))];
+  throw new UnsupportedError(`${g.source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'}); rnnc compiles recurrent models`);
+}
+
 /**
  * Lowers a serialized ONNX ModelProto into a program, with a human-readable summary (one line
  * per step or view, then what was folded) for `rnnc compile --verbose`. Throws ModelError for a
@@ -40,10 +58,7 @@ export interface LowerOptions {
 export function lowerModel(bytes: Uint8Array, options: LowerOptions = {}): { program: Program; summary: string[] } {
   const source = options.source ?? 'model';
   const g = loadGraph(bytes, source);
-  if (![...allNodes(g.nodes)].some((n) => cellOfOp(n.op))) {
-    const ops = [...new Set([...allNodes(g.nodes)].map((n) => n.op))];
-    throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'}); rnnc compiles recurrent models`);
-  }
+  checkRecurrent(g);
   const bound = boundInputs(g, options.bind ?? {});
   const axes = resolveInputAxes(g, options.batch, options.shapes ?? {}, bound);
   return lowerGraph(g, inferGraph(g, axes, bound), bound);

@@ -34,6 +34,25 @@ export interface NamedGuard {
 
 /** Hints for ops people often meet in exports. */
 const activations = () => `the supported elementwise functions are ${unaryOps().join(', ')}`;
+/** Why an op without rules is refused, with what to use instead where there is something. */
+function notSupported(op: string): string {
+  const hint = Object.hasOwn(ALTERNATIVES, op) ? ALTERNATIVES[op] : null;
+  return `not supported${hint ? `; ${typeof hint === 'function' ? hint() : hint}` : ''}`;
+}
+
+/**
+ * Throws the UnsupportedError inference would, for the nodes (subgraphs included) whose op rnnc has
+ * no rules for: a check that needs no input sizes, for a model compiled only once its sizes are known.
+ */
+export function checkOpsKnown(g: LoadedGraph): void {
+  const issues = [...allNodes(g.nodes)].filter((n) => !nodeRules(n.op)).map((n) => `${n.label}: ${notSupported(n.op)}`);
+  if (issues.length > 0) {
+    throw new UnsupportedError(
+      `${g.source}: ${issues.length} part(s) of the graph cannot be compiled; nothing was compiled:\n  ${issues.join('\n  ')}\n${supportedSummary()}`,
+    );
+  }
+}
+
 const ALTERNATIVES: Record<string, string | (() => string)> = {
   Split: 'export x[..., a:b] slices (Slice) instead of torch.split/chunk',
   Loop: 'export the recurrence as nn.LSTM/nn.GRU/nn.RNN (one ONNX node per layer), not as a Python loop over cells',
@@ -114,8 +133,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
   const inferNode = (ctx: Ctx, node: GraphNode): void => {
     const rules = nodeRules(node.op);
     try {
-      const hint = Object.hasOwn(ALTERNATIVES, node.op) ? ALTERNATIVES[node.op] : null;
-      if (!rules) throw new Unsupported(`not supported${hint ? `; ${typeof hint === 'function' ? hint() : hint}` : ''}`);
+      if (!rules) throw new Unsupported(notSupported(node.op));
       const outs = rules.infer(ctx);
       node.outputs.forEach((name, i) => {
         if (name && outs[i]) values.set(name, outs[i]!);

@@ -67,7 +67,14 @@ export function lowerGraph(g: LoadedGraph, inf: Inference, bound: ReadonlyMap<st
   }
   const outputs = lowerOutputs(g, b, val, inputs);
   return {
-    program: { maxBatch: inf.maxBatch, inputs, outputs, buffers: b.buffers, constants: b.constants, steps: b.steps },
+    program: {
+      maxBatch: inf.maxBatch, inputs, outputs, buffers: b.buffers, constants: b.constants, steps: b.steps,
+      ...(bound.size ? {
+        bound: [...bound.values()].map((x) => ({
+          name: x.name, dtype: x.value.dtype === 'int' ? 'int32' as const : 'float32' as const, dims: [...x.value.dims], value: Array.from(x.value.data as ArrayLike<number>),
+        })),
+      } : {}),
+    },
     summary: summarize(g, inf, b, folded),
   };
 }

@@ -77,10 +77,20 @@ export interface ProgramIO {
   readonly groups?: readonly number[];
 }
 
+/** A graph input bound to a constant at compile time (`--bind`): not fed to the module. */
+export interface BoundIO {
+  readonly name: string;
+  readonly dtype: ElemType;
+  readonly dims: readonly number[];
+  readonly value: readonly number[];
+}
+
 /** A whole lowered model. */
 export interface Program {
   readonly maxBatch: number;
   readonly inputs: readonly ProgramIO[];
+  /** Graph inputs bound to constants (absent: none). */
+  readonly bound?: readonly BoundIO[];
   readonly outputs: readonly ProgramIO[];
   readonly buffers: readonly BufferSpec[];
   readonly constants: readonly ConstantSpec[];

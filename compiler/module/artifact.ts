@@ -56,6 +56,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     features: mod.features,
     maxBatch: program.maxBatch,
     inputs: program.inputs.map(io),
+    bound: (program.bound ?? []).map((x) => ({ name: x.name, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], value: [...x.value] })),
     outputs: program.outputs.map(io),
     buffers: mem.buffers,
     imageBegin: mem.imageBegin,
