@@ -9,6 +9,7 @@ import { arithmetic } from './arithmetic.js';
 import { concatOp } from './concat.js';
 import { copyOp } from './copy.js';
 import { gatherOp } from './gather.js';
+import { mathOp } from './math.js';
 import { matmul } from './matmul.js';
 import { relu } from './relu.js';
 import { rnnOp } from './rnn.js';
@@ -23,7 +24,7 @@ import { views } from './views.js';
 
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
-  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
+  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, mathOp, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();
