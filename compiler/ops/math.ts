@@ -66,7 +66,7 @@ export function describeUnaryFn(f: UnaryFn): string {
 }
 
 /** A constant's single number (a scalar or one element, or a uniform fill), or Unsupported naming `what`. */
-function scalarInput(c: Ctx, i: number, what: string): number {
+export function scalarInput(c: Ctx, i: number, what: string): number {
   const v = c.input(i);
   const x = v.kind === 'fill' ? v.value : v.kind === 'const' && v.data.length === 1 && isNum(v.data[0]) ? v.data[0] : null;
   if (x === null) {
