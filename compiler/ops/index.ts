@@ -12,6 +12,7 @@ import { gatherOp } from './gather.js';
 import { mathOp } from './math.js';
 import { matmul } from './matmul.js';
 import { padOp } from './pad.js';
+import { poolOp } from './pool.js';
 import { reduceOp } from './reduce.js';
 import { relu } from './relu.js';
 import { rnnOp } from './rnn.js';
@@ -26,7 +27,7 @@ import { views } from './views.js';
 
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
-  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, mathOp, padOp, reduceOp, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
+  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, mathOp, padOp, poolOp, reduceOp, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();
