@@ -191,4 +191,23 @@ test('what a map cannot take is refused naming the node and what was expected', 
   throws(model('Exp', () => ['$e'], [], DataType.INT64), UnsupportedError, "Exp (node 'n')", 'integer input');
 });
 
+test('Relu, Sigmoid, Tanh on rank 4 before an RNN carry seq and batch; other activations are hinted at', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'B', 1, 3]);
+  const act = g.node('Tanh', [g.node('Sigmoid', [g.node('Relu', [x])])], [], { outputs: ['act'] });
+  const [, h] = g.rnn('RNN', g.node('Squeeze', [act, g.constInts([2])]), 2, 3, { name: 'rnn' });
+  g.output('act', ['T', 'B', 1, 3]).output(h, [1, 'B', 2]);
+  const rng = mulberry32(5);
+  const data = Float32Array.from({ length: 4 * 3 * 3 }, () => 4 * rng() - 2);
+  const r = await runThreeWays(g.encode(), { x: { data, dims: [4, 3, 1, 3] } }, 4, 3);
+  assert.equal(r.dims.act, [4, 3, 1, 3]);
+  assert.ok(maxRelDiff(r.rnnc.act, r.ort.act) <= 1e-6, `against onnxruntime ${maxRelDiff(r.rnnc.act, r.ort.act)}`);
+
+  const gelu = new GraphBuilder();
+  const y = gelu.input('x', ['T', 1, 2]);
+  const [, hg] = gelu.rnn('RNN', y, 2, 2, { name: 'rnn' });
+  gelu.output(gelu.node('Gelu', [hg], [], { name: 'gelu' }), null);
+  throws(() => lowerModel(gelu.encode()), UnsupportedError, "Gelu (node 'gelu')", 'Sigmoid', 'Sqrt', 'LeakyRelu');
+});
+
 test.run();

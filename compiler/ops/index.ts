@@ -55,9 +55,9 @@ export function stepKernel(kind: string): StepKernel {
   return k;
 }
 
-/** The ONNX ops of the elementwise functions of one input (Relu, Tanh, ...), for hints. */
+/** The ONNX ops of the elementwise functions of one input (Relu, Tanh, ..., Pow, Clip), for hints. */
 export function unaryOps(): string[] {
-  return OPS.flatMap((m) => ('unary' in m ? Object.keys(m.nodes ?? {}) : []));
+  return OPS.flatMap((m) => ('unary' in m || m === mathOp ? Object.keys(m.nodes ?? {}) : []));
 }
 
 /** The list printed under an UnsupportedError: what rnnc compiles, then what it folds. */
