@@ -11,9 +11,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitMap } from '../compiler/emit/elementwise.js';
 import { emitUnaryFn, type UnaryFn, unaryFnUnroll } from '../compiler/emit/math.js';
+import { resolveInputAxes } from '../compiler/frontend/axes.js';
 import { lowerModel } from '../compiler/frontend/index.js';
-import type { MapStep } from '../compiler/ops/math.js';
-import { unaryFnF64 } from '../compiler/ops/math.js';
+import { inferGraph } from '../compiler/frontend/infer.js';
+import { loadGraph } from '../compiler/frontend/load.js';
+import { type MapStep, unaryFnF64, unaryFnOf } from '../compiler/ops/math.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { UnsupportedError } from '../contract/errors.js';
 import { attr, GraphBuilder } from './graph_builder.js';
@@ -142,6 +144,19 @@ test('the chain around an RNN, any rank with seq and batch: module = float64 int
       }
     }
   }
+});
+
+test('unaryFnOf: what a kernel fusing a following node applies, by the node and its resolved parameters', () => {
+  const bytes = chain(17);
+  const g = loadGraph(bytes, 'chain');
+  const inf = inferGraph(g, resolveInputAxes(g, 1));
+  const fns = Object.fromEntries(g.nodes.map((n) => [n.name, unaryFnOf(n, inf.details.get(n))]));
+  assert.equal(fns.clip, { fn: 'clip', min: -0.5, max: 0.75 });
+  assert.equal(fns.leaky, { fn: 'leakyRelu', alpha: Math.fround(0.2) });
+  assert.equal(fns.pw, { fn: 'pow', exponent: -1.5 });
+  assert.equal(g.nodes.filter((n) => ['Relu', 'Sigmoid', 'Tanh'].includes(n.op)).map((n) => fns[n.name]), [{ fn: 'relu' }, { fn: 'sigmoid' }, { fn: 'tanh' }]);
+  assert.is(fns.gru, null);
+  assert.is(g.nodes.filter((n) => n.op === 'Add').map((n) => fns[n.name])[0], null);
 });
 
 /** A GRU whose bias is `expr` of constants: returns the folded bias row of the lowered program. */

@@ -6,6 +6,7 @@
  */
 import { type Ctx, materialize, modelError, unsupported } from '../frontend/ctx.js';
 import { broadcastDims, castConst, mapFloat, uniformValue, zipConst } from '../frontend/fold.js';
+import type { GraphNode } from '../frontend/load.js';
 import type { BufRef, Step } from '../frontend/program.js';
 import { type SymInt, formatDims, isNum, mul, symEq } from '../frontend/symbolic.js';
 import type { ConstVal, Val } from '../frontend/value.js';
@@ -53,6 +54,18 @@ export function unaryFnF64(f: UnaryFn): (x: number) => number {
     };
     case 'leakyRelu': return (x) => (x >= 0 ? x : f.alpha * x);
   }
+}
+
+const ACTIVATIONS: Readonly<Record<string, UnaryFn>> = { Relu: { fn: 'relu' }, Sigmoid: { fn: 'sigmoid' }, Tanh: { fn: 'tanh' } };
+
+/**
+ * The UnaryFn a node with a run-time input applies, for a kernel that takes the node over as its
+ * epilogue (a convolution's activation): the map ops' resolved parameters (`detail`, what their
+ * rule recorded), or Relu, Sigmoid, Tanh; null for any other node.
+ */
+export function unaryFnOf(node: GraphNode, detail: unknown): UnaryFn | null {
+  if (Object.hasOwn(ACTIVATIONS, node.op)) return ACTIVATIONS[node.op];
+  return Object.hasOwn(mathOp.nodes!, node.op) && detail ? detail as UnaryFn : null;
 }
 
 /** `pow 2`, `clip [0, 6]`, `leakyRelu 0.1`: for summaries. */
