@@ -336,7 +336,7 @@ test('one UnsupportedError lists every unsupported node with its name and the al
   const h = g.node('Squeeze', [yh, g.constInts([0])], [], { name: 'sq' });
   g.output(g.rnn('GRU', x, 2, 4, { name: 'swish', attrs: [attr.strings('activations', ['Sigmoid', 'Swish'])] })[0]);
   const outs = [
-    g.node('LeakyRelu', [h], [], { name: 'leaky' }),
+    g.node('Elu', [h], [], { name: 'elu' }),
     g.node('MatMul', [h, g.node('Transpose', [h], [], { name: 'ht' })], [], { name: 'gram' }),
     g.node('Softmax', [h], [attr.int('axis', 0)], { name: 'sm0' }),
     g.node('Gather', [y, g.constInts([-1], [])], [attr.int('axis', 0)], { name: 'last' }),
@@ -351,7 +351,7 @@ test('one UnsupportedError lists every unsupported node with its name and the al
   for (const o of outs) g.output(o);
   g.output('m');
   const e = throws(() => lowerModel(g.encode(), { source: 'bad.onnx' }), UnsupportedError, 'bad.onnx', 'nothing was compiled',
-    "LeakyRelu (node 'leaky'): not supported; the supported elementwise functions are Relu, Tanh, Sigmoid",
+    "Elu (node 'elu'): not supported; the supported elementwise functions are Relu, Tanh, Sigmoid",
     "MatMul (node 'gram'): MatMul with two run-time inputs: not supported; only constant weights",
     "Softmax (node 'sm0'): Softmax over axis 0", 'only the last axis',
     "Gather (node 'last'): index -1", 'take its Y_h',

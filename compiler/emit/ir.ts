@@ -212,11 +212,14 @@ export class Builder {
   vpmax(a: Expr, b: Expr): Expr { return this.m.f32x4.pmax(a, b); }
   vabs(a: Expr): Expr { return this.m.f32x4.abs(a); }
   vneg(a: Expr): Expr { return this.m.f32x4.neg(a); }
+  vsqrt(a: Expr): Expr { return this.m.f32x4.sqrt(a); }
   vnearest(a: Expr): Expr { return this.m.f32x4.nearest(a); }
   vlt(a: Expr, b: Expr): Expr { return this.m.f32x4.lt(a, b); }
   vgt(a: Expr, b: Expr): Expr { return this.m.f32x4.gt(a, b); }
   vle(a: Expr, b: Expr): Expr { return this.m.f32x4.le(a, b); }
   vne(a: Expr, b: Expr): Expr { return this.m.f32x4.ne(a, b); }
+  veq(a: Expr, b: Expr): Expr { return this.m.f32x4.eq(a, b); }
+  vge(a: Expr, b: Expr): Expr { return this.m.f32x4.ge(a, b); }
   /** Lane-wise `mask ? a : b`. */
   vselect(mask: Expr, a: Expr, b: Expr): Expr { return this.m.v128.bitselect(a, b, mask); }
   vand(a: Expr, b: Expr): Expr { return this.m.v128.and(a, b); }

@@ -11,7 +11,11 @@ import { controlOp } from './control.js';
 import { copyOp } from './copy.js';
 import { gatherOp } from './gather.js';
 import { logicOp } from './logic.js';
+import { mathOp } from './math.js';
 import { matmul } from './matmul.js';
+import { padOp } from './pad.js';
+import { poolOp } from './pool.js';
+import { reduceOp } from './reduce.js';
 import { relu } from './relu.js';
 import { rnnOp } from './rnn.js';
 import { shape } from './shape.js';
@@ -25,7 +29,7 @@ import { views } from './views.js';
 
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
-  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, softmaxOp, transposeOp, concatOp, sliceOp, views, controlOp, shape, logicOp, copyOp,
+  rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, mathOp, padOp, poolOp, reduceOp, softmaxOp, transposeOp, concatOp, sliceOp, views, controlOp, shape, logicOp, copyOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();
@@ -53,9 +57,9 @@ export function stepKernel(kind: string): StepKernel {
   return k;
 }
 
-/** The ONNX ops of the elementwise functions of one input (Relu, Tanh, ...), for hints. */
+/** The ONNX ops of the elementwise functions of one input (Relu, Tanh, ..., Pow, Clip), for hints. */
 export function unaryOps(): string[] {
-  return OPS.flatMap((m) => ('unary' in m ? Object.keys(m.nodes ?? {}) : []));
+  return OPS.flatMap((m) => ('unary' in m || m === mathOp ? Object.keys(m.nodes ?? {}) : []));
 }
 
 /** The list printed under an UnsupportedError: what rnnc compiles, then what it folds. */
