@@ -6,7 +6,9 @@
 import { InternalError } from '../../contract/errors.js';
 import { abs } from './abs.js';
 import { arithmetic } from './arithmetic.js';
+import { batchNormOp } from './batchnorm.js';
 import { concatOp } from './concat.js';
+import { convOp } from './conv.js';
 import { copyOp } from './copy.js';
 import { gatherOp } from './gather.js';
 import { matmul } from './matmul.js';
@@ -24,6 +26,7 @@ import { views } from './views.js';
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
   rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, softmaxOp, transposeOp, concatOp, sliceOp, views, shape, copyOp,
+  convOp, batchNormOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();
