@@ -68,6 +68,24 @@ test('a BatchNormalization with no producer to fold into is a per-channel step: 
   for (const name of ['y', 'z', 'u']) assert.ok(relError(rnnc[name].data, ort[name].data) <= 1e-5, `${name}: ${relError(rnnc[name].data, ort[name].data)}`);
 });
 
+test('a BatchNormalization of a Gemm or MatMul product [B, N] folds into its weights and bias; matches onnxruntime', async () => {
+  const rng = mulberry32(9);
+  const g = new GraphBuilder();
+  const [, h] = g.rnn('GRU', g.input('x', ['T', 'B', 3]), 5, 3, { name: 'gru' });
+  const h2 = g.node('Squeeze', [h, g.ints('axes', [0])]);
+  const fc = g.node('Gemm', [h2, g.init('fc.w', [4, 5], floats(rng, 20)), g.init('fc.b', [4], floats(rng, 4))], [attr.int('transB', 1)], { name: 'fc' });
+  g.node('BatchNormalization', [fc, ...bnInputs(g, rng, 'bn1', 4)], [], { name: 'bn1', outputs: ['a'] });
+  const mm = g.node('MatMul', [h2, g.init('mm.w', [5, 6], floats(rng, 30))], [], { name: 'mm' });
+  g.node('BatchNormalization', [mm, ...bnInputs(g, rng, 'bn2', 6)], [], { name: 'bn2', outputs: ['b'] });
+  g.output('a', ['B', 4]).output('b', ['B', 6]);
+  const bytes = g.encode();
+  const { program, summary } = lowerModel(bytes, { batch: 2 });
+  assert.equal(program.steps.map((s) => s.op), ['rnn', 'gemm', 'gemm'], summary.join('\n'));
+  for (const bn of ['bn1', 'bn2']) assert.ok(summary.some((l) => l.includes(`BatchNormalization '${bn}' folded into the weights`)), summary.join('\n'));
+  const { rnnc, ort } = await runBoth(bytes, { x: { data: Float32Array.from(floats(rng, 4 * 2 * 3)), dims: [4, 2, 3] } }, { batch: 2 });
+  for (const name of ['a', 'b']) assert.ok(relError(rnnc[name].data, ort[name].data) <= 1e-5, `${name}: ${relError(rnnc[name].data, ort[name].data)}`);
+});
+
 test('an activation is absorbed only when it alone reads the conv output', async () => {
   const rng = mulberry32(3);
   const g = new GraphBuilder();

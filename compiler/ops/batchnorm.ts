@@ -81,6 +81,14 @@ export function batchNormAfter(l: LowerCtx, value: string): { readonly node: Gra
   return n && factors ? { node: n, factors } : null;
 }
 
+/** w [K, N] with column n scaled by s[n], and bias * s + t (a zero bias when none), in float64, rounded once. */
+export function foldBatchNormColumns(w: FloatConst, bias: FloatConst | null, f: BatchNormDetail): [FloatConst, FloatConst] {
+  const N = w.dims[1];
+  const data = Float32Array.from(w.data, (x, i) => x * f.scale[i % N]);
+  const b = Float32Array.from(f.shift, (t, n) => (bias ? bias.data[n] : 0) * f.scale[n] + t);
+  return [{ ...w, data }, { kind: 'const', dtype: 'float', dims: [N], data: b }];
+}
+
 const channelAffine: StepKernel<ChannelAffineStep> = {
   emit: (c, step) => {
     const C = step.scale.dims[0];
