@@ -15,6 +15,8 @@ import type { Epilogue } from '../compiler/emit/epilogue.js';
 import { Arena, build, randomF32 } from './ops_harness.js';
 import { convPadding, referenceActivation, referenceConv } from './conv_reference.js';
 import { mulberry32, pick, randInt, type Rng } from './random.js';
+import { planConv } from '../compiler/ops/conv.js';
+import { SILERO_CONVS } from '../bench/conv_cases.js';
 
 const SENTINEL = 0x7fbadbad;
 
@@ -108,6 +110,32 @@ test('depthwise conv: 100 seeded geometries, positions 1..4, channels 1..13', ()
       const k = build((b) => emitDepthwiseConv(b, 'dw', { geometry: g, weightsOffset, biasOffset, positions, epilogue: epi.e, fused: false }), ['dw']);
       return { run: (x, out, N) => k.dw(x, out, N, scratch) };
     });
+  }
+});
+
+test('the Silero VAD shapes (bench/conv_cases.ts) with the tile the planner picks, batch 0, 1, 3', () => {
+  const rng = mulberry32(13);
+  for (const c of SILERO_CONVS) {
+    const g = c.geometry;
+    const plan = planConv(g, false, { buffer: () => 0 });
+    const pads = convPadding(g.L, g.k, { stride: g.stride, pads: [g.padBegin, g.padBegin] });
+    assert.is(pads.outLength, g.outLength, `${c.id}: symmetric pads`);
+    const t: Case = { C: g.C, M: g.M, L: g.L, k: g.k, attrs: { group: g.group, stride: g.stride, dilation: 1, pads: [g.padBegin, g.padBegin], autoPad: 'NOTSET' } };
+    check(t, g, rng, `${c.id} ${JSON.stringify(plan)}`, true, EPILOGUES[1], (arena, w, bias) => {
+      if (plan.kernel === 'depthwise') {
+        const [wo, bo, scratch] = [arena.put(packDepthwiseWeights(w, g)), arena.put(packDepthwiseBias(bias, g)), arena.alloc(depthwiseScratchFloats(g))];
+        const k = build((b) => emitDepthwiseConv(b, 'dw', { geometry: g, weightsOffset: wo, biasOffset: bo, positions: plan.positions, epilogue: EPILOGUES[1].e, fused: false }), ['dw']);
+        return { run: (x, out, N) => k.dw(x, out, N, scratch) };
+      }
+      const [wo, bo] = [arena.put(packDirectWeights(w, g, plan.vectors)), arena.put(packDirectBias(bias, g, plan.vectors))];
+      const k = build((b) => emitDirectConv(b, 'conv', { geometry: g, weightsOffset: wo, biasOffset: bo, ...plan, epilogue: EPILOGUES[1].e, fused: false }), ['conv']);
+      return { run: (x, out, N) => k.conv(x, out, N) };
+    });
+    if (plan.kernel === 'direct') {
+      const { positions: P, vectors: V } = plan;
+      assert.ok(P * V + V + P <= 15, `${c.id}: tile ${P}x${V} within the registers`);
+      assert.is(P, Math.min(4, g.outLength), c.id);
+    } else assert.ok(g.group === g.C && g.C === g.M, c.id);
   }
 });
 

@@ -10,6 +10,7 @@ import { InternalError } from '../../contract/errors.js';
 import { type ConvGeometry, type PositionTile, insideTaps, positionTiles, storeTile, tapInput } from './conv_parts.js';
 import { type Epilogue, emitEpilogue } from './epilogue.js';
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
+import { NEVER_ADDRESS } from './kloop.js';
 import { Straight } from './vec.js';
 
 /** What `emitDirectConv` computes and how it is blocked. */
@@ -31,7 +32,7 @@ export interface DirectConvSpec {
 }
 
 /** Taps per iteration of the tap loop. */
-const TAP_UNROLL = 4;
+const TAP_UNROLL = 1;
 
 const blocksPerGroup = (g: ConvGeometry, vectors: number) => Math.ceil(g.M / g.group / (4 * vectors));
 
@@ -107,19 +108,29 @@ function tap(d: Direct, xptr: Local, wptr: Local, wOff: number, Q: number, ps: r
   return out;
 }
 
+/**
+ * Taps in a row, a fence between two: a branch out of the reduction (to `tag`_fenced) when the
+ * weight pointer is an address no memory has; never taken, but its path reads the accumulators.
+ * TurboFan issues every load of a basic block before its arithmetic, so without fences the loads
+ * of all the taps would be live at once and spill; with them, one tap's weights and splats are.
+ */
+function fenced(d: Direct, taps: readonly Expr[][], tag: string): Expr[] {
+  const { b, s } = d;
+  const present = taps.filter((t) => t.length > 0);
+  return present.flatMap((t, i) => (i === 0 ? t : [b.br(`${tag}_fenced`, b.eq(s.get(d.wc), b.i32(NEVER_ADDRESS - 16 * i))), ...t]));
+}
+
 /** One input channel with every tap unrolled, at xc / wc: only the (position, tap) pairs that read inside. */
-function unrolledTaps(d: Direct, t: PositionTile, looped: boolean, Q: number): Expr[] {
+function unrolledTaps(d: Direct, t: PositionTile, looped: boolean, Q: number, tag: string): Expr[] {
   const g = d.spec.geometry;
-  const out: Expr[] = [];
-  for (let r = 0; r < g.k; r++) {
+  return fenced(d, Array.from({ length: g.k }, (_, r) => {
     const ps: [number, number][] = [];
     for (let p = 0; p < t.count; p++) {
       const i = looped ? p * g.stride + r * g.dilation : tapInput(g, t.first + p, r);
       if (i >= 0) ps.push([p, i]);
     }
-    out.push(...tap(d, d.xc, d.wc, r * d.NR * 4, Q, ps));
-  }
-  return out;
+    return tap(d, d.xc, d.wc, r * d.NR * 4, Q, ps);
+  }), tag);
 }
 
 /** One input channel in a loop over the taps every position of the tile reads (TAP_UNROLL per iteration, then the rest). */
@@ -140,13 +151,13 @@ function loopedTaps(d: Direct, t: PositionTile, looped: boolean, Q: number, tag:
   if (full > 0) {
     out.push(s.set(d.tapEnd, b.add(s.get(d.wr), b.i32(4 * full * TAP_UNROLL * d.NR))));
     out.push(b.loop(`${tag}_taps`, b.seq([
-      ...Array.from({ length: TAP_UNROLL }, (_, u) => taps(u)).flat(),
+      ...fenced(d, Array.from({ length: TAP_UNROLL }, (_, u) => taps(u)), tag),
       s.bump(d.xr, 4 * TAP_UNROLL * g.dilation),
       s.bump(d.wr, 4 * TAP_UNROLL * d.NR),
       b.br(`${tag}_taps`, b.ne(s.get(d.wr), s.get(d.tapEnd))),
     ])));
   }
-  for (let u = 0; u < (r1 - r0) % TAP_UNROLL; u++) out.push(...taps(u));
+  out.push(...fenced(d, Array.from({ length: (r1 - r0) % TAP_UNROLL }, (_, u) => taps(u)), tag));
   return out;
 }
 
@@ -170,16 +181,16 @@ function tile(d: Direct, t: PositionTile, looped: boolean, channels: number, tag
   acc.forEach((row) => row.forEach((a, q) => v.push(s.set(a, spec.biasOffset === null ? b.vconst(0) : b.vload(s.get(d.bb), 16 * q)))));
   v.push(s.set(d.xc, s.get(looped ? d.xt : d.xn)));
   v.push(s.set(d.wc, s.get(d.wb)));
-  const perChannel = spec.tapLoop ? loopedTaps(d, t, looped, Q, tag) : unrolledTaps(d, t, looped, Q);
-  if (d.Cg === 1) v.push(b.seq(perChannel));
+  const perChannel = spec.tapLoop ? loopedTaps(d, t, looped, Q, tag) : unrolledTaps(d, t, looped, Q, tag);
+  if (d.Cg === 1) v.push(b.block(`${tag}_fenced`, perChannel));
   else {
     v.push(s.set(d.end, b.add(s.get(d.wb), b.i32(4 * d.Cg * g.k * d.NR))));
-    v.push(b.loop(`${tag}_c`, b.seq([
+    v.push(b.block(`${tag}_fenced`, [b.loop(`${tag}_c`, b.seq([
       ...perChannel,
       s.bump(d.xc, 4 * g.L),
       s.bump(d.wc, 4 * g.k * d.NR),
       b.br(`${tag}_c`, b.ne(s.get(d.wc), s.get(d.end))),
-    ])));
+    ]))]));
   }
   const res = acc.map((row) => row.map((a) => emitEpilogue(v, spec.epilogue, a)));
   storeTile(v, res, { ptr: () => s.get(looped ? d.ot : d.on), off: looped ? 0 : 4 * t.first, rowFloats: g.outLength, channels });

@@ -5,7 +5,7 @@
  * C rounded up to 4) between zero rows for the padding: every tap then reads one aligned vector,
  * whatever the stride, dilation or padding, with no test in the loops.
  */
-import { type ConvGeometry, storeTile } from './conv_parts.js';
+import { type ConvGeometry, storeTile, transpose4 } from './conv_parts.js';
 import { type Epilogue, emitEpilogue } from './epilogue.js';
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 import { Straight } from './vec.js';
@@ -163,27 +163,48 @@ export function emitDepthwiseConv(b: Builder, name: string, spec: DepthwiseConvS
   ]));
 }
 
-/** scratch[padBegin + l][c] = x[c][l] for one batch row; x advances through the row in order. */
+/**
+ * scratch[padBegin + l][c] = x[c][l] for one batch row. Four channels at a time through registers:
+ * four row vectors, a 4x4 transpose, four stores (the columns past a multiple of four one value at
+ * a time); the channels past a multiple of four one value at a time. Nothing is read past the row.
+ */
 function transposeIn(d: Depthwise, xn: Local, S: Local): Expr {
   const { b, s, spec } = d;
   const g = spec.geometry;
-  const px = s.local('i32'), ps = s.local('i32'), pl = s.local('i32'), c = s.local('i32'), n = s.local('i32');
-  const copy = (at: number) => b.storeF32(s.get(pl), at * d.rowBytes, b.loadF32(s.get(px), 4 * at));
-  // Short rows are copied straight; long ones four positions per iteration, then the rest.
-  const quads = g.L <= 16 ? 0 : Math.floor(g.L / 4);
-  const perRow: Expr[] = [s.set(pl, s.get(ps))];
+  const px = s.local('i32'), ps = s.local('i32'), pc = s.local('i32'), pl = s.local('i32'), n = s.local('i32');
+  const rowX = 4 * g.L;
+  const copy = (channels: number, l: number): Expr[] => Array.from({ length: channels }, (_, i) =>
+    b.storeF32(s.get(ps), l * d.rowBytes + 4 * i, b.loadF32(s.get(px), i * rowX + 4 * l)));
+  const block = (): Expr => {
+    const v = new Straight(b, s);
+    const rows = [0, 1, 2, 3].map((i) => v.let(b.vload(s.get(pc), i * rowX)));
+    transpose4(v, rows).forEach((t, j) => v.push(b.vstore(s.get(pl), j * d.rowBytes, v.get(t))));
+    return v.done();
+  };
+  const quads = Math.floor(g.L / 4);
+  const perQuad: Expr[] = [s.set(pc, s.get(px)), s.set(pl, s.get(ps))];
   if (quads > 0) {
-    perRow.push(s.set(n, b.i32(quads)), b.loop('copy_quads', b.seq([
-      copy(0), copy(1), copy(2), copy(3),
-      s.bump(px, 16), s.bump(pl, 4 * d.rowBytes), s.bump(n, -1), b.br('copy_quads', s.get(n)),
+    perQuad.push(s.set(n, b.i32(quads)), b.loop('copy_blocks', b.seq([
+      block(), s.bump(pc, 16), s.bump(pl, 4 * d.rowBytes), s.bump(n, -1), b.br('copy_blocks', s.get(n)),
     ])));
   }
-  for (let i = 0; i < g.L - 4 * quads; i++) perRow.push(copy(i));
-  perRow.push(s.bump(px, 4 * (g.L - 4 * quads)), s.bump(ps, 4), s.bump(c, -1), b.br('copy', s.get(c)));
-  return b.seq([
-    s.set(px, s.get(xn)),
-    s.set(ps, b.add(s.get(S), b.i32(g.padBegin * d.rowBytes))),
-    s.set(c, b.i32(g.C)),
-    b.loop('copy', b.seq(perRow)),
-  ]);
+  for (let l = 4 * quads; l < g.L; l++) perQuad.push(...copy(4, l));
+  const out: Expr[] = [s.set(px, s.get(xn)), s.set(ps, b.add(s.get(S), b.i32(g.padBegin * d.rowBytes)))];
+  const channelQuads = Math.floor(g.C / 4);
+  if (channelQuads > 0) {
+    const c = s.local('i32');
+    out.push(s.set(c, b.i32(channelQuads)), b.loop('copy', b.seq([
+      ...perQuad, s.bump(px, 4 * rowX), s.bump(ps, 16), s.bump(c, -1), b.br('copy', s.get(c)),
+    ])));
+  }
+  if (g.C % 4 === 0) return b.seq(out);
+  if (g.L <= 16) {
+    for (let l = 0; l < g.L; l++) out.push(...copy(g.C % 4, l));
+    return b.seq(out);
+  }
+  // A long row of the last channels: one position per iteration.
+  out.push(s.set(n, b.i32(g.L)), b.loop('copy_tail', b.seq([
+    ...copy(g.C % 4, 0), s.bump(px, 4), s.bump(ps, d.rowBytes), s.bump(n, -1), b.br('copy_tail', s.get(n)),
+  ])));
+  return b.seq(out);
 }

@@ -88,7 +88,7 @@ export interface TileOut {
 }
 
 /** [[a0 b0 c0 d0] [a1 b1 c1 d1] ...] -> [[a0 a1 a2 a3] [b0 b1 b2 b3] ...]: four shuffle pairs. */
-function transpose4(v: Straight, rows: readonly Local[]): Local[] {
+export function transpose4(v: Straight, rows: readonly Local[]): Local[] {
   const b = v.b;
   const lo01 = v.let(b.vshuffle(v.get(rows[0]), v.get(rows[1]), [0, 4, 1, 5]));
   const lo23 = v.let(b.vshuffle(v.get(rows[2]), v.get(rows[3]), [0, 4, 1, 5]));

@@ -102,17 +102,23 @@ export type PlacedConv = ConvPlan & { readonly weights: number; readonly bias: n
 /** Kernels longer than this loop over their taps rather than unroll them all. */
 const UNROLLED_TAPS = 16;
 
+/** The register budget of a tile: TurboFan allocates 15 xmm registers on x64 (xmm15 is its scratch). */
+const REGISTERS = 15;
+
 /**
- * The tile: up to four positions, and as many channel vectors as keep about eight accumulators
- * (with a weight vector per channel vector and a splat, within the 15 xmm registers TurboFan
- * allocates on x64), never more than the group's output channels need.
+ * The tile: up to four positions, and as many channel vectors V (4, 2 or 1) as keep the tile's
+ * accumulators, one tap's weight vectors and its splats (P*V + V + P) within the registers, never
+ * more than the group's output channels need. Measured on the Silero shapes (bench/ops_conv.ts):
+ * 4 positions x 2 vectors, 2 x 4 and 1 x 4 were within noise of the best tile each time, and
+ * uneven vector counts (3, 5, 7) lost up to a third.
  */
 export function planConv(g: ConvGeometry, relaxedSimd: boolean, c: Pick<PlanPass, 'buffer'>): ConvPlan {
   if (g.group > 1 && g.group === g.C && g.group === g.M) {
     return { kernel: 'depthwise', positions: 4, scratch: c.buffer([depthwiseScratchFloats(g)]), relaxedSimd };
   }
   const positions = Math.min(4, g.outLength);
-  const vectors = Math.min(Math.ceil(g.M / g.group / 4), positions === 1 ? 8 : positions === 2 ? 4 : 2);
+  const needed = Math.ceil(g.M / g.group / 4);
+  const vectors = [4, 2, 1].find((v) => positions * v + v + positions <= REGISTERS && (v <= needed || v === 1))!;
   return { kernel: 'direct', positions, vectors, tapLoop: g.k > UNROLLED_TAPS, relaxedSimd };
 }
 
