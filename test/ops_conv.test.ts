@@ -5,6 +5,10 @@
  * tile the emitters accept (positions 1..4, channel vectors, taps unrolled or looped), with a
  * sentinel after the output. Whole models through the module that ships: ops_conv_model.test.ts.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { activation } from '../compiler/cells/activations.js';
@@ -12,7 +16,9 @@ import { emitDirectConv, packDirectBias, packDirectWeights } from '../compiler/e
 import { depthwiseScratchFloats, emitDepthwiseConv, packDepthwiseBias, packDepthwiseWeights } from '../compiler/emit/conv_depthwise.js';
 import { type ConvGeometry, positionTiles } from '../compiler/emit/conv_parts.js';
 import type { Epilogue } from '../compiler/emit/epilogue.js';
+import { detectFeatures } from '../runtime/features.js';
 import { Arena, build, randomF32 } from './ops_harness.js';
+import { REPO_ROOT } from './paths.js';
 import { convPadding, referenceActivation, referenceConv } from './conv_reference.js';
 import { mulberry32, pick, randInt, type Rng } from './random.js';
 import { planConv } from '../compiler/ops/conv.js';
@@ -137,6 +143,47 @@ test('the Silero VAD shapes (bench/conv_cases.ts) with the tile the planner pick
       assert.is(P, Math.min(4, g.outLength), c.id);
     } else assert.ok(g.group === g.C && g.C === g.M, c.id);
   }
+});
+
+/** Relaxed SIMD (fused multiply-adds): both kernels on a few geometries, in a Node that has it (a child with the flag on Node 20/21). */
+const RELAXED_CHILD = `
+import { Builder } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/ir.js')).href)};
+import { emitDirectConv, packDirectWeights } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/conv.js')).href)};
+import { emitDepthwiseConv, packDepthwiseWeights, depthwiseScratchFloats } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/conv_depthwise.js')).href)};
+import { referenceConv } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/test/conv_reference.js')).href)};
+const memory = new WebAssembly.Memory({ initial: 64, maximum: 100 });
+const heap = new Float32Array(memory.buffer);
+let worst = 0, wat = '';
+for (const [g, depthwise] of JSON.parse(process.argv.at(-1))) {
+  const b = new Builder({ simd: true, relaxedSimd: true, threads: false });
+  b.importMemory(1, 100);
+  const w = Float32Array.from({ length: g.M * g.C / g.group * g.k }, (_, i) => Math.sin(i));
+  const x = Float32Array.from({ length: g.C * g.L }, (_, i) => Math.cos(i));
+  heap.set(depthwise ? packDepthwiseWeights(w, g) : packDirectWeights(w, g, 2), 1024);
+  heap.set(x, 65536);
+  const common = { geometry: g, weightsOffset: 4096, biasOffset: null, epilogue: null, fused: true };
+  if (depthwise) emitDepthwiseConv(b, 'k', { ...common, positions: 4 }); else emitDirectConv(b, 'k', { ...common, positions: 4, vectors: 2, tapLoop: g.k > 16 });
+  b.exportFunction('k');
+  if (!b.validate()) throw new Error('does not validate');
+  wat += b.emitText();
+  new WebAssembly.Instance(new WebAssembly.Module(b.emitBinary()), { env: { memory } }).exports.k(262144, 393216, 1, 524288);
+  const want = referenceConv(x, w, null, { N: 1, C: g.C, L: g.L, M: g.M, k: g.k }, { group: g.group, stride: g.stride, pads: [g.padBegin, g.padBegin] });
+  want.forEach((v, i) => { worst = Math.max(worst, Math.abs(heap[98304 + i] - v)); });
+}
+console.log(JSON.stringify({ worst, relaxed: wat.includes('f32x4.relaxed_madd') }));
+`;
+
+test('relaxed SIMD: both kernels with fused multiply-adds give the reference result (in a child Node with the flag)', async () => {
+  const cases: [ConvGeometry, boolean][] = [
+    [{ C: 5, L: 9, M: 11, k: 3, stride: 1, dilation: 1, padBegin: 1, group: 1, outLength: 9 }, false],
+    [{ C: 1, L: 60, M: 6, k: 20, stride: 8, dilation: 1, padBegin: 0, group: 1, outLength: 6 }, false],
+    [{ C: 7, L: 10, M: 7, k: 5, stride: 1, dilation: 1, padBegin: 2, group: 7, outLength: 10 }, true],
+  ];
+  const flags = detectFeatures().relaxedSimd ? [] : ['--experimental-wasm-relaxed-simd'];
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, '--input-type=module', '-e', RELAXED_CHILD, JSON.stringify(cases)], { timeout: 60_000 });
+  const { worst, relaxed } = JSON.parse(stdout) as { worst: number; relaxed: boolean };
+  assert.ok(relaxed, 'the kernels use f32x4.relaxed_madd');
+  assert.ok(worst <= 1e-4, `max abs error ${worst}`);
 });
 
 test('position tiles: interior runs loop, border tiles stand alone (single positions with the tap loop)', () => {
