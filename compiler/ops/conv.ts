@@ -4,6 +4,12 @@
  * is constant. At run time one kernel: the direct convolution (emit/conv.ts), or for a depthwise one
  * (group = C = M) its own (emit/conv_depthwise.ts). A BatchNormalization that alone reads the output
  * is folded into the weights and bias, and an activation after it is applied in the kernel's registers.
+ *
+ * A 1x1 convolution is the direct kernel with k = 1: the GEMM microkernel (splat times packed weight
+ * vectors), its A read transposed as [N, C, L] lays it out. The shared GEMM (emit/matmul.ts) reads A
+ * row-major [rows, K], which matches only when L = 1; there it measured within a fifth of the direct
+ * kernel (ahead at batch 8, as it blocks batch rows; behind at batch 1) and would not apply the
+ * activation in registers, so every Conv takes the direct kernel.
  */
 import { materialize } from '../frontend/ctx.js';
 import type { BufRef, ConstRef, Step } from '../frontend/program.js';
