@@ -6,7 +6,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnNodeWorker } from '../api/node.js';
 import { lowerModel } from '../compiler/frontend/index.js';
+import { compileModel } from '../compiler/index.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { Tensor } from '../runtime/tensor.js';
+import { interpretProgram } from './program_interp.js';
 import { type ConvAttrs, convPadding, referenceActivation, referenceConv } from './conv_reference.js';
 import { convAttributes, convWeights, floats, relError, runBoth, runRnnc, sideRnn, type Feeds } from './conv_models.js';
 import { GraphBuilder, attr } from './graph_builder.js';
@@ -115,6 +120,22 @@ for (const rate of [16, 8] as const) {
     }
   });
 }
+
+test('Silero v5 16 kHz front end in the multi-worker module (the convs on worker 0) and in the float64 interpreter', async () => {
+  const { bytes, feeds } = sileroV5(16, 3);
+  const f = feeds(2);
+  const tensors = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new Tensor('float32', v.data, v.dims)]));
+  const want = await runRnnc(bytes, f, { batch: 2 });
+  const artifact = compileModel(bytes, { batch: 2, threads: true }).artifact;
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spawnNodeWorker });
+  const got = await s.run(tensors);
+  await s.release();
+  const interpreted = interpretProgram(lowerModel(bytes, { batch: 2 }).program, 5, 2, Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.data])));
+  for (const name of ['spec', 'features', 'state']) {
+    assert.equal(Array.from(got[name].data as Float32Array), Array.from(want[name].data), `${name}: 2 workers give the single-worker result`);
+    assert.ok(relError(want[name].data, interpreted[name]) <= 1e-4, `${name}: ${relError(want[name].data, interpreted[name])} from the interpreter`);
+  }
+});
 
 test('Silero legacy shapes: depthwise (group 258, 16, 32) with bias and Relu, pointwise, 1x1 stride 2, k=7 unpadded, decoder with Sigmoid', async () => {
   const rng = mulberry32(5);
