@@ -4,7 +4,7 @@
  * kernel tests sweep (test/ops_conv.test.ts). The legacy model's input length is taken as 768
  * samples (a 512-sample window and its context), giving 9 STFT frames.
  */
-import type { ConvGeometry } from '../compiler/emit/conv_parts.js';
+import { type ConvGeometry, insideTaps } from '../compiler/emit/conv_parts.js';
 
 export interface ConvCase {
   /** e.g. `v5_16k_enc1`. */
@@ -43,7 +43,12 @@ export const SILERO_CONVS: readonly ConvCase[] = [
   { id: 'legacy_decoder', geometry: conv(64, 1, 1, 1), large: false },
 ];
 
-/** Multiply-adds of one batch row, twice: the nominal flops (padding taps included, as usual). */
+/** Flops of one batch row: twice the multiply-adds that read inside the input (the kernels skip the padding's). */
 export function convFlops(g: ConvGeometry): number {
-  return 2 * g.M * (g.C / g.group) * g.k * g.outLength;
+  let taps = 0;
+  for (let l = 0; l < g.outLength; l++) {
+    const [begin, end] = insideTaps(g, l);
+    taps += end - begin;
+  }
+  return 2 * g.M * (g.C / g.group) * taps;
 }

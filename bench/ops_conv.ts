@@ -2,8 +2,8 @@
  * The conv kernels (compiler/emit/conv.ts, conv_depthwise.ts) on the Silero VAD shapes
  * (bench/conv_cases.ts), one thread. TurboFan code only: the script re-runs itself under
  * --no-liftoff. Each variant is warmed up for 300 ms, then timed in 15 samples of ~5 ms each
- * (bench/peak.ts' `time`); the median GFLOP/s (2 * M * C/group * k * L' per batch row, padding taps
- * included) and its ratio to the f32x4 mul+add peak measured in the same run (bench/peak.ts' probe:
+ * (bench/peak.ts' `time`); the median GFLOP/s (2 * M * C/group per tap that reads inside the input,
+ * per output position and batch row: the padding's products are skipped) and its ratio to the f32x4 mul+add peak measured in the same run (bench/peak.ts' probe:
  * 12 independent acc = acc*y + x chains). The tile the planner picks (ops/conv.ts' planConv) is
  * printed with the best of the other tiles the emitter accepts.
  *
