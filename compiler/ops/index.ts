@@ -6,8 +6,10 @@
 import { InternalError } from '../../contract/errors.js';
 import { abs } from './abs.js';
 import { arithmetic } from './arithmetic.js';
+import { batchNormOp } from './batchnorm.js';
 import { concatOp } from './concat.js';
 import { controlOp } from './control.js';
+import { convOp } from './conv.js';
 import { copyOp } from './copy.js';
 import { gatherOp } from './gather.js';
 import { logicOp } from './logic.js';
@@ -30,6 +32,7 @@ import { views } from './views.js';
 /** Every op module. */
 export const OPS: readonly OpModule[] = [
   rnnOp, gatherOp, matmul, arithmetic, relu, tanh, sigmoid, abs, mathOp, padOp, poolOp, reduceOp, softmaxOp, transposeOp, concatOp, sliceOp, views, controlOp, shape, logicOp, copyOp,
+  convOp, batchNormOp,
 ];
 
 const NODES = new Map<string, NodeRules<unknown>>();

@@ -2,7 +2,7 @@
  * MatMul and Gemm against constant weights: transposes and alpha/beta folded at compile time into a
  * [K, N] weight and an [N] bias; an Add of a constant bias that follows is fused in. At run time one
  * register-blocked GEMM over the product of the leading dims (emit/matmul.ts, the same GEMM the RNN's
- * input projection uses).
+ * input projection uses). A BatchNormalization of a [M, N] product folds into the weights and bias.
  */
 import { materialize, modelError, unsupported } from '../frontend/ctx.js';
 import { mapFloat, transposeConst, uniformValue } from '../frontend/fold.js';
@@ -13,6 +13,7 @@ import {
   emitMatmul, MATMUL_DEFAULT_TILE, packMatmulBias, packMatmulWeights, packedBiasFloats, packedMatmulFloats,
 } from '../emit/matmul.js';
 import { takesOperand } from './arithmetic.js';
+import { batchNormAfter, foldBatchNormColumns } from './batchnorm.js';
 import type { LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
 
 /** out[M, N] = a[M, K] * w[K, N] (+ bias[N]); M is the product of a's leading dims. MatMul, Gemm, MatMul+Add. */
@@ -168,13 +169,24 @@ function lowerGemm(l: LowerCtx<Detail>): void {
     outName = add.outputs[0];
   }
   const bName = node.inputs[1];
-  const w = l.b.constant(d.w === l.val(bName) ? bName : `${bName} (${d.note || 'folded'})`, d.w);
+  let w = d.w;
+  let wName = d.w === l.val(bName) ? bName : `${bName} (${d.note || 'folded'})`;
+  // A BatchNormalization of the [M, N] product normalizes its columns: its factors fold into w and the bias.
+  const bn = l.val(outName).dims.length === 2 ? batchNormAfter(l, outName) : null;
+  if (bn) {
+    [w, bias] = foldBatchNormColumns(w, bias, bn.factors);
+    [wName, biasName] = [`${bName} (BatchNormalization '${bn.node.name}' folded)`, `${biasName || node.name} bias (BatchNormalization '${bn.node.name}' folded)`];
+    notes.push(`BatchNormalization '${bn.node.name}' folded into the weights`);
+    l.fuse(bn.node);
+    outName = bn.node.outputs[0];
+  }
+  const wRef = l.b.constant(wName, w);
   const biasRef: ConstRef | null = bias ? l.b.constant(biasName, bias) : null;
   const v = l.val(outName);
-  const vector = d.w.dims[1] === 1 && v.dims.length === l.val(in0).dims.length - 1;
+  const vector = w.dims[1] === 1 && v.dims.length === l.val(in0).dims.length - 1;
   const out = l.b.buffer(outName, v, vector ? [...a.dims.slice(0, -1), 1] : undefined);
-  l.b.step({ op: 'gemm', node: node.name, a, w, bias: biasRef, out } satisfies GemmStep,
-    `gemm '${node.name}': ${l.b.describe(a)} x ${l.b.describe(w)}${biasRef ? ` + ${l.b.describe(biasRef)}` : ''} -> ${l.b.describe(out)}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  l.b.step({ op: 'gemm', node: node.name, a, w: wRef, bias: biasRef, out } satisfies GemmStep,
+    `gemm '${node.name}': ${l.b.describe(a)} x ${l.b.describe(wRef)}${biasRef ? ` + ${l.b.describe(biasRef)}` : ''} -> ${l.b.describe(out)}${notes.length ? ` (${notes.join('; ')})` : ''}`);
 }
 
 const sameDims = (a: readonly SymInt[], b: readonly SymInt[]) => a.length === b.length && a.every((d, i) => symEq(d, b[i]));
