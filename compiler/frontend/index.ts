@@ -3,11 +3,11 @@
  * are the run-time seq and batch, folds the shape subgraphs, and lowers what remains into a list of
  * steps over buffers (see program.ts). Pure data: no wasm, no binaryen.
  */
-import { UnsupportedError } from '../../contract/errors.js';
+import { UnsupportedError, internalAt } from '../../contract/errors.js';
 import { cellOfOp } from '../cells/index.js';
 import { resolveInputAxes } from './axes.js';
 import { inferGraph } from './infer.js';
-import { loadGraph } from './load.js';
+import { type LoadedGraph, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
 import type { Program } from './program.js';
 
@@ -28,11 +28,15 @@ export interface LowerOptions {
  */
 export function lowerModel(bytes: Uint8Array, options: LowerOptions = {}): { program: Program; summary: string[] } {
   const source = options.source ?? 'model';
-  const g = loadGraph(bytes, source);
+  // The passes name the node at fault themselves; what fails outside a node is named by the model.
+  return internalAt(source, () => lowerLoaded(loadGraph(bytes, source), source, options.batch));
+}
+
+function lowerLoaded(g: LoadedGraph, source: string, batch: number | undefined): { program: Program; summary: string[] } {
   if (!g.nodes.some((n) => cellOfOp(n.op))) {
     const ops = [...new Set(g.nodes.map((n) => n.op))];
     throw new UnsupportedError(`${source}: model has no LSTM, GRU or RNN node (ops found: ${ops.length ? ops.join(', ') : 'none'}); rnnc compiles recurrent models`);
   }
-  const axes = resolveInputAxes(g, options.batch);
+  const axes = resolveInputAxes(g, batch);
   return lowerGraph(g, inferGraph(g, axes));
 }

@@ -103,30 +103,40 @@ function graphValue(v: ValueInfoProto, what: string, source: string): GraphValue
   return { name, elemType: t?.elemType ?? 0, dims: t?.dims ?? null };
 }
 
-/** The nodes the outputs depend on, in dependency order; a cycle is a ModelError. */
+/**
+ * The nodes the outputs depend on, in dependency order; a cycle is a ModelError. The depth-first
+ * walk keeps its own stack: a chain of many thousand nodes is an ordinary graph, not a stack overflow.
+ */
 function sortLive(all: readonly GraphNode[], roots: string[], producer: Map<string, GraphNode>, source: string): GraphNode[] {
   const order: GraphNode[] = [];
   const state = new Map<GraphNode, 'open' | 'done'>();
-  const visit = (n: GraphNode, path: GraphNode[]) => {
+  // The open path: each node with the position of the next input to visit.
+  const path: { node: GraphNode; next: number }[] = [];
+  const enter = (n: GraphNode) => {
     const s = state.get(n);
     if (s === 'done') return;
     if (s === 'open') {
-      const cycle = path.slice(path.indexOf(n)).map((p) => p.label);
+      const cycle = path.slice(path.findIndex((p) => p.node === n)).map((p) => p.node.label);
       throw new ModelError(`${source}: the graph has a cycle: ${[...cycle, n.label].join(' -> ')}`);
     }
     state.set(n, 'open');
-    path.push(n);
-    for (const i of n.inputs) {
-      const p = i ? producer.get(i) : undefined;
-      if (p) visit(p, path);
-    }
-    path.pop();
-    state.set(n, 'done');
-    order.push(n);
+    path.push({ node: n, next: 0 });
   };
   for (const r of roots) {
-    const p = producer.get(r);
-    if (p) visit(p, []);
+    const root = producer.get(r);
+    if (root) enter(root);
+    while (path.length > 0) {
+      const top = path[path.length - 1];
+      if (top.next < top.node.inputs.length) {
+        const i = top.node.inputs[top.next++];
+        const p = i ? producer.get(i) : undefined;
+        if (p) enter(p);
+        continue;
+      }
+      path.pop();
+      state.set(top.node, 'done');
+      order.push(top.node);
+    }
   }
   // Prefer the file's order (exporters write nodes sorted) when it is itself a dependency order.
   const live = new Set(order);

@@ -5,7 +5,7 @@
  * that alias an input or another output get a copy. Lowering reads inference's decisions and never
  * re-checks the model.
  */
-import { InternalError } from '../../contract/errors.js';
+import { InternalError, internalAt } from '../../contract/errors.js';
 import { dataTypeName } from '../onnx/proto.js';
 import { nodeRules } from '../ops/index.js';
 import { copyStep } from '../ops/copy.js';
@@ -32,7 +32,12 @@ export function lowerGraph(g: LoadedGraph, inf: Inference): Lowered {
   const consumers = new Map<string, GraphNode[]>();
   for (const n of g.nodes) {
     if (!n.outputs.some(isRun)) continue;
-    for (const i of new Set(n.inputs)) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of new Set(n.inputs)) {
+      if (!i) continue;
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
   }
   const fused = new Set<GraphNode>();
   const transposed = new Map<string, { x: BufRef; by: GraphNode }>();
@@ -58,7 +63,7 @@ export function lowerGraph(g: LoadedGraph, inf: Inference): Lowered {
     }
     const lower = nodeRules(node.op)?.lower;
     if (!lower) throw new InternalError(`${node.label} has run-time outputs but its op has no lowering`);
-    lower(ctx(node));
+    internalAt(node.label, () => lower(ctx(node)));
   }
   const outputs = lowerOutputs(g, b, val, inputs);
   return {
