@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { compileModel } from '../compiler/index.js';
 import { lowerModel } from '../compiler/frontend/index.js';
 import { DataType, onnx } from '../compiler/onnx/proto.js';
 import { packWeights } from '../contract/layout.js';
@@ -126,6 +127,18 @@ for (const c of CASES) {
     assert.ok(e instanceof RnncError && !(e instanceof InternalError), `${e.name} is an rnnc error about the model`);
   });
 }
+
+test('an RNN whose packed weights pass the 2 GiB a module addresses is refused, not laid out at wrapped offsets', () => {
+  // hidden_size 65536 with fed weights: a small file, 100 GB of packed weights (offsets wrapped to small numbers).
+  const s = rnnSpec('GRU', 1, 1);
+  const H = 65536;
+  s.node.attribute = [attr.int('hidden_size', H)];
+  makeFeed(s, 'W', [1, 3 * H, 1]);
+  makeFeed(s, 'R', [1, 3 * H, H]);
+  makeFeed(s, 'B', [1, 6 * H]);
+  s.outputs = [valueInfo('Y_h', [1, 'batch', H])];
+  throws(() => compileModel(encodeModel(s), { source: 'big.onnx' }), UnsupportedError, "step #0 (rnn of node 'cell')", 'at most 2147483648');
+});
 
 test('packWeights given weights that do not fit the layout throws InternalError (rnnc checked the dims), not RangeError', () => {
   const d = describeCell({ cell: 'gru', inputSize: 2, hiddenSize: 3 });

@@ -69,7 +69,7 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
     if (!place) return decided[index];
     return place(step, decided[index], {
       index, program,
-      reserve: (bytes, fill) => memory.reserve(bytes, fill),
+      reserve: (bytes, fill) => memory.reserve(bytes, fill, stepLabel(step, index)),
       get next() { return memory.next; },
       constant: (c) => memory.constant(c),
     });
