@@ -2,8 +2,7 @@
 import { Command, Option } from 'commander';
 import { CELLS } from '../compiler/cells/index.js';
 import { MAX_WORKERS } from '../contract/control.js';
-import { RnncError } from '../contract/errors.js';
-import { int, num, withPlanFlags } from './commands/common.js';
+import { formatCliError, int, num, withPlanFlags } from './commands/common.js';
 
 const program = new Command('rnnc')
   .description('WebAssembly SIMD kernel compiler for recurrent neural networks (ONNX LSTM, GRU, RNN)')
@@ -98,8 +97,7 @@ program.command('bench [patterns...]')
   .action(async (patterns, o) => (await import('./commands/bench.js')).benchCommand(patterns, o));
 
 program.parseAsync().catch((e: unknown) => {
-  if (e instanceof RnncError) {
-    console.error(`rnnc: ${e.name}: ${e.message}`);
-    process.exitCode = 2;
-  } else throw e;
+  const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
+  console.error(formatCliError(e, verbose));
+  process.exitCode = 2;
 });

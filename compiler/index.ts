@@ -3,6 +3,7 @@
  * bytes and shapes (a shape is compiled as its one-node model, `cellModel`), and the pieces the CLI,
  * the tuner and the benchmarks build on.
  */
+import { internalAt } from '../contract/errors.js';
 import { compileProgram, type CompileOptions, type CompileResult } from './module/artifact.js';
 import { lowerModel, type LowerOptions } from './frontend/index.js';
 
@@ -22,6 +23,7 @@ export type ModelCompileOptions = CompileOptions & LowerOptions;
  */
 export function compileModel(bytes: Uint8Array, opts: ModelCompileOptions = {}): CompileResult & { summary: readonly string[] } {
   const { program, summary } = lowerModel(bytes, { batch: opts.batch, source: opts.source, shapes: opts.shapes, bind: opts.bind });
-  const result = compileProgram(program, { name: opts.source, ...opts }, summary);
+  // Planning and emission name the step at fault; what fails between steps is named by the model.
+  const result = internalAt(opts.source ?? 'model', () => compileProgram(program, { name: opts.source, ...opts }, summary));
   return { ...result, summary: result.artifact.manifest.summary };
 }

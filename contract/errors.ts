@@ -38,3 +38,22 @@ export class InternalError extends RnncError {
     super(`internal error (a bug in rnnc, please report it): ${message}`, options);
   }
 }
+
+/**
+ * What an error thrown while processing `where` (a node, a step) is to the caller: one of rnnc's
+ * errors as it is; anything else (a TypeError, a RangeError, a stack overflow) is a bug in rnnc,
+ * an InternalError naming `where`.
+ */
+export function asRnncError(where: string, e: unknown): RnncError {
+  if (e instanceof RnncError) return e;
+  return new InternalError(`${where}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
+}
+
+/** Runs `f` as the processing of `where`; an error that is not one of rnnc's becomes an InternalError naming it. */
+export function internalAt<T>(where: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw asRnncError(where, e);
+  }
+}

@@ -3,6 +3,7 @@
  * the runtime (which writes weights and tensors at those offsets). Dependency-free: the browser
  * runtime uses it as is.
  */
+import { InternalError } from './errors.js';
 
 /** One recurrent pass over R: which gates it computes (indices in ONNX gate order). */
 export type Phase = readonly number[];
@@ -80,7 +81,8 @@ function packedColumn(k: KernelLayout, c: number): [number, number] | null {
 export function packWeights(k: KernelLayout, w: NodeWeights, mem: Float32Array): void {
   const { inputSize: I, hiddenSize: H, hiddenPadded: Hp, gates: G, unitsPerBlock: U, panelWidth: NR } = k;
   const expect = (a: Float32Array | null, n: number, what: string) => {
-    if (a && a.length !== n) throw new RangeError(`${what} has ${a.length} elements, expected ${n}`);
+    // The compiler checks every weight's dims against the layout it plans: a mismatch here is a bug.
+    if (a && a.length !== n) throw new InternalError(`packing ${k.cell} weights: ${what} has ${a.length} elements, the layout needs ${n}`);
   };
   expect(w.W, k.directions * G * H * I, 'W');
   expect(w.R, k.directions * G * H * H, 'R');

@@ -353,7 +353,7 @@ test('inputs: X must be fed, types must match, every tensor must exist', () => {
   const { artifact } = compileModel(encodeModel(lensConst));
   const lens = artifact.manifest.inputs.find((i) => i.name === 'lens')!;
   assert.equal([lens.dtype, lens.dims], ['int32', ['batch']]);
-  assert.equal(artifact.manifest.checks, [{ buffer: lens.buffer, bound: 'seq', what: "sequence_lens of node 'cell'" }]);
+  assert.equal(artifact.manifest.checks, [{ buffer: lens.buffer, bound: 'seq', what: "input 'lens' (sequence_lens of node 'cell')" }]);
 });
 
 test('dims that disagree with the spec name the tensor, expected and actual dims', () => {

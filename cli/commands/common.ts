@@ -1,15 +1,66 @@
-/** Small helpers shared by the CLI commands: option parsing and printing. */
-import { readFile } from 'node:fs/promises';
+/** Small helpers shared by the CLI commands: option parsing, files, and printing (errors too). */
+import { mkdir, readFile } from 'node:fs/promises';
 import type { PlanOptions } from '../../compiler/plan/cell.js';
-import { InputError, ModelError } from '../../contract/errors.js';
+import { InputError, InternalError, ModelError, RnncError } from '../../contract/errors.js';
+import { RNNC_VERSION } from '../../contract/version.js';
 
-/** Reads a model file; a missing or unreadable file is a ModelError naming it. */
+/** The code of a Node system error (ENOENT, EEXIST, EACCES...), or null for any other error. */
+function systemCode(e: unknown): string | null {
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : null;
+}
+
+/** Reads a model file; a missing or unreadable file (or a directory) is a ModelError naming it. */
 export async function readModelFile(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (e) {
-    throw new ModelError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = systemCode(e);
+    if (code === 'EISDIR') throw new ModelError(`${file}: is a directory; expected an ONNX model file (.onnx)`);
+    if (code === 'ENOENT') throw new ModelError(`${file}: no such file`);
+    throw new ModelError(`${file}: cannot read (${code ?? (e as Error).message})`);
   }
+}
+
+/** Creates the directory `dir` (given with `flag`) if need be; a file in the way is an InputError naming both. */
+export async function makeOutputDir(dir: string, flag: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = systemCode(e);
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new InputError(`${flag} ${dir}: a file is in the way; expected a directory to write into`);
+    throw new InputError(`${flag} ${dir}: cannot create the directory (${code ?? (e as Error).message})`);
+  }
+}
+
+/** Runs `write`; a system error writing (full disk, no permission, a directory in the way) is an InputError naming `flag`. */
+export async function writing<T>(flag: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    const code = systemCode(e);
+    if (!code) throw e;
+    throw new InputError(`${flag}: cannot write '${(e as NodeJS.ErrnoException).path ?? '?'}' (${(e as Error).message})`);
+  }
+}
+
+/**
+ * What the CLI prints for the error that ended a command: `rnnc: <Class>: message`, and the stack
+ * only with --verbose. An InternalError, or an error that is neither rnnc's nor the system's, is a
+ * bug in rnnc: printed as an InternalError with its stack, and how to report it.
+ */
+export function formatCliError(e: unknown, verbose: boolean): string {
+  const stack = (x: unknown) => (x instanceof Error && x.stack ? x.stack : String(x));
+  if (e instanceof RnncError && !(e instanceof InternalError)) {
+    return [`rnnc: ${e.name}: ${e.message}`, ...(verbose ? [stack(e)] : [])].join('\n');
+  }
+  if (systemCode(e)) return [`rnnc: ${(e as Error).message}`, ...(verbose ? [stack(e)] : [])].join('\n');
+  const internal = e instanceof InternalError ? e : new InternalError(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const cause = e instanceof InternalError && e.cause !== undefined ? [`caused by: ${stack(e.cause)}`] : [];
+  return [
+    `rnnc: InternalError: ${internal.message}`, stack(e), ...cause,
+    `This is a bug in rnnc ${RNNC_VERSION} (node ${process.version}). Please report it to the rnnc maintainers with the command line, this output and, if you can share it, the model.`,
+  ].join('\n');
 }
 
 /** Parses a positive integer option value, naming the flag on error. */

@@ -6,7 +6,7 @@ import { writeArtifact } from '../../compiler/module/artifact.js';
 import { toWat } from '../../compiler/module/wat.js';
 import { readTuning, tunedEntry } from '../../api/tune.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
-import { formatBytes, modelOptions, planOptions, readModelFile, type PlanFlags } from './common.js';
+import { formatBytes, makeOutputDir, modelOptions, planOptions, readModelFile, writing, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {
   output: string;
@@ -18,14 +18,17 @@ export interface CompileFlags extends PlanFlags {
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
   const bytes = await readModelFile(modelPath);
+  // Before the compile, which may take a while: a file in the way of the directory fails now.
+  await makeOutputDir(f.output, '-o');
   // Both modules: an artifact may run where threads are (or are not) available.
   const tuning = f.tuning ? await readTuning(f.tuning) : null;
   const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
   const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f), ...modelOptions(f) });
-  const written = await writeArtifact(f.output, artifact);
+  const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');
-    await writeFile(watPath, await toWat(artifact.wasm as Uint8Array, modelPath));
+    const wat = await toWat(artifact.wasm as Uint8Array, modelPath);
+    await writing('--wat', () => writeFile(watPath, wat));
     written.push(watPath);
   }
   console.log(`compiled ${modelPath} -> ${artifact.manifest.kernels.join(', ')} (key ${artifact.manifest.key})`);

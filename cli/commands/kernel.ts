@@ -5,7 +5,7 @@ import { cellModel } from '../../compiler/frontend/cell_model.js';
 import { compileModel } from '../../compiler/index.js';
 import { describePlan } from '../../compiler/plan/describe.js';
 import { toWat } from '../../compiler/module/wat.js';
-import { formatBytes, planOptions, type PlanFlags } from './common.js';
+import { formatBytes, planOptions, writing, type PlanFlags } from './common.js';
 
 export interface ShapeFlags {
   cell: string;
@@ -40,11 +40,12 @@ export async function kernelCommand(f: KernelFlags): Promise<void> {
   const d = descriptorFromFlags(f);
   const { artifact, plan } = compileModel(cellModel(d), { ...planOptions(f), batch: d.maxBatch, threads: false, source: `--cell ${f.cell}` });
   const wasm = artifact.wasm as Uint8Array;
-  await writeFile(f.output, wasm);
+  await writing('-o', () => writeFile(f.output, wasm));
   console.log(`${plan.kernelName} (${plan.descriptorKey}, plan ${plan.key}) -> ${f.output} (${formatBytes(wasm.byteLength)})`);
   if (f.wat) {
     const watPath = f.output.replace(/\.wasm$/, '') + '.wat';
-    await writeFile(watPath, await toWat(wasm, plan.kernelName));
+    const wat = await toWat(wasm, plan.kernelName);
+    await writing('--wat', () => writeFile(watPath, wat));
     console.log(`  text form -> ${watPath}`);
   }
   if (f.verbose) console.log(describePlan(plan));

@@ -1,11 +1,11 @@
 /** `rnnc run MODEL_OR_ARTIFACT --input name=file.npy ...`: runs a model and prints or writes outputs. */
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InferenceSession, Tensor, InputError } from '../../api/node.js';
 import type { Manifest } from '../../contract/manifest.js';
 import { readNpy, writeNpy } from '../../compiler/io/npy.js';
 import { readTensorFile } from '../../compiler/onnx/tensor.js';
-import { median, modelOptions, planOptions, type PlanFlags } from './common.js';
+import { makeOutputDir, median, modelOptions, planOptions, writing, type PlanFlags } from './common.js';
 
 export interface RunFlags extends PlanFlags {
   input: string[];
@@ -75,6 +75,8 @@ function summary(name: string, t: Tensor): string {
 }
 
 export async function runCommand(model: string, f: RunFlags): Promise<void> {
+  // Before the model is compiled and run: a file in the way of the output directory fails now.
+  if (f.outputDir) await makeOutputDir(f.outputDir, '--output-dir');
   const t0 = performance.now();
   const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) }, ...modelOptions(f) });
   const loadMs = performance.now() - t0;
@@ -89,10 +91,9 @@ export async function runCommand(model: string, f: RunFlags): Promise<void> {
   console.log(`${model}: ${m.kernels.join(', ')}, loaded and compiled in ${loadMs.toFixed(1)} ms`);
   for (const [name, t] of Object.entries(outputs)) console.log(summary(name, t));
   if (f.outputDir) {
-    await mkdir(f.outputDir, { recursive: true });
     for (const [name, t] of Object.entries(outputs)) {
       const p = path.join(f.outputDir, `${name.replace(/[^\w.-]/g, '_')}.npy`);
-      await writeFile(p, writeNpy(t.dims, t.data as Float32Array | Int32Array));
+      await writing('--output-dir', () => writeFile(p, writeNpy(t.dims, t.data as Float32Array | Int32Array)));
       console.log(`wrote ${p}`);
     }
   }

@@ -6,7 +6,7 @@
  * Identity, elementwise ops, MatMul/Gemm with constant weights, Concat). Such axes become symbols even where the export fixed them (PyTorch writes tokens [50, 2]);
  * every other input dim must be a number.
  */
-import { ModelError } from '../../contract/errors.js';
+import { ModelError, internalAt } from '../../contract/errors.js';
 import { nodeRules } from '../ops/index.js';
 import type { Trail } from '../ops/types.js';
 import { type GraphValue, type LoadedGraph, allNodes } from './load.js';
@@ -85,18 +85,29 @@ export function resolveInputAxes(
   };
   const constInts = (name: string): number[] | null => {
     const v = constOf(name);
-    return v ? numbers(v) : null;
+    // Axes are integers: a float constant is no axis list (its op's rule reports it).
+    return v && v.dtype === 'int' ? numbers(v) : null;
   };
   const constRank = (name: string): number | null => constOf(name)?.dims.length ?? null;
   const isConstant = (name: string) => g.initializers.has(name) || g.producer.get(name)?.op === 'Constant' || bound.has(name);
 
-  const trace = (name: string, t: Trail): void => {
-    if (!name || t.fromEnd.size === 0) return;
+  // A worklist, not recursion: chains of any length, and each (value, trail) followed once, so a
+  // value reached along many paths (Add(x, x) repeated) costs one visit, not one per path.
+  const pending: { name: string; trail: Trail }[] = [];
+  const queued = new Set<string>();
+  const follow = (name: string, trail: Trail): void => {
+    if (!name || trail.fromEnd.size === 0) return;
+    const key = `${name}\0${trail.rank}\0${[...trail.fromEnd].sort(([a], [b]) => a - b).join(';')}`;
+    if (queued.has(key)) return;
+    queued.add(key);
+    pending.push({ name, trail });
+  };
+  const step = ({ name, trail }: { name: string; trail: Trail }): void => {
     const input = inputs.get(name);
-    if (input) return assign(input, t);
+    if (input) return assign(input, trail);
     const p = g.producer.get(name);
-    if (!p) return;
-    nodeRules(p.op)?.trace?.({ node: p, output: name, graph: g, trail: t, follow: trace, isConstant, constInts, constRank });
+    const hook = p && nodeRules(p.op)?.trace;
+    if (hook) internalAt(p.label, () => hook({ node: p, output: name, graph: g, trail, follow, isConstant, constInts, constRank }));
   };
 
   const assign = (input: GraphValue, t: Trail) => {
@@ -119,8 +130,10 @@ export function resolveInputAxes(
   };
 
   for (const n of allNodes(g.nodes)) {
-    for (const root of nodeRules(n.op)?.axisRoots?.(n) ?? []) trace(root.input, root.trail);
+    const roots = internalAt(n.label, () => nodeRules(n.op)?.axisRoots?.(n) ?? []);
+    for (const root of roots) follow(root.input, root.trail);
   }
+  while (pending.length > 0) step(pending.pop()!);
   return resolve(g, roles, batch, open);
 }
 

@@ -48,8 +48,18 @@ export function modelError(c: Ctx, msg: string): never {
   throw new ModelError(`${c.node.label}: ${msg}`);
 }
 
-/** Input i as a constant of numbers (ints for axes, starts, shapes); Unsupported when computed at run time. */
+/**
+ * Input i as a constant of integers (axes, steps): Unsupported when computed at run time, a
+ * ModelError when the tensor is not of an integer type (ONNX declares these int64).
+ */
 export function constInts(c: Ctx, i: number, what: string): number[] {
+  const v = c.input(i);
+  if (v.kind === 'const' && v.dtype !== 'int') modelError(c, `${what} must be an integer tensor, got float values [${Array.from(v.data.slice(0, 4)).join(', ')}${v.data.length > 4 ? ', ...' : ''}]`);
+  return constNumbers(c, i, what);
+}
+
+/** Input i as a constant of numbers, integer or float (Range's start, limit and delta); Unsupported when computed at run time. */
+export function constNumbers(c: Ctx, i: number, what: string): number[] {
   const v = c.input(i);
   if (v.kind !== 'const') unsupported(`${what} is computed at run time; rnnc needs it constant after folding`);
   const out: number[] = [];
@@ -71,6 +81,7 @@ export function constSyms(c: Ctx, i: number, what: string): SymInt[] {
 
 /** Normalizes a possibly negative axis into 0..rank-1; ModelError when out of range. */
 export function normAxis(c: Ctx, axis: number, rank: number, what = 'axis'): number {
+  if (!Number.isInteger(axis)) modelError(c, `${what} ${axis} is not an integer`);
   const a = axis < 0 ? axis + rank : axis;
   if (!(a >= 0 && a < rank)) modelError(c, `${what} ${axis} is out of range for rank ${rank}`);
   return a;

@@ -3,8 +3,22 @@
  * Expand, and elementwise arithmetic with NumPy broadcasting. Int data may hold symbolic integers
  * (a Shape node's `seq`), so every op here is generic over the element type.
  */
-import { type SymInt, isNum, symEq } from './symbolic.js';
+import { UnsupportedError } from '../../contract/errors.js';
+import { type SymInt, formatDims, isNum, symEq } from './symbolic.js';
 import { type ConstVal, type FloatConst, type IntConst, sizeOf } from './value.js';
+
+/**
+ * The most elements folding makes in one constant (2^27: half a GiB of float32). Weights are far
+ * smaller; a Range or Expand past it is a broken or hostile model, refused before any allocation.
+ */
+export const MAX_FOLDED = 2 ** 27;
+
+/** Throws UnsupportedError when a folded constant of `count` elements (of dims `dims`) would pass MAX_FOLDED. */
+export function checkFolded(count: number, dims: readonly SymInt[]): void {
+  if (count > MAX_FOLDED) {
+    throw new UnsupportedError(`folding it would make a constant of ${formatDims(dims)} (${count} elements); rnnc folds constants of at most ${MAX_FOLDED} elements`);
+  }
+}
 
 /** Row-major strides of dims. */
 export function strides(dims: readonly number[]): number[] {
@@ -20,6 +34,7 @@ export function strides(dims: readonly number[]): number[] {
 /** Calls f with each multi-index of dims in row-major order, and its flat position. */
 function forEachIndex(dims: readonly number[], f: (idx: readonly number[], flat: number) => void): void {
   const n = sizeOf(dims);
+  checkFolded(n, dims);
   const idx = new Array<number>(dims.length).fill(0);
   for (let flat = 0; flat < n; flat++) {
     f(idx, flat);
@@ -72,6 +87,7 @@ export function sliceConst(v: ConstVal, ranges: readonly AxisRange[]): ConstVal 
 export function gatherConst(v: ConstVal, axis: number, indices: readonly number[], idxDims: readonly number[]): ConstVal {
   const outer = sizeOf(v.dims.slice(0, axis));
   const inner = sizeOf(v.dims.slice(axis + 1));
+  checkFolded(outer * indices.length * inner, [...v.dims.slice(0, axis), ...idxDims, ...v.dims.slice(axis + 1)]);
   const from: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const k of indices) for (let i = 0; i < inner; i++) from.push((o * v.dims[axis] + k) * inner + i);
@@ -83,6 +99,7 @@ export function gatherConst(v: ConstVal, axis: number, indices: readonly number[
 export function concatConst(vs: readonly ConstVal[], axis: number): ConstVal {
   const dims = [...vs[0].dims];
   dims[axis] = vs.reduce((s, v) => s + v.dims[axis], 0);
+  checkFolded(sizeOf(dims), dims);
   const outer = sizeOf(dims.slice(0, axis));
   const pieces: { v: ConstVal; at: number }[] = [];
   for (let o = 0; o < outer; o++) {

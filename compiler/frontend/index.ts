@@ -3,7 +3,7 @@
  * are the run-time seq and batch, folds the shape subgraphs, and lowers what remains into a list of
  * steps over buffers (see program.ts). Pure data: no wasm, no binaryen.
  */
-import { UnsupportedError } from '../../contract/errors.js';
+import { UnsupportedError, internalAt } from '../../contract/errors.js';
 import { cellOfOp } from '../cells/index.js';
 import { boundInputs, resolveInputAxes } from './axes.js';
 import { checkOpsKnown, inferGraph } from './infer.js';
@@ -57,9 +57,12 @@ function checkRecurrent(g: LoadedGraph): void {
  */
 export function lowerModel(bytes: Uint8Array, options: LowerOptions = {}): { program: Program; summary: string[] } {
   const source = options.source ?? 'model';
-  const g = loadGraph(bytes, source);
-  checkRecurrent(g);
-  const bound = boundInputs(g, options.bind ?? {});
-  const axes = resolveInputAxes(g, options.batch, options.shapes ?? {}, bound);
-  return lowerGraph(g, inferGraph(g, axes, bound), bound);
+  // The passes name the node at fault themselves; what fails outside a node is named by the model.
+  return internalAt(source, () => {
+    const g = loadGraph(bytes, source);
+    checkRecurrent(g);
+    const bound = boundInputs(g, options.bind ?? {});
+    const axes = resolveInputAxes(g, options.batch, options.shapes ?? {}, bound);
+    return lowerGraph(g, inferGraph(g, axes, bound), bound);
+  });
 }

@@ -4,7 +4,7 @@
  * symbolic dims) and its resolved parameters. Everything that cannot compile is collected and
  * reported in ONE UnsupportedError; malformed models throw ModelError at once.
  */
-import { InternalError, ModelError, UnsupportedError } from '../../contract/errors.js';
+import { InternalError, ModelError, UnsupportedError, asRnncError } from '../../contract/errors.js';
 import { DataType, dataTypeName } from '../onnx/proto.js';
 import type { BoundInput, InputAxes } from './axes.js';
 import { nodeRules, supportedSummary, unaryOps } from '../ops/index.js';
@@ -142,7 +142,7 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
     } catch (e) {
       // Shared pieces (attributes, tensor decoding) throw UnsupportedError naming the node themselves.
       if (e instanceof Unsupported || e instanceof UnsupportedError) issues.push(`${node.label}: ${e.message.replace(`node '${node.name}': `, '')}`);
-      else if (!(e instanceof Poisoned)) throw e;
+      else if (!(e instanceof Poisoned)) throw asRnncError(node.label, e);
       for (const o of node.outputs) failed.add(o);
     }
   };

@@ -5,7 +5,7 @@
  * that alias an input or another output get a copy. Lowering reads inference's decisions and never
  * re-checks the model.
  */
-import { InternalError } from '../../contract/errors.js';
+import { InternalError, internalAt } from '../../contract/errors.js';
 import { dataTypeName } from '../onnx/proto.js';
 import { nodeRules } from '../ops/index.js';
 import { copyStep } from '../ops/copy.js';
@@ -35,7 +35,12 @@ export function lowerGraph(g: LoadedGraph, inf: Inference, bound: ReadonlyMap<st
     if (!n.outputs.some(isRun)) continue;
     // An If reads its branches' outputs (and, through them, values of the graph around it).
     const reads = [...n.inputs, ...n.implicitInputs, ...Object.values(n.subgraphs).flatMap((s) => s.outputs)];
-    for (const i of new Set(reads)) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of new Set(reads)) {
+      if (!i) continue;
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
   }
   const fused = new Set<GraphNode>();
   const transposed = new Map<string, { x: BufRef; by: GraphNode }>();
@@ -62,7 +67,7 @@ export function lowerGraph(g: LoadedGraph, inf: Inference, bound: ReadonlyMap<st
     const lower = nodeRules(node.op)?.lower;
     if (!lower) throw new InternalError(`${node.label} has run-time outputs but its op has no lowering`);
     b.guards = (inf.guards.get(node) ?? []).map((g) => ({ buffer: b.ref(g.cond).buffer, is: g.is }));
-    lower(ctx(node));
+    internalAt(node.label, () => lower(ctx(node)));
     b.guards = [];
   }
   const outputs = lowerOutputs(g, b, val, inputs);

@@ -97,6 +97,11 @@ export interface Program {
   readonly steps: readonly Step[];
 }
 
+/** How messages name a step: `step #3 (gather of node 'emb')`. */
+export function stepLabel(step: Step, index: number): string {
+  return `step #${index} (${step.op} of node '${step.node}')`;
+}
+
 export function isConst(o: Operand): o is ConstRef {
   return (o as ConstRef).constant !== undefined;
 }

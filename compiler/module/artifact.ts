@@ -9,9 +9,10 @@ import type { Plan } from '../plan/cell.js';
 import { planModel, type ModelPlanOptions } from '../plan/model.js';
 import { fnv1a64 } from '../../contract/hash.js';
 import { stepKernel } from '../ops/index.js';
+import { rangeChecks } from '../frontend/range_checks.js';
 import { buildModule } from './module.js';
 import { describePlan } from '../plan/describe.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO, type RangeCheck } from '../../contract/manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO } from '../../contract/manifest.js';
 
 export interface CompileOptions extends ModelPlanOptions {
   /** Also produce the text form of the single-worker module (binaryen's printer). */
@@ -41,8 +42,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
     ...(x.groups ? { groups: [...x.groups] } : {}),
   });
-  const fedBuffers = new Set(program.inputs.map((i) => i.buffer));
-  const checks: RangeCheck[] = program.steps.flatMap((step) => stepKernel(step.op).checks?.(step, fedBuffers) ?? []);
+  const checks = rangeChecks(program);
   const fedWeights = program.steps.flatMap((step, i) => stepKernel(step.op).fedWeights?.(step, plan.steps[i]) ?? []);
   const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...plan.workers.reasons.map((r) => `  - ${r}`)];
   const mem = plan.memory;

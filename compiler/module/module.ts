@@ -4,8 +4,8 @@
  * from seq and batch.
  */
 import { CONSTANT_POOL, ENTRY, ENTRY_PARAMS, MAX_PAGES, RESERVED, SINGLE_WORKER_PARAMS } from '../../contract/abi.js';
-import { InternalError } from '../../contract/errors.js';
-import { isConst, type Dim, type Operand } from '../frontend/program.js';
+import { InternalError, internalAt } from '../../contract/errors.js';
+import { isConst, stepLabel, type Dim, type Operand } from '../frontend/program.js';
 import { emitBarrier } from '../emit/barrier.js';
 import { Builder, type Expr, type ModuleFeatures } from '../emit/ir.js';
 import { stepKernel } from '../ops/index.js';
@@ -66,7 +66,7 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
         threads: threads ? { worker, workers, barrier: BARRIER } : null,
         resume: param('resume'),
       };
-      const call = kernel.emit(c, step, plan.steps[i]);
+      const call = internalAt(stepLabel(step, i), () => kernel.emit(c, step, plan.steps[i]));
       // Other kernels are small next to the recurrence: worker 0 runs them, the others wait.
       const mine = [threads && !kernel.everyWorker ? b.if(b.eqz(worker()), call) : call, meet()];
       // A step of an If branch chosen at run time: every worker reads the condition (written before

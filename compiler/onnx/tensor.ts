@@ -14,43 +14,35 @@ const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
  * Decodes a TensorProto to float32 or int32. FLOAT, DOUBLE and FLOAT16 become float32; INT32 and
  * INT64 become int32 (INT64 values outside int32 are an error). `what` names the tensor in errors
  * (default: `tensor '<name>'`); `error` is the class thrown for malformed data (an unsupported type
- * or external data always throws UnsupportedError).
+ * or external data always throws UnsupportedError). The data present is checked against the dims
+ * before anything is allocated: a dim of 2^40 over 8 bytes is an error of the model, not of memory.
  */
 export function decodeTensor(t: TensorProto, what?: string, error: ErrorClass = ModelError): NamedTensor {
   const { name, label, type, dims, count, view, checkRaw, checkCount } = tensorLayout(t, what, error);
   switch (type) {
     case DataType.FLOAT: {
+      if (view) checkRaw(4);
+      else checkCount(t.floatData?.length ?? 0, 'float_data');
       const data = new Float32Array(count);
-      if (view) {
-        checkRaw(4);
-        for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
-      } else {
-        checkCount(t.floatData?.length ?? 0, 'float_data');
-        data.set(t.floatData ?? []);
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+      else data.set(t.floatData ?? []);
       return { name, dims, dtype: 'float32', data };
     }
     case DataType.DOUBLE: {
+      if (view) checkRaw(8);
+      else checkCount(t.doubleData?.length ?? 0, 'double_data');
       const data = new Float32Array(count);
-      if (view) {
-        checkRaw(8);
-        for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
-      } else {
-        checkCount(t.doubleData?.length ?? 0, 'double_data');
-        data.set(t.doubleData ?? []);
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
+      else data.set(t.doubleData ?? []);
       return { name, dims, dtype: 'float32', data };
     }
     case DataType.FLOAT16: {
+      // ONNX stores each float16 in the low 16 bits of an int32_data entry.
+      if (view) checkRaw(2);
+      else checkCount(t.int32Data?.length ?? 0, 'int32_data');
       const data = new Float32Array(count);
-      if (view) {
-        checkRaw(2);
-        for (let i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(2 * i, true));
-      } else {
-        // ONNX stores each float16 in the low 16 bits of an int32_data entry.
-        checkCount(t.int32Data?.length ?? 0, 'int32_data');
-        for (let i = 0; i < count; i++) data[i] = halfToFloat(t.int32Data![i] & 0xffff);
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(2 * i, true));
+      else for (let i = 0; i < count; i++) data[i] = halfToFloat(t.int32Data![i] & 0xffff);
       return { name, dims, dtype: 'float32', data };
     }
     case DataType.INT32:

@@ -78,6 +78,7 @@ const concat: StepKernel<ConcatStep> = {
     }
     io.write(step.out, out);
   },
+  moves: (step) => ({ out: step.out, from: step.inputs }),
 };
 
 export const concatOp: OpModule = {

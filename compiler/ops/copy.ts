@@ -16,6 +16,7 @@ export function copyStep(node: string, x: Operand, out: BufRef): CopyStep {
 const copy: StepKernel<CopyStep> = {
   emit: (c, step) => c.b.copy(c.addr(step.out), c.addr(step.x), c.b.muli(c.count(step.out.dims), 4)),
   interpret: (step, io) => io.write(step.out, io.read(step.x)),
+  moves: (step) => ({ out: step.out, from: [step.x] }),
 };
 
 export const copyOp: OpModule = { summary: '', steps: { copy } };

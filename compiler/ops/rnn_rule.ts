@@ -7,6 +7,7 @@ import { type CellDescriptor, type CellKind, describeCell, gateCount, numDirecti
 import { cellSpec } from '../cells/index.js';
 import { readRnnAttributes, type RnnAttributes } from './rnn_attributes.js';
 import { type InputRole, type NodeSizes, checkDims, expectedDims } from './rnn_shapes.js';
+import { ModelError } from '../../contract/errors.js';
 import { type Ctx, materialize, modelError, unsupported } from '../frontend/ctx.js';
 import { uniformValue } from '../frontend/fold.js';
 import { BATCH, SEQ, type SymInt, formatDims, formatSym, isNum, symEq } from '../frontend/symbolic.js';
@@ -97,8 +98,11 @@ function readX({ c, attrs }: Node): { x: Val; input: number; seq: SymInt } {
   return { x, input, seq: x.dims[seqAt] };
 }
 
-/** W, R, B and P: float, all initializers or all graph inputs. */
-function readWeights({ c, cell }: Node): { W: Val; R: Val; B: Val | null; P: Val | null } {
+/**
+ * W, R, B and P: float, all initializers or all graph inputs, of fixed dims. A graph input whose
+ * dims vary (the model's X wired to W) would be read as weights of whatever size each call feeds.
+ */
+function readWeights({ c, cell, what }: Node): { W: Val; R: Val; B: Val | null; P: Val | null } {
   const n = c.node;
   const graphInputs = new Set(c.graph.inputs.map((i) => i.name));
   const weight = (role: InputRole): Val | null => {
@@ -106,6 +110,9 @@ function readWeights({ c, cell }: Node): { W: Val; R: Val; B: Val | null; P: Val
     if (!v) return null;
     if (v.kind === 'run' && !graphInputs.has(n.inputs[ROLE_INDEX[role]])) {
       unsupported(`${role} is computed at run time; rnnc takes weights as initializers or graph inputs`);
+    }
+    if (!v.dims.every(isNum)) {
+      throw new ModelError(`${what(role)} has dims ${formatDims(v.dims)}, which vary at run time; weights must be initializers or graph inputs of fixed dims`);
     }
     if (v.dtype !== 'float') modelError(c, `${role} must be float`);
     return materialize(v, role);

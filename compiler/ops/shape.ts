@@ -3,7 +3,8 @@
  * or `batch`), ConstantOfShape (a broadcast fill over possibly symbolic dims) and Range.
  */
 import { constantNodeValue, decodeConst } from '../frontend/value.js';
-import { constInts, constSyms, modelError } from '../frontend/ctx.js';
+import { constNumbers, constSyms, modelError } from '../frontend/ctx.js';
+import { checkFolded } from '../frontend/fold.js';
 import type { NodeRules, OpModule } from './types.js';
 
 const Constant: NodeRules = { infer: (c) => [constantNodeValue(c.node.proto, c.node.label)] };
@@ -33,10 +34,11 @@ const Range: NodeRules = {
     const [start, limit, delta] = [0, 1, 2].map((i) => {
       const v = c.input(i);
       if (v.dims.length !== 0 && !(v.dims.length === 1 && v.dims[0] === 1)) modelError(c, `input ${i} must be a scalar`);
-      return constInts(c, i, ['start', 'limit', 'delta'][i])[0];
+      return constNumbers(c, i, ['start', 'limit', 'delta'][i])[0];
     });
     if (delta === 0) modelError(c, 'delta is 0');
     const n = Math.max(Math.ceil((limit - start) / delta), 0);
+    checkFolded(n, [n]);
     const data = Array.from({ length: n }, (_, i) => start + i * delta);
     return [c.input(0).dtype === 'float'
       ? { kind: 'const', dtype: 'float', dims: [n], data: Float32Array.from(data) }

@@ -164,6 +164,7 @@ const slice: StepKernel<SliceStep> = {
     walk(0, 0);
     io.write(step.out, out);
   },
+  moves: (step) => ({ out: step.out, from: [step.x] }),
 };
 
 export const sliceOp: OpModule = {

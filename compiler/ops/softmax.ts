@@ -17,7 +17,7 @@ export interface SoftmaxStep extends Step {
 
 /** Softmax (or LogSoftmax) of one row, in float64. */
 function softmaxRow(xs: readonly number[], log: boolean): number[] {
-  const m = Math.max(...xs);
+  const m = xs.reduce((a, t) => Math.max(a, t), -Infinity);
   const sum = xs.reduce((s, t) => s + Math.exp(t - m), 0);
   return xs.map((t) => (log ? t - m - Math.log(sum) : Math.exp(t - m) / sum));
 }

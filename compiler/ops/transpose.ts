@@ -76,6 +76,7 @@ const transpose: StepKernel<TransposeStep> = {
     return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), ...d.map((x) => c.count([x]))]);
   },
   interpret: (step, io) => io.write(step.out, permute(io.read(step.x), step.x.dims.map(io.dim), step.perm)),
+  moves: (step) => ({ out: step.out, from: [step.x] }),
 };
 
 /** Row-major transpose of data with dims `ds` by `perm` (float64). */

@@ -147,8 +147,17 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   readonly everyWorker?: boolean;
   /** Float64 reference of the step, for tests. */
   interpret(step: S, io: Interpreter): void;
-  /** Checks of fed values the runtime makes before a call (indices within a table, lengths within seq). */
-  checks?(step: S, fed: ReadonlySet<number>): RangeCheck[];
+  /**
+   * The ranges the step needs its int operands in (Gather indices within the table, lengths within
+   * seq), on the buffers it reads. frontend/range_checks.ts moves each back to the graph inputs
+   * the values come from, where the runtime checks them before a call.
+   */
+  checks?(step: S): RangeCheck[];
+  /**
+   * Present on steps that only move values (a transpose, a slice, a concatenation, a copy): every
+   * element of `out` is an element of one of `from`. Range checks are followed back through them.
+   */
+  moves?(step: S): { readonly out: BufRef; readonly from: readonly Operand[] };
   /** Whether a call may run a timestep at a time, resuming the state the last call left (default yes). */
   streamable?(step: S): boolean;
   /** Operands read only as initial state: a streaming call that resumes may leave them out. */

@@ -4,8 +4,8 @@
  * what each step reserves (an RNN node's packed weights and scratch, a GEMM's packed panels). Offsets
  * are resolved once here; the emitters read them and never decide placement themselves.
  */
-import { RESERVED } from '../../contract/abi.js';
-import { InternalError } from '../../contract/errors.js';
+import { MAX_PAGES, PAGE_BYTES, RESERVED } from '../../contract/abi.js';
+import { InternalError, UnsupportedError } from '../../contract/errors.js';
 import { CONTROL_BYTES } from '../../contract/control.js';
 import type { Dim } from '../../contract/dims.js';
 import type { ManifestBuffer } from '../../contract/manifest.js';
@@ -26,7 +26,8 @@ export interface StaticMemory {
   readonly image: Uint8Array;
 }
 
-const align16 = (n: number) => (n + 15) & ~15;
+// In doubles, not i32 bit operations: an offset past 2 GiB must not wrap before `take` refuses it.
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Lays out static memory in two passes around the steps' own planning (plan/model.ts drives it). */
 export class MemoryPlanner {
@@ -56,12 +57,12 @@ export class MemoryPlanner {
     this.tableOffset = RESERVED + CONTROL_BYTES;
     this.at = align16(this.tableOffset + this.buffers.length * 4);
     this.imageBegin = this.at;
-    this.constOffset = this.program.constants.map((c) => this.take(c.data.length * 4));
+    this.constOffset = this.program.constants.map((c) => this.take(c.data.length * 4, `constant '${c.name}'`));
   }
 
-  /** Pass 2: static bytes at the next 16-byte aligned offset; `fill` writes them once the image exists. */
-  reserve(bytes: number, fill?: (image: Float32Array) => void): number {
-    const p = this.take(bytes);
+  /** Pass 2: static bytes for `what` at the next 16-byte aligned offset; `fill` writes them once the image exists. */
+  reserve(bytes: number, fill?: (image: Float32Array) => void, what = 'a step'): number {
+    const p = this.take(bytes, what);
     if (fill) this.fills.push(fill);
     return p;
   }
@@ -92,9 +93,12 @@ export class MemoryPlanner {
     };
   }
 
-  private take(bytes: number): number {
+  private take(bytes: number, what: string): number {
     const p = this.at;
     this.at = align16(this.at + bytes);
+    if (this.at > MAX_PAGES * PAGE_BYTES) {
+      throw new UnsupportedError(`${what}: the static memory (packed weights, constants, state) would reach ${this.at} bytes; a module addresses at most ${MAX_PAGES * PAGE_BYTES} (2 GiB)`);
+    }
     return p;
   }
 }

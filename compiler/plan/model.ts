@@ -6,7 +6,7 @@
  * the manifest, `rnnc plan` and the key all derive from this object.
  */
 import type { CellDescriptor } from '../cells/types.js';
-import type { Program } from '../frontend/program.js';
+import { type Program, stepLabel } from '../frontend/program.js';
 import { stepKernel } from '../ops/index.js';
 import type { Plan, PlanOptions } from './cell.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
@@ -14,6 +14,7 @@ import { MemoryPlanner, type StaticMemory } from './memory.js';
 import { recommendWorkers, type WorkerRecommendation } from './workers.js';
 import { digestBytes, fnv1a64 } from '../../contract/hash.js';
 import { RNNC_VERSION } from '../../contract/version.js';
+import { internalAt } from '../../contract/errors.js';
 import { recommendedWorkers } from '../../contract/manifest.js';
 
 /** What a compile may set: plan overrides for every node, tuned plans per descriptor, the machine model. */
@@ -59,20 +60,20 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
   const machine: MachineModel = { ...DEFAULT_MACHINE, ...options.machine };
   const planOptions = (d?: CellDescriptor): PlanOptions => ({ ...options, ...(d ? options.tuned?.(d)?.plan : undefined) });
   const memory = new MemoryPlanner(program);
-  const decided = program.steps.map((step, index) => stepKernel(step.op).plan?.(step, {
+  const decided = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => stepKernel(step.op).plan?.(step, {
     index, program, machine, options: planOptions, buffer: (dims, slack) => memory.buffer(dims, slack),
-  }));
+  })));
   memory.placeConstants();
-  const steps = program.steps.map((step, index) => {
+  const steps = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => {
     const place = stepKernel(step.op).place;
     if (!place) return decided[index];
     return place(step, decided[index], {
       index, program,
-      reserve: (bytes, fill) => memory.reserve(bytes, fill),
+      reserve: (bytes, fill) => memory.reserve(bytes, fill, stepLabel(step, index)),
       get next() { return memory.next; },
       constant: (c) => memory.constant(c),
     });
-  });
+  }));
   const cells = program.steps.flatMap((step, i) => {
     const cell = stepKernel(step.op).cellPlan?.(steps[i]);
     return cell ? [cell] : [];

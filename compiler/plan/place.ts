@@ -10,7 +10,8 @@ import { PARTITION_INTS } from './partition.js';
 import { deepFreeze } from './freeze.js';
 import type { CellPlan, Plan } from './types.js';
 
-const align16 = (n: number) => (n + 15) & ~15;
+// In doubles, not i32 bit operations: a layout past 2 GiB must stay a large number for the memory plan to refuse.
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * Places a cell at `base`: per direction its packed W panels, the folded bias, R panels per phase,

@@ -1,0 +1,78 @@
+/**
+ * How the CLI ends on an error: one `rnnc: <Class>: message` line and a non-zero exit, the stack
+ * only with -v/--verbose; a bug in rnnc (an InternalError, or any error that is neither rnnc's nor
+ * the system's) prints its stack and how to report it. Output paths that a file or a directory is
+ * in the way of are clear errors naming the flag, not EEXIST or EISDIR stacks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatCliError } from '../cli/commands/common.js';
+import { InternalError, ModelError } from '../contract/errors.js';
+import { encodeModel, rnnSpec } from './onnx_builder.js';
+import { assertCliError, makeTempDir, removeTempDir, rnnc } from './subprocess.js';
+
+let dir = '';
+let model = '';
+let file = '';
+
+test.before(() => {
+  dir = makeTempDir('cli-errors');
+  model = path.join(dir, 'gru.onnx');
+  fs.writeFileSync(model, encodeModel(rnnSpec('GRU')));
+  file = path.join(dir, 'a-file');
+  fs.writeFileSync(file, 'not a directory');
+});
+test.after(() => removeTempDir(dir));
+
+test('compile -o onto an existing file, and run --output-dir onto one, name the flag and the file', async () => {
+  const [compile, run] = await Promise.all([
+    rnnc(['compile', model, '-o', file]),
+    rnnc(['run', model, '--random', '--output-dir', file]),
+  ]);
+  assertCliError(compile, 'InputError', `-o ${file}`, 'a file is in the way');
+  assertCliError(run, 'InputError', `--output-dir ${file}`, 'a file is in the way');
+  assert.is(fs.readFileSync(file, 'utf8'), 'not a directory', 'the file is left as it was');
+});
+
+test('plan of a directory, and kernel -o onto a directory, are clear errors', async () => {
+  const [plan, kernel] = await Promise.all([
+    rnnc(['plan', dir]),
+    rnnc(['kernel', '--cell', 'gru', '--input', '2', '--hidden', '4', '-o', dir]),
+  ]);
+  assertCliError(plan, 'ModelError', `${dir}: is a directory`, 'ONNX model file');
+  assertCliError(kernel, 'InputError', '-o: cannot write', dir);
+});
+
+test('a broken model prints one line; with -v the stack follows it', async () => {
+  const broken = path.join(dir, 'broken.onnx');
+  fs.writeFileSync(broken, encodeModel(rnnSpec('GRU')).slice(0, 40));
+  const [quiet, verbose] = await Promise.all([
+    rnnc(['compile', broken, '-o', path.join(dir, 'out')]),
+    rnnc(['compile', broken, '-o', path.join(dir, 'out'), '-v']),
+  ]);
+  assertCliError(quiet, 'ModelError', broken, 'not an ONNX model');
+  assert.is(quiet.stderr.trimEnd().split('\n').length, 1, quiet.stderr);
+  assert.ok(verbose.code === 2 && verbose.stderr.startsWith('rnnc: ModelError: '), verbose.stderr);
+  assert.match(verbose.stderr, /^\s+at /m, 'the stack is printed with -v');
+});
+
+test('formatCliError: rnnc errors in one line, system errors without a stack, bugs with the stack and how to report them', () => {
+  assert.is(formatCliError(new ModelError("x.onnx: bad"), false), "rnnc: ModelError: x.onnx: bad");
+  const enospc = Object.assign(new Error("ENOSPC: no space left on device, write 'out/model.wasm'"), { code: 'ENOSPC' });
+  assert.is(formatCliError(enospc, false), "rnnc: ENOSPC: no space left on device, write 'out/model.wasm'");
+
+  const cause = new TypeError("Cannot read properties of undefined (reading 'c')");
+  const internal = formatCliError(new InternalError("Relu (node 'r'): TypeError", { cause }), false);
+  assert.ok(internal.startsWith("rnnc: InternalError: internal error (a bug in rnnc, please report it): Relu (node 'r')"), internal);
+  assert.match(internal, /^\s+at /m, 'an internal error always prints its stack');
+  assert.ok(internal.includes('caused by: TypeError'), internal);
+  assert.ok(internal.includes('Please report it'), internal);
+
+  const stray = formatCliError(new RangeError('Maximum call stack size exceeded'), false);
+  assert.ok(stray.startsWith('rnnc: InternalError: internal error (a bug in rnnc, please report it): RangeError: Maximum call stack size exceeded'), stray);
+  assert.match(stray, /^\s+at /m);
+});
+
+test.run();
