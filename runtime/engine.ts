@@ -1,15 +1,15 @@
 /**
- * One loaded module with its linear memory: binds feeds to the manifest's inputs, resolves the
- * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole program
- * in one wasm call and copies the outputs out.
+ * One loaded module with its linear memory: binds the feeds and lays the call out (call.ts), copies
+ * inputs in, runs the whole program in one wasm call and copies the outputs out.
  */
 import { EngineError, InputError, InternalError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
 import { packWeights } from '../contract/layout.js';
-import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestIO } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact, type Manifest, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
+import { bindFeeds, groupDims, layOut, resolve, type CallPlan } from './call.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { ENTRY, IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
 
@@ -38,17 +38,6 @@ export interface EngineOptions {
    */
   readonly adaptWorkers?: boolean;
 }
-
-
-/** The call's sizes and where each buffer lies. */
-interface CallPlan {
-  readonly seq: number;
-  readonly batch: number;
-  readonly offsets: Int32Array;
-  readonly end: number;
-}
-
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Runs one compiled module; not re-entrant (sessions queue their calls). */
 export class Engine {
@@ -140,8 +129,8 @@ export class Engine {
   /** Binds and checks the feeds, lays the call out, copies inputs in, packs fed weights. */
   private prepare(feeds: Readonly<Record<string, Tensor>>, resume: boolean): CallPlan {
     const m = this.manifest;
-    const bound = this.bindFeeds(feeds, resume);
-    const call = this.layOut(bound);
+    const bound = bindFeeds(m, feeds, resume);
+    const call = layOut(m, bound);
     this.ensureMemory(call.end);
     new Int32Array(this.memory.buffer, m.tableOffset, call.offsets.length).set(call.offsets);
     for (const [io, t] of bound) this.copyIn(io, t, call.offsets[io.buffer]);
@@ -164,67 +153,6 @@ export class Engine {
     return out;
   }
 
-  /** Matches feeds to inputs: every input present, no unknown name, an accepted type, the right rank. */
-  private bindFeeds(feeds: Readonly<Record<string, Tensor>>, resume: boolean): Map<ManifestIO, Tensor> {
-    const m = this.manifest;
-    if (typeof feeds !== 'object' || feeds === null) throw new InputError('feeds must be an object mapping input names to Tensors');
-    const names = m.inputs.map((i) => `'${i.name}'`).join(', ');
-    for (const name of Object.keys(feeds)) {
-      if (!m.inputs.some((i) => i.name === name)) throw new InputError(`unknown input '${name}'; this model's inputs are ${names}`);
-    }
-    const bound = new Map<ManifestIO, Tensor>();
-    for (const i of m.inputs) {
-      const t = feeds[i.name];
-      if (t === undefined && resume && m.stateInputs.includes(i.buffer)) continue;
-      if (t === undefined) throw new InputError(`missing input '${i.name}' (${i.dtype} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
-      if (!t || !Array.isArray(t.dims) || !ArrayBuffer.isView(t.data)) throw new InputError(`input '${i.name}' must be a Tensor with type, data and dims`);
-      if (!i.accepts.includes(t.type)) throw new InputError(`input '${i.name}' must be ${i.accepts.join(' or ')}, got ${t.type}`);
-      if (t.dims.length !== i.dims.length) throw new InputError(`input '${i.name}' must have dims [${i.dims.join(', ')}], got [${t.dims.join(', ')}]`);
-      if (t.dims.reduce((p, d) => p * d, 1) !== t.data.length) throw new InputError(`input '${i.name}': dims [${t.dims.join(', ')}] do not match its ${t.data.length} elements`);
-      bound.set(i, t);
-    }
-    return bound;
-  }
-
-  /** Resolves seq and batch from the feeds, checks every fixed dim, and places every buffer. */
-  private layOut(bound: Map<ManifestIO, Tensor>): CallPlan {
-    const m = this.manifest;
-    const sizes: { seq?: number; batch?: number } = {};
-    for (const [io, t] of bound) {
-      io.dims.forEach((d, axis) => {
-        const got = t.dims[axis];
-        if (typeof d === 'number') {
-          if (got !== d) throw new InputError(`input '${io.name}' must have dims [${io.dims.join(', ')}], got [${t.dims.join(', ')}] (axis ${axis} must be ${d})`);
-          return;
-        }
-        const seen = sizes[d];
-        if (seen !== undefined && seen !== got) {
-          throw new InputError(`input '${io.name}' axis ${axis} is ${d} = ${got}, but another input has ${d} = ${seen}`);
-        }
-        sizes[d] = got;
-      });
-    }
-    const seq = sizes.seq ?? 1, batch = sizes.batch ?? 1;
-    if (seq < 1) throw new InputError(`sequence length is 0 (inputs ${this.inputsWith('seq')}); expected at least 1`);
-    if (batch < 1 || batch > m.maxBatch) {
-      throw new InputError(`batch is ${batch} (inputs ${this.inputsWith('batch')}); this module was compiled for batch 1..${m.maxBatch} (recompile with --batch ${Math.max(batch, 1)})`);
-    }
-    const offsets = new Int32Array(m.buffers.length);
-    let at = align16(m.staticEnd);
-    const partial: CallPlan = { seq, batch, offsets, end: 0 };
-    m.buffers.forEach((buf, id) => {
-      offsets[id] = at;
-      const bytes = buf.dims.reduce((p: number, d) => p * resolve(d, partial), 4) + buf.slack;
-      at = align16(at + bytes);
-      if (at > MAX_PAGES * PAGE) throw new InputError(`the call needs more than ${MAX_PAGES * PAGE} bytes of memory (seq ${seq}, batch ${batch}); use a shorter sequence or a smaller batch`);
-    });
-    return { seq, batch, offsets, end: at };
-  }
-
-  private inputsWith(sym: 'seq' | 'batch'): string {
-    return this.manifest.inputs.filter((i) => i.dims.includes(sym)).map((i) => `'${i.name}'`).join(', ');
-  }
-
   private copyIn(io: ManifestIO, t: Tensor, at: number): void {
     if (io.dtype === 'float32') {
       new Float32Array(this.memory.buffer, at, t.data.length).set(t.data as Float32Array);
@@ -244,13 +172,16 @@ export class Engine {
   private checkRanges(call: CallPlan): void {
     const i32 = new Int32Array(this.memory.buffer);
     for (const c of this.manifest.checks) {
+      // The values may come straight from a feed (token ids, lengths): then the message names it.
+      const feed = this.manifest.inputs.find((i) => i.buffer === c.buffer);
+      const what = feed ? `input '${feed.name}' (${c.what})` : c.what;
       const dims = this.manifest.buffers[c.buffer].dims.map((d) => resolve(d, call));
       const n = dims.reduce((p, d) => p * d, 1);
       const base = call.offsets[c.buffer] / 4;
       const [lo, hi] = c.bound === 'seq' ? [0, call.seq] : [-c.bound, c.bound - 1];
       for (let k = 0; k < n; k++) {
         const v = i32[base + k];
-        if (v < lo || v > hi) throw new InputError(`${c.what}[${k}] = ${v}; expected ${lo}..${hi}`);
+        if (v < lo || v > hi) throw new InputError(`${what}[${k}] = ${v}; expected ${lo}..${hi}`);
       }
     }
   }
@@ -272,18 +203,4 @@ export class Engine {
     const need = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (need > 0) this.memory.grow(need);
   }
-}
-
-/** Merges consecutive factors: axis i is the product of the next groups[i] entries. */
-function groupDims(flat: number[], groups: readonly number[]): number[] {
-  let at = 0;
-  return groups.map((g) => {
-    const v = flat.slice(at, at + g).reduce((p, d) => p * d, 1);
-    at += g;
-    return v;
-  });
-}
-
-function resolve(d: Dim, call: { seq: number; batch: number }): number {
-  return d === 'seq' ? call.seq : d === 'batch' ? call.batch : d;
 }
