@@ -20,8 +20,8 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * Matches feeds to inputs: every input present, no unknown name, each a checked tensor (a Tensor or
- * a plain { type, data, dims }) of an accepted type and the right rank. A resumed stream step may
- * leave out inputs that only feed initial states.
+ * a plain { type, data, dims }) of an accepted type and the right rank. A resumed stream step takes
+ * no initial state: its state is the one the previous step left.
  */
 export function bindFeeds(m: Manifest, feeds: Readonly<Record<string, Tensor>>, resume: boolean): Map<ManifestIO, Tensor> {
   if (typeof feeds !== 'object' || feeds === null) throw new InputError('feeds must be an object mapping input names to Tensors');
@@ -32,7 +32,12 @@ export function bindFeeds(m: Manifest, feeds: Readonly<Record<string, Tensor>>, 
   const bound = new Map<ManifestIO, Tensor>();
   for (const i of m.inputs) {
     const given = Object.hasOwn(feeds, i.name) && feeds[i.name] !== undefined;
-    if (!given && resume && m.stateInputs.includes(i.buffer)) continue;
+    if (resume && m.stateInputs.includes(i.buffer)) {
+      if (given) {
+        throw new InputError(`input '${i.name}' is an initial state, and a resumed stream step starts from the state the previous step left; leave '${i.name}' out, or call reset() first to start from it`);
+      }
+      continue;
+    }
     if (!given) throw new InputError(`missing input '${i.name}' (${i.dtype} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
     const t = feedTensor(feeds[i.name], i.name);
     if (!i.accepts.includes(t.type)) throw new InputError(`input '${i.name}' must be ${i.accepts.join(' or ')}, got ${t.type}`);

@@ -9,7 +9,7 @@ import { recommendedWorkers, type Artifact, type Manifest, type ManifestIO } fro
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
-import { bindFeeds, groupDims, layOut, resolve, type CallPlan } from './call.js';
+import { bindFeeds, groupDims, inputsWith, layOut, resolve, type CallPlan } from './call.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { ENTRY, IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
 
@@ -43,6 +43,10 @@ export interface EngineOptions {
 export class Engine {
   private pool: WorkerPool | null = null;
   private readonly calls = { all: 0, solo: 0 };
+  /** Calls that reached the module, finished or not; one rejected before it changed nothing in memory. */
+  private started = 0;
+  /** The batch of the last call that reached the module: the rows of the recurrent state it left. */
+  private stateBatch = 0;
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
     private readonly runModule: SingleWorkerEntry | null,
@@ -91,11 +95,12 @@ export class Engine {
   /**
    * Runs the model on one worker, synchronously (engines created with one worker only). With
    * `resume`, every RNN continues from the state the previous call left (streaming), and inputs that
-   * only feed initial states may be left out.
+   * only feed initial states are left out.
    */
   run(feeds: Readonly<Record<string, Tensor>>, resume = false): Record<string, Tensor> {
     if (!this.runModule) throw new InternalError('synchronous run on a multi-worker engine; use runAsync');
     const call = this.prepare(feeds, resume);
+    this.starting(call);
     try {
       this.runModule(call.seq, call.batch, resume ? 1 : 0);
     } catch (e) {
@@ -111,8 +116,14 @@ export class Engine {
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
     if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt, t.cores);
+    this.starting(call);
     this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
     return this.collect(call);
+  }
+
+  /** Calls that reached the module, finished or not (a session's stream state changed with each). */
+  get callsStarted(): number {
+    return this.started;
   }
 
   /** Calls that finished on every worker (all calls of a one-worker engine) and on the calling thread alone (adaptWorkers). */
@@ -126,11 +137,21 @@ export class Engine {
     this.pool = null;
   }
 
+  private starting(call: CallPlan): void {
+    this.started++;
+    this.stateBatch = call.batch;
+  }
+
   /** Binds and checks the feeds, lays the call out, copies inputs in, packs fed weights. */
   private prepare(feeds: Readonly<Record<string, Tensor>>, resume: boolean): CallPlan {
     const m = this.manifest;
     const bound = bindFeeds(m, feeds, resume);
     const call = layOut(m, bound);
+    if (resume && call.batch !== this.stateBatch) {
+      // The state holds the rows of the previous step's batch; rows past them would start from
+      // whatever an earlier call left there.
+      throw new InputError(`batch is ${call.batch} (inputs ${inputsWith(m, 'batch')}), but this stream's previous step had batch ${this.stateBatch} and its state holds those rows; a stream keeps its batch: call reset() to start over with batch ${call.batch}`);
+    }
     this.ensureMemory(call.end);
     new Int32Array(this.memory.buffer, m.tableOffset, call.offsets.length).set(call.offsets);
     for (const [io, t] of bound) this.copyIn(io, t, call.offsets[io.buffer]);

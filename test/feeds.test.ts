@@ -88,6 +88,10 @@ const CASES: Case[] = [
   { what: 'negative dims', feeds: (g) => ({ ...g, X: plain(X(g), { dims: [-X(g).dims[0], -BATCH, 2] }) }), error: ["'X'", 'non-negative integers'] },
   { what: 'dims as a string', feeds: (g) => ({ ...g, X: plain(X(g), { dims: '5,2,2' }) }), error: ["'X'", 'dims'] },
   { what: 'more data than dims', feeds: (g) => ({ ...g, X: plain(X(g), { data: new Float32Array(X(g).size + 1) }) }), error: ["'X'", 'elements'] },
+  // Streams: a resumed step keeps the stream's batch and takes no initial state.
+  { what: 'a step with batch 3', feeds: (g) => ({ X: new Tensor('float32', new Float32Array(X(g).dims[0] * 6), [X(g).dims[0], 3, 2]), lens: new Tensor('int32', Int32Array.of(1, 1, 1), [3]) }), error: ["'X'", 'batch 2', 'reset()'], only: 'step' },
+  { what: 'a step with batch 1', feeds: (g) => ({ X: new Tensor('float32', (X(g).data as Float32Array).slice(0, 2), [1, 1, 2]), lens: new Tensor('int32', Int32Array.of(1), [1]) }), error: ["'X'", 'batch 2'], only: 'step' },
+  { what: 'h0 given to a resumed step', feeds: (g) => ({ ...g, h0: H0 }), error: ["'h0'", 'reset()'], only: 'step' },
 ];
 
 /**
