@@ -8,10 +8,10 @@ import { packWeights } from '../contract/layout.js';
 import { recommendedWorkers, type Artifact, type Manifest, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
-import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
+import { callerImports, WorkerPool, type CallClock, type CallerShare, type Spawn } from './pool.js';
 import { bindFeeds, groupDims, inputsWith, layOut, resolve, type CallPlan } from './call.js';
 import { MAX_WORKERS } from '../contract/control.js';
-import { ENTRY, IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
+import { ENTRY, MAX_PAGES, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
 
 /** How a module is run. */
 export interface EngineOptions {
@@ -21,7 +21,11 @@ export interface EngineOptions {
   readonly cores?: number;
   /** Starts a compute worker; without it the engine runs on one worker, in the calling thread. */
   readonly spawn?: Spawn;
-  /** A call that takes longer than this rejects and stops the workers (default 60 s). */
+  /**
+   * A call that takes longer than this many milliseconds rejects with an EngineError and stops the
+   * workers, on any number of workers (default 60 s; > 0, Infinity: no limit). The module checks
+   * the clock every few dozen timesteps, so a call may overrun the limit by that much.
+   */
   readonly timeoutMs?: number;
   /**
    * With several workers, the calling thread computes worker 0's share and blocks until the call
@@ -39,6 +43,14 @@ export interface EngineOptions {
   readonly adaptWorkers?: boolean;
 }
 
+/** The single-worker module, run by the calling thread, and its clock. */
+interface SingleWorker {
+  readonly run: SingleWorkerEntry;
+  readonly clock: CallClock;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
 /** Runs one compiled module; not re-entrant (sessions queue their calls). */
 export class Engine {
   private pool: WorkerPool | null = null;
@@ -49,8 +61,9 @@ export class Engine {
   private stateBatch = 0;
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
-    private readonly runModule: SingleWorkerEntry | null,
-    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null; adapt: boolean; cores: number } | null,
+    private readonly single: SingleWorker | null,
+    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; caller: CallerShare | null; adapt: boolean; cores: number } | null,
+    private readonly timeoutMs: number,
     /** Workers this engine runs on. */
     readonly workers: number,
     /** Why it runs on fewer workers than asked or planned, if it does. */
@@ -63,47 +76,50 @@ export class Engine {
     if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
       throw new EngineError(`artifact ${m.model}: the weights image holds ${artifact.image.byteLength} bytes, expected ${m.imageEnd - m.imageBegin}`);
     }
-    if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS)) {
-      throw new InputError(`option workers must be an integer in 1..${MAX_WORKERS}, got ${String(opts.workers)}`);
-    }
-    if (opts.callerComputes === true && !callerCanBlock()) {
-      throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
-    }
+    checkOptions(opts);
     const wanted = opts.workers ?? recommendedWorkers(m, opts.cores ?? 1);
     let note: string | null = null;
     if (wanted > 1 && !artifact.wasmThreads) note = 'the artifact has no multi-worker module (compiled without threads)';
     else if (wanted > 1 && !detectFeatures().threads) note = 'this engine has no shared memory (in a browser: serve the page cross-origin isolated, with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
     else if (wanted > 1 && !opts.spawn) note = 'this platform cannot start workers';
     const workers = note ? 1 : wanted;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const compile = (w: Uint8Array | WebAssembly.Module) => (w instanceof WebAssembly.Module ? w : WebAssembly.compile(w as Uint8Array<ArrayBuffer>));
     const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES, shared: workers > 1 } as WebAssembly.MemoryDescriptor);
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
+    // Whichever module the calling thread runs, its clock check reads a clock of its own.
+    const clock = { deadline: Infinity, expired: false };
     if (workers > 1) {
       const module = await compile(artifact.wasmThreads!);
       let caller: CallerShare | null = null;
       if (opts.callerComputes ?? callerCanBlock()) {
-        const clock = { deadline: Infinity, expired: false };
         const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
         caller = { run: instance.exports[ENTRY] as WorkerEntry, clock };
       }
-      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, workers, null);
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, timeoutMs, workers, null);
     }
-    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { [IMPORT_MODULE]: { [MEMORY_IMPORT]: memory } });
-    return new Engine(m, memory, instance.exports[ENTRY] as SingleWorkerEntry, null, 1, note ? `running on 1 worker: ${note}` : null);
+    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), callerImports(memory, clock));
+    const single = { run: instance.exports[ENTRY] as SingleWorkerEntry, clock };
+    return new Engine(m, memory, single, null, timeoutMs, 1, note ? `running on 1 worker: ${note}` : null);
   }
 
   /**
    * Runs the model on one worker, synchronously (engines created with one worker only). With
    * `resume`, every RNN continues from the state the previous call left (streaming), and inputs that
-   * only feed initial states are left out.
+   * only feed initial states are left out. A call past timeoutMs traps at the module's next clock
+   * check and rejects.
    */
   run(feeds: Readonly<Record<string, Tensor>>, resume = false): Record<string, Tensor> {
-    if (!this.runModule) throw new InternalError('synchronous run on a multi-worker engine; use runAsync');
+    if (!this.single) throw new InternalError('synchronous run on a multi-worker engine; use runAsync');
     const call = this.prepare(feeds, resume);
+    const clock = this.single.clock;
+    clock.deadline = Date.now() + this.timeoutMs;
+    clock.expired = false;
     this.starting(call);
     try {
-      this.runModule(call.seq, call.batch, resume ? 1 : 0);
+      this.single.run(call.seq, call.batch, resume ? 1 : 0);
     } catch (e) {
+      if (clock.expired) throw new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); it was stopped`);
       throw new EngineError(`module ${this.manifest.model} failed while running: ${(e as Error).message}`, { cause: e });
     }
     this.calls.all++;
@@ -112,10 +128,10 @@ export class Engine {
 
   /** Runs the model on this engine's workers. */
   async runAsync(feeds: Readonly<Record<string, Tensor>>, resume = false): Promise<Record<string, Tensor>> {
-    if (this.runModule) return this.run(feeds, resume);
+    if (this.single) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
-    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt, t.cores);
+    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
     this.starting(call);
     this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
     return this.collect(call);
@@ -223,5 +239,19 @@ export class Engine {
   private ensureMemory(end: number): void {
     const need = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (need > 0) this.memory.grow(need);
+  }
+}
+
+/** Checks the options a caller may get wrong (the others are the platform glue's). */
+function checkOptions(opts: EngineOptions): void {
+  if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS)) {
+    throw new InputError(`option workers must be an integer in 1..${MAX_WORKERS}, got ${String(opts.workers)}`);
+  }
+  // NaN or a limit <= 0 would make every call overrun at once, and stop the workers each time.
+  if (opts.timeoutMs !== undefined && !(typeof opts.timeoutMs === 'number' && opts.timeoutMs > 0)) {
+    throw new InputError(`option timeoutMs must be a number of milliseconds > 0 (Infinity: no limit), got ${String(opts.timeoutMs)}`);
+  }
+  if (opts.callerComputes === true && !callerCanBlock()) {
+    throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
   }
 }

@@ -47,7 +47,7 @@ export interface CallClock {
   expired: boolean;
 }
 
-/** The imports of a multi-worker module run by the calling thread: its clock check reads `clock`. */
+/** The imports of a module run by the calling thread (either module): its clock check reads `clock`. */
 export function callerImports(memory: WebAssembly.Memory, clock: CallClock): WebAssembly.Imports {
   return {
     [IMPORT_MODULE]: {
