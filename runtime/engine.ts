@@ -131,6 +131,7 @@ export class Engine {
     if (this.single) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
+    // A pool is discarded when a call fails or one of its workers dies, even between calls.
     if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
     this.starting(call);
     this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
