@@ -49,11 +49,26 @@ interface SingleWorker {
   readonly clock: CallClock;
 }
 
+/** The pool an engine runs on, in a box the engine and `orphans` share (a failed pool is replaced). */
+interface PoolBox {
+  pool: WorkerPool | null;
+}
+
+/**
+ * Stops the workers of an engine that was garbage-collected without release() (a session dropped
+ * by its caller): each would otherwise keep a thread, idle but never reclaimed, for the life of the
+ * process. The box is all it holds: the pool never references its engine.
+ */
+const orphans = new FinalizationRegistry<PoolBox>((box) => {
+  box.pool?.terminate();
+  box.pool = null;
+});
+
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Runs one compiled module; not re-entrant (sessions queue their calls). */
 export class Engine {
-  private pool: WorkerPool | null = null;
+  private readonly box: PoolBox = { pool: null };
   private readonly calls = { all: 0, solo: 0 };
   /** Calls that reached the module, finished or not; one rejected before it changed nothing in memory. */
   private started = 0;
@@ -67,7 +82,9 @@ export class Engine {
     /** Workers this engine runs on. */
     readonly workers: number,
     /** Why it runs on fewer workers than asked or planned, if it does. */
-    readonly note: string | null) {}
+    readonly note: string | null) {
+    if (threaded) orphans.register(this, this.box, this);
+  }
 
   /** Instantiates an artifact: checks engine features, creates memory, places the static image. */
   static async create(artifact: Artifact, opts: EngineOptions = {}): Promise<Engine> {
@@ -132,9 +149,11 @@ export class Engine {
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
     // A pool is discarded when a call fails or one of its workers dies, even between calls.
-    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
+    if (!this.box.pool?.healthy) {
+      this.box.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
+    }
     this.starting(call);
-    this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
+    this.calls[await this.box.pool.run(call.seq, call.batch, resume)]++;
     return this.collect(call);
   }
 
@@ -150,8 +169,9 @@ export class Engine {
 
   /** Stops the workers, if any. */
   release(): void {
-    this.pool?.terminate();
-    this.pool = null;
+    orphans.unregister(this);
+    this.box.pool?.terminate();
+    this.box.pool = null;
   }
 
   private starting(call: CallPlan): void {

@@ -2,8 +2,11 @@
  * The runtime's fault contract beyond bad feeds (feeds.test.ts): timeoutMs is validated at create
  * and enforced on any number of workers, by the module's own clock checks (the single-worker module
  * asks in its input projection and its time loop); a stream step that failed while the model ran
- * loses the stream's state, and says so.
+ * loses the stream's state, and says so; a session dropped without release() has its workers
+ * terminated once it is garbage-collected.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell } from '../compiler/cells/descriptor.js';
@@ -116,6 +119,17 @@ test('both modules, on one worker, ask the clock in the input projection and the
     assert.is(stopped.asks, 1, `${name}: at the first ask`);
     assert.not.ok(stopped.wrote, `${name}: before the first timestep (during the input projection)`);
   }
+});
+
+test('sessions dropped without release(): their workers are terminated once they are garbage-collected', async () => {
+  const child = fileURLToPath(new URL('./orphan_child.js', import.meta.url));
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', child], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { spawned: number; terminated: number; threads: number };
+  assert.is(r.spawned, 6, 'three sessions of 2 worker threads each');
+  assert.is(r.terminated, 6, 'every worker terminated, each once: the released session\'s by release(), the others\' after collection');
+  assert.is(r.threads, 0);
 });
 
 test.run();
