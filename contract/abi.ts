@@ -2,7 +2,7 @@
  * The wasm ABI of a model module, declared once: what the compiler emits and the runtime calls.
  *
  *   imports  env.memory                  the linear memory (shared in the multi-worker module)
- *            env.expired() -> i32        multi-worker module only: non-zero once the call overran
+ *            env.expired() -> i32        non-zero once the call overran its time limit
  *   exports  run(seq, batch, resume)                     the single-worker module
  *            run(seq, batch, resume, worker, workers)    the multi-worker module, on every worker
  *
@@ -15,7 +15,7 @@
 export const IMPORT_MODULE = 'env';
 /** The imported memory. */
 export const MEMORY_IMPORT = 'memory';
-/** The multi-worker module's imported clock check: `() -> i32`, non-zero once the call has overrun. */
+/** The imported clock check of both modules: `() -> i32`, non-zero once the call has overrun. */
 export const EXPIRED_IMPORT = 'expired';
 
 /** The one function a model module exports. */

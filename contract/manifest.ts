@@ -11,6 +11,7 @@ export const MANIFEST_FORMAT = 'rnnc-artifact';
  * modules keep their constants in low memory.
  * 5: the worker recommendation lists a count per number of cores (workers.byCores), and each
  * recurrent node reads its worker partition from a table in the image.
+ * 6: the single-worker module imports env.expired too (its time loop checks the clock).
  */
 export const MANIFEST_VERSION = 6;
 

@@ -1,17 +1,17 @@
 /**
- * One loaded module with its linear memory: binds feeds to the manifest's inputs, resolves the
- * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole program
- * in one wasm call and copies the outputs out.
+ * One loaded module with its linear memory: binds the feeds and lays the call out (call.ts), copies
+ * inputs in, runs the whole program in one wasm call and copies the outputs out.
  */
 import { EngineError, InputError, InternalError } from '../contract/errors.js';
 import { requireFeatures } from './features.js';
 import { packWeights } from '../contract/layout.js';
-import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestBound, type ManifestIO } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact, type Manifest, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
-import { callerImports, WorkerPool, type CallerShare, type Spawn } from './pool.js';
+import { callerImports, WorkerPool, type CallClock, type CallerShare, type Spawn } from './pool.js';
+import { bindFeeds, groupDims, inputsWith, layOut, resolve, type CallPlan } from './call.js';
 import { MAX_WORKERS } from '../contract/control.js';
-import { ENTRY, IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
+import { ENTRY, MAX_PAGES, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
 
 /** How a module is run. */
 export interface EngineOptions {
@@ -21,7 +21,11 @@ export interface EngineOptions {
   readonly cores?: number;
   /** Starts a compute worker; without it the engine runs on one worker, in the calling thread. */
   readonly spawn?: Spawn;
-  /** A call that takes longer than this rejects and stops the workers (default 60 s). */
+  /**
+   * A call that takes longer than this many milliseconds rejects with an EngineError and stops the
+   * workers, on any number of workers (default 60 s; > 0, Infinity: no limit). The module checks
+   * the clock every few dozen timesteps, so a call may overrun the limit by that much.
+   */
   readonly timeoutMs?: number;
   /**
    * With several workers, the calling thread computes worker 0's share and blocks until the call
@@ -39,29 +43,48 @@ export interface EngineOptions {
   readonly adaptWorkers?: boolean;
 }
 
-
-/** The call's sizes and where each buffer lies. */
-interface CallPlan {
-  readonly seq: number;
-  readonly batch: number;
-  readonly offsets: Int32Array;
-  readonly end: number;
+/** The single-worker module, run by the calling thread, and its clock. */
+interface SingleWorker {
+  readonly run: SingleWorkerEntry;
+  readonly clock: CallClock;
 }
 
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
+/** The pool an engine runs on, in a box the engine and `orphans` share (a failed pool is replaced). */
+interface PoolBox {
+  pool: WorkerPool | null;
+}
+
+/**
+ * Stops the workers of an engine that was garbage-collected without release() (a session dropped
+ * by its caller): each would otherwise keep a thread, idle but never reclaimed, for the life of the
+ * process. The box is all it holds: the pool never references its engine.
+ */
+const orphans = new FinalizationRegistry<PoolBox>((box) => {
+  box.pool?.terminate();
+  box.pool = null;
+});
+
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Runs one compiled module; not re-entrant (sessions queue their calls). */
 export class Engine {
-  private pool: WorkerPool | null = null;
+  private readonly box: PoolBox = { pool: null };
   private readonly calls = { all: 0, solo: 0 };
+  /** Calls that reached the module, finished or not; one rejected before it changed nothing in memory. */
+  private started = 0;
+  /** The batch of the last call that reached the module: the rows of the recurrent state it left. */
+  private stateBatch = 0;
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
-    private readonly runModule: SingleWorkerEntry | null,
-    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; timeoutMs: number; caller: CallerShare | null; adapt: boolean; cores: number } | null,
+    private readonly single: SingleWorker | null,
+    private readonly threaded: { module: WebAssembly.Module; spawn: Spawn; caller: CallerShare | null; adapt: boolean; cores: number } | null,
+    private readonly timeoutMs: number,
     /** Workers this engine runs on. */
     readonly workers: number,
     /** Why it runs on fewer workers than asked or planned, if it does. */
-    readonly note: string | null) {}
+    readonly note: string | null) {
+    if (threaded) orphans.register(this, this.box, this);
+  }
 
   /** Instantiates an artifact: checks engine features, creates memory, places the static image. */
   static async create(artifact: Artifact, opts: EngineOptions = {}): Promise<Engine> {
@@ -70,46 +93,50 @@ export class Engine {
     if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
       throw new EngineError(`artifact ${m.model}: the weights image holds ${artifact.image.byteLength} bytes, expected ${m.imageEnd - m.imageBegin}`);
     }
-    if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS)) {
-      throw new InputError(`option workers must be an integer in 1..${MAX_WORKERS}, got ${String(opts.workers)}`);
-    }
-    if (opts.callerComputes === true && !callerCanBlock()) {
-      throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
-    }
+    checkOptions(opts);
     const wanted = opts.workers ?? recommendedWorkers(m, opts.cores ?? 1);
     let note: string | null = null;
     if (wanted > 1 && !artifact.wasmThreads) note = 'the artifact has no multi-worker module (compiled without threads)';
     else if (wanted > 1 && !detectFeatures().threads) note = 'this engine has no shared memory (in a browser: serve the page cross-origin isolated, with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
     else if (wanted > 1 && !opts.spawn) note = 'this platform cannot start workers';
     const workers = note ? 1 : wanted;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const compile = (w: Uint8Array | WebAssembly.Module) => (w instanceof WebAssembly.Module ? w : WebAssembly.compile(w as Uint8Array<ArrayBuffer>));
     const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES, shared: workers > 1 } as WebAssembly.MemoryDescriptor);
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
+    // Whichever module the calling thread runs, its clock check reads a clock of its own.
+    const clock = { deadline: Infinity, expired: false };
     if (workers > 1) {
       const module = await compile(artifact.wasmThreads!);
       let caller: CallerShare | null = null;
       if (opts.callerComputes ?? callerCanBlock()) {
-        const clock = { deadline: Infinity, expired: false };
         const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
         caller = { run: instance.exports[ENTRY] as WorkerEntry, clock };
       }
-      return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, workers, null);
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, timeoutMs, workers, null);
     }
-    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { [IMPORT_MODULE]: { [MEMORY_IMPORT]: memory } });
-    return new Engine(m, memory, instance.exports[ENTRY] as SingleWorkerEntry, null, 1, note ? `running on 1 worker: ${note}` : null);
+    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), callerImports(memory, clock));
+    const single = { run: instance.exports[ENTRY] as SingleWorkerEntry, clock };
+    return new Engine(m, memory, single, null, timeoutMs, 1, note ? `running on 1 worker: ${note}` : null);
   }
 
   /**
    * Runs the model on one worker, synchronously (engines created with one worker only). With
    * `resume`, every RNN continues from the state the previous call left (streaming), and inputs that
-   * only feed initial states may be left out.
+   * only feed initial states are left out. A call past timeoutMs traps at the module's next clock
+   * check and rejects.
    */
   run(feeds: Readonly<Record<string, Tensor>>, resume = false): Record<string, Tensor> {
-    if (!this.runModule) throw new InternalError('synchronous run on a multi-worker engine; use runAsync');
+    if (!this.single) throw new InternalError('synchronous run on a multi-worker engine; use runAsync');
     const call = this.prepare(feeds, resume);
+    const clock = this.single.clock;
+    clock.deadline = Date.now() + this.timeoutMs;
+    clock.expired = false;
+    this.starting(call);
     try {
-      this.runModule(call.seq, call.batch, resume ? 1 : 0);
+      this.single.run(call.seq, call.batch, resume ? 1 : 0);
     } catch (e) {
+      if (clock.expired) throw new EngineError(`a call did not finish within ${this.timeoutMs} ms (timeoutMs option); it was stopped`);
       throw new EngineError(`module ${this.manifest.model} failed while running: ${(e as Error).message}`, { cause: e });
     }
     this.calls.all++;
@@ -118,12 +145,21 @@ export class Engine {
 
   /** Runs the model on this engine's workers. */
   async runAsync(feeds: Readonly<Record<string, Tensor>>, resume = false): Promise<Record<string, Tensor>> {
-    if (this.runModule) return this.run(feeds, resume);
+    if (this.single) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
-    if (!this.pool?.healthy) this.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, t.timeoutMs, t.caller, t.adapt, t.cores);
-    this.calls[await this.pool.run(call.seq, call.batch, resume)]++;
+    // A pool is discarded when a call fails or one of its workers dies, even between calls.
+    if (!this.box.pool?.healthy) {
+      this.box.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
+    }
+    this.starting(call);
+    this.calls[await this.box.pool.run(call.seq, call.batch, resume)]++;
     return this.collect(call);
+  }
+
+  /** Calls that reached the module, finished or not (a session's stream state changed with each). */
+  get callsStarted(): number {
+    return this.started;
   }
 
   /** Calls that finished on every worker (all calls of a one-worker engine) and on the calling thread alone (adaptWorkers). */
@@ -133,15 +169,26 @@ export class Engine {
 
   /** Stops the workers, if any. */
   release(): void {
-    this.pool?.terminate();
-    this.pool = null;
+    orphans.unregister(this);
+    this.box.pool?.terminate();
+    this.box.pool = null;
+  }
+
+  private starting(call: CallPlan): void {
+    this.started++;
+    this.stateBatch = call.batch;
   }
 
   /** Binds and checks the feeds, lays the call out, copies inputs in, packs fed weights. */
   private prepare(feeds: Readonly<Record<string, Tensor>>, resume: boolean): CallPlan {
     const m = this.manifest;
-    const bound = this.bindFeeds(feeds, resume);
-    const call = this.layOut(bound);
+    const bound = bindFeeds(m, feeds, resume);
+    const call = layOut(m, bound);
+    if (resume && call.batch !== this.stateBatch) {
+      // The state holds the rows of the previous step's batch; rows past them would start from
+      // whatever an earlier call left there.
+      throw new InputError(`batch is ${call.batch} (inputs ${inputsWith(m, 'batch')}), but this stream's previous step had batch ${this.stateBatch} and its state holds those rows; a stream keeps its batch: call reset() to start over with batch ${call.batch}`);
+    }
     this.ensureMemory(call.end);
     new Int32Array(this.memory.buffer, m.tableOffset, call.offsets.length).set(call.offsets);
     for (const [io, t] of bound) this.copyIn(io, t, call.offsets[io.buffer]);
@@ -164,69 +211,6 @@ export class Engine {
     return out;
   }
 
-  /** Matches feeds to inputs: every input present, no unknown name, an accepted type, the right rank. */
-  private bindFeeds(feeds: Readonly<Record<string, Tensor>>, resume: boolean): Map<ManifestIO, Tensor> {
-    const m = this.manifest;
-    if (typeof feeds !== 'object' || feeds === null) throw new InputError('feeds must be an object mapping input names to Tensors');
-    const names = m.inputs.map((i) => `'${i.name}'`).join(', ');
-    for (const name of Object.keys(feeds)) {
-      const fixed = m.bound.find((x) => x.name === name);
-      if (fixed) checkBound(fixed, feeds[name]);
-      else if (!m.inputs.some((i) => i.name === name)) throw new InputError(`unknown input '${name}'; this model's inputs are ${names}`);
-    }
-    const bound = new Map<ManifestIO, Tensor>();
-    for (const i of m.inputs) {
-      const t = feeds[i.name];
-      if (t === undefined && resume && m.stateInputs.includes(i.buffer)) continue;
-      if (t === undefined) throw new InputError(`missing input '${i.name}' (${i.dtype} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
-      if (!t || !Array.isArray(t.dims) || !ArrayBuffer.isView(t.data)) throw new InputError(`input '${i.name}' must be a Tensor with type, data and dims`);
-      if (!i.accepts.includes(t.type)) throw new InputError(`input '${i.name}' must be ${i.accepts.join(' or ')}, got ${t.type}`);
-      if (t.dims.length !== i.dims.length) throw new InputError(`input '${i.name}' must have dims [${i.dims.join(', ')}], got [${t.dims.join(', ')}]`);
-      if (t.dims.reduce((p, d) => p * d, 1) !== t.data.length) throw new InputError(`input '${i.name}': dims [${t.dims.join(', ')}] do not match its ${t.data.length} elements`);
-      bound.set(i, t);
-    }
-    return bound;
-  }
-
-  /** Resolves seq and batch from the feeds, checks every fixed dim, and places every buffer. */
-  private layOut(bound: Map<ManifestIO, Tensor>): CallPlan {
-    const m = this.manifest;
-    const sizes: { seq?: number; batch?: number } = {};
-    for (const [io, t] of bound) {
-      io.dims.forEach((d, axis) => {
-        const got = t.dims[axis];
-        if (typeof d === 'number') {
-          if (got !== d) throw new InputError(`input '${io.name}' must have dims [${io.dims.join(', ')}], got [${t.dims.join(', ')}] (axis ${axis} must be ${d})`);
-          return;
-        }
-        const seen = sizes[d];
-        if (seen !== undefined && seen !== got) {
-          throw new InputError(`input '${io.name}' axis ${axis} is ${d} = ${got}, but another input has ${d} = ${seen}`);
-        }
-        sizes[d] = got;
-      });
-    }
-    const seq = sizes.seq ?? 1, batch = sizes.batch ?? 1;
-    if (seq < 1) throw new InputError(`sequence length is 0 (inputs ${this.inputsWith('seq')}); expected at least 1`);
-    if (batch < 1 || batch > m.maxBatch) {
-      throw new InputError(`batch is ${batch} (inputs ${this.inputsWith('batch')}); this module was compiled for batch 1..${m.maxBatch} (recompile with --batch ${Math.max(batch, 1)})`);
-    }
-    const offsets = new Int32Array(m.buffers.length);
-    let at = align16(m.staticEnd);
-    const partial: CallPlan = { seq, batch, offsets, end: 0 };
-    m.buffers.forEach((buf, id) => {
-      offsets[id] = at;
-      const bytes = buf.dims.reduce((p: number, d) => p * resolve(d, partial), 4) + buf.slack;
-      at = align16(at + bytes);
-      if (at > MAX_PAGES * PAGE) throw new InputError(`the call needs more than ${MAX_PAGES * PAGE} bytes of memory (seq ${seq}, batch ${batch}); use a shorter sequence or a smaller batch`);
-    });
-    return { seq, batch, offsets, end: at };
-  }
-
-  private inputsWith(sym: 'seq' | 'batch'): string {
-    return this.manifest.inputs.filter((i) => i.dims.includes(sym)).map((i) => `'${i.name}'`).join(', ');
-  }
-
   private copyIn(io: ManifestIO, t: Tensor, at: number): void {
     if (io.dtype === 'float32') {
       new Float32Array(this.memory.buffer, at, t.data.length).set(t.data as Float32Array);
@@ -246,13 +230,16 @@ export class Engine {
   private checkRanges(call: CallPlan): void {
     const i32 = new Int32Array(this.memory.buffer);
     for (const c of this.manifest.checks) {
+      // The values may come straight from a feed (token ids, lengths): then the message names it.
+      const feed = this.manifest.inputs.find((i) => i.buffer === c.buffer);
+      const what = feed ? `input '${feed.name}' (${c.what})` : c.what;
       const dims = this.manifest.buffers[c.buffer].dims.map((d) => resolve(d, call));
       const n = dims.reduce((p, d) => p * d, 1);
       const base = call.offsets[c.buffer] / 4;
       const [lo, hi] = c.bound === 'seq' ? [0, call.seq] : [-c.bound, c.bound - 1];
       for (let k = 0; k < n; k++) {
         const v = i32[base + k];
-        if (v < lo || v > hi) throw new InputError(`${c.what}[${k}] = ${v}; expected ${lo}..${hi}`);
+        if (v < lo || v > hi) throw new InputError(`${what}[${k}] = ${v}; expected ${lo}..${hi}`);
       }
     }
   }
@@ -276,27 +263,16 @@ export class Engine {
   }
 }
 
-/** Merges consecutive factors: axis i is the product of the next groups[i] entries. */
-function groupDims(flat: number[], groups: readonly number[]): number[] {
-  let at = 0;
-  return groups.map((g) => {
-    const v = flat.slice(at, at + g).reduce((p, d) => p * d, 1);
-    at += g;
-    return v;
-  });
-}
-
-function resolve(d: Dim, call: { seq: number; batch: number }): number {
-  return d === 'seq' ? call.seq : d === 'batch' ? call.batch : d;
-}
-
-/** A feed of an input bound at compile time must hold the bound value. */
-function checkBound(x: ManifestBound, t: Tensor): void {
-  if (!t || !ArrayBuffer.isView(t.data) || !x.accepts.includes(t.type)) {
-    throw new InputError(`input '${x.name}' must be ${x.accepts.join(' or ')} [${x.dims.join(', ')}]`);
+/** Checks the options a caller may get wrong (the others are the platform glue's). */
+function checkOptions(opts: EngineOptions): void {
+  if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS)) {
+    throw new InputError(`option workers must be an integer in 1..${MAX_WORKERS}, got ${String(opts.workers)}`);
   }
-  const got = Array.from(t.data as ArrayLike<number | bigint>, Number);
-  if (got.length !== x.value.length || got.some((v, i) => v !== x.value[i])) {
-    throw new InputError(`input '${x.name}' is ${got.join(', ')}, but this artifact was compiled with it bound to ${x.value.join(', ')} (--bind ${x.name}=${x.value.join(',')}); compile without --bind, or bind the value you feed`);
+  // NaN or a limit <= 0 would make every call overrun at once, and stop the workers each time.
+  if (opts.timeoutMs !== undefined && !(typeof opts.timeoutMs === 'number' && opts.timeoutMs > 0)) {
+    throw new InputError(`option timeoutMs must be a number of milliseconds > 0 (Infinity: no limit), got ${String(opts.timeoutMs)}`);
+  }
+  if (opts.callerComputes === true && !callerCanBlock()) {
+    throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
   }
 }

@@ -2,7 +2,8 @@
  * Compute workers over one shared WebAssembly.Memory, started once per session and reused. The
  * runtime starts a call by bumping the control block's GO cell; a worker that fails, dies or
  * overruns the timeout rejects the call, and the pool is then discarded (the session starts a fresh
- * one on its next call).
+ * one on its next call). A worker that dies between calls discards the pool at once: the next call
+ * starts on a fresh one instead of failing for a death it had no part in.
  *
  * Where the calling thread may block (Node, a Web Worker), it computes worker 0's share itself and
  * the pool holds workers - 1 threads: as many busy threads as workers. With a thread more than
@@ -47,7 +48,7 @@ export interface CallClock {
   expired: boolean;
 }
 
-/** The imports of a multi-worker module run by the calling thread: its clock check reads `clock`. */
+/** The imports of a module run by the calling thread (either module): its clock check reads `clock`. */
 export function callerImports(memory: WebAssembly.Memory, clock: CallClock): WebAssembly.Imports {
   return {
     [IMPORT_MODULE]: {
@@ -94,7 +95,9 @@ export class WorkerPool {
   private failure: string | null = null;
   private died = false;
   private wake: (() => void) | null = null;
-  /** False once a call failed or the pool was terminated. */
+  /** A call is under way (a worker's death is then that call's failure). */
+  private running = false;
+  /** False once a call failed, a worker died or the pool was terminated. */
   healthy = true;
 
   /** Threads in the pool: the workers minus the caller, when it computes a share. */
@@ -117,6 +120,7 @@ export class WorkerPool {
         onFailure: (message, died) => {
           this.failure ??= message;
           this.died ||= died;
+          if (died && !this.running) this.terminate();
           this.wake?.();
         },
       }));
@@ -134,14 +138,17 @@ export class WorkerPool {
    */
   async run(seq: number, batch: number, resume: boolean): Promise<CallMode> {
     if (!this.healthy) throw new InternalError('run on a discarded worker pool');
-    if (this.died) {
-      this.terminate();
-      throw new EngineError(`a worker died between calls: ${this.failure}`);
-    }
     const mode = this.chooser?.next() ?? 'all';
     const t0 = performance.now();
-    if (mode === 'solo') this.runSolo(seq, batch, resume);
-    else await this.runAll(seq, batch, resume);
+    this.running = true;
+    try {
+      if (mode === 'solo') this.runSolo(seq, batch, resume);
+      else await this.runAll(seq, batch, resume);
+    } finally {
+      this.running = false;
+      // A worker that died after counting itself done: the call is complete, the pool is not.
+      if (this.died) this.terminate();
+    }
     this.chooser?.record(mode, performance.now() - t0, seq * batch);
     return mode;
   }

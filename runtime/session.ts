@@ -86,7 +86,8 @@ export class ArtifactSession {
    * A stateful step-by-step view of the session for streaming: each `step(feeds)` runs the given
    * timesteps (X with seq 1, usually) starting from the state the previous step left in memory, with
    * no state copies; the first step (and the first after `reset()`) starts from the model's initial
-   * state inputs, or zeros. One stream at a time: any other call on the session ends it.
+   * state inputs, or zeros. Every step has the first step's batch. One stream at a time: any other
+   * call that runs on the session ends it (a call rejected for its feeds runs nothing and does not).
    */
   stream(): StepStream {
     if (!this.manifest.streamable) {
@@ -95,29 +96,48 @@ export class ArtifactSession {
     return new StepStream(this);
   }
 
-  private calls = 0;
-  private streamOwner: StepStream | null = null;
+  /** The stream whose state the module's memory holds (null: a plain run's). */
+  private stateOwner: StepStream | null = null;
+  /** The last call that reached the module failed in it, so the state it holds is half updated. */
+  private stateLost = false;
 
-  /** @internal queues a call; `stream` resumes that stream's state when it owns the last call. */
+  /** @internal queues a call; `stream` resumes that stream's state once it has started. */
   enqueue(feeds: FeedsType, stream: StepStream | null): Promise<ReturnType> {
-    const next = this.queue.then(async () => {
-      if (this.released) throw new EngineError('this session has been released; create a new one to run again');
-      const engine = await this.engineFor(feeds);
-      if (!engine) throw new EngineError('this session has been released; create a new one to run again');
-      if (engine !== this.engine) {
-        this.engine = engine;
-        this.streamOwner = null;
-      }
-      const resume = stream !== null && this.streamOwner === stream && stream.started;
-      if (stream && stream.started && this.streamOwner !== stream) {
-        throw new EngineError('another call ran on this session since the last step, so the streamed state is gone; call reset() to start over');
-      }
-      this.streamOwner = stream;
-      this.calls++;
-      return this.engine.runAsync(feeds, resume);
-    });
+    const next = this.queue.then(() => this.runNow(feeds, stream));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private async runNow(feeds: FeedsType, stream: StepStream | null): Promise<ReturnType> {
+    if (this.released) throw new EngineError('this session has been released; create a new one to run again');
+    const engine = await this.engineFor(feeds);
+    if (!engine) throw new EngineError('this session has been released; create a new one to run again');
+    if (engine !== this.engine) {
+      // Another compiled size: the state a stream left is in the other engine's memory.
+      this.engine = engine;
+      this.stateOwner = null;
+    }
+    const resume = stream !== null && stream.started;
+    if (resume && this.stateOwner !== stream) {
+      throw new EngineError('another call ran on this session since the last step, so the streamed state is gone; call reset() to start over');
+    }
+    if (resume && this.stateLost) {
+      throw new EngineError('the previous step failed while the model ran, so the streamed state is gone; call reset() to start over');
+    }
+    const before = engine.callsStarted;
+    let ok = false;
+    try {
+      const out = await engine.runAsync(feeds, resume);
+      ok = true;
+      if (stream) stream.started = true;
+      return out;
+    } finally {
+      // A call rejected before the model ran (a bad feed) left the state as it was.
+      if (engine.callsStarted !== before) {
+        this.stateOwner = stream;
+        this.stateLost = !ok;
+      }
+    }
   }
 
   /** Frees the kernel and its memory once pending runs are done; later runs reject. */
@@ -140,11 +160,12 @@ export class StepStream {
   started = false;
   constructor(private readonly session: ArtifactSession) {}
 
-  /** Runs the next timestep(s); the state carries over from the previous step. */
-  async step(feeds: FeedsType): Promise<ReturnType> {
-    const out = await this.session.enqueue(feeds, this);
-    this.started = true;
-    return out;
+  /**
+   * Runs the next timestep(s); the state carries over from the previous step, so the first step's
+   * batch is the stream's, and a later step takes no initial state input (an InputError names it).
+   */
+  step(feeds: FeedsType): Promise<ReturnType> {
+    return this.session.enqueue(feeds, this);
   }
 
   /** The next step starts from the initial state again. */

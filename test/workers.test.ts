@@ -223,25 +223,30 @@ for (const callerComputes of [true, false]) {
   });
 }
 
-test('a worker that dies between calls: the next call rejects at once, the one after recovers', async () => {
-  const { feeds, artifact } = setup(cases[4], 8, 30);
-  const handles: WorkerHandle[] = [];
-  let exited: () => void = () => {};
-  const exit = new Promise<void>((resolve) => { exited = resolve; });
-  const spy: Spawn = (init, events) => {
-    const h = spawnNodeWorker(init, { onFailure: (message, died) => { events.onFailure(message, died); if (died) exited(); } });
-    handles.push(h);
-    return h;
-  };
-  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spy });
-  const ref = await s.run(feeds);
-  handles[0].terminateUnexpectedly?.();
-  await exit; // the pool has heard of it
-  await rejects(s.run(feeds), EngineError, /died between calls/);
-  const again = await s.run(feeds);
-  assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
-  await s.release();
-});
+for (const callerComputes of [true, false]) {
+  test(`a worker that dies between calls: its pool is stopped at once, and the next call runs on a fresh one, right (callerComputes ${callerComputes})`, async () => {
+    const { feeds, artifact } = setup(cases[4], 8, 30);
+    const handles: WorkerHandle[] = [];
+    let exited: () => void = () => {};
+    const exit = new Promise<void>((resolve) => { exited = resolve; });
+    const spy: Spawn = (init, events) => {
+      const h = spawnNodeWorker(init, { onFailure: (message, died) => { events.onFailure(message, died); if (died) exited(); } });
+      handles.push(h);
+      return h;
+    };
+    const before = crowdState().threads;
+    const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: spy, callerComputes });
+    const ref = await s.run(feeds);
+    const threads = handles.length;
+    handles[0].terminateUnexpectedly?.();
+    await exit; // the pool has heard of it
+    assert.is(crowdState().threads, before, 'the pool with the dead worker was stopped before any call needed it');
+    const again = await s.run(feeds);
+    assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
+    assert.is(handles.length, 2 * threads, 'a fresh pool');
+    await s.release();
+  });
+}
 
 test('a call that overruns timeoutMs rejects instead of hanging', async () => {
   const { feeds, artifact } = setup({ cell: 'lstm', inputSize: 256, hiddenSize: 256, maxBatch: 1 }, 9, 2000);

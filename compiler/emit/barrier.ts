@@ -9,10 +9,12 @@
  * A non-zero abort cell (set by the runtime when a worker failed or a call timed out) makes every
  * waiter trap instead of waiting forever.
  *
- * The module imports `env.expired() -> i32`: non-zero once the call has overrun its time limit. The
- * calling thread, when it computes worker 0's share, cannot be interrupted by the runtime (it is the
- * runtime), so it asks at every 64th barrier and whenever a sleep ends; pool workers are given a
- * constant 0 and learn of a timeout through the abort cell.
+ * The module imports `env.expired() -> i32` (compiler/module/module.ts): non-zero once the call has
+ * overrun its time limit. The calling thread, when it computes worker 0's share, cannot be
+ * interrupted by the runtime (it is the runtime), so it asks at every 64th barrier and whenever a
+ * sleep ends; pool workers are given a constant 0 and learn of a timeout through the abort cell.
+ * Where no barrier runs (the single-worker module, a call on the caller alone) the time loop asks
+ * (`clockCheck`).
  */
 import type { Builder, Expr } from './ir.js';
 import { EXPIRED_IMPORT } from '../../contract/abi.js';
@@ -29,6 +31,14 @@ const WAIT_NS = 50_000_000;
 const CLOCK_EVERY = 64;
 
 /**
+ * `if count % 64 == 63 and expired(): trap`, for a loop of the calling thread that meets no barrier
+ * (the runtime sets the abort cell for the other workers, if any, once the caller trapped).
+ */
+export function clockCheck(b: Builder, count: Expr): Expr {
+  return b.if(b.eq(b.andi(count, CLOCK_EVERY - 1), b.i32(CLOCK_EVERY - 1)), b.if(b.callI32(EXPIRED_IMPORT, []), b.unreachable()));
+}
+
+/**
  * Emits `name(worker, workers)` for the control block at byte `control`:
  *
  *   if workers == 1: return                      (the caller alone; the others' counts stay put)
@@ -42,7 +52,6 @@ const CLOCK_EVERY = 64;
  * sleeps on it.) Counts wrap around; "caught up" is a signed difference.
  */
 export function emitBarrier(b: Builder, name: string, control: number): void {
-  b.importPredicate(EXPIRED_IMPORT);
   const s = b.scope(['i32', 'i32']);
   const worker = () => s.get(s.param(0)), workers = () => s.get(s.param(1));
   const n = s.local('i32'), v = s.local('i32'), cell = s.local('i32'), seen = s.local('i32'), spin = s.local('i32');

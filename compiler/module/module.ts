@@ -3,7 +3,7 @@
  * and the exported `run` that calls them in order with pointers read from the buffer table and sizes
  * from seq and batch.
  */
-import { CONSTANT_POOL, ENTRY, ENTRY_PARAMS, MAX_PAGES, RESERVED, SINGLE_WORKER_PARAMS } from '../../contract/abi.js';
+import { CONSTANT_POOL, ENTRY, ENTRY_PARAMS, EXPIRED_IMPORT, MAX_PAGES, RESERVED, SINGLE_WORKER_PARAMS } from '../../contract/abi.js';
 import { InternalError, internalAt } from '../../contract/errors.js';
 import { isConst, stepLabel, type Dim, type Operand } from '../frontend/program.js';
 import { emitBarrier } from '../emit/barrier.js';
@@ -51,6 +51,7 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
     const s = b.scope(ENTRY_PARAMS.slice(0, threads ? ENTRY_PARAMS.length : SINGLE_WORKER_PARAMS).map(() => 'i32' as const));
     const param = (name: (typeof ENTRY_PARAMS)[number]) => () => s.get(s.param(ENTRY_PARAMS.indexOf(name)));
     const worker = param('worker'), workers = param('workers');
+    b.importPredicate(EXPIRED_IMPORT);
     if (threads) emitBarrier(b, BARRIER, mem.controlOffset);
     const meet = () => (threads ? b.call(BARRIER, [worker(), workers()]) : b.nop());
     const bufferAddr = (id: number) => b.loadI32(b.i32(mem.tableOffset + 4 * id));

@@ -5,6 +5,8 @@
  */
 import { numDirections } from '../../cells/descriptor.js';
 import { cellSpec } from '../../cells/index.js';
+import { EXPIRED_IMPORT } from '../../../contract/abi.js';
+import { clockCheck } from '../barrier.js';
 import type { Builder, Expr, FunctionScope, Local } from '../ir.js';
 import type { Plan } from '../../plan/cell.js';
 import { emitGemm, gemmName } from './gemm.js';
@@ -61,11 +63,13 @@ const onFirst = (f: RunFn, e: Expr) => (f.threads ? f.b.if(f.b.eqz(f.worker()), 
  * Emits the entry:
  *
  *   for d in directions:
- *     XW = xw_d(X)                                   (whole sequence, before the time loop; calls of
+ *     XW = xw_d(X)                                   (whole sequence, before the time loop, in chunks
+ *                                                     of rows, the clock asked between them; calls of
  *                                                     T*B < plan.fuseInputBelow instead project each
  *                                                     row per step, xv_d, into an XW scratch row)
  *     hprev = h0[d] or 0; c = c0[d] or 0             (resume: the previous call's state instead)
  *     for i in 0..T:
+ *       every 64th i: trap if the call has overrun its time limit (the runtime's clock)
  *       for rows b0.. in groups of R (then single rows):
  *         t = forward ? i : (len[b] or T) - 1 - i;  active = i < len[b]
  *         step_phase(hprev, hnext, rows, XW row of (t, b), Y row of (active ? t : i, b), active)
@@ -129,7 +133,7 @@ function direction(f: RunFn, dir: number): Expr[] {
   const { hiddenSize: H, hiddenPadded: Hp } = L;
   const T = () => f.P('seq'), B = () => f.P('batch');
   const out: Expr[] = [];
-  const gemm = b.call(gemmName(plan, dir), [f.P('x'), f.P('xw'), b.mul(T(), B()), s.get(f.pBegin), s.get(f.pEnd)]);
+  const gemm = inputProjection(f, dir);
   if (plan.fuseInputBelow > 0) {
     out.push(s.set(f.fused, b.ltS(b.mul(T(), B()), b.i32(plan.fuseInputBelow))));
     out.push(b.if(b.eqz(s.get(f.fused)), gemm));
@@ -162,6 +166,8 @@ function direction(f: RunFn, dir: number): Expr[] {
   );
   out.push(b.block(`time${dir}_out`, [b.loop(`time${dir}`, b.seq([
     b.br(`time${dir}_out`, b.geS(s.get(f.i), T())),
+    // The barrier asks the clock on several workers; a call on one worker has only this loop.
+    clockCheck(b, s.get(f.i)),
     stepAllRows(f, dir),
     s.set(f.tmp, s.get(f.hprev)), s.set(f.hprev, s.get(f.hnext)), s.set(f.hnext, s.get(f.tmp)),
     s.bump(f.i, 1),
@@ -174,6 +180,40 @@ function direction(f: RunFn, dir: number): Expr[] {
   if (c) epilogue.push(forRows(f, `yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
   out.push(onFirst(f, b.seq(epilogue)));
   return out;
+}
+
+/** Multiply-adds of one input-projection call between two looks at the clock (a few ms). */
+const GEMM_CHUNK_MACS = 1 << 24;
+
+/**
+ * XW = X W^T for the whole sequence, in chunks of rows (a multiple of the GEMM's row tile, so each
+ * row is computed as in one call): a long sequence's projection takes seconds, and the clock is
+ * asked between chunks. Within a chunk the panels stay in L1 as in one call.
+ *
+ *   for m in 0..T*B step CH:  if m > 0: trap if expired()
+ *                             xw_d(X row m, XW row m, min(CH, T*B - m))
+ */
+function inputProjection(f: RunFn, dir: number): Expr {
+  const { b, s, plan } = f;
+  const L = plan.layout;
+  const chunk = Math.max(1, Math.floor(GEMM_CHUNK_MACS / (L.inputSize * L.xwStride * plan.gemmRows))) * plan.gemmRows;
+  const m = s.local('i32'), rows = s.local('i32');
+  const label = `xw${dir}`;
+  return b.seq([
+    s.set(m, b.i32(0)),
+    s.set(rows, b.mul(f.P('seq'), f.P('batch'))),
+    b.block(`${label}_out`, [b.loop(label, b.seq([
+      b.br(`${label}_out`, b.geS(s.get(m), s.get(rows))),
+      b.if(s.get(m), b.if(b.callI32(EXPIRED_IMPORT, []), b.unreachable())),
+      b.call(gemmName(plan, dir), [
+        b.add(f.P('x'), b.muli(s.get(m), L.inputSize * 4)), b.add(f.P('xw'), b.muli(s.get(m), L.xwStride * 4)),
+        b.select(b.ltS(b.sub(s.get(rows), s.get(m)), b.i32(chunk)), b.sub(s.get(rows), s.get(m)), b.i32(chunk)),
+        s.get(f.pBegin), s.get(f.pEnd),
+      ]),
+      s.bump(m, chunk),
+      b.br(label),
+    ]))]),
+  ]);
 }
 
 /** Each phase over row groups of R, then single rows; workers meet after each phase. */
