@@ -3,8 +3,9 @@
  * call's `seq` and `batch`, lays out the run-time buffers, copies inputs in, runs the whole program
  * in one wasm call and copies the outputs out.
  */
-import { EngineError, InputError, InternalError } from '../contract/errors.js';
-import { requireFeatures } from './features.js';
+import { EngineError, InputError, InternalError, ModelError } from '../contract/errors.js';
+import { checkFileDigests, fileLabel, instantiate, loadModule } from './verify.js';
+import { checkManifest } from '../contract/manifest_check.js';
 import { packWeights } from '../contract/layout.js';
 import { recommendedWorkers, type Artifact, type Dim, type Manifest, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
@@ -63,13 +64,15 @@ export class Engine {
     /** Why it runs on fewer workers than asked or planned, if it does. */
     readonly note: string | null) {}
 
-  /** Instantiates an artifact: checks engine features, creates memory, places the static image. */
+  /**
+   * Instantiates an artifact: checks it (the manifest's fields, each file's digest, that the module
+   * was compiled with this manifest) and the engine's features, creates memory, places the static image.
+   */
   static async create(artifact: Artifact, opts: EngineOptions = {}): Promise<Engine> {
-    const m = artifact.manifest;
-    requireFeatures(m.features, m.kernels.join(', ') || m.model);
-    if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
-      throw new EngineError(`artifact ${m.model}: the weights image holds ${artifact.image.byteLength} bytes, expected ${m.imageEnd - m.imageBegin}`);
-    }
+    // The artifact is untrusted input (it may come from anywhere): every field and file is checked
+    // before its numbers place anything in memory.
+    const m = checkManifest(artifact.manifest, fileLabel(artifact, 'manifest.json'));
+    checkFileDigests(artifact);
     if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS)) {
       throw new InputError(`option workers must be an integer in 1..${MAX_WORKERS}, got ${String(opts.workers)}`);
     }
@@ -82,20 +85,23 @@ export class Engine {
     else if (wanted > 1 && !detectFeatures().threads) note = 'this engine has no shared memory (in a browser: serve the page cross-origin isolated, with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
     else if (wanted > 1 && !opts.spawn) note = 'this platform cannot start workers';
     const workers = note ? 1 : wanted;
-    const compile = (w: Uint8Array | WebAssembly.Module) => (w instanceof WebAssembly.Module ? w : WebAssembly.compile(w as Uint8Array<ArrayBuffer>));
+    if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
+      throw new ModelError(`${fileLabel(artifact, 'image')}: holds ${artifact.image.byteLength} bytes; the manifest's image [imageBegin, imageEnd) takes ${m.imageEnd - m.imageBegin}`);
+    }
+    const file = workers > 1 ? 'wasmThreads' : 'wasm';
+    const module = await loadModule(artifact, file);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES, shared: workers > 1 } as WebAssembly.MemoryDescriptor);
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
     if (workers > 1) {
-      const module = await compile(artifact.wasmThreads!);
       let caller: CallerShare | null = null;
       if (opts.callerComputes ?? callerCanBlock()) {
         const clock = { deadline: Infinity, expired: false };
-        const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
+        const instance = await instantiate(module, callerImports(memory, clock), fileLabel(artifact, file));
         caller = { run: instance.exports[ENTRY] as WorkerEntry, clock };
       }
       return new Engine(m, memory, null, { module, spawn: opts.spawn!, timeoutMs: opts.timeoutMs ?? 60_000, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, workers, null);
     }
-    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), { [IMPORT_MODULE]: { [MEMORY_IMPORT]: memory } });
+    const instance = await instantiate(module, { [IMPORT_MODULE]: { [MEMORY_IMPORT]: memory } }, fileLabel(artifact, file));
     return new Engine(m, memory, instance.exports[ENTRY] as SingleWorkerEntry, null, 1, note ? `running on 1 worker: ${note}` : null);
   }
 
