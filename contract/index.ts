@@ -4,6 +4,7 @@
  * imports nothing else of rnnc; the compiler and the runtime both build on it.
  */
 export * from './abi.js';
+export * from './artifact_digest.js';
 export * from './control.js';
 export * from './dims.js';
 export * from './errors.js';

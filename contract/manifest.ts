@@ -11,7 +11,10 @@ export const MANIFEST_FORMAT = 'rnnc-artifact';
  * modules keep their constants in low memory.
  * 5: the worker recommendation lists a count per number of cores (workers.byCores), and each
  * recurrent node reads its worker partition from a table in the image.
- * 6: the single-worker module imports env.expired too (its time loop checks the clock).
+ * 6: the manifest records a digest of each file (digests), and each module carries the digest of
+ * the manifest's bound fields in its custom section `rnnc.manifest` (contract/artifact_digest.ts);
+ * graph inputs bound to a constant at compile time are listed (bound); the single-worker module
+ * imports env.expired too (its time loop checks the clock).
  */
 export const MANIFEST_VERSION = 6;
 
@@ -122,9 +125,21 @@ export interface Manifest {
     readonly wasmThreads: string | null;
     readonly image: string;
   };
+  /**
+   * fileDigest (contract/artifact_digest.ts) of each file as written, null where `files` names
+   * none: the runtime refuses a file changed, truncated or swapped after compiling.
+   */
+  readonly digests: {
+    readonly wasm: string;
+    readonly wasmThreads: string | null;
+    readonly image: string;
+  };
   /** The program and the plans, for people and tools (`rnnc plan`); the runtime does not read it. */
   readonly summary: readonly string[];
 }
+
+/** The files of an artifact, by their key in `files` and `digests`. */
+export type ArtifactFile = keyof Manifest['files'];
 
 /** A loaded artifact: manifest plus file contents. */
 export interface Artifact {
@@ -133,6 +148,8 @@ export interface Artifact {
   readonly wasmThreads: Uint8Array | WebAssembly.Module | null;
   /** Bytes of the static image, [imageBegin, imageEnd). */
   readonly image: Uint8Array;
+  /** Where it was read from (a directory or URL), to name its files in messages. */
+  readonly source?: string;
 }
 
 /** The planner's worker count for a machine with `cores` cores. */

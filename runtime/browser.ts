@@ -9,6 +9,8 @@ import { ModelError } from '../contract/errors.js';
 import { detectFeatures } from './features.js';
 import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
+import type { ModuleFile } from '../contract/artifact_digest.js';
+import { checkDigest, compileFailed } from './verify.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
 
@@ -92,33 +94,45 @@ export async function fetchManifest(baseUrl: string | URL, init?: RequestInit): 
   return checkManifest(json, url.href);
 }
 
-/** Compiles a module while it downloads (needs Content-Type: application/wasm), else from its bytes. */
-async function compileWasm(url: URL, init: RequestInit | undefined): Promise<WebAssembly.Module> {
+/**
+ * Fetches one of the artifact's modules, checks its digest and compiles it: while it downloads when
+ * served as application/wasm (the digest reads a copy of the response), else from its bytes.
+ */
+async function fetchModule(base: URL, manifest: Manifest, file: ModuleFile, init: RequestInit | undefined): Promise<WebAssembly.Module> {
+  const url = new URL(manifest.files[file]!, base);
   const res = await get(url, init);
+  const streaming = typeof WebAssembly.compileStreaming === 'function' && res.headers.get('Content-Type')?.split(';')[0].trim() === 'application/wasm';
+  const compiling = streaming ? WebAssembly.compileStreaming(res.clone()) : null;
+  compiling?.catch(() => undefined); // reported below, after the digest (the likelier cause)
+  let bytes: Uint8Array;
   try {
-    if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('Content-Type')?.split(';')[0].trim() === 'application/wasm') {
-      return await WebAssembly.compileStreaming(res);
-    }
-    return await WebAssembly.compile(await res.arrayBuffer());
+    bytes = new Uint8Array(await res.arrayBuffer());
   } catch (e) {
-    throw new ModelError(`${url.href}: not a module this engine can compile (${(e as Error).message})`);
+    throw new ModelError(`${url.href}: cannot fetch the artifact file (${(e as Error).message})`);
+  }
+  checkDigest(manifest, file, bytes, url.href);
+  try {
+    return await (compiling ?? WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>));
+  } catch (e) {
+    compileFailed(manifest, url.href, e);
   }
 }
 
 /**
  * Fetches an artifact directory: the manifest, the single-worker module, the weights, and the
- * multi-worker module when `threads` is set (default: when this page has shared memory).
+ * multi-worker module when `threads` is set (default: when this page has shared memory). Every name
+ * in the manifest is a plain file name (checkManifest), so every URL lies in the directory.
  */
 export async function fetchArtifact(baseUrl: string | URL, opts: { manifest?: Manifest; threads?: boolean; fetchInit?: RequestInit } = {}): Promise<Artifact> {
   const base = artifactBase(baseUrl);
-  const manifest = opts.manifest ?? await fetchManifest(base, opts.fetchInit);
+  const manifest = opts.manifest ? checkManifest(opts.manifest, new URL('manifest.json', base).href) : await fetchManifest(base, opts.fetchInit);
   const threads = (opts.threads ?? detectFeatures().threads) && manifest.files.wasmThreads !== null;
   const [wasm, wasmThreads, image] = await Promise.all([
-    compileWasm(new URL(manifest.files.wasm, base), opts.fetchInit),
-    threads ? compileWasm(new URL(manifest.files.wasmThreads!, base), opts.fetchInit) : null,
+    fetchModule(base, manifest, 'wasm', opts.fetchInit),
+    threads ? fetchModule(base, manifest, 'wasmThreads', opts.fetchInit) : null,
     get(new URL(manifest.files.image, base), opts.fetchInit).then(async (r) => new Uint8Array(await r.arrayBuffer())),
   ]);
-  return { manifest, wasm, wasmThreads, image };
+  return { manifest, wasm, wasmThreads, image, source: base.href };
 }
 
 /** A Spawn hook starting module Web Workers from `workerUrl` (rnnc-worker.js). */

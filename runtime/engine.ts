@@ -2,8 +2,9 @@
  * One loaded module with its linear memory: binds the feeds and lays the call out (call.ts), copies
  * inputs in, runs the whole program in one wasm call and copies the outputs out.
  */
-import { EngineError, InputError, InternalError } from '../contract/errors.js';
-import { requireFeatures } from './features.js';
+import { EngineError, InputError, InternalError, ModelError } from '../contract/errors.js';
+import { checkFileDigests, fileLabel, instantiate, loadModule } from './verify.js';
+import { checkManifest } from '../contract/manifest_check.js';
 import { packWeights } from '../contract/layout.js';
 import { recommendedWorkers, type Artifact, type Manifest, type ManifestIO } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
@@ -86,13 +87,15 @@ export class Engine {
     if (threaded) orphans.register(this, this.box, this);
   }
 
-  /** Instantiates an artifact: checks engine features, creates memory, places the static image. */
+  /**
+   * Instantiates an artifact: checks it (the manifest's fields, each file's digest, that the module
+   * was compiled with this manifest) and the engine's features, creates memory, places the static image.
+   */
   static async create(artifact: Artifact, opts: EngineOptions = {}): Promise<Engine> {
-    const m = artifact.manifest;
-    requireFeatures(m.features, m.kernels.join(', ') || m.model);
-    if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
-      throw new EngineError(`artifact ${m.model}: the weights image holds ${artifact.image.byteLength} bytes, expected ${m.imageEnd - m.imageBegin}`);
-    }
+    // The artifact is untrusted input (it may come from anywhere): every field and file is checked
+    // before its numbers place anything in memory.
+    const m = checkManifest(artifact.manifest, fileLabel(artifact, 'manifest.json'));
+    checkFileDigests(artifact);
     checkOptions(opts);
     const wanted = opts.workers ?? recommendedWorkers(m, opts.cores ?? 1);
     let note: string | null = null;
@@ -101,21 +104,24 @@ export class Engine {
     else if (wanted > 1 && !opts.spawn) note = 'this platform cannot start workers';
     const workers = note ? 1 : wanted;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const compile = (w: Uint8Array | WebAssembly.Module) => (w instanceof WebAssembly.Module ? w : WebAssembly.compile(w as Uint8Array<ArrayBuffer>));
+    if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
+      throw new ModelError(`${fileLabel(artifact, 'image')}: holds ${artifact.image.byteLength} bytes; the manifest's image [imageBegin, imageEnd) takes ${m.imageEnd - m.imageBegin}`);
+    }
+    const file = workers > 1 ? 'wasmThreads' : 'wasm';
+    const module = await loadModule(artifact, file);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES, shared: workers > 1 } as WebAssembly.MemoryDescriptor);
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
     // Whichever module the calling thread runs, its clock check reads a clock of its own.
     const clock = { deadline: Infinity, expired: false };
     if (workers > 1) {
-      const module = await compile(artifact.wasmThreads!);
       let caller: CallerShare | null = null;
       if (opts.callerComputes ?? callerCanBlock()) {
-        const instance = await WebAssembly.instantiate(module, callerImports(memory, clock));
+        const instance = await instantiate(module, callerImports(memory, clock), fileLabel(artifact, file));
         caller = { run: instance.exports[ENTRY] as WorkerEntry, clock };
       }
       return new Engine(m, memory, null, { module, spawn: opts.spawn!, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, timeoutMs, workers, null);
     }
-    const instance = await WebAssembly.instantiate(await compile(artifact.wasm), callerImports(memory, clock));
+    const instance = await instantiate(module, callerImports(memory, clock), fileLabel(artifact, file));
     const single = { run: instance.exports[ENTRY] as SingleWorkerEntry, clock };
     return new Engine(m, memory, single, null, timeoutMs, 1, note ? `running on 1 worker: ${note}` : null);
   }

@@ -43,7 +43,7 @@ export async function createNodeEngine(artifact: Artifact, options: NodeRunOptio
   return engine;
 }
 
-/** Reads an artifact directory written by `rnnc compile`. */
+/** Reads an artifact directory written by `rnnc compile`; Engine.create checks what it read. */
 export async function readArtifact(dir: string): Promise<Artifact> {
   const manifestPath = path.join(dir, 'manifest.json');
   let json: unknown;
@@ -60,9 +60,11 @@ export async function readArtifact(dir: string): Promise<Artifact> {
       throw new ModelError(`${path.join(dir, name)}: cannot read the artifact file (${(e as Error).message})`);
     }
   };
+  // checkManifest confined every name to a plain file name, so each read stays in `dir`; the
+  // engine checks each file's digest.
   return {
     manifest, wasm: await file(manifest.files.wasm), image: await file(manifest.files.image),
-    wasmThreads: manifest.files.wasmThreads ? await file(manifest.files.wasmThreads) : null,
+    wasmThreads: manifest.files.wasmThreads ? await file(manifest.files.wasmThreads) : null, source: dir,
   };
 }
 

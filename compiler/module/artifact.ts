@@ -8,6 +8,9 @@ import type { BufRef, Operand, Program, ProgramIO } from '../frontend/program.js
 import type { Plan } from '../plan/cell.js';
 import { planModel, type ModelPlanOptions } from '../plan/model.js';
 import { fnv1a64 } from '../../contract/hash.js';
+import { fileDigest, MANIFEST_SECTION, manifestSection, type ModuleFile } from '../../contract/artifact_digest.js';
+import { ModelError } from '../../contract/errors.js';
+import { FILE_NAME } from '../../contract/manifest_check.js';
 import { stepKernel } from '../ops/index.js';
 import { rangeChecks } from '../frontend/range_checks.js';
 import { buildModule } from './module.js';
@@ -46,7 +49,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
   const fedWeights = program.steps.flatMap((step, i) => stepKernel(step.op).fedWeights?.(step, plan.steps[i]) ?? []);
   const lines = [...summary, ...plans.flatMap((p) => describePlan(p).split('\n')), 'workers:', ...plan.workers.reasons.map((r) => `  - ${r}`)];
   const mem = plan.memory;
-  const manifest: Manifest = {
+  const unsealed: Unsealed = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     model: opts.name ?? 'model',
@@ -72,7 +75,44 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     files: { wasm: 'model.wasm', wasmThreads: modThreads ? 'model.mt.wasm' : null, image: 'weights.bin' },
     summary: lines,
   };
-  return { artifact: { manifest, wasm: mod.wasm, wasmThreads: modThreads?.wasm ?? null, image: mem.image }, plans, plan: plans[0], text: mod.text };
+  return { artifact: seal(unsealed, mod.wasm, modThreads?.wasm ?? null, mem.image), plans, plan: plans[0], text: mod.text };
+}
+
+type Unsealed = Omit<Manifest, 'digests'>;
+
+/**
+ * Binds the parts of an artifact to each other (contract/artifact_digest.ts): each module gets the
+ * digest of the manifest in a custom section, then the manifest gets the digest of every file.
+ */
+function seal(m: Unsealed, wasm: Uint8Array, wasmThreads: Uint8Array | null, image: Uint8Array): Artifact {
+  const stamp = (bytes: Uint8Array, file: ModuleFile) => withCustomSection(bytes, MANIFEST_SECTION, manifestSection(m, file));
+  const single = stamp(wasm, 'wasm');
+  const threads = wasmThreads && stamp(wasmThreads, 'wasmThreads');
+  const digests = { wasm: fileDigest(single), wasmThreads: threads && fileDigest(threads), image: fileDigest(image) };
+  return { manifest: { ...m, digests }, wasm: single, wasmThreads: threads, image };
+}
+
+/** `wasm` with a custom section appended: engines skip it, WebAssembly.Module.customSections reads it. */
+function withCustomSection(wasm: Uint8Array, name: string, payload: string): Uint8Array {
+  const utf8 = new TextEncoder();
+  const nameBytes = utf8.encode(name), data = utf8.encode(payload);
+  const body = [...leb128(nameBytes.length), ...nameBytes, ...data];
+  const section = [0, ...leb128(body.length), ...body];
+  const out = new Uint8Array(wasm.length + section.length);
+  out.set(wasm);
+  out.set(section, wasm.length);
+  return out;
+}
+
+/** Unsigned LEB128, the wasm binary format's integers. */
+function leb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const low = n & 0x7f;
+    n >>>= 7;
+    out.push(n ? low | 0x80 : low);
+  } while (n);
+  return out;
 }
 
 
@@ -94,16 +134,23 @@ function stateInputs(program: Program): number[] {
 }
 
 
-/** Writes `manifest.json` and the files it names into `dir` (created if needed). Returns the paths. */
+/**
+ * Writes `manifest.json` and the files it names into `dir` (created if needed); returns the paths.
+ * An artifact without its multi-worker module is written without it.
+ */
 export async function writeArtifact(dir: string, a: Artifact): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const m = a.manifest;
+  const m: Manifest = a.wasmThreads ? a.manifest
+    : { ...a.manifest, files: { ...a.manifest.files, wasmThreads: null }, digests: { ...a.manifest.digests, wasmThreads: null } };
   const files: [string, Uint8Array | string][] = [
     ['manifest.json', JSON.stringify(m, null, 2) + '\n'],
     [m.files.wasm, a.wasm as Uint8Array],
     [m.files.image, a.image],
   ];
   if (m.files.wasmThreads && a.wasmThreads) files.push([m.files.wasmThreads, a.wasmThreads as Uint8Array]);
+  // The names come from the artifact, which may not be ours: never write outside `dir`.
+  const stray = files.find(([name]) => !FILE_NAME.test(name));
+  if (stray) throw new ModelError(`artifact ${m.model}: file name '${stray[0]}' is not a plain file name (letters, digits, "_", "." and "-", not starting with "."); refusing to write it into ${dir}`);
+  await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, data] of files) {
     const p = path.join(dir, name);
