@@ -1,0 +1,73 @@
+/**
+ * The fuzz test: a seeded, bounded campaign over the seed models (test/fuzz/), each variant compiled
+ * and run in a child process with a time limit and memory caps. Any outcome other than success or one
+ * of rnnc's own error classes fails the test, which prints each finding's replay command
+ * (`npm run fuzz -- --replay SEED:INDEX`). RNNC_FUZZ_SEED and RNNC_FUZZ_COUNT change the campaign;
+ * `npm run fuzz` runs longer ones. The harness's own tests come first: variants are reproducible,
+ * every mutation kind changes models, and the pool tells each kind of failure apart.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { onnx } from '../compiler/onnx/proto.js';
+import { SELF_TESTS, type SelfTest } from './fuzz/child.js';
+import { runCampaign } from './fuzz/campaign.js';
+import { loadSeed, seedFiles } from './fuzz/corpus.js';
+import { BYTE_MUTATORS } from './fuzz/mutate_bytes.js';
+import type { OutcomeClass } from './fuzz/outcome.js';
+import { runJobs, DEFAULT_POOL } from './fuzz/pool.js';
+import { makeVariant, PROTO_MUTATORS } from './fuzz/variant.js';
+import { mulberry32 } from './random.js';
+
+/** The suite's campaign: fixed, so a failure in CI replays anywhere with the same seed models. */
+const SEED = Number(process.env.RNNC_FUZZ_SEED ?? 20_240_601);
+/** Sized to stay around a minute on two busy cores. */
+const COUNT = Number(process.env.RNNC_FUZZ_COUNT ?? 120);
+
+test('variants are reproducible from (seed, index) and differ between indices', () => {
+  for (const index of [0, 1, 2, 17, 99]) {
+    const a = makeVariant(SEED, index);
+    const b = makeVariant(SEED, index);
+    assert.equal([a.model, a.what, a.batch], [b.model, b.what, b.batch], `variant ${index}`);
+    assert.ok(Buffer.from(a.bytes).equals(Buffer.from(b.bytes)), `variant ${index}: the bytes differ between two builds`);
+    assert.ok(!Buffer.from(a.bytes).equals(Buffer.from(a.origin.bytes)), `variant ${index} (${a.what.join('; ')}) left the model as it was`);
+  }
+  assert.not.equal(makeVariant(SEED, 3).what, makeVariant(SEED, 4).what);
+});
+
+test('every mutation kind changes some seed model', () => {
+  const seeds = seedFiles().map(loadSeed);
+  const rng = mulberry32(7);
+  for (const [kind, m] of Object.entries(PROTO_MUTATORS)) {
+    const changed = seeds.some((s) => {
+      const model = onnx.ModelProto.decode(s.bytes);
+      return m.apply(rng, model) !== null && !Buffer.from(onnx.ModelProto.encode(model).finish()).equals(Buffer.from(s.bytes));
+    });
+    assert.ok(changed, `${kind} changed none of the ${seeds.length} seed models`);
+  }
+  for (const [kind, m] of Object.entries(BYTE_MUTATORS)) {
+    const changed = seeds.some((s) => !Buffer.from(m(rng, s.bytes, seeds[0]).bytes).equals(Buffer.from(s.bytes)));
+    assert.ok(changed, `${kind} changed none of the seed models`);
+  }
+});
+
+test('the pool tells success, rnnc errors, JS errors, hangs, crashes and both kinds of memory exhaustion apart', async () => {
+  const expected: Record<SelfTest, [OutcomeClass, string]> = {
+    ok: ['ok', ''], rnnc: ['rnnc', 'ModelError'], js: ['js', 'TypeError'], hang: ['hang', ''],
+    crash: ['crash', 'SIGABRT'], oom: ['oom', 'heap'], rss: ['oom', 'RSS'],
+  };
+  const got: Partial<Record<SelfTest, [OutcomeClass, string]>> = {};
+  // Small limits so that the misbehaving jobs end quickly; the hang's 3 s is a limit, not a measurement.
+  const limits = { ...DEFAULT_POOL, jobs: 2, timeoutMs: 3000, heapMb: 64, rssMb: 512 };
+  await runJobs(SELF_TESTS.map((selftest) => ({ selftest })), limits, (job, _report, outcome) => {
+    if ('selftest' in job) got[job.selftest] = [outcome.cls, outcome.name];
+  });
+  assert.equal(got, expected);
+});
+
+test(`a seeded campaign (seed ${SEED}, ${COUNT} variants) ends every variant in success or an rnnc error`, async () => {
+  const tally = await runCampaign({ seed: SEED, count: COUNT, jobs: 2 });
+  console.log(`${tally.classTable()}\n${tally.kindTable()}`);
+  assert.ok(tally.failures.length === 0, `\n${tally.findingsText()}`);
+});
+
+test.run();

@@ -1,0 +1,145 @@
+/**
+ * A pool of long-lived fuzzing children (child.ts), each handling many jobs in turn. Each child runs
+ * with a V8 heap cap (--max-old-space-size); each job with a time limit and a watch on the child's
+ * resident memory, which also counts what the heap cap does not (wasm memories, array buffers). A
+ * child that hangs, crashes or runs out of memory is killed and a fresh one takes the next job; so is
+ * one after any failure, so that no state of a failed job leaks into the next.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Job, JobReport } from './child.js';
+import { isFailure, type Outcome } from './outcome.js';
+
+export interface PoolOptions {
+  /** Children at once. */
+  readonly jobs: number;
+  /** Longest a job may take, compile and runs together, before it counts as a hang. */
+  readonly timeoutMs: number;
+  /** The children's V8 heap cap (MiB). */
+  readonly heapMb: number;
+  /** The children's resident memory cap (MiB), checked every RSS_POLL_MS. */
+  readonly rssMb: number;
+  /** A child is replaced after this many jobs, failures or not. */
+  readonly recycleAfter: number;
+}
+
+export const DEFAULT_POOL: PoolOptions = { jobs: 2, timeoutMs: 30_000, heapMb: 1024, rssMb: 3072, recycleAfter: 100 };
+const RSS_POLL_MS = 100;
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+
+/** Resident memory of process `pid` in MiB (Linux's /proc), or 0 where that cannot be read. */
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** How a child's death reads: out of memory (V8's own message or our RSS kill), a hang (our timer), or a crash. */
+function death(killedFor: 'hang' | 'oom' | null, code: number | null, signal: string | null, stderr: string, opts: PoolOptions): Outcome {
+  const tail = stderr.split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' | ').slice(0, 400);
+  if (killedFor === 'hang') return { cls: 'hang', name: '', message: `no answer within ${opts.timeoutMs} ms`, where: '' };
+  if (killedFor === 'oom') return { cls: 'oom', name: 'RSS', message: `resident memory above ${opts.rssMb} MiB`, where: '' };
+  if (/heap out of memory|Reached heap limit|out of memory/i.test(stderr)) {
+    return { cls: 'oom', name: 'heap', message: `V8 heap above ${opts.heapMb} MiB: ${tail}`, where: '' };
+  }
+  return { cls: 'crash', name: signal ?? `exit ${code}`, message: tail || '(nothing on stderr)', where: '' };
+}
+
+class Child {
+  private readonly proc: ChildProcess;
+  private stderr = '';
+  readonly ready: Promise<void>;
+  handled = 0;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.proc = fork(CHILD, ['--fuzz-child'], {
+      execArgv: [`--max-old-space-size=${opts.heapMb}`],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.proc.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-8192); });
+    this.ready = new Promise((resolve, reject) => {
+      this.proc.once('message', () => resolve());
+      this.proc.once('exit', (code) => reject(new Error(`fuzz child exited (code ${code}) before it was ready:\n${this.stderr}`)));
+    });
+  }
+
+  /** Runs one job; a dead child's report says why it died. */
+  run(job: Job): Promise<{ report: JobReport | null; outcome: Outcome }> {
+    this.handled++;
+    this.stderr = '';
+    const pid = this.proc.pid!;
+    return new Promise((resolve) => {
+      let killedFor: 'hang' | 'oom' | null = null;
+      const kill = (why: 'hang' | 'oom') => {
+        killedFor = why;
+        this.proc.kill('SIGKILL');
+      };
+      const timer = setTimeout(() => kill('hang'), this.opts.timeoutMs);
+      const watch = setInterval(() => { if (rssMb(pid) > this.opts.rssMb) kill('oom'); }, RSS_POLL_MS);
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        this.proc.off('message', onMessage);
+        this.proc.off('exit', onExit);
+      };
+      const onMessage = (m: { type: string; report: JobReport }) => {
+        if (m.type !== 'done' || killedFor) return;
+        done();
+        resolve({ report: m.report, outcome: m.report.outcome });
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        done();
+        resolve({ report: null, outcome: death(killedFor, code, signal, this.stderr, this.opts) });
+      };
+      this.proc.on('message', onMessage);
+      this.proc.on('exit', onExit);
+      this.proc.send(job);
+    });
+  }
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  stop(): void {
+    if (this.alive) this.proc.kill('SIGKILL');
+  }
+}
+
+/**
+ * Runs `jobs` on the pool, calling `onReport` for each as it ends (in completion order). A job whose
+ * child died gets a report with the job's outcome only; the caller knows the job.
+ */
+export async function runJobs(
+  jobs: readonly Job[], opts: PoolOptions, onReport: (job: Job, report: JobReport | null, outcome: Outcome, ms: number) => void,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    let child: Child | null = null;
+    try {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        if (!child || !child.alive || child.handled >= opts.recycleAfter) {
+          child?.stop();
+          child = new Child(opts);
+          await child.ready;
+        }
+        const t0 = performance.now();
+        const { report, outcome } = await child.run(job);
+        const ms = performance.now() - t0;
+        if (isFailure(outcome)) {
+          child.stop();
+          child = null;
+        }
+        onReport(job, report, outcome, ms);
+      }
+    } finally {
+      child?.stop();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, jobs.length)) }, lane));
+}
