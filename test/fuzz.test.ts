@@ -9,9 +9,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { onnx } from '../compiler/onnx/proto.js';
+import type { Manifest } from '../contract/manifest.js';
 import { SELF_TESTS, type SelfTest } from './fuzz/child.js';
 import { runCampaign } from './fuzz/campaign.js';
 import { loadSeed, seedFiles } from './fuzz/corpus.js';
+import { randomFeeds } from './fuzz/feeds.js';
 import { BYTE_MUTATORS } from './fuzz/mutate_bytes.js';
 import type { OutcomeClass } from './fuzz/outcome.js';
 import { runJobs, DEFAULT_POOL } from './fuzz/pool.js';
@@ -47,6 +49,21 @@ test('every mutation kind changes some seed model', () => {
   for (const [kind, m] of Object.entries(BYTE_MUTATORS)) {
     const changed = seeds.some((s) => !Buffer.from(m(rng, s.bytes, seeds[0]).bytes).equals(Buffer.from(s.bytes)));
     assert.ok(changed, `${kind} changed none of the seed models`);
+  }
+});
+
+test('an out-of-range feed is in the feeds even when the model lists its input twice', () => {
+  // Two graph inputs share the name 'tokens'; the caller can give one feed for both, so the value
+  // out of range must be in that feed, or an "out-of-range index ran" would be the fuzzer's doing.
+  const tokens = { name: 'tokens', dtype: 'int32', accepts: ['int32', 'int64'], dims: ['seq', 'batch'], buffer: 0 };
+  const manifest = { maxBatch: 2, inputs: [tokens, { ...tokens, buffer: 1 }], checks: [{ buffer: 0, bound: 10, what: 'indices' }] } as unknown as Manifest;
+  let seen = 0;
+  for (let seed = 0; seen < 20; seed++) {
+    const f = randomFeeds(mulberry32(seed), manifest, { tokens: 10 })!;
+    if (!f.outOfRange) continue;
+    seen++;
+    const values = Array.from(f.feeds.tokens.data as ArrayLike<number | bigint>, Number);
+    assert.ok(values.some((v) => v < -10 || v >= 10), `seed ${seed}: ${f.outOfRange}, but the feed is [${values.join(', ')}]`);
   }
 });
 

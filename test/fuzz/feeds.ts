@@ -69,6 +69,8 @@ export function randomFeeds(rng: Rng, m: Manifest, indexRows: Readonly<Record<st
   const entries: [string, Tensor][] = [];
   let outOfRange: string | null = null;
   for (const io of m.inputs) {
+    // Inputs sharing a name (a model may list one twice) share the one feed a caller can give.
+    if (entries.some(([name]) => name === io.name)) continue;
     const dims = callerDims(io, call);
     const n = dims.reduce((p, d) => p * d, 1);
     if (io.dtype === 'float32') {
