@@ -1,8 +1,9 @@
 /**
- * A fuzzing child process: started by the pool (pool.ts) with a heap cap, it loads the compiler once,
- * says `ready`, then handles one job at a time: builds the variant, compiles and runs it, and sends
- * the outcome back. A hang, a crash or an out-of-memory death is the pool's to see. Self-test jobs
- * misbehave on purpose, so the suite can show that the pool tells each failure apart.
+ * A fuzzing child process: started by the pool (pool.ts) with a heap cap, it says `ready`, then
+ * handles one job at a time: builds the variant, compiles and runs it (the compiler loads with the
+ * first and stays loaded for the next), and sends the outcome back. A hang, a crash or an
+ * out-of-memory death is the pool's to see. Self-test jobs misbehave on purpose, so the suite can
+ * show that the pool tells each failure apart.
  */
 import { ModelError } from '../../contract/errors.js';
 import { classifyError, harnessFault, type Outcome } from './outcome.js';
@@ -12,8 +13,7 @@ import { makeVariant } from './variant.js';
 /** A job: variant `index` of campaign `seed`, or a self test. */
 export type Job = { readonly seed: number; readonly index: number } | { readonly selftest: SelfTest };
 /** The self tests: each ends the way its name says. */
-export type SelfTest = 'ok' | 'rnnc' | 'js' | 'hang' | 'crash' | 'oom' | 'rss';
-export const SELF_TESTS: readonly SelfTest[] = ['ok', 'rnnc', 'js', 'hang', 'crash', 'oom', 'rss'];
+export type SelfTest = 'ok' | 'rnnc' | 'js' | 'hang' | 'sleep' | 'crash' | 'oom' | 'rss';
 
 /** What a child reports about a job. */
 export interface JobReport {
@@ -27,6 +27,8 @@ async function selfTest(kind: SelfTest): Promise<void> {
   if (kind === 'rnnc') throw new ModelError('self test: a model error');
   if (kind === 'js') throw new TypeError('self test: a plain TypeError');
   if (kind === 'hang') for (;;);
+  // A hang that uses no CPU, as a wait on a worker that never answers would: only the wall limit ends it.
+  if (kind === 'sleep') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   if (kind === 'crash') process.abort();
   if (kind === 'oom') {
     const keep: unknown[][] = [];
@@ -61,7 +63,6 @@ export async function handle(job: Job): Promise<JobReport> {
 
 /** Only as a forked child: the pool passes this flag. */
 if (process.send && process.argv.includes('--fuzz-child')) {
-  await import('../../compiler/index.js');
   process.on('message', (job: Job) => {
     void handle(job).then((report) => process.send!({ type: 'done', report }));
   });

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--count N] [--seed S] [--jobs J] [--from K] [--timeout MS]`: a fuzz campaign over
+ * `npm run fuzz -- [--count N] [--seed S] [--jobs J] [--from K] [--cpu-limit MS]`: a fuzz campaign over
  * the seed models, printing the outcomes per class and per mutation kind and each finding's repro
  * line; exits 1 when anything failed.
  * `npm run fuzz -- --replay SEED:INDEX [--write FILE] [--inline]`: one variant again, with the
@@ -20,7 +20,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     jobs: { type: 'string', default: '2' },
     from: { type: 'string', default: '0' },
-    timeout: { type: 'string' },
+    'cpu-limit': { type: 'string' },
     replay: { type: 'string' },
     write: { type: 'string' },
     inline: { type: 'boolean', default: false },
@@ -45,7 +45,7 @@ async function replay(id: string): Promise<void> {
     fs.writeFileSync(values.write, v.bytes);
     console.log(`  model written to ${values.write}`);
   }
-  const outcome = values.inline ? await runVariant(v) : (await runOne({ seed, index }, { timeoutMs: int('timeout', values.timeout) })).outcome;
+  const outcome = values.inline ? await runVariant(v) : (await runOne({ seed, index }, { cpuLimitMs: int('cpu-limit', values['cpu-limit']) })).outcome;
   const r: Result = { seed, index, model: v.model, kinds: v.kinds, what: v.what, outcome, ms: 0 };
   console.log(reproLine(r));
   if (outcome.stack) console.log(outcome.stack);
@@ -60,7 +60,7 @@ async function campaign(): Promise<void> {
   console.log(`fuzz campaign: seed ${seed}, variants ${from}..${from + count - 1}, ${jobs} jobs`);
   const t0 = performance.now();
   const tally = await runCampaign({
-    seed, count, from, jobs, timeoutMs: int('timeout', values.timeout),
+    seed, count, from, jobs, cpuLimitMs: int('cpu-limit', values['cpu-limit']),
     onResult: (r, done) => {
       if (isFailure(r.outcome)) console.log(`  FAIL ${reproLine(r)}`);
       if (done % 100 === 0) console.log(`  ${done}/${count} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);

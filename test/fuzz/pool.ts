@@ -1,9 +1,10 @@
 /**
  * A pool of long-lived fuzzing children (child.ts), each handling many jobs in turn. Each child runs
- * with a V8 heap cap (--max-old-space-size); each job with a time limit and a watch on the child's
- * resident memory, which also counts what the heap cap does not (wasm memories, array buffers). A
- * child that hangs, crashes or runs out of memory is killed and a fresh one takes the next job; so is
- * one after any failure, so that no state of a failed job leaks into the next.
+ * with a V8 heap cap (--max-old-space-size); each job with limits on the CPU time and the wall time
+ * it may take and on the child's resident memory, which also counts what the heap cap does not
+ * (wasm memories, array buffers). A child that hangs, crashes or runs out of memory is killed and a
+ * fresh one takes the next job; so is one after any failure, so that no state of a failed job leaks
+ * into the next.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,35 +15,47 @@ import { isFailure, type Outcome } from './outcome.js';
 export interface PoolOptions {
   /** Children at once. */
   readonly jobs: number;
-  /** Longest a job may take, compile and runs together, before it counts as a hang. */
-  readonly timeoutMs: number;
+  /**
+   * CPU time a job (compile and runs together) may use before it counts as a hang. CPU time, not
+   * wall time, so that a machine busy with other work does not turn slow compiles into hangs.
+   */
+  readonly cpuLimitMs: number;
+  /** Wall time a job may take: the limit for hangs that sleep (a wait that never ends), and where CPU time cannot be read. */
+  readonly wallLimitMs: number;
   /** The children's V8 heap cap (MiB). */
   readonly heapMb: number;
-  /** The children's resident memory cap (MiB), checked every RSS_POLL_MS. */
+  /** The children's resident memory cap (MiB). */
   readonly rssMb: number;
   /** A child is replaced after this many jobs, failures or not. */
   readonly recycleAfter: number;
 }
 
-export const DEFAULT_POOL: PoolOptions = { jobs: 2, timeoutMs: 30_000, heapMb: 1024, rssMb: 3072, recycleAfter: 100 };
-const RSS_POLL_MS = 100;
+export const DEFAULT_POOL: PoolOptions = { jobs: 2, cpuLimitMs: 20_000, wallLimitMs: 180_000, heapMb: 1024, rssMb: 3072, recycleAfter: 100 };
+/** How often a running job's CPU time and memory are read. */
+const POLL_MS = 100;
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
 
-/** Resident memory of process `pid` in MiB (Linux's /proc), or 0 where that cannot be read. */
-function rssMb(pid: number): number {
+/** CPU time (ms) and resident memory (MiB) of process `pid` from Linux's /proc, or null elsewhere. */
+function usage(pid: number): { cpuMs: number; rssMb: number } | null {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND, rssMb: rss ? Number(rss[1]) / 1024 : 0 };
   } catch {
-    return 0;
+    return null;
   }
 }
 
-/** How a child's death reads: out of memory (V8's own message or our RSS kill), a hang (our timer), or a crash. */
-function death(killedFor: 'hang' | 'oom' | null, code: number | null, signal: string | null, stderr: string, opts: PoolOptions): Outcome {
+type Kill = { readonly why: 'hang' | 'oom'; readonly message: string };
+
+/** How a child's death reads: a limit it went past (our kill), V8's out-of-memory message, or a crash. */
+function death(killed: Kill | null, code: number | null, signal: string | null, stderr: string, opts: PoolOptions): Outcome {
   const tail = stderr.split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' | ').slice(0, 400);
-  if (killedFor === 'hang') return { cls: 'hang', name: '', message: `no answer within ${opts.timeoutMs} ms`, where: '' };
-  if (killedFor === 'oom') return { cls: 'oom', name: 'RSS', message: `resident memory above ${opts.rssMb} MiB`, where: '' };
+  if (killed) return { cls: killed.why, name: killed.why === 'oom' ? 'RSS' : '', message: killed.message, where: '' };
   if (/heap out of memory|Reached heap limit|out of memory/i.test(stderr)) {
     return { cls: 'oom', name: 'heap', message: `V8 heap above ${opts.heapMb} MiB: ${tail}`, where: '' };
   }
@@ -72,14 +85,21 @@ class Child {
     this.handled++;
     this.stderr = '';
     const pid = this.proc.pid!;
+    const cpuAtStart = usage(pid)?.cpuMs ?? 0;
     return new Promise((resolve) => {
-      let killedFor: 'hang' | 'oom' | null = null;
-      const kill = (why: 'hang' | 'oom') => {
-        killedFor = why;
+      let killed: Kill | null = null;
+      const kill = (k: Kill) => {
+        killed = k;
         this.proc.kill('SIGKILL');
       };
-      const timer = setTimeout(() => kill('hang'), this.opts.timeoutMs);
-      const watch = setInterval(() => { if (rssMb(pid) > this.opts.rssMb) kill('oom'); }, RSS_POLL_MS);
+      const { cpuLimitMs, wallLimitMs, rssMb } = this.opts;
+      const timer = setTimeout(() => kill({ why: 'hang', message: `no answer within ${wallLimitMs / 1000} s` }), wallLimitMs);
+      const watch = setInterval(() => {
+        const u = usage(pid);
+        if (!u || killed) return;
+        if (u.cpuMs - cpuAtStart > cpuLimitMs) kill({ why: 'hang', message: `no answer after ${cpuLimitMs / 1000} s of CPU time` });
+        else if (u.rssMb > rssMb) kill({ why: 'oom', message: `resident memory above ${rssMb} MiB` });
+      }, POLL_MS);
       const done = () => {
         clearTimeout(timer);
         clearInterval(watch);
@@ -87,13 +107,13 @@ class Child {
         this.proc.off('exit', onExit);
       };
       const onMessage = (m: { type: string; report: JobReport }) => {
-        if (m.type !== 'done' || killedFor) return;
+        if (m.type !== 'done' || killed) return;
         done();
         resolve({ report: m.report, outcome: m.report.outcome });
       };
       const onExit = (code: number | null, signal: string | null) => {
         done();
-        resolve({ report: null, outcome: death(killedFor, code, signal, this.stderr, this.opts) });
+        resolve({ report: null, outcome: death(killed, code, signal, this.stderr, this.opts) });
       };
       this.proc.on('message', onMessage);
       this.proc.on('exit', onExit);
