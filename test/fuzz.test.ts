@@ -17,13 +17,14 @@ import { randomFeeds } from './fuzz/feeds.js';
 import { BYTE_MUTATORS } from './fuzz/mutate_bytes.js';
 import type { Outcome, OutcomeClass } from './fuzz/outcome.js';
 import { runJobs, DEFAULT_POOL } from './fuzz/pool.js';
-import { makeVariant, PROTO_MUTATORS } from './fuzz/variant.js';
+import { runVariant } from './fuzz/run_variant.js';
+import { makeVariant, PROTO_MUTATORS, type Variant } from './fuzz/variant.js';
 import { mulberry32 } from './random.js';
 
 /** The suite's campaign: fixed, so a failure in CI replays anywhere with the same seed models. */
 const SEED = Number(process.env.RNNC_FUZZ_SEED ?? 20_240_601);
-/** Sized to stay around a minute on two busy cores. */
-const COUNT = Number(process.env.RNNC_FUZZ_COUNT ?? 120);
+/** About 45 s of CPU time: well within two minutes on CI's two cores. */
+const COUNT = Number(process.env.RNNC_FUZZ_COUNT ?? 200);
 
 test('variants are reproducible from (seed, index) and differ between indices', () => {
   for (const index of [0, 1, 2, 17, 99]) {
@@ -65,6 +66,22 @@ test('an out-of-range feed is in the feeds even when the model lists its input t
     const values = Array.from(f.feeds.tokens.data as ArrayLike<number | bigint>, Number);
     assert.ok(values.some((v) => v < -10 || v >= 10), `seed ${seed}: ${f.outOfRange}, but the feed is [${values.join(', ')}]`);
   }
+});
+
+test('a variant that must compute what its seed computes is checked against the seed\'s data set', async () => {
+  const origin = loadSeed(seedFiles().find((s) => s.name === 'test/gru_gemm')!);
+  const variant = (bytes: Uint8Array): Variant => ({
+    seed: 0, index: 0, model: origin.name, kinds: ['proto:test'], what: ['test'], bytes, preserves: true, origin,
+    batch: 4, indexRows: {}, rng: mulberry32(1),
+  });
+  assert.equal((await runVariant(variant(origin.bytes))).cls, 'ok', 'the seed itself');
+  // Every weight changed: what it computes is not what the data set holds.
+  const model = onnx.ModelProto.decode(origin.bytes);
+  for (const t of model.graph!.initializer!) {
+    if (t.dataType === 1 && t.rawData?.length) t.rawData = new Uint8Array(new Float32Array(t.rawData.length / 4).fill(0.25).buffer);
+  }
+  const changed = await runVariant(variant(onnx.ModelProto.encode(model).finish()));
+  assert.equal(changed.cls, 'mismatch', `weights changed: ${changed.cls} ${changed.message}`);
 });
 
 test('the pool tells success, rnnc errors, JS errors, hangs, crashes and both kinds of memory exhaustion apart', async () => {
