@@ -11,6 +11,7 @@ import type { Artifact } from '../contract/manifest.js';
 import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/node.js';
 import type { Engine } from '../runtime/engine.js';
 import { ArtifactSession, type FeedsType } from '../runtime/session.js';
+import { feedTensor } from '../runtime/tensor.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
@@ -49,21 +50,31 @@ export class InferenceSession extends ArtifactSession {
     super(engine, deferred ? { inputs: deferred.inputs, outputs: deferred.outputs } : undefined);
   }
 
-  /** A model compiled at its first run: the engine for the open inputs' sizes in these feeds. */
+  /**
+   * A model compiled at its first run: the engine for the open inputs' sizes and the control inputs'
+   * values in these feeds (compiled once for each, a few kept).
+   */
   protected override async engineFor(feeds: FeedsType): Promise<Engine | null> {
     const d = this.deferred;
     if (!d) return super.engineFor(feeds);
+    const fed = (name: string) => {
+      const t = typeof feeds === 'object' && feeds !== null && Object.hasOwn(feeds, name) ? feeds[name] : undefined;
+      if (!t) throw new InputError(`missing input '${name}'; this model's inputs are ${d.inputs.map((i) => `'${i}'`).join(', ')}`);
+      return feedTensor(t, name);
+    };
     const shapes: Record<string, number[]> = {};
-    for (const name of d.open) {
-      const t = feeds?.[name];
-      if (!t || !Array.isArray(t.dims)) throw new InputError(`missing input '${name}'; this model's inputs are ${d.inputs.map((i) => `'${i}'`).join(', ')}`);
-      if (!t.dims.every((x) => Number.isInteger(x) && x >= 1)) throw new InputError(`input '${name}': dims [${t.dims.join(', ')}] must be positive integers`);
-      shapes[name] = [...t.dims];
+    for (const name of d.open) shapes[name] = [...fed(name).dims];
+    const bind: Record<string, number[]> = {};
+    for (const name of d.control) {
+      const t = fed(name);
+      if (t.type !== 'int64' && t.type !== 'int32') throw new InputError(`input '${name}' must be int64 or int32, got ${t.type}`);
+      if (t.data.length > 16) throw new InputError(`input '${name}' must have at most 16 elements (it decides which branch of an If runs), got ${t.data.length}`);
+      bind[name] = Array.from(t.data as ArrayLike<number | bigint>, Number);
     }
-    const key = JSON.stringify(shapes);
+    const key = JSON.stringify([shapes, bind]);
     let engine = this.engines.get(key);
     if (!engine) {
-      engine = await createNodeEngine(await d.compile(shapes), d.options);
+      engine = await createNodeEngine(await d.compile(shapes, bind), d.options);
       this.engines.set(key, engine);
       // A few sizes stay compiled; the oldest is dropped past that.
       if (this.engines.size > MAX_SIZES) {
@@ -85,13 +96,14 @@ export class InferenceSession extends ArtifactSession {
 /** How many input sizes a session compiled at its first run keeps compiled. */
 const MAX_SIZES = 4;
 
-/** An ONNX model with open input sizes: compiled per call sizes. */
+/** An ONNX model with open input sizes or control inputs: compiled per call sizes and values. */
 interface Deferred {
   readonly open: readonly string[];
+  readonly control: readonly string[];
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly options: SessionOptions;
-  compile(shapes: Record<string, number[]>): Promise<Artifact>;
+  compile(shapes: Record<string, number[]>, bind: Record<string, number[]>): Promise<Artifact>;
 }
 
 async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact | Deferred> {
@@ -115,10 +127,11 @@ async function compileBytes(bytes: Uint8Array, source: string, options: SessionO
   const { compileModel, openInputs } = await import('../compiler/index.js');
   const threads = options.workers === undefined ? undefined : options.workers > 1;
   // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
-  const compile = (shapes: Readonly<Record<string, readonly number[]>> | undefined) => compileModel(bytes, {
-    source, batch: options.batch, threads, cores: availableParallelism(), shapes, bind: options.bind, ...(options.plan ?? {}),
+  const compile = (shapes: SessionOptions['shapes'], bind: SessionOptions['bind']) => compileModel(bytes, {
+    source, batch: options.batch, threads, cores: availableParallelism(), shapes, bind, ...(options.plan ?? {}),
   }).artifact;
   const graph = openInputs(bytes, { source, batch: options.batch, shapes: options.shapes, bind: options.bind });
-  if (graph.open.length === 0) return compile(options.shapes);
-  return { ...graph, options, compile: async (shapes) => compile({ ...options.shapes, ...shapes }) };
+  if (graph.open.length === 0 && graph.control.length === 0) return compile(options.shapes, options.bind);
+  // Sizes and control values come from the first run's feeds, like onnxruntime's: one compile each.
+  return { ...graph, options, compile: async (shapes, bind) => compile({ ...options.shapes, ...shapes }, { ...options.bind, ...bind }) };
 }

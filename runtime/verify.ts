@@ -57,11 +57,12 @@ export function compileFailed(m: Manifest, where: string, e: unknown): never {
   throw new ModelError(`${where}: not a module this engine can compile (${(e as Error).message})`);
 }
 
-/** The imports each module takes: the memory, and the multi-worker module's clock check. */
-const IMPORTS: Readonly<Record<ModuleFile, readonly string[]>> = {
-  wasm: [`${IMPORT_MODULE}.${MEMORY_IMPORT}:memory`],
-  wasmThreads: [`${IMPORT_MODULE}.${MEMORY_IMPORT}:memory`, `${IMPORT_MODULE}.${EXPIRED_IMPORT}:function`],
-};
+/**
+ * The imports a module takes: the memory, and the clock check its time loops call (`timeoutMs`); a
+ * module with no loop to check may leave the clock out.
+ */
+const IMPORTS: readonly string[] = [`${IMPORT_MODULE}.${EXPIRED_IMPORT}:function`, `${IMPORT_MODULE}.${MEMORY_IMPORT}:memory`];
+const OPTIONAL_IMPORTS: readonly string[] = [`${IMPORT_MODULE}.${EXPIRED_IMPORT}:function`];
 
 /** Throws a ModelError naming `where` unless `module` carries this manifest's section, our imports and the entry. */
 export function checkModule(m: Manifest, file: ModuleFile, module: WebAssembly.Module, where: string): void {
@@ -73,8 +74,11 @@ export function checkModule(m: Manifest, file: ModuleFile, module: WebAssembly.M
     throw new ModelError(`${where}: compiled with another manifest (its '${MANIFEST_SECTION}' section says '${found.slice(0, 80)}', ` +
       `this manifest needs '${want}'): the manifest was edited or the files come from different artifacts; recompile`);
   }
-  const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`).sort().join(', ');
-  if (imports !== [...IMPORTS[file]].sort().join(', ')) throw new ModelError(`${where}: imports ${imports || 'nothing'}; expected ${IMPORTS[file].join(', ')}`);
+  const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`).sort();
+  const missing = IMPORTS.filter((i) => !imports.includes(i) && !OPTIONAL_IMPORTS.includes(i));
+  if (missing.length > 0 || imports.some((i) => !IMPORTS.includes(i)) || new Set(imports).size !== imports.length) {
+    throw new ModelError(`${where}: imports ${imports.join(', ') || 'nothing'}; expected ${IMPORTS.join(', ')}`);
+  }
   if (!WebAssembly.Module.exports(module).some((x) => x.name === ENTRY && x.kind === 'function')) {
     throw new ModelError(`${where}: exports no function '${ENTRY}'`);
   }

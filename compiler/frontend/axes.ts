@@ -42,12 +42,12 @@ export function boundInputs(g: LoadedGraph, bind: Readonly<Record<string, number
     if (values.length === 0 || values.some((v) => !Number.isFinite(v) || (kind === 'int' && !Number.isSafeInteger(v)))) {
       throw new ModelError(`bind '${name}': ${kind === 'int' ? 'integers' : 'finite numbers'} expected for a ${dataTypeName(input.elemType)} input, got ${values.join(', ')}`);
     }
-    const declared = input.dims ?? [];
-    const scalar = typeof given === 'number' && declared.every((d) => d === 1);
-    const dims = scalar ? declared.map(() => 1) : [values.length];
-    if (!scalar && declared.length !== 1) {
-      throw new ModelError(`bind '${name}': the input has ${declared.length} dims [${declared.join(', ')}]; bind a scalar or a vector of one dim`);
+    // Declared dims are kept (their product must be the count given); undeclared, one value is a scalar.
+    const declared = input.dims?.every((d) => typeof d === 'number' && d >= 0) ? input.dims as number[] : null;
+    if (declared && declared.reduce((p, d) => p * d, 1) !== values.length) {
+      throw new ModelError(`bind '${name}': the input has dims [${declared.join(', ')}], so ${declared.reduce((p, d) => p * d, 1)} value(s), got ${values.length}`);
     }
+    const dims = declared ?? (values.length === 1 ? [] : [values.length]);
     const value: ConstVal = kind === 'int'
       ? { kind: 'const', dtype: 'int', dims: dims as number[], data: values }
       : { kind: 'const', dtype: 'float', dims: dims as number[], data: Float32Array.from(values) };

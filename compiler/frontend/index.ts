@@ -9,6 +9,7 @@ import { boundInputs, resolveInputAxes } from './axes.js';
 import { checkOpsKnown, inferGraph } from './infer.js';
 import { type LoadedGraph, allNodes, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
+import { DataType } from '../onnx/proto.js';
 import type { Program } from './program.js';
 
 export type { Program } from './program.js';
@@ -32,15 +33,43 @@ export interface LowerOptions {
   bind?: Readonly<Record<string, number | readonly number[]>>;
 }
 
-/** The graph's inputs and outputs, and the inputs whose sizes the model leaves open (a compile needs them given). */
-export function openInputs(bytes: Uint8Array, options: LowerOptions = {}): { open: string[]; inputs: string[]; outputs: string[] } {
+/**
+ * The graph's inputs and outputs; the inputs whose sizes the model leaves open (a compile needs them
+ * given); and its control inputs: small integer inputs an If's condition is computed from (Silero
+ * VAD's `sr`), which a caller that knows their value at run time may bind (one branch compiled).
+ */
+export function openInputs(bytes: Uint8Array, options: LowerOptions = {}): { open: string[]; control: string[]; inputs: string[]; outputs: string[] } {
   const g = loadGraph(bytes, options.source ?? 'model');
   checkRecurrent(g);
   const open = new Set<string>();
   resolveInputAxes(g, options.batch, options.shapes ?? {}, boundInputs(g, options.bind ?? {}), open);
+  const control = controlInputs(g).filter((name) => !Object.hasOwn(options.bind ?? {}, name));
   // What can be refused before sizes are known is refused now, not at the first run.
-  if (open.size > 0) checkOpsKnown(g);
-  return { open: [...open], inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) };
+  if (open.size > 0 || control.length > 0) checkOpsKnown(g);
+  return { open: [...open], control, inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) };
+}
+
+/** Integer graph inputs of at most 16 elements (or undeclared size) that some If's condition depends on. */
+function controlInputs(g: LoadedGraph): string[] {
+  const inputs = new Map(g.inputs.map((i) => [i.name, i]));
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const pending: string[] = [];
+  for (const n of allNodes(g.nodes)) if (n.op === 'If' && n.inputs[0]) pending.push(n.inputs[0]);
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const input = inputs.get(name);
+    if (input) {
+      const small = !input.dims || input.dims.every((d) => typeof d === 'number') && input.dims.reduce<number>((p, d) => p * (d as number), 1) <= 16;
+      if (small && (input.elemType === DataType.INT64 || input.elemType === DataType.INT32)) found.add(name);
+      continue;
+    }
+    const p = g.producer.get(name);
+    if (p) pending.push(...p.inputs.filter((i) => i), ...p.implicitInputs);
+  }
+  return g.inputs.map((i) => i.name).filter((n) => found.has(n));
 }
 
 /** rnnc compiles recurrent models: one without an LSTM, GRU or RNN node is refused, naming its ops. */
