@@ -62,19 +62,27 @@ export class InferenceSession extends ArtifactSession {
       if (!t) throw new InputError(`missing input '${name}'; this model's inputs are ${d.inputs.map((i) => `'${i}'`).join(', ')}`);
       return feedTensor(t, name);
     };
-    const shapes: Record<string, number[]> = {};
-    for (const name of d.open) shapes[name] = [...fed(name).dims];
-    const bind: Record<string, number[]> = {};
-    for (const name of d.control) {
+    // fromEntries: an input named like an Object.prototype key stays an own entry.
+    const shapes = Object.fromEntries(d.open.map((name) => [name, [...fed(name).dims]]));
+    const bind = Object.fromEntries(d.control.map((name) => {
       const t = fed(name);
       if (t.type !== 'int64' && t.type !== 'int32') throw new InputError(`input '${name}' must be int64 or int32, got ${t.type}`);
       if (t.data.length > 16) throw new InputError(`input '${name}' must have at most 16 elements (it decides which branch of an If runs), got ${t.data.length}`);
-      bind[name] = Array.from(t.data as ArrayLike<number | bigint>, Number);
-    }
+      return [name, Array.from(t.data as ArrayLike<number | bigint>, Number)];
+    }));
     const key = JSON.stringify([shapes, bind]);
     let engine = this.engines.get(key);
     if (!engine) {
-      engine = await createNodeEngine(await d.compile(shapes, bind), d.options);
+      let artifact: Artifact;
+      try {
+        artifact = await d.compile(shapes, bind);
+      } catch (e) {
+        // The model is fine for other sizes or values (it compiled its checks at create): these feeds are what it cannot take.
+        if (!(e instanceof ModelError)) throw e;
+        const fedWith = [...Object.entries(shapes).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(bind).map(([n, v]) => `'${n}' = ${v.join(', ')}`)];
+        throw new InputError(`the model cannot run with input ${fedWith.join(', ')}: ${e.message}`);
+      }
+      engine = await createNodeEngine(artifact, d.options);
       this.engines.set(key, engine);
       // A few sizes stay compiled; the oldest is dropped past that.
       if (this.engines.size > MAX_SIZES) {

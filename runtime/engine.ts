@@ -236,9 +236,9 @@ export class Engine {
   private checkRanges(call: CallPlan): void {
     const i32 = new Int32Array(this.memory.buffer);
     for (const c of this.manifest.checks) {
-      // The values may come straight from a feed (token ids, lengths): then the message names it.
+      // The compiler names the graph input the values come from where they come from one.
       const feed = this.manifest.inputs.find((i) => i.buffer === c.buffer);
-      const what = feed ? `input '${feed.name}' (${c.what})` : c.what;
+      const what = feed && !c.what.startsWith(`input '${feed.name}'`) ? `input '${feed.name}' (${c.what})` : c.what;
       const dims = this.manifest.buffers[c.buffer].dims.map((d) => resolve(d, call));
       const n = dims.reduce((p, d) => p * d, 1);
       const base = call.offsets[c.buffer] / 4;

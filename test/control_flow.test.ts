@@ -149,6 +149,41 @@ test('bind folds an If on a run-time value to one branch and checks its argument
   throws(() => engine.run({ x, sr: rate(8000) }), InputError, "input 'sr' is 8000", 'bound to 16000', '--bind sr=16000');
 });
 
+test('a session from model bytes binds a control input to each value fed: one branch compiled per value', async () => {
+  const bytes = rateTest();
+  const session = await InferenceSession.create(bytes, { workers: 1 });
+  try {
+    const x = new Tensor('float32', Float32Array.of(1, -2, 3, -4), [2, 1, 2]);
+    const rate = (r: number) => new Tensor('int64', BigInt64Array.of(BigInt(r)), [1]);
+    for (const r of [16000, 8000, 16000]) {
+      const got = await session.run({ x, sr: rate(r) });
+      assert.equal(session.manifest.bound.map((b) => [b.name, b.value]), [['sr', [r]]], `sr ${r} compiled bound`);
+      const want = (await Engine.create(compileModel(bytes, { bind: { sr: r } }).artifact)).run({ x, sr: rate(r) });
+      assert.equal(Object.values(got)[0].data, Object.values(want)[0].data, `sr ${r}`);
+    }
+    await rejects(session.run({ x, sr: new Tensor('float32', Float32Array.of(16000), [1]) }), InputError, /input 'sr' must be int64 or int32, got float32/);
+    await rejects(session.run({ x }), InputError, /missing input 'sr'/);
+  } finally {
+    await session.release();
+  }
+  // Compiled ahead of time without bind, both branches stay in the module (the test above).
+  assert.equal(compileModel(bytes).artifact.manifest.bound, []);
+});
+
+test('a branch that cannot take the sizes fed is an error naming the If, the branch and the bind that avoids it', () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 2]);
+  const sr = g.input('sr', [], DataType.INT64);
+  const cond = g.node('Equal', [sr, g.constInts([16000], [])]);
+  // Each branch runs an RNN; the else branch feeds its RNN a rank-4 tensor, which no size makes fit.
+  const then = branch('then', (b) => [b.rnn('RNN', b.node('Relu', [x]), 3, 2, { name: 'rnn_a' })[1]]);
+  const other = branch('else', (b) => [b.rnn('RNN', b.node('Unsqueeze', [x, b.constInts([0])]), 3, 2, { name: 'rnn_b' })[1]]);
+  const [h] = g.nodeOutputs('If', [cond], [attr.graph('then_branch', then), attr.graph('else_branch', other)], { name: 'sr_if' });
+  g.output(h, [1, 'N', 3]);
+  throws(() => lowerModel(g.encode()), ModelError, "If (node 'sr_if')", 'else_branch cannot be', "node 'rnn_b'", '--bind sr=VALUE');
+  assert.equal(ops(g.encode(), { bind: { sr: 16000 } }), ['relu', 'rnn']);
+});
+
 test('branches chosen at run time must agree on their outputs', () => {
   const g = new GraphBuilder();
   const x = g.input('x', ['T', 'N', 2]);
@@ -197,7 +232,7 @@ test('shapes fix the sizes a model leaves open; an RNN whose length the model fi
     const out = Object.keys(want)[0];
     assert.ok(Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i]))) <= 1e-5);
     assert.equal(session.manifest.inputs[0].dims, ['batch', 6]);
-    await rejects(session.run({ x: new Tensor('float32', xs.subarray(0, 5), [1, 5]) }), ModelError, /input_size=5/);
+    await rejects(session.run({ x: new Tensor('float32', xs.subarray(0, 5), [1, 5]) }), InputError, /cannot run with input 'x' \[1, 5\].*input_size=5/);
     assert.ok((await session.run({ x: new Tensor('float32', xs, [1, 6]) }))[out], 'a failed size leaves the session usable');
   } finally {
     await session.release();

@@ -158,8 +158,8 @@ test('the CLI: bad inputs exit non-zero with `rnnc: <ErrorName>: ...` and no sta
   const notNpy = file('x.csv', '1,2\n3,4\n');
   const cases: [string[], string, ...string[]][] = [
     [['run', text, '--random'], 'ModelError', text, 'not an ONNX model'],
-    [['compile', path.join(dir, 'none.onnx'), '-o', path.join(dir, 'out')], 'ModelError', 'none.onnx', 'cannot read'],
-    [['plan', path.join(dir, 'none.onnx')], 'ModelError', 'none.onnx', 'cannot read'],
+    [['compile', path.join(dir, 'none.onnx'), '-o', path.join(dir, 'out')], 'ModelError', 'none.onnx', 'no such file'],
+    [['plan', path.join(dir, 'none.onnx')], 'ModelError', 'none.onnx', 'no such file'],
     [['compile', bad, '-o', path.join(dir, 'out')], 'UnsupportedError', "node 'cell'", "'Swish'"],
     [['run', artifact], 'InputError', "missing input 'X'", '--random'],
     [['run', artifact, '--input', `X=${wrongX}`], 'InputError', "'X'", '[4, 1, 5]'],

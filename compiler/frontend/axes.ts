@@ -75,7 +75,9 @@ export function resolveInputAxes(
       if (clash >= 0) throw new ModelError(`shape of '${name}': axis ${clash} is ${input.dims[clash]} in the model, got ${dims[clash]}`);
     }
   }
-  g = { ...g, inputs: g.inputs.filter((i) => !bound.has(i.name)).map((i) => (shapes[i.name] ? { ...i, dims: [...shapes[i.name]] } : i)) };
+  // Input names are the model's: `__proto__` is a name like another, never a key of Object.prototype.
+  const given = new Map(Object.entries(shapes));
+  g = { ...g, inputs: g.inputs.filter((i) => !bound.has(i.name)).map((i) => { const d = given.get(i.name); return d ? { ...i, dims: [...d] } : i; }) };
   const roles = new Map<string, Map<number, AxisRole>>();
   const inputs = new Map(g.inputs.map((i) => [i.name, i]));
   const constOf = (name: string): ConstVal | null => {

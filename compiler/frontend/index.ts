@@ -7,7 +7,7 @@ import { UnsupportedError, internalAt } from '../../contract/errors.js';
 import { cellOfOp } from '../cells/index.js';
 import { boundInputs, resolveInputAxes } from './axes.js';
 import { checkOpsKnown, inferGraph } from './infer.js';
-import { type LoadedGraph, allNodes, loadGraph } from './load.js';
+import { type LoadedGraph, allNodes, inputsFeeding, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
 import { DataType } from '../onnx/proto.js';
 import type { Program } from './program.js';
@@ -51,25 +51,11 @@ export function openInputs(bytes: Uint8Array, options: LowerOptions = {}): { ope
 
 /** Integer graph inputs of at most 16 elements (or undeclared size) that some If's condition depends on. */
 function controlInputs(g: LoadedGraph): string[] {
-  const inputs = new Map(g.inputs.map((i) => [i.name, i]));
-  const found = new Set<string>();
-  const seen = new Set<string>();
-  const pending: string[] = [];
-  for (const n of allNodes(g.nodes)) if (n.op === 'If' && n.inputs[0]) pending.push(n.inputs[0]);
-  while (pending.length > 0) {
-    const name = pending.pop()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const input = inputs.get(name);
-    if (input) {
-      const small = !input.dims || input.dims.every((d) => typeof d === 'number') && input.dims.reduce<number>((p, d) => p * (d as number), 1) <= 16;
-      if (small && (input.elemType === DataType.INT64 || input.elemType === DataType.INT32)) found.add(name);
-      continue;
-    }
-    const p = g.producer.get(name);
-    if (p) pending.push(...p.inputs.filter((i) => i), ...p.implicitInputs);
-  }
-  return g.inputs.map((i) => i.name).filter((n) => found.has(n));
+  const conditions = [...allNodes(g.nodes)].filter((n) => n.op === 'If').map((n) => n.inputs[0]);
+  return inputsFeeding(g, conditions).filter((input) => {
+    const small = !input.dims || input.dims.every((d) => typeof d === 'number') && input.dims.reduce<number>((p, d) => p * (d as number), 1) <= 16;
+    return small && (input.elemType === DataType.INT64 || input.elemType === DataType.INT32);
+  }).map((i) => i.name);
 }
 
 /** rnnc compiles recurrent models: one without an LSTM, GRU or RNN node is refused, naming its ops. */

@@ -253,3 +253,20 @@ function sortLive(all: readonly GraphNode[], roots: readonly string[], producer:
   });
   return sorted ? inFile : order;
 }
+
+/** The graph inputs the values `names` are computed from (through producers, subgraph reads included), in graph order. */
+export function inputsFeeding(g: LoadedGraph, names: readonly string[]): GraphValue[] {
+  const inputs = new Set(g.inputs.map((i) => i.name));
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const pending = [...names];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    if (inputs.has(name)) found.add(name);
+    const p = g.producer.get(name);
+    if (p) pending.push(...p.inputs, ...p.implicitInputs);
+  }
+  return g.inputs.filter((i) => found.has(i.name));
+}

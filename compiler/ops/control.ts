@@ -8,8 +8,9 @@
  * module: each branch's steps are guarded by the condition, and each ends by copying its outputs
  * into the If's. Both branches must compute outputs of one type and size.
  */
+import { ModelError } from '../../contract/errors.js';
 import { modelError, unsupported } from '../frontend/ctx.js';
-import type { SubGraph } from '../frontend/load.js';
+import { type SubGraph, inputsFeeding } from '../frontend/load.js';
 import { fmtDims } from '../frontend/builder.js';
 import { formatDims, isNum, symEq } from '../frontend/symbolic.js';
 import { copyStep } from './copy.js';
@@ -46,8 +47,18 @@ const If: NodeRules<IfDetail> = {
       modelError(c, `the condition must be a bool scalar, got ${v.dtype}${formatDims(v.dims)}`);
     }
     const name = c.node.inputs[0];
-    const a = c.branch(then, name, true);
-    const b = c.branch(other, name, false);
+    const [a, b] = [[then, true], [other, false]].map(([sub, is]) => {
+      try {
+        return c.branch(sub as SubGraph, name, is as boolean);
+      } catch (e) {
+        if (!(e instanceof ModelError)) throw e;
+        // The branch the input never picks may not fit these sizes (Silero's 8 kHz branch at 576 samples).
+        const from = inputsFeeding(c.graph, [name]).map((i) => `--bind ${i.name}=VALUE`).join(' ');
+        throw new ModelError(`${c.node.label}: the condition is computed at run time, so both branches are compiled, and ` +
+          `${(sub as SubGraph).label.split(' ')[0]} cannot be for these input sizes: ${e.message}. ` +
+          `Bind the input the condition comes from (${from || 'its input'}; the session option bind) to compile only the branch it picks`);
+      }
+    });
     c.detail({ kind: 'run', then, other });
     return a.map((x, k) => {
       const y = b[k];
