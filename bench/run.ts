@@ -12,6 +12,7 @@
  *   node dist/bench/run.js --hog 1 --filter lstm_i256_h256_t100_b1,gru_i256_h256_t100_b1 \
  *        --peers rnnc-1w,rnnc-2w,rnnc-2w-fixed --no-write
  *                                              beside a busy process: what adaptWorkers saves
+ *   node dist/bench/run.js --silero [--quick]  Silero VAD per frame only (bench/silero.ts; a full run ends with it)
  *   node dist/bench/run.js --rejudge bench/results/<stamp>.json
  *                                              judges a saved run's targets again with this build's
  *                                              rules and rewrites its report (nothing is timed)
@@ -34,6 +35,7 @@ import { caseResult, contestantResult, judgeTargets, withMachine, type BenchResu
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
 import { writeReport } from './report/write.js';
 import { soloNote } from './report/markdown.js';
+import { runSilero } from './silero.js';
 
 /** Largest max abs difference from native onnxruntime a contestant may show. */
 export const MAX_ABS_DIFF = 1e-3;
@@ -246,6 +248,7 @@ async function main(): Promise<void> {
       hidden: { type: 'string' },
       seq: { type: 'string', default: '100' },
       batch: { type: 'string', default: '1' },
+      silero: { type: 'boolean', default: false },
     },
   });
   if (values.rejudge) {
@@ -257,12 +260,19 @@ async function main(): Promise<void> {
     for (const c of filterCases(values.quick && !values.filter ? quickCases() : fullCases(), values.filter)) console.log(`${c.id.padEnd(34)} ${caseLabel(c)}`);
     return;
   }
+  const outDir = values['no-write'] ? null : values.out;
+  // Silero VAD per frame (bench/silero.ts): alone with --silero, and after the RNN cases of a full run.
+  if (values.silero) {
+    await runSilero({ quick: values.quick, outDir: outDir === undefined ? DEFAULT_OUT_DIR : outDir });
+    return;
+  }
   const contestants = values.peers?.split(',').map((s) => s.trim()) as ContestantId[] | undefined;
   // Checked here for the message (the text as given); startHogs checks the number for API callers.
   if (!/^\d+$/.test(values.hog!)) throw new Error(`--hog: expected a whole number of busy processes, got '${values.hog}'`);
   // One shape instead of the case list: --cell lstm|gru --input I --hidden H [--seq T] [--batch B].
   const cases = values.cell ? [oneCase(values.cell, values.input, values.hidden, values.seq!, values.batch!)] : undefined;
-  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir: values['no-write'] ? null : values.out });
+  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir });
+  if (!cases && !values.filter && !contestants && values.hog === '0') await runSilero({ quick: values.quick, outDir: outDir === undefined ? DEFAULT_OUT_DIR : outDir });
 }
 
 function oneCase(cell: string, input: string | undefined, hidden: string | undefined, seq: string, batch: string): BenchCase {
