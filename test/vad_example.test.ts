@@ -9,10 +9,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
+import { mulberry32, pick, randInt, type Rng } from './random.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'vad');
 const MODELS = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-web', 'dist');
@@ -115,6 +117,61 @@ test('segmenter: streaming push/finish gives what findSegments gives; bad thresh
   if (last) got.push(last);
   assert.equal(got, findSegments(probs));
   assert.throws(() => new Segmenter({ negativeSpeechThreshold: 0.5 }), /negativeSpeechThreshold is 0.5; expected 0..positiveSpeechThreshold/);
+});
+
+/**
+ * vad-web's own FrameProcessor (the package is a dev dependency) on `probs`, its events turned into
+ * segments as its NonRealTimeVAD does: start at the SpeechStart frame, end after the SpeechEnd frame
+ * (or at the end of the audio); the audio it hands over, one sample per frame here, gives the pad.
+ */
+async function vadWebSegments(probs: number[]): Promise<Segment[]> {
+  const require = createRequire(import.meta.url);
+  const { FrameProcessor, defaultFrameProcessorOptions } = require('@ricky0123/vad-web/dist/frame-processor.js');
+  let i = 0;
+  const fp = new FrameProcessor(async () => ({ isSpeech: probs[i], notSpeech: 1 - probs[i] }), () => {}, defaultFrameProcessorOptions, 32);
+  fp.resume();
+  const out: Segment[] = [];
+  let start = 0;
+  const t = 0.032;
+  const handle = (end: number) => (e: { msg: string; audio?: Float32Array }) => {
+    if (e.msg === 'SPEECH_START') start = i;
+    if (e.msg === 'SPEECH_END') {
+      const frames = e.audio!.length;
+      out.push({ start: start * t, end: end * t, audioStart: (end - frames) * t, speechFrames: NaN });
+    }
+  };
+  for (; i < probs.length; i++) await fp.process(new Float32Array(1), handle(i + 1));
+  fp.endSegment(handle(probs.length));
+  return out;
+}
+
+/** Made-up probabilities: runs of speech and quiet, values on and around both thresholds. */
+function randomProbabilities(rng: Rng): number[] {
+  const out: number[] = [];
+  const speechy = [0.3, 0.31, 0.5, 0.9, 0.99], between = [0.25, 0.27, 0.299], quiet = [0.0, 0.1, 0.2, 0.249];
+  while (out.length < 400) {
+    const kind = pick(rng, [speechy, between, quiet, quiet]);
+    for (let n = randInt(rng, 1, 60); n > 0; n--) out.push(pick(rng, kind));
+  }
+  return out;
+}
+
+test('segmenter: the same segments as vad-web\'s FrameProcessor on 300 made-up probability runs', async () => {
+  const rng = mulberry32(17);
+  let segments = 0;
+  for (let run = 0; run < 300; run++) {
+    const probs = randomProbabilities(rng);
+    const theirs = await vadWebSegments(probs);
+    const ours = findSegments(probs).map((s) => ({ ...s, speechFrames: NaN }));
+    assert.equal(ours.length, theirs.length, `run ${run}: ${ours.length} segments, vad-web ${theirs.length}`);
+    ours.forEach((s, k) => {
+      for (const key of ['start', 'end', 'audioStart'] as const) {
+        assert.ok(Math.abs(s[key] - theirs[k][key]) < 1e-9, `run ${run} segment ${k} ${key}: ${s[key]}, vad-web ${theirs[k][key]}`);
+      }
+    });
+    segments += ours.length;
+  }
+  assert.ok(segments > 300, `only ${segments} segments in 300 runs: the runs do not exercise the rules`);
 });
 
 /** A WAV file's bytes: `channels` interleaved, `bits` 16 (PCM) or 32 (float). */
