@@ -36,7 +36,11 @@ function parseArgs(argv) {
 /** vad-web's copy of the model, found the way Node resolves the package. */
 function defaultModel() {
   const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('@ricky0123/vad-web/package.json')), 'dist', 'silero_vad_v5.onnx');
+  try {
+    return path.join(path.dirname(require.resolve('@ricky0123/vad-web/package.json')), 'dist', 'silero_vad_v5.onnx');
+  } catch {
+    return usage('no model: @ricky0123/vad-web (which ships silero_vad_v5.onnx) is not installed here; pass --model FILE.onnx');
+  }
 }
 
 function quantile(sorted, q) {
@@ -63,7 +67,7 @@ async function main() {
   if (segments.length === 0) console.log('  none');
   for (const s of segments) console.log(`  ${secs(s.start)} s - ${secs(s.end)} s  (audio from ${s.audioStart.toFixed(2)} s with the ${DEFAULTS.preSpeechPadMs} ms pre-speech pad)`);
   const timed = ms.slice(Math.min(WARM_UP, Math.floor(ms.length / 2))).sort((a, b) => a - b);
-  console.log(`per-frame latency (session.run, ${timed.length} frames after ${ms.length - timed.length} warm-up): median ${quantile(timed, 0.5).toFixed(3)} ms, p90 ${quantile(timed, 0.9).toFixed(3)} ms`);
+  console.log(`per-frame latency (feeds + session.run, ${timed.length} frames after ${ms.length - timed.length} warm-up): median ${quantile(timed, 0.5).toFixed(3)} ms, p90 ${quantile(timed, 0.9).toFixed(3)} ms`);
 }
 
 main().catch((e) => {
