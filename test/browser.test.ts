@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -48,6 +48,9 @@ function setup(): Promise<Env> {
     }
     const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-demo-'));
     for (const f of ['index.html', 'main.js', 'vocab.json']) await copyFile(path.join(DEMO, f), path.join(site, f));
+    // The page also loads the voice-activity view's script (idle until started; browser_vad tests it).
+    await mkdir(path.join(site, 'vad'));
+    await copyFile(path.join(DEMO, 'vad', 'view.js'), path.join(site, 'vad', 'view.js'));
     const { artifact } = compileModel(new Uint8Array(await readFile(path.join(DEMO, 'charlm.onnx'))), { source: 'demo/charlm.onnx', threads: true }); // both modules, as rnnc compile writes
     await writeArtifact(path.join(site, 'charlm'), artifact);
     const vocab = JSON.parse(await readFile(path.join(DEMO, 'vocab.json'), 'utf8')) as { chars: string[] };
