@@ -10,6 +10,7 @@ import { checkOpsKnown, inferGraph } from './infer.js';
 import { type LoadedGraph, allNodes, inputsFeeding, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
 import { DataType } from '../onnx/proto.js';
+import { decodeTensor } from '../onnx/tensor.js';
 import type { Program } from './program.js';
 
 export type { Program } from './program.js';
@@ -44,8 +45,12 @@ export function openInputs(bytes: Uint8Array, options: LowerOptions = {}): { ope
   const open = new Set<string>();
   resolveInputAxes(g, options.batch, options.shapes ?? {}, boundInputs(g, options.bind ?? {}), open);
   const control = controlInputs(g).filter((name) => !Object.hasOwn(options.bind ?? {}, name));
-  // What can be refused before sizes are known is refused now, not at the first run.
-  if (open.size > 0 || control.length > 0) checkOpsKnown(g);
+  // What can be refused before sizes are known is refused now, not at the first run: ops without
+  // rules, and initializers whose data does not match their dims.
+  if (open.size > 0 || control.length > 0) {
+    checkOpsKnown(g);
+    for (const [name, t] of g.initializers) decodeTensor(t, `initializer '${name}'`);
+  }
   return { open: [...open], control, inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) };
 }
 
