@@ -29,6 +29,7 @@ import { compileCase, rnncContestant, type CompiledCase } from './peers/rnnc.js'
 import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
 import { CONTESTANTS, DEFAULT_CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
 import { startHogs } from './hog.js';
+import { sizesLine } from './sizes.js';
 import { stealMark, stealPercent } from './steal.js';
 import { caseResult, contestantResult, judgeTargets, withMachine, type BenchResults, type CaseResult, type ContestantResult, type Target } from './results.js';
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
@@ -126,7 +127,8 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
       return a && b ? { all: b.all - a.all, solo: b.solo - a.solo } : null;
     };
     const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, machine, diffs.get(k.id)!, k.note, timedCalls(k)));
-    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, machine, os.loadavg(), steal);
+    const r = caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, machine, os.loadavg(), steal);
+    return compiled ? { ...r, weights: compiled.weights } : r;
   } finally {
     for (const k of contestants) await k.release();
   }
@@ -137,6 +139,7 @@ function logCase(r: CaseResult, log: (l: string) => void): void {
   for (const k of r.contestants) {
     log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak ${k.pctCeiling.toFixed(0).padStart(3)}% ceiling  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${soloNote(k)}${k.note ? `  (${k.note})` : ''}`);
   }
+  if (r.weights) log(`  ${sizesLine(r.weights)}`);
   log(`  speedups: ${r.ratios.map((x) => `${x.of}/${x.over} ${x.ratio.toFixed(2)}x`).join(', ')}`);
 }
 

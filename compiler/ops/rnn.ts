@@ -161,6 +161,7 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
   },
   checks: (step) => (step.sequenceLens ? [{ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` }] : []),
   stateOperands: (step) => [step.initialH, step.initialC],
+  packs: (step) => [step.W, step.R, step.B, step.P],
   // A backward direction needs the whole sequence before its first step; a fixed length is the model's own.
   streamable: (step) => step.descriptor.direction === 'forward' && step.seq === 'seq',
   cellPlan: (placed) => placed.plan,

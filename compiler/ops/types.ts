@@ -162,6 +162,11 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   streamable?(step: S): boolean;
   /** Operands read only as initial state: a streaming call that resumes may leave them out. */
   stateOperands?(step: S): readonly (Operand | null)[];
+  /**
+   * Constant operands the kernel reads only in `place`, packing them into its own static memory: a
+   * constant no kernel reads otherwise is left out of the module's memory and the artifact.
+   */
+  packs?(step: S): readonly (Operand | null)[];
   /** Whether the placed plan's kernel uses relaxed SIMD (the module then needs an engine that has it). */
   relaxedSimd?(placed: Q): boolean;
   /** The RNN nodes' cell plans (for the summary, the worker choice and the manifest's kernel names). */

@@ -1,0 +1,29 @@
+/**
+ * Weights once: an artifact carries the packed weights and only the constants a kernel reads
+ * unpacked, so weights.bin is about the model's initializers, not twice them (the ONNX tensors
+ * and their packed copies). Outputs are covered by the golden, models, conformance and ops suites.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileModel } from '../compiler/index.js';
+import { weightSizes } from '../bench/sizes.js';
+import { REPO_ROOT } from './paths.js';
+
+/** How far weights.bin may exceed the initializers: padding of packed panels, state, partition tables. */
+const SLACK = 1.05;
+
+for (const file of ['examples/charlm/model.onnx', 'demo/charlm.onnx']) {
+  test(`${file}: weights.bin within ${SLACK}x the model's initializers`, () => {
+    const onnx = fs.readFileSync(path.join(REPO_ROOT, file));
+    const { artifact } = compileModel(onnx, { source: file });
+    const s = weightSizes(onnx, artifact);
+    assert.ok(s.artifact <= SLACK * s.initializers, `weights.bin ${s.artifact} bytes, initializers ${s.initializers}`);
+    // Packed weights are at least the weights: a smaller file would have lost some.
+    assert.ok(s.artifact >= s.initializers, `weights.bin ${s.artifact} bytes, initializers ${s.initializers}`);
+    assert.ok(s.memoryAtLoad < s.artifact + 2 * 65536 + artifact.manifest.imageBegin, `memory at load ${s.memoryAtLoad} bytes`);
+  });
+}
+
+test.run();
