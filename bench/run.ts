@@ -3,9 +3,10 @@
  * native onnxruntime (1 thread), in one process and one run: the same ONNX model, weights and
  * inputs for everyone; outputs checked against native onnxruntime (a run that is off by more than
  * 1e-3 fails); each case warmed up (TurboFan), then timed in alternating rounds; medians, p10/p90,
- * GFLOP/s, % of this engine's measured f32x4 mul+add peak, speedups. Writes bench/results/.
+ * GFLOP/s, % of this engine's measured f32x4 mul+add peak, speedups. Writes a new folder,
+ * bench/results/runs/<date>/ (not committed); --update writes the committed bench/results/ instead.
  *
- *   npm run bench                              full run (a few minutes)
+ *   npm run bench                              full run (a few minutes); `-- --update` for bench/results
  *   node dist/bench/run.js --quick             a few shapes, few rounds (or BENCH_QUICK=1)
  *   node dist/bench/run.js --quick --filter lstm_i256_h256,step --peers rnnc-1w,ort-web-1t --no-write
  *                                              (BENCH_FILTER, BENCH_PEERS; --list prints the case ids)
@@ -52,7 +53,7 @@ export interface BenchOptions {
   readonly hogs?: number;
   /** Overrides of the warm-up and round settings. */
   readonly timing?: Partial<TimingOptions>;
-  /** Where to write the results; null writes nothing (default bench/results). */
+  /** Where to write the results; null writes nothing (default: a new folder, bench/results/runs/<date>/). */
   readonly outDir?: string | null;
   /** Progress lines (default console.log). */
   readonly log?: (line: string) => void;
@@ -64,7 +65,10 @@ export class BenchAccuracyError extends Error {
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The committed results: written only when asked (--update), and by --rejudge. */
 export const DEFAULT_OUT_DIR = path.join(ROOT, 'bench', 'results');
+/** A run's own folder, beside the committed results and ignored by git. */
+const runDir = (date: string) => path.join(DEFAULT_OUT_DIR, 'runs', date.replace(/[:.]/g, '-'));
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
@@ -153,7 +157,7 @@ async function versions(ids: readonly ContestantId[]): Promise<Record<string, st
   return v;
 }
 
-/** Runs the benchmark; writes bench/results/ unless outDir is null. */
+/** Runs the benchmark; writes a new folder of results unless outDir says where (null: nowhere). */
 export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const log = o.log ?? ((l: string) => console.log(l));
   const started = performance.now();
@@ -201,7 +205,7 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
     machine, cases: results, targets: judgeTargets(results, machine),
   };
   for (const t of bench.targets) log(targetLine(t));
-  const outDir = o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir;
+  const outDir = o.outDir === undefined ? runDir(bench.meta.date) : o.outDir;
   if (outDir !== null) {
     const files = await writeReport(bench, outDir);
     log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
@@ -241,6 +245,7 @@ async function main(): Promise<void> {
       peers: { type: 'string', default: process.env.BENCH_PEERS },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      update: { type: 'boolean', default: false },
       hog: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
       rejudge: { type: 'string' },
@@ -265,7 +270,7 @@ async function main(): Promise<void> {
   if (!/^\d+$/.test(values.hog!)) throw new Error(`--hog: expected a whole number of busy processes, got '${values.hog}'`);
   // One shape instead of the case list: --cell lstm|gru --input I --hidden H [--seq T] [--batch B].
   const cases = values.cell ? [oneCase(values.cell, values.input, values.hidden, values.seq!, values.batch!)] : undefined;
-  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir: values['no-write'] ? null : values.out });
+  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir: values['no-write'] ? null : values.out ?? (values.update ? DEFAULT_OUT_DIR : undefined) });
 }
 
 function oneCase(cell: string, input: string | undefined, hidden: string | undefined, seq: string, batch: string): BenchCase {

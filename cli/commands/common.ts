@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { PlanOptions } from '../../compiler/plan/cell.js';
 import { InputError, InternalError, ModelError, RnncError } from '../../contract/errors.js';
 import { RNNC_VERSION } from '../../contract/version.js';
+import { compilerMissing } from '../../api/compiler_import.js';
 
 /** The code of a Node system error (ENOENT, EEXIST, EACCES...), or null for any other error. */
 function systemCode(e: unknown): string | null {
@@ -54,6 +55,8 @@ export function formatCliError(e: unknown, verbose: boolean): string {
   if (e instanceof RnncError && !(e instanceof InternalError)) {
     return [`rnnc: ${e.name}: ${e.message}`, ...(verbose ? [stack(e)] : [])].join('\n');
   }
+  const missing = compilerMissing(e);
+  if (missing) return `rnnc: ${missing.name}: ${missing.message}`;
   if (systemCode(e)) return [`rnnc: ${(e as Error).message}`, ...(verbose ? [stack(e)] : [])].join('\n');
   const internal = e instanceof InternalError ? e : new InternalError(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   const cause = e instanceof InternalError && e.cause !== undefined ? [`caused by: ${stack(e.cause)}`] : [];
