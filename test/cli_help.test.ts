@@ -1,6 +1,7 @@
 /**
  * The CLI a first-time user meets: every command's help ends with an example, `rnnc bench` leaves
- * the committed results alone unless asked, and bin/rnnc.js without a built dist/ says how to build.
+ * the committed results alone unless asked, an artifact given for a model is named as such, and
+ * bin/rnnc.js without a built dist/ says how to build.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +10,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { benchArgs } from '../cli/commands/bench.js';
 import { InputError } from '../contract/errors.js';
-import { makeTempDir, removeTempDir, rnnc } from './subprocess.js';
+import { assertCliError, makeTempDir, removeTempDir, rnnc } from './subprocess.js';
+import { compileModel, writeArtifact } from '../compiler/index.js';
+import { encodeModel, rnnSpec } from './onnx_builder.js';
 import { REPO_ROOT } from './paths.js';
 import { throws } from './throws.js';
 
@@ -38,6 +41,20 @@ test('bench writes the committed results only with --update-results', () => {
   assert.ok(benchArgs([], { ...flags, updateResults: true }).includes('--update'));
   assert.ok(benchArgs([], { ...flags, write: false }).includes('--no-write'));
   throws(() => benchArgs([], { ...flags, write: false, updateResults: true }), InputError, '--no-write', '--update-results');
+});
+
+test('plan, compile or tune of an artifact directory says it wants the ONNX model; a missing model cannot be read', async () => {
+  const dir = makeTempDir('artifact-dir');
+  try {
+    await writeArtifact(dir, compileModel(encodeModel(rnnSpec('GRU'))).artifact);
+    const [plan, compile, none] = await Promise.all([rnnc(['plan', dir]), rnnc(['compile', dir, '-o', path.join(dir, 'again')]),
+      rnnc(['plan', path.join(dir, 'none.onnx')])]);
+    assertCliError(plan, 'ModelError', dir, 'is an artifact directory', 'ONNX model file');
+    assertCliError(compile, 'ModelError', dir, 'is an artifact directory');
+    assertCliError(none, 'ModelError', 'none.onnx', 'cannot read', 'no such file');
+  } finally {
+    removeTempDir(dir);
+  }
 });
 
 test('bin/rnnc.js without dist/ says what to run to build it, exit 2', async () => {

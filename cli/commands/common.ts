@@ -1,5 +1,7 @@
 /** Small helpers shared by the CLI commands: option parsing, files, and printing (errors too). */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { PlanOptions } from '../../compiler/plan/cell.js';
 import { InputError, InternalError, ModelError, RnncError } from '../../contract/errors.js';
 import { RNNC_VERSION } from '../../contract/version.js';
@@ -17,8 +19,11 @@ export async function readModelFile(file: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(file));
   } catch (e) {
     const code = systemCode(e);
+    if (code === 'EISDIR' && existsSync(path.join(file, 'manifest.json'))) {
+      throw new ModelError(`${file}: is an artifact directory (rnnc compile's output); expected the ONNX model file (.onnx) it was compiled from (the artifact's plan is the summary in its manifest.json)`);
+    }
     if (code === 'EISDIR') throw new ModelError(`${file}: is a directory; expected an ONNX model file (.onnx)`);
-    if (code === 'ENOENT') throw new ModelError(`${file}: no such file`);
+    if (code === 'ENOENT') throw new ModelError(`${file}: cannot read: no such file`);
     throw new ModelError(`${file}: cannot read (${code ?? (e as Error).message})`);
   }
 }
