@@ -1,13 +1,13 @@
 /**
  * Weights once: an artifact carries the packed weights and only the constants a kernel reads
  * unpacked, so weights.bin is about the model's initializers, not twice them (the ONNX tensors
- * and their packed copies). Outputs are covered by the golden, models, conformance and ops suites.
+ * and their packed copies), nor the recurrent state's zeros. Outputs are covered by the golden, models, conformance and ops suites.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileModel } from '../compiler/index.js';
+import { cellModel, compileModel, describeCell } from '../compiler/index.js';
 import { weightSizes } from '../bench/sizes.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -25,5 +25,13 @@ for (const file of ['examples/charlm/model.onnx', 'demo/charlm.onnx']) {
     assert.ok(s.memoryAtLoad < s.artifact + 2 * 65536 + artifact.manifest.imageBegin, `memory at load ${s.memoryAtLoad} bytes`);
   });
 }
+
+test('the recurrent state is not in weights.bin: the same size at batch 1 and 64, the state zeroed before the image', () => {
+  const compile = (maxBatch: number) => compileModel(cellModel(describeCell({ cell: 'lstm', inputSize: 128, hiddenSize: 128, maxBatch })), { batch: maxBatch }).artifact;
+  const one = compile(1), many = compile(64);
+  assert.is(many.image.byteLength, one.image.byteLength);
+  // The state rows of 64 rows take memory all the same, zeroed before the image.
+  assert.ok(many.manifest.imageBegin - one.manifest.imageBegin >= 64 * 128 * 4 * 2, `imageBegin ${one.manifest.imageBegin} -> ${many.manifest.imageBegin}`);
+});
 
 test.run();

@@ -92,6 +92,11 @@ export interface PlanPass {
   options(d?: CellDescriptor): PlanOptions;
   /** A run-time scratch buffer of these dims (and `slack` bytes past its end); returns its id. */
   buffer(dims: readonly Dim[], slack?: number): number;
+  /**
+   * `bytes` of static memory that start zeroed and keep their contents between calls (a recurrent
+   * state), outside the artifact's image; returns a handle that pass 2 turns into an offset.
+   */
+  zeroedStatic(bytes: number): number;
 }
 
 /** Pass 2 of the model plan: static memory, placed after the buffer table and the constants. */
@@ -104,6 +109,8 @@ export interface PlacePass {
   readonly next: number;
   /** The data of a constant. */
   constant(c: ConstRef): Float32Array | Int32Array;
+  /** The offset of a `zeroedStatic` reservation of pass 1. */
+  zeroedOffset(handle: number): number;
 }
 
 /** Emitting a step inside the module's `run`: where its operands are and how big the call is. */

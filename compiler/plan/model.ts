@@ -62,6 +62,7 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
   const memory = new MemoryPlanner(program);
   const decided = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => stepKernel(step.op).plan?.(step, {
     index, program, machine, options: planOptions, buffer: (dims, slack) => memory.buffer(dims, slack),
+    zeroedStatic: (bytes) => memory.zeroedStatic(bytes, stepLabel(step, index)),
   })));
   memory.placeConstants(constantsReadAtRunTime(program));
   const steps = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => {
@@ -72,6 +73,7 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
       reserve: (bytes, fill) => memory.reserve(bytes, fill, stepLabel(step, index)),
       get next() { return memory.next; },
       constant: (c) => memory.constant(c),
+      zeroedOffset: (handle) => memory.zeroedOffset(handle),
     });
   }));
   const cells = program.steps.flatMap((step, i) => {
