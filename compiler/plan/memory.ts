@@ -2,8 +2,8 @@
  * Static memory of a module, in order: the control block of multi-worker calls, the buffer-offset
  * table (one i32 per run-time buffer, written by the runtime before each call), the static memory
  * that starts zeroed (a recurrent state: not in the image, so not in the artifact), the constants some
- * kernel reads at run time, then what each step reserves (an RNN node's packed weights and scratch, a
- * GEMM's packed panels). A constant only packed by its steps has no place of its own: the weights are
+ * kernel reads at run time, then what each step reserves (an RNN node's packed weights and partition
+ * table, a GEMM's packed panels). A constant only packed by its steps has no place of its own: the weights are
  * in memory and in the artifact once, packed. Offsets are resolved once here; the emitters read them
  * and never decide placement themselves.
  */
@@ -73,8 +73,8 @@ export class MemoryPlanner {
 
   /**
    * Between the passes: the control block and the table (their size now known), the zeroed static
-   * memory, then the constants
-   * in `readAtRunTime` (constant ids); the others are only packed by the steps that read them.
+   * memory, then the constants in `readAtRunTime` (constant ids); the others are only packed by the
+   * steps that read them.
    */
   placeConstants(readAtRunTime: ReadonlySet<number>): void {
     this.placed = true;
