@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cellModel, compileModel, describeCell } from '../compiler/index.js';
+import { cellModel, compileModel, describeCell, lowerModel, planModel } from '../compiler/index.js';
 import { weightSizes } from '../bench/sizes.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -25,6 +25,14 @@ for (const file of ['examples/charlm/model.onnx', 'demo/charlm.onnx']) {
     assert.ok(s.memoryAtLoad < s.artifact + 2 * 65536 + artifact.manifest.imageBegin, `memory at load ${s.memoryAtLoad} bytes`);
   });
 }
+
+test('charlm: the embedding table, read by Gather at run time, has a place; the weights its steps pack have none', () => {
+  const { program } = lowerModel(fs.readFileSync(path.join(REPO_ROOT, 'examples/charlm/model.onnx')));
+  const memory = planModel(program).memory;
+  const placed = program.constants.filter((_, i) => memory.constOffset[i] >= 0).map((c) => c.name);
+  assert.equal(placed, ['emb.weight']);
+  assert.ok(program.constants.length > 1);
+});
 
 test('the recurrent state is not in weights.bin: the same size at batch 1 and 64, the state zeroed before the image', () => {
   const compile = (maxBatch: number) => compileModel(cellModel(describeCell({ cell: 'lstm', inputSize: 128, hiddenSize: 128, maxBatch })), { batch: maxBatch }).artifact;
