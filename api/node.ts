@@ -12,6 +12,7 @@ import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/
 import type { Engine } from '../runtime/engine.js';
 import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 import { feedTensor } from '../runtime/tensor.js';
+import { importCompiler } from './compiler_import.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
@@ -132,7 +133,7 @@ async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact,
 }
 
 async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact | Deferred> {
-  const { compileModel, openInputs } = await import('../compiler/index.js');
+  const { compileModel, openInputs } = await importCompiler();
   const threads = options.workers === undefined ? undefined : options.workers > 1;
   // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
   const compile = (shapes: SessionOptions['shapes'], bind: SessionOptions['bind']) => compileModel(bytes, {

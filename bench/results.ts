@@ -8,6 +8,7 @@ import type { MachineProbe } from './peak.js';
 import type { ContestantId } from './peers/types.js';
 import { CONTESTANT_THREADS } from './peers/types.js';
 import type { Timing, TimingOptions } from './timing.js';
+import type { WeightSizes } from './sizes.js';
 
 export interface ContestantResult extends Omit<Timing, 'roundMedians'> {
   readonly id: ContestantId;
@@ -53,6 +54,8 @@ export interface CaseResult {
   readonly loadavg: readonly number[];
   /** Percent of the CPUs' time the hypervisor took while the case was timed (Linux), or null. */
   readonly stealPct?: number | null;
+  /** The model's weights in the ONNX file, the artifact and a loaded session's memory (rnnc compiled it). */
+  readonly weights?: WeightSizes;
 }
 
 export interface Target {

@@ -3,9 +3,10 @@
  * native onnxruntime (1 thread), in one process and one run: the same ONNX model, weights and
  * inputs for everyone; outputs checked against native onnxruntime (a run that is off by more than
  * 1e-3 fails); each case warmed up (TurboFan), then timed in alternating rounds; medians, p10/p90,
- * GFLOP/s, % of this engine's measured f32x4 mul+add peak, speedups. Writes bench/results/.
+ * GFLOP/s, % of this engine's measured f32x4 mul+add peak, speedups. Writes a new folder,
+ * bench/results/runs/<date>/ (not committed); --update writes the committed bench/results/ instead.
  *
- *   npm run bench                              full run (a few minutes)
+ *   npm run bench                              full run (a few minutes); `-- --update` for bench/results
  *   node dist/bench/run.js --quick             a few shapes, few rounds (or BENCH_QUICK=1)
  *   node dist/bench/run.js --quick --filter lstm_i256_h256,step --peers rnnc-1w,ort-web-1t --no-write
  *                                              (BENCH_FILTER, BENCH_PEERS; --list prints the case ids)
@@ -30,6 +31,7 @@ import { compileCase, rnncContestant, type CompiledCase } from './peers/rnnc.js'
 import { tfjsContestant, tfjsVersion } from './peers/tfjs.js';
 import { CONTESTANTS, DEFAULT_CONTESTANTS, type Contestant, type ContestantId } from './peers/types.js';
 import { startHogs } from './hog.js';
+import { sizesLine } from './sizes.js';
 import { stealMark, stealPercent } from './steal.js';
 import { caseResult, contestantResult, judgeTargets, withMachine, type BenchResults, type CaseResult, type ContestantResult, type Target } from './results.js';
 import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from './timing.js';
@@ -53,7 +55,7 @@ export interface BenchOptions {
   readonly hogs?: number;
   /** Overrides of the warm-up and round settings. */
   readonly timing?: Partial<TimingOptions>;
-  /** Where to write the results; null writes nothing (default bench/results). */
+  /** Where to write the results; null writes nothing (default: a new folder, bench/results/runs/<date>/). */
   readonly outDir?: string | null;
   /** Progress lines (default console.log). */
   readonly log?: (line: string) => void;
@@ -65,7 +67,10 @@ export class BenchAccuracyError extends Error {
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The committed results: written only when asked (--update), and by --rejudge. */
 export const DEFAULT_OUT_DIR = path.join(ROOT, 'bench', 'results');
+/** A run's own folder, beside the committed results and ignored by git. */
+const runDir = (date: string) => path.join(DEFAULT_OUT_DIR, 'runs', date.replace(/[:.]/g, '-'));
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
@@ -128,7 +133,8 @@ async function runCase(c: BenchCase, ids: readonly ContestantId[], timing: Timin
       return a && b ? { all: b.all - a.all, solo: b.solo - a.solo } : null;
     };
     const rs: ContestantResult[] = contestants.map((k) => contestantResult(c, k.id, times.get(k.id)!, machine, diffs.get(k.id)!, k.note, timedCalls(k)));
-    return caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, machine, os.loadavg(), steal);
+    const r = caseResult(c, caseLabel(c), compiled?.kernels ?? [], compiled?.compileMs ?? 0, rs, machine, os.loadavg(), steal);
+    return compiled ? { ...r, weights: compiled.weights } : r;
   } finally {
     for (const k of contestants) await k.release();
   }
@@ -139,6 +145,7 @@ function logCase(r: CaseResult, log: (l: string) => void): void {
   for (const k of r.contestants) {
     log(`  ${k.id.padEnd(12)} ${k.median.toFixed(3).padStart(9)} ms  p10 ${k.p10.toFixed(3)} p90 ${k.p90.toFixed(3)}  ${k.gflops.toFixed(2).padStart(6)} GFLOP/s ${k.pctPeak.toFixed(0).padStart(3)}% peak ${k.pctCeiling.toFixed(0).padStart(3)}% ceiling  cpu/wall ${k.cpuPerWall.toFixed(2)}  diff ${k.maxAbsDiff.toExponential(1)}${soloNote(k)}${k.note ? `  (${k.note})` : ''}`);
   }
+  if (r.weights) log(`  ${sizesLine(r.weights)}`);
   log(`  speedups: ${r.ratios.map((x) => `${x.of}/${x.over} ${x.ratio.toFixed(2)}x`).join(', ')}`);
 }
 
@@ -152,7 +159,7 @@ async function versions(ids: readonly ContestantId[]): Promise<Record<string, st
   return v;
 }
 
-/** Runs the benchmark; writes bench/results/ unless outDir is null. */
+/** Runs the benchmark; writes a new folder of results unless outDir says where (null: nowhere). */
 export async function runBench(o: BenchOptions = {}): Promise<BenchResults> {
   const log = o.log ?? ((l: string) => console.log(l));
   const started = performance.now();
@@ -200,7 +207,7 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
     machine, cases: results, targets: judgeTargets(results, machine),
   };
   for (const t of bench.targets) log(targetLine(t));
-  const outDir = o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir;
+  const outDir = o.outDir === undefined ? runDir(bench.meta.date) : o.outDir;
   if (outDir !== null) {
     const files = await writeReport(bench, outDir);
     log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
@@ -240,6 +247,7 @@ async function main(): Promise<void> {
       peers: { type: 'string', default: process.env.BENCH_PEERS },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      update: { type: 'boolean', default: false },
       hog: { type: 'string', default: '0' },
       list: { type: 'boolean', default: false },
       rejudge: { type: 'string' },
@@ -260,10 +268,11 @@ async function main(): Promise<void> {
     for (const c of filterCases(values.quick && !values.filter ? quickCases() : fullCases(), values.filter)) console.log(`${c.id.padEnd(34)} ${caseLabel(c)}`);
     return;
   }
-  const outDir = values['no-write'] ? null : values.out;
+  // A new folder under bench/results/runs/ unless --update (the committed results) or --out says otherwise.
+  const outDir = values['no-write'] ? null : values.out ?? (values.update ? DEFAULT_OUT_DIR : undefined);
   // Silero VAD per frame (bench/silero.ts): alone with --silero, and after the RNN cases of a full run.
   if (values.silero) {
-    await runSilero({ quick: values.quick, outDir: outDir === undefined ? DEFAULT_OUT_DIR : outDir });
+    await runSilero({ quick: values.quick, outDir: outDir === undefined ? runDir(new Date().toISOString()) : outDir });
     return;
   }
   const contestants = values.peers?.split(',').map((s) => s.trim()) as ContestantId[] | undefined;
@@ -272,7 +281,7 @@ async function main(): Promise<void> {
   // One shape instead of the case list: --cell lstm|gru --input I --hidden H [--seq T] [--batch B].
   const cases = values.cell ? [oneCase(values.cell, values.input, values.hidden, values.seq!, values.batch!)] : undefined;
   await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir });
-  if (!cases && !values.filter && !contestants && values.hog === '0') await runSilero({ quick: values.quick, outDir: outDir === undefined ? DEFAULT_OUT_DIR : outDir });
+  if (!cases && !values.filter && !contestants && values.hog === '0') await runSilero({ quick: values.quick, outDir: outDir ?? runDir(new Date().toISOString()) });
 }
 
 function oneCase(cell: string, input: string | undefined, hidden: string | undefined, seq: string, batch: string): BenchCase {

@@ -8,7 +8,7 @@
  * to run the model: rnnc's browser runtime and the compiled artifact, against onnxruntime-web's wasm
  * and glue and the .onnx file (gzip level 9 where a server would compress).
  *
- *   node dist/bench/silero.js [--quick] [--models v5,v6,legacy] [--no-write]
+ *   node dist/bench/silero.js [--quick] [--models v5,v6,legacy] [--no-write | --out DIR | --update]
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -255,12 +255,18 @@ export async function runSilero(o: { quick?: boolean; models?: readonly Model[];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, models: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, out: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false }, models: { type: 'string' }, 'no-write': { type: 'boolean', default: false },
+      out: { type: 'string' }, update: { type: 'boolean', default: false },
+    },
   });
   const models = values.models?.split(',').map((s) => s.trim()) as Model[] | undefined;
   const bad = models?.filter((m) => !MODELS.includes(m));
   if (bad?.length) throw new Error(`--models: unknown ${bad.join(', ')}; expected some of ${MODELS.join(', ')}`);
-  await runSilero({ quick: values.quick, models, outDir: values['no-write'] ? null : values.out ?? path.join(ROOT, 'bench', 'results') });
+  // Like bench/run.ts: a new folder under bench/results/runs/, the committed bench/results/ with --update.
+  const results = path.join(ROOT, 'bench', 'results');
+  const outDir = values.out ?? (values.update ? results : path.join(results, 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
+  await runSilero({ quick: values.quick, models, outDir: values['no-write'] ? null : outDir });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

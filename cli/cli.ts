@@ -84,7 +84,7 @@ shape(program.command('tune [model]')
   .action(async (model, o) => (await import('./commands/tune.js')).tuneCommand(model, o));
 
 program.command('bench [patterns...]')
-  .description('benchmark rnnc (1 and 2 workers) against onnxruntime-web, TensorFlow.js and native onnxruntime on the DeepCPU shapes (or case-id patterns, or one --cell shape); writes bench/results')
+  .description('benchmark rnnc (1 and 2 workers) against onnxruntime-web, TensorFlow.js and native onnxruntime on the DeepCPU shapes (or case-id patterns, or one --cell shape); writes a new folder of results (bench/results/runs/<date>/)')
   .addOption(new Option('--cell <kind>', 'benchmark one shape instead').choices(['lstm', 'gru']))
   .option('--input <n>', 'input size of --cell', int('--input'))
   .option('--hidden <n>', 'hidden size of --cell', int('--hidden'))
@@ -93,8 +93,23 @@ program.command('bench [patterns...]')
   .option('--quick', 'a few shapes and rounds: seconds, not minutes')
   .option('--peers <list>', 'contestants, e.g. rnnc-1w,ort-web-1t (default: all but rnnc-2w-fixed, 2 workers with adaptWorkers off)')
   .option('--hog <n>', 'keep n busy processes running beside the benchmark (a loaded machine, on purpose)', int('--hog', 0, 64))
-  .option('--no-write', 'do not write bench/results')
+  .option('--no-write', 'write no results')
+  .option('--update-results', 'write the committed bench/results (default: a new folder, bench/results/runs/<date>/)')
   .action(async (patterns, o) => (await import('./commands/bench.js')).benchCommand(patterns, o));
+
+/** One example per command, shown after its help. */
+const EXAMPLES: Readonly<Record<string, string>> = {
+  compile: 'rnnc compile examples/charlm/model.onnx -o charlm',
+  run: 'rnnc run examples/charlm/model.onnx --input tokens=examples/charlm/tokens.npy --time',
+  check: 'rnnc check examples/charlm',
+  kernel: 'rnnc kernel --cell lstm --input 256 --hidden 256 -o lstm.wasm --wat',
+  plan: 'rnnc plan examples/charlm/model.onnx --workers 2',
+  serve: 'rnnc serve demo --port 8080',
+  tune: 'rnnc tune examples/charlm/model.onnx --seq 100',
+  bench: 'rnnc bench --quick lstm_i256_h256 --peers rnnc-1w,ort-web-1t',
+};
+for (const c of program.commands) c.addHelpText('after', `\nExample:\n  $ ${EXAMPLES[c.name()]}`);
+program.addHelpText('after', `\nExample:\n  $ ${EXAMPLES.compile} && rnnc run charlm --random`);
 
 program.parseAsync().catch((e: unknown) => {
   const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');

@@ -52,7 +52,10 @@ export interface KernelLayout {
   /** Packed weights occupy [weightsBegin, weightsEnd). */
   readonly weightsBegin: number;
   readonly weightsEnd: number;
-  /** Kernel scratch (state buffers) ends here; run-time tensors start at or after it. */
+  /**
+   * The end of what the kernel keeps from weightsBegin on: the packed weights, the worker partition
+   * table and, unless the compiler placed them apart (zeroed, outside the image), the scratch rows.
+   */
   readonly staticEnd: number;
 }
 

@@ -18,6 +18,7 @@ import { EXPIRED_IMPORT, IMPORT_MODULE, MEMORY_IMPORT, type WorkerEntry } from '
 import { abortBarrier, BARRIER_ABORT, BATCH, controlView, DONE, GO, RESUME, SEQ, STOP } from '../contract/control.js';
 import type { WorkerInit } from './worker_core.js';
 import { CallModeChooser, type CallMode } from './adapt.js';
+import type { ModuleImports } from '../contract/wasm_types.js';
 
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
@@ -49,7 +50,7 @@ export interface CallClock {
 }
 
 /** The imports of a module run by the calling thread (either module): its clock check reads `clock`. */
-export function callerImports(memory: WebAssembly.Memory, clock: CallClock): WebAssembly.Imports {
+export function callerImports(memory: WebAssembly.Memory, clock: CallClock): ModuleImports {
   return {
     [IMPORT_MODULE]: {
       [MEMORY_IMPORT]: memory,

@@ -9,6 +9,7 @@ import { fileDigest, MANIFEST_SECTION, manifestSection, type ModuleFile } from '
 import { ModelError } from '../contract/errors.js';
 import type { Artifact, ArtifactFile, Manifest } from '../contract/manifest.js';
 import { requireFeatures } from './features.js';
+import type { ModuleImports } from '../contract/wasm_types.js';
 
 /** How messages name a file of the artifact: its path or URL when known. */
 export function fileLabel(a: Pick<Artifact, 'manifest' | 'source'>, file: ArtifactFile | 'manifest.json'): string {
@@ -85,9 +86,9 @@ export function checkModule(m: Manifest, file: ModuleFile, module: WebAssembly.M
 }
 
 /** Instantiates a checked module; a link failure or a trap in its start function is a ModelError naming `where`. */
-export async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports, where: string): Promise<WebAssembly.Instance> {
+export async function instantiate(module: WebAssembly.Module, imports: ModuleImports, where: string): Promise<WebAssembly.Instance> {
   try {
-    return await WebAssembly.instantiate(module, imports);
+    return await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   } catch (e) {
     throw new ModelError(`${where}: cannot be instantiated (${(e as Error).message})`);
   }

@@ -7,6 +7,7 @@ import { compileModel } from '../../compiler/index.js';
 import type { Artifact } from '../../contract/manifest.js';
 import { InferenceSession, Tensor } from '../../api/node.js';
 import type { BenchCase } from '../cases.js';
+import { weightSizes, type WeightSizes } from '../sizes.js';
 import type { CaseData } from '../models.js';
 import type { Contestant, ContestantId } from './types.js';
 
@@ -15,6 +16,7 @@ export interface CompiledCase {
   /** The kernel names, e.g. `lstm_f32_u4r1__wasmsimd_k2`. */
   readonly kernels: readonly string[];
   readonly compileMs: number;
+  readonly weights: WeightSizes;
 }
 
 /** Compiles the case's model for its batch. */
@@ -22,7 +24,8 @@ export function compileCase(c: BenchCase, model: Uint8Array): CompiledCase {
   const t0 = performance.now();
   // threads: build the multi-worker module even where the planner would pick one worker.
   const { artifact } = compileModel(model, { batch: c.batch, source: c.id, threads: true });
-  return { artifact, kernels: artifact.manifest.kernels, compileMs: performance.now() - t0 };
+  const compileMs = performance.now() - t0;
+  return { artifact, kernels: artifact.manifest.kernels, compileMs, weights: weightSizes(model, artifact) };
 }
 
 export async function rnncContestant(id: ContestantId, workers: 1 | 2, c: BenchCase, data: CaseData, compiled: CompiledCase, adaptWorkers = true): Promise<Contestant> {

@@ -18,6 +18,8 @@ export interface BenchFlags {
   peers?: string;
   hog?: number;
   write: boolean;
+  /** Write the committed bench/results instead of a new folder of its own. */
+  updateResults?: boolean;
 }
 
 /** The benchmark's entry, built next to this package's CLI (an rnnc checkout; not in the npm package). */
@@ -37,7 +39,9 @@ export function benchArgs(patterns: readonly string[], f: BenchFlags): string[] 
   if (f.quick) args.push('--quick');
   if (f.peers) args.push('--peers', f.peers);
   if (f.hog) args.push('--hog', String(f.hog));
+  if (!f.write && f.updateResults) throw new InputError('rnnc bench: --no-write and --update-results contradict each other; give one');
   if (!f.write) args.push('--no-write');
+  if (f.updateResults) args.push('--update');
   return args;
 }
 

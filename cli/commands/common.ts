@@ -1,8 +1,11 @@
 /** Small helpers shared by the CLI commands: option parsing, files, and printing (errors too). */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { PlanOptions } from '../../compiler/plan/cell.js';
 import { InputError, InternalError, ModelError, RnncError } from '../../contract/errors.js';
 import { RNNC_VERSION } from '../../contract/version.js';
+import { compilerMissing } from '../../api/compiler_import.js';
 
 /** The code of a Node system error (ENOENT, EEXIST, EACCES...), or null for any other error. */
 function systemCode(e: unknown): string | null {
@@ -16,8 +19,11 @@ export async function readModelFile(file: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(file));
   } catch (e) {
     const code = systemCode(e);
+    if (code === 'EISDIR' && existsSync(path.join(file, 'manifest.json'))) {
+      throw new ModelError(`${file}: is an artifact directory (rnnc compile's output); expected the ONNX model file (.onnx) it was compiled from (the artifact's plan is the summary in its manifest.json)`);
+    }
     if (code === 'EISDIR') throw new ModelError(`${file}: is a directory; expected an ONNX model file (.onnx)`);
-    if (code === 'ENOENT') throw new ModelError(`${file}: no such file`);
+    if (code === 'ENOENT') throw new ModelError(`${file}: cannot read: no such file`);
     throw new ModelError(`${file}: cannot read (${code ?? (e as Error).message})`);
   }
 }
@@ -54,6 +60,8 @@ export function formatCliError(e: unknown, verbose: boolean): string {
   if (e instanceof RnncError && !(e instanceof InternalError)) {
     return [`rnnc: ${e.name}: ${e.message}`, ...(verbose ? [stack(e)] : [])].join('\n');
   }
+  const missing = compilerMissing(e);
+  if (missing) return `rnnc: ${missing.name}: ${missing.message}`;
   if (systemCode(e)) return [`rnnc: ${(e as Error).message}`, ...(verbose ? [stack(e)] : [])].join('\n');
   const internal = e instanceof InternalError ? e : new InternalError(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   const cause = e instanceof InternalError && e.cause !== undefined ? [`caused by: ${stack(e.cause)}`] : [];

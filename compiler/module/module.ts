@@ -61,7 +61,7 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
       const kernel = stepKernel(step.op);
       const c: CallContext = {
         b, s, seq, batch, name: `s${i}_${step.op}`,
-        addr: (o: Operand) => (isConst(o) ? b.i32(mem.constOffset[o.constant]) : bufferAddr(o.buffer)),
+        addr: (o: Operand) => (isConst(o) ? b.i32(constAddr(mem, o.constant, plan)) : bufferAddr(o.buffer)),
         bufferAddr,
         count: (dims: readonly Dim[]) => count(b, dims, () => s.get(seq), () => s.get(batch)),
         threads: threads ? { worker, workers, barrier: BARRIER } : null,
@@ -98,4 +98,11 @@ function count(b: Builder, dims: readonly Dim[], seq: () => Expr, batch: () => E
     }
   }
   return e === null ? b.i32(fixed) : b.muli(e, fixed);
+}
+
+/** The address of a constant a kernel reads at run time (one its `packs` lists has none). */
+function constAddr(mem: ModelPlan['memory'], constant: number, plan: ModelPlan): number {
+  const at = mem.constOffset[constant];
+  if (at < 0) throw new InternalError(`constant '${plan.program.constants[constant].name}' is read at run time, but every step that reads it says it only packs it (packs); it has no place in memory`);
+  return at;
 }

@@ -153,6 +153,7 @@ const conv: StepKernel<ConvStep, ConvPlan, PlacedConv> = {
     return c.b.call(c.name, args);
   },
   relaxedSimd: (p) => p.relaxedSimd,
+  packs: (step) => [step.w, step.bias],
   interpret: (step, io) => {
     const g = step.geometry;
     const x = io.read(step.x);

@@ -221,6 +221,7 @@ const gemm: StepKernel<GemmStep, Tile, Placed> = {
     return c.b.call(c.name, [c.addr(step.a), c.addr(step.out), c.count(step.a.dims.slice(0, -1))]);
   },
   relaxedSimd: (p) => p.tile.relaxedSimd,
+  packs: (step) => [step.w, step.bias],
   interpret: (step, io) => {
     const [K, N] = step.w.dims;
     const a = io.read(step.a), w = io.read(step.w), bias = step.bias ? io.read(step.bias) : null;

@@ -14,6 +14,7 @@ import { referenceRnn } from '../cells/reference_rnn.js';
 import { isConst, type BufRef, type Operand, type Program, type Step } from '../frontend/program.js';
 import { emitRnnNode } from '../emit/rnn/run.js';
 import { decideCell, placeCell, type CellPlan, type Plan } from '../plan/cell.js';
+import { scratchBytes } from '../plan/place.js';
 import { partitionTable } from '../plan/partition.js';
 import { rnnRule, type RnnDetail } from './rnn_rule.js';
 import { permute } from './transpose.js';
@@ -93,6 +94,8 @@ function lowerRnn(l: LowerCtx<RnnDetail>): void {
 interface Decided {
   readonly cell: CellPlan;
   readonly buffers: RnnBuffers;
+  /** The handle of the scratch rows' zeroed static memory (the state lives on between calls). */
+  readonly scratch: number;
 }
 
 /** Pass 2: the cell placed in memory, its weights packed into the image or fed at run time. */
@@ -115,11 +118,11 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
       yh: step.yH ? step.yH.buffer : c.buffer(state),
       yc: cellSpec(d.cell).carriedState === null ? -1 : step.yC ? step.yC.buffer : c.buffer(state),
     };
-    return { cell, buffers };
+    return { cell, buffers, scratch: c.zeroedStatic(scratchBytes(cell)) };
   },
   place: (step, decided, c) => {
     const base = c.next;
-    const plan = placeCell(decided.cell, base, `s${c.index}_${decided.cell.kernelName}`);
+    const plan = placeCell(decided.cell, base, `s${c.index}_${decided.cell.kernelName}`, c.zeroedOffset(decided.scratch));
     const weights = [step.W, step.R, step.B, step.P];
     const fed = weights.filter((o) => o && !isConst(o));
     const constant = (o: Operand | null) => (o && isConst(o) ? (c.constant(o) as Float32Array) : null);
@@ -161,6 +164,7 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
   },
   checks: (step) => (step.sequenceLens ? [{ buffer: step.sequenceLens.buffer, bound: 'seq', what: `sequence_lens of node '${step.node}'` }] : []),
   stateOperands: (step) => [step.initialH, step.initialC],
+  packs: (step) => [step.W, step.R, step.B, step.P],
   // A backward direction needs the whole sequence before its first step; a fixed length is the model's own.
   streamable: (step) => step.descriptor.direction === 'forward' && step.seq === 'seq',
   cellPlan: (placed) => placed.plan,

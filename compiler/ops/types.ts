@@ -92,6 +92,11 @@ export interface PlanPass {
   options(d?: CellDescriptor): PlanOptions;
   /** A run-time scratch buffer of these dims (and `slack` bytes past its end); returns its id. */
   buffer(dims: readonly Dim[], slack?: number): number;
+  /**
+   * `bytes` of static memory that start zeroed and keep their contents between calls (a recurrent
+   * state), outside the artifact's image; returns a handle that pass 2 turns into an offset.
+   */
+  zeroedStatic(bytes: number): number;
 }
 
 /** Pass 2 of the model plan: static memory, placed after the buffer table and the constants. */
@@ -104,6 +109,8 @@ export interface PlacePass {
   readonly next: number;
   /** The data of a constant. */
   constant(c: ConstRef): Float32Array | Int32Array;
+  /** The offset of a `zeroedStatic` reservation of pass 1. */
+  zeroedOffset(handle: number): number;
 }
 
 /** Emitting a step inside the module's `run`: where its operands are and how big the call is. */
@@ -162,6 +169,11 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   streamable?(step: S): boolean;
   /** Operands read only as initial state: a streaming call that resumes may leave them out. */
   stateOperands?(step: S): readonly (Operand | null)[];
+  /**
+   * Constant operands the kernel reads only in `place`, packing them into its own static memory: a
+   * constant no kernel reads otherwise is left out of the module's memory and the artifact.
+   */
+  packs?(step: S): readonly (Operand | null)[];
   /** Whether the placed plan's kernel uses relaxed SIMD (the module then needs an engine that has it). */
   relaxedSimd?(placed: Q): boolean;
   /** The RNN nodes' cell plans (for the summary, the worker choice and the manifest's kernel names). */

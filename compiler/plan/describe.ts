@@ -2,6 +2,7 @@
 import { numDirections } from '../cells/descriptor.js';
 import { cellSpec } from '../cells/index.js';
 import { partitionBounds } from './partition.js';
+import { scratchBytes } from './place.js';
 import { FUSE_ALWAYS, type Plan } from './cell.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -56,7 +57,7 @@ export function describePlan(plan: Plan): string {
     `key       ${plan.key} (descriptor ${plan.descriptorKey})`,
     `cell      ${d.cell.toUpperCase()} input ${d.inputSize}, hidden ${d.hiddenSize} (padded ${L.hiddenPadded}), batch <= ${d.maxBatch}, ${d.direction}, layout ${d.layout}`,
     `simd      ${plan.relaxedSimd ? 'relaxed (f32x4.relaxed_madd)' : 'wasm simd128'}`,
-    `weights   ${kib(weights)} packed (${L.phases.length} recurrent phase${L.phases.length > 1 ? 's' : ''}), scratch ${kib(L.staticEnd - L.weightsEnd)}`,
+    `weights   ${kib(weights)} packed (${L.phases.length} recurrent phase${L.phases.length > 1 ? 's' : ''}), scratch ${kib(scratchBytes(plan))}`,
     'choices:',
     ...plan.reasons.map((r) => `  - ${r}`),
     'loop nest:',

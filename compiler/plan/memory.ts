@@ -1,8 +1,11 @@
 /**
  * Static memory of a module, in order: the control block of multi-worker calls, the buffer-offset
- * table (one i32 per run-time buffer, written by the runtime before each call), the constants, then
- * what each step reserves (an RNN node's packed weights and scratch, a GEMM's packed panels). Offsets
- * are resolved once here; the emitters read them and never decide placement themselves.
+ * table (one i32 per run-time buffer, written by the runtime before each call), the static memory
+ * that starts zeroed (a recurrent state: not in the image, so not in the artifact), the constants some
+ * kernel reads at run time, then what each step reserves (an RNN node's packed weights and partition
+ * table, a GEMM's packed panels). A constant only packed by its steps has no place of its own: the weights are
+ * in memory and in the artifact once, packed. Offsets are resolved once here; the emitters read them
+ * and never decide placement themselves.
  */
 import { MAX_PAGES, PAGE_BYTES, RESERVED } from '../../contract/abi.js';
 import { InternalError, UnsupportedError } from '../../contract/errors.js';
@@ -18,7 +21,7 @@ export interface StaticMemory {
   readonly tableOffset: number;
   readonly imageBegin: number;
   readonly imageEnd: number;
-  /** Byte offset of each constant. */
+  /** Byte offset of each constant; -1 for one no kernel reads at run time (only packed). */
   readonly constOffset: readonly number[];
   /** Every run-time buffer: the program's, then the steps' scratch (XW of each RNN, unused RNN outputs). */
   readonly buffers: readonly ManifestBuffer[];
@@ -39,6 +42,9 @@ export class MemoryPlanner {
   /** Set once the table's size is fixed: no scratch buffer may come after. */
   private placed = false;
   private readonly fills: ((image: Float32Array) => void)[] = [];
+  /** Pass 1's zeroed static reservations: their sizes, then (placeConstants) their offsets. */
+  private readonly zeroed: { bytes: number; what: string }[] = [];
+  private zeroedAt: number[] = [];
 
   constructor(private readonly program: Program) {
     this.buffers = program.buffers.map((b) => ({ dims: b.dims, slack: 0 }));
@@ -51,13 +57,32 @@ export class MemoryPlanner {
     return this.buffers.length - 1;
   }
 
-  /** Between the passes: the control block and the table (their size now known), then the constants. */
-  placeConstants(): void {
+  /** Pass 1: static bytes that start zeroed, placed before the image; returns the handle for `zeroedOffset`. */
+  zeroedStatic(bytes: number, what: string): number {
+    if (this.placed) throw new InternalError(`${what}: zeroed static memory was asked for after the static image was placed`);
+    this.zeroed.push({ bytes, what });
+    return this.zeroed.length - 1;
+  }
+
+  /** Pass 2: where a zeroed static reservation lies. */
+  zeroedOffset(handle: number): number {
+    const at = this.zeroedAt[handle];
+    if (at === undefined) throw new InternalError(`no zeroed static reservation #${handle} has been placed`);
+    return at;
+  }
+
+  /**
+   * Between the passes: the control block and the table (their size now known), the zeroed static
+   * memory, then the constants in `readAtRunTime` (constant ids); the others are only packed by the
+   * steps that read them.
+   */
+  placeConstants(readAtRunTime: ReadonlySet<number>): void {
     this.placed = true;
     this.tableOffset = RESERVED + CONTROL_BYTES;
     this.at = align16(this.tableOffset + this.buffers.length * 4);
+    this.zeroedAt = this.zeroed.map((z) => this.take(z.bytes, z.what));
     this.imageBegin = this.at;
-    this.constOffset = this.program.constants.map((c) => this.take(c.data.length * 4, `constant '${c.name}'`));
+    this.constOffset = this.program.constants.map((c, i) => (readAtRunTime.has(i) ? this.take(c.data.length * 4, `constant '${c.name}'`) : -1));
   }
 
   /** Pass 2: static bytes for `what` at the next 16-byte aligned offset; `fill` writes them once the image exists. */
@@ -82,6 +107,7 @@ export class MemoryPlanner {
     const imageEnd = this.at;
     const image = new Float32Array(imageEnd / 4);
     this.program.constants.forEach((c, i) => {
+      if (this.constOffset[i] < 0) return;
       if (c.data instanceof Int32Array) new Int32Array(image.buffer, this.constOffset[i], c.data.length).set(c.data);
       else image.set(c.data, this.constOffset[i] / 4);
     });

@@ -6,7 +6,7 @@
  * the manifest, `rnnc plan` and the key all derive from this object.
  */
 import type { CellDescriptor } from '../cells/types.js';
-import { type Program, stepLabel } from '../frontend/program.js';
+import { type ConstRef, type Program, stepLabel } from '../frontend/program.js';
 import { stepKernel } from '../ops/index.js';
 import type { Plan, PlanOptions } from './cell.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
@@ -62,8 +62,9 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
   const memory = new MemoryPlanner(program);
   const decided = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => stepKernel(step.op).plan?.(step, {
     index, program, machine, options: planOptions, buffer: (dims, slack) => memory.buffer(dims, slack),
+    zeroedStatic: (bytes) => memory.zeroedStatic(bytes, stepLabel(step, index)),
   })));
-  memory.placeConstants();
+  memory.placeConstants(constantsReadAtRunTime(program));
   const steps = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => {
     const place = stepKernel(step.op).place;
     if (!place) return decided[index];
@@ -72,6 +73,7 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
       reserve: (bytes, fill) => memory.reserve(bytes, fill, stepLabel(step, index)),
       get next() { return memory.next; },
       constant: (c) => memory.constant(c),
+      zeroedOffset: (handle) => memory.zeroedOffset(handle),
     });
   }));
   const cells = program.steps.flatMap((step, i) => {
@@ -90,6 +92,21 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
     steps: steps.map(withoutReasons), image: digestBytes(finished.image), relaxedSimd, workers: workers.byCores, threads,
   }));
   return { program, steps, cells, memory: finished, features: { relaxedSimd }, workers, threads, streamable, key };
+}
+
+/**
+ * The constants some step's kernel reads at run time: every constant operand of a step, but those its
+ * kernel only packs while placing (`packs`). Operands may sit in a step's arrays or nested objects.
+ */
+function constantsReadAtRunTime(program: Program): Set<number> {
+  const read = new Set<number>();
+  const walk = (v: unknown, packed: ReadonlySet<unknown>): void => {
+    if (!v || typeof v !== 'object' || packed.has(v)) return;
+    if (typeof (v as ConstRef).constant === 'number') read.add((v as ConstRef).constant);
+    else for (const x of Object.values(v)) walk(x, packed);
+  };
+  for (const step of program.steps) walk(step, new Set(stepKernel(step.op).packs?.(step) ?? []));
+  return read;
 }
 
 /** The cost model's recommendation, or the tuned worker count where every node has a tuning entry. */

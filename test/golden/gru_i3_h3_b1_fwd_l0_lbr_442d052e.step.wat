@@ -56,7 +56,7 @@
    )
    (local.set $10
     (i32.add
-     (i32.const 9856)
+     (i32.const 9696)
      (i32.mul
       (local.get $8)
       (i32.const 9)
@@ -89,7 +89,7 @@
       (v128.load align=4
        (i32.add
         (local.get $8)
-        (i32.const 10000)
+        (i32.const 9840)
        )
       )
      )
@@ -254,7 +254,7 @@
      (v128.store align=4
       (i32.add
        (i32.add
-        (i32.const 10048)
+        (i32.const 9392)
         (i32.mul
          (local.get $2)
          (i32.const 3)
@@ -270,7 +270,7 @@
      (v128.store offset=16 align=4
       (i32.add
        (i32.add
-        (i32.const 10048)
+        (i32.const 9392)
         (i32.mul
          (local.get $2)
          (i32.const 3)
@@ -286,7 +286,7 @@
      (v128.store offset=32 align=4
       (i32.add
        (i32.add
-        (i32.const 10048)
+        (i32.const 9392)
         (i32.mul
          (local.get $2)
          (i32.const 3)
@@ -313,7 +313,7 @@
   )
   (local.set $10
    (i32.add
-    (i32.const 9856)
+    (i32.const 9696)
     (i32.mul
      (local.get $8)
      (i32.const 9)
@@ -341,7 +341,7 @@
      (v128.load align=4
       (i32.add
        (i32.add
-        (i32.const 10048)
+        (i32.const 9392)
         (i32.mul
          (local.get $2)
          (i32.const 3)
@@ -358,7 +358,7 @@
      (v128.load offset=16 align=4
       (i32.add
        (i32.add
-        (i32.const 10048)
+        (i32.const 9392)
         (i32.mul
          (local.get $2)
          (i32.const 3)
@@ -429,7 +429,7 @@
      (v128.load offset=32 align=4
       (i32.add
        (i32.add
-        (i32.const 10048)
+        (i32.const 9392)
         (i32.mul
          (local.get $2)
          (i32.const 3)

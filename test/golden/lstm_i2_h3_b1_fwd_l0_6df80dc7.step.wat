@@ -61,7 +61,7 @@
    )
    (local.set $10
     (i32.add
-     (i32.const 9904)
+     (i32.const 9760)
      (i32.mul
       (local.get $8)
       (i32.const 12)
@@ -300,7 +300,7 @@
      (v128.store align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -316,7 +316,7 @@
      (v128.store offset=16 align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -332,7 +332,7 @@
      (v128.store offset=32 align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -348,7 +348,7 @@
      (v128.store offset=48 align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -375,7 +375,7 @@
   )
   (local.set $10
    (i32.add
-    (i32.const 9904)
+    (i32.const 9760)
     (i32.mul
      (local.get $8)
      (i32.const 12)
@@ -403,7 +403,7 @@
      (v128.load align=4
       (i32.add
        (i32.add
-        (i32.const 10128)
+        (i32.const 9408)
         (local.get $2)
        )
        (local.get $8)
@@ -414,7 +414,7 @@
      (v128.load align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -431,7 +431,7 @@
      (v128.load offset=16 align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -448,7 +448,7 @@
      (v128.load offset=32 align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -465,7 +465,7 @@
      (v128.load offset=48 align=4
       (i32.add
        (i32.add
-        (i32.const 10144)
+        (i32.const 9424)
         (i32.shl
          (local.get $2)
          (i32.const 2)
@@ -584,7 +584,7 @@
     (v128.store align=4
      (i32.add
       (i32.add
-       (i32.const 10128)
+       (i32.const 9408)
        (local.get $2)
       )
       (local.get $8)

@@ -45,7 +45,7 @@
    )
    (local.set $11
     (i32.add
-     (i32.const 9632)
+     (i32.const 9488)
      (i32.shl
       (local.get $9)
       (i32.const 2)
@@ -133,7 +133,7 @@
       (v128.store align=4
        (i32.add
         (i32.add
-         (i32.const 9824)
+         (i32.const 9408)
          (local.get $2)
         )
         (local.get $9)
@@ -171,7 +171,7 @@
   )
   (local.set $11
    (i32.add
-    (i32.const 9632)
+    (i32.const 9488)
     (i32.shl
      (local.get $9)
      (i32.const 2)
@@ -202,7 +202,7 @@
       (v128.load align=4
        (i32.add
         (i32.add
-         (i32.const 9824)
+         (i32.const 9408)
          (local.get $2)
         )
         (local.get $9)
