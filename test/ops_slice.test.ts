@@ -90,4 +90,29 @@ test('opset 9: starts, ends and axes as attributes (step 1), against onnxruntime
   assert.equal(Array.from(rnnc.y.data), Array.from(ort.y.data));
 });
 
+/** torch.flip(x, [axis]) as PyTorch exports it: starts [-1], ends [-2^62 or so], steps [-1]. */
+const flip = (g: GraphBuilder, x: string, axis: number, name: string) =>
+  g.node('Slice', [x, g.constInts([-1]), g.constInts([-(2 ** 62)]), g.constInts([axis]), g.constInts([-1])], [], { name });
+
+test('torch.flip over the run-time seq and batch axes (before and after a GRU): module = onnxruntime = float64', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 3]);
+  const [y] = g.rnn('GRU', flip(g, flip(g, x, 0, 'flip_time'), 1, 'flip_batch'), 4, 3, { name: 'gru' });
+  g.node('Squeeze', [flip(g, y, 0, 'unflip_time'), g.constInts([1])], [], { outputs: ['out'] });
+  g.output('out', ['T', 'N', 4]);
+  const bytes = g.encode();
+  const rng = mulberry32(43);
+  for (const [T, N] of [[5, 2], [1, 1], [3, 3]]) {
+    const feeds: Feeds = { x: { data: Float32Array.from(floats(rng, T * N * 3)), dims: [T, N, 3] } };
+    const { program } = lowerModel(bytes, { batch: 3 });
+    assert.equal(program.steps.filter((s) => s.op === 'slice').length, 3);
+    const { rnnc, ort } = await runBoth(bytes, feeds, { batch: 3 });
+    const f64 = interpretProgram(program, T, N, { x: feeds.x.data });
+    assert.equal(rnnc.out.dims, [T, N, 4]);
+    const diff = Math.max(...Array.from(rnnc.out.data, (v, i) => Math.abs(v - ort.out.data[i])));
+    assert.ok(diff <= 1e-6, `T=${T} N=${N}: against onnxruntime ${diff}`);
+    assert.ok(Math.max(...Array.from(rnnc.out.data, (v, i) => Math.abs(v - f64.out[i]))) <= 1e-5, `T=${T} N=${N}: against float64`);
+  }
+});
+
 test.run();

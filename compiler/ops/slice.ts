@@ -1,7 +1,7 @@
 /**
  * Slice: folded on constants; on a run-time tensor any starts, ends and steps (negative too) on axes
- * of fixed size, axes of run-time size whole (a prefix of the buffer is a view, anything else a
- * strided gather, emit/strided.ts). Gather of a constant index lowers here too.
+ * of fixed size, axes of run-time size whole or reversed (torch.flip) (a prefix of the buffer is a
+ * view, anything else a strided gather, emit/strided.ts). Gather of a constant index lowers here too.
  */
 import { type Ctx, constInts, constSyms, modelError, normAxis, plainDims, unsupported } from '../frontend/ctx.js';
 import { fmtDims } from '../frontend/builder.js';
@@ -16,6 +16,7 @@ import type { CallContext, LowerCtx, NodeRules, OpModule, StepKernel } from './t
 
 /** One axis of a resolved Slice: first index, step, and the number of elements taken. */
 export interface SliceAxis {
+  /** -1 on an axis of run-time size taken backwards: its last index. */
   readonly start: number;
   readonly step: number;
   readonly count: SymInt;
@@ -33,7 +34,10 @@ export interface SliceDetail {
 export interface SliceStep extends Step {
   readonly op: 'slice';
   readonly x: BufRef;
-  /** Per axis of x: [start, end, step] after ONNX clamping; end may be 'seq' or 'batch' for a whole axis. */
+  /**
+   * Per axis of x: [start, end, step] after ONNX clamping; end may be 'seq' or 'batch' for a whole
+   * axis, and [-1, 'seq', -1] takes the whole axis of run-time size backwards (see reversedAxis).
+   */
   readonly ranges: readonly (readonly [number, Dim, number])[];
   readonly out: BufRef;
 }
@@ -78,6 +82,9 @@ function sliceAxes(c: Ctx, x: Val, starts: SymInt[], ends: SymInt[], axes: numbe
       out[a] = clampAxis(s, e, step, d);
     } else if (s === 0 && step === 1 && (symEq(e, d) || (isNum(e) && e >= LARGE))) {
       out[a] = { start: 0, step: 1, count: d, whole: true };
+    } else if (step === -1 && (s === -1 || s >= LARGE) && isNum(e) && e <= -LARGE) {
+      // From the last index to before the first, whatever the size: torch.flip's export.
+      out[a] = { start: -1, step: -1, count: d, whole: false };
     } else {
       unsupported(`a slice [${s}:${isNum(e) ? e : formatSym(e)}] of an axis of run-time size ${formatSym(d)}; only the whole axis is supported${s < 0 ? FROM_END_HINT : ''}`);
     }
@@ -121,11 +128,14 @@ export function lowerSlice(l: LowerCtx<unknown>, d: SliceDetail): void {
     return;
   }
   // Slice inputs have no merged dims (checked by inference): x.dims match the axes one to one.
-  const ranges = axes.map((a, i): readonly [number, Dim, number] => [a.start, a.whole ? x.dims[i] : a.start + (a.count as number) * a.step, a.step]);
+  const ranges = axes.map((a, i): readonly [number, Dim, number] => [a.start, a.whole || a.start < 0 ? x.dims[i] : a.start + (a.count as number) * a.step, a.step]);
   const out = l.b.buffer(out0, v, axes.map((a) => toDim(a.count)!));
   l.b.step({ op: 'slice', node: l.node.name, x, ranges, out } satisfies SliceStep,
     `${what}: ${l.b.describe(x)} [${ranges.map(([s, e]) => `${s}:${e}`).join(', ')}] -> ${l.b.describe(out)}${squeeze !== null ? ` as ${fmtDims(l.b.ref(out0).dims)}` : ''}`);
 }
+
+/** Whether range r of a slice step takes an axis of run-time size backwards ([-1, dim, -1]). */
+export const reversedAxis = (r: SliceStep['ranges'][number]) => r[0] < 0;
 
 /** One loop of the strided gather: adjacent axes merged where the inner ones are whole. */
 export interface SliceLevel {
@@ -144,7 +154,7 @@ export interface SliceLevel {
 export function sliceLevels(x: readonly Dim[], ranges: SliceStep['ranges']): SliceLevel[] {
   const whole = (i: number) => ranges[i][0] === 0 && ranges[i][1] === x[i] && ranges[i][2] === 1;
   const count = (i: number): Dim => {
-    if (whole(i)) return x[i];
+    if (whole(i) || reversedAxis(ranges[i])) return x[i];
     const [s, e, k] = ranges[i];
     // Slice steps of a sliced axis carry numeric ends (start + count * step, see lowerSlice).
     return Math.max(0, Math.ceil(((e as number) - s) / k));
@@ -167,7 +177,10 @@ export function sliceLevels(x: readonly Dim[], ranges: SliceStep['ranges']): Sli
 function sliceCall(c: CallContext, step: SliceStep, levels: readonly SliceLevel[]): Expr {
   const x = step.x.dims;
   const inner = (axis: number) => c.count(x.slice(axis + 1));
-  const first = step.ranges.reduce((at: Expr, [s], axis) => (s === 0 ? at : c.b.add(at, c.b.muli(inner(axis), 4 * s))), c.addr(step.x));
+  const first = step.ranges.reduce((at: Expr, r, axis) => {
+    if (reversedAxis(r)) return c.b.add(at, c.b.muli(c.b.mul(c.b.sub(c.count([x[axis]]), c.b.i32(1)), inner(axis)), 4));
+    return r[0] === 0 ? at : c.b.add(at, c.b.muli(inner(axis), 4 * r[0]));
+  }, c.addr(step.x));
   const counts = levels.map((l) => c.count(l.count));
   const strides = levels.map((l) => c.b.muli(inner(l.axes[l.axes.length - 1]), 4 * l.step));
   return c.b.call(c.name, [first, c.addr(step.out), ...counts, ...strides]);
@@ -185,7 +198,7 @@ const slice: StepKernel<SliceStep> = {
   },
   interpret: (step, io) => {
     const x = io.read(step.x), xd = step.x.dims.map(io.dim);
-    const ranges = step.ranges.map(([s, e, k]) => [s, io.dim(e), k] as const);
+    const ranges = step.ranges.map((r, i) => (reversedAxis(r) ? [xd[i] - 1, -1, -1] as const : [r[0], io.dim(r[1]), r[2]] as const));
     const out: number[] = [];
     const walk = (axis: number, at: number) => {
       if (axis === xd.length) return void out.push(x[at]);
@@ -200,7 +213,7 @@ const slice: StepKernel<SliceStep> = {
 };
 
 export const sliceOp: OpModule = {
-  summary: 'Slice (any steps; axes of run-time size whole)',
+  summary: 'Slice (any steps; axes of run-time size whole or reversed)',
   nodes: { Slice },
   steps: { slice },
 };
