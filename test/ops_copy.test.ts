@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitCopyRows, emitTranspose, transposeGroups } from '../compiler/emit/copy.js';
+import { emitStridedCopy } from '../compiler/emit/strided.js';
 import { lowerModel } from '../compiler/frontend/index.js';
 import type { BufRef, BufferSpec, Dim, Program, Step } from '../compiler/frontend/program.js';
 import { compileProgram } from '../compiler/module/artifact.js';
@@ -92,6 +93,35 @@ test('copyRows: strided rows of every length (vector, lane and memory.copy paths
       const want = new Int32Array(rows * dstStride + 4).fill(SENTINEL);
       for (let r = 0; r < rows; r++) want.set(src.subarray(r * srcStride, r * srcStride + rowElems), r * dstStride);
       assert.equal(Array.from(arena.i32(dp, want.length)), Array.from(want), `rows=${rows} len=${rowElems}`);
+    }
+  }
+});
+
+test('strided gather kernel: 1..4 levels, strides of any sign, rows short and long, bit-exact, nothing past the end', () => {
+  const rng = mulberry32(15);
+  for (const levels of [1, 2, 3, 4]) {
+    for (const contiguous of [false, true]) {
+      const k = build((b) => emitStridedCopy(b, 'gather', { levels, contiguous }), ['gather']);
+      for (let trial = 0; trial < 10; trial++) {
+        const n = Array.from({ length: levels }, () => randInt(rng, 0, 4));
+        if (trial === 0) n[levels - 1] = 150; // a row long enough for memory.copy
+        // Element strides; the innermost is 1 when contiguous. The source is laid out around its first element.
+        const st = n.map((_, i) => (i === levels - 1 && contiguous ? 1 : pick(rng, [-7, -3, -1, 2, 5, 160])));
+        const reach = n.reduce((r, c, i) => r + Math.max(0, c - 1) * Math.abs(st[i]), 0);
+        const src = randomBits(rng, 2 * reach + 1);
+        const arena = new Arena();
+        const sp = arena.put(src, 4 * (trial % 4)), total = product(n), dp = arena.alloc(total + 4, 8);
+        arena.i32(dp, total + 4).fill(SENTINEL);
+        k.gather(sp + 4 * reach, dp, ...n, ...st.map((x) => 4 * x));
+        const want: number[] = [];
+        const walk = (i: number, at: number): void => {
+          if (i === levels) return void want.push(src[at]);
+          for (let j = 0; j < n[i]; j++) walk(i + 1, at + j * st[i]);
+        };
+        walk(0, reach);
+        assert.equal(Array.from(arena.i32(dp, total)), want, `levels ${levels} n ${n} strides ${st}`);
+        assert.ok(arena.i32(dp + 4 * total, 4).every((v) => v === SENTINEL), `levels ${levels} n ${n}: past the end`);
+      }
     }
   }
 });
