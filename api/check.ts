@@ -3,7 +3,7 @@
  * every output with the expected one.
  */
 import path from 'node:path';
-import { compileModel, lowerModel, type ModelCompileOptions } from '../compiler/index.js';
+import { compileModel, lowerModel, openInputs, type ModelCompileOptions } from '../compiler/index.js';
 import type { ProgramIO } from '../compiler/frontend/program.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
 import type { NamedTensor } from '../compiler/io/tensor_data.js';
@@ -43,19 +43,47 @@ function bindInputs(files: readonly NamedTensor[], inputNames: readonly string[]
   return feeds;
 }
 
-/** Compiles `dir/model.onnx`, runs every data set and compares the outputs. */
+/** A compiled module for one data set's open sizes and control values, and its kernel's name. */
+interface Compiled {
+  readonly session: ArtifactSession;
+  readonly kernel: string;
+}
+
+/**
+ * Compiles `dir/model.onnx`, runs every data set and compares the outputs. Sizes the model leaves
+ * open and the values of its control inputs (Silero VAD's `sr`) come from each data set, as an
+ * InferenceSession takes them at its first run: one compile per distinct sizes and values.
+ */
 export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERANCE, opts: ModelCompileOptions = {}): Promise<DirCheck> {
   const td = loadTestDir(dir);
   const source = path.join(dir, 'model.onnx');
-  // Compile for the largest batch among the data sets (unless the caller fixed one).
-  const batch = opts.batch ?? largestBatch(td, lowerModel(td.modelBytes, { source }).program.inputs);
-  const { artifact, plan } = compileModel(td.modelBytes, { source, ...opts, batch });
-  const session = await ArtifactSession.fromArtifact(artifact);
+  const graph = openInputs(td.modelBytes, { source, batch: opts.batch, shapes: opts.shapes, bind: opts.bind });
+  const compiled = new Map<string, Compiled>();
+  const compileFor = async (feeds: Record<string, Tensor>): Promise<Compiled> => {
+    const shapes = { ...opts.shapes, ...Object.fromEntries(graph.open.map((n) => [n, [...feeds[n].dims]])) };
+    const bind = { ...opts.bind, ...Object.fromEntries(graph.control.map((n) => [n, Array.from(feeds[n].data as ArrayLike<number | bigint>, Number)])) };
+    const key = JSON.stringify([shapes, bind]);
+    const had = compiled.get(key);
+    if (had) return had;
+    // Compile for the largest batch among the data sets (unless the caller fixed one).
+    const batch = opts.batch ?? largestBatch(td, lowerModel(td.modelBytes, { source, shapes, bind }).program.inputs);
+    const { artifact, plan } = compileModel(td.modelBytes, { source, ...opts, shapes, bind, batch });
+    const made = { session: await ArtifactSession.fromArtifact(artifact), kernel: plan.kernelName };
+    compiled.set(key, made);
+    return made;
+  };
   const outputs: OutputCheck[] = [];
+  let kernel = '';
   try {
     for (const set of td.sets) {
       const where = path.join(dir, set.name);
-      const got = await session.run(bindInputs(set.inputs, session.inputNames, where));
+      const feeds = bindInputs(set.inputs, graph.inputs, where);
+      for (const name of [...graph.open, ...graph.control]) {
+        if (!feeds[name]) throw new InputError(`${where}: no data for input '${name}', whose ${graph.open.includes(name) ? 'size' : 'value'} the compile needs`);
+      }
+      const { session, kernel: k } = await compileFor(feeds);
+      kernel ||= k;
+      const got = await session.run(feeds);
       set.outputs.forEach((expected, i) => {
         const name = expected.name && expected.name in got ? expected.name : session.outputNames[i];
         const actual = name === undefined ? undefined : got[name];
@@ -64,9 +92,9 @@ export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERAN
       });
     }
   } finally {
-    await session.release();
+    for (const c of compiled.values()) await c.session.release();
   }
-  return { dir, kernel: plan.kernelName, outputs, pass: outputs.every((o) => o.pass) };
+  return { dir, kernel, outputs, pass: outputs.every((o) => o.pass) };
 }
 
 /** The largest `batch` axis value among the data sets' inputs (1 if none). */

@@ -74,16 +74,7 @@ export class InferenceSession extends ArtifactSession {
     const key = JSON.stringify([shapes, bind]);
     let engine = this.engines.get(key);
     if (!engine) {
-      let artifact: Artifact;
-      try {
-        artifact = await d.compile(shapes, bind);
-      } catch (e) {
-        // The model is fine for other sizes or values (it compiled its checks at create): these feeds are what it cannot take.
-        if (!(e instanceof ModelError)) throw e;
-        const fedWith = [...Object.entries(shapes).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(bind).map(([n, v]) => `'${n}' = ${v.join(', ')}`)];
-        throw new InputError(`the model cannot run with input ${fedWith.join(', ')}: ${e.message}`);
-      }
-      engine = await createNodeEngine(artifact, d.options);
+      engine = await createNodeEngine(await compileFor(d, shapes, bind, [...this.engines.keys()]), d.options);
       this.engines.set(key, engine);
       // A few sizes stay compiled; the oldest is dropped past that.
       if (this.engines.size > MAX_SIZES) {
@@ -99,6 +90,27 @@ export class InferenceSession extends ArtifactSession {
     if (!this.deferred) return super.releaseEngines();
     for (const e of this.engines.values()) e.release();
     this.engines.clear();
+  }
+}
+
+/**
+ * Compiles for the fed sizes and control values. A model that is well-formed for other sizes but not
+ * for these (Silero v5 fed 1024 samples: its decoder then sees two frames) fails as a ModelError
+ * deep in the graph; the caller fed it, so it is an InputError naming what was fed and the sizes
+ * and values that compiled before on this session.
+ */
+async function compileFor(d: Deferred, shapes: Record<string, number[]>, bind: Record<string, number[]>, compiled: readonly string[]): Promise<Artifact> {
+  try {
+    return await d.compile(shapes, bind);
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    const fed = [...Object.entries(shapes).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(bind).map(([n, v]) => `'${n}' = ${v.join(', ')}`)];
+    const before = compiled.map((key) => {
+      const [sh, b] = JSON.parse(key) as [Record<string, number[]>, Record<string, number[]>];
+      return [...Object.entries(sh).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(b).map(([n, v]) => `'${n}' = ${v.join(', ')}`)].join(' with ');
+    });
+    throw new InputError(`input ${fed.join(' with ')}: the model cannot run on these sizes and values` +
+      `${before.length ? ` (it ran on ${before.join('; ')})` : ''}; compiling for them failed: ${e.message.split('\n')[0]}`);
   }
 }
 

@@ -40,7 +40,7 @@ export function bindFeeds(m: Manifest, feeds: Readonly<Record<string, Tensor>>, 
       }
       continue;
     }
-    if (!given) throw new InputError(`missing input '${i.name}' (${i.dtype} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
+    if (!given) throw new InputError(`missing input '${i.name}' (${i.accepts.join(' or ')} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
     const t = feedTensor(feeds[i.name], i.name);
     if (!i.accepts.includes(t.type)) throw new InputError(`input '${i.name}' must be ${i.accepts.join(' or ')}, got ${t.type}`);
     if (t.dims.length !== i.dims.length) throw new InputError(`input '${i.name}' must have dims [${i.dims.join(', ')}], got [${t.dims.join(', ')}]`);

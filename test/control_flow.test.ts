@@ -232,7 +232,8 @@ test('shapes fix the sizes a model leaves open; an RNN whose length the model fi
     const out = Object.keys(want)[0];
     assert.ok(Math.max(...Array.from(got[out].data as Float32Array, (v, i) => Math.abs(v - want[out][i]))) <= 1e-5);
     assert.equal(session.manifest.inputs[0].dims, ['batch', 6]);
-    await rejects(session.run({ x: new Tensor('float32', xs.subarray(0, 5), [1, 5]) }), InputError, /cannot run with input 'x' \[1, 5\].*input_size=5/);
+    // A size the model cannot take is the caller's: an InputError naming what was fed and what ran.
+    await rejects(session.run({ x: new Tensor('float32', xs.subarray(0, 5), [1, 5]) }), InputError, /input 'x' \[1, 5\].*it ran on 'x' \[1, 6\].*input_size=5/);
     assert.ok((await session.run({ x: new Tensor('float32', xs, [1, 6]) }))[out], 'a failed size leaves the session usable');
   } finally {
     await session.release();

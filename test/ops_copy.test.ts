@@ -1,22 +1,24 @@
 /**
  * Data-movement kernels (compiler/emit/copy.ts): Transpose for every perm of rank 1..4, the strided
- * row copy, and the Concat and Slice steps compiled into the module that ships; all bit for bit.
+ * row copy, and the Concat and Slice (any steps) steps compiled into the module that ships; all bit for bit.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitCopyRows, emitTranspose, transposeGroups } from '../compiler/emit/copy.js';
+import { emitStridedCopy } from '../compiler/emit/strided.js';
 import { lowerModel } from '../compiler/frontend/index.js';
 import type { BufRef, BufferSpec, Dim, Program, Step } from '../compiler/frontend/program.js';
 import { compileProgram } from '../compiler/module/artifact.js';
 import type { ConcatStep } from '../compiler/ops/concat.js';
-import type { SliceStep } from '../compiler/ops/slice.js';
+import { sliceLevels, type SliceStep } from '../compiler/ops/slice.js';
 import { UnsupportedError } from '../contract/errors.js';
 import { Engine } from '../runtime/engine.js';
 import { Tensor } from '../runtime/tensor.js';
 import { GraphBuilder } from './graph_builder.js';
 import { Arena, build } from './ops_harness.js';
 import { throws } from './throws.js';
-import { mulberry32, randInt, type Rng } from './random.js';
+import { interpretProgram } from './program_interp.js';
+import { mulberry32, pick, randInt, type Rng } from './random.js';
 
 const SENTINEL = 0x7fbadbad;
 
@@ -95,6 +97,35 @@ test('copyRows: strided rows of every length (vector, lane and memory.copy paths
   }
 });
 
+test('strided gather kernel: 1..4 levels, strides of any sign, rows short and long, bit-exact, nothing past the end', () => {
+  const rng = mulberry32(15);
+  for (const levels of [1, 2, 3, 4]) {
+    for (const contiguous of [false, true]) {
+      const k = build((b) => emitStridedCopy(b, 'gather', { levels, contiguous }), ['gather']);
+      for (let trial = 0; trial < 10; trial++) {
+        const n = Array.from({ length: levels }, () => randInt(rng, 0, 4));
+        if (trial === 0) n[levels - 1] = 150; // a row long enough for memory.copy
+        // Element strides; the innermost is 1 when contiguous. The source is laid out around its first element.
+        const st = n.map((_, i) => (i === levels - 1 && contiguous ? 1 : pick(rng, [-7, -3, -1, 2, 5, 160])));
+        const reach = n.reduce((r, c, i) => r + Math.max(0, c - 1) * Math.abs(st[i]), 0);
+        const src = randomBits(rng, 2 * reach + 1);
+        const arena = new Arena();
+        const sp = arena.put(src, 4 * (trial % 4)), total = product(n), dp = arena.alloc(total + 4, 8);
+        arena.i32(dp, total + 4).fill(SENTINEL);
+        k.gather(sp + 4 * reach, dp, ...n, ...st.map((x) => 4 * x));
+        const want: number[] = [];
+        const walk = (i: number, at: number): void => {
+          if (i === levels) return void want.push(src[at]);
+          for (let j = 0; j < n[i]; j++) walk(i + 1, at + j * st[i]);
+        };
+        walk(0, reach);
+        assert.equal(Array.from(arena.i32(dp, total)), want, `levels ${levels} n ${n} strides ${st}`);
+        assert.ok(arena.i32(dp + 4 * total, 4).every((v) => v === SENTINEL), `levels ${levels} n ${n}: past the end`);
+      }
+    }
+  }
+});
+
 /** Compiles a program of one step over int32 buffers through the module that ships and runs it. */
 async function runStep(program: Program, feeds: Record<string, Tensor>): Promise<Int32Array> {
   const { artifact } = compileProgram(program, { threads: false });
@@ -143,45 +174,63 @@ test('concat step: every axis, with seq/batch dims, through the module that ship
   }
 });
 
-test('slice step: boxes of rank 1..4 (one sliced axis, whole axes, seq dims), through the module that ships', async () => {
+/** The indices ONNX Slice takes on an axis of size d (starts/ends clamped per the spec, walked one by one). */
+function sliceIndices(d: number, start: number, end: number, step: number): number[] {
+  const norm = (v: number) => (v < 0 ? v + d : v);
+  const [lo, hi] = step > 0 ? [0, d] : [-1, d - 1];
+  const s = Math.min(Math.max(norm(start), lo), hi), e = Math.min(Math.max(norm(end), lo), hi);
+  const out: number[] = [];
+  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
+  return out;
+}
+
+test('slice step: boxes of rank 1..5, any steps (negative, > 1) on several axes, seq dims, through the module that ships', async () => {
   const rng = mulberry32(14);
-  for (let trial = 0; trial < 40; trial++) {
-    const rank = randInt(rng, 1, 4);
-    const dims = Array.from({ length: rank }, () => randInt(rng, 1, 6));
-    // Lowering admits one sliced axis with step 1 (Slice's rule); the others are whole.
-    const cut = randInt(rng, 0, rank - 1);
-    const ranges = dims.map((d, i) => {
-      if (i !== cut) return [0, d, 1] as const;
-      const s = randInt(rng, 0, d - 1);
-      return [s, randInt(rng, s + 1, d), 1] as const;
+  for (let trial = 0; trial < 120; trial++) {
+    const rank = randInt(rng, 1, 5);
+    const dims = Array.from({ length: rank }, () => randInt(rng, 1, rank > 3 ? 4 : 7));
+    if (trial % 10 === 0) dims[rank - 1] = 150; // rows long enough for memory.copy
+    // Axis 0 is the run-time seq on some trials: taken whole, as Slice's rule requires.
+    const symbolic = trial % 3 === 0;
+    const picks = dims.map((d, i) => {
+      if ((i === 0 && symbolic) || rng() < 0.3) return { whole: true, idx: Array.from({ length: d }, (_, k) => k) };
+      const step = pick(rng, [1, 1, -1, 2, -2, 3, -3]);
+      const idx = sliceIndices(d, randInt(rng, -d - 1, d + 1), randInt(rng, -d - 2, d + 2), step);
+      return idx.length === 0 ? { whole: false, idx: [randInt(rng, 0, d - 1)], step } : { whole: false, idx, step };
     });
-    const symbolic = cut !== 0;
     const xDims: Dim[] = dims.map((d, i) => (i === 0 && symbolic ? 'seq' : d));
-    const stepRanges = ranges.map((r, i) => (i === 0 && symbolic ? [r[0], 'seq', 1] as const : r));
-    const outDims = ranges.map(([s, e]) => e - s);
-    const program = oneStep([xDims], outDims.map((d, i) => (i === 0 && symbolic ? 'seq' : d)),
-      ([x], out) => ({ op: 'slice', node: 'sl', x, ranges: stepRanges, out } as SliceStep));
+    const ranges = picks.map((p, i) => (p.whole ? [0, xDims[i], 1] as const : [p.idx[0], p.idx[0] + p.idx.length * p.step!, p.step!] as const));
+    const outDims: Dim[] = picks.map((p, i) => (i === 0 && symbolic ? 'seq' : p.idx.length));
+    const program = oneStep([xDims], outDims, ([x], out) => ({ op: 'slice', node: 'sl', x, ranges, out } as SliceStep));
     const data = randomBits(rng, product(dims));
     const got = await runStep(program, { in0: new Tensor('int32', data, dims) });
     const st = dims.map((_, a) => product(dims.slice(a + 1)));
-    const n = product(outDims);
     const want: number[] = [];
-    const idx = ranges.map(([s]) => s);
-    for (let o = 0; o < n; o++) {
-      want.push(data[idx.reduce((acc, v, a) => acc + v * st[a], 0)]);
-      for (let j = rank - 1; j >= 0; j--) { if (++idx[j] < ranges[j][1]) break; idx[j] = ranges[j][0]; }
-    }
+    const walk = (a: number, at: number): void => {
+      if (a === rank) return void want.push(data[at]);
+      for (const i of picks[a].idx) walk(a + 1, at + i * st[a]);
+    };
+    walk(0, 0);
     assert.equal(Array.from(got), want, `slice ${dims} ${JSON.stringify(ranges)}`);
+    const f64 = interpretProgram(program, dims[0], 1, { in0: data });
+    assert.equal(Array.from(f64.out), want, `slice ${dims} ${JSON.stringify(ranges)} (float64 interpretation)`);
   }
 });
 
-test('a run-time slice with a step is refused before any code is made', () => {
+test('slice levels: axes merge where the inner one is whole and the outer has step 1; single elements drop', () => {
+  assert.equal(sliceLevels([2, 'seq', 4], [[0, 2, 1], [0, 'seq', 1], [0, 4, 1]]).map((l) => l.count), [[2, 'seq', 4]]);
+  assert.equal(sliceLevels([3, 5, 4], [[2, -1, -1], [1, 2, 1], [0, 4, 1]]).map((l) => [l.axes, l.step]), [[[0], -1], [[1, 2], 1]]);
+  assert.equal(sliceLevels([3, 5], [[0, 3, 1], [4, -2, -3]]).map((l) => [l.axes, l.count, l.step]), [[[0], [3], 1], [[1], [2], -3]]);
+  assert.equal(sliceLevels([3, 5], [[1, 2, 1], [3, 4, 1]]).map((l) => l.count), [[1]]);
+});
+
+test('a run-time slice of part of an axis of run-time size is refused before any code is made', () => {
   const g = new GraphBuilder();
   const x = g.input('x', ['T', 1, 4]);
   const [y] = g.rnn('RNN', x, 4, 4, { name: 'r' });
-  g.node('Slice', [y, g.constInts([0]), g.constInts([4]), g.constInts([3]), g.constInts([2])], [], { name: 'sl', outputs: ['out'] });
+  g.node('Slice', [y, g.constInts([3]), g.constInts([0]), g.constInts([0]), g.constInts([-1])], [], { name: 'sl', outputs: ['out'] });
   g.output('out', null);
-  throws(() => lowerModel(g.encode()), UnsupportedError, "Slice (node 'sl')", 'step 2');
+  throws(() => lowerModel(g.encode()), UnsupportedError, "Slice (node 'sl')", 'a slice [3:0] of an axis of run-time size');
 });
 
 test.run();

@@ -2,7 +2,7 @@
  * Elementwise kernels: Add/Sub/Mul/Div with the broadcasts an RNN model needs (a bias row, a
  * scalar), and a map of any SIMD function of four lanes (the unary ops: Relu, Tanh, Sigmoid, Abs).
  */
-import type { Builder, Expr, Local } from './ir.js';
+import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 import { load, store, elementLoop } from './loops.js';
 import type { Straight } from './vec.js';
 
@@ -13,9 +13,10 @@ export type BinaryKind = 'add' | 'sub' | 'mul' | 'div';
  * How the operands of `binary(a, b, out, outer, inner)` are laid out; out is always [outer, inner].
  * - same: a and b are [outer, inner];
  * - bRow / aRow: that operand is one row of `inner` elements, the other is [outer, inner];
- * - bScalar / aScalar: that operand is one element, the other is [outer, inner].
+ * - bScalar / aScalar: that operand is one element, the other is [outer, inner];
+ * - bCol / aCol: that operand is one element per row ([outer]), the other is [outer, inner].
  */
-export type BroadcastPattern = 'same' | 'bRow' | 'aRow' | 'bScalar' | 'aScalar';
+export type BroadcastPattern = 'same' | 'bRow' | 'aRow' | 'bScalar' | 'aScalar' | 'bCol' | 'aCol';
 
 /** What `emitBinary` computes. */
 export interface BinarySpec {
@@ -50,6 +51,9 @@ function arith(b: Builder, kind: BinaryKind, x: Expr, y: Expr): Expr {
  *   bRow, aRow:
  *     for o in 0..outer:
  *       for j in 0..inner (4 vectors, then vectors, then lanes): out[o][j] = a[o][j] op b[j] (or a[j] op b[o][j])
+ *   bCol, aCol:
+ *     for o in 0..outer: s = splat of b[o] (or a[o])
+ *       for j in 0..inner (4 vectors, then vectors, then lanes): out[o][j] = a[o][j] op s (or s op b[o][j])
  */
 export function emitBinary(b: Builder, name: string, spec: BinarySpec): void {
   const s = b.scope(['i32', 'i32', 'i32', 'i32', 'i32']);
@@ -72,6 +76,11 @@ export function emitBinary(b: Builder, name: string, spec: BinarySpec): void {
     return;
   }
 
+  if (pattern === 'bCol' || pattern === 'aCol') {
+    s.finish(name, b.seq([...init, columnLoop(b, s, spec, pa, pb, po, outer, inner)]));
+    return;
+  }
+
   // Row broadcast: the row operand's pointer restarts at every row; the other two run on.
   const row = pattern === 'bRow' ? pb : pa;
   const rowBase = pattern === 'bRow' ? B : A;
@@ -91,6 +100,28 @@ export function emitBinary(b: Builder, name: string, spec: BinarySpec): void {
     ]))]),
   ]);
   s.finish(name, body);
+}
+
+/** The column broadcast: the column operand's pointer moves one element per row, the other two run on. */
+function columnLoop(b: Builder, s: FunctionScope, spec: BinarySpec, pa: Local, pb: Local, po: Local, outer: Local, inner: Local): Expr {
+  const col = spec.pattern === 'bCol' ? pb : pa;
+  const other = spec.pattern === 'bCol' ? pa : pb;
+  const splat = s.local('v128'), o = s.local('i32');
+  const inside = elementLoop(b, s, 'cols', [other, po], s.get(inner), spec.unroll ?? 4, (v, off, lane) => {
+    const x = load(b, s.get(other), off, lane);
+    v.push(store(b, s.get(po), off, lane, spec.pattern === 'bCol' ? arith(b, spec.kind, x, s.get(splat)) : arith(b, spec.kind, s.get(splat), x)));
+  });
+  return b.seq([
+    s.set(o, s.get(outer)),
+    b.block('rows_out', [b.loop('rows', b.seq([
+      b.br('rows_out', b.leS(s.get(o), b.i32(0))),
+      s.set(splat, b.vsplatLoad(s.get(col))),
+      inside,
+      s.bump(col, 4),
+      s.bump(o, -1),
+      b.br('rows'),
+    ]))]),
+  ]);
 }
 
 /**

@@ -142,7 +142,10 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
     } catch (e) {
       // Shared pieces (attributes, tensor decoding) throw UnsupportedError naming the node themselves.
       if (e instanceof Unsupported || e instanceof UnsupportedError) issues.push(`${node.label}: ${e.message.replace(`node '${node.name}': `, '')}`);
-      else if (!(e instanceof Poisoned)) throw asRnncError(node.label, e);
+      else if (e instanceof ModelError && guards.has(node) && !e.message.endsWith(BRANCH_HINT)) {
+        // Both branches of an If chosen at run time are compiled, also one these sizes never take.
+        throw new ModelError(`${e.message}${BRANCH_HINT}`);
+      } else if (!(e instanceof Poisoned)) throw asRnncError(node.label, e);
       for (const o of node.outputs) failed.add(o);
     }
   };
@@ -159,6 +162,8 @@ export function inferGraph(g: LoadedGraph, axes: InputAxes, bound: ReadonlyMap<s
   }
   return { values, details, maxBatch: axes.maxBatch, nodes: order, guards };
 }
+
+const BRANCH_HINT = "; this branch runs only for some values of the If's condition: bind the graph input it comes from (--bind, or the session option bind) to compile the branch that runs";
 
 /** Checks a graph output's value against its declared type; returns an unsupported issue, if any. */
 function checkOutput(o: GraphValue, v: Val): string | null {

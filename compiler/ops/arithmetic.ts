@@ -1,7 +1,8 @@
 /**
  * Add, Sub, Mul, Div with NumPy broadcasting: folded on constants (including symbolic shape
  * arithmetic on `seq` and `batch`); at run time on float32 with the broadcasts an RNN model needs:
- * the same dims, one element, or an operand whose dims end the output's (a bias row).
+ * the same dims, one element, an operand whose dims end the output's (a bias row), or one whose
+ * dims begin the output's and end in 1s (a mean per row or per channel).
  */
 import { materialize, modelError, numericDims, unsupported } from '../frontend/ctx.js';
 import { broadcastDims, uniformValue, zipConst } from '../frontend/fold.js';
@@ -34,11 +35,26 @@ const isSuffix = <T>(s: readonly T[], of: readonly T[], eq: Eq<T>) => s.length <
 
 /**
  * Whether the elementwise kernel takes an operand of `dims` for output dims `out`: the same dims,
- * one element, or (leading 1s dropped) a suffix of `out`, broadcast along the leading dims.
+ * one element, (leading 1s dropped) a suffix of `out`, broadcast along the leading dims, or a
+ * column: see columnSplit.
  */
 export function takesOperand(dims: readonly SymInt[], out: readonly SymInt[]): boolean {
   const c = core(dims);
-  return c.length === 0 || isSuffix(c, out, symEq);
+  return c.length === 0 || isSuffix(c, out, symEq) || columnSplit(dims, out, symEq) > 0;
+}
+
+/**
+ * Where out splits [outer, inner] for an operand of `dims` that is one element per row: padded with
+ * leading 1s to out's rank, it is out[0..k) followed by 1s, and out[k..) is more than one element;
+ * k, or -1 if the operand is no column.
+ */
+function columnSplit<T>(dims: readonly T[], out: readonly T[], eq: Eq<T>): number {
+  if (dims.length > out.length) return -1;
+  const d = [...new Array<T | 1>(out.length - dims.length).fill(1), ...dims];
+  let k = d.length;
+  while (k > 0 && d[k - 1] === 1) k--;
+  const prefix = d.slice(0, k).every((x, i) => eq(x as T, out[i]));
+  return k > 0 && prefix && out.slice(k).some((x) => x !== 1) ? k : -1;
 }
 
 /** How a binary step's operands broadcast to its output, and the output split [outer, inner]. */
@@ -51,6 +67,9 @@ function broadcast(node: string, kind: BinaryKind, A: Operand, B: Operand, out: 
   if (same(b, o, eq) && a.length === 0) return { pattern: 'aScalar', ...split(out) };
   if (same(a, o, eq) && isSuffix(b, o, eq)) return { pattern: 'bRow', ...split(b) };
   if (same(b, o, eq) && isSuffix(a, o, eq)) return { pattern: 'aRow', ...split(a) };
+  const [ka, kb] = [columnSplit(A.dims, out, eq), columnSplit(B.dims, out, eq)];
+  if (same(a, o, eq) && kb > 0) return { pattern: 'bCol', ...split(out.slice(kb)) };
+  if (same(b, o, eq) && ka > 0) return { pattern: 'aCol', ...split(out.slice(ka)) };
   throw new InternalError(`${kind} node '${node}': broadcasting [${A.dims.join(', ')}] with [${B.dims.join(', ')}] passed the shape rule but no kernel takes it`);
 }
 
@@ -89,8 +108,12 @@ function rules(op: string, kind: BinaryKind): NodeRules {
         const other = v === a ? b : a;
         const scalarFill = v.kind === 'fill' && other.kind === 'run' && sameDims(other.dims, dims);
         if (!scalarFill && (v.kind === 'fill' || !takesOperand(v.dims, dims))) {
-          unsupported(`${op} of ${fmt(a)} and ${fmt(b)}: rnnc broadcasts an operand of the same dims, a scalar, or one whose dims end the output's (e.g. a bias [N])`);
+          unsupported(`${op} of ${fmt(a)} and ${fmt(b)}: rnnc broadcasts an operand of the same dims, a scalar, one whose dims end the output's (e.g. a bias [N]) or one whose dims begin the output's and end in 1s (e.g. a mean [N, C, 1])`);
         }
+      }
+      // The kernel walks the output with one operand of its dims; the other alone may broadcast.
+      if (![a, b].some((v) => v.kind === 'run' && sameDims(core(v.dims), core(dims)))) {
+        unsupported(`${op} of ${fmt(a)} and ${fmt(b)}: rnnc broadcasts one operand to the other's dims, not both to a third`);
       }
       return [{ kind: 'run', dtype: 'float', dims }];
     },
@@ -120,7 +143,10 @@ const binary: StepKernel<BinaryStep> = {
     const a = io.read(step.a), b = io.read(step.b);
     const f = FLOAT_OPS[step.kind];
     const n = step.out.dims.reduce<number>((p, d) => p * io.dim(d), 1);
-    io.write(step.out, Array.from({ length: n }, (_, i) => f(a[i % a.length], b[i % b.length])));
+    const inner = step.inner.reduce<number>((p, d) => p * io.dim(d), 1);
+    // A column operand holds one element per row of `inner`; the others repeat every a.length elements.
+    const at = (col: boolean, len: number, i: number) => (col ? Math.floor(i / inner) : i % len);
+    io.write(step.out, Array.from({ length: n }, (_, i) => f(a[at(step.pattern === 'aCol', a.length, i)], b[at(step.pattern === 'bCol', b.length, i)])));
   },
 };
 

@@ -1,6 +1,7 @@
 /**
- * Slice: folded on constants; on a run-time tensor one sliced axis with step 1 (a prefix of the
- * buffer is a view, anything else a strided row copy). Gather of a constant index lowers here too.
+ * Slice: folded on constants; on a run-time tensor any starts, ends and steps (negative too) on axes
+ * of fixed size, axes of run-time size whole or reversed (torch.flip) (a prefix of the buffer is a
+ * view, anything else a strided gather, emit/strided.ts). Gather of a constant index lowers here too.
  */
 import { type Ctx, constInts, constSyms, modelError, normAxis, plainDims, unsupported } from '../frontend/ctx.js';
 import { fmtDims } from '../frontend/builder.js';
@@ -9,12 +10,13 @@ import type { BufRef, Dim, Step } from '../frontend/program.js';
 import { type SymInt, formatSym, isNum, symEq, toDim } from '../frontend/symbolic.js';
 import type { Val } from '../frontend/value.js';
 import type { Expr } from '../emit/ir.js';
-import { emitCopyRows } from '../emit/copy.js';
+import { emitStridedCopy } from '../emit/strided.js';
 import { traceThrough } from './views.js';
 import type { CallContext, LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
 
 /** One axis of a resolved Slice: first index, step, and the number of elements taken. */
 export interface SliceAxis {
+  /** -1 on an axis of run-time size taken backwards: its last index. */
   readonly start: number;
   readonly step: number;
   readonly count: SymInt;
@@ -32,7 +34,10 @@ export interface SliceDetail {
 export interface SliceStep extends Step {
   readonly op: 'slice';
   readonly x: BufRef;
-  /** Per axis of x: [start, end, step] after ONNX clamping; end may be 'seq' or 'batch' for a whole axis. */
+  /**
+   * Per axis of x: [start, end, step] after ONNX clamping; end may be 'seq' or 'batch' for a whole
+   * axis, and [-1, 'seq', -1] takes the whole axis of run-time size backwards (see reversedAxis).
+   */
   readonly ranges: readonly (readonly [number, Dim, number])[];
   readonly out: BufRef;
 }
@@ -69,7 +74,6 @@ function sliceAxes(c: Ctx, x: Val, starts: SymInt[], ends: SymInt[], axes: numbe
     seen.add(a);
     const step = steps?.[i] ?? 1;
     if (step === 0) modelError(c, 'a slice step is 0');
-    if (step !== 1 && x.kind === 'run') unsupported(`Slice with step ${step} of a run-time tensor; only step 1 is supported`);
     const d = x.dims[a];
     const [s, e] = [starts[i], ends[i]];
     if (!isNum(s)) unsupported(`a slice start of ${formatSym(s)}; starts must be numbers`);
@@ -78,6 +82,9 @@ function sliceAxes(c: Ctx, x: Val, starts: SymInt[], ends: SymInt[], axes: numbe
       out[a] = clampAxis(s, e, step, d);
     } else if (s === 0 && step === 1 && (symEq(e, d) || (isNum(e) && e >= LARGE))) {
       out[a] = { start: 0, step: 1, count: d, whole: true };
+    } else if (step === -1 && (s === -1 || s >= LARGE) && isNum(e) && e <= -LARGE) {
+      // From the last index to before the first, whatever the size: torch.flip's export.
+      out[a] = { start: -1, step: -1, count: d, whole: false };
     } else {
       unsupported(`a slice [${s}:${isNum(e) ? e : formatSym(e)}] of an axis of run-time size ${formatSym(d)}; only the whole axis is supported${s < 0 ? FROM_END_HINT : ''}`);
     }
@@ -98,11 +105,6 @@ const Slice: NodeRules<SliceDetail> = {
     if (x.kind === 'const') return [sliceConst(x, axes.map((a) => ({ start: a.start, step: a.step, count: a.count as number })))];
     if (x.kind === 'run') {
       plainDims(x, 'the input');
-      // The copy kernel moves strided rows: one sliced axis, step 1 (checked here, before any code is made).
-      const cut = axes.filter((a) => !a.whole);
-      if (cut.length > 1 || cut.some((a) => a.step !== 1)) {
-        unsupported(`slicing ${cut.length} axes${cut.some((a) => a.step !== 1) ? ' with a step' : ''} of a run-time tensor; slice one axis with step 1`);
-      }
       c.detail({ axes, squeeze: null });
     }
     return [{ ...x, dims }];
@@ -126,34 +128,77 @@ export function lowerSlice(l: LowerCtx<unknown>, d: SliceDetail): void {
     return;
   }
   // Slice inputs have no merged dims (checked by inference): x.dims match the axes one to one.
-  const ranges = axes.map((a, i): readonly [number, Dim, number] => [a.start, a.whole ? x.dims[i] : a.start + (a.count as number) * a.step, a.step]);
+  const ranges = axes.map((a, i): readonly [number, Dim, number] => [a.start, a.whole || a.start < 0 ? x.dims[i] : a.start + (a.count as number) * a.step, a.step]);
   const out = l.b.buffer(out0, v, axes.map((a) => toDim(a.count)!));
   l.b.step({ op: 'slice', node: l.node.name, x, ranges, out } satisfies SliceStep,
     `${what}: ${l.b.describe(x)} [${ranges.map(([s, e]) => `${s}:${e}`).join(', ')}] -> ${l.b.describe(out)}${squeeze !== null ? ` as ${fmtDims(l.b.ref(out0).dims)}` : ''}`);
 }
 
-/** Slice of one axis (step 1) as one strided row copy. */
-function sliceCall(c: CallContext, step: SliceStep): Expr {
+/** Whether range r of a slice step takes an axis of run-time size backwards ([-1, dim, -1]). */
+export const reversedAxis = (r: SliceStep['ranges'][number]) => r[0] < 0;
+
+/** One loop of the strided gather: adjacent axes merged where the inner ones are whole. */
+export interface SliceLevel {
+  /** Axes of x this level walks (consecutive, outermost first). */
+  readonly axes: readonly number[];
+  /** Elements the level takes (product of these). */
+  readonly count: readonly Dim[];
+  /** The step on the innermost of `axes`, in its elements. */
+  readonly step: number;
+}
+
+/**
+ * The loop levels of a slice step: an axis merges into the next one when it has step 1 and the next
+ * is whole (their elements are then evenly spaced); levels of one element only add to the start.
+ */
+export function sliceLevels(x: readonly Dim[], ranges: SliceStep['ranges']): SliceLevel[] {
+  const whole = (i: number) => ranges[i][0] === 0 && ranges[i][1] === x[i] && ranges[i][2] === 1;
+  const count = (i: number): Dim => {
+    if (whole(i) || reversedAxis(ranges[i])) return x[i];
+    const [s, e, k] = ranges[i];
+    // Slice steps of a sliced axis carry numeric ends (start + count * step, see lowerSlice).
+    return Math.max(0, Math.ceil(((e as number) - s) / k));
+  };
+  const levels: { axes: number[]; count: Dim[]; step: number }[] = [];
+  x.forEach((_, i) => {
+    const last = levels[levels.length - 1];
+    if (last && whole(i) && last.step === 1) {
+      last.axes.push(i);
+      last.count.push(count(i));
+    } else {
+      levels.push({ axes: [i], count: [count(i)], step: ranges[i][2] });
+    }
+  });
+  const kept = levels.filter((l) => !l.count.every((d) => d === 1));
+  return kept.length > 0 ? kept : [{ axes: [x.length - 1], count: [1], step: 1 }];
+}
+
+/** The slice as one strided gather from its first element (see emitStridedCopy). */
+function sliceCall(c: CallContext, step: SliceStep, levels: readonly SliceLevel[]): Expr {
   const x = step.x.dims;
-  const sliced = step.ranges.map((r, i) => ({ r, i })).filter(({ r, i }) => !(r[0] === 0 && r[1] === x[i] && r[2] === 1));
-  // Lowering admits one sliced axis with step 1 (Slice's rule).
-  if (sliced.length === 0) return c.b.copy(c.addr(step.out), c.addr(step.x), c.b.muli(c.count(x), 4));
-  const { r: [start, end], i: axis } = sliced[0];
-  const len = () => (typeof end === 'number' ? c.b.i32(end - start) : c.b.sub(c.count([end]), c.b.i32(start)));
-  const inner = () => c.count(x.slice(axis + 1));
-  const src = c.b.add(c.addr(step.x), c.b.muli(c.b.mul(c.b.i32(start), inner()), 4));
-  return c.b.call(c.name, [src, c.addr(step.out), c.count(x.slice(0, axis)), c.b.muli(c.b.mul(len(), inner()), 4),
-    c.b.muli(c.count(x.slice(axis)), 4), c.b.muli(c.b.mul(len(), inner()), 4)]);
+  const inner = (axis: number) => c.count(x.slice(axis + 1));
+  const first = step.ranges.reduce((at: Expr, r, axis) => {
+    if (reversedAxis(r)) return c.b.add(at, c.b.muli(c.b.mul(c.b.sub(c.count([x[axis]]), c.b.i32(1)), inner(axis)), 4));
+    return r[0] === 0 ? at : c.b.add(at, c.b.muli(inner(axis), 4 * r[0]));
+  }, c.addr(step.x));
+  const counts = levels.map((l) => c.count(l.count));
+  const strides = levels.map((l) => c.b.muli(inner(l.axes[l.axes.length - 1]), 4 * l.step));
+  return c.b.call(c.name, [first, c.addr(step.out), ...counts, ...strides]);
 }
 
 const slice: StepKernel<SliceStep> = {
   emit: (c, step) => {
-    emitCopyRows(c.b, c.name);
-    return sliceCall(c, step);
+    const x = step.x.dims;
+    if (x.length === 0) return c.b.copy(c.addr(step.out), c.addr(step.x), c.b.i32(4));
+    const levels = sliceLevels(x, step.ranges);
+    const last = levels[levels.length - 1];
+    const contiguous = last.step === 1 && last.axes[last.axes.length - 1] === x.length - 1;
+    emitStridedCopy(c.b, c.name, { levels: levels.length, contiguous });
+    return sliceCall(c, step, levels);
   },
   interpret: (step, io) => {
     const x = io.read(step.x), xd = step.x.dims.map(io.dim);
-    const ranges = step.ranges.map(([s, e, k]) => [s, io.dim(e), k] as const);
+    const ranges = step.ranges.map((r, i) => (reversedAxis(r) ? [xd[i] - 1, -1, -1] as const : [r[0], io.dim(r[1]), r[2]] as const));
     const out: number[] = [];
     const walk = (axis: number, at: number) => {
       if (axis === xd.length) return void out.push(x[at]);
@@ -168,7 +213,7 @@ const slice: StepKernel<SliceStep> = {
 };
 
 export const sliceOp: OpModule = {
-  summary: 'Slice (step 1)',
+  summary: 'Slice (any steps; axes of run-time size whole or reversed)',
   nodes: { Slice },
   steps: { slice },
 };

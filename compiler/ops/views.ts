@@ -10,6 +10,7 @@ import { type Ctx, constInts, constSyms, modelError, normAxis, reshaped, unsuppo
 import { broadcastDims, castConst, expandConst, uniformValue } from '../frontend/fold.js';
 import { type SymInt, div, formatDims, isNum, product, symEq } from '../frontend/symbolic.js';
 import { elemKind } from '../frontend/value.js';
+import { traceReshape } from './reshape_trace.js';
 import type { LowerCtx, NodeRules, OpModule, TraceCtx } from './types.js';
 
 /** The node's output as a view of its input's buffer. */
@@ -108,6 +109,7 @@ const Reshape: NodeRules = {
     if (!symEq(product(out), total)) bad();
     return [reshaped(c, x, out)];
   },
+  trace: traceReshape,
   lower: lowerView,
 };
 
