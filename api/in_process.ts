@@ -44,7 +44,9 @@ const metadata = (v: GraphValue): ValueMetadata => ({
 /** Reads the model, checks what can be checked before a run, and returns its compile. */
 export function inProcessModel(bytes: Uint8Array, source: string, settings: CompileSettings): InProcessModel {
   const g = loadGraph(bytes, source);
-  const declared = { inputs: g.inputs.map(metadata), outputs: g.outputs.map(metadata) };
+  // Inputs bound by the bind option are the model's no more, as in an artifact compiled with --bind.
+  const fed = g.inputs.filter((i) => !Object.hasOwn(settings.bind ?? {}, i.name));
+  const declared = { inputs: fed.map(metadata), outputs: g.outputs.map(metadata) };
   const given = { source, batch: settings.batch, shapes: settings.shapes, bind: settings.bind };
   let graph = openInputs(bytes, given);
   const shapes = { ...overriddenShapes(g.inputs, graph.open, settings.freeDimensionOverrides), ...settings.shapes };
