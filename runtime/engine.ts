@@ -88,7 +88,7 @@ export class Engine {
     /** Why it runs on fewer workers than asked or planned, if it does. */
     readonly note: string | null) {
     if (threaded) orphans.register(this, this.box, this);
-    this.mutable = zeroBlocks(new Uint8Array(memory.buffer), manifest.imageBegin, manifest.staticEnd);
+    this.mutable = zeroBlocks(memory.buffer, manifest.imageBegin, manifest.staticEnd);
   }
 
   /** The recurrent state the last call left (for a stream that hands the module to another), reusing `into`. */

@@ -14,13 +14,13 @@ export type ByteRanges = Int32Array;
 const MERGE_GAP = 64;
 const BLOCK = 16;
 
-/** The 16-byte blocks of memory[begin, end) that are all zero, as merged ranges. */
-export function zeroBlocks(memory: Uint8Array, begin: number, end: number): ByteRanges {
+/** The 16-byte blocks of memory[begin, end) that are all zero, as merged ranges (begin is 16-byte aligned). */
+export function zeroBlocks(memory: ArrayBufferLike, begin: number, end: number): ByteRanges {
+  const words = new Int32Array(memory, begin, (end - begin) >> 2);
   const out: number[] = [];
-  for (let at = begin; at + BLOCK <= end; at += BLOCK) {
-    let zero = true;
-    for (let k = 0; k < BLOCK && zero; k++) zero = memory[at + k] === 0;
-    if (!zero) continue;
+  for (let w = 0; w + 4 <= words.length; w += 4) {
+    if (words[w] !== 0 || words[w + 1] !== 0 || words[w + 2] !== 0 || words[w + 3] !== 0) continue;
+    const at = begin + w * 4;
     const last = out.length - 1;
     if (last > 0 && at - out[last] <= MERGE_GAP) out[last] = at + BLOCK;
     else out.push(at, at + BLOCK);
