@@ -2,7 +2,8 @@
  * Porting an onnxruntime-web page: test/port/ort_page.mjs runs in headless Chromium on
  * onnxruntime-web (its wasm build, served beside the page) and, with only its import changed, on
  * rnnc's browser build over the compiled artifact; both give the same names, types and dims, and
- * outputs within 1e-5. The page gets the model's URL from its query (the .onnx file for
+ * outputs within 1e-5; on 2 workers (env.wasm.numThreads) with the worker script found through
+ * env.wasm.wasmPaths it gives the same outputs again. The page gets the model's URL from its query (the .onnx file for
  * onnxruntime-web, the artifact directory for rnnc).
  */
 import { test } from 'uvu';
@@ -38,7 +39,8 @@ interface Result {
 test('an onnxruntime-web page runs on rnnc in Chromium with only the import changed', async () => {
   assert.ok(existsSync(CHROMIUM), `the browser tests need Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another)`);
   const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-port-'));
-  const server = await startServer({ root: site, port: 0 });
+  const served: string[] = [];
+  const server = await startServer({ root: site, port: 0, log: (_m, url, status) => served.push(`${status} ${url}`) });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     const script = await readFile(path.join(REPO_ROOT, 'test', 'port', 'ort_page.mjs'), 'utf8');
@@ -49,7 +51,12 @@ test('an onnxruntime-web page runs on rnnc in Chromium with only the import chan
     await writeFile(path.join(site, 'ported.html'), html('ported.mjs'));
     await mkdir(path.join(site, 'ort'));
     for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) await copyFile(path.join(ORT, f), path.join(site, 'ort', f));
-    for (const f of ['rnnc.js', 'rnnc-worker.js']) await copyFile(path.join(REPO_ROOT, 'dist', 'browser', f), path.join(site, f));
+    // The worker script only where env.wasm.wasmPaths points (the ported page runs on one worker, without it).
+    await copyFile(path.join(REPO_ROOT, 'dist', 'browser', 'rnnc.js'), path.join(site, 'rnnc.js'));
+    await mkdir(path.join(site, 'w'));
+    await copyFile(path.join(REPO_ROOT, 'dist', 'browser', 'rnnc-worker.js'), path.join(site, 'w', 'rnnc-worker.js'));
+    await writeFile(path.join(site, 'paths.mjs'), script.replace(FROM, "from './rnnc.js'").replace('ort.env.wasm.numThreads = 1;', "ort.env.wasm.numThreads = 2;\nort.env.wasm.wasmPaths = './w/';"));
+    await writeFile(path.join(site, 'paths.html'), html('paths.mjs'));
     const bytes = new Uint8Array(await readFile(MODEL));
     await copyFile(MODEL, path.join(site, 'model.onnx'));
     await writeArtifact(path.join(site, 'model'), compileModel(bytes, { source: 'lstm_mix', threads: true }).artifact);
@@ -66,6 +73,9 @@ test('an onnxruntime-web page runs on rnnc in Chromium with only the import chan
     };
     const want = await inPage('original.html', './model.onnx');
     const got = await inPage('ported.html', './model');
+    const twoWorkers = await inPage('paths.html', './model');
+    assert.equal(twoWorkers.outputs, got.outputs, 'on 2 workers, rnnc-worker.js found through env.wasm.wasmPaths');
+    assert.ok(served.includes('200 /w/rnnc-worker.js'), `the workers were started from env.wasm.wasmPaths: ${served.join(', ')}`);
     assert.equal([got.inputNames, got.outputNames, got.fetched], [want.inputNames, want.outputNames, want.fetched]);
     for (const name of want.outputNames) {
       const [g, w] = [got.outputs[name], want.outputs[name]];
