@@ -10,6 +10,7 @@ import { compileModel } from '../compiler/index.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { InputError } from '../contract/errors.js';
 import { env, InferenceSession, Tensor } from '../api/node.js';
+import { floatToHalf } from '../runtime/tensor_data.js';
 import { attr, GraphBuilder } from './graph_builder.js';
 import { encodeModel, rnnSpec } from './onnx_builder.js';
 
@@ -38,6 +39,20 @@ test('outputs keep the type the model declares (bool, int64 from an in-process c
   assert.is(out.count.type, 'int64');
   assert.equal(Array.from(out.count.data as BigInt64Array), h.map((v) => (v > Math.fround(0.06) ? 1n : 0n)));
   assert.equal(session.outputMetadata.map((m) => m.type), ['float32', 'bool', 'int64']);
+  await session.release();
+});
+
+test('a float16 output declared by the model comes back as float16 bits', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['T', 'N', 2]);
+  const [, h] = g.rnn('RNN', x, 3, 2, { name: 'rnn' });
+  g.output(h, [1, 'N', 3]);
+  g.output(g.node('Cast', [h], [attr.int('to', DataType.FLOAT16)], { outputs: ['half'] }), [1, 'N', 3], DataType.FLOAT16);
+  const session = await InferenceSession.create(g.encode());
+  const out = await session.run({ x: new Tensor('float32', [0.1, 0.2, 0.3, 0.4], [1, 2, 2]) });
+  assert.is(out.half.type, 'float16');
+  assert.instance(out.half.data, Uint16Array);
+  assert.equal(Array.from(out.half.data as Uint16Array), Array.from(out[session.outputNames[0]].data as Float32Array, floatToHalf));
   await session.release();
 });
 
