@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileModel } from '../compiler/index.js';
+import { EngineError } from '../contract/errors.js';
 import { InferenceSession, Tensor } from '../api/node.js';
 import type { Artifact } from '../contract/manifest.js';
 import { encodeModel, rnnSpec } from './onnx_builder.js';
@@ -91,6 +92,25 @@ test('a session compiled in-process compiles for a larger batch; its result equa
   assert.equal((await session.run({ X: one })).Y.dims, [1, 1, 1, 3]);
   await session.release();
   await wide.release();
+});
+
+test('a stream whose compiled size the session dropped is an EngineError saying to reset; reset starts over', async () => {
+  const session = await InferenceSession.create(encodeModel(rnnSpec('GRU')));
+  const stream = session.stream();
+  const X = (batch: number) => new Tensor('float32', new Float32Array(2 * batch).fill(0.5), [1, batch, 2]);
+  const first = (await stream.step({ X: X(1) })).Y_h.data as Float32Array;
+  // Four more batches compiled for: the session keeps four sizes, so the stream's is dropped.
+  for (const batch of [2, 3, 4, 5]) await session.run({ X: X(batch) });
+  try {
+    await stream.step({ X: X(1) });
+    assert.unreachable('a step ran on a released engine');
+  } catch (e) {
+    assert.instance(e, EngineError);
+    assert.match((e as Error).message, /dropped.*reset\(\)/);
+  }
+  stream.reset();
+  assert.equal(Array.from((await stream.step({ X: X(1) })).Y_h.data as Float32Array), Array.from(first));
+  await session.release();
 });
 
 test.run();
