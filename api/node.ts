@@ -57,7 +57,11 @@ export class InferenceSession extends ArtifactSession {
     if ('declared' in loaded) {
       const session = new InferenceSession(null, run, loaded);
       // Without open sizes or control inputs the model compiles now, so create reports its errors.
-      if (loaded.open.length === 0 && loaded.control.length === 0) session.use(await session.engineAt({}, {}, options.batch));
+      if (loaded.open.length === 0 && loaded.control.length === 0) {
+        const engine = await session.engineAt({}, {}, options.batch);
+        const batch = overriddenBatch(engine, loaded, options.freeDimensionOverrides);
+        session.use(batch > engine.manifest.maxBatch ? await session.engineAt({}, {}, batch) : engine);
+      }
       return session;
     }
     return new InferenceSession(await createNodeEngine(loaded, run), run);
@@ -130,6 +134,19 @@ export declare namespace InferenceSession {
   type ReturnType = Types.ReturnType;
   type RunOptions = Types.RunOptions;
   type ValueMetadata = Types.ValueMetadata;
+}
+
+/**
+ * The batch freeDimensionOverrides give: the override of the dim an input declares on the axis the
+ * compiled module reads as batch (0: none).
+ */
+function overriddenBatch(engine: Engine, model: InProcessModel, overrides: Readonly<Record<string, number>> = {}): number {
+  let batch = 0;
+  for (const io of engine.manifest.inputs) {
+    const dim = model.declared.inputs.find((i) => i.name === io.name)?.shape[io.dims.indexOf('batch')];
+    if (typeof dim === 'string' && Object.hasOwn(overrides, dim)) batch = Math.max(batch, overrides[dim]);
+  }
+  return batch;
 }
 
 async function load(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact | InProcessModel> {

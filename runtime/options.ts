@@ -14,7 +14,7 @@ export interface OrtSessionOptions {
   readonly executionProviders?: readonly (string | { readonly name: string })[];
   /** Workers to run on (as `workers`); 0: the recommendation for this machine's cores. */
   readonly intraOpNumThreads?: number;
-  /** Sizes of symbolic dims (`{ batch_size: 1 }`): Node compiles open input sizes from them. */
+  /** Sizes of symbolic dims (`{ batch_size: 4 }`): Node compiles open input sizes and the batch from them. */
   readonly freeDimensionOverrides?: Readonly<Record<string, number>>;
   /** Accepted, no effect: rnnc's plan is fixed by the model (and `plan` options). */
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';

@@ -1,7 +1,7 @@
 /**
  * A session compiled in-process keeps what the model declares: outputs of the declared type (int64
  * where the module computes int32), input names without those bound by `bind`, and onnxruntime's
- * freeDimensionOverrides give the sizes of open inputs. `env.logLevel` decides which notes reach
+ * freeDimensionOverrides give the sizes of open inputs and the batch. `env.logLevel` decides which notes reach
  * the console.
  */
 import { test } from 'uvu';
@@ -56,7 +56,7 @@ test('a float16 output declared by the model comes back as float16 bits', async 
   await session.release();
 });
 
-test('freeDimensionOverrides size an open input; an unknown dim name is an InputError naming it', async () => {
+test('freeDimensionOverrides size an open input and the batch; an unknown dim name is an InputError naming it', async () => {
   // `bias` [1, 'F'] is no RNN axis: without a size the model compiles at its first run.
   const g = new GraphBuilder();
   const x = g.input('x', ['T', 'N', 2]);
@@ -70,6 +70,9 @@ test('freeDimensionOverrides size an open input; an unknown dim name is an Input
   const sized = await InferenceSession.create(bytes, { freeDimensionOverrides: { F: 3 } });
   assert.equal(sized.manifest.inputs.find((i) => i.name === 'bias')?.dims, [1, 3], 'compiled at create, for F = 3');
   await sized.release();
+  const batched = await InferenceSession.create(encodeModel(rnnSpec('GRU')), { freeDimensionOverrides: { batch: 3, seq: 7 } });
+  assert.is(batched.manifest.maxBatch, 3, 'an override of the batch axis\'s dim compiles for that batch');
+  await batched.release();
   try {
     await InferenceSession.create(bytes, { freeDimensionOverrides: { G: 3 } });
     assert.unreachable('an unknown dim was accepted');
