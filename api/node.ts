@@ -1,25 +1,31 @@
 /**
- * The Node entry of rnnc (the package main): `InferenceSession.create(pathOrBytes)` loads an
- * artifact directory made by `rnnc compile`, or compiles an ONNX model (path or bytes) in-process.
- * It composes the two halves: the runtime (loading, workers) and, only when a model needs compiling,
- * the compiler (imported lazily, so a runtime-only user never loads binaryen).
+ * The Node entry of rnnc (the package main): `InferenceSession.create(pathOrBytes, options)` loads
+ * an artifact directory made by `rnnc compile`, or compiles an ONNX model (path or bytes)
+ * in-process. It composes the two halves: the runtime (loading, workers) and, only when a model
+ * needs compiling, the compiler (imported lazily, so a runtime-only user never loads binaryen).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { InputError, ModelError, RnncError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
 import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/node.js';
 import type { Engine } from '../runtime/engine.js';
 import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 import { feedTensor } from '../runtime/tensor.js';
-import { importCompiler } from './compiler_import.js';
+import { checkSessionOptions, type OrtSessionOptions } from '../runtime/options.js';
+import type { InProcessModel } from './in_process.js';
+import { compilerMissing } from './compiler_import.js';
+import { fedBatch } from '../runtime/metadata.js';
+import type * as Types from '../runtime/session.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
 
-/** Options of `InferenceSession.create`. */
-export interface SessionOptions extends NodeRunOptions {
-  /** Largest batch to compile for when an ONNX model leaves batch symbolic (default 1). */
+/** Options of `InferenceSession.create`: rnnc's, and onnxruntime-web's (runtime/options.ts). */
+export interface SessionOptions extends NodeRunOptions, OrtSessionOptions {
+  /**
+   * Batch to compile for when an ONNX model leaves batch symbolic (default 1); a larger batch fed
+   * later is compiled for then.
+   */
   readonly batch?: number;
   /** Plan overrides (register block, unrolling, relaxed SIMD) when compiling an ONNX model. */
   readonly plan?: Record<string, unknown>;
@@ -33,34 +39,53 @@ export interface SessionOptions extends NodeRunOptions {
   readonly bind?: Readonly<Record<string, number | readonly number[]>>;
 }
 
+/** rnnc's own option names, beside onnxruntime's. */
+const OWN_OPTIONS = ['workers', 'timeoutMs', 'callerComputes', 'adaptWorkers', 'batch', 'plan', 'shapes', 'bind'];
+
+/** How many compiled sizes (input sizes, control values, batches) a session compiled in-process keeps. */
+const MAX_SIZES = 4;
+
 /** An rnnc session in Node. */
 export class InferenceSession extends ArtifactSession {
   /**
    * Creates a session from an artifact directory, an ONNX file path, ONNX model bytes, or a loaded
    * Artifact. ONNX models are compiled in-process (needs the compiler's dependencies).
    */
-  static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
-    const loaded = await loadArtifact(model, options);
-    if ('open' in loaded) return new InferenceSession(null, loaded);
-    return new InferenceSession(await createNodeEngine(loaded, options));
+  static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+    const workers = checkSessionOptions(options, OWN_OPTIONS);
+    const run = { ...options, workers };
+    const loaded = await load(model, run);
+    if ('declared' in loaded) {
+      const session = new InferenceSession(null, run, loaded);
+      // Without open sizes or control inputs the model compiles now, so create reports its errors.
+      if (loaded.open.length === 0 && loaded.control.length === 0) {
+        const engine = await session.engineAt({}, {}, options.batch);
+        const batch = overriddenBatch(engine, loaded, options.freeDimensionOverrides);
+        session.use(batch > engine.manifest.maxBatch ? await session.engineAt({}, {}, batch) : engine);
+      }
+      return session;
+    }
+    return new InferenceSession(await createNodeEngine(loaded, run), run);
   }
 
+  /** Engines compiled in-process, by sizes, control values and batch; oldest first. */
   private readonly engines = new Map<string, Engine>();
 
-  private constructor(engine: Engine | null, private readonly deferred?: Deferred) {
-    super(engine, deferred ? { inputs: deferred.inputs, outputs: deferred.outputs } : undefined);
+  private constructor(engine: Engine | null, private readonly options: SessionOptions, private readonly model?: InProcessModel) {
+    super(engine, model?.declared);
   }
 
   /**
-   * A model compiled at its first run: the engine for the open inputs' sizes and the control inputs'
-   * values in these feeds (compiled once for each, a few kept).
+   * A model compiled in-process: the engine for the open inputs' sizes, the control inputs' values
+   * and the batch of these feeds (compiled once for each, a few kept); a batch larger than any
+   * compiled yet is compiled for.
    */
   protected override async engineFor(feeds: FeedsType): Promise<Engine | null> {
-    const d = this.deferred;
+    const d = this.model;
     if (!d) return super.engineFor(feeds);
     const fed = (name: string) => {
       const t = typeof feeds === 'object' && feeds !== null && Object.hasOwn(feeds, name) ? feeds[name] : undefined;
-      if (!t) throw new InputError(`missing input '${name}'; this model's inputs are ${d.inputs.map((i) => `'${i}'`).join(', ')}`);
+      if (!t) throw new InputError(`missing input '${name}'; this model's inputs are ${this.inputNames.map((i) => `'${i}'`).join(', ')}`);
       return feedTensor(t, name);
     };
     // fromEntries: an input named like an Object.prototype key stays an own entry.
@@ -71,63 +96,86 @@ export class InferenceSession extends ArtifactSession {
       if (t.data.length > 16) throw new InputError(`input '${name}' must have at most 16 elements (it decides which branch of an If runs), got ${t.data.length}`);
       return [name, Array.from(t.data as ArrayLike<number | bigint>, Number)];
     }));
-    const key = JSON.stringify([shapes, bind]);
-    let engine = this.engines.get(key);
-    if (!engine) {
-      engine = await createNodeEngine(await compileFor(d, shapes, bind, [...this.engines.keys()]), d.options);
-      this.engines.set(key, engine);
-      // A few sizes stay compiled; the oldest is dropped past that.
-      if (this.engines.size > MAX_SIZES) {
-        const [oldKey, old] = this.engines.entries().next().value as [string, Engine];
-        this.engines.delete(oldKey);
-        old.release();
-      }
+    const engine = await this.engineAt(shapes, bind, undefined);
+    const batch = fedBatch(engine.manifest, feeds);
+    return batch > engine.manifest.maxBatch ? this.engineAt(shapes, bind, batch) : engine;
+  }
+
+  /** A cached engine for these sizes and values taking `batch` rows (any, when undefined), else a new one. */
+  private async engineAt(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch: number | undefined): Promise<Engine> {
+    const sizes = JSON.stringify([shapes, bind]);
+    const fits = [...this.engines].filter(([k, e]) => k.startsWith(sizes) && (batch === undefined || e.manifest.maxBatch >= batch));
+    if (fits.length > 0) return fits.sort(([, a], [, b]) => a.manifest.maxBatch - b.manifest.maxBatch)[0][1];
+    const engine = await createNodeEngine(this.compileFor(shapes, bind, batch), this.options);
+    this.engines.set(`${sizes}${engine.manifest.maxBatch}`, engine);
+    this.ranOn.add(describeFed(shapes, bind));
+    // A few sizes stay compiled; the oldest is dropped past that.
+    if (this.engines.size > MAX_SIZES) {
+      const [oldKey, old] = this.engines.entries().next().value as [string, Engine];
+      this.engines.delete(oldKey);
+      this.retire(old);
     }
     return engine;
   }
 
+  /** The sizes and values compiled for on this session, as messages name them. */
+  private readonly ranOn = new Set<string>();
+
+  /**
+   * Compiles for the fed sizes and control values. A model that is well-formed for other sizes but
+   * not for these (Silero v5 fed 1024 samples: its decoder then sees two frames) fails as a
+   * ModelError deep in the graph; the caller fed it, so it is an InputError naming what was fed and
+   * what compiled before on this session.
+   */
+  private compileFor(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch: number | undefined): Artifact {
+    try {
+      return this.model!.compile(shapes, bind, batch);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      const before = [...this.ranOn];
+      throw new InputError(`input ${describeFed(shapes, bind)}: the model cannot run on these sizes and values` +
+        `${before.length ? ` (it ran on ${before.join('; ')})` : ''}; compiling for them failed: ${e.message.split('\n')[0]}`);
+    }
+  }
+
   protected override releaseEngines(): void {
-    if (!this.deferred) return super.releaseEngines();
+    if (!this.model) return super.releaseEngines();
     for (const e of this.engines.values()) e.release();
     this.engines.clear();
   }
 }
 
+/** `'x' [1, 576] with 'sr' = 16000`: fed sizes and control values as messages name them. */
+function describeFed(shapes: Record<string, number[]>, bind: Record<string, number[]>): string {
+  return [...Object.entries(shapes).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(bind).map(([n, v]) => `'${n}' = ${v.join(', ')}`)].join(' with ');
+}
+
+type NodeSessionOptions = SessionOptions;
+
+/** The types of `InferenceSession` under onnxruntime-web's names (`InferenceSession.SessionOptions`, ...). */
+export declare namespace InferenceSession {
+  type SessionOptions = NodeSessionOptions;
+  type FeedsType = Types.FeedsType;
+  type FetchesType = Types.FetchesType;
+  type ReturnType = Types.ReturnType;
+  type RunOptions = Types.RunOptions;
+  type ValueMetadata = Types.ValueMetadata;
+}
+
 /**
- * Compiles for the fed sizes and control values. A model that is well-formed for other sizes but not
- * for these (Silero v5 fed 1024 samples: its decoder then sees two frames) fails as a ModelError
- * deep in the graph; the caller fed it, so it is an InputError naming what was fed and the sizes
- * and values that compiled before on this session.
+ * The batch freeDimensionOverrides give: the override of the dim an input declares on the axis the
+ * compiled module reads as batch (0: none).
  */
-async function compileFor(d: Deferred, shapes: Record<string, number[]>, bind: Record<string, number[]>, compiled: readonly string[]): Promise<Artifact> {
-  try {
-    return await d.compile(shapes, bind);
-  } catch (e) {
-    if (!(e instanceof ModelError)) throw e;
-    const fed = [...Object.entries(shapes).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(bind).map(([n, v]) => `'${n}' = ${v.join(', ')}`)];
-    const before = compiled.map((key) => {
-      const [sh, b] = JSON.parse(key) as [Record<string, number[]>, Record<string, number[]>];
-      return [...Object.entries(sh).map(([n, dims]) => `'${n}' [${dims.join(', ')}]`), ...Object.entries(b).map(([n, v]) => `'${n}' = ${v.join(', ')}`)].join(' with ');
-    });
-    throw new InputError(`input ${fed.join(' with ')}: the model cannot run on these sizes and values` +
-      `${before.length ? ` (it ran on ${before.join('; ')})` : ''}; compiling for them failed: ${e.message.split('\n')[0]}`);
+function overriddenBatch(engine: Engine, model: InProcessModel, overrides: Readonly<Record<string, number>> = {}): number {
+  let batch = 0;
+  for (const io of engine.manifest.inputs) {
+    const dim = model.declared.inputs.find((i) => i.name === io.name)?.shape[io.dims.indexOf('batch')];
+    if (typeof dim === 'string' && Object.hasOwn(overrides, dim)) batch = Math.max(batch, overrides[dim]);
   }
+  return batch;
 }
 
-/** How many input sizes a session compiled at its first run keeps compiled. */
-const MAX_SIZES = 4;
-
-/** An ONNX model with open input sizes or control inputs: compiled per call sizes and values. */
-interface Deferred {
-  readonly open: readonly string[];
-  readonly control: readonly string[];
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  readonly options: SessionOptions;
-  compile(shapes: Record<string, number[]>, bind: Record<string, number[]>): Promise<Artifact>;
-}
-
-async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact | Deferred> {
+async function load(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact | InProcessModel> {
   if (typeof model === 'string') {
     let isDir: boolean;
     try {
@@ -136,23 +184,20 @@ async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact,
       throw new ModelError(`${model}: no such file or directory`);
     }
     if (isDir) return readArtifact(model);
-    return compileBytes(new Uint8Array(await readFile(model)), model, options);
+    return compileIn(new Uint8Array(await readFile(model)), model, options);
   }
-  if (model instanceof Uint8Array) return compileBytes(model, 'model bytes', options);
-  if (model instanceof ArrayBuffer) return compileBytes(new Uint8Array(model), 'model bytes', options);
+  if (model instanceof Uint8Array) return compileIn(model, 'model bytes', options);
+  if (model instanceof ArrayBuffer) return compileIn(new Uint8Array(model), 'model bytes', options);
   if (model && typeof model === 'object' && 'manifest' in model) return model;
   throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');
 }
 
-async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact | Deferred> {
-  const { compileModel, openInputs } = await importCompiler();
-  const threads = options.workers === undefined ? undefined : options.workers > 1;
-  // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
-  const compile = (shapes: SessionOptions['shapes'], bind: SessionOptions['bind']) => compileModel(bytes, {
-    source, batch: options.batch, threads, cores: availableParallelism(), shapes, bind, ...(options.plan ?? {}),
-  }).artifact;
-  const graph = openInputs(bytes, { source, batch: options.batch, shapes: options.shapes, bind: options.bind });
-  if (graph.open.length === 0 && graph.control.length === 0) return compile(options.shapes, options.bind);
-  // Sizes and control values come from the first run's feeds, like onnxruntime's: one compile each.
-  return { ...graph, options, compile: async (shapes, bind) => compile({ ...options.shapes, ...shapes }, { ...options.bind, ...bind }) };
+async function compileIn(bytes: Uint8Array, source: string, options: SessionOptions): Promise<InProcessModel> {
+  let inProcess: typeof import('./in_process.js');
+  try {
+    inProcess = await import('./in_process.js');
+  } catch (e) {
+    throw compilerMissing(e) ?? e;
+  }
+  return inProcess.inProcessModel(bytes, source, options);
 }

@@ -5,7 +5,7 @@
  * isolated, or on one worker in the calling thread when it is not.
  */
 import { Engine } from './engine.js';
-import { ModelError } from '../contract/errors.js';
+import { InputError, ModelError } from '../contract/errors.js';
 import { detectFeatures } from './features.js';
 import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
@@ -13,16 +13,22 @@ import type { ModuleFile } from '../contract/artifact_digest.js';
 import { checkDigest, compileFailed } from './verify.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
+import type * as Types from './session.js';
+import { checkSessionOptions, type OrtSessionOptions } from './options.js';
+import { env, log } from './env.js';
 
 export * from './index.js';
 
 /** Options of the browser `InferenceSession.create`. */
-export interface BrowserSessionOptions {
-  /** Workers to run on (default: the planner's recommendation for navigator.hardwareConcurrency cores). */
+export interface BrowserSessionOptions extends OrtSessionOptions {
+  /**
+   * Workers to run on (as intraOpNumThreads; default: env.wasm.numThreads, else the planner's
+   * recommendation for navigator.hardwareConcurrency cores).
+   */
   readonly workers?: number;
   /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
   readonly timeoutMs?: number;
-  /** URL of rnnc-worker.js (default: next to this module). */
+  /** URL of rnnc-worker.js (default: in env.wasm.wasmPaths, else next to this module). */
   readonly workerUrl?: string | URL;
   /** Passed to every fetch (credentials, cache mode, abort signal). */
   readonly fetchInit?: RequestInit;
@@ -48,20 +54,47 @@ export class InferenceSession extends ArtifactSession {
    * page) and starts a session on it. Without cross-origin isolation it runs on one worker and says
    * so in `note` and a console warning.
    */
-  static async create(baseUrl: string | URL, options: BrowserSessionOptions = {}): Promise<InferenceSession> {
+  static async create(baseUrl: string | URL, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+    const asked = checkSessionOptions(options, OWN_OPTIONS);
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
     const manifest = await fetchManifest(baseUrl, options.fetchInit);
-    const wanted = options.workers ?? recommendedWorkers(manifest, cores);
+    const wanted = asked ?? recommendedWorkers(manifest, cores);
     const workers = threads ? wanted : 1;
     const artifact = await fetchArtifact(baseUrl, { manifest, threads: workers > 1, fetchInit: options.fetchInit });
-    const workerUrl = options.workerUrl ?? new URL('./rnnc-worker.js', import.meta.url);
+    const workerUrl = options.workerUrl ?? workerScript();
     const engine = await Engine.create(artifact, { workers, cores, timeoutMs: options.timeoutMs, spawn: spawnBrowserWorker(workerUrl) });
     const isolationNote = threads ? null : `running on 1 worker${wanted > 1 ? ` instead of ${wanted}` : ''}: ${ISOLATION_NOTE}`;
-    if (isolationNote) console.warn(`rnnc: ${isolationNote}`);
-    else if (engine.note && wanted > 1) console.warn(`rnnc: ${engine.note}`);
+    if (isolationNote) log('warning', isolationNote);
+    else if (engine.note && wanted > 1) log('warning', engine.note);
     return new InferenceSession(engine, isolationNote);
   }
+}
+
+type BrowserOptions = BrowserSessionOptions;
+
+/** The types of `InferenceSession` under onnxruntime-web's names (`InferenceSession.SessionOptions`, ...). */
+export declare namespace InferenceSession {
+  type SessionOptions = BrowserOptions;
+  type FeedsType = Types.FeedsType;
+  type FetchesType = Types.FetchesType;
+  type ReturnType = Types.ReturnType;
+  type RunOptions = Types.RunOptions;
+  type ValueMetadata = Types.ValueMetadata;
+}
+
+/** rnnc's own option names, beside onnxruntime's. */
+const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit'];
+
+/** rnnc-worker.js: under env.wasm.wasmPaths when set (resolved against the page), else next to this module. */
+function workerScript(): URL {
+  const prefix = env.wasm.wasmPaths;
+  if (prefix === undefined) return new URL('./rnnc-worker.js', import.meta.url);
+  if (typeof prefix !== 'string' && !(prefix instanceof URL)) {
+    throw new InputError(`env.wasm.wasmPaths must be a URL prefix (the directory holding rnnc-worker.js), got ${typeof prefix}`);
+  }
+  const s = String(prefix);
+  return new URL(`${s}${s.endsWith('/') ? '' : '/'}rnnc-worker.js`, globalThis.location?.href);
 }
 
 /** The artifact directory's URL with a trailing slash, resolved against the page. */

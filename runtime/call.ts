@@ -6,7 +6,7 @@
 import { InputError } from '../contract/errors.js';
 import { MAX_PAGES, PAGE_BYTES as PAGE } from '../contract/abi.js';
 import type { Dim, Manifest, ManifestBound, ManifestIO } from '../contract/manifest.js';
-import { feedTensor, type Tensor } from './tensor.js';
+import { feedTensor, moduleFeed, type Tensor } from './tensor.js';
 
 /** The call's sizes and where each buffer lies. */
 export interface CallPlan {
@@ -28,7 +28,7 @@ export function bindFeeds(m: Manifest, feeds: Readonly<Record<string, Tensor>>, 
   const names = m.inputs.map((i) => `'${i.name}'`).join(', ');
   for (const name of Object.keys(feeds)) {
     const fixed = m.bound.find((x) => x.name === name);
-    if (fixed) checkBound(fixed, feedTensor(feeds[name], name));
+    if (fixed) checkBound(fixed, moduleFeed(feedTensor(feeds[name], name), name, fixed.accepts.includes('float32') ? 'float32' : 'int32', fixed.accepts));
     else if (!m.inputs.some((i) => i.name === name)) throw new InputError(`unknown input '${name}'; this model's inputs are ${names}`);
   }
   const bound = new Map<ManifestIO, Tensor>();
@@ -41,8 +41,7 @@ export function bindFeeds(m: Manifest, feeds: Readonly<Record<string, Tensor>>, 
       continue;
     }
     if (!given) throw new InputError(`missing input '${i.name}' (${i.accepts.join(' or ')} [${i.dims.join(', ')}]); this model's inputs are ${names}`);
-    const t = feedTensor(feeds[i.name], i.name);
-    if (!i.accepts.includes(t.type)) throw new InputError(`input '${i.name}' must be ${i.accepts.join(' or ')}, got ${t.type}`);
+    const t = moduleFeed(feedTensor(feeds[i.name], i.name), i.name, i.dtype, i.accepts);
     if (t.dims.length !== i.dims.length) throw new InputError(`input '${i.name}' must have dims [${i.dims.join(', ')}], got [${t.dims.join(', ')}]`);
     bound.set(i, t);
   }
@@ -69,7 +68,7 @@ export function layOut(m: Manifest, bound: Map<ManifestIO, Tensor>): CallPlan {
   const seq = sizes.seq ?? 1, batch = sizes.batch ?? 1;
   if (seq < 1) throw new InputError(`sequence length is 0 (inputs ${inputsWith(m, 'seq')}); expected at least 1`);
   if (batch < 1 || batch > m.maxBatch) {
-    throw new InputError(`batch is ${batch} (inputs ${inputsWith(m, 'batch')}); this module was compiled for batch 1..${m.maxBatch} (recompile with --batch ${Math.max(batch, 1)})`);
+    throw new InputError(`batch is ${batch} (inputs ${inputsWith(m, 'batch')}); this artifact was compiled for batch 1..${m.maxBatch} (its inputMetadata says maxBatch); compile it for more with \`rnnc compile --batch ${Math.max(batch, 1)}\``);
   }
   const offsets = new Int32Array(m.buffers.length);
   let at = align16(m.staticEnd);
@@ -104,7 +103,7 @@ export function resolve(d: Dim, call: { seq: number; batch: number }): number {
 
 /** A feed of an input bound at compile time must hold the bound value. */
 function checkBound(x: ManifestBound, t: Tensor): void {
-  if (!x.accepts.includes(t.type)) {
+  if (!(x.accepts as readonly string[]).includes(t.type)) {
     throw new InputError(`input '${x.name}' must be ${x.accepts.join(' or ')} [${x.dims.join(', ')}]`);
   }
   const got = Array.from(t.data as ArrayLike<number | bigint>, Number);

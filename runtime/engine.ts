@@ -12,6 +12,7 @@ import { callerCanBlock, detectFeatures } from './features.js';
 import { callerImports, WorkerPool, type CallClock, type CallerShare, type Spawn } from './pool.js';
 import { bindFeeds, groupDims, inputsWith, layOut, resolve, type CallPlan } from './call.js';
 import { MAX_WORKERS } from '../contract/control.js';
+import { restoreRanges, saveRanges, zeroBlocks, type ByteRanges, type StateSnapshot } from './state.js';
 import { ENTRY, MAX_PAGES, PAGE_BYTES as PAGE, type SingleWorkerEntry, type WorkerEntry } from '../contract/abi.js';
 
 /** How a module is run. */
@@ -75,6 +76,8 @@ export class Engine {
   private started = 0;
   /** The batch of the last call that reached the module: the rows of the recurrent state it left. */
   private stateBatch = 0;
+  /** The static bytes a call may change, the recurrent state among them (state.ts). */
+  private readonly mutable: ByteRanges;
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
     private readonly single: SingleWorker | null,
@@ -85,6 +88,18 @@ export class Engine {
     /** Why it runs on fewer workers than asked or planned, if it does. */
     readonly note: string | null) {
     if (threaded) orphans.register(this, this.box, this);
+    this.mutable = zeroBlocks(memory.buffer, manifest.imageBegin, manifest.staticEnd);
+  }
+
+  /** The recurrent state the last call left (for a stream that hands the module to another), reusing `into`. */
+  saveState(into: StateSnapshot | null): StateSnapshot {
+    return saveRanges(new Uint8Array(this.memory.buffer), this.mutable, this.stateBatch, into);
+  }
+
+  /** Puts a saved state back: the next call with `resume` continues from it. */
+  restoreState(s: StateSnapshot): void {
+    restoreRanges(new Uint8Array(this.memory.buffer), this.mutable, s);
+    this.stateBatch = s.batch;
   }
 
   /**

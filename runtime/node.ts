@@ -12,6 +12,7 @@ import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
+import { log } from './env.js';
 
 /** How a session runs in Node (the options of `InferenceSession.create` that are not about compiling). */
 export interface NodeRunOptions {
@@ -39,7 +40,7 @@ export async function createNodeEngine(artifact: Artifact, options: NodeRunOptio
     workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes,
     adaptWorkers: options.adaptWorkers, cores: availableParallelism(), spawn: spawnNodeWorker,
   });
-  if (engine.note && (options.workers ?? 1) > 1) console.warn(`rnnc: ${engine.note}`);
+  if (engine.note && (options.workers ?? 1) > 1) log('warning', engine.note);
   return engine;
 }
 

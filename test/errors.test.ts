@@ -101,7 +101,8 @@ test('valid ONNX that rnnc does not compile: UnsupportedError or ModelError nami
 });
 
 test('bad feeds: InputError naming the input and what was expected; the session stays usable', async () => {
-  const session = await InferenceSession.create(withLens, { batch: 2 });
+  // An artifact: a session compiled in-process would compile for a larger batch instead.
+  const session = await InferenceSession.create(compileModel(withLens, { batch: 2 }).artifact);
   const lens = (v: number[]) => new Tensor('int32', Int32Array.from(v), [v.length]);
   const good = { X: X([5, 2, 2]), lens: lens([5, 3]) };
   await rejects(session.run({ ...good, Z: X([1]) }), InputError, "unknown input 'Z'", "'X'", "'lens'");
@@ -111,7 +112,7 @@ test('bad feeds: InputError naming the input and what was expected; the session 
   await rejects(session.run({ ...good, lens: new Tensor('float32', Float32Array.of(5, 3), [2]) }), InputError, "'lens'", 'int32', 'float32');
   await rejects(session.run({ ...good, X: X([5, 2, 3]) }), InputError, "'X'", '[5, 2, 3]', '2]');
   await rejects(session.run({ ...good, X: X([10, 2]) }), InputError, "'X'", '[seq, batch, 2]', '[10, 2]');
-  await rejects(session.run({ X: X([5, 3, 2]), lens: lens([5, 5, 5]) }), InputError, "'X'", 'batch', '3', '1..2', '--batch 3');
+  await rejects(session.run({ X: X([5, 3, 2]), lens: lens([5, 5, 5]) }), InputError, "'X'", 'batch', '3', '1..2', 'rnnc compile --batch 3');
   await rejects(session.run({ ...good, lens: lens([6, 1]) }), InputError, "sequence_lens of node 'cell'", '6', '0..5');
   await rejects(session.run({ ...good, lens: lens([-1, 1]) }), InputError, "sequence_lens of node 'cell'", '-1', '0..5');
   await rejects(session.run({ ...good, lens: lens([5, 3, 1]) }), InputError, "'lens'", 'batch', '3', '2');
@@ -128,7 +129,7 @@ test('bad feeds: InputError naming the input and what was expected; the session 
 
 test('tensors are checked when made: InputError naming the type or dims', () => {
   throws(() => new Tensor('float64' as 'float32', [1]), InputError, "'float64'", 'float32');
-  throws(() => new Tensor('float32', Int32Array.of(1), [1]), InputError, 'Float32Array', 'Int32Array');
+  throws(() => new Tensor('float32', Int32Array.of(1) as never, [1]), InputError, 'Float32Array', 'Int32Array');
   throws(() => new Tensor('float32', [1, 2, 3], [2, 2]), InputError, '[2, 2]', '4', '3');
   throws(() => new Tensor('float32', [1, 2], [-2, -1]), InputError, 'non-negative');
 });

@@ -12,7 +12,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkTestDir } from '../api/check.js';
 import { loadTestDir } from '../compiler/onnx/testdata.js';
-import { InputError } from '../contract/errors.js';
 import { InferenceSession } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import { REPO_ROOT, SHARED_MODELS, sharedTest } from './paths.js';
@@ -98,21 +97,6 @@ async function crossCheck(info: ModelInfo, session: InferenceSession, sizes: { s
   }
 }
 
-/** Awaits `p`, asserting it rejects with an instance of `cls` whose message contains (or matches) every part. */
-async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, ...parts: (string | RegExp)[]): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Error;
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${err?.name}: ${err?.message}`);
-    for (const part of parts) {
-      assert.ok(typeof part === 'string' ? err.message.includes(part) : part.test(err.message), `message lacks ${String(part)}: ${err.message}`);
-    }
-    return;
-  }
-  assert.unreachable(`expected ${cls.name}, but the call resolved`);
-}
-
 /** Runs `rnnc check` over every directory in one subprocess. */
 function runCli(): Promise<{ code: number | null; out: string }> {
   const args = ['bin/rnnc.js', 'check', '--atol', String(TOLERANCE.atol), '--rtol', String(TOLERANCE.rtol), '--batch', String(CHECK_BATCH), ...DIRS];
@@ -156,7 +140,7 @@ test('rnnc check (CLI) passes every model directory in one run', async () => {
   assert.is(code, 0, out);
 });
 
-test('dynamic seq and batch: other lengths and smaller batches match onnxruntime-node; a larger batch is rejected', async () => {
+test('dynamic seq and batch: other lengths and smaller batches match onnxruntime-node; so does a larger batch (compiled for)', async () => {
   let dynamic = 0;
   for (const [k, dir] of DIRS.entries()) {
     const info = await modelInfo(dir);
@@ -168,8 +152,8 @@ test('dynamic seq and batch: other lengths and smaller batches match onnxruntime
       for (const sizes of [{ seq: seq + 5, batch: Math.max(1, batch - 1) }, { seq: 1, batch: 1 }, { seq: Math.max(2, seq - 3), batch }]) {
         await crossCheck(info, session, sizes, 100 + k);
       }
-      const over = randomFeeds(info.inputs, { seq, batch: batch + 1 }, mulberry32(k));
-      await rejects(session.run(over.rnnc), InputError, `'${info.inputs[0].name}'`, new RegExp(`\\b${batch}\\b`), `${batch + 1}`);
+      // A larger batch than compiled for: the session compiles for it.
+      await crossCheck(info, session, { seq, batch: batch + 1 }, 200 + k);
     } finally {
       await session.release();
       await info.ort.release();
