@@ -156,6 +156,7 @@ export class Engine {
     const t = this.threaded!;
     // A pool is discarded when a call fails or one of its workers dies, even between calls.
     if (!this.box.pool?.healthy) {
+      await this.box.pool?.closed;
       this.box.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
     }
     this.starting(call);

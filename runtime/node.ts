@@ -95,10 +95,14 @@ function supervising(): NonNullable<typeof supervisor> {
 export const spawnNodeWorker: Spawn = (init, events) => {
   const s = supervising();
   const key = s.next++;
-  let busy = false, stopped = false;
+  let busy = false, stopped = false, gone: () => void = () => {};
+  const exited = new Promise<void>((resolve) => { gone = resolve; });
   s.failures.set(key, (r) => {
-    if (r.died) s.failures.delete(key);
-    if (!stopped) events.onFailure(r.message, r.died);
+    if (r.died || r.stopped) {
+      s.failures.delete(key);
+      gone();
+    }
+    if (!stopped && !r.stopped) events.onFailure(r.message, r.died);
   });
   s.thread.postMessage({ start: key, init } satisfies SupervisorRequest);
   const setBusy = (on: boolean) => {
@@ -111,9 +115,11 @@ export const spawnNodeWorker: Spawn = (init, events) => {
   return {
     terminate: () => {
       stopped = true;
-      setBusy(false);
-      s.failures.delete(key);
+      // Referenced until the thread is gone: a fresh pool may be waiting for it.
+      setBusy(true);
+      void exited.then(() => setBusy(false));
       s.thread.postMessage({ stop: key, expected: true } satisfies SupervisorRequest);
+      return exited;
     },
     terminateUnexpectedly: (afterMs) => {
       // Kept alive until the death is reported (a test awaits it, with nothing else running).

@@ -22,7 +22,8 @@ import { CallModeChooser, type CallMode } from './adapt.js';
 
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
-  terminate(): void;
+  /** Stops the worker; what it returns, if anything, settles once the thread is gone. */
+  terminate(): void | Promise<void>;
   /** Tests only: ends the worker as a crash would (the pool sees it die), now or `afterMs` from now (even while this thread computes). */
   terminateUnexpectedly?(afterMs?: number): void;
   /** Keep the process alive while a call is running (Node); a no-op in browsers. */
@@ -102,6 +103,11 @@ export class WorkerPool {
   private running = false;
   /** False once a call failed, a worker died or the pool was terminated. */
   healthy = true;
+  /**
+   * Settles once every thread of a terminated pool is gone. A fresh pool on the same memory resets
+   * the control block: a thread of this one still running then would take part in its calls.
+   */
+  closed: Promise<void> = Promise.resolve();
 
   /** Threads in the pool: the workers minus the caller, when it computes a share. */
   private readonly threads: number;
@@ -269,6 +275,6 @@ export class WorkerPool {
     abortBarrier(ctl);
     Atomics.notify(ctl, GO);
     crowd.threads -= this.handles.length;
-    for (const h of this.handles.splice(0)) h.terminate();
+    this.closed = Promise.all(this.handles.splice(0).map((h) => h.terminate())).then(() => undefined);
   }
 }

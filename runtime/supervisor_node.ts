@@ -15,11 +15,12 @@ export type SupervisorRequest =
   | { readonly start: number; readonly init: WorkerInit }
   | { readonly stop: number; readonly expected: boolean; readonly afterMs?: number };
 
-/** To the pool's thread: worker `key`'s failure, or its death. */
+/** To the pool's thread: worker `key`'s failure, its death, or (`stopped`) its end when asked to stop. */
 export interface SupervisorReport {
   readonly key: number;
   readonly message: string;
   readonly died: boolean;
+  readonly stopped?: boolean;
 }
 
 const workers = new Map<number, { worker: Worker; stopping: boolean }>();
@@ -33,7 +34,7 @@ function start(key: number, init: WorkerInit): void {
   w.on('error', (e) => report({ key, message: `worker ${init.id} crashed: ${e.message}`, died: true }));
   w.on('exit', (code) => {
     workers.delete(key);
-    if (entry.stopping) return;
+    if (entry.stopping) return report({ key, message: '', died: false, stopped: true });
     // Before the report: a caller blocked in a wait learns of it from the abort cell.
     abortBarrier(controlView(init.memory, init.control));
     report({ key, message: `worker ${init.id} exited (code ${code})`, died: true });

@@ -54,6 +54,7 @@ const workerCell = (b: Builder, control: number, w: Expr, cell: number) => b.add
  *   else:
  *     tag = passed[worker] += items
  *     for v = worker, worker+1, ... (mod workers):        the own range first, then the others'
+ *       trap if ABORT
  *       while (from, to) = claim(v, tag, v == worker ? chunk : 1, own end or far end):
  *         body(from, to); done += to - from
  *     await_items(tag, worker)
@@ -96,6 +97,9 @@ export function shareJob(b: Builder, s: FunctionScope, control: number, job: Job
   const victims = b.block(`out${id}`, [b.loop(`next${id}`, b.seq([
     b.block(`exhausted${id}`, [
       b.if(s.get(solo), b.seq([s.set(from, b.i32(0)), s.set(to, b.i32(items))]), b.seq([
+        // A failed call's pool is stopped by the abort cell: its workers claim nothing more (a
+        // fresh pool on the same memory starts the counts over).
+        b.if(b.atomicLoad(b.i32(control + 4 * BARRIER_ABORT)), b.unreachable()),
         s.set(lo, loOf), s.set(hi, hiOf),
         s.set(cell, workerCell(b, control, s.get(v), CLAIM)),
         s.set(n, b.select(s.get(k), b.i32(1), b.i32(chunk))),
