@@ -15,6 +15,8 @@ import { Tensor } from '../runtime/tensor.js';
 import type { Spawn } from '../runtime/pool.js';
 import { controlView, stolenBy } from '../contract/control.js';
 import { modelFor } from './harness.js';
+import { GraphBuilder, attr } from './graph_builder.js';
+import { convWeights, floats, sideRnn } from './conv_models.js';
 import { mulberry32, randomInputs } from './random.js';
 
 const cases: { init: CellDescriptorInit; plan?: PlanOptions }[] = [
@@ -77,6 +79,38 @@ test('streaming steps with stalled workers equal the same steps on 1 worker bit 
   const seen = { ctl: null as Int32Array | null, workers: 0 };
   const got = await steps(await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: stalling(3, seen), adaptWorkers: false }));
   got.forEach((y, t) => assert.equal(y, ref[t], `step ${t}`));
+});
+
+test('a conv front end with stalled workers: its output-channel blocks, taken by whoever is there, give the 1-worker bits', async () => {
+  // Two direct convs (40 and 24 output channels: several blocks each, a partial last one) beside
+  // the recurrent node rnnc compiles models around.
+  const rng = mulberry32(5);
+  const g = new GraphBuilder();
+  const audio = g.input('audio', [2, 3, 64]);
+  const c0 = convWeights(g, rng, 'c0', { C: 3, M: 40, k: 5 }, true);
+  const h = g.node('Relu', [g.node('Conv', [audio, c0.W, c0.B!], [attr.ints('pads', [2, 2])], { name: 'c0' })]);
+  const c1 = convWeights(g, rng, 'c1', { C: 40, M: 24, k: 3 }, true);
+  g.node('Conv', [h, c1.W, c1.B!], [attr.ints('strides', [2])], { name: 'c1', outputs: ['features'] });
+  g.output('features', [2, 24, 31]);
+  sideRnn(g);
+  const artifact = compileModel(g.encode(), { threads: true }).artifact;
+  const feeds = {
+    audio: new Tensor('float32', Float32Array.from(floats(rng, 2 * 3 * 64)), [2, 3, 64]),
+    seq: new Tensor('float32', Float32Array.from(floats(rng, 10)), [5, 1, 2]),
+  };
+  const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+  const ref = await one.run(feeds);
+  await one.release();
+  for (const workers of [2, 3]) {
+    const seen = { ctl: null as Int32Array | null, workers: 0 };
+    const s = await ArtifactSession.fromArtifact(artifact, { workers, spawn: stalling(workers, seen), adaptWorkers: false });
+    for (let call = 0; call < 6; call++) {
+      const got = await s.run(feeds);
+      for (const name of Object.keys(ref)) assert.equal(bits(got[name]), bits(ref[name]), `${workers} workers, call ${call}, ${name}`);
+    }
+    assert.ok(stolenBy(seen.ctl!, 0) > 0, `${workers} workers: the caller took no stalled worker's items`);
+    await s.release();
+  }
 });
 
 test.run();

@@ -71,10 +71,15 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
         count: (dims: readonly Dim[]) => count(b, dims, () => s.get(seq), () => s.get(batch)),
         threads: threads ? { worker, workers, control: mem.controlOffset } : null,
         resume: param('resume'),
+        items: null,
       };
-      const call = internalAt(stepLabel(step, i), () => kernel.emit(c, step, plan.steps[i]));
-      // Other kernels are small next to the recurrence: one item, worker 0's unless it is late.
-      const mine = threads && !kernel.everyWorker ? shareJob(b, s, mem.controlOffset, { worker, workers, items: 1, chunk: 1, body: () => call }) : call;
+      const items = threads && kernel.items ? kernel.items(step, plan.steps[i]) : 1;
+      const range = { from: s.local('i32'), to: s.local('i32') };
+      const call = internalAt(stepLabel(step, i), () => kernel.emit(items > 1 ? { ...c, items: { from: () => s.get(range.from), to: () => s.get(range.to) } } : c, step, plan.steps[i]));
+      // Other kernels are shared in the items they declare (one, when they declare none).
+      const mine = threads && !kernel.everyWorker
+        ? shareJob(b, s, mem.controlOffset, { worker, workers, items, chunk: 1, body: (from, to) => b.seq([s.set(range.from, s.get(from)), s.set(range.to, s.get(to)), call]) })
+        : call;
       if (!step.when?.length) return void calls.push(mine);
       // A step of an If branch chosen at run time: every worker reads the condition and skips the
       // step alike. A worker may run jobs behind the others (a job ends when its items are done),

@@ -127,6 +127,8 @@ export interface CallContext {
   readonly threads: { readonly worker: () => Expr; readonly workers: () => Expr; readonly control: number } | null;
   /** Whether the call continues the previous call's recurrent state (streaming). */
   readonly resume: () => Expr;
+  /** The items [from, to) of a kernel that declares `items` (a range of its work); null otherwise. */
+  readonly items: { readonly from: () => Expr; readonly to: () => Expr } | null;
 }
 
 /** What the float64 interpreter (tests) offers a step. */
@@ -153,6 +155,12 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   readonly everyWorker?: boolean;
   /** Float64 reference of the step, for tests. */
   interpret(step: S, io: Interpreter): void;
+  /**
+   * Items the step's work divides into (1..65535), computed alike by whoever takes them: a shared
+   * job of that many items (compiler/emit/share.ts), `emit` computing c.items' range. Without it the
+   * step is one item.
+   */
+  items?(step: S, placed: Q): number;
   /**
    * The ranges the step needs its int operands in (Gather indices within the table, lengths within
    * seq), on the buffers it reads. frontend/range_checks.ts moves each back to the graph inputs
