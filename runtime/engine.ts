@@ -30,10 +30,10 @@ export interface EngineOptions {
    */
   readonly timeoutMs?: number;
   /**
-   * With several workers, the calling thread computes worker 0's share and blocks until the call
-   * ends, as a one-worker engine does (default: where the thread may block, i.e. not a browser's
-   * main thread). false keeps the caller free: every share goes to a pool thread, one thread more
-   * than the workers, which costs speed when there are no more cores than workers.
+   * With several workers, the calling thread computes worker 0's share and is busy until the call
+   * ends, as a one-worker engine is (default true). Where it may not block (a browser page's main
+   * thread) its waits spin. false keeps the caller free: every share goes to a pool thread, one
+   * thread more than the workers, which costs speed when there are no more cores than workers.
    */
   readonly callerComputes?: boolean;
   /**
@@ -130,9 +130,9 @@ export class Engine {
     const clock = { deadline: Infinity, expired: false };
     if (workers > 1) {
       let caller: CallerShare | null = null;
-      if (opts.callerComputes ?? callerCanBlock()) {
+      if (opts.callerComputes ?? true) {
         const instance = await instantiate(module, callerImports(memory, clock), fileLabel(artifact, file));
-        caller = { run: instance.exports[ENTRY] as WorkerEntry, clock };
+        caller = { run: instance.exports[ENTRY] as WorkerEntry, clock, spins: !callerCanBlock() };
       }
       return new Engine(m, memory, null, { module, spawn: opts.spawn!, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, timeoutMs, workers, null);
     }
@@ -171,6 +171,7 @@ export class Engine {
     const t = this.threaded!;
     // A pool is discarded when a call fails or one of its workers dies, even between calls.
     if (!this.box.pool?.healthy) {
+      await this.box.pool?.closed;
       this.box.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
     }
     this.starting(call);
@@ -292,8 +293,5 @@ function checkOptions(opts: EngineOptions): void {
   // NaN or a limit <= 0 would make every call overrun at once, and stop the workers each time.
   if (opts.timeoutMs !== undefined && !(typeof opts.timeoutMs === 'number' && opts.timeoutMs > 0)) {
     throw new InputError(`option timeoutMs must be a number of milliseconds > 0 (Infinity: no limit), got ${String(opts.timeoutMs)}`);
-  }
-  if (opts.callerComputes === true && !callerCanBlock()) {
-    throw new InputError('option callerComputes: this thread cannot block in Atomics.wait (a browser page\'s main thread); leave it unset or false here');
   }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Spawn } from './pool.js';
+import type { SupervisorReport, SupervisorRequest } from './supervisor_node.js';
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
@@ -69,18 +70,65 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   };
 }
 
-/** Starts a compute worker on worker_threads; unreferenced while idle so it never keeps Node alive. (Exported for tests.) */
+/** The supervisor thread (supervisor_node.ts) and what it started, made with the first worker. */
+let supervisor: { thread: Worker; failures: Map<number, (r: SupervisorReport) => void>; busy: number; next: number } | null = null;
+
+function supervising(): NonNullable<typeof supervisor> {
+  if (supervisor) return supervisor;
+  const thread = new Worker(new URL('./supervisor_node.js', import.meta.url));
+  const s = { thread, failures: new Map<number, (r: SupervisorReport) => void>(), busy: 0, next: 0 };
+  thread.on('message', (r: SupervisorReport) => s.failures.get(r.key)?.(r));
+  thread.on('exit', () => {
+    // Its workers went with it: every pool hears of a death.
+    if (supervisor === s) supervisor = null;
+    for (const fail of s.failures.values()) fail({ key: -1, message: 'the thread that supervises the workers exited', died: true });
+  });
+  thread.unref();
+  supervisor = s;
+  return s;
+}
+
+/**
+ * Starts a compute worker on worker_threads, through the supervisor thread, which hears it die
+ * even while this thread computes its share of a call; unreferenced while idle so it never keeps
+ * Node alive. (Exported for tests.)
+ */
 export const spawnNodeWorker: Spawn = (init, events) => {
-  const w = new Worker(new URL('./worker_node.js', import.meta.url), { workerData: init });
-  let stopping = false;
-  w.on('message', (m: { error?: string }) => { if (m.error) events.onFailure(m.error, false); });
-  w.on('error', (e) => events.onFailure(`worker ${init.id} crashed: ${e.message}`, true));
-  w.on('exit', (code) => { if (!stopping) events.onFailure(`worker ${init.id} exited (code ${code})`, true); });
-  w.unref();
+  const s = supervising();
+  const key = s.next++;
+  let busy = false, stopped = false, gone: () => void = () => {};
+  const exited = new Promise<void>((resolve) => { gone = resolve; });
+  s.failures.set(key, (r) => {
+    if (r.died || r.stopped) {
+      s.failures.delete(key);
+      gone();
+    }
+    if (!stopped && !r.stopped) events.onFailure(r.message, r.died);
+  });
+  s.thread.postMessage({ start: key, init } satisfies SupervisorRequest);
+  const setBusy = (on: boolean) => {
+    if (on === busy) return;
+    busy = on;
+    s.busy += on ? 1 : -1;
+    if (s.busy > 0) s.thread.ref();
+    else s.thread.unref();
+  };
   return {
-    terminate: () => { stopping = true; void w.terminate(); },
-    terminateUnexpectedly: () => void w.terminate(),
-    setBusy: (busy) => (busy ? w.ref() : w.unref()),
+    terminate: () => {
+      stopped = true;
+      // Referenced until the thread is gone: a fresh pool may be waiting for it.
+      setBusy(true);
+      void exited.then(() => setBusy(false));
+      s.thread.postMessage({ stop: key, expected: true } satisfies SupervisorRequest);
+      return exited;
+    },
+    terminateUnexpectedly: (afterMs) => {
+      // Kept alive until the death is reported (a test awaits it, with nothing else running).
+      setBusy(true);
+      const fail = s.failures.get(key);
+      s.failures.set(key, (r) => { if (r.died) setBusy(false); fail?.(r); });
+      s.thread.postMessage({ stop: key, expected: false, afterMs } satisfies SupervisorRequest);
+    },
+    setBusy,
   };
 };
-

@@ -5,26 +5,28 @@
  * one on its next call). A worker that dies between calls discards the pool at once: the next call
  * starts on a fresh one instead of failing for a death it had no part in.
  *
- * Where the calling thread may block (Node, a Web Worker), it computes worker 0's share itself and
- * the pool holds workers - 1 threads: as many busy threads as workers. With a thread more than
- * that (the caller idle in an event loop while N workers compute), on a machine with N cores the
- * caller's wake-ups preempted a worker mid-call and the others waited at the next barrier: 2 workers
- * on 2 cores were bimodal, LSTM 256/256 seq 100 at 1.25 or 2.4 ms, LSTM 64/64 at 5x its 1-worker
- * time. A browser's main thread cannot block: there the pool holds every worker and the caller
- * awaits DONE (Atomics.waitAsync).
+ * The calling thread computes worker 0's share itself and the pool holds workers - 1 threads: as
+ * many busy threads as workers. With a thread more than that (the caller idle in an event loop
+ * while N workers compute), on a machine with N cores the caller's wake-ups preempted a worker
+ * mid-call and the others waited at the next barrier: 2 workers on 2 cores were bimodal, LSTM
+ * 256/256 seq 100 at 1.25 or 2.4 ms, LSTM 64/64 at 5x its 1-worker time. A browser page's main
+ * thread may not sleep in Atomics.wait: there the module's waits spin (the control block's
+ * CALLER_SPINS), and once its share is done the caller awaits DONE (Atomics.waitAsync).
+ * (callerComputes false: the pool holds every worker and the caller only awaits.)
  */
 import { EngineError, InternalError } from '../contract/errors.js';
 import { EXPIRED_IMPORT, IMPORT_MODULE, MEMORY_IMPORT, type WorkerEntry } from '../contract/abi.js';
-import { abortBarrier, BARRIER_ABORT, BATCH, controlView, DONE, GO, RESUME, SEQ, STOP } from '../contract/control.js';
+import { abortBarrier, BARRIER_ABORT, BATCH, CALLER_SPINS, controlView, DONE, GO, RESUME, SEQ, STOP } from '../contract/control.js';
 import type { WorkerInit } from './worker_core.js';
 import { CallModeChooser, type CallMode } from './adapt.js';
 import type { ModuleImports } from '../contract/wasm_types.js';
 
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
-  terminate(): void;
-  /** Tests only: ends the worker as a crash would (the pool sees it die). */
-  terminateUnexpectedly?(): void;
+  /** Stops the worker; what it returns, if anything, settles once the thread is gone. */
+  terminate(): void | Promise<void>;
+  /** Tests only: ends the worker as a crash would (the pool sees it die), now or `afterMs` from now (even while this thread computes). */
+  terminateUnexpectedly?(afterMs?: number): void;
   /** Keep the process alive while a call is running (Node); a no-op in browsers. */
   setBusy(busy: boolean): void;
 }
@@ -38,6 +40,8 @@ export type Spawn = (init: WorkerInit, events: {
 /** The calling thread's share of a call: worker 0 of the multi-worker module, instantiated here. */
 export interface CallerShare {
   readonly run: WorkerEntry;
+  /** The calling thread may not sleep in Atomics.wait (a browser page's main thread): its waits spin. */
+  readonly spins: boolean;
   /** Read by the module's imported `expired()` clock check (see `callerImports`). */
   readonly clock: CallClock;
 }
@@ -100,6 +104,11 @@ export class WorkerPool {
   private running = false;
   /** False once a call failed, a worker died or the pool was terminated. */
   healthy = true;
+  /**
+   * Settles once every thread of a terminated pool is gone. A fresh pool on the same memory resets
+   * the control block: a thread of this one still running then would take part in its calls.
+   */
+  closed: Promise<void> = Promise.resolve();
 
   /** Threads in the pool: the workers minus the caller, when it computes a share. */
   private readonly threads: number;
@@ -179,6 +188,7 @@ export class WorkerPool {
     Atomics.store(ctl, SEQ, seq);
     Atomics.store(ctl, BATCH, batch);
     Atomics.store(ctl, RESUME, resume ? 1 : 0);
+    Atomics.store(ctl, CALLER_SPINS, this.caller?.spins ? 1 : 0);
     for (const h of this.handles) h.setBusy(true);
     const deadline = Date.now() + this.timeoutMs;
     Atomics.add(ctl, GO, 1);
@@ -212,7 +222,7 @@ export class WorkerPool {
         // for it first (a futex wake-up costs about as much as a small call), then sleep in short waits.
         const spinUntil = performance.now() + CALLER_SPIN_MS;
         while (Atomics.load(ctl, DONE) < this.threads && performance.now() < spinUntil) { /* spin */ }
-        const until = Math.min(deadline, Date.now() + CALLER_SYNC_WAIT_MS);
+        const until = this.caller.spins ? 0 : Math.min(deadline, Date.now() + CALLER_SYNC_WAIT_MS);
         for (let done = Atomics.load(ctl, DONE); done < this.threads && Date.now() < until; done = Atomics.load(ctl, DONE)) {
           Atomics.wait(ctl, DONE, done, 0.2);
         }
@@ -266,6 +276,6 @@ export class WorkerPool {
     abortBarrier(ctl);
     Atomics.notify(ctl, GO);
     crowd.threads -= this.handles.length;
-    for (const h of this.handles.splice(0)) h.terminate();
+    this.closed = Promise.all(this.handles.splice(0).map((h) => h.terminate())).then(() => undefined);
   }
 }

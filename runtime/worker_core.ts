@@ -16,6 +16,11 @@ export interface WorkerInit {
   readonly control: number;
   /** Moves when another session's call starts on a crowded machine (pool.ts): stop polling, sleep. */
   readonly crowd: Int32Array;
+  /**
+   * Tests only: the worker stops for up to `maxMs` at random (seeded) before some calls and at
+   * some of the module's clock checks, as a thread that loses its core does.
+   */
+  readonly stall?: { readonly seed: number; readonly maxMs: number };
 }
 
 /** How long an idle worker polls for the next call before sleeping. */
@@ -26,7 +31,9 @@ const GO_SPIN_MS = 2;
 export function workerLoop(init: WorkerInit, report: (message: string) => void): void {
   // The clock check is the calling thread's (it cannot be interrupted); workers hear of a timeout
   // through the barrier's abort cell.
-  const instance = new WebAssembly.Instance(init.module, { [IMPORT_MODULE]: { [MEMORY_IMPORT]: init.memory, [EXPIRED_IMPORT]: () => 0 } });
+  const stall = init.stall ? staller(init.stall.seed, init.stall.maxMs) : null;
+  const expired = stall ? () => (stall(), 0) : () => 0;
+  const instance = new WebAssembly.Instance(init.module, { [IMPORT_MODULE]: { [MEMORY_IMPORT]: init.memory, [EXPIRED_IMPORT]: expired } });
   const run = instance.exports[ENTRY] as WorkerEntry;
   let seen = 0;
   for (;;) {
@@ -43,6 +50,7 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
     if (go === seen) continue;
     seen = go;
     try {
+      stall?.();
       run(Atomics.load(ctl, SEQ), Atomics.load(ctl, BATCH), Atomics.load(ctl, RESUME), init.id, init.workers);
     } catch (e) {
       // Already set: another worker failed (or the runtime gave up) and this one only stopped
@@ -55,4 +63,19 @@ export function workerLoop(init: WorkerInit, report: (message: string) => void):
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);
   }
+}
+
+/** A function that, half the times it is called, sleeps up to `maxMs` (a seeded sequence). */
+function staller(seed: number, maxMs: number): () => void {
+  let x = seed >>> 0;
+  const next = () => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return () => {
+    if (next() < 0.5) Atomics.wait(cell, 0, 0, next() * maxMs);
+  };
 }

@@ -191,6 +191,27 @@ test('a worker that dies while the caller computes: the call rejects within time
   await s.release();
 });
 
+test('a worker killed during a call while the caller computes is noticed in milliseconds, not at timeoutMs', async () => {
+  // A long call (3000 steps of LSTM 256/256): the kill, 30 ms into the second call, lands while
+  // worker 1 holds unit blocks the caller waits for. The caller runs no event loop until the call
+  // ends; the thread that started the workers hears the death and sets the abort cell.
+  const { feeds, artifact } = setup({ cell: 'lstm', inputSize: 256, hiddenSize: 256, maxBatch: 1 }, 9, 3000);
+  let calls = 0;
+  const killed: Spawn = (init, events) => {
+    const h = spawnNodeWorker(init, events);
+    if (init.id !== 1) return h;
+    return { ...h, setBusy: (busy) => { h.setBusy(busy); if (busy && ++calls === 2) h.terminateUnexpectedly?.(30); } };
+  };
+  const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: killed, callerComputes: true, adaptWorkers: false });
+  const ref = await s.run(feeds);
+  const t0 = Date.now();
+  await rejects(s.run(feeds), EngineError, /died during the call: worker 1 exited/);
+  assert.ok(Date.now() - t0 < 5000, `rejected after ${Date.now() - t0} ms (timeoutMs is 60000)`);
+  const again = await s.run(feeds);
+  assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
+  await s.release();
+});
+
 /** A multi-worker module whose `run` traps at once: a worker whose share fails. */
 function trappingModule(): WebAssembly.Module {
   const b = new Builder({ simd: true, relaxedSimd: false, threads: true });

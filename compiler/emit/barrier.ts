@@ -1,5 +1,6 @@
 /**
- * The per-timestep barrier of multi-worker kernels, inside the wasm module. Each worker counts the
+ * The barrier of the multi-worker module, where every worker must arrive (around the read of a
+ * run-time If's condition, module.ts; the steps themselves are shared jobs, share.ts). Each worker counts the
  * barriers it has reached in a cell on a cache line of its own (contract/control.ts): arriving, it
  * bumps its count, then reads the others' counts until each has caught up, spinning a bounded number
  * of times on an atomic load, then sleeping in memory.atomic.wait32 on the late worker's cell (whose
@@ -18,7 +19,7 @@
  */
 import type { Builder, Expr } from './ir.js';
 import { EXPIRED_IMPORT } from '../../contract/abi.js';
-import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, SLEEPERS } from '../../contract/control.js';
+import { ARRIVALS, ARRIVAL_STRIDE, ARRIVED, BARRIER_ABORT, CALLER_SPINS, SLEEPERS } from '../../contract/control.js';
 
 /**
  * Spins before sleeping (a few hundred microseconds). Short spins made one worker fall asleep in
@@ -45,7 +46,8 @@ export function clockCheck(b: Builder, count: Expr): Expr {
  *   n = ++arrived[worker]; if sleepers[worker]: notify(arrived[worker])
  *   if n % 64 == 0 and expired(): give up
  *   for v != worker: until arrived[v] - n >= 0:
- *     spin on load(arrived[v]) (bounded), then sleepers[v]++, wait32(arrived[v], seen) until it
+ *     spin on load(arrived[v]) (bounded; worker 0 with CALLER_SPINS set: spin on, trap if ABORT, give
+ *     up if expired(), between rounds), then sleepers[v]++, wait32(arrived[v], seen) until it
  *     catches up, sleepers[v]--; trap if ABORT; give up if expired()
  *   give up = store(ABORT, 1), notify every worker's cell, trap
  * (notify takes a lock in the engine even with nobody waiting, so an arrival skips it when nobody
@@ -89,12 +91,20 @@ export function emitBarrier(b: Builder, name: string, control: number): void {
         s.set(cell, arrivedOf(s.get(v))),
         s.set(seen, b.atomicLoad(s.get(cell))),
         b.if(behind(), b.block('caught_up', [
-          s.set(spin, b.i32(BARRIER_SPIN)),
-          b.loop('spin', b.seq([
-            s.set(seen, b.atomicLoad(s.get(cell))),
-            b.br('caught_up', b.eqz(behind())),
-            s.set(spin, b.sub(s.get(spin), b.i32(1))),
-            b.br('spin', b.gtS(s.get(spin), b.i32(0))),
+          b.loop('respin', b.seq([
+            s.set(spin, b.i32(BARRIER_SPIN)),
+            b.loop('spin', b.seq([
+              s.set(seen, b.atomicLoad(s.get(cell))),
+              b.br('caught_up', b.eqz(behind())),
+              s.set(spin, b.sub(s.get(spin), b.i32(1))),
+              b.br('spin', b.gtS(s.get(spin), b.i32(0))),
+            ])),
+            // The calling thread where it may not sleep (CALLER_SPINS): spin on, asking as a sleep would.
+            b.if(b.and(b.eqz(worker()), b.ne(b.atomicLoad(b.i32(control + 4 * CALLER_SPINS)), b.i32(0))), b.seq([
+              b.if(b.ne(b.atomicLoad(ABORT()), b.i32(0)), b.unreachable()),
+              b.if(expired(), giveUp()),
+              b.br('respin'),
+            ])),
           ])),
           b.drop(b.atomicAdd(s.get(cell), SLEEPING_AT, b.i32(1))),
           b.loop('sleep', b.seq([

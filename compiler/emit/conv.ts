@@ -223,19 +223,29 @@ function row(d: Direct, channels: number, tag: string): Expr {
   return b.seq(out);
 }
 
+/** Output-channel blocks of a direct conv, over every group: the items its work is shared in. */
+export function directConvItems(g: ConvGeometry, vectors: number): number {
+  return g.group * blocksPerGroup(g, vectors);
+}
+
+/** The function `emitDirectConv` adds beside `name` that computes a range of blocks. */
+export const convBlocksName = (name: string) => `${name}_blocks`;
+
 /**
- * Emits `name(x, out, N)`: x [N, C, L], out [N, M, L'] (must not alias x).
+ * Emits `name_blocks(x, out, N, from, to)`: x [N, C, L], out [N, M, L'] (must not alias x), the
+ * output-channel blocks [from, to) of directConvItems (a job's items, compiler/emit/share.ts), and
+ * `name(x, out, N)`, every block.
  *
- *   for grp in 0..group:
- *     for block in 0..ceil(M/group / (4*vectors)) (whole blocks loop; a partial last block is emitted apart):
- *       for n in 0..N:                       (the block's weights stay in cache across the batch)
- *         row(n, block): tiles of `positions` positions (tile above)
+ *   for q in from..to:   grp = q / nb, block = q % nb  (nb blocks of 4*vectors channels a group; the
+ *                                                      partial last block of a group is emitted apart)
+ *     for n in 0..N:                       (the block's weights stay in cache across the batch)
+ *       row(n, block): tiles of `positions` positions (tile above)
  */
 export function emitDirectConv(b: Builder, name: string, spec: DirectConvSpec): void {
   const g = spec.geometry;
   if (g.C % g.group !== 0 || g.M % g.group !== 0) throw new InternalError(`conv ${name}: ${g.group} groups do not divide C ${g.C} and M ${g.M}`);
-  const s = b.scope(['i32', 'i32', 'i32']);
-  const X = s.param(0), OUT = s.param(1), N = s.param(2);
+  const s = b.scope(['i32', 'i32', 'i32', 'i32', 'i32']);
+  const X = s.param(0), OUT = s.param(1), N = s.param(2), FROM = s.param(3), TO = s.param(4);
   const l = () => s.local('i32');
   const d: Direct = {
     b, s, spec, Cg: g.C / g.group, NR: 4 * spec.vectors,
@@ -246,7 +256,7 @@ export function emitDirectConv(b: Builder, name: string, spec: DirectConvSpec): 
   };
   const Mg = g.M / g.group, nb = blocksPerGroup(g, spec.vectors);
   const last = Mg - (nb - 1) * d.NR;
-  const gx = l(), go = l(), left = l(), grp = l(), blk = l();
+  const gx = l(), go = l(), left = l(), q = l(), grp = l(), blk = l();
   const batch = (channels: number, tag: string): Expr => b.seq([
     s.set(d.xn, s.get(gx)),
     s.set(d.on, s.get(go)),
@@ -260,22 +270,24 @@ export function emitDirectConv(b: Builder, name: string, spec: DirectConvSpec): 
       b.br(`${tag}_rows`),
     ]))]),
   ]);
-  const nextBlock = (channels: number): Expr[] => [
-    s.bump(go, 4 * channels * g.outLength), s.bump(d.wb, 4 * d.Cg * g.k * d.NR), s.bump(d.bb, 4 * d.NR),
+  // Block q's input channels, output rows, packed weights (every block NR channels wide) and bias.
+  const place = [
+    s.set(grp, b.divU(s.get(q), b.i32(nb))), s.set(blk, b.sub(s.get(q), b.muli(s.get(grp), nb))),
+    s.set(gx, b.add(s.get(X), b.muli(s.get(grp), 4 * d.Cg * g.L))),
+    s.set(go, b.add(s.get(OUT), b.add(b.muli(s.get(grp), 4 * Mg * g.outLength), b.muli(s.get(blk), 4 * d.NR * g.outLength)))),
+    s.set(d.wb, b.add(b.i32(spec.weightsOffset), b.muli(s.get(q), 4 * d.Cg * g.k * d.NR))),
+    s.set(d.bb, b.add(b.i32(spec.biasOffset ?? 0), b.muli(s.get(q), 4 * d.NR))),
   ];
-  const whole = last === d.NR ? nb : nb - 1;
-  const group: Expr[] = [];
-  if (whole > 0) {
-    group.push(s.set(blk, b.i32(whole)), b.loop('blocks', b.seq([
-      batch(d.NR, 'full'), ...nextBlock(d.NR), s.bump(blk, -1), b.br('blocks', s.get(blk)),
-    ])));
-  }
-  if (whole < nb) group.push(batch(last, 'last'), ...nextBlock(last));
-  group.push(s.bump(gx, 4 * d.Cg * g.L));
-  s.finish(name, b.seq([
-    s.set(gx, s.get(X)), s.set(go, s.get(OUT)),
-    s.set(d.wb, b.i32(spec.weightsOffset)), s.set(d.bb, b.i32(spec.biasOffset ?? 0)),
-    s.set(grp, b.i32(g.group)),
-    b.loop('groups', b.seq([...group, s.bump(grp, -1), b.br('groups', s.get(grp))])),
+  const one = last === d.NR ? batch(d.NR, 'full') : b.if(b.eq(s.get(blk), b.i32(nb - 1)), batch(last, 'last'), batch(d.NR, 'full'));
+  s.finish(convBlocksName(name), b.seq([
+    s.set(q, s.get(FROM)),
+    b.block('blocks_out', [b.loop('blocks', b.seq([
+      b.br('blocks_out', b.geS(s.get(q), s.get(TO))),
+      ...place, one,
+      s.bump(q, 1),
+      b.br('blocks'),
+    ]))]),
   ]));
+  const all = b.scope(['i32', 'i32', 'i32']);
+  all.finish(name, b.call(convBlocksName(name), [0, 1, 2].map((i) => all.get(all.param(i))).concat([b.i32(0), b.i32(g.group * nb)])));
 }

@@ -10,7 +10,7 @@ import { InternalError } from '../../contract/errors.js';
 /** A binaryen expression reference. */
 export type Expr = number;
 /** Value types used by the kernels. */
-export type ValType = 'i32' | 'f32' | 'v128';
+export type ValType = 'i32' | 'i64' | 'f32' | 'v128';
 
 /** A local variable of the function being built. */
 export interface Local {
@@ -25,7 +25,7 @@ export interface ModuleFeatures {
   readonly threads: boolean;
 }
 
-const TYPES = { i32: binaryen.i32, f32: binaryen.f32, v128: binaryen.v128 } as const;
+const TYPES = { i32: binaryen.i32, i64: binaryen.i64, f32: binaryen.f32, v128: binaryen.v128 } as const;
 
 const bitsView = new DataView(new ArrayBuffer(4));
 /** The bit pattern of x rounded to f32, as an i32. */
@@ -273,6 +273,19 @@ export class Builder {
   atomicWait(ptr: Expr, expected: Expr, timeoutNs: number): Expr {
     return this.m.memory.atomic.wait32(ptr, expected, (this.m.i64 as unknown as { const(v: bigint): Expr }).const(BigInt(timeoutNs)), 'mem');
   }
+  /** An i64 cell as one value (the shared-job claim cells, compiler/emit/share.ts). */
+  atomicLoad64(ptr: Expr): Expr { return this.m.i64.atomic.load(0, ptr, 'mem'); }
+  /** Atomically replaces the i64 at ptr with `replacement` if it equals `expected`; returns the old value. */
+  atomicCmpxchg64(ptr: Expr, expected: Expr, replacement: Expr): Expr { return this.m.i64.atomic.rmw.cmpxchg(0, ptr, expected, replacement, 'mem'); }
+  /** The i64 (hi << 32) | lo of two i32s. */
+  i64Of(hi: Expr, lo: Expr): Expr { return this.m.i64.or(this.m.i64.shl(this.m.i64.extend_u(hi), this.m.i64.extend_u(this.i32(32))), this.m.i64.extend_u(lo)); }
+  /** The high and low i32 halves of an i64. */
+  high32(v: Expr): Expr { return this.m.i32.wrap(this.m.i64.shr_u(v, this.m.i64.extend_u(this.i32(32)))); }
+  low32(v: Expr): Expr { return this.m.i32.wrap(v); }
+  eq64(a: Expr, b: Expr): Expr { return this.m.i64.eq(a, b); }
+  shrU(a: Expr, n: number): Expr { return this.m.i32.shr_u(a, this.i32(n)); }
+  shl(a: Expr, n: number): Expr { return this.m.i32.shl(a, this.i32(n)); }
+  or(a: Expr, b: Expr): Expr { return this.m.i32.or(a, b); }
   atomicNotify(ptr: Expr, count: Expr): Expr { return this.m.memory.atomic.notify(ptr, count, 'mem'); }
   drop(e: Expr): Expr { return this.m.drop(e); }
   copy(dest: Expr, src: Expr, size: Expr): Expr { return this.m.memory.copy(dest, src, size, 'mem', 'mem'); }

@@ -7,6 +7,7 @@ import { CONSTANT_POOL, ENTRY, ENTRY_PARAMS, EXPIRED_IMPORT, MAX_PAGES, RESERVED
 import { InternalError, internalAt } from '../../contract/errors.js';
 import { isConst, stepLabel, type Dim, type Operand } from '../frontend/program.js';
 import { emitBarrier } from '../emit/barrier.js';
+import { emitAwaitItems, shareJob } from '../emit/share.js';
 import { Builder, type Expr, type ModuleFeatures } from '../emit/ir.js';
 import { stepKernel } from '../ops/index.js';
 import type { CallContext } from '../ops/types.js';
@@ -20,7 +21,7 @@ export interface BuiltModule {
 }
 
 export interface ModuleOptions {
-  /** The multi-worker module: shared memory, `run` takes (worker, workers), a barrier between steps. */
+  /** The multi-worker module: shared memory, `run` takes (worker, workers), every step a shared job. */
   readonly threads?: boolean;
   /** Skip binaryen's optimizer (the golden snapshots show the emitters' own output). */
   readonly optimize?: boolean;
@@ -28,7 +29,7 @@ export interface ModuleOptions {
   readonly text?: boolean;
 }
 
-/** The barrier function of the multi-worker module. */
+/** The barrier function of the multi-worker module (around the read of a run-time If's condition). */
 const BARRIER = 'barrier';
 
 /**
@@ -36,9 +37,10 @@ const BARRIER = 'barrier';
  *
  *   run(seq, batch, resume [, worker, workers]):
  *     for step in program:
- *       if step's guards hold (a branch of a run-time If; none: always):
- *         step's kernel (pointers from the table, sizes from seq and batch)   (an RNN: every worker its
- *         barrier                                                               share; others: worker 0)
+ *       [barrier; read the guards; barrier]             (a step of a run-time If's branch)
+ *       if step's guards hold (none: always):
+ *         step's kernel (pointers from the table,       (an RNN: its own shared jobs; others: a
+ *           sizes from seq and batch)                     job of one item, compiler/emit/share.ts)
  */
 export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltModule {
   const threads = !!opts.threads;
@@ -52,7 +54,10 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
     const param = (name: (typeof ENTRY_PARAMS)[number]) => () => s.get(s.param(ENTRY_PARAMS.indexOf(name)));
     const worker = param('worker'), workers = param('workers');
     b.importPredicate(EXPIRED_IMPORT);
-    if (threads) emitBarrier(b, BARRIER, mem.controlOffset);
+    if (threads) {
+      emitBarrier(b, BARRIER, mem.controlOffset);
+      emitAwaitItems(b, mem.controlOffset);
+    }
     const meet = () => (threads ? b.call(BARRIER, [worker(), workers()]) : b.nop());
     const bufferAddr = (id: number) => b.loadI32(b.i32(mem.tableOffset + 4 * id));
     const seq = s.param(ENTRY_PARAMS.indexOf('seq')), batch = s.param(ENTRY_PARAMS.indexOf('batch'));
@@ -64,16 +69,25 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
         addr: (o: Operand) => (isConst(o) ? b.i32(constAddr(mem, o.constant, plan)) : bufferAddr(o.buffer)),
         bufferAddr,
         count: (dims: readonly Dim[]) => count(b, dims, () => s.get(seq), () => s.get(batch)),
-        threads: threads ? { worker, workers, barrier: BARRIER } : null,
+        threads: threads ? { worker, workers, control: mem.controlOffset } : null,
         resume: param('resume'),
+        items: null,
       };
-      const call = internalAt(stepLabel(step, i), () => kernel.emit(c, step, plan.steps[i]));
-      // Other kernels are small next to the recurrence: worker 0 runs them, the others wait.
-      const mine = [threads && !kernel.everyWorker ? b.if(b.eqz(worker()), call) : call, meet()];
-      // A step of an If branch chosen at run time: every worker reads the condition (written before
-      // the last barrier) and skips the step and its barrier alike.
-      const when = (step.when ?? []).map((g) => (g.is ? b.ne(b.loadI32(bufferAddr(g.buffer)), b.i32(0)) : b.eqz(b.loadI32(bufferAddr(g.buffer)))));
-      calls.push(when.length ? b.if(when.reduce((x, y) => b.and(x, y)), b.seq(mine)) : b.seq(mine));
+      const items = threads && kernel.items ? kernel.items(step, plan.steps[i]) : 1;
+      const range = { from: s.local('i32'), to: s.local('i32') };
+      const call = internalAt(stepLabel(step, i), () => kernel.emit(items > 1 ? { ...c, items: { from: () => s.get(range.from), to: () => s.get(range.to) } } : c, step, plan.steps[i]));
+      // Other kernels are shared in the items they declare (one, when they declare none).
+      const mine = threads && !kernel.everyWorker
+        ? shareJob(b, s, mem.controlOffset, { worker, workers, items, chunk: 1, body: (from, to) => b.seq([s.set(range.from, s.get(from)), s.set(range.to, s.get(to)), call]) })
+        : call;
+      if (!step.when?.length) return void calls.push(mine);
+      // A step of an If branch chosen at run time: every worker reads the condition and skips the
+      // step alike. A worker may run jobs behind the others (a job ends when its items are done),
+      // and the condition's buffer may be reused later in the call: barriers on both sides of the
+      // read keep every worker's choice the same.
+      const hold = s.local('i32');
+      const when = step.when.map((g) => (g.is ? b.ne(b.loadI32(bufferAddr(g.buffer)), b.i32(0)) : b.eqz(b.loadI32(bufferAddr(g.buffer)))));
+      calls.push(meet(), s.set(hold, when.reduce((x, y) => b.and(x, y))), meet(), b.if(s.get(hold), mine));
     });
     s.finish(ENTRY, b.seq(calls), ENTRY);
     b.finishConstantPool();

@@ -14,7 +14,7 @@
 import { materialize } from '../frontend/ctx.js';
 import type { BufRef, ConstRef, Step } from '../frontend/program.js';
 import type { FloatConst } from '../frontend/value.js';
-import { emitDirectConv, packDirectBias, packDirectWeights, packedDirectFloats } from '../emit/conv.js';
+import { convBlocksName, directConvItems, emitDirectConv, packDirectBias, packDirectWeights, packedDirectFloats } from '../emit/conv.js';
 import {
   depthwiseScratchFloats, emitDepthwiseConv, packDepthwiseBias, packDepthwiseWeights,
 } from '../emit/conv_depthwise.js';
@@ -150,10 +150,12 @@ const conv: StepKernel<ConvStep, ConvPlan, PlacedConv> = {
       return c.b.call(c.name, [...args, c.bufferAddr(p.scratch)]);
     }
     emitDirectConv(c.b, c.name, { ...common, positions: p.positions, vectors: p.vectors, tapLoop: p.tapLoop });
-    return c.b.call(c.name, args);
+    return c.items ? c.b.call(convBlocksName(c.name), [...args, c.items.from(), c.items.to()]) : c.b.call(c.name, args);
   },
   relaxedSimd: (p) => p.relaxedSimd,
   packs: (step) => [step.w, step.bias],
+  // A direct conv's output-channel blocks; a depthwise one is one item.
+  items: (step, p) => (p.kernel === 'direct' ? directConvItems(step.geometry, p.vectors) : 1),
   interpret: (step, io) => {
     const g = step.geometry;
     const x = io.read(step.x);

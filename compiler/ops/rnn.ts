@@ -141,7 +141,7 @@ const rnn: StepKernel<RnnStep, Decided, Placed> = {
   },
   emit: (c, step, { plan, buffers }) => {
     const b = c.b, name = `${plan.symbol}_run`;
-    emitRnnNode(b, plan, name, c.threads ? { barrier: c.threads.barrier } : undefined);
+    emitRnnNode(b, plan, name, c.threads ? { control: c.threads.control } : undefined);
     const opt = (o: Operand | null) => (o ? c.addr(o) : b.i32(0));
     return b.call(name, [
       step.seq === 'seq' ? c.s.get(c.seq) : b.i32(step.seq as number), c.s.get(c.batch), c.addr(step.x), opt(step.sequenceLens), opt(step.initialH), opt(step.initialC),

@@ -127,10 +127,15 @@ export interface CallContext {
   bufferAddr(id: number): Expr;
   /** Product of dims as an i32 expression (seq and batch from run's parameters). */
   count(dims: readonly Dim[]): Expr;
-  /** Multi-worker module: this worker, the worker count and the barrier; null in the single-worker one. */
-  readonly threads: { readonly worker: () => Expr; readonly workers: () => Expr; readonly barrier: string } | null;
+  /**
+   * Multi-worker module: this worker, the worker count and the control block's byte offset (its
+   * shared jobs, compiler/emit/share.ts); null in the single-worker one.
+   */
+  readonly threads: { readonly worker: () => Expr; readonly workers: () => Expr; readonly control: number } | null;
   /** Whether the call continues the previous call's recurrent state (streaming). */
   readonly resume: () => Expr;
+  /** The items [from, to) of a kernel that declares `items` (a range of its work); null otherwise. */
+  readonly items: { readonly from: () => Expr; readonly to: () => Expr } | null;
 }
 
 /** What the float64 interpreter (tests) offers a step. */
@@ -150,10 +155,19 @@ export interface StepKernel<S extends Step = Step, P = unknown, Q = unknown> {
   place?(step: S, plan: P, c: PlacePass): Q;
   /** Emits the kernel's functions and returns the statement that calls it from `run`. */
   emit(c: CallContext, step: S, placed: Q): Expr;
-  /** Every worker computes a share (the recurrence); otherwise worker 0 runs it and the others wait. */
+  /**
+   * The kernel shares its work out itself (the recurrence: shared jobs, compiler/emit/share.ts);
+   * otherwise the whole step is one job of one item, worker 0's unless another worker gets there first.
+   */
   readonly everyWorker?: boolean;
   /** Float64 reference of the step, for tests. */
   interpret(step: S, io: Interpreter): void;
+  /**
+   * Items the step's work divides into (1..65535), computed alike by whoever takes them: a shared
+   * job of that many items (compiler/emit/share.ts), `emit` computing c.items' range. Without it the
+   * step is one item.
+   */
+  items?(step: S, placed: Q): number;
   /**
    * The ranges the step needs its int operands in (Gather indices within the table, lengths within
    * seq), on the buffers it reads. frontend/range_checks.ts moves each back to the graph inputs

@@ -64,13 +64,14 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const inputPass = defaultKSchedule((G * U) / 4, true);
   const { projection, fuseInputBelow } = inputProjection(opts, reasons);
   const Hp = roundUp(H, U);
+  const claimBlocks = claimChunk(widest * U * H, Hp / U, reasons);
   const tile = gemm.gemmRows === 4 && gemm.gemmWidth === 8 && gemm.gemmKUnroll === 1 ? '' : `_g${gemm.gemmRows}x${gemm.gemmWidth}${gemm.gemmKUnroll > 1 ? `k${gemm.gemmKUnroll}` : ''}`;
   const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}`;
   const element = { type: 'f32', bytes: 4 } as const;
   const kernelName = `${d.cell}_${element.type}_u${U}r${rowsPerBlock}__${how}`;
   const decisions = {
     descriptor: d, element, inputBatchMajor: d.layout === 1 || !!ctx.inputBatchMajor, phases,
-    unitsPerBlock: U, rowsPerBlock, ...k, ...gemm, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass,
+    unitsPerBlock: U, rowsPerBlock, ...k, ...gemm, relaxedSimd, alternateBlocks, fuseInputBelow, inputPass, claimBlocks,
     hiddenPadded: Hp, xwStride: roundUp(G * Hp, gemm.gemmWidth),
   };
   return deepFreeze({ ...decisions, descriptorKey: descriptorKey(d), key: fnv1a64(JSON.stringify(decisions)), kernelName, reasons });
@@ -149,6 +150,20 @@ function blockOrder(opts: PlanOptions, rBytes: number, machine: MachineModel, re
     reasons.push(`alternateBlocks: R (${(rBytes / 1024).toFixed(0)} KiB) is about the size of a core's L2 (${l2 / 1024} KiB assumed): every other step walks the unit blocks last to first`);
   }
   return alternateBlocks;
+}
+
+/** Multiply-adds a worker's claim of unit blocks should reach (a claim is one compare-exchange). */
+const CLAIM_MACS = 8192;
+
+/**
+ * Unit blocks a worker claims at once from its own range in the multi-worker module (others take
+ * single blocks from the far end, compiler/emit/share.ts): enough work per claim that the
+ * compare-exchange is small beside it, and a worker that loses its core holds up at most this much.
+ */
+function claimChunk(macsPerBlock: number, blocks: number, reasons: string[]): number {
+  const chunk = Math.max(1, Math.min(8, Math.ceil(CLAIM_MACS / macsPerBlock), blocks));
+  if (chunk > 1) reasons.push(`claimBlocks=${chunk}: ${macsPerBlock} multiply-adds per unit block and row; a worker claims ${chunk} at once`);
+  return chunk;
 }
 
 /**

@@ -94,6 +94,8 @@ export interface CellPlan {
    */
   readonly fuseInputBelow: number;
   readonly inputPass: KSchedule;
+  /** Unit blocks a worker claims at once from its own range of a recurrent phase (multi-worker module). */
+  readonly claimBlocks: number;
   /** Hidden size rounded up to a whole number of blocks. */
   readonly hiddenPadded: number;
   /** Floats per row of the input projection output (G*Hp rounded up to the panel width). */

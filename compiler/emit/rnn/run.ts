@@ -8,6 +8,7 @@ import { cellSpec } from '../../cells/index.js';
 import { EXPIRED_IMPORT } from '../../../contract/abi.js';
 import { clockCheck } from '../barrier.js';
 import type { Builder, Expr, FunctionScope, Local } from '../ir.js';
+import { shareJob, type Job } from '../share.js';
 import type { Plan } from '../../plan/cell.js';
 import { emitGemm, gemmName } from './gemm.js';
 import { emitStep, stepName } from './step.js';
@@ -16,9 +17,9 @@ import { emitInputPass, inputPassName } from './xpass.js';
 /** Names of the entry's parameters, in order; the module's `run` passes them in this order. */
 export const RUN_PARAMS = ['seq', 'batch', 'x', 'seqLens', 'h0', 'c0', 'y', 'yh', 'yc', 'xw', 'resume'] as const;
 
-/** Multi-worker emission: the barrier function to call; `run` then takes (worker, workers) too. */
+/** Multi-worker emission: the control block's byte offset (shared jobs); `run` then takes (worker, workers) too. */
 export interface Threads {
-  readonly barrier: string;
+  readonly control: number;
 }
 
 /** Locals of one batch row of a step call: its XW row, Y row, sequence mask, timestep and X row. */
@@ -48,16 +49,26 @@ interface RunFn {
   readonly hnext: Local;
   readonly tmp: Local;
   readonly rows: readonly RowLocals[];
-  /** This worker's unit blocks [jBegin, jEnd) in bytes of a state row, its XW columns [pBegin, pEnd). */
+  /** The unit blocks [jBegin, jEnd) being computed, in bytes of a state row, and their XW columns [pBegin, pEnd). */
   readonly jBegin: Local;
   readonly jEnd: Local;
   readonly pBegin: Local;
   readonly pEnd: Local;
 }
 
-const barrier = (f: RunFn) => (f.threads ? f.b.call(f.threads.barrier, [f.worker(), f.workers()]) : f.b.nop());
-/** Work only worker 0 does (state in and out), or everything on one worker. */
-const onFirst = (f: RunFn, e: Expr) => (f.threads ? f.b.if(f.b.eqz(f.worker()), e) : e);
+/**
+ * A job of `items` items shared by the workers (compiler/emit/share.ts); in the single-worker
+ * module, body(0, items).
+ */
+function share(f: RunFn, items: number, chunk: number, body: Job['body'], more: Pick<Job, 'bounds' | 'ownerBackward'> = {}): Expr {
+  const { b, s } = f;
+  if (f.threads) return shareJob(b, s, f.threads.control, { worker: f.worker, workers: f.workers, items, chunk, body, ...more });
+  const from = s.local('i32'), to = s.local('i32');
+  return b.seq([s.set(from, b.i32(0)), s.set(to, b.i32(items)), body(from, to)]);
+}
+
+/** Work done once (the state in and out): a job of one item, worker 0's unless it is late. */
+const once = (f: RunFn, e: Expr) => share(f, 1, 1, () => e);
 
 /**
  * Emits the entry:
@@ -87,27 +98,29 @@ export function emitRun(b: Builder, plan: Plan, name: string, threads?: Threads)
     rows: Array.from({ length: plan.rowsPerBlock }, () => ({ xw: s.local('i32'), y: s.local('i32'), mask: s.local('i32'), t: s.local('i32'), x: s.local('i32') })),
     jBegin: s.local('i32'), jEnd: s.local('i32'), pBegin: s.local('i32'), pEnd: s.local('i32'),
   };
-  const body = workerRange(f);
+  const body: Expr[] = [];
   for (let dir = 0; dir < numDirections(plan.descriptor.direction); dir++) body.push(...direction(f, dir));
   s.finish(name, b.seq(body));
 }
 
 /**
- * This worker's unit blocks (the plan's partition table: the row for this call's worker count) and
- * its input-projection columns, the same blocks' gates (the padding columns go to the last worker).
+ * Worker v's unit blocks [lo, hi): the plan's partition table, the row for this call's worker count
+ * (row P starts (P-1)(P+2)/2 entries in, plan/partition.ts), bytes of a state row per entry.
  */
-function workerRange(f: RunFn): Expr[] {
+function partitionBounds(f: RunFn, v: () => Expr): readonly [Expr, Expr] {
+  const { b, plan } = f;
+  const entry = (at: Expr) => b.add(b.add(b.i32(plan.scratch.partition), b.muli(b.mul(b.sub(f.workers(), b.i32(1)), b.add(f.workers(), b.i32(2))), 2)), b.muli(at, 4));
+  const blockShift = Math.log2(plan.layout.unitsPerBlock * 4);
+  return [b.shrU(b.loadI32(entry(v())), blockShift), b.shrU(b.loadI32(entry(b.add(v(), b.i32(1)))), blockShift)];
+}
+
+/** Unit blocks [from, to) as the byte ranges the step and the per-step projection take. */
+function setBlocks(f: RunFn, from: Local, to: Local): Expr[] {
   const { b, s, plan } = f;
-  const L = plan.layout;
-  const Np = L.xwStride;
-  if (!f.threads) return [s.set(f.jBegin, b.i32(0)), s.set(f.jEnd, b.i32(L.hiddenPadded * 4)), s.set(f.pBegin, b.i32(0)), s.set(f.pEnd, b.i32(Np * 4))];
-  // Row P of the table starts (P-1)(P+2)/2 entries in (plan/partition.ts).
-  const bound = () => b.add(b.add(b.i32(plan.scratch.partition), b.muli(b.mul(b.sub(f.workers(), b.i32(1)), b.add(f.workers(), b.i32(2))), 2)), b.muli(f.worker(), 4));
+  const U = plan.layout.unitsPerBlock, G = plan.layout.gates;
   return [
-    s.set(f.jBegin, b.loadI32(bound())),
-    s.set(f.jEnd, b.loadI32(bound(), 4)),
-    s.set(f.pBegin, b.muli(s.get(f.jBegin), L.gates)),
-    s.set(f.pEnd, b.select(b.eq(f.worker(), b.sub(f.workers(), b.i32(1))), b.i32(Np * 4), b.muli(s.get(f.jEnd), L.gates))),
+    s.set(f.jBegin, b.muli(s.get(from), U * 4)), s.set(f.jEnd, b.muli(s.get(to), U * 4)),
+    s.set(f.pBegin, b.muli(s.get(from), U * 4 * G)), s.set(f.pEnd, b.muli(s.get(to), U * 4 * G)),
   ];
 }
 
@@ -158,7 +171,7 @@ function direction(f: RunFn, dir: number): Expr[] {
   const cell = b.i32(plan.scratch.stateCell + 4 * dir);
   const fresh = s.local('i32');
   out.push(s.set(fresh, b.select(f.P('resume'), b.eqz(b.loadI32(cell)), b.i32(1))));
-  out.push(onFirst(f, b.if(s.get(fresh), b.seq(prologue))), barrier(f));
+  out.push(once(f, b.if(s.get(fresh), b.seq(prologue))));
   out.push(
     s.set(f.hprev, b.select(s.get(fresh), b.i32(hA), b.loadI32(b.i32(plan.scratch.stateCell + 4 * dir)))),
     s.set(f.hnext, b.select(b.eq(s.get(f.hprev), b.i32(hA)), b.i32(hB), b.i32(hA))),
@@ -166,7 +179,7 @@ function direction(f: RunFn, dir: number): Expr[] {
   );
   out.push(b.block(`time${dir}_out`, [b.loop(`time${dir}`, b.seq([
     b.br(`time${dir}_out`, b.geS(s.get(f.i), T())),
-    // The barrier asks the clock on several workers; a call on one worker has only this loop.
+    // Waits for a job ask the clock only when they last; a call on one worker has only this loop.
     clockCheck(b, s.get(f.i)),
     stepAllRows(f, dir),
     s.set(f.tmp, s.get(f.hprev)), s.set(f.hprev, s.get(f.hnext)), s.set(f.hnext, s.get(f.tmp)),
@@ -178,7 +191,7 @@ function direction(f: RunFn, dir: number): Expr[] {
     forRows(f, `yh_${dir}`, b.copy(tensorAddr('yh'), rowAddr(s.get(f.hprev)), b.i32(H * 4))),
   ];
   if (c) epilogue.push(forRows(f, `yc_${dir}`, b.copy(tensorAddr('yc'), rowAddr(b.i32(c)), b.i32(H * 4))));
-  out.push(onFirst(f, b.seq(epilogue)));
+  out.push(once(f, b.seq(epilogue)));
   return out;
 }
 
@@ -186,12 +199,14 @@ function direction(f: RunFn, dir: number): Expr[] {
 const GEMM_CHUNK_MACS = 1 << 24;
 
 /**
- * XW = X W^T for the whole sequence, in chunks of rows (a multiple of the GEMM's row tile, so each
- * row is computed as in one call): a long sequence's projection takes seconds, and the clock is
- * asked between chunks. Within a chunk the panels stay in L1 as in one call.
+ * XW = X W^T for the whole sequence, a job whose items are the GEMM's column panels; a claimed
+ * range of panels in chunks of rows (a multiple of the GEMM's row tile, so each row is computed as
+ * in one call): a long sequence's projection takes seconds, and the clock is asked between chunks.
+ * Within a chunk the panels stay in L1 as in one call.
  *
- *   for m in 0..T*B step CH:  if m > 0: trap if expired()
- *                             xw_d(X row m, XW row m, min(CH, T*B - m))
+ *   job over panels, claimed [p0, p1):
+ *     for m in 0..T*B step CH:  if m > 0: trap if expired()
+ *                               xw_d(X row m, XW row m, min(CH, T*B - m), p0, p1)
  */
 function inputProjection(f: RunFn, dir: number): Expr {
   const { b, s, plan } = f;
@@ -199,7 +214,9 @@ function inputProjection(f: RunFn, dir: number): Expr {
   const chunk = Math.max(1, Math.floor(GEMM_CHUNK_MACS / (L.inputSize * L.xwStride * plan.gemmRows))) * plan.gemmRows;
   const m = s.local('i32'), rows = s.local('i32');
   const label = `xw${dir}`;
-  return b.seq([
+  const NR = L.panelWidth;
+  return share(f, L.xwStride / NR, 1, (from, to) => b.seq([
+    s.set(f.pBegin, b.muli(s.get(from), NR * 4)), s.set(f.pEnd, b.muli(s.get(to), NR * 4)),
     s.set(m, b.i32(0)),
     s.set(rows, b.mul(f.P('seq'), f.P('batch'))),
     b.block(`${label}_out`, [b.loop(label, b.seq([
@@ -213,21 +230,30 @@ function inputProjection(f: RunFn, dir: number): Expr {
       s.bump(m, chunk),
       b.br(label),
     ]))]),
-  ]);
+  ]));
 }
 
-/** Each phase over row groups of R, then single rows; workers meet after each phase. */
+/**
+ * Each phase a job over the unit blocks, a claimed range [j0, j1) over row groups of R, then single
+ * rows. With plan.alternateBlocks, owners claim their blocks last to first on odd steps (the blocks
+ * the step before ended on are still in cache), and other workers take from the front.
+ */
 function stepAllRows(f: RunFn, dir: number): Expr {
   const { b, s, plan } = f;
   const R = plan.rowsPerBlock;
+  const L = plan.layout;
   return b.seq(plan.phases.map((_, phase) => {
+    const ownerBackward = plan.alternateBlocks ? b.andi(s.get(f.i), 1) : b.i32(0);
     const groups = (rows: number, label: string) => b.block(`${label}_out`, [b.loop(label, b.seq([
       b.br(`${label}_out`, b.gtS(b.add(s.get(f.row), b.i32(rows)), f.P('batch'))),
       callStep(f, dir, phase, rows),
       s.bump(f.row, rows),
       b.br(label),
     ]))]);
-    return b.seq([s.set(f.row, b.i32(0)), groups(R, `g${dir}_${phase}`), R > 1 ? groups(1, `s${dir}_${phase}`) : b.nop(), barrier(f)]);
+    return share(f, L.hiddenPadded / L.unitsPerBlock, plan.claimBlocks, (from, to) => b.seq([
+      ...setBlocks(f, from, to),
+      s.set(f.row, b.i32(0)), groups(R, `g${dir}_${phase}`), R > 1 ? groups(1, `s${dir}_${phase}`) : b.nop(),
+    ]), { ownerBackward, bounds: (v) => partitionBounds(f, v) });
   }));
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Shared jobs (compiler/emit/share.ts): whoever computes an item, the outputs are the same bits.
+ * Pool workers stall at random (the worker loop's test hook: before calls and at the module's clock
+ * checks, as a thread that loses its core); the others take their items, and every output equals
+ * the 1-worker run bit for bit.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeCell, type CellDescriptorInit } from '../compiler/cells/descriptor.js';
+import { compileModel } from '../compiler/index.js';
+import type { PlanOptions } from '../compiler/plan/cell.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { spawnNodeWorker } from '../api/node.js';
+import { Tensor } from '../runtime/tensor.js';
+import type { Spawn } from '../runtime/pool.js';
+import { controlView, stolenBy } from '../contract/control.js';
+import { modelFor } from './harness.js';
+import { GraphBuilder, attr } from './graph_builder.js';
+import { convWeights, floats, sideRnn } from './conv_models.js';
+import { mulberry32, randomInputs } from './random.js';
+
+const cases: { init: CellDescriptorInit; plan?: PlanOptions }[] = [
+  { init: { cell: 'lstm', inputSize: 13, hiddenSize: 37, maxBatch: 3, hasSequenceLens: true, hasInitialH: true, hasInitialC: true }, plan: { alternateBlocks: true } },
+  { init: { cell: 'gru', inputSize: 9, hiddenSize: 50, maxBatch: 2, linearBeforeReset: true, direction: 'bidirectional' }, plan: { inputProjection: 'fused' } },
+  { init: { cell: 'gru', inputSize: 7, hiddenSize: 64, maxBatch: 1, linearBeforeReset: false } },
+  { init: { cell: 'lstm', inputSize: 64, hiddenSize: 96, maxBatch: 1, hasPeepholes: true, clip: 2 } },
+];
+
+/** Spawns workers that stall at random, and records the control block they share. */
+function stalling(seed: number, seen: { ctl: Int32Array | null; workers: number }): Spawn {
+  return (init, events) => {
+    seen.ctl = controlView(init.memory, init.control);
+    seen.workers = init.workers;
+    return spawnNodeWorker({ ...init, stall: { seed: seed * 100 + init.id, maxMs: 3 } }, events);
+  };
+}
+
+const bits = (t: Tensor) => Array.from(new Uint32Array((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, t.data.length));
+
+for (const callerComputes of [true, false]) {
+  test(`workers stalled at random: outputs equal 1 worker's bit for bit, and the others took stalled workers' items (callerComputes ${callerComputes})`, async () => {
+    for (const [k, { init, plan }] of cases.entries()) {
+      const d = describeCell(init);
+      // 200 steps: the module asks the clock (a stall point) at steps 63, 127 and 191.
+      const { model, feeds } = modelFor(d, randomInputs(mulberry32(40 + k), d, 200, d.maxBatch));
+      const artifact = compileModel(model, { threads: true, ...plan }).artifact;
+      const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+      const ref = await one.run(feeds);
+      await one.release();
+      for (const workers of [2, 3]) {
+        const seen = { ctl: null as Int32Array | null, workers: 0 };
+        const s = await ArtifactSession.fromArtifact(artifact, { workers, spawn: stalling(k * 10 + workers, seen), adaptWorkers: false, callerComputes });
+        for (let call = 0; call < 4; call++) {
+          const got = await s.run(feeds);
+          for (const name of Object.keys(ref)) assert.equal(bits(got[name]), bits(ref[name]), `case ${k}, ${workers} workers, call ${call}, ${name}`);
+        }
+        const stolen = Array.from({ length: workers }, (_, w) => stolenBy(seen.ctl!, w));
+        assert.ok(stolen.some((n) => n > 0), `case ${k}, ${workers} workers: no worker took another's items (${stolen})`);
+        await s.release();
+      }
+    }
+  });
+}
+
+test('streaming steps with stalled workers equal the same steps on 1 worker bit for bit', async () => {
+  const d = describeCell({ cell: 'lstm', inputSize: 12, hiddenSize: 40, maxBatch: 1 });
+  const { model, feeds } = modelFor(d, randomInputs(mulberry32(7), d, 30, 1));
+  const artifact = compileModel(model, { threads: true }).artifact;
+  const x = feeds.in_X.data as Float32Array;
+  // A step projects its input per step (a single row), a whole sequence in one GEMM: steps are
+  // compared with steps.
+  const steps = async (s: ArtifactSession) => {
+    const stream = s.stream(), out: number[][] = [];
+    for (let t = 0; t < 30; t++) out.push(bits((await stream.step({ in_X: new Tensor('float32', x.slice(t * 12, (t + 1) * 12), [1, 1, 12]) })).Y));
+    await s.release();
+    return out;
+  };
+  const ref = await steps(await ArtifactSession.fromArtifact(artifact, { workers: 1 }));
+  const seen = { ctl: null as Int32Array | null, workers: 0 };
+  const got = await steps(await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: stalling(3, seen), adaptWorkers: false }));
+  got.forEach((y, t) => assert.equal(y, ref[t], `step ${t}`));
+});
+
+test('a conv front end with stalled workers: its output-channel blocks, taken by whoever is there, give the 1-worker bits', async () => {
+  // Two direct convs (40 and 24 output channels: several blocks each, a partial last one) beside
+  // the recurrent node rnnc compiles models around.
+  const rng = mulberry32(5);
+  const g = new GraphBuilder();
+  const audio = g.input('audio', [2, 3, 64]);
+  const c0 = convWeights(g, rng, 'c0', { C: 3, M: 40, k: 5 }, true);
+  const h = g.node('Relu', [g.node('Conv', [audio, c0.W, c0.B!], [attr.ints('pads', [2, 2])], { name: 'c0' })]);
+  const c1 = convWeights(g, rng, 'c1', { C: 40, M: 24, k: 3 }, true);
+  g.node('Conv', [h, c1.W, c1.B!], [attr.ints('strides', [2])], { name: 'c1', outputs: ['features'] });
+  g.output('features', [2, 24, 31]);
+  sideRnn(g);
+  const artifact = compileModel(g.encode(), { threads: true }).artifact;
+  const feeds = {
+    audio: new Tensor('float32', Float32Array.from(floats(rng, 2 * 3 * 64)), [2, 3, 64]),
+    seq: new Tensor('float32', Float32Array.from(floats(rng, 10)), [5, 1, 2]),
+  };
+  const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+  const ref = await one.run(feeds);
+  await one.release();
+  for (const workers of [2, 3]) {
+    const seen = { ctl: null as Int32Array | null, workers: 0 };
+    const s = await ArtifactSession.fromArtifact(artifact, { workers, spawn: stalling(workers, seen), adaptWorkers: false });
+    for (let call = 0; call < 6; call++) {
+      const got = await s.run(feeds);
+      for (const name of Object.keys(ref)) assert.equal(bits(got[name]), bits(ref[name]), `${workers} workers, call ${call}, ${name}`);
+    }
+    assert.ok(stolenBy(seen.ctl!, 0) > 0, `${workers} workers: the caller took no stalled worker's items`);
+    await s.release();
+  }
+});
+
+test.run();
