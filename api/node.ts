@@ -12,9 +12,11 @@ import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/
 import type { Engine } from '../runtime/engine.js';
 import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 import { feedTensor } from '../runtime/tensor.js';
+import { ArtifactCache, cachedArtifact, cachedLookup, cacheDirectory, evictServed } from './cache.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
+export { ArtifactCache, cacheDirectory, DEFAULT_CACHE_BYTES } from './cache.js';
 
 /** Options of `InferenceSession.create`. */
 export interface SessionOptions extends NodeRunOptions {
@@ -30,6 +32,13 @@ export interface SessionOptions extends NodeRunOptions {
   readonly shapes?: Readonly<Record<string, readonly number[]>>;
   /** Graph inputs bound to constants when compiling (`{ sr: 16000 }`): an If on them keeps one branch. */
   readonly bind?: Readonly<Record<string, number | readonly number[]>>;
+  /**
+   * Where compiled ONNX models are kept for the next session (api/cache.ts): a directory, or false
+   * (off). Default: RNNC_CACHE_DIR, else the platform's cache directory (off under NODE_ENV=test).
+   */
+  readonly cache?: boolean | string;
+  /** The cache's size bound in bytes (default 512 MiB); the least recently used entries go past it. */
+  readonly cacheMaxBytes?: number;
 }
 
 /** An rnnc session in Node. */
@@ -41,7 +50,7 @@ export class InferenceSession extends ArtifactSession {
   static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions = {}): Promise<InferenceSession> {
     const loaded = await loadArtifact(model, options);
     if ('open' in loaded) return new InferenceSession(null, loaded);
-    return new InferenceSession(await createNodeEngine(loaded, options));
+    return new InferenceSession(await engineOf(loaded, options, async () => (await loadArtifact(model, options)) as Artifact));
   }
 
   private readonly engines = new Map<string, Engine>();
@@ -74,7 +83,7 @@ export class InferenceSession extends ArtifactSession {
     const key = JSON.stringify([shapes, bind]);
     let engine = this.engines.get(key);
     if (!engine) {
-      engine = await createNodeEngine(await d.compile(shapes, bind), d.options);
+      engine = await engineOf(await d.compile(shapes, bind), d.options, () => d.compile(shapes, bind));
       this.engines.set(key, engine);
       // A few sizes stay compiled; the oldest is dropped past that.
       if (this.engines.size > MAX_SIZES) {
@@ -106,6 +115,16 @@ interface Deferred {
   compile(shapes: Record<string, number[]>, bind: Record<string, number[]>): Promise<Artifact>;
 }
 
+/** The engine of an artifact; one read from the cache that the engine refuses is evicted and rebuilt. */
+async function engineOf(a: Artifact, options: SessionOptions, rebuild: () => Promise<Artifact>): Promise<Engine> {
+  try {
+    return await createNodeEngine(a, options);
+  } catch (e) {
+    if (!(e instanceof ModelError) || !(await evictServed(a))) throw e;
+    return createNodeEngine(await rebuild(), options);
+  }
+}
+
 async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact, options: SessionOptions): Promise<Artifact | Deferred> {
   if (typeof model === 'string') {
     let isDir: boolean;
@@ -124,12 +143,21 @@ async function loadArtifact(model: string | Uint8Array | ArrayBuffer | Artifact,
 }
 
 async function compileBytes(bytes: Uint8Array, source: string, options: SessionOptions): Promise<Artifact | Deferred> {
-  const { compileModel, openInputs } = await import('../compiler/index.js');
   const threads = options.workers === undefined ? undefined : options.workers > 1;
+  const dir = cacheDirectory(options.cache);
+  const cache = dir ? new ArtifactCache(dir, options.cacheMaxBytes) : null;
   // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
-  const compile = (shapes: SessionOptions['shapes'], bind: SessionOptions['bind']) => compileModel(bytes, {
+  const settings = (shapes: SessionOptions['shapes'], bind: SessionOptions['bind']) => ({
     source, batch: options.batch, threads, cores: availableParallelism(), shapes, bind, ...(options.plan ?? {}),
-  }).artifact;
+  });
+  const compile = (shapes: SessionOptions['shapes'], bind: SessionOptions['bind']) => {
+    const o = settings(shapes, bind);
+    return cachedArtifact(cache, bytes, o, async () => (await import('../compiler/index.js')).compileModel(bytes, o).artifact);
+  };
+  // A model compiled when a session was created is found before any of the compiler loads.
+  const early = cache && await cachedLookup(cache, bytes, settings(options.shapes, options.bind));
+  if (early) return early;
+  const { openInputs } = await import('../compiler/frontend/index.js');
   const graph = openInputs(bytes, { source, batch: options.batch, shapes: options.shapes, bind: options.bind });
   if (graph.open.length === 0 && graph.control.length === 0) return compile(options.shapes, options.bind);
   // Sizes and control values come from the first run's feeds, like onnxruntime's: one compile each.

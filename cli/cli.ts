@@ -1,5 +1,5 @@
 /** The `rnnc` command line: parses, delegates to commands/, prints errors. */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { CELLS } from '../compiler/cells/index.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { formatCliError, int, num, withPlanFlags } from './commands/common.js';
@@ -95,6 +95,12 @@ program.command('bench [patterns...]')
   .option('--hog <n>', 'keep n busy processes running beside the benchmark (a loaded machine, on purpose)', int('--hog', 0, 64))
   .option('--no-write', 'do not write bench/results')
   .action(async (patterns, o) => (await import('./commands/bench.js')).benchCommand(patterns, o));
+
+program.command('cache')
+  .description('list (ls) or empty (clear) the cache of models compiled by InferenceSession.create')
+  .addArgument(new Argument('<action>').choices(['ls', 'clear']))
+  .option('--dir <dir>', 'cache directory (default: RNNC_CACHE_DIR, else the platform\'s cache directory)')
+  .action(async (action, o) => (await import('./commands/cache.js')).cacheCommand(action, o));
 
 program.parseAsync().catch((e: unknown) => {
   const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
