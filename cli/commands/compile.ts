@@ -3,7 +3,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileModel } from '../../compiler/index.js';
 import { writeArtifact } from '../../compiler/module/artifact.js';
-import { toWat } from '../../compiler/module/wat.js';
 import { readTuning, tunedEntry } from '../../api/tune.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { formatBytes, makeOutputDir, modelOptions, planOptions, readModelFile, writing, type PlanFlags } from './common.js';
@@ -27,6 +26,8 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
   const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');
+    // wabt loads only for --wat: a quarter of a second of every compile otherwise.
+    const { toWat } = await import('../../compiler/module/wat.js');
     const wat = await toWat(artifact.wasm as Uint8Array, modelPath);
     await writing('--wat', () => writeFile(watPath, wat));
     written.push(watPath);
