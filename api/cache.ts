@@ -6,6 +6,7 @@
  * damaged entry reads as a miss (and is rebuilt); the least recently used entries go past a size.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -52,7 +53,7 @@ export function cacheDirectory(setting: CacheSetting, env: NodeJS.ProcessEnv = p
 export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
   const h = createHash('sha256');
   h.update(bytes);
-  h.update(canonicalJson({ rnnc: RNNC_VERSION, build: await buildStamp(), engine: detectFeatures(), options }));
+  h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
   return h.digest('hex').slice(0, 32);
 }
 
@@ -63,28 +64,34 @@ function canonicalJson(value: unknown): string {
     : v));
 }
 
-let stamp: Promise<string> | undefined;
+let stamp: string | undefined;
 
 /**
  * Names this build of the compiler: the newest modification time and the total size of the compiled
  * compiler and contract files. A rebuild with other emitters gets other keys even when the version
- * stayed the same, so a stale artifact is never loaded.
+ * stayed the same, so a stale artifact is never loaded. (Synchronous: a few hundred stats, once per
+ * process, take a few milliseconds this way and several times that through the event loop.)
  */
-function buildStamp(): Promise<string> {
-  stamp ??= (async () => {
-    const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-    let newest = 0, bytes = 0, files = 0;
-    for (const dir of ['compiler', 'contract']) {
-      for (const e of await readdir(path.join(root, dir), { recursive: true, withFileTypes: true }).catch(() => [])) {
-        if (!e.isFile() || !e.name.endsWith('.js')) continue;
-        const s = await stat(path.join(e.parentPath ?? e.path, e.name));
-        newest = Math.max(newest, s.mtimeMs);
-        bytes += s.size;
-        files++;
-      }
+function buildStamp(): string {
+  if (stamp !== undefined) return stamp;
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  let newest = 0, bytes = 0, files = 0;
+  for (const dir of ['compiler', 'contract']) {
+    let found: Dirent[] = [];
+    try {
+      found = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
+    } catch {
+      // Not laid out as built (bundled): the version alone names the build.
     }
-    return `${files}:${bytes}:${newest}`;
-  })();
+    for (const e of found) {
+      if (!e.isFile() || !e.name.endsWith('.js')) continue;
+      const s = statSync(path.join(e.parentPath ?? e.path, e.name));
+      newest = Math.max(newest, s.mtimeMs);
+      bytes += s.size;
+      files++;
+    }
+  }
+  stamp = `${files}:${bytes}:${newest}`;
   return stamp;
 }
 
