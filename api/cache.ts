@@ -154,14 +154,20 @@ export class ArtifactCache {
     await rm(path.join(this.dir, key), { recursive: true, force: true });
   }
 
-  /** The entries, most recently used first. */
+  /** The entries, most recently used first, with the model each holds. */
   async list(): Promise<CacheEntry[]> {
+    const entries = await this.sizes();
+    return Promise.all(entries.map(async (e) => ({ ...e, model: await modelName(path.join(this.dir, e.key)) })));
+  }
+
+  /** The entries' sizes and last uses, most recently used first. */
+  private async sizes(): Promise<CacheEntry[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const entries: CacheEntry[] = [];
     for (const key of names) {
       if (key.startsWith(TEMP_PREFIX)) continue;
       const size = await entrySize(path.join(this.dir, key));
-      if (size) entries.push({ key, bytes: size.bytes, used: size.used, model: await modelName(path.join(this.dir, key)) });
+      if (size) entries.push({ key, ...size });
     }
     return entries.sort((a, b) => b.used.getTime() - a.used.getTime());
   }
@@ -185,7 +191,7 @@ export class ArtifactCache {
       const s = await stat(path.join(this.dir, name)).catch(() => null);
       if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(path.join(this.dir, name), { recursive: true, force: true });
     }
-    const entries = await this.list();
+    const entries = await this.sizes();
     let total = entries.reduce((n, e) => n + e.bytes, 0);
     for (const e of entries.reverse()) {
       if (total <= this.maxBytes) break;
