@@ -4,6 +4,7 @@
  * of its own. Binaryen (about a second to load) and wabt load only on the paths that build or print
  * a module. Timings are in bench/compile.ts, never asserted here.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
@@ -12,6 +13,7 @@ import { describeCell } from '../compiler/cells/descriptor.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
 import { compileModel } from '../compiler/index.js';
 import { REPO_ROOT } from './paths.js';
+import { makeTempDir, removeTempDir, rnnc } from './subprocess.js';
 
 const model = cellModel(describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 8 }));
 
@@ -28,6 +30,21 @@ test("optimize: 'full' runs binaryen's optimizer: other bytes, another key", () 
   const full = compileModel(model, { threads: false, optimize: 'full' }).artifact;
   assert.not.equal(full.wasm, fast.wasm);
   assert.is.not(full.manifest.key, fast.manifest.key);
+});
+
+test("rnnc compile --optimize full asks for binaryen's optimizer: other modules, another key", async () => {
+  const dir = makeTempDir('optimize');
+  try {
+    const file = path.join(dir, 'm.onnx');
+    fs.writeFileSync(file, model);
+    const runs = await Promise.all([[], ['--optimize', 'full']].map((extra) => rnnc(['compile', file, '-o', path.join(dir, extra.length ? 'full' : 'fast'), ...extra])));
+    for (const r of runs) assert.is(r.code, 0, r.stderr);
+    const read = (sub: string, name: string) => fs.readFileSync(path.join(dir, sub, name));
+    assert.is.not(JSON.parse(read('full', 'manifest.json').toString()).key, JSON.parse(read('fast', 'manifest.json').toString()).key);
+    assert.not.ok(read('full', 'model.wasm').equals(read('fast', 'model.wasm')));
+  } finally {
+    removeTempDir(dir);
+  }
 });
 
 interface Edge { readonly from: string; readonly to: string; readonly typeOnly?: boolean; readonly dynamic?: boolean }

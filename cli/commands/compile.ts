@@ -13,6 +13,7 @@ export interface CompileFlags extends PlanFlags {
   batch?: number;
   verbose?: boolean;
   tuning?: string;
+  optimize?: 'full';
 }
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
@@ -22,7 +23,7 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
   // Both modules: an artifact may run where threads are (or are not) available.
   const tuning = f.tuning ? await readTuning(f.tuning) : null;
   const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
-  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f), ...modelOptions(f) });
+  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, optimize: f.optimize, ...planOptions(f), ...modelOptions(f) });
   const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');
