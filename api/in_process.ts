@@ -3,7 +3,7 @@
  * sizes a call is fed. Imported lazily with the compiler, so a runtime-only user never loads it.
  */
 import { availableParallelism } from 'node:os';
-import { compileModel, openInputs } from '../compiler/index.js';
+import { compileModel, openInputs, type ModelCompileOptions } from '../compiler/index.js';
 import { loadGraph, type GraphValue } from '../compiler/frontend/load.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { InputError } from '../contract/errors.js';
@@ -28,8 +28,12 @@ export interface InProcessModel {
   /** Small integer inputs an If's condition comes from: compiled per value. */
   readonly control: readonly string[];
   readonly declared: Declared;
-  /** Compiles for these open sizes and control values, and batch up to `batch` (default: the option's). */
-  compile(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch?: number): Artifact;
+  /** The model's bytes (the cache's key starts from them). */
+  readonly bytes: Uint8Array;
+  /** The compile options for these open sizes and control values, and batch up to `batch` (default: the option's). */
+  settings(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch?: number): ModelCompileOptions;
+  /** Compiles with settings() options. */
+  compile(options: ModelCompileOptions): Artifact;
 }
 
 const TYPE_OF: Partial<Record<number, TensorType>> = {
@@ -53,12 +57,13 @@ export function inProcessModel(bytes: Uint8Array, source: string, settings: Comp
   if (Object.keys(shapes).length > Object.keys(settings.shapes ?? {}).length) graph = openInputs(bytes, { ...given, shapes });
   const threads = settings.workers === undefined ? undefined : settings.workers > 1;
   return {
-    open: graph.open, control: graph.control, declared,
+    open: graph.open, control: graph.control, declared, bytes,
     // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
-    compile: (open, control, batch) => compileModel(bytes, {
+    settings: (open, control, batch) => ({
       source, batch: batch ?? settings.batch, threads, cores: availableParallelism(),
       shapes: { ...shapes, ...open }, bind: { ...settings.bind, ...control }, ...(settings.plan ?? {}),
-    }).artifact,
+    }),
+    compile: (options) => compileModel(bytes, options).artifact,
   };
 }
 

@@ -16,9 +16,11 @@ import type { InProcessModel } from './in_process.js';
 import { compilerMissing } from './compiler_import.js';
 import { fedBatch } from '../runtime/metadata.js';
 import type * as Types from '../runtime/session.js';
+import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed } from './cache.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
+export { ArtifactCache, cacheDirectory, DEFAULT_CACHE_BYTES } from './cache.js';
 
 /** Options of `InferenceSession.create`: rnnc's, and onnxruntime-web's (runtime/options.ts). */
 export interface SessionOptions extends NodeRunOptions, OrtSessionOptions {
@@ -37,10 +39,17 @@ export interface SessionOptions extends NodeRunOptions, OrtSessionOptions {
   readonly shapes?: Readonly<Record<string, readonly number[]>>;
   /** Graph inputs bound to constants when compiling (`{ sr: 16000 }`): an If on them keeps one branch. */
   readonly bind?: Readonly<Record<string, number | readonly number[]>>;
+  /**
+   * Where compiled ONNX models are kept for the next session (api/cache.ts): a directory, or false
+   * (off). Default: RNNC_CACHE_DIR, else the platform's cache directory (off under NODE_ENV=test).
+   */
+  readonly cache?: boolean | string;
+  /** The cache's size bound in bytes (default 512 MiB); the least recently used entries go past it. */
+  readonly cacheMaxBytes?: number;
 }
 
 /** rnnc's own option names, beside onnxruntime's. */
-const OWN_OPTIONS = ['workers', 'timeoutMs', 'callerComputes', 'adaptWorkers', 'batch', 'plan', 'shapes', 'bind'];
+const OWN_OPTIONS = ['workers', 'timeoutMs', 'callerComputes', 'adaptWorkers', 'batch', 'plan', 'shapes', 'bind', 'cache', 'cacheMaxBytes'];
 
 /** How many compiled sizes (input sizes, control values, batches) a session compiled in-process keeps. */
 const MAX_SIZES = 4;
@@ -71,8 +80,13 @@ export class InferenceSession extends ArtifactSession {
   /** Engines compiled in-process, by sizes, control values and batch; oldest first. */
   private readonly engines = new Map<string, Engine>();
 
+  /** Compiled models kept on disk for the next session, or null (off). */
+  private readonly cache: ArtifactCache | null;
+
   private constructor(engine: Engine | null, private readonly options: SessionOptions, private readonly model?: InProcessModel) {
     super(engine, model?.declared);
+    const dir = model ? cacheDirectory(options.cache) : null;
+    this.cache = dir ? new ArtifactCache(dir, options.cacheMaxBytes) : null;
   }
 
   /**
@@ -106,7 +120,7 @@ export class InferenceSession extends ArtifactSession {
     const sizes = JSON.stringify([shapes, bind]);
     const fits = [...this.engines].filter(([k, e]) => k.startsWith(sizes) && (batch === undefined || e.manifest.maxBatch >= batch));
     if (fits.length > 0) return fits.sort(([, a], [, b]) => a.manifest.maxBatch - b.manifest.maxBatch)[0][1];
-    const engine = await createNodeEngine(this.compileFor(shapes, bind, batch), this.options);
+    const engine = await this.engineOf(await this.compileFor(shapes, bind, batch), () => this.compileFor(shapes, bind, batch));
     this.engines.set(`${sizes}${engine.manifest.maxBatch}`, engine);
     this.ranOn.add(describeFed(shapes, bind));
     // A few sizes stay compiled; the oldest is dropped past that.
@@ -127,14 +141,27 @@ export class InferenceSession extends ArtifactSession {
    * ModelError deep in the graph; the caller fed it, so it is an InputError naming what was fed and
    * what compiled before on this session.
    */
-  private compileFor(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch: number | undefined): Artifact {
+  private async compileFor(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch: number | undefined): Promise<Artifact> {
+    const model = this.model!;
+    // The exact compile options are the cache's key: another size, value, batch or plan is another entry.
+    const settings = model.settings(shapes, bind, batch);
     try {
-      return this.model!.compile(shapes, bind, batch);
+      return await cachedArtifact(this.cache, model.bytes, settings as Readonly<Record<string, unknown>>, async () => model.compile(settings));
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       const before = [...this.ranOn];
       throw new InputError(`input ${describeFed(shapes, bind)}: the model cannot run on these sizes and values` +
         `${before.length ? ` (it ran on ${before.join('; ')})` : ''}; compiling for them failed: ${e.message.split('\n')[0]}`);
+    }
+  }
+
+  /** The engine of an artifact; one read from the cache that the engine refuses is evicted and rebuilt. */
+  private async engineOf(a: Artifact, rebuild: () => Promise<Artifact>): Promise<Engine> {
+    try {
+      return await createNodeEngine(a, this.options);
+    } catch (e) {
+      if (!(e instanceof ModelError) || !(await evictServed(a))) throw e;
+      return createNodeEngine(await rebuild(), this.options);
     }
   }
 

@@ -1,5 +1,5 @@
 /** The `rnnc` command line: parses, delegates to commands/, prints errors. */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { CELLS } from '../compiler/cells/index.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { formatCliError, int, num, withPlanFlags } from './commands/common.js';
@@ -25,7 +25,8 @@ withPlanFlags(program.command('compile <model>')
   .option('--wat', 'also write the text form of the single-worker module (model.wat)')
   .option('--batch <n>', 'largest batch to compile for when the model leaves it symbolic (default 1)', int('--batch'))
   .option('-v, --verbose', 'print the plan and its loop nest')
-  .option('--tuning <file>', 'use the plans `rnnc tune` stored in this file for this engine'))
+  .option('--tuning <file>', 'use the plans `rnnc tune` stored in this file for this engine')
+  .addOption(new Option('--optimize <level>', 'also run binaryen\'s -O3 on the modules (about a second more; a few percent on small cells)').choices(['full'])))
   .action(async (model, o) => (await import('./commands/compile.js')).compileCommand(model, o));
 
 withPlanFlags(program.command('run <model>')
@@ -97,6 +98,11 @@ program.command('bench [patterns...]')
   .option('--update-results', 'write the committed bench/results (default: a new folder, bench/results/runs/<date>/)')
   .action(async (patterns, o) => (await import('./commands/bench.js')).benchCommand(patterns, o));
 
+program.command('cache')
+  .description('list (ls) or empty (clear) the cache of models compiled by InferenceSession.create')
+  .addArgument(new Argument('<action>').choices(['ls', 'clear']))
+  .option('--dir <dir>', 'cache directory (default: RNNC_CACHE_DIR, else the platform\'s cache directory)')
+  .action(async (action, o) => (await import('./commands/cache.js')).cacheCommand(action, o));
 /** One example per command, shown after its help. */
 const EXAMPLES: Readonly<Record<string, string>> = {
   compile: 'rnnc compile examples/charlm/model.onnx -o charlm',
@@ -107,6 +113,7 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   serve: 'rnnc serve demo --port 8080',
   tune: 'rnnc tune examples/charlm/model.onnx --seq 100',
   bench: 'rnnc bench --quick lstm_i256_h256 --peers rnnc-1w,ort-web-1t',
+  cache: 'rnnc cache ls',
 };
 for (const c of program.commands) c.addHelpText('after', `\nExample:\n  $ ${EXAMPLES[c.name()]}`);
 program.addHelpText('after', `\nExample:\n  $ ${EXAMPLES.compile} && rnnc run charlm --random`);

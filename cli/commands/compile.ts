@@ -3,7 +3,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileModel } from '../../compiler/index.js';
 import { writeArtifact } from '../../compiler/module/artifact.js';
-import { toWat } from '../../compiler/module/wat.js';
 import { readTuning, tunedEntry } from '../../api/tune.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { formatBytes, makeOutputDir, modelOptions, planOptions, readModelFile, writing, type PlanFlags } from './common.js';
@@ -14,6 +13,7 @@ export interface CompileFlags extends PlanFlags {
   batch?: number;
   verbose?: boolean;
   tuning?: string;
+  optimize?: 'full';
 }
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
@@ -23,10 +23,12 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
   // Both modules: an artifact may run where threads are (or are not) available.
   const tuning = f.tuning ? await readTuning(f.tuning) : null;
   const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
-  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, ...planOptions(f), ...modelOptions(f) });
+  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, optimize: f.optimize, ...planOptions(f), ...modelOptions(f) });
   const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');
+    // wabt loads only for --wat: a quarter of a second of every compile otherwise.
+    const { toWat } = await import('../../compiler/module/wat.js');
     const wat = await toWat(artifact.wasm as Uint8Array, modelPath);
     await writing('--wat', () => writeFile(watPath, wat));
     written.push(watPath);

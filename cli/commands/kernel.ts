@@ -2,9 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { describeCell, type CellKind, type Direction } from '../../compiler/cells/descriptor.js';
 import { cellModel } from '../../compiler/frontend/cell_model.js';
-import { compileModel } from '../../compiler/index.js';
 import { describePlan } from '../../compiler/plan/describe.js';
-import { toWat } from '../../compiler/module/wat.js';
 import { formatBytes, planOptions, writing, type PlanFlags } from './common.js';
 
 export interface ShapeFlags {
@@ -38,12 +36,15 @@ export function descriptorFromFlags(f: ShapeFlags) {
  */
 export async function kernelCommand(f: KernelFlags): Promise<void> {
   const d = descriptorFromFlags(f);
+  // Loaded here, not at the top: `rnnc plan` reads descriptorFromFlags and needs neither binaryen nor wabt.
+  const { compileModel } = await import('../../compiler/index.js');
   const { artifact, plan } = compileModel(cellModel(d), { ...planOptions(f), batch: d.maxBatch, threads: false, source: `--cell ${f.cell}` });
   const wasm = artifact.wasm as Uint8Array;
   await writing('-o', () => writeFile(f.output, wasm));
   console.log(`${plan.kernelName} (${plan.descriptorKey}, plan ${plan.key}) -> ${f.output} (${formatBytes(wasm.byteLength)})`);
   if (f.wat) {
     const watPath = f.output.replace(/\.wasm$/, '') + '.wat';
+    const { toWat } = await import('../../compiler/module/wat.js');
     const wat = await toWat(wasm, plan.kernelName);
     await writing('--wat', () => writeFile(watPath, wat));
     console.log(`  text form -> ${watPath}`);

@@ -20,8 +20,11 @@ import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type M
 export interface CompileOptions extends ModelPlanOptions {
   /** Also produce the text form of the single-worker module (binaryen's printer). */
   readonly text?: boolean;
-  /** Run binaryen's optimizer on the modules (default true; off, the text shows the emitters' own output). */
-  readonly optimize?: boolean;
+  /**
+   * 'full': run binaryen's -O3 on the modules (seconds; a few percent on small cells). Default: the
+   * emitters' own output, validated (`false` says the same).
+   */
+  readonly optimize?: boolean | 'full';
   /** Names the model in the manifest and messages. */
   readonly name?: string;
 }
@@ -38,9 +41,10 @@ export interface CompileResult {
 /** Plans, emits and packages a program. */
 export function compileProgram(program: Program, opts: CompileOptions = {}, summary: readonly string[] = []): CompileResult {
   const plan = planModel(program, opts);
-  const mod = buildModule(plan, { text: opts.text, optimize: opts.optimize });
+  const optimize = opts.optimize === 'full';
+  const mod = buildModule(plan, { text: opts.text, optimize });
   const plans = plan.cells;
-  const modThreads = plan.threads ? buildModule(plan, { threads: true, optimize: opts.optimize }) : null;
+  const modThreads = plan.threads ? buildModule(plan, { threads: true, optimize }) : null;
   const io = (x: ProgramIO): ManifestIO => ({
     name: x.name, dtype: x.dtype, accepts: x.dtype === 'int32' ? ['int32', 'int64'] : ['float32'], dims: [...x.dims], buffer: x.buffer,
     ...(x.groups ? { groups: [...x.groups] } : {}),
@@ -53,8 +57,8 @@ export function compileProgram(program: Program, opts: CompileOptions = {}, summ
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     model: opts.name ?? 'model',
-    // The artifact key is the plan's, unless the modules were left unoptimized (other bytes, same plan).
-    key: opts.optimize === false ? fnv1a64(`${plan.key}:unoptimized`) : plan.key,
+    // The artifact key is the plan's, unless binaryen's optimizer ran (other bytes, same plan).
+    key: optimize ? fnv1a64(`${plan.key}:optimized`) : plan.key,
     kernels: plans.map((p) => p.kernelName),
     features: mod.features,
     maxBatch: program.maxBatch,

@@ -12,7 +12,8 @@ import type { Plan, PlanOptions } from './cell.js';
 import { DEFAULT_MACHINE, type MachineModel } from './machine.js';
 import { MemoryPlanner, type StaticMemory } from './memory.js';
 import { recommendWorkers, type WorkerRecommendation } from './workers.js';
-import { digestBytes, fnv1a64 } from '../../contract/hash.js';
+import { fnv1a64 } from '../../contract/hash.js';
+import { fileDigest } from '../../contract/artifact_digest.js';
 import { RNNC_VERSION } from '../../contract/version.js';
 import { internalAt } from '../../contract/errors.js';
 import { recommendedWorkers } from '../../contract/manifest.js';
@@ -89,7 +90,7 @@ export function planModel(program: Program, options: ModelPlanOptions = {}): Mod
   const key = fnv1a64(JSON.stringify({
     // Constants' data are in the image (its digest below); the program keeps their names and dims.
     rnnc: RNNC_VERSION, program: { ...program, constants: program.constants.map((c) => ({ ...c, data: c.data.length })) },
-    steps: steps.map(withoutReasons), image: digestBytes(finished.image), relaxedSimd, workers: workers.byCores, threads,
+    steps: steps.map(withoutReasons), image: fileDigest(finished.image), relaxedSimd, workers: workers.byCores, threads,
   }));
   return { program, steps, cells, memory: finished, features: { relaxedSimd }, workers, threads, streamable, key };
 }

@@ -1,0 +1,259 @@
+/**
+ * The artifact cache of Node: one directory per compiled model, named by a key that hashes
+ * everything the compile depends on, so `InferenceSession.create` of a model compiled before (in
+ * any process) loads its artifact instead of compiling. An entry is written whole under a temporary
+ * name and renamed into place, so processes filling the cache at once never see half an entry; a
+ * damaged entry reads as a miss (and is rebuilt); the least recently used entries go past a size.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Artifact } from '../contract/manifest.js';
+import { RNNC_VERSION } from '../contract/version.js';
+import { detectFeatures } from '../runtime/features.js';
+import { readArtifact } from '../runtime/node.js';
+import { checkFileDigests } from '../runtime/verify.js';
+
+/** Where the cache lives: a directory, or false (off). See `cacheDirectory`. */
+export type CacheSetting = string | boolean | undefined;
+
+/** Default bound on the cache's size; the least recently used entries go past it. */
+export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** Temporary entries older than this are left by a process that died while writing: removed. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+const TEMP_PREFIX = '.tmp-';
+
+/**
+ * The cache directory for `setting`: false, off; a string, that directory; otherwise RNNC_CACHE_DIR
+ * ("off" turns it off), else off under NODE_ENV=test unless `setting` is true (test runs never
+ * write the user's cache), else the platform's cache directory ($XDG_CACHE_HOME/rnnc or ~/.cache/rnnc; on macOS
+ * ~/Library/Caches/rnnc; on Windows %LOCALAPPDATA%\rnnc\cache).
+ */
+export function cacheDirectory(setting: CacheSetting, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (setting === false) return null;
+  if (typeof setting === 'string') return path.resolve(setting);
+  const named = env.RNNC_CACHE_DIR;
+  if (named !== undefined && named !== '') return named === 'off' ? null : path.resolve(named);
+  if (env.NODE_ENV === 'test' && setting !== true) return null;
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'rnnc');
+  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'rnnc');
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'rnnc', 'cache');
+  return path.join(homedir(), '.cache', 'rnnc');
+}
+
+/**
+ * The key of a compile: the model's bytes (SHA-256), the compile options (plan overrides, batch,
+ * sizes, bound inputs, worker choice, cores), rnnc's version and build, and this engine's features.
+ * The model plan is a function of exactly these, so one key names one artifact.
+ */
+export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
+  const h = createHash('sha256');
+  h.update(bytes);
+  h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
+  return h.digest('hex').slice(0, 32);
+}
+
+/** JSON with object keys sorted and undefined fields left out, so equal options give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    : v));
+}
+
+let stamp: string | undefined;
+
+/**
+ * Names this build of the compiler: the newest modification time and the total size of the compiled
+ * compiler and contract files. A rebuild with other emitters gets other keys even when the version
+ * stayed the same, so a stale artifact is never loaded. (Synchronous: a few hundred stats, once per
+ * process, take a few milliseconds this way and several times that through the event loop.)
+ */
+function buildStamp(): string {
+  if (stamp !== undefined) return stamp;
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  let newest = 0, bytes = 0, files = 0;
+  for (const dir of ['compiler', 'contract']) {
+    let found: Dirent[] = [];
+    try {
+      found = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
+    } catch {
+      // Not laid out as built (bundled): the version alone names the build.
+    }
+    for (const e of found) {
+      if (!e.isFile() || !e.name.endsWith('.js')) continue;
+      const s = statSync(path.join(e.parentPath ?? e.path, e.name));
+      newest = Math.max(newest, s.mtimeMs);
+      bytes += s.size;
+      files++;
+    }
+  }
+  stamp = `${files}:${bytes}:${newest}`;
+  return stamp;
+}
+
+/** One entry as `rnnc cache ls` shows it. */
+export interface CacheEntry {
+  readonly key: string;
+  readonly bytes: number;
+  /** Last use (a hit refreshes it). */
+  readonly used: Date;
+  /** The model's name in its manifest, when readable. */
+  readonly model?: string;
+}
+
+/** The cache in one directory. Every method but `put`'s writing tolerates a missing directory. */
+export class ArtifactCache {
+  constructor(readonly dir: string, readonly maxBytes = DEFAULT_CACHE_BYTES) {}
+
+  /**
+   * The artifact under `key` with every file's digest checked, or null: absent, or damaged (then
+   * removed, so the caller's compile rebuilds it).
+   */
+  async get(key: string): Promise<Artifact | null> {
+    const entry = path.join(this.dir, key);
+    let artifact: Artifact;
+    try {
+      artifact = await readArtifact(entry);
+      checkFileDigests(artifact);
+    } catch {
+      await this.evict(key);
+      return null;
+    }
+    // The entry's last use orders the eviction; a failed touch only makes it look older.
+    const now = new Date();
+    await utimes(entry, now, now).catch(() => undefined);
+    return artifact;
+  }
+
+  /**
+   * Stores `artifact` under `key`: written whole into a temporary directory, then renamed into
+   * place. When another process stored the same key first, its entry (the same artifact) stays.
+   * Then trims the cache to its size.
+   */
+  async put(key: string, artifact: Artifact): Promise<void> {
+    const { writeArtifact } = await import('../compiler/module/artifact.js');
+    await mkdir(this.dir, { recursive: true });
+    const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    try {
+      await writeArtifact(temp, artifact);
+      await rename(temp, path.join(this.dir, key)).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'EPERM') throw e;
+      });
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+    await this.trim();
+  }
+
+  /** Removes the entry under `key` (no error if absent). */
+  async evict(key: string): Promise<void> {
+    await rm(path.join(this.dir, key), { recursive: true, force: true });
+  }
+
+  /** The entries, most recently used first, with the model each holds. */
+  async list(): Promise<CacheEntry[]> {
+    const entries = await this.sizes();
+    return Promise.all(entries.map(async (e) => ({ ...e, model: await modelName(path.join(this.dir, e.key)) })));
+  }
+
+  /** The entries' sizes and last uses, most recently used first. */
+  private async sizes(): Promise<CacheEntry[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const entries: CacheEntry[] = [];
+    for (const key of names) {
+      if (key.startsWith(TEMP_PREFIX)) continue;
+      const size = await entrySize(path.join(this.dir, key));
+      if (size) entries.push({ key, ...size });
+    }
+    return entries.sort((a, b) => b.used.getTime() - a.used.getTime());
+  }
+
+  /** Removes every entry; returns how many. */
+  async clear(): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!name.startsWith(TEMP_PREFIX)) removed++;
+      await rm(path.join(this.dir, name), { recursive: true, force: true });
+    }
+    return removed;
+  }
+
+  /** Removes the least recently used entries past `maxBytes`, and temporary ones a dead writer left. */
+  async trim(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!name.startsWith(TEMP_PREFIX)) continue;
+      const s = await stat(path.join(this.dir, name)).catch(() => null);
+      if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(path.join(this.dir, name), { recursive: true, force: true });
+    }
+    const entries = await this.sizes();
+    let total = entries.reduce((n, e) => n + e.bytes, 0);
+    for (const e of entries.reverse()) {
+      if (total <= this.maxBytes) break;
+      await this.evict(e.key);
+      total -= e.bytes;
+    }
+  }
+}
+
+/** Bytes and last use of an entry directory, or null when it is not one. */
+async function entrySize(dir: string): Promise<{ bytes: number; used: Date } | null> {
+  const s = await stat(dir).catch(() => null);
+  if (!s?.isDirectory()) return null;
+  let bytes = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) bytes += (await stat(path.join(dir, name)).catch(() => null))?.size ?? 0;
+  return { bytes, used: s.mtime };
+}
+
+/** The model named in an entry's manifest, if it reads. */
+async function modelName(dir: string): Promise<string | undefined> {
+  try {
+    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as { model?: unknown };
+    return typeof m.model === 'string' ? m.model : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Artifacts this process read from a cache, with where: an engine that refuses one evicts it. */
+const served = new WeakMap<Artifact, { cache: ArtifactCache; key: string }>();
+
+/** The artifact of `options`' compile of `bytes` if `cache` holds it, else null. */
+export async function cachedLookup(cache: ArtifactCache, bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<Artifact | null> {
+  const key = await cacheKey(bytes, options);
+  const hit = await cache.get(key);
+  if (hit) served.set(hit, { cache, key });
+  return hit;
+}
+
+/**
+ * The artifact `build` makes of `bytes` with `options`, from `cache` when it holds it (null: no
+ * cache). A store that fails (a read-only or full disk) leaves the session uncached, with a warning.
+ */
+export async function cachedArtifact(cache: ArtifactCache | null, bytes: Uint8Array, options: Readonly<Record<string, unknown>>,
+  build: () => Promise<Artifact>): Promise<Artifact> {
+  if (!cache) return build();
+  const hit = await cachedLookup(cache, bytes, options);
+  if (hit) return hit;
+  const key = await cacheKey(bytes, options);
+  const artifact = await build();
+  await cache.put(key, artifact).catch((e: Error) => console.warn(`rnnc: cache ${cache.dir}: cannot store ${key} (${e.message}); running uncached`));
+  return artifact;
+}
+
+/**
+ * Drops `artifact`'s entry if it came from a cache (its files passed their digests, yet the engine
+ * refused it: say, a manifest edited in place); true when it did, so the caller compiles again.
+ */
+export async function evictServed(artifact: Artifact): Promise<boolean> {
+  const from = served.get(artifact);
+  if (!from) return false;
+  served.delete(artifact);
+  await from.cache.evict(from.key);
+  return true;
+}
