@@ -88,7 +88,10 @@ export class Engine {
     /** Why it runs on fewer workers than asked or planned, if it does. */
     readonly note: string | null) {
     if (threaded) orphans.register(this, this.box, this);
-    this.mutable = zeroBlocks(memory.buffer, manifest.imageBegin, manifest.staticEnd);
+    // What a call may change in static memory starts zeroed, after the buffer table: the recurrent
+    // state (placed before the image, not shipped) and the zero-filled scratch inside what steps reserved.
+    const tableEnd = Math.ceil((manifest.tableOffset + manifest.buffers.length * 4) / 16) * 16;
+    this.mutable = zeroBlocks(memory.buffer, tableEnd, manifest.staticEnd);
   }
 
   /** The recurrent state the last call left (for a stream that hands the module to another), reusing `into`. */

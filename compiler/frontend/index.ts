@@ -10,7 +10,7 @@ import { checkOpsKnown, inferGraph } from './infer.js';
 import { type LoadedGraph, allNodes, inputsFeeding, loadGraph } from './load.js';
 import { lowerGraph } from './lower.js';
 import { DataType } from '../onnx/proto.js';
-import { decodeTensor } from '../onnx/tensor.js';
+import { decodeIntTensor, decodeTensor } from '../onnx/tensor.js';
 import type { Program } from './program.js';
 
 export type { Program } from './program.js';
@@ -49,7 +49,11 @@ export function openInputs(bytes: Uint8Array, options: LowerOptions = {}): { ope
   // rules, and initializers whose data does not match their dims.
   if (open.size > 0 || control.length > 0) {
     checkOpsKnown(g);
-    for (const [name, t] of g.initializers) decodeTensor(t, `initializer '${name}'`);
+    for (const [name, t] of g.initializers) {
+      // Integer tensors as wide as they are (Slice ends of -2^63 + 1), floats as the kernels read them.
+      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32 || t.dataType === DataType.BOOL) decodeIntTensor(t, `initializer '${name}'`);
+      else decodeTensor(t, `initializer '${name}'`);
+    }
   }
   return { open: [...open], control, inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) };
 }
