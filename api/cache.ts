@@ -33,7 +33,7 @@ const TEMP_PREFIX = '.tmp-';
  * write the user's cache), else the platform's cache directory ($XDG_CACHE_HOME/rnnc or ~/.cache/rnnc; on macOS
  * ~/Library/Caches/rnnc; on Windows %LOCALAPPDATA%\rnnc\cache).
  */
-export function cacheDirectory(setting: CacheSetting, env: NodeJS.ProcessEnv = process.env): string | null {
+export function cacheDirectory(setting: CacheSetting, env: Readonly<Record<string, string | undefined>> = process.env): string | null {
   if (setting === false) return null;
   if (typeof setting === 'string') return path.resolve(setting);
   const named = env.RNNC_CACHE_DIR;

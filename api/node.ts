@@ -148,7 +148,8 @@ export class InferenceSession extends ArtifactSession {
     try {
       return await cachedArtifact(this.cache, model.bytes, settings as Readonly<Record<string, unknown>>, async () => model.compile(settings));
     } catch (e) {
-      if (!(e instanceof ModelError)) throw e;
+      // Without fed sizes or values (the compile at create) the model itself is at fault.
+      if (!(e instanceof ModelError) || Object.keys(shapes).length + Object.keys(bind).length === 0) throw e;
       const before = [...this.ranOn];
       throw new InputError(`input ${describeFed(shapes, bind)}: the model cannot run on these sizes and values` +
         `${before.length ? ` (it ran on ${before.join('; ')})` : ''}; compiling for them failed: ${e.message.split('\n')[0]}`);

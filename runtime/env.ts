@@ -21,7 +21,7 @@ export interface WasmEnv {
    * Browser: the URL prefix (a directory, ending in '/') where rnnc-worker.js lies; default: next
    * to the rnnc module itself. Node ignores it.
    */
-  wasmPaths?: string | URL;
+  wasmPaths?: string | { readonly href: string };
   /** Accepted for onnxruntime's sake; rnnc has no proxy worker (the compute workers never block the page). */
   proxy?: boolean;
   /** Accepted for onnxruntime's sake: rnnc picks SIMD by the artifact (and relaxed SIMD where the engine has it). */

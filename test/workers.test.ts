@@ -145,7 +145,7 @@ test('calls from several callers at once are queued, none lost', async () => {
   await s.release();
 });
 
-test('a worker that dies during a call rejects it with an EngineError; the next call recovers (caller not computing)', async () => {
+test('a worker that dies during a call: the call rejects with an EngineError or ends right; the next call recovers (caller not computing)', async () => {
   const { feeds, artifact } = setup(cases[4], 8, 30);
   // Killed as the pool marks it busy for the second call, just before the pool starts the call: the
   // worker is online (the first call ran on it) and parked, so it cannot finish its share first.
@@ -165,7 +165,12 @@ test('a worker that dies during a call rejects it with an EngineError; the next 
   // The caller awaits the pool (as a browser's main thread does), so the death is heard mid-call.
   const s = await ArtifactSession.fromArtifact(artifact, { workers: 2, spawn: flaky, timeoutMs: 10_000, callerComputes: false });
   const ref = await s.run(feeds);
-  await rejects(s.run(feeds), EngineError, /died during the call: worker 1 exited/);
+  // The other worker takes the dead one's unit blocks (work is shared inside each step), so the call
+  // either finishes with the same bits or rejects naming the death; never a wrong answer, never a hang.
+  const during: Record<string, Tensor> | unknown = await s.run(feeds).then((out) => out, (e: unknown) => e);
+  if (during instanceof Error) assert.match(during.message, /died during the call: worker 1 exited/);
+  else assert.equal(Array.from((during as Record<string, Tensor>).Y.data as Float32Array), Array.from(ref.Y.data as Float32Array), 'finished by the other worker');
+  assert.ok(during instanceof EngineError || !(during instanceof Error), `an EngineError, got ${String(during)}`);
   const again = await s.run(feeds);
   assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
   await s.release();
