@@ -13,6 +13,7 @@ import type { ModuleFile } from '../contract/artifact_digest.js';
 import { checkDigest, compileFailed } from './verify.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
+import { isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
 
 export * from './index.js';
 
@@ -26,6 +27,12 @@ export interface BrowserSessionOptions {
   readonly workerUrl?: string | URL;
   /** Passed to every fetch (credentials, cache mode, abort signal). */
   readonly fetchInit?: RequestInit;
+  /** For an ONNX model: URL of rnnc-compiler.js (default: next to this module). */
+  readonly compilerUrl?: string | URL;
+  /** For an ONNX model: the largest batch to compile for (default the model's). */
+  readonly batch?: number;
+  /** For an ONNX model: keep the compiled artifact in the Cache API for the next visit (default true). */
+  readonly cache?: boolean;
 }
 
 /** Why a page that is not cross-origin isolated runs on one worker; also logged as a warning. */
@@ -34,9 +41,13 @@ export const ISOLATION_NOTE = 'threads are off: this page is not cross-origin is
 
 /** An rnnc session in a browser page (or a worker). */
 export class InferenceSession extends ArtifactSession {
-  private constructor(engine: Engine, private readonly isolationNote: string | null) {
+  private constructor(engine: Engine, private readonly isolationNote: string | null, compiled: BrowserCompile | null) {
     super(engine);
+    this.compiled = compiled;
   }
+
+  /** For a session made from an ONNX model: its cache key, whether the artifact came from the cache, and how long it took; else null. */
+  readonly compiled: BrowserCompile | null;
 
   /** Why the session runs on fewer workers than planned or asked (or without threads at all), or null. */
   override get note(): string | null {
@@ -44,23 +55,40 @@ export class InferenceSession extends ArtifactSession {
   }
 
   /**
-   * Fetches the artifact at `baseUrl` (the directory holding manifest.json, resolved against the
-   * page) and starts a session on it. Without cross-origin isolation it runs on one worker and says
-   * so in `note` and a console warning.
+   * Starts a session on an artifact directory at `model` (the URL holding manifest.json, resolved
+   * against the page), or on an ONNX model: bytes, or a URL ending in `.onnx`, compiled in a worker
+   * that loads rnnc-compiler.js (cached, see browser_compile.ts). Without cross-origin isolation it
+   * runs on one worker and says so in `note` and a console warning.
    */
-  static async create(baseUrl: string | URL, options: BrowserSessionOptions = {}): Promise<InferenceSession> {
+  static async create(model: string | URL | Uint8Array | ArrayBuffer, options: BrowserSessionOptions = {}): Promise<InferenceSession> {
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
-    const manifest = await fetchManifest(baseUrl, options.fetchInit);
+    if (isOnnxModel(model)) {
+      const { bytes, source } = await modelBytes(model, options.fetchInit);
+      // Without shared memory the multi-worker module could never run: not built, not cached.
+      const req = { bytes, source, batch: options.batch, threads: threads ? (options.workers === undefined ? undefined : options.workers > 1) : false, cores };
+      const compilerUrl = options.compilerUrl ?? new URL('./rnnc-compiler.js', import.meta.url);
+      return withCompiled(req, compilerUrl, options.cache ?? true, (artifact, compiled) => InferenceSession.start(artifact, options, compiled));
+    }
+    const manifest = await fetchManifest(model, options.fetchInit);
+    const wanted = options.workers ?? recommendedWorkers(manifest, cores);
+    const artifact = await fetchArtifact(model, { manifest, threads: threads && wanted > 1, fetchInit: options.fetchInit });
+    return InferenceSession.start(artifact, options, null);
+  }
+
+  private static async start(artifact: Artifact, options: BrowserSessionOptions, compiled: BrowserCompile | null): Promise<InferenceSession> {
+    const threads = detectFeatures().threads;
+    const cores = globalThis.navigator?.hardwareConcurrency || 1;
+    // Checked before its worker table is read: a cached manifest is as untrusted as a fetched one.
+    const manifest = checkManifest(artifact.manifest, `${artifact.source}/manifest.json`);
     const wanted = options.workers ?? recommendedWorkers(manifest, cores);
     const workers = threads ? wanted : 1;
-    const artifact = await fetchArtifact(baseUrl, { manifest, threads: workers > 1, fetchInit: options.fetchInit });
     const workerUrl = options.workerUrl ?? new URL('./rnnc-worker.js', import.meta.url);
     const engine = await Engine.create(artifact, { workers, cores, timeoutMs: options.timeoutMs, spawn: spawnBrowserWorker(workerUrl) });
     const isolationNote = threads ? null : `running on 1 worker${wanted > 1 ? ` instead of ${wanted}` : ''}: ${ISOLATION_NOTE}`;
     if (isolationNote) console.warn(`rnnc: ${isolationNote}`);
     else if (engine.note && wanted > 1) console.warn(`rnnc: ${engine.note}`);
-    return new InferenceSession(engine, isolationNote);
+    return new InferenceSession(engine, isolationNote, compiled);
   }
 }
 
