@@ -17,6 +17,8 @@ export interface CompileRequest {
   readonly batch?: number;
   readonly threads?: boolean;
   readonly cores?: number;
+  readonly shapes?: Record<string, number[]>;
+  readonly bind?: Record<string, number[]>;
 }
 
 /** The answer: an artifact made of plain bytes, or the error (first, once, that the worker listens). */
@@ -42,7 +44,7 @@ scope.postMessage({ ready: true });
 /** compileModel's path (lower, then plan and emit), without the Node file writer it sits beside. */
 function compile(req: CompileRequest): Compiled {
   try {
-    const { program, summary } = lowerModel(req.bytes, { batch: req.batch, source: req.source });
+    const { program, summary } = lowerModel(req.bytes, { batch: req.batch, source: req.source, shapes: req.shapes, bind: req.bind });
     const opts = { name: req.source, source: req.source, batch: req.batch, threads: req.threads, cores: req.cores };
     const { artifact } = internalAt(req.source, () => compileProgram(program, opts, summary));
     return { manifest: artifact.manifest, wasm: artifact.wasm as Uint8Array, wasmThreads: artifact.wasmThreads as Uint8Array | null, image: artifact.image };

@@ -31,6 +31,10 @@ export interface BrowserSessionOptions {
   readonly compilerUrl?: string | URL;
   /** For an ONNX model: the largest batch to compile for (default the model's). */
   readonly batch?: number;
+  /** For an ONNX model: sizes of its open input axes, as `rnnc compile --shape` (e.g. `{ input: [1, 576] }`). */
+  readonly shapes?: Record<string, number[]>;
+  /** For an ONNX model: values of its control inputs, as `rnnc compile --bind` (e.g. `{ sr: [16000] }`). */
+  readonly bind?: Record<string, number[]>;
   /** For an ONNX model: keep the compiled artifact in the Cache API for the next visit (default true). */
   readonly cache?: boolean;
 }
@@ -66,7 +70,8 @@ export class InferenceSession extends ArtifactSession {
     if (isOnnxModel(model)) {
       const { bytes, source } = await modelBytes(model, options.fetchInit);
       // Without shared memory the multi-worker module could never run: not built, not cached.
-      const req = { bytes, source, batch: options.batch, threads: threads ? (options.workers === undefined ? undefined : options.workers > 1) : false, cores };
+      const multi = threads ? (options.workers === undefined ? undefined : options.workers > 1) : false;
+      const req = { bytes, source, batch: options.batch, shapes: options.shapes, bind: options.bind, threads: multi, cores };
       const compilerUrl = options.compilerUrl ?? new URL('./rnnc-compiler.js', import.meta.url);
       return withCompiled(req, compilerUrl, options.cache ?? true, (artifact, compiled) => InferenceSession.start(artifact, options, compiled));
     }

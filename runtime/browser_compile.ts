@@ -17,6 +17,8 @@ export interface CompileRequest {
   readonly batch?: number;
   readonly threads?: boolean;
   readonly cores?: number;
+  readonly shapes?: Record<string, number[]>;
+  readonly bind?: Record<string, number[]>;
 }
 
 type CompileReply =
@@ -61,8 +63,11 @@ export async function modelBytes(model: Uint8Array | ArrayBuffer | string | URL,
 
 /** The cache key of a compile: the same model, options and rnnc version give the same artifact. */
 export function compileKey(req: CompileRequest): string {
-  const { batch, threads, cores } = req;
-  return fnv1a64(JSON.stringify({ rnnc: RNNC_VERSION, model: digestBytes(req.bytes), length: req.bytes.byteLength, batch, threads, cores }));
+  const { batch, threads, cores, shapes, bind } = req;
+  const sorted = (r: Record<string, number[]> | undefined) => r && Object.keys(r).sort().map((k) => [k, r[k]]);
+  return fnv1a64(JSON.stringify({
+    rnnc: RNNC_VERSION, model: digestBytes(req.bytes), length: req.bytes.byteLength, batch, threads, cores, shapes: sorted(shapes), bind: sorted(bind),
+  }));
 }
 
 /**
