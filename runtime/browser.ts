@@ -2,7 +2,8 @@
  * The browser entry of rnnc (bundled as dist/browser/rnnc.js): `InferenceSession.create(baseUrl)`
  * fetches an artifact directory made by `rnnc compile` (manifest.json, the modules, the weights) and
  * runs it on module Web Workers over one shared WebAssembly.Memory when the page is cross-origin
- * isolated, or on one worker in the calling thread when it is not.
+ * isolated, or on one worker in the calling thread when it is not. Given an ONNX model instead, it
+ * has it compiled in a worker first (browser_compile.ts), so only that path downloads the compiler.
  */
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
