@@ -2,7 +2,8 @@
  * The browser entry of rnnc (bundled as dist/browser/rnnc.js): `InferenceSession.create(baseUrl)`
  * fetches an artifact directory made by `rnnc compile` (manifest.json, the modules, the weights) and
  * runs it on module Web Workers over one shared WebAssembly.Memory when the page is cross-origin
- * isolated, or on one worker in the calling thread when it is not.
+ * isolated, or on one worker in the calling thread when it is not. Given an ONNX model instead, it
+ * has it compiled in a worker first (browser_compile.ts), so only that path downloads the compiler.
  */
 import { Engine } from './engine.js';
 import { InputError, ModelError } from '../contract/errors.js';
@@ -16,6 +17,7 @@ import { ArtifactSession } from './session.js';
 import type * as Types from './session.js';
 import { checkSessionOptions, type OrtSessionOptions } from './options.js';
 import { env, log } from './env.js';
+import { isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
 
 export * from './index.js';
 
@@ -32,6 +34,16 @@ export interface BrowserSessionOptions extends OrtSessionOptions {
   readonly workerUrl?: string | URL;
   /** Passed to every fetch (credentials, cache mode, abort signal). */
   readonly fetchInit?: RequestInit;
+  /** For an ONNX model: URL of rnnc-compiler.js (default: next to this module). */
+  readonly compilerUrl?: string | URL;
+  /** For an ONNX model: the largest batch to compile for (default the model's). */
+  readonly batch?: number;
+  /** For an ONNX model: sizes of its open input axes, as `rnnc compile --shape` (e.g. `{ input: [1, 576] }`). */
+  readonly shapes?: Record<string, number[]>;
+  /** For an ONNX model: values of its control inputs, as `rnnc compile --bind` (e.g. `{ sr: [16000] }`). */
+  readonly bind?: Record<string, number[]>;
+  /** For an ONNX model: keep the compiled artifact in the Cache API for the next visit (default true). */
+  readonly cache?: boolean;
 }
 
 /** Why a page that is not cross-origin isolated runs on one worker; also logged as a warning. */
@@ -40,9 +52,13 @@ export const ISOLATION_NOTE = 'threads are off: this page is not cross-origin is
 
 /** An rnnc session in a browser page (or a worker). */
 export class InferenceSession extends ArtifactSession {
-  private constructor(engine: Engine, private readonly isolationNote: string | null) {
+  private constructor(engine: Engine, private readonly isolationNote: string | null, compiled: BrowserCompile | null) {
     super(engine);
+    this.compiled = compiled;
   }
+
+  /** For a session made from an ONNX model: its cache key, whether the artifact came from the cache, and how long it took; else null. */
+  readonly compiled: BrowserCompile | null;
 
   /** Why the session runs on fewer workers than planned or asked (or without threads at all), or null. */
   override get note(): string | null {
@@ -50,24 +66,42 @@ export class InferenceSession extends ArtifactSession {
   }
 
   /**
-   * Fetches the artifact at `baseUrl` (the directory holding manifest.json, resolved against the
-   * page) and starts a session on it. Without cross-origin isolation it runs on one worker and says
-   * so in `note` and a console warning.
+   * Starts a session on an artifact directory at `model` (the URL holding manifest.json, resolved
+   * against the page), or on an ONNX model: bytes, or a URL ending in `.onnx`, compiled in a worker
+   * that loads rnnc-compiler.js (cached, see browser_compile.ts). Without cross-origin isolation it
+   * runs on one worker and says so in `note` and a console warning.
    */
-  static async create(baseUrl: string | URL, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+  static async create(model: string | URL | Uint8Array | ArrayBuffer, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
     const asked = checkSessionOptions(options, OWN_OPTIONS);
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
-    const manifest = await fetchManifest(baseUrl, options.fetchInit);
+    if (isOnnxModel(model)) {
+      const { bytes, source } = await modelBytes(model, options.fetchInit);
+      // Without shared memory the multi-worker module could never run: not built, not cached.
+      const multi = threads ? (asked === undefined ? undefined : asked > 1) : false;
+      const req = { bytes, source, batch: options.batch, shapes: options.shapes, bind: options.bind, threads: multi, cores };
+      const compilerUrl = options.compilerUrl ?? new URL('./rnnc-compiler.js', import.meta.url);
+      return withCompiled(req, compilerUrl, options.cache ?? true, (artifact, compiled) => InferenceSession.start(artifact, options, asked, compiled));
+    }
+    const manifest = await fetchManifest(model, options.fetchInit);
+    const wanted = asked ?? recommendedWorkers(manifest, cores);
+    const artifact = await fetchArtifact(model, { manifest, threads: threads && wanted > 1, fetchInit: options.fetchInit });
+    return InferenceSession.start(artifact, options, asked, null);
+  }
+
+  private static async start(artifact: Artifact, options: BrowserSessionOptions, asked: number | undefined, compiled: BrowserCompile | null): Promise<InferenceSession> {
+    const threads = detectFeatures().threads;
+    const cores = globalThis.navigator?.hardwareConcurrency || 1;
+    // Checked before its worker table is read: a cached manifest is as untrusted as a fetched one.
+    const manifest = checkManifest(artifact.manifest, `${artifact.source}/manifest.json`);
     const wanted = asked ?? recommendedWorkers(manifest, cores);
     const workers = threads ? wanted : 1;
-    const artifact = await fetchArtifact(baseUrl, { manifest, threads: workers > 1, fetchInit: options.fetchInit });
     const workerUrl = options.workerUrl ?? workerScript();
     const engine = await Engine.create(artifact, { workers, cores, timeoutMs: options.timeoutMs, spawn: spawnBrowserWorker(workerUrl) });
     const isolationNote = threads ? null : `running on 1 worker${wanted > 1 ? ` instead of ${wanted}` : ''}: ${ISOLATION_NOTE}`;
     if (isolationNote) log('warning', isolationNote);
     else if (engine.note && wanted > 1) log('warning', engine.note);
-    return new InferenceSession(engine, isolationNote);
+    return new InferenceSession(engine, isolationNote, compiled);
   }
 }
 
@@ -84,7 +118,7 @@ export declare namespace InferenceSession {
 }
 
 /** rnnc's own option names, beside onnxruntime's. */
-const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit'];
+const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit', 'compilerUrl', 'batch', 'shapes', 'bind', 'cache'];
 
 /** rnnc-worker.js: under env.wasm.wasmPaths when set (resolved against the page), else next to this module. */
 function workerScript(): URL {

@@ -2,8 +2,6 @@
  * program -> artifact: the module, the manifest the runtime reads, and the static memory
  * image (packed weights and constants). Also writes an artifact directory.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { BufRef, Operand, Program, ProgramIO } from '../frontend/program.js';
 import type { Plan } from '../plan/cell.js';
 import { planModel, type ModelPlanOptions } from '../plan/model.js';
@@ -154,6 +152,8 @@ export async function writeArtifact(dir: string, a: Artifact): Promise<string[]>
   // The names come from the artifact, which may not be ours: never write outside `dir`.
   const stray = files.find(([name]) => !FILE_NAME.test(name));
   if (stray) throw new ModelError(`artifact ${m.model}: file name '${stray[0]}' is not a plain file name (letters, digits, "_", "." and "-", not starting with "."); refusing to write it into ${dir}`);
+  // Imported here so the compiler's browser bundle (compiler/browser_worker.ts) has no Node import to load.
+  const [{ mkdir, writeFile }, { default: path }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, data] of files) {

@@ -1,0 +1,176 @@
+/**
+ * ONNX models in a page: the compiler (dist/browser/rnnc-compiler.js, binaryen inside) runs in a
+ * Web Worker started only when `InferenceSession.create` is given a model rather than an artifact,
+ * so the artifact path downloads the runtime alone. Compiled artifacts are kept in the Cache API
+ * under a key of the model's bytes, the compile options and the rnnc version: a second visit loads
+ * without compiling. The runtime never imports the compiler; the two speak only through messages.
+ */
+import { EngineError, InputError, InternalError, ModelError, RnncError, UnsupportedError } from '../contract/errors.js';
+import { digestBytes, fnv1a64 } from '../contract/hash.js';
+import type { Artifact, Manifest } from '../contract/manifest.js';
+import { RNNC_VERSION } from '../contract/version.js';
+
+/** What the compiler worker is asked (compiler/browser_worker.ts's CompileRequest). */
+export interface CompileRequest {
+  readonly bytes: Uint8Array;
+  readonly source: string;
+  readonly batch?: number;
+  readonly threads?: boolean;
+  readonly cores?: number;
+  readonly shapes?: Record<string, number[]>;
+  readonly bind?: Record<string, number[]>;
+}
+
+type CompileReply =
+  | { readonly ready: true }
+  | { readonly manifest: Manifest; readonly wasm: Uint8Array; readonly wasmThreads: Uint8Array | null; readonly image: Uint8Array }
+  | { readonly error: { readonly name: string; readonly message: string } };
+
+/** How a session's artifact was made from an ONNX model in the page. */
+export interface BrowserCompile {
+  /** The cache key: model bytes, options and rnnc version. */
+  readonly key: string;
+  /** True when the artifact came from the cache, not from the compiler. */
+  readonly fromCache: boolean;
+  /** Milliseconds from the model's bytes to the artifact (the cache lookup, or the compile). */
+  readonly ms: number;
+}
+
+/** The Cache API cache that holds compiled artifacts; entries of other rnnc versions never match. */
+export const CACHE_NAME = 'rnnc-artifacts';
+
+/** True when `model` is an ONNX model to compile: bytes, or a URL whose path ends in `.onnx`. */
+export function isOnnxModel(model: unknown): model is Uint8Array | ArrayBuffer | string | URL {
+  if (model instanceof Uint8Array || model instanceof ArrayBuffer) return true;
+  if (typeof model !== 'string' && !(model instanceof URL)) return false;
+  return new URL(String(model), globalThis.location?.href).pathname.toLowerCase().endsWith('.onnx');
+}
+
+/** The model's bytes and the name messages give it. */
+export async function modelBytes(model: Uint8Array | ArrayBuffer | string | URL, init?: RequestInit): Promise<{ bytes: Uint8Array; source: string }> {
+  if (model instanceof Uint8Array) return { bytes: model, source: 'model bytes' };
+  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), source: 'model bytes' };
+  const url = new URL(String(model), globalThis.location?.href);
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (e) {
+    throw new ModelError(`${url.href}: cannot fetch the ONNX model (${(e as Error).message})`);
+  }
+  if (!res.ok) throw new ModelError(`${url.href}: cannot fetch the ONNX model (HTTP ${res.status} ${res.statusText})`);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), source: url.href };
+}
+
+/** The cache key of a compile: the same model, options and rnnc version give the same artifact. */
+export function compileKey(req: CompileRequest): string {
+  const { batch, threads, cores, shapes, bind } = req;
+  const sorted = (r: Record<string, number[]> | undefined) => r && Object.keys(r).sort().map((k) => [k, r[k]]);
+  return fnv1a64(JSON.stringify({
+    rnnc: RNNC_VERSION, model: digestBytes(req.bytes), length: req.bytes.byteLength, batch, threads, cores, shapes: sorted(shapes), bind: sorted(bind),
+  }));
+}
+
+/**
+ * Gives `start` the model's artifact, from the cache when it holds one, else from the compiler
+ * worker at `compilerUrl` (then cached). A cached artifact that `start` rejects as damaged (the
+ * runtime checks every file against the manifest) is dropped and compiled anew.
+ */
+export async function withCompiled<T>(req: CompileRequest, compilerUrl: string | URL, useCache: boolean,
+  start: (artifact: Artifact, compiled: BrowserCompile) => Promise<T>): Promise<T> {
+  const key = compileKey(req);
+  const cache = useCache ? await openCache() : null;
+  let t0 = performance.now();
+  const cached = cache ? await readEntry(cache, key) : null;
+  if (cached) {
+    try {
+      return await start({ ...cached, source: `${req.source} (cached)` }, { key, fromCache: true, ms: performance.now() - t0 });
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      console.warn(`rnnc: the cached artifact of ${req.source} is damaged (${e.message}); compiling it again`);
+      await dropEntry(cache!, key);
+    }
+  }
+  t0 = performance.now();
+  const artifact = await compileInWorker(req, compilerUrl);
+  const ms = performance.now() - t0;
+  if (cache) await writeEntry(cache, key, artifact);
+  return start({ ...artifact, source: req.source }, { key, fromCache: false, ms });
+}
+
+/** Runs the compiler in a module Web Worker for one model; the worker ends with the answer. */
+function compileInWorker(req: CompileRequest, compilerUrl: string | URL): Promise<Artifact> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(compilerUrl, { type: 'module', name: 'rnnc-compiler' });
+    w.onmessage = (e: MessageEvent<CompileReply>) => {
+      const r = e.data;
+      // A copy goes to the worker (the caller's bytes stay theirs), once it can listen.
+      if ('ready' in r) return w.postMessage({ ...req, bytes: req.bytes.slice() });
+      w.terminate();
+      if ('error' in r) reject(rethrown(r.error));
+      else resolve({ manifest: r.manifest, wasm: r.wasm, wasmThreads: r.wasmThreads, image: r.image });
+    };
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      w.terminate();
+      reject(new EngineError(`the compiler worker (${String(compilerUrl)}) failed on ${req.source}: ${e.message || 'the script did not load'}`));
+    };
+  });
+}
+
+/** The compiler's error as the same rnnc class in the page. */
+function rethrown(err: { name: string; message: string }): Error {
+  switch (err.name) {
+    case 'ModelError': return new ModelError(err.message);
+    case 'UnsupportedError': return new UnsupportedError(err.message);
+    case 'InputError': return new InputError(err.message);
+    case 'EngineError': return new EngineError(err.message);
+    case 'InternalError': return new InternalError(err.message.replace(/^internal error \(a bug in rnnc, please report it\): /, ''));
+    default: return new RnncError(`the compiler worker failed: ${err.name}: ${err.message}`);
+  }
+}
+
+async function openCache(): Promise<Cache | null> {
+  // The Cache API exists only in secure contexts (https, localhost); elsewhere every visit compiles.
+  if (typeof caches === 'undefined') return null;
+  try {
+    return await caches.open(CACHE_NAME);
+  } catch {
+    return null;
+  }
+}
+
+/** The entry's files live under a URL of their own (never fetched), one per file. */
+const entryUrl = (key: string, file: string) => new URL(`/rnnc-artifact-cache/${key}/${file}`, globalThis.location?.href).href;
+const FILES = ['manifest.json', 'wasm', 'wasmThreads', 'image'] as const;
+
+async function readEntry(cache: Cache, key: string): Promise<Artifact | null> {
+  const [m, wasm, wasmThreads, image] = await Promise.all(FILES.map((f) => cache.match(entryUrl(key, f))));
+  if (!m || !wasm || !image) return null;
+  let manifest: Manifest;
+  try {
+    manifest = await m.json() as Manifest;
+  } catch {
+    manifest = {} as Manifest; // the runtime's manifest check names what is wrong
+  }
+  const bytes = async (r: Response) => new Uint8Array(await r.arrayBuffer());
+  return { manifest, wasm: await bytes(wasm), wasmThreads: wasmThreads ? await bytes(wasmThreads) : null, image: await bytes(image) };
+}
+
+async function writeEntry(cache: Cache, key: string, a: Artifact): Promise<void> {
+  const body = (b: Uint8Array | WebAssembly.Module) => new Response(b as Uint8Array<ArrayBuffer>);
+  try {
+    await Promise.all([
+      cache.put(entryUrl(key, 'manifest.json'), new Response(JSON.stringify(a.manifest))),
+      cache.put(entryUrl(key, 'wasm'), body(a.wasm)),
+      a.wasmThreads ? cache.put(entryUrl(key, 'wasmThreads'), body(a.wasmThreads)) : null,
+      cache.put(entryUrl(key, 'image'), new Response(a.image as Uint8Array<ArrayBuffer>)),
+    ]);
+  } catch (e) {
+    // A full or refused cache costs the next visit a compile, not this session.
+    console.warn(`rnnc: cannot cache the compiled artifact (${(e as Error).message})`);
+  }
+}
+
+async function dropEntry(cache: Cache, key: string): Promise<void> {
+  await Promise.all(FILES.map((f) => cache.delete(entryUrl(key, f))));
+}

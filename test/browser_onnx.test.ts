@@ -1,0 +1,192 @@
+/**
+ * `.onnx` in a real headless Chromium: a page hands the browser runtime the demo's ONNX model (by URL
+ * and as bytes); the compiler bundle (rnnc-compiler.js) compiles it in a worker, the artifact is kept
+ * in the Cache API, and a second create loads it from there. Streamed outputs equal Node's session on
+ * the same model. A page that loads an artifact never fetches the compiler; a damaged cache entry is
+ * compiled again. Without Chromium every test here fails with a message saying how to install it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { compileModel, writeArtifact } from '../compiler/index.js';
+import { startServer, type Server } from '../cli/commands/serve.js';
+import { InferenceSession, Tensor } from '../api/node.js';
+import { REPO_ROOT } from './paths.js';
+
+const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run',
+  '--disable-component-update', '--disable-sync', '--disable-quic'];
+const MODEL = path.join(REPO_ROOT, 'demo', 'charlm.onnx');
+const BUNDLE = path.join(REPO_ROOT, 'dist', 'browser');
+/** Token ids fed as one prompt step, then one step per id. */
+const PROMPT = [5, 9, 2, 14, 3];
+const STEPS = [7, 1, 12, 4];
+
+/** The page: the runtime as `window.rnnc`, and `window.streamed(session)` giving each step's probs. */
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import * as rnnc from '/rnnc/rnnc.js';
+window.streamed = async (session) => {
+  const st = session.stream();
+  const out = [Array.from((await st.step({ tokens: new rnnc.Tensor('int32', ${JSON.stringify(PROMPT)}, [${PROMPT.length}, 1]) })).probs.data)];
+  for (const t of ${JSON.stringify(STEPS)}) out.push(Array.from((await st.step({ tokens: new rnnc.Tensor('int32', [t], [1, 1]) })).probs.data));
+  return out;
+};
+window.rnnc = rnnc;
+</script>`;
+
+interface Env { site: string; server: Server; browser: Browser; reference: number[][] }
+let env: Promise<Env> | null = null;
+
+function setup(): Promise<Env> {
+  env ??= (async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`the browser tests need Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another): apt-get install -y chromium (.ci/run installs it)`);
+    }
+    const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-onnx-'));
+    await writeFile(path.join(site, 'index.html'), PAGE);
+    await copyFile(MODEL, path.join(site, 'charlm.onnx'));
+    const { artifact } = compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx' });
+    await writeArtifact(path.join(site, 'charlm'), artifact);
+    const reference = await streamInNode();
+    const server = await startServer({ root: site, port: 0 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    return { site, server, browser, reference };
+  })();
+  return env;
+}
+
+async function streamInNode(): Promise<number[][]> {
+  const s = await InferenceSession.create(MODEL, { workers: 1 });
+  const st = s.stream();
+  const out = [Array.from((await st.step({ tokens: new Tensor('int32', PROMPT, [PROMPT.length, 1]) })).probs.data as Float32Array)];
+  for (const t of STEPS) out.push(Array.from((await st.step({ tokens: new Tensor('int32', [t], [1, 1]) })).probs.data as Float32Array));
+  await s.release();
+  return out;
+}
+
+/** A fresh page (its own browser context, so its own empty cache), with the URLs it requested. */
+async function open(e: Env): Promise<{ page: Page; requests: string[]; warnings: string[] }> {
+  const context = await e.browser.newContext();
+  const page = await context.newPage();
+  const requests: string[] = [], warnings: string[] = [];
+  context.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.goto(e.server.url);
+  await page.waitForFunction(() => (window as any).rnnc !== undefined);
+  return { page, requests, warnings };
+}
+
+interface Created { fromCache: boolean | null; ms: number; createMs: number; out: number[][] }
+
+/** Creates a session in the page from `how` (a URL, or 'bytes' for the model's bytes), streams, releases. */
+function createIn(page: Page, how: string, options: Record<string, unknown> = {}): Promise<Created> {
+  return page.evaluate(async ({ how, options }) => {
+    const w = window as any;
+    const model = how === 'bytes' ? await (await fetch('charlm.onnx')).arrayBuffer() : how;
+    const t0 = performance.now();
+    const session = await w.rnnc.InferenceSession.create(model, { workers: 1, ...options });
+    const createMs = performance.now() - t0;
+    const out = await w.streamed(session);
+    await session.release();
+    return { fromCache: session.compiled?.fromCache ?? null, ms: session.compiled?.ms ?? 0, createMs, out };
+  }, { how, options });
+}
+
+function maxDiff(a: number[][], b: number[][]): number {
+  assert.is(a.length, b.length, 'step count');
+  let m = 0;
+  a.forEach((row, i) => {
+    assert.is(row.length, b[i].length, `step ${i} output size`);
+    row.forEach((v, k) => { m = Math.max(m, Math.abs(v - b[i][k])); });
+  });
+  return m;
+}
+
+test('an .onnx URL compiles in a worker, a second create loads from the cache, bytes too; outputs equal Node', async () => {
+  const e = await setup();
+  const { page, requests } = await open(e);
+  const first = await createIn(page, 'charlm.onnx');
+  const second = await createIn(page, './charlm.onnx');
+  const bytes = await createIn(page, 'bytes');
+  const uncached = await createIn(page, 'bytes', { cache: false });
+  assert.is(first.fromCache, false, 'the first create compiles');
+  assert.is(second.fromCache, true, 'the second create loads the cached artifact');
+  assert.is(bytes.fromCache, true, 'the same bytes share the URL\'s cache entry');
+  assert.is(uncached.fromCache, false, 'cache: false compiles');
+  for (const [name, r] of Object.entries({ first, second, bytes, uncached })) {
+    assert.ok(maxDiff(r.out, e.reference) <= 1e-6, `${name}: outputs differ from Node's by ${maxDiff(r.out, e.reference)}`);
+  }
+  assert.is(requests.filter((u) => u.endsWith('/rnnc/rnnc-compiler.js')).length >= 1, true, 'the compiler bundle was loaded');
+  const f = (r: Created) => `create ${r.createMs.toFixed(0)} ms (artifact ${r.ms.toFixed(0)} ms)`;
+  console.log(`  charlm.onnx in Chromium: compiled ${f(first)}; cached ${f(second)}; bytes cached ${f(bytes)}; bytes compiled ${f(uncached)}`);
+  await page.context().close();
+});
+
+test('an artifact directory loads without fetching the compiler', async () => {
+  const e = await setup();
+  const { page, requests } = await open(e);
+  const r = await createIn(page, 'charlm');
+  assert.is(r.fromCache, null, 'an artifact session was not compiled in the page');
+  assert.ok(maxDiff(r.out, e.reference) <= 1e-6, 'outputs equal Node\'s');
+  assert.is(requests.some((u) => u.includes('rnnc-compiler')), false, `requests: ${requests.join(', ')}`);
+  await page.context().close();
+});
+
+test('a damaged cache entry is rejected by the runtime\'s checks and compiled again', async () => {
+  const e = await setup();
+  const { page, warnings } = await open(e);
+  assert.is((await createIn(page, 'charlm.onnx')).fromCache, false);
+  const damaged = await page.evaluate(async () => {
+    const cache = await caches.open('rnnc-artifacts');
+    const key = (await cache.keys()).find((r) => r.url.endsWith('/image'))!;
+    const image = new Uint8Array(await (await cache.match(key))!.arrayBuffer());
+    image[image.length >> 1] ^= 0xff;
+    await cache.put(key, new Response(image));
+    return key.url;
+  });
+  const again = await createIn(page, 'charlm.onnx');
+  assert.is(again.fromCache, false, `${damaged}: a damaged entry is compiled again`);
+  assert.ok(maxDiff(again.out, e.reference) <= 1e-6, 'outputs of the recompiled artifact equal Node\'s');
+  assert.ok(warnings.some((w) => /cached artifact .* is damaged .*digest/.test(w)), `warnings: ${warnings.join(' | ')}`);
+  assert.is((await createIn(page, 'charlm.onnx')).fromCache, true, 'the rebuilt entry is cached');
+  await page.context().close();
+});
+
+test('a missing model and bytes that are not ONNX are ModelErrors naming them', async () => {
+  const e = await setup();
+  const { page } = await open(e);
+  const errs = await page.evaluate(async () => {
+    const { InferenceSession } = (window as any).rnnc;
+    const fail = (p: Promise<unknown>) => p.then(() => 'no error', (err: Error) => `${err.name}: ${err.message}`);
+    return [await fail(InferenceSession.create('missing.onnx')), await fail(InferenceSession.create(new Uint8Array([1, 2, 3, 4, 5])))];
+  });
+  assert.match(errs[0], /^ModelError: http:\/\/.*\/missing\.onnx: cannot fetch the ONNX model \(HTTP 404/);
+  assert.match(errs[1], /^ModelError: model bytes/);
+  await page.context().close();
+});
+
+test('sizes: the runtime stays small; the compiler is a separate download', async () => {
+  const gz = async (f: string) => gzipSync(await readFile(path.join(BUNDLE, f)), { level: 9 }).byteLength;
+  const runtime = await gz('rnnc.js'), compiler = await gz('rnnc-compiler.js');
+  console.log(`  gzipped: rnnc.js ${(runtime / 1024).toFixed(1)} KiB + rnnc-worker.js ${((await gz('rnnc-worker.js')) / 1024).toFixed(1)} KiB; ` +
+    `rnnc-compiler.js ${(compiler / 1024).toFixed(0)} KiB (${((await stat(path.join(BUNDLE, 'rnnc-compiler.js'))).size / 1048576).toFixed(1)} MiB raw)`);
+  assert.ok(runtime < 16 * 1024, `rnnc.js is ${runtime} bytes gzipped; keep it under 16 KiB`);
+  const js = await readFile(path.join(BUNDLE, 'rnnc.js'), 'utf8');
+  assert.is(js.includes('binaryen'), false, 'rnnc.js does not bundle the compiler');
+});
+
+test.after(async () => {
+  if (!env) return;
+  const e = await env.catch(() => null);
+  if (!e) return;
+  await e.browser.close();
+  await e.server.close();
+  await rm(e.site, { recursive: true, force: true });
+});
+
+test.run();
