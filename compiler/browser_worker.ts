@@ -9,17 +9,8 @@ import { lowerModel } from './frontend/index.js';
 import { compileProgram } from './module/artifact.js';
 import { internalAt } from '../contract/errors.js';
 import type { Manifest } from '../contract/manifest.js';
+import type { CompileRequest } from '../contract/compile_request.js';
 
-/** What the page asks: the model's bytes, the name messages give it, and the compile options. */
-export interface CompileRequest {
-  readonly bytes: Uint8Array;
-  readonly source: string;
-  readonly batch?: number;
-  readonly threads?: boolean;
-  readonly cores?: number;
-  readonly shapes?: Record<string, number[]>;
-  readonly bind?: Record<string, number[]>;
-}
 
 /** The answer: an artifact made of plain bytes, or the error (first, once, that the worker listens). */
 export type CompileReply = { readonly ready: true } | Compiled;

@@ -9,17 +9,9 @@ import { EngineError, InputError, InternalError, ModelError, RnncError, Unsuppor
 import { digestBytes, fnv1a64 } from '../contract/hash.js';
 import type { Artifact, Manifest } from '../contract/manifest.js';
 import { RNNC_VERSION } from '../contract/version.js';
+export type { CompileRequest } from '../contract/compile_request.js';
+import type { CompileRequest } from '../contract/compile_request.js';
 
-/** What the compiler worker is asked (compiler/browser_worker.ts's CompileRequest). */
-export interface CompileRequest {
-  readonly bytes: Uint8Array;
-  readonly source: string;
-  readonly batch?: number;
-  readonly threads?: boolean;
-  readonly cores?: number;
-  readonly shapes?: Record<string, number[]>;
-  readonly bind?: Record<string, number[]>;
-}
 
 type CompileReply =
   | { readonly ready: true }
