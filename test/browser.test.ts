@@ -8,7 +8,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,11 +16,9 @@ import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer, type Server } from '../cli/commands/serve.js';
 import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
+import { CHROMIUM, CHROMIUM_ARGS, maxStepDiff, requireChromium } from './chromium.js';
 import { colourStats, decodePng } from './png.js';
 
-const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-  '--disable-component-update', '--disable-sync', '--disable-quic'];
 const DEMO = path.join(REPO_ROOT, 'demo');
 const BUNDLE = path.join(REPO_ROOT, 'dist', 'browser');
 
@@ -43,9 +40,7 @@ let env: Promise<Env> | null = null;
 
 function setup(): Promise<Env> {
   env ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`the browser tests need Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another): apt-get install -y chromium (.ci/run installs it)`);
-    }
+    requireChromium();
     const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-demo-'));
     for (const f of ['index.html', 'main.js', 'vocab.json']) await copyFile(path.join(DEMO, f), path.join(site, f));
     // The page also loads the voice-activity view's script (idle until started; browser_vad tests it).
@@ -60,7 +55,7 @@ function setup(): Promise<Env> {
     const reference = await streamInNode(path.join(site, 'charlm'), prompt, steps);
     const [isolated, plain] = await Promise.all([
       startServer({ root: site, port: 0 }), startServer({ root: site, port: 0, isolation: false })]);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     return { site, isolated, plain, browser, vocab, prompt, steps, reference };
   })();
   return env;
@@ -106,16 +101,6 @@ function streamInPage(page: Page, prompt: number[], steps: number[]): Promise<nu
     for (const t of steps) out.push(Array.from((await st.step({ tokens: new rnnc.Tensor('int32', [t], [1, 1]) })).probs.data as Float32Array));
     return out;
   }, { prompt, steps });
-}
-
-function maxDiff(a: number[][], b: number[][]): number {
-  assert.is(a.length, b.length, 'step count');
-  let m = 0;
-  a.forEach((row, i) => {
-    assert.is(row.length, b[i].length, `step ${i} output size`);
-    row.forEach((v, k) => { m = Math.max(m, Math.abs(v - b[i][k])); });
-  });
-  return m;
 }
 
 /** Mean per-step latency over `n` one-token steps after `warm` untimed ones (TurboFan tier-up). */
@@ -174,7 +159,7 @@ test('threads on: cross-origin isolated, 2 workers, streamed outputs equal Node\
   assert.is(s.note, null);
   assert.is(s.error, '');
   assert.equal(warnings, []);
-  const diff = maxDiff(await streamInPage(page, e.prompt, e.steps), e.reference);
+  const diff = maxStepDiff(await streamInPage(page, e.prompt, e.steps), e.reference);
   assert.ok(diff <= 1e-6, `max abs difference to Node ${diff}`);
   assert.equal(errors, []);
   await page.close();
@@ -191,7 +176,7 @@ test('threads off (no COOP/COEP): 1 worker, a note and a console warning naming 
     assert.ok(warnings.some((w) => w.includes(h)), `a console warning names ${h}: ${JSON.stringify(warnings)}`);
   }
   assert.match(await page.textContent('#threads') ?? '', 'off');
-  const diff = maxDiff(await streamInPage(page, e.prompt, e.steps), e.reference);
+  const diff = maxStepDiff(await streamInPage(page, e.prompt, e.steps), e.reference);
   assert.ok(diff <= 1e-6, `max abs difference to Node ${diff}`);
   await page.close();
 });

@@ -7,7 +7,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,10 +16,8 @@ import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer, type Server } from '../cli/commands/serve.js';
 import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
+import { CHROMIUM, CHROMIUM_ARGS, maxStepDiff, requireChromium } from './chromium.js';
 
-const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-  '--disable-component-update', '--disable-sync', '--disable-quic'];
 const MODEL = path.join(REPO_ROOT, 'demo', 'charlm.onnx');
 const BUNDLE = path.join(REPO_ROOT, 'dist', 'browser');
 /** Token ids fed as one prompt step, then one step per id. */
@@ -44,9 +41,7 @@ let env: Promise<Env> | null = null;
 
 function setup(): Promise<Env> {
   env ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`the browser tests need Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another): apt-get install -y chromium (.ci/run installs it)`);
-    }
+    requireChromium();
     const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-onnx-'));
     await writeFile(path.join(site, 'index.html'), PAGE);
     await copyFile(MODEL, path.join(site, 'charlm.onnx'));
@@ -54,7 +49,7 @@ function setup(): Promise<Env> {
     await writeArtifact(path.join(site, 'charlm'), artifact);
     const reference = await streamInNode();
     const server = await startServer({ root: site, port: 0 });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     return { site, server, browser, reference };
   })();
   return env;
@@ -97,16 +92,6 @@ function createIn(page: Page, how: string, options: Record<string, unknown> = {}
   }, { how, options });
 }
 
-function maxDiff(a: number[][], b: number[][]): number {
-  assert.is(a.length, b.length, 'step count');
-  let m = 0;
-  a.forEach((row, i) => {
-    assert.is(row.length, b[i].length, `step ${i} output size`);
-    row.forEach((v, k) => { m = Math.max(m, Math.abs(v - b[i][k])); });
-  });
-  return m;
-}
-
 test('an .onnx URL compiles in a worker, a second create loads from the cache, bytes too; outputs equal Node', async () => {
   const e = await setup();
   const { page, requests } = await open(e);
@@ -119,7 +104,7 @@ test('an .onnx URL compiles in a worker, a second create loads from the cache, b
   assert.is(bytes.fromCache, true, 'the same bytes share the URL\'s cache entry');
   assert.is(uncached.fromCache, false, 'cache: false compiles');
   for (const [name, r] of Object.entries({ first, second, bytes, uncached })) {
-    assert.ok(maxDiff(r.out, e.reference) <= 1e-6, `${name}: outputs differ from Node's by ${maxDiff(r.out, e.reference)}`);
+    assert.ok(maxStepDiff(r.out, e.reference) <= 1e-6, `${name}: outputs differ from Node's by ${maxStepDiff(r.out, e.reference)}`);
   }
   assert.is(requests.filter((u) => u.endsWith('/rnnc/rnnc-compiler.js')).length >= 1, true, 'the compiler bundle was loaded');
   const f = (r: Created) => `create ${r.createMs.toFixed(0)} ms (artifact ${r.ms.toFixed(0)} ms)`;
@@ -132,7 +117,7 @@ test('an artifact directory loads without fetching the compiler', async () => {
   const { page, requests } = await open(e);
   const r = await createIn(page, 'charlm');
   assert.is(r.fromCache, null, 'an artifact session was not compiled in the page');
-  assert.ok(maxDiff(r.out, e.reference) <= 1e-6, 'outputs equal Node\'s');
+  assert.ok(maxStepDiff(r.out, e.reference) <= 1e-6, 'outputs equal Node\'s');
   assert.is(requests.some((u) => u.includes('rnnc-compiler')), false, `requests: ${requests.join(', ')}`);
   await page.context().close();
 });
@@ -151,7 +136,7 @@ test('a damaged cache entry is rejected by the runtime\'s checks and compiled ag
   });
   const again = await createIn(page, 'charlm.onnx');
   assert.is(again.fromCache, false, `${damaged}: a damaged entry is compiled again`);
-  assert.ok(maxDiff(again.out, e.reference) <= 1e-6, 'outputs of the recompiled artifact equal Node\'s');
+  assert.ok(maxStepDiff(again.out, e.reference) <= 1e-6, 'outputs of the recompiled artifact equal Node\'s');
   assert.ok(warnings.some((w) => /cached artifact .* is damaged .*digest/.test(w)), `warnings: ${warnings.join(' | ')}`);
   assert.is((await createIn(page, 'charlm.onnx')).fromCache, true, 'the rebuilt entry is cached');
   await page.context().close();

@@ -8,7 +8,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +17,9 @@ import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer } from '../cli/commands/serve.js';
 import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
+import { CHROMIUM, requireChromium } from './chromium.js';
 import { colourStats, decodePng } from './png.js';
 
-const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
 const DEMO = path.join(REPO_ROOT, 'demo');
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'vad');
 const RECORDING = path.join(EXAMPLE, 'speech.wav');
@@ -75,9 +74,7 @@ function alignment(page: number[], node: number[], duration: number): { shift: n
 const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
 
 test('the VAD view: fake microphone -> worklet -> worker; segments where the recording has speech; screenshot', async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`the browser tests need Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another): apt-get install -y chromium (.ci/run installs it)`);
-  }
+  requireChromium();
   const script = JSON.parse(await readFile(path.join(EXAMPLE, 'speech.json'), 'utf8')) as { duration: number; speech: Span[] };
   const site = await makeSite();
   const server = await startServer({ root: site, port: 0 });

@@ -8,7 +8,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +15,8 @@ import { chromium } from 'playwright-core';
 import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer } from '../cli/commands/serve.js';
 import { REPO_ROOT } from './paths.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from './chromium.js';
 
-const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const MODEL = path.join(REPO_ROOT, 'test', 'models', 'lstm_mix', 'model.onnx');
 const ORT = path.join(REPO_ROOT, 'node_modules', 'onnxruntime-web', 'dist');
 const FROM = "from 'onnxruntime-web'";
@@ -37,11 +35,11 @@ interface Result {
 }
 
 test('an onnxruntime-web page runs on rnnc in Chromium with only the import changed', async () => {
-  assert.ok(existsSync(CHROMIUM), `the browser tests need Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another)`);
+  requireChromium();
   const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-port-'));
   const served: string[] = [];
   const server = await startServer({ root: site, port: 0, log: (_m, url, status) => served.push(`${status} ${url}`) });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
   try {
     const script = await readFile(path.join(REPO_ROOT, 'test', 'port', 'ort_page.mjs'), 'utf8');
     assert.is(script.split(FROM).length, 2, 'the page imports onnxruntime-web once');

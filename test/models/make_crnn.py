@@ -26,6 +26,9 @@ import onnx.numpy_helper
 import torch
 from torch import nn
 
+# The TorchScript exports' shared pieces (this folder is on sys.path when the script runs).
+from make_models import make_named, write_tensor
+
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'crnn')
 OPSET = 14
 # Exported with TrainingMode.PRESERVE (the module is in eval mode, so inference): torch would
@@ -105,10 +108,6 @@ def specs():
     }
 
 
-def write_tensor(path, array, name):
-    with open(path, 'wb') as f:
-        f.write(onnx.numpy_helper.from_array(np.ascontiguousarray(array), name).SerializeToString())
-
 
 def randomize_batchnorm(module, seed):
     """Running statistics and affine parameters away from their defaults, so the fold is tested."""
@@ -153,13 +152,7 @@ def make(name, factory, inputs, output_names, dynamic_axes):
 
 
 def main(names):
-    all_specs = specs()
-    unknown = [n for n in names if n not in all_specs]
-    if unknown:
-        sys.exit(f'unknown model(s): {", ".join(unknown)}; known: {", ".join(all_specs)}')
-    for name, spec in all_specs.items():
-        if not names or name in names:
-            make(name, *spec)
+    make_named(specs(), make, names)
 
 
 if __name__ == '__main__':

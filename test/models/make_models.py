@@ -206,14 +206,18 @@ def make(name, factory, inputs, output_names, dynamic_axes):
     print(f'{name}: {size} bytes, {kind}, ops {dict(sorted(ops.items()))}')
 
 
-def main(names):
-    all_specs = specs()
+def make_named(all_specs, make_one, names):
+    """Makes the models `names` names (every one when empty) with `make_one`; an unknown name exits, listing the known."""
     unknown = [n for n in names if n not in all_specs]
     if unknown:
         sys.exit(f'unknown model(s): {", ".join(unknown)}; known: {", ".join(all_specs)}')
     for name, spec in all_specs.items():
         if not names or name in names:
-            make(name, *spec)
+            make_one(name, *spec)
+
+
+def main(names):
+    make_named(specs(), make, names)
 
 
 if __name__ == '__main__':
