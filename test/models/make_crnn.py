@@ -15,19 +15,15 @@ these at other lengths.
 
 The outputs are committed; rerun only when a model here changes.
 """
-import collections
 import os
-import shutil
 import sys
 
 import numpy as np
-import onnx
-import onnx.numpy_helper
 import torch
 from torch import nn
 
 # The TorchScript exports' shared pieces (this folder is on sys.path when the script runs).
-from make_models import make_named, write_tensor
+from make_models import export_with_data, make_named
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'crnn')
 OPSET = 14
@@ -126,29 +122,8 @@ def make(name, factory, inputs, output_names, dynamic_axes):
     module = factory()
     randomize_batchnorm(module, sum(map(ord, name)))
     module = module.eval()
-    args = tuple(torch.from_numpy(a) for a in inputs.values())
-    with torch.no_grad():
-        outs = module(*args)
-    outs = outs if isinstance(outs, tuple) else (outs,)
-
-    out_dir = os.path.join(HERE, name)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    data_dir = os.path.join(out_dir, 'test_data_set_0')
-    os.makedirs(data_dir)
-    model_path = os.path.join(out_dir, 'model.onnx')
-    torch.onnx.export(module, args, model_path, opset_version=OPSET, input_names=list(inputs), output_names=output_names,
-                      dynamic_axes=dynamic_axes, do_constant_folding=True,
-                      training=torch.onnx.TrainingMode.PRESERVE if name in KEEP_BATCHNORM else torch.onnx.TrainingMode.EVAL)
-    onnx.checker.check_model(onnx.load(model_path))
-
-    for i, (input_name, a) in enumerate(inputs.items()):
-        write_tensor(os.path.join(data_dir, f'input_{i}.pb'), a, input_name)
-    for i, (output_name, t) in enumerate(zip(output_names, outs)):
-        write_tensor(os.path.join(data_dir, f'output_{i}.pb'), t.numpy(), output_name)
-
-    ops = collections.Counter(n.op_type for n in onnx.load(model_path).graph.node)
-    size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(out_dir) for f in fs)
-    print(f'{name}: {size} bytes, ops {dict(sorted(ops.items()))}')
+    training = torch.onnx.TrainingMode.PRESERVE if name in KEEP_BATCHNORM else torch.onnx.TrainingMode.EVAL
+    export_with_data(name, module, inputs, output_names, dynamic_axes, root=HERE, opset=OPSET, training=training)
 
 
 def main(names):

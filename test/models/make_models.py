@@ -180,19 +180,23 @@ def write_tensor(path, array, name):
 
 def make(name, factory, inputs, output_names, dynamic_axes):
     torch.manual_seed(sum(map(ord, name)))
-    module = factory().eval()
+    export_with_data(name, factory().eval(), inputs, output_names, dynamic_axes)
+
+
+def export_with_data(name, module, inputs, output_names, dynamic_axes, root=HERE, opset=OPSET, **export_options):
+    """Exports `module` to root/name/model.onnx with its inputs and torch's outputs as test_data_set_0; prints a summary."""
     args = tuple(torch.from_numpy(a) for a in inputs.values())
     with torch.no_grad():
         outs = module(*args)
     outs = outs if isinstance(outs, tuple) else (outs,)
 
-    out_dir = os.path.join(HERE, name)
+    out_dir = os.path.join(root, name)
     shutil.rmtree(out_dir, ignore_errors=True)
     data_dir = os.path.join(out_dir, 'test_data_set_0')
     os.makedirs(data_dir)
     model_path = os.path.join(out_dir, 'model.onnx')
-    torch.onnx.export(module, args, model_path, opset_version=OPSET, input_names=list(inputs), output_names=output_names,
-                      dynamic_axes=dynamic_axes, do_constant_folding=True)
+    torch.onnx.export(module, args, model_path, opset_version=opset, input_names=list(inputs), output_names=output_names,
+                      dynamic_axes=dynamic_axes, do_constant_folding=True, **export_options)
     onnx.checker.check_model(onnx.load(model_path))
 
     for i, (input_name, a) in enumerate(inputs.items()):
