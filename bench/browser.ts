@@ -12,6 +12,7 @@
  *
  *   npm run bench:browser            (node dist/bench/browser.js; RNNC_CHROMIUM picks another Chromium)
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,10 +21,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer } from '../cli/commands/serve.js';
-import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../test/chromium.js';
 import { makeCase } from './cases.js';
 import { caseData, onnxModel } from './models.js';
 import { installPage, type RowSpec } from './browser_page.js';
+
+/** Chromium as the browser suites run it (test/chromium.ts; the benchmarks do not import the tests). */
+const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run',
+  '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAX_DIFF = 1e-3;
@@ -112,7 +117,7 @@ export function table(rows: readonly RowResult[]): string {
 }
 
 export async function runBrowserBench(log: (line: string) => void = console.log): Promise<RowResult[]> {
-  requireChromium();
+  if (!existsSync(CHROMIUM)) throw new Error(`bench:browser needs Chromium at ${CHROMIUM} (set RNNC_CHROMIUM to use another): apt-get install -y chromium`);
   const { dir, rows } = await site();
   const server = await startServer({ root: dir, port: 0 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });

@@ -60,9 +60,9 @@ export class InferenceSession extends ArtifactSession {
   /** For a session made from an ONNX model: its cache key, whether the artifact came from the cache, and how long it took; else null. */
   readonly compiled: BrowserCompile | null;
 
-  /** Why the session runs on fewer workers than planned or asked (or without threads at all), or null. */
+  /** What the session runs on and why (without threads at all: why, and how to turn them on). */
   override get note(): string | null {
-    return super.note ?? this.isolationNote;
+    return this.isolationNote ?? super.note;
   }
 
   /**
@@ -95,12 +95,12 @@ export class InferenceSession extends ArtifactSession {
     // Checked before its worker table is read: a cached manifest is as untrusted as a fetched one.
     const manifest = checkManifest(artifact.manifest, `${artifact.source}/manifest.json`);
     const wanted = asked ?? recommendedWorkers(manifest, cores);
-    const workers = threads ? wanted : 1;
     const workerUrl = options.workerUrl ?? workerScript();
-    const engine = await Engine.create(artifact, { workers, cores, timeoutMs: options.timeoutMs, spawn: spawnBrowserWorker(workerUrl) });
+    // A default count (asked undefined) is checked against 1 worker by the engine's first calls.
+    const engine = await Engine.create(artifact, { workers: threads ? asked : 1, cores, timeoutMs: options.timeoutMs, spawn: spawnBrowserWorker(workerUrl) });
     const isolationNote = threads ? null : `running on 1 worker${wanted > 1 ? ` instead of ${wanted}` : ''}: ${ISOLATION_NOTE}`;
     if (isolationNote) log('warning', isolationNote);
-    else if (engine.note && wanted > 1) log('warning', engine.note);
+    else if (engine.workers < wanted) log('warning', engine.note);
     return new InferenceSession(engine, isolationNote, compiled);
   }
 }

@@ -5,11 +5,12 @@
 import { EngineError, InputError, InternalError, ModelError } from '../contract/errors.js';
 import { checkFileDigests, fileLabel, instantiate, loadModule } from './verify.js';
 import { checkManifest } from '../contract/manifest_check.js';
-import { packWeights } from '../contract/layout.js';
-import { recommendedWorkers, type Artifact, type Manifest, type ManifestIO } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
 import { callerCanBlock, detectFeatures } from './features.js';
-import { callerImports, WorkerPool, type CallClock, type CallerShare, type Spawn } from './pool.js';
+import { callerImports, runOnCaller, WorkerPool, type CallClock, type CallerShare, type Spawn } from './pool.js';
+import { WorkerCalibration } from './calibrate.js';
+import { checkRanges, copyIn, packFedWeights } from './call_in.js';
 import { bindFeeds, groupDims, inputsWith, layOut, resolve, type CallPlan } from './call.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { restoreRanges, saveRanges, zeroBlocks, type ByteRanges, type StateSnapshot } from './state.js';
@@ -17,7 +18,11 @@ import { ENTRY, MAX_PAGES, PAGE_BYTES as PAGE, type SingleWorkerEntry, type Work
 
 /** How a module is run. */
 export interface EngineOptions {
-  /** Workers to run on; default: the planner's recommendation for `cores` cores (manifest workers.byCores). */
+  /**
+   * Workers to run on; default: the planner's recommendation for `cores` cores (manifest
+   * workers.byCores), kept only if the first calls run faster on them than on the caller alone
+   * (calibrate.ts; with the caller computing and adaptWorkers).
+   */
   readonly workers?: number;
   /** Cores available (os.availableParallelism() / navigator.hardwareConcurrency). */
   readonly cores?: number;
@@ -78,6 +83,8 @@ export class Engine {
   private stateBatch = 0;
   /** The static bytes a call may change, the recurrent state among them (state.ts). */
   private readonly mutable: ByteRanges;
+  /** A default worker count being checked against 1 worker (calibrate.ts), or null. */
+  private readonly calibration: WorkerCalibration | null;
 
   private constructor(readonly manifest: Manifest, private readonly memory: WebAssembly.Memory,
     private readonly single: SingleWorker | null,
@@ -85,9 +92,11 @@ export class Engine {
     private readonly timeoutMs: number,
     /** Workers this engine runs on. */
     readonly workers: number,
-    /** Why it runs on fewer workers than asked or planned, if it does. */
-    readonly note: string | null) {
+    /** Why it runs on the workers it runs on, unless the calibration says. */
+    private readonly fixedNote: string,
+    planned: string | null) {
     if (threaded) orphans.register(this, this.box, this);
+    this.calibration = threaded?.caller && threaded.adapt && planned !== null ? new WorkerCalibration(workers, planned) : null;
     // What a call may change in static memory starts zeroed, after the buffer table: the recurrent
     // state (placed before the image, not shipped) and the zero-filled scratch inside what steps reserved.
     const tableEnd = Math.ceil((manifest.tableOffset + manifest.buffers.length * 4) / 16) * 16;
@@ -121,6 +130,7 @@ export class Engine {
     else if (wanted > 1 && !detectFeatures().threads) note = 'this engine has no shared memory (in a browser: serve the page cross-origin isolated, with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
     else if (wanted > 1 && !opts.spawn) note = 'this platform cannot start workers';
     const workers = note ? 1 : wanted;
+    const planned = opts.workers === undefined ? plannedFor(m, opts.cores ?? 1, wanted) : null;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
       throw new ModelError(`${fileLabel(artifact, 'image')}: holds ${artifact.image.byteLength} bytes; the manifest's image [imageBegin, imageEnd) takes ${m.imageEnd - m.imageBegin}`);
@@ -137,11 +147,14 @@ export class Engine {
         const instance = await instantiate(module, callerImports(memory, clock), fileLabel(artifact, file));
         caller = { run: instance.exports[ENTRY] as WorkerEntry, clock, spins: !callerCanBlock() };
       }
-      return new Engine(m, memory, null, { module, spawn: opts.spawn!, caller, adapt: opts.adaptWorkers ?? true, cores: opts.cores ?? Infinity }, timeoutMs, workers, null);
+      const adapt = opts.adaptWorkers ?? true;
+      const fixed = planned === null ? `${workers} workers, as asked` : `${workers} workers: ${planned}; not compared with 1 worker (${caller ? 'adaptWorkers' : 'callerComputes'} is false)`;
+      return new Engine(m, memory, null, { module, spawn: opts.spawn!, caller, adapt, cores: opts.cores ?? Infinity }, timeoutMs, workers, fixed, planned);
     }
     const instance = await instantiate(module, callerImports(memory, clock), fileLabel(artifact, file));
     const single = { run: instance.exports[ENTRY] as SingleWorkerEntry, clock };
-    return new Engine(m, memory, single, null, timeoutMs, 1, note ? `running on 1 worker: ${note}` : null);
+    const why = note ? `running on 1 worker: ${note}` : planned === null ? '1 worker, as asked' : `1 worker: ${planned}`;
+    return new Engine(m, memory, single, null, timeoutMs, 1, why, null);
   }
 
   /**
@@ -172,14 +185,32 @@ export class Engine {
     if (this.single) return this.run(feeds, resume);
     const call = this.prepare(feeds, resume);
     const t = this.threaded!;
+    const cal = this.calibration;
+    if (cal?.settled === 'solo') {
+      // Settled on the caller alone: the pool was stopped, its threads leave the cores alone.
+      this.starting(call);
+      runOnCaller(t.caller!, this.timeoutMs, call.seq, call.batch, resume);
+      this.calls.solo++;
+      return this.collect(call);
+    }
     // A pool is discarded when a call fails or one of its workers dies, even between calls.
     if (!this.box.pool?.healthy) {
       await this.box.pool?.closed;
       this.box.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
     }
     this.starting(call);
-    this.calls[await this.box.pool.run(call.seq, call.batch, resume)]++;
+    const mode = cal?.settled === null ? cal.next() : undefined;
+    const t0 = performance.now();
+    this.calls[await this.box.pool.run(call.seq, call.batch, resume, mode)]++;
+    if (mode) {
+      if (cal!.record(mode, performance.now() - t0, call.seq * call.batch) === 'solo') this.box.pool.terminate();
+    }
     return this.collect(call);
+  }
+
+  /** What this engine runs on and why: asked, planned, measured against 1 worker, or fewer than asked and why. */
+  get note(): string {
+    return this.calibration?.note() ?? this.fixedNote;
   }
 
   /** Calls that reached the module, finished or not (a session's stream state changed with each). */
@@ -216,9 +247,9 @@ export class Engine {
     }
     this.ensureMemory(call.end);
     new Int32Array(this.memory.buffer, m.tableOffset, call.offsets.length).set(call.offsets);
-    for (const [io, t] of bound) this.copyIn(io, t, call.offsets[io.buffer]);
-    this.checkRanges(call);
-    this.packFedWeights(call);
+    for (const [io, t] of bound) copyIn(this.memory, io, t, call.offsets[io.buffer]);
+    checkRanges(this.memory, m, call);
+    packFedWeights(this.memory, m, call);
     return call;
   }
 
@@ -236,56 +267,17 @@ export class Engine {
     return out;
   }
 
-  private copyIn(io: ManifestIO, t: Tensor, at: number): void {
-    if (io.dtype === 'float32') {
-      new Float32Array(this.memory.buffer, at, t.data.length).set(t.data as Float32Array);
-      return;
-    }
-    const dst = new Int32Array(this.memory.buffer, at, t.data.length);
-    if (t.data instanceof BigInt64Array) {
-      for (let i = 0; i < t.data.length; i++) {
-        const v = t.data[i];
-        if (v < -2147483648n || v > 2147483647n) throw new InputError(`input '${io.name}'[${i}] = ${v} does not fit in int32`);
-        dst[i] = Number(v);
-      }
-    } else dst.set(t.data as Int32Array);
-  }
-
-  /** Gather indices within their table, sequence lengths within the call's seq. */
-  private checkRanges(call: CallPlan): void {
-    const i32 = new Int32Array(this.memory.buffer);
-    for (const c of this.manifest.checks) {
-      // The compiler names the graph input the values come from where they come from one.
-      const feed = this.manifest.inputs.find((i) => i.buffer === c.buffer);
-      const what = feed && !c.what.startsWith(`input '${feed.name}'`) ? `input '${feed.name}' (${c.what})` : c.what;
-      const dims = this.manifest.buffers[c.buffer].dims.map((d) => resolve(d, call));
-      const n = dims.reduce((p, d) => p * d, 1);
-      const base = call.offsets[c.buffer] / 4;
-      const [lo, hi] = c.bound === 'seq' ? [0, call.seq] : [-c.bound, c.bound - 1];
-      for (let k = 0; k < n; k++) {
-        const v = i32[base + k];
-        if (v < lo || v > hi) throw new InputError(`${what}[${k}] = ${v}; expected ${lo}..${hi}`);
-      }
-    }
-  }
-
-  /** RNN weights fed as graph inputs (as in ONNX's backend tests) are packed before every call. */
-  private packFedWeights(call: CallPlan): void {
-    const f32 = new Float32Array(this.memory.buffer);
-    const view = (id: number) => {
-      if (id < 0) return null;
-      const n = this.manifest.buffers[id].dims.reduce((p: number, d) => p * resolve(d, call), 1);
-      return f32.slice(call.offsets[id] / 4, call.offsets[id] / 4 + n);
-    };
-    for (const w of this.manifest.fedWeights) {
-      packWeights(w.layout, { W: view(w.W)!, R: view(w.R)!, B: view(w.B), P: view(w.P) }, f32);
-    }
-  }
-
   private ensureMemory(end: number): void {
     const need = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (need > 0) this.memory.grow(need);
   }
+}
+
+/** Why the planner picked `wanted` workers for `cores` cores, from the manifest's reasons. */
+function plannedFor(m: Manifest, cores: number, wanted: number): string {
+  const r = m.workers.reasons;
+  const estimates = [r[0], wanted > 1 ? r[wanted - 1] : r[1]].filter((x) => x !== undefined).join('; ');
+  return `the planner's choice for ${cores} core${cores === 1 ? '' : 's'}${estimates ? ` (${estimates})` : ''}`;
 }
 
 /** Checks the options a caller may get wrong (the others are the platform glue's). */

@@ -17,7 +17,10 @@ import { log } from './env.js';
 
 /** How a session runs in Node (the options of `InferenceSession.create` that are not about compiling). */
 export interface NodeRunOptions {
-  /** Workers to run on (default: the planner's recommendation for os.availableParallelism() cores). */
+  /**
+   * Workers to run on (default: the planner's recommendation for os.availableParallelism() cores,
+   * kept only if the first calls run faster on them than on this thread alone; session.note says).
+   */
   readonly workers?: number;
   /** A call that takes longer rejects with an EngineError and the workers are restarted (default 60000). */
   readonly timeoutMs?: number;
@@ -41,7 +44,7 @@ export async function createNodeEngine(artifact: Artifact, options: NodeRunOptio
     workers: options.workers, timeoutMs: options.timeoutMs, callerComputes: options.callerComputes,
     adaptWorkers: options.adaptWorkers, cores: availableParallelism(), spawn: spawnNodeWorker,
   });
-  if (engine.note && (options.workers ?? 1) > 1) log('warning', engine.note);
+  if (engine.workers < (options.workers ?? 1)) log('warning', engine.note);
   return engine;
 }
 

@@ -67,6 +67,19 @@ export function callerImports(memory: WebAssembly.Memory, clock: CallClock): Mod
   };
 }
 
+/** Runs a whole call on the calling thread, as worker 0 of 1 of the multi-worker module. */
+export function runOnCaller(caller: CallerShare, timeoutMs: number, seq: number, batch: number, resume: boolean): void {
+  const clock = caller.clock;
+  clock.deadline = Date.now() + timeoutMs;
+  clock.expired = false;
+  try {
+    caller.run(seq, batch, resume ? 1 : 0, 0, 1);
+  } catch (e) {
+    if (clock.expired) throw new EngineError(`a call did not finish within ${timeoutMs} ms (timeoutMs option); it was stopped`);
+    throw new EngineError(`a worker failed: worker 0 (the calling thread, running the call alone): ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
 /** Lets queued worker events (messages, exits) reach the pool. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
@@ -145,10 +158,11 @@ export class WorkerPool {
   /**
    * Runs one call on every worker, or, when the calling thread computes a share and calls on all
    * workers have lately been slower than on the caller alone, on the caller alone (adapt.ts).
+   * `forced`: in that mode, whatever the chooser would say (the session is calibrating, calibrate.ts).
    */
-  async run(seq: number, batch: number, resume: boolean): Promise<CallMode> {
+  async run(seq: number, batch: number, resume: boolean, forced?: CallMode): Promise<CallMode> {
     if (!this.healthy) throw new InternalError('run on a discarded worker pool');
-    const mode = this.chooser?.next() ?? 'all';
+    const mode = forced ?? this.chooser?.next() ?? 'all';
     const t0 = performance.now();
     this.running = true;
     try {
@@ -159,7 +173,7 @@ export class WorkerPool {
       // A worker that died after counting itself done: the call is complete, the pool is not.
       if (this.died) this.terminate();
     }
-    this.chooser?.record(mode, performance.now() - t0, seq * batch);
+    if (!forced) this.chooser?.record(mode, performance.now() - t0, seq * batch);
     return mode;
   }
 
@@ -169,15 +183,11 @@ export class WorkerPool {
 
   /** The whole call on the calling thread: worker 0 of 1 (the pool's threads stay parked). */
   private runSolo(seq: number, batch: number, resume: boolean): void {
-    const clock = this.caller!.clock;
-    clock.deadline = Date.now() + this.timeoutMs;
-    clock.expired = false;
     try {
-      this.caller!.run(seq, batch, resume ? 1 : 0, 0, 1);
+      runOnCaller(this.caller!, this.timeoutMs, seq, batch, resume);
     } catch (e) {
       this.terminate();
-      if (clock.expired) throw this.overran();
-      throw new EngineError(`a worker failed: worker 0 (the calling thread, running the call alone): ${(e as Error)?.message ?? String(e)}`);
+      throw e;
     }
   }
 

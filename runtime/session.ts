@@ -84,7 +84,10 @@ export class ArtifactSession {
     return this.engine?.workers ?? 0;
   }
 
-  /** Why the session runs on fewer workers than planned or asked, or null. */
+  /**
+   * What the session runs on and why: the workers asked for; the planner's count, and once the first
+   * calls have compared it with 1 worker, the faster and by how much; or fewer than asked and why.
+   */
   get note(): string | null {
     return this.engine?.note ?? null;
   }

@@ -156,7 +156,7 @@ test('threads on: cross-origin isolated, 2 workers, streamed outputs equal Node\
   const s = await state(page);
   assert.ok(s.isolated, 'crossOriginIsolated');
   assert.is(s.workers, 2);
-  assert.is(s.note, null);
+  assert.is(s.note, '2 workers, as asked');
   assert.is(s.error, '');
   assert.equal(warnings, []);
   const diff = maxStepDiff(await streamInPage(page, e.prompt, e.steps), e.reference);

@@ -279,7 +279,7 @@ test('InferenceSession.create takes { workers } and says why when it cannot use 
   const { artifact } = setup(cases[0], 2);
   const s = await InferenceSession.create(artifact, { workers: 2 });
   assert.is(s.workers, 2);
-  assert.is(s.note, null);
+  assert.is(s.note, '2 workers, as asked');
   await s.release();
   const noThreads = await InferenceSession.create({ ...artifact, wasmThreads: null }, { workers: 2 });
   assert.is(noThreads.workers, 1);

@@ -1,0 +1,116 @@
+/**
+ * runtime/calibrate.ts: a session that picked several workers by default compares its first calls
+ * on every worker with calls on the caller alone and keeps the faster; its note says what it runs on
+ * and why in every case. The decision is tested with injected timings; the sessions' notes with real
+ * workers (whatever the timings decide, the note and the call counts must agree with it).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CALIBRATION_CALLS, WorkerCalibration } from '../runtime/calibrate.js';
+import type { CallMode } from '../runtime/adapt.js';
+import { describeCell } from '../compiler/cells/descriptor.js';
+import { compileModel } from '../compiler/index.js';
+import { recommendedWorkers } from '../contract/manifest.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { crowdState } from '../runtime/pool.js';
+import { spawnNodeWorker } from '../runtime/node.js';
+import { maxAbsDiff, modelFor } from './harness.js';
+import { mulberry32, randomInputs } from './random.js';
+
+/** Runs calls through `c` until it settles (at most 100), each taking `ms(mode, i)`; returns the modes used. */
+function calibrate(c: WorkerCalibration, ms: (mode: CallMode, i: number) => number): CallMode[] {
+  const used: CallMode[] = [];
+  for (let i = 0; i < 100 && c.settled === null; i++) {
+    const m = c.next();
+    used.push(m);
+    c.record(m, ms(m, i), 10);
+  }
+  return used;
+}
+
+test('modes alternate in blocks of four, and the session settles after 24 counted calls (32 calls)', () => {
+  const c = new WorkerCalibration(2, 'planned');
+  const used = calibrate(c, (m) => (m === 'all' ? 1 : 2));
+  assert.equal(used, Array.from({ length: 32 }, (_, i) => (Math.floor(i / 4) % 2 === 0 ? 'all' : 'solo')));
+  assert.is(CALIBRATION_CALLS, 24);
+});
+
+test('every worker twice as fast: kept, and the note says how much faster', () => {
+  const c = new WorkerCalibration(2, "the planner's choice for 2 cores");
+  assert.match(c.note(), /^2 workers for now .*compare them with 1 worker/);
+  calibrate(c, (m) => (m === 'all' ? 1 : 2));
+  assert.is(c.settled, 'all');
+  assert.is(c.note(), "2 workers: 2.00x as fast as 1 over 24 of the first calls (the planner's choice for 2 cores)");
+});
+
+test('every worker slower (a streaming step on a crowded machine): the caller alone, and the note says so', () => {
+  const c = new WorkerCalibration(2, 'planned');
+  calibrate(c, (m) => (m === 'all' ? 2.5 : 1));
+  assert.is(c.settled, 'solo');
+  assert.match(c.note(), /^1 worker: 2 workers were 0\.40x as fast as 1 over 24 of the first calls/);
+});
+
+test('a tie goes to 1 worker: every worker is kept only when more than 5% faster', () => {
+  const tie = new WorkerCalibration(2, 'planned');
+  calibrate(tie, (m) => (m === 'all' ? 1 : 1.04));
+  assert.is(tie.settled, 'solo');
+  const win = new WorkerCalibration(2, 'planned');
+  calibrate(win, (m) => (m === 'all' ? 1 : 1.06));
+  assert.is(win.settled, 'all');
+});
+
+test("a block's first call (the switch: waking the threads) is not counted; medians ignore a few hiccups", () => {
+  const c = new WorkerCalibration(2, 'planned');
+  // Every worker 1 ms, but 50 ms for the first call of each of its blocks and two later hiccups.
+  calibrate(c, (m, i) => (m === 'solo' ? 2 : i % 8 === 0 || i === 10 || i === 25 ? 50 : 1));
+  assert.is(c.settled, 'all');
+});
+
+/** An LSTM the planner puts on 2 workers for 2 cores, and a short call of it. */
+function twoWorkerModel() {
+  const d = describeCell({ cell: 'lstm', inputSize: 256, hiddenSize: 256, maxBatch: 1 });
+  const { model, feeds } = modelFor(d, randomInputs(mulberry32(31), d, 4, 1));
+  const { artifact } = compileModel(model, { threads: true });
+  assert.is(recommendedWorkers(artifact.manifest, 2), 2, 'the planner picks 2 workers for 2 cores (the test needs it)');
+  return { artifact, feeds };
+}
+
+test('a default session on 2 cores settles on what its first calls measured; note, counts and threads agree', async () => {
+  const { artifact, feeds } = twoWorkerModel();
+  const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+  const ref = await one.run(feeds);
+  await one.release();
+  const before = crowdState().threads;
+  const s = await ArtifactSession.fromArtifact(artifact, { cores: 2, spawn: spawnNodeWorker });
+  assert.is(s.workers, 2);
+  assert.match(s.note ?? '', /^2 workers for now \(the planner's choice for 2 cores/);
+  for (let i = 0; i < 40; i++) assert.ok(maxAbsDiff((await s.run(feeds)).Y.data, ref.Y.data) <= 1e-6, `call ${i}`);
+  const note = s.note ?? '';
+  const counts = s.callCounts;
+  if (note.startsWith('1 worker: 2 workers were')) {
+    assert.equal(counts, { all: 16, solo: 24 }, note);
+    assert.is(crowdState().threads, before, 'settled on the caller alone: the pool was stopped');
+  } else {
+    assert.match(note, /^2 workers: \d+\.\d\dx as fast as 1 over 24 of the first calls/);
+    assert.ok(counts.all >= 16 && counts.all + counts.solo === 40, JSON.stringify(counts));
+  }
+  await s.release();
+});
+
+test('the note says why in every other case: asked, planned for 1, not compared', async () => {
+  const { artifact, feeds } = twoWorkerModel();
+  const notes: string[] = [];
+  for (const opts of [{ workers: 2 }, { workers: 1 }, { cores: 1 }, { cores: 2, adaptWorkers: false }, { cores: 2, callerComputes: false }]) {
+    const s = await ArtifactSession.fromArtifact(artifact, { ...opts, spawn: spawnNodeWorker });
+    await s.run(feeds);
+    notes.push(s.note ?? 'null');
+    await s.release();
+  }
+  assert.is(notes[0], '2 workers, as asked');
+  assert.is(notes[1], '1 worker, as asked');
+  assert.match(notes[2], /^1 worker: the planner's choice for 1 core \(1 worker: about/);
+  assert.match(notes[3], /^2 workers: the planner's choice for 2 cores .*; not compared with 1 worker \(adaptWorkers is false\)$/);
+  assert.match(notes[4], /not compared with 1 worker \(callerComputes is false\)$/);
+});
+
+test.run();
