@@ -18,6 +18,7 @@ import type * as Types from './session.js';
 import { checkSessionOptions, type OrtSessionOptions } from './options.js';
 import { env, log } from './env.js';
 import { isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
+import type { BrowserSupervisorReport, BrowserSupervisorRequest, SuperviseMessage } from './supervisor_browser.js';
 
 export * from './index.js';
 
@@ -202,19 +203,56 @@ export async function fetchArtifact(baseUrl: string | URL, opts: { manifest?: Ma
   return { manifest, wasm, wasmThreads, image, source: base.href };
 }
 
-/** A Spawn hook starting module Web Workers from `workerUrl` (rnnc-worker.js). */
+/** The supervisor worker of each worker script (supervisor_browser.ts), started with the first compute worker. */
+const supervisors = new Map<string, { worker: Worker; reports: Map<number, (r: BrowserSupervisorReport) => void>; next: number }>();
+
+function supervising(workerUrl: string | URL) {
+  const url = String(workerUrl);
+  let s = supervisors.get(url);
+  if (s) return s;
+  const worker = new Worker(workerUrl, { type: 'module', name: 'rnnc-supervisor' });
+  const sup = { worker, reports: new Map<number, (r: BrowserSupervisorReport) => void>(), next: 0 };
+  worker.onmessage = (e: MessageEvent<BrowserSupervisorReport>) => sup.reports.get(e.data.key)?.(e.data);
+  worker.onerror = (e: ErrorEvent) => {
+    // Its workers went with it: every pool hears of a death.
+    e.preventDefault();
+    if (supervisors.get(url) === sup) supervisors.delete(url);
+    const message = `the worker supervisor (${url}) failed: ${e.message || 'the script did not load'}`;
+    for (const [key, report] of sup.reports) report({ key, message, died: true });
+  };
+  worker.postMessage({ supervise: true } satisfies SuperviseMessage);
+  supervisors.set(url, sup);
+  s = sup;
+  return s;
+}
+
+/**
+ * A Spawn hook starting module Web Workers from `workerUrl` (rnnc-worker.js), through a supervisor
+ * worker that hears them die even while the page's main thread computes its share of a call.
+ */
 export function spawnBrowserWorker(workerUrl: string | URL): Spawn {
   return (init, events) => {
-    const w = new Worker(workerUrl, { type: 'module', name: `rnnc-worker-${init.id}` });
-    w.onmessage = (e: MessageEvent<{ error?: string; died?: boolean }>) => {
-      if (e.data?.error) events.onFailure(e.data.error, e.data.died === true);
+    const s = supervising(workerUrl);
+    const key = s.next++;
+    let stopped = false, gone: () => void = () => {};
+    const exited = new Promise<void>((resolve) => { gone = resolve; });
+    s.reports.set(key, (r) => {
+      if (r.died || r.stopped) {
+        s.reports.delete(key);
+        gone();
+      }
+      if (!stopped && !r.stopped) events.onFailure(r.message, r.died);
+    });
+    const ask = (m: BrowserSupervisorRequest) => s.worker.postMessage(m);
+    ask({ start: key, init });
+    return {
+      terminate: () => {
+        stopped = true;
+        ask({ stop: key, expected: true });
+        return exited;
+      },
+      terminateUnexpectedly: (afterMs) => ask({ stop: key, expected: false, afterMs }),
+      setBusy: () => undefined,
     };
-    w.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      events.onFailure(`worker ${init.id} (${String(workerUrl)}) failed: ${e.message || 'the script did not load'}`, true);
-    };
-    w.onmessageerror = () => events.onFailure(`worker ${init.id}: the module or the shared memory could not be sent to it`, true);
-    w.postMessage(init);
-    return { terminate: () => w.terminate(), setBusy: () => undefined };
   };
 }

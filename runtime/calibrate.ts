@@ -61,13 +61,10 @@ export class WorkerCalibration {
 
   /** What the session runs on and why. */
   note(): string {
-    const n = this.samples.all.length + this.samples.solo.length;
-    const x = this.speedup().toFixed(2);
-    if (this.choice === 'all') return `${this.workers} workers: ${x}x as fast as 1 over ${n} of the first calls (${this.planned})`;
-    if (this.choice === 'solo') {
-      return `1 worker: ${this.workers} workers were ${x}x as fast as 1 over ${n} of the first calls (the calling thread runs every call; ${this.planned})`;
-    }
-    return `${this.workers} workers for now (${this.planned}); the first ${CALIBRATION_CALLS + Math.ceil(CALIBRATION_CALLS / (BLOCK - 1))} calls compare them with 1 worker, then the session keeps the faster`;
+    const x = `${this.speedup().toFixed(2)}x as fast as 1 over ${CALIBRATION_CALLS} of the first calls`;
+    if (this.choice === 'all') return `${this.workers} workers: ${x} (${this.planned})`;
+    if (this.choice === 'solo') return `1 worker: ${this.workers} workers were ${x} (${this.planned})`;
+    return `${this.workers} workers for now (${this.planned}), until the first calls compare them with 1 worker`;
   }
 }
 

@@ -37,7 +37,7 @@ test('modes alternate in blocks of four, and the session settles after 24 counte
 
 test('every worker twice as fast: kept, and the note says how much faster', () => {
   const c = new WorkerCalibration(2, "the planner's choice for 2 cores");
-  assert.match(c.note(), /^2 workers for now .*compare them with 1 worker/);
+  assert.match(c.note(), /^2 workers for now .*until the first calls compare them with 1 worker$/);
   calibrate(c, (m) => (m === 'all' ? 1 : 2));
   assert.is(c.settled, 'all');
   assert.is(c.note(), "2 workers: 2.00x as fast as 1 over 24 of the first calls (the planner's choice for 2 cores)");

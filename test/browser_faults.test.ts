@@ -1,0 +1,90 @@
+/**
+ * A compute worker that dies mid-call in a real Chromium page, while the page's main thread computes
+ * its share (spin-only waits, it runs no event loop until the call ends): the supervisor worker
+ * that started it hears it die and sets the abort cell, so the call rejects at once with an
+ * EngineError naming the worker, far before timeoutMs (60 s); the session then recovers on a fresh
+ * pool, as in Node, with the same outputs as one worker.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { compileModel, writeArtifact } from '../compiler/index.js';
+import { describeCell } from '../compiler/cells/descriptor.js';
+import { startServer } from '../cli/commands/serve.js';
+import { ArtifactSession } from '../runtime/session.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from './chromium.js';
+import { maxAbsDiff, modelFor } from './harness.js';
+import { mulberry32, randomInputs } from './random.js';
+
+/** The page: the runtime as `window.rnnc`. */
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import * as rnnc from '/rnnc/rnnc.js';
+window.rnnc = rnnc;
+</script>`;
+
+/** Timesteps of the call a worker dies in: hundreds of ms on 2 workers, so it is still running when the worker goes 50 ms in. */
+const LONG_SEQ = 40_000;
+/** A test bound far below timeoutMs: a call still running then waits for the clock, not the death. */
+const GIVE_UP_MS = 20_000;
+
+test('a worker killed mid-call while the main thread computes: EngineError naming it before timeoutMs; the session recovers', async () => {
+  requireChromium();
+  const d = describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 256, maxBatch: 1 });
+  const { model, feeds } = modelFor(d, randomInputs(mulberry32(18), d, 6, 1));
+  const { artifact } = compileModel(model, { threads: true });
+  const one = await ArtifactSession.fromArtifact(artifact, { workers: 1 });
+  const reference = Array.from((await one.run(feeds)).Y.data as Float32Array);
+  await one.release();
+  const site = await mkdtemp(path.join(os.tmpdir(), 'rnnc-faults-'));
+  await writeFile(path.join(site, 'index.html'), PAGE);
+  await writeArtifact(path.join(site, 'lstm'), artifact);
+  const server = await startServer({ root: site, port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => (window as unknown as { rnnc?: unknown }).rnnc !== undefined);
+    const x = Array.from(feeds.in_X.data as Float32Array);
+    const got = await page.evaluate(async ({ x, longSeq, giveUpMs }) => {
+      const rnnc = (window as any).rnnc;
+      const spawn = rnnc.spawnBrowserWorker('/rnnc/rnnc-worker.js');
+      const handles: any[] = [];
+      const spy = (init: unknown, events: unknown) => {
+        const h = spawn(init, events);
+        handles.push(h);
+        return h;
+      };
+      const s = await rnnc.ArtifactSession.fromArtifact(await rnnc.fetchArtifact('/lstm/'), { workers: 2, cores: 2, spawn: spy, timeoutMs: 60_000 });
+      const short = { in_X: new rnnc.Tensor('float32', Float32Array.from(x), [x.length / 4, 1, 4]) };
+      await s.run(short); // the pool is up
+      const long = { in_X: new rnnc.Tensor('float32', new Float32Array(longSeq * 4).fill(0.25), [longSeq, 1, 4]) };
+      handles[0].terminateUnexpectedly(50);
+      const t0 = performance.now();
+      const outcome = await Promise.race([
+        s.run(long).then(() => ({ resolved: true }), (e: Error) => ({ name: e.name, engine: e instanceof rnnc.EngineError, message: e.message })),
+        new Promise((resolve) => setTimeout(() => resolve({ stillRunning: true }), giveUpMs)),
+      ]);
+      const ms = performance.now() - t0;
+      const again = Array.from((await s.run(short)).Y.data as Float32Array);
+      const spawned = handles.length;
+      await s.release();
+      return { outcome, ms, again, spawned };
+    }, { x, longSeq: LONG_SEQ, giveUpMs: GIVE_UP_MS });
+    const o = got.outcome as { engine?: boolean; message?: string };
+    assert.ok(o.engine, `the call rejects with an EngineError: ${JSON.stringify(o)}`);
+    assert.match(o.message ?? '', /worker 1 stopped unexpectedly/);
+    assert.match(o.message ?? '', /died during the call/);
+    console.log(`  the call rejected ${got.ms.toFixed(0)} ms after it started (the worker was killed 50 ms in; timeoutMs 60000)`);
+    assert.is(got.spawned, 2, 'a fresh pool for the next call');
+    assert.ok(maxAbsDiff(Float32Array.from(got.again), Float32Array.from(reference)) <= 1e-6, 'the next call on the fresh pool gives the 1-worker outputs');
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(site, { recursive: true, force: true });
+  }
+});
+
+test.run();
