@@ -14,6 +14,7 @@
  *        --peers rnnc-1w,rnnc-2w,rnnc-2w-fixed --no-write
  *                                              beside a busy process: what adaptWorkers saves
  *   node dist/bench/run.js --silero [--quick]  Silero VAD per frame only (bench/silero.ts; a full run ends with it)
+ *   node dist/bench/run.js --browser           the Chromium rows only (bench/browser.ts, as npm run bench:browser)
  *   node dist/bench/run.js --rejudge bench/results/<stamp>.json
  *                                              judges a saved run's targets again with this build's
  *                                              rules and rewrites its report (nothing is timed)
@@ -257,8 +258,14 @@ async function main(): Promise<void> {
       seq: { type: 'string', default: '100' },
       batch: { type: 'string', default: '1' },
       silero: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
     },
   });
+  if (values.browser) {
+    // Loaded only here: it needs playwright-core and Chromium.
+    await (await import('./browser.js')).runBrowserBench();
+    return;
+  }
   if (values.rejudge) {
     const files = await rejudge(values.rejudge, values['no-write'] ? null : values.out);
     if (files.length) console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);

@@ -2,18 +2,26 @@
  * How a session that picked several workers by default makes sure they pay: the planner's table
  * is a cost model of a quiet machine with dedicated cores, and a page's main thread in Chromium, a
  * shared CI runner or a laptop on battery is not one (the LSTM 80/256 streaming step the table puts
- * on 2 workers ran 2-3x slower there than on 1). Its first calls alternate, in blocks, between every
- * worker and the calling thread alone (the multi-worker module run as worker 0 of 1, as fast as the
- * single-worker module within the noise); the session then settles on the faster one, and says
- * which and why in its note. A block's first call is not counted: it pays for the switch (waking the
- * pool's threads, or their polling on the core the caller now needs).
+ * on 2 workers ran 2-3x slower there than on 1). In rounds of calls, the session alternates, in
+ * blocks, between every worker and the calling thread alone (the multi-worker module run as worker
+ * 0 of 1, as fast as the single-worker module within the noise), keeps the faster until the next
+ * round, and says which and why in its note. A block's first call is not counted: it pays for the
+ * switch (waking the pool's threads, or their polling on the core the caller now needs).
+ *
+ * Rounds start after a warm-up and again later: the first calls run code the engine has not yet
+ * optimized (in Chromium a streaming step on the caller alone looked 1.5x slower than on 2 workers
+ * over the first calls, and was 3x faster once warm), so the last round decides for good.
  */
 import type { CallMode } from './adapt.js';
 
 /** Calls per block of one mode; the first of each is not counted. */
 const BLOCK = 4;
-/** Counted calls before settling, both modes together. */
+/** Counted calls in a round, both modes together. */
 export const CALIBRATION_CALLS = 24;
+/** Calls per round: 24 counted in blocks of 4. */
+const ROUND = (CALIBRATION_CALLS / (BLOCK - 1)) * BLOCK;
+/** The calls each round starts at; the first ones warm both modes up. */
+export const ROUND_STARTS: readonly number[] = [32, 256];
 /**
  * Every worker is kept only when this much faster than the caller alone: on a tie one thread
  * does the work and the other cores stay free for the page and the rest of the machine.
@@ -21,9 +29,12 @@ export const CALIBRATION_CALLS = 24;
 const MARGIN = 1.05;
 
 export class WorkerCalibration {
-  private readonly samples: Record<CallMode, number[]> = { all: [], solo: [] };
+  private samples: Record<CallMode, number[]> = { all: [], solo: [] };
   private calls = 0;
   private choice: CallMode | null = null;
+  private speed = NaN;
+  /** The call the last finished round started at. */
+  private decidedAt = 0;
 
   constructor(
     /** Workers the session runs on when it keeps them all. */
@@ -31,42 +42,54 @@ export class WorkerCalibration {
     /** Why the planner asked for them (the manifest's reasons), for the note. */
     private readonly planned: string) {}
 
-  /** The settled mode, or null while calibrating. */
+  /** The decision of the last round, once every round is over (null before). */
   get settled(): CallMode | null {
-    return this.choice;
+    return this.calls >= last() ? this.choice : null;
   }
 
-  /** The mode of the next call while calibrating. */
-  next(): CallMode {
-    return Math.floor(this.calls / BLOCK) % 2 === 0 ? 'all' : 'solo';
+  /** The mode the next call must run in; null: on every worker, as the pool's chooser says (adapt.ts). */
+  next(): CallMode | null {
+    const r = this.roundCall();
+    if (r >= 0 || this.calls < ROUND_STARTS[0]) return Math.floor(Math.max(r, this.calls) / BLOCK) % 2 === 0 ? 'all' : 'solo';
+    return this.choice === 'solo' ? 'solo' : null;
   }
 
   /**
-   * Records a finished call run in `mode` (as next() said): `ms` it took, `steps` timesteps x batch
-   * rows. Returns the settled mode, or null while calibrating.
+   * Records a finished call: the mode it ran in, `ms` it took, `steps` timesteps x batch rows.
+   * Returns the final decision once every round is over, else null.
    */
   record(mode: CallMode, ms: number, steps: number): CallMode | null {
-    if (this.choice) return this.choice;
-    if (this.calls % BLOCK !== 0) this.samples[mode].push(ms / Math.max(1, steps));
+    const r = this.roundCall();
     this.calls++;
-    if (this.samples.all.length + this.samples.solo.length < CALIBRATION_CALLS) return null;
-    this.choice = this.speedup() > MARGIN ? 'all' : 'solo';
-    return this.choice;
-  }
-
-  /** How many times faster a call on every worker was than on the caller alone (medians). */
-  speedup(): number {
-    return median(this.samples.solo) / median(this.samples.all);
+    if (r < 0) return this.settled;
+    if (r % BLOCK !== 0) this.samples[mode].push(ms / Math.max(1, steps));
+    if (r === ROUND - 1) {
+      this.decidedAt = this.calls - ROUND;
+      // How many times faster a call on every worker was than on the caller alone (medians).
+      this.speed = median(this.samples.solo) / median(this.samples.all);
+      this.choice = this.speed > MARGIN ? 'all' : 'solo';
+      this.samples = { all: [], solo: [] };
+    }
+    return this.settled;
   }
 
   /** What the session runs on and why. */
   note(): string {
-    const x = `${this.speedup().toFixed(2)}x as fast as 1 over ${CALIBRATION_CALLS} of the first calls`;
-    if (this.choice === 'all') return `${this.workers} workers: ${x} (${this.planned})`;
-    if (this.choice === 'solo') return `1 worker: ${this.workers} workers were ${x} (${this.planned})`;
-    return `${this.workers} workers for now (${this.planned}), until the first calls compare them with 1 worker`;
+    if (this.choice === null) return `${this.workers} workers for now (${this.planned}), until calls compare them with 1 worker`;
+    const x = `${this.speed.toFixed(2)}x as fast as 1 over ${CALIBRATION_CALLS} calls from call ${this.decidedAt}`;
+    const later = this.settled ? '' : ', to be checked again';
+    if (this.choice === 'all') return `${this.workers} workers: ${x}${later} (${this.planned})`;
+    return `1 worker: ${this.workers} workers were ${x}${later} (${this.planned})`;
+  }
+
+  /** The index of the next call within the round it falls in, or -1 outside the rounds. */
+  private roundCall(): number {
+    for (const s of ROUND_STARTS) if (this.calls >= s && this.calls < s + ROUND) return this.calls - s;
+    return -1;
   }
 }
+
+const last = () => ROUND_STARTS[ROUND_STARTS.length - 1] + ROUND;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -199,12 +199,10 @@ export class Engine {
       this.box.pool = new WorkerPool(t.spawn, t.module, this.memory, this.manifest.controlOffset, this.workers, this.timeoutMs, t.caller, t.adapt, t.cores);
     }
     this.starting(call);
-    const mode = cal?.settled === null ? cal.next() : undefined;
     const t0 = performance.now();
-    this.calls[await this.box.pool.run(call.seq, call.batch, resume, mode)]++;
-    if (mode) {
-      if (cal!.record(mode, performance.now() - t0, call.seq * call.batch) === 'solo') this.box.pool.terminate();
-    }
+    const mode = await this.box.pool.run(call.seq, call.batch, resume, cal?.next() ?? undefined);
+    this.calls[mode]++;
+    if (cal?.record(mode, performance.now() - t0, call.seq * call.batch) === 'solo') this.box.pool.terminate();
     return this.collect(call);
   }
 
