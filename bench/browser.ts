@@ -6,8 +6,8 @@
  * step (the `lstm_stream` shape) and a seq-64 call of the same LSTM; contestants rnnc with default
  * options, rnnc on 1 and on 2 workers, onnxruntime-web on 1 and 2 threads. Each contestant warms up
  * (TurboFan tier-up, and rnnc's default settling its worker count), then rounds alternate between
- * contestants in a rotating order; a round's time is its mean per call, a row's the median of its
- * rounds. The first call's outputs (from the zero state) are compared between rnnc and
+ * contestants in a seeded random order, 10 ms apart; a round's time is its mean per call, a row's
+ * the median of its rounds. The first call's outputs (from the zero state) are compared between rnnc and
  * onnxruntime-web; a difference above 1e-3 fails the run.
  *
  *   npm run bench:browser            (node dist/bench/browser.js; RNNC_CHROMIUM picks another Chromium)
@@ -81,11 +81,13 @@ async function measureRow(page: Page, row: RowSpec): Promise<RowResult> {
   if (!(setup.diff <= MAX_DIFF)) throw new Error(`${row.label}: rnnc and onnxruntime-web differ by ${setup.diff} (> ${MAX_DIFF})`);
   const rounds: Record<string, number[]> = Object.fromEntries(CONTESTANTS.map((k) => [k, []]));
   for (let r = 0; r < t.rounds; r++) {
-    const order = CONTESTANTS.map((_, i) => CONTESTANTS[(i + r) % CONTESTANTS.length]);
+    const order = shuffled(CONTESTANTS, r + 1);
     const ms = await page.evaluate(async ({ order, calls }) => {
       const bench = (window as unknown as { bench: { call: Record<string, () => Promise<unknown>> } }).bench;
       const out: Record<string, number> = {};
       for (const id of order) {
+        // A pause first: the previous contestant's threads may poll on for a while after its calls.
+        await new Promise((resolve) => setTimeout(resolve, 10));
         const t0 = performance.now();
         for (let i = 0; i < calls; i++) await bench.call[id]();
         out[id] = (performance.now() - t0) / calls;
@@ -97,6 +99,22 @@ async function measureRow(page: Page, row: RowSpec): Promise<RowResult> {
   const after = await page.evaluate(() => (window as unknown as { bench: { describe(): { notes: Record<string, string | null>; workers: Record<string, number> } } }).bench.describe());
   await page.evaluate(() => (window as unknown as { bench: { release(): Promise<void> } }).bench.release());
   return { label: row.label, ms: Object.fromEntries(CONTESTANTS.map((k) => [k, median(rounds[k])])), notes: after.notes, workers: after.workers, diff: setup.diff };
+}
+
+/**
+ * The contestants in a seeded random order: a rotation would keep every contestant behind the same
+ * one, and one behind onnxruntime-web on 2 threads ran 10-20% slower than its twin (its threads
+ * poll on after a run).
+ */
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const out = [...xs];
+  let x = seed * 2654435761 >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 function median(xs: number[]): number {
@@ -132,7 +150,7 @@ export async function runBrowserBench(log: (line: string) => void = console.log)
     const env = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
     if (!env.isolated) throw new Error('the bench page is not cross-origin isolated: rnnc and onnxruntime-web would run without threads');
     log(`Chromium ${browser.version()}, isolated page, navigator.hardwareConcurrency ${env.cores}; ${os.cpus()[0]?.model ?? ''}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    log('medians of rounds (mean ms per call), after warm-up; contestants alternate in rotating order');
+    log('medians of rounds (mean ms per call), after warm-up; contestants alternate in a seeded random order, 10 ms apart');
     const results: RowResult[] = [];
     for (const row of rows) {
       const r = await measureRow(page, row);
