@@ -206,6 +206,11 @@ export class Engine {
     return this.collect(call);
   }
 
+  /** Workers the calls run on: 1 once the calibration settled on the caller alone. */
+  get workersInUse(): number {
+    return this.calibration?.settled === 'solo' ? 1 : this.workers;
+  }
+
   /** What this engine runs on and why: asked, planned, measured against 1 worker, or fewer than asked and why. */
   get note(): string {
     return this.calibration?.note() ?? this.fixedNote;

@@ -79,9 +79,9 @@ export class ArtifactSession {
     return this.declared?.outputs ?? manifestMetadata(this.manifest).outputs;
   }
 
-  /** Workers this session runs on. */
+  /** Workers this session runs on (1 once a default count lost to 1 worker; see `note`). */
   get workers(): number {
-    return this.engine?.workers ?? 0;
+    return this.engine?.workersInUse ?? 0;
   }
 
   /**

@@ -117,9 +117,11 @@ test('a default session on 2 cores settles on what its first calls measured; not
   if (note.startsWith('1 worker: 2 workers were')) {
     assert.ok(counts.solo >= 32 + 16 + 32, `settled on 1 worker after call 288: ${JSON.stringify(counts)}`);
     assert.is(crowdState().threads, before, 'settled on the caller alone: the pool was stopped');
+    assert.is(s.workers, 1);
   } else {
     assert.match(note, /^2 workers: \d+\.\d\dx as fast as 1 over 24 calls from call 256 \(the planner's choice/);
     assert.ok(counts.all >= 16 + 16, JSON.stringify(counts));
+    assert.is(s.workers, 2);
   }
   await s.release();
 });
