@@ -11,7 +11,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell, gateCount, type CellDescriptor, type CellKind } from '../compiler/cells/descriptor.js';
-import { compileModel } from '../compiler/index.js';
+import { compileModel, makePlan } from '../compiler/index.js';
+import { loopNest } from '../compiler/plan/describe.js';
 import { Engine } from '../runtime/engine.js';
 import { loadOrtWeb } from '../bench/peers/ort.js';
 import { compareWithReference, modelFor } from './harness.js';
@@ -67,6 +68,18 @@ for (const cell of ['gru', 'lstm'] as CellKind[]) {
     }
   });
 }
+
+test('the plan at H = 1024 sums k in blocks, and `rnnc plan` shows them; below a block the loop is one chain', () => {
+  const d = describeCell({ cell: 'lstm', inputSize: I, hiddenSize: H, maxBatch: 1 });
+  const plan = makePlan(d);
+  assert.is(plan.kBlock, 128);
+  assert.is(plan.gemmKBlock, 32);
+  const nest = loopNest(plan);
+  assert.ok(nest.includes('for each block of 128 k') && nest.includes('part += h[b, k] * Rpanel[j, k]'), nest);
+  assert.ok(nest.includes('K = 64; tile 4x8, k unrolled by 1, k summed in blocks of 32'), nest);
+  const small = loopNest(makePlan(describeCell({ cell: 'lstm', inputSize: 32, hiddenSize: 128, maxBatch: 1 })));
+  assert.not.ok(small.includes('block of') || small.includes('summed in blocks'), small);
+});
 
 const REMAINDERS: CellDescriptor[] = [
   describeCell({ cell: 'lstm', inputSize: 83, hiddenSize: 150, maxBatch: 3, hasInitialH: true, hasInitialC: true }),

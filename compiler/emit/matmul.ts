@@ -102,7 +102,7 @@ interface Gemm {
  * One tile: `rows` rows of `cols` columns (1..NR) at (ar, outr) with weights at wk.
  *
  *   acc[r][q] = bias[p][q] (or 0)
- *   for k in 0..K (kUnroll steps per iteration, then the rest; kloop.ts, weights first):
+ *   for k in 0..K (kUnroll steps per iteration, then the rest; kBlock steps summed apart; kloop.ts, weights first):
  *     acc[r][q] += splat(a[m+r][k]) * Wpanel[p][k][q]
  *     (tiles of <= 4 accumulators: 2 or 4 k steps, their products summed, then one add)
  *   out[m+r][p*NR + 4q ..] = acc[r][q]               (lane stores past column N)

@@ -67,7 +67,7 @@ const preOffset = (f: StepFn, gi: number, q: number) => (gi * f.plan.layout.unit
  * Pass 1 on one unit block with `valid` real units (U, or fewer in the last block):
  *
  *   acc[r][g][v] = XW[r][j][g][v]                 (or the gate's separate recurrent bias, GRU lbr h)
- *   for k in 0..H (plan: unroll, tree, fences):
+ *   for k in 0..H (plan: unroll, tree, fences; kBlock steps summed apart, emit/kloop.ts):
  *     acc[r][g][v] += splat(src[r][k]) * Rpanel[j][k][g][v]
  *   pre[r][j] = acc
  */

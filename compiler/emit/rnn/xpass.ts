@@ -21,7 +21,7 @@ export function inputPassName(plan: Plan, dir: number): string {
  *
  *   for each unit block's columns c0.. (G*U of them) in the range:
  *     acc[a] = bias[c0 + 4a ..]                        a < G*U/4
- *     for k in 0..I (plan.inputPass: unroll, tree, fences):
+ *     for k in 0..I (plan.inputPass: unroll, tree, fences, k-blocks):
  *       acc[a] += splat(x[k]) * Wpanels[column c0 + 4a][k]
  *     xw[c0 + 4a ..] = acc[a]
  */
