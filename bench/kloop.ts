@@ -1,13 +1,14 @@
 /**
- * The recurrent k-loop alone, the way compiler/emit/rnn/step.ts shapes it, at batch 1: GFLOP/s of
- * acc[a] += splat(h[k]) * R[k][a] over a block of panels in cache, for the schedules the planner
- * chooses between (accumulators, k unroll, tree, fences), and the same loop with h in a register (no
- * h loads: the bound for loading every weight once). Rounds alternate between the variants; medians.
+ * The recurrent k-loop alone, at batch 1: GFLOP/s of acc[a] += splat(h[k]) * R[k][a] over a block
+ * of panels, emitted by the compiler's own k-loop (compiler/emit/kloop.ts) for the schedules the
+ * planner chooses between (accumulators, k unroll, tree, fences, k-blocks summed apart), and the
+ * same loop with h in a register (no h loads: the bound for loading every weight once). Rounds
+ * alternate between the variants; medians.
  *
  *   npm run build && node --no-liftoff dist/bench/kloop.js [K] [R KiB]
  */
 import type { Builder, Expr } from '../compiler/emit/ir.js';
-import { NEVER_ADDRESS } from '../compiler/emit/kloop.js';
+import { emitKLoop } from '../compiler/emit/kloop.js';
 import { instantiate, median } from './peak.js';
 
 interface Variant {
@@ -17,17 +18,22 @@ interface Variant {
   readonly tree?: boolean;
   /** Accumulators between fences (0: none): a never-taken exit that reads them (step.ts). */
   readonly fence?: number;
+  /** k steps summed apart into fresh accumulators (0: one chain). */
+  readonly kBlock?: number;
   /** Multiply by a loop-invariant register instead of h[k]. */
   readonly hInRegister?: boolean;
 }
 
 const VARIANTS: Variant[] = [
   { label: 'h in a register, 4 acc, k2 tree (bound)', acc: 4, ku: 2, tree: true, hInRegister: true },
-  { label: '4 acc, k2 tree (LSTM default before fences)', acc: 4, ku: 2, tree: true },
-  { label: '8 acc, k2, no fences', acc: 8, ku: 2 },
+  { label: '4 acc, k2 tree (GRU phase 0 at U=8)', acc: 4, ku: 2, tree: true },
+  { label: '4 acc, k2 tree, blocks of 128', acc: 4, ku: 2, tree: true, kBlock: 128 },
+  { label: '4 acc, k2 tree, blocks of 64', acc: 4, ku: 2, tree: true, kBlock: 64 },
   { label: '8 acc, k2, fenced by 4 (LSTM default)', acc: 8, ku: 2, fence: 4 },
-  { label: '6 acc, k1 (GRU default)', acc: 6, ku: 1 },
-  { label: '6 acc, k2, fenced by 6', acc: 6, ku: 2, fence: 6 },
+  { label: '8 acc, k2, fenced by 4, blocks of 128', acc: 8, ku: 2, fence: 4, kBlock: 128 },
+  { label: '8 acc, k2, fenced by 4, blocks of 64', acc: 8, ku: 2, fence: 4, kBlock: 64 },
+  { label: '6 acc, k1 (GRU, 3 gates)', acc: 6, ku: 1 },
+  { label: '6 acc, k1, blocks of 128', acc: 6, ku: 1, kBlock: 128 },
 ];
 
 const H_AT = 1024, R_AT = 1 << 16;
@@ -36,37 +42,24 @@ const H_AT = 1024, R_AT = 1 << 16;
 function emit(b: Builder, v: Variant, K: number): void {
   const s = b.scope(['i32']);
   const blocks = s.param(0);
-  const wk = s.local('i32'), hk = s.local('i32'), hEnd = s.local('i32');
+  const wk = s.local('i32'), hk = s.local('i32');
   const acc = Array.from({ length: v.acc }, () => s.local('v128'));
   const hReg = s.local('v128');
-  const splat = (u: number) => (v.hInRegister ? s.get(hReg) : b.vsplatLoad(s.get(hk), u * 4));
-  const panel = (u: number, a: number) => b.vload(s.get(wk), (u * v.acc + a) * 16);
-  const body: Expr[] = [];
-  if (v.tree) {
-    const hs = Array.from({ length: v.ku }, (_, u) => { const l = s.local('v128'); body.push(s.set(l, splat(u))); return l; });
-    acc.forEach((a, i) => {
-      let sum = b.vmul(s.get(hs[0]), panel(0, i));
-      for (let u = 1; u < v.ku; u++) sum = b.vadd(sum, b.vmul(s.get(hs[u]), panel(u, i)));
-      body.push(s.set(a, b.vadd(s.get(a), sum)));
-    });
-  } else {
-    let updated = 0, fences = 0;
-    for (let u = 0; u < v.ku; u++) {
-      const h = s.local('v128');
-      body.push(s.set(h, splat(u)));
-      acc.forEach((a, i) => {
-        body.push(s.set(a, b.vadd(s.get(a), b.vmul(s.get(h), panel(u, i)))));
-        if (v.fence && ++updated % v.fence === 0 && updated < v.ku * v.acc) body.push(b.br('fence', b.eq(s.get(wk), b.i32(NEVER_ADDRESS - 16 * fences++))));
-      });
-    }
-  }
-  body.push(s.bump(wk, v.ku * v.acc * 16), s.bump(hk, v.ku * 4), b.br('k', b.ne(s.get(hk), s.get(hEnd))));
+  const loop: Expr[] = emitKLoop(b, s, {
+    acc: [acc],
+    splat: (u) => (v.hInRegister ? s.get(hReg) : b.vsplatLoad(s.get(hk), u * 4)),
+    weight: (u, a) => b.vload(s.get(wk), (u * v.acc + a) * 16),
+    fencePointer: () => s.get(wk), fenceLabel: 'fence', fused: false,
+  }, {
+    K, ku: v.ku, tree: !!v.tree, fence: v.fence ?? 0, kBlock: v.kBlock ?? 0, label: 'k', pointer: hk,
+    advance: (n) => [s.bump(wk, n * v.acc * 16), s.bump(hk, n * 4)],
+  });
   s.finish('kloop', b.seq([
     s.set(wk, b.i32(R_AT)), s.set(hReg, b.vload(b.i32(H_AT))),
     b.loop('block', b.seq([
       ...acc.map((a) => s.set(a, b.vload(b.i32(0), 0))),
-      s.set(hk, b.i32(H_AT)), s.set(hEnd, b.i32(H_AT + K * 4)),
-      b.block('fence', [b.loop('k', b.seq(body))]),
+      s.set(hk, b.i32(H_AT)),
+      ...loop,
       ...acc.map((a, i) => b.vstore(b.i32(0), 16 * (i % 4), s.get(a))),
       s.bump(blocks, -1), b.br('block', s.get(blocks)),
     ])),

@@ -108,21 +108,66 @@ function splatsByRow(s: FunctionScope, k: KSteps, ku: number, out: Expr[]): Loca
   return Array.from({ length: ku }, (_, u) => byRow.map((row) => row[u]));
 }
 
+/** How a whole k-loop runs (emitKLoop). */
+export interface KLoop {
+  readonly K: number;
+  readonly ku: number;
+  readonly tree: boolean;
+  readonly fence: number;
+  /**
+   * k steps summed into fresh accumulators before they reach the caller's (0: one chain over all of
+   * K). A multiple of ku; the caller's accumulators then see K / kBlock adds, each block's chain
+   * kBlock / ku: shorter chains round less (plan/cell.ts: kBlock).
+   */
+  readonly kBlock: number;
+  readonly label: string;
+  /** The source pointer: 4 bytes on per k step; the loops compare it with their ends. */
+  readonly pointer: Local;
+  /** Moves the source and panel pointers on by n k steps. */
+  readonly advance: (n: number) => Expr[];
+}
+
 /**
- * The whole loop over k in [0, K): `full` iterations of ku steps, then K % ku single steps;
- * `advance(n)` moves the source and panel pointers on by n k steps, and `atEnd` tests the source
- * pointer against the end of the full iterations (set up by the caller).
+ * The whole loop over k in [0, K). Without blocks (kBlock 0 or >= K), one chain into the caller's
+ * accumulators; with them:
+ *
+ *   for each of the K / kBlock blocks (then the K % kBlock steps left, as one more block):
+ *     part[r][a] = 0
+ *     for k in the block: part[r][a] += splat(src[r][k]) * w[k][a]     (chain, below)
+ *     acc[r][a] += part[r][a]
  */
-export function emitKLoop(b: Builder, s: FunctionScope, k: KSteps, o: {
-  readonly K: number; readonly ku: number; readonly tree: boolean; readonly fence: number; readonly label: string;
-  readonly advance: (n: number) => Expr[]; readonly notAtEnd: () => Expr;
-}): Expr[] {
+export function emitKLoop(b: Builder, s: FunctionScope, k: KSteps, o: KLoop): Expr[] {
+  const KB = o.kBlock;
+  if (!(KB > 0 && KB < o.K)) return chain(b, s, k, o, o.K, '');
+  const part = k.acc.map((row) => row.map(() => s.local('v128')));
+  const steps: KSteps = { ...k, acc: part };
+  const fresh = () => part.flat().map((l) => s.set(l, b.vconst(0)));
+  const fold = () => k.acc.flatMap((row, r) => row.map((acc, a) => s.set(acc, b.vadd(s.get(acc), s.get(part[r][a])))));
+  const blocks = Math.floor(o.K / KB), rest = o.K % KB;
   const out: Expr[] = [];
-  if (Math.floor(o.K / o.ku) > 0) {
-    const body = [...emitKSteps(b, s, k, o.ku, o.tree, o.fence), ...o.advance(o.ku), b.br(o.label, o.notAtEnd())];
-    const loop = b.loop(o.label, b.seq(body));
-    out.push(o.fence > 0 ? b.block(k.fenceLabel, [loop]) : loop);
+  const end = s.local('i32');
+  out.push(s.set(end, b.add(s.get(o.pointer), b.i32(blocks * KB * 4))));
+  out.push(b.loop(`${o.label}_blocks`, b.seq([
+    ...fresh(), ...chain(b, s, steps, o, KB, ''), ...fold(),
+    b.br(`${o.label}_blocks`, b.ne(s.get(o.pointer), s.get(end))),
+  ])));
+  if (rest > 0) out.push(...fresh(), ...chain(b, s, steps, o, rest, '_rest'), ...fold());
+  return out;
+}
+
+/** K steps into k.acc: floor(K / ku) iterations of ku steps, then K % ku single steps. */
+function chain(b: Builder, s: FunctionScope, k: KSteps, o: KLoop, K: number, tag: string): Expr[] {
+  const out: Expr[] = [];
+  const full = Math.floor(K / o.ku);
+  const label = o.label + tag;
+  const steps: KSteps = tag ? { ...k, fenceLabel: k.fenceLabel + tag } : k;
+  if (full > 0) {
+    const end = s.local('i32');
+    out.push(s.set(end, b.add(s.get(o.pointer), b.i32(full * o.ku * 4))));
+    const body = [...emitKSteps(b, s, steps, o.ku, o.tree, o.fence), ...o.advance(o.ku), b.br(label, b.ne(s.get(o.pointer), s.get(end)))];
+    const loop = b.loop(label, b.seq(body));
+    out.push(o.fence > 0 ? b.block(steps.fenceLabel, [loop]) : loop);
   }
-  for (let u = 0; u < o.K % o.ku; u++) out.push(...emitKSteps(b, s, k, 1, false), ...o.advance(1));
+  for (let u = 0; u < K % o.ku; u++) out.push(...emitKSteps(b, s, steps, 1, false), ...o.advance(1));
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { InternalError } from '../../contract/errors.js';
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
-import { emitKSteps, type KSteps } from './kloop.js';
+import { emitKLoop, type KSteps } from './kloop.js';
 import { Straight } from './vec.js';
 
 /** What `emitMatmul` computes and how it is blocked. */
@@ -26,6 +26,8 @@ export interface MatmulSpec {
   readonly NR: 4 | 8 | 12;
   /** k-loop unroll factor, >= 1. */
   readonly kUnroll: number;
+  /** k steps summed apart before they reach a tile's accumulators (kloop.ts: KLoop.kBlock); 0 or absent: one chain. */
+  readonly kBlock?: number;
   /**
    * Computes only the panels in a column range given at run time, `name(a, out, M, colBegin, colEnd)`
    * in bytes of an output row (a worker's share); N must be a whole number of panels.
@@ -37,9 +39,10 @@ export interface MatmulSpec {
 
 /**
  * A tile that measured within a few percent of the best on Node 20 / AMD EPYC for M=100 with
- * K=128, N=64 and K=256, N=1024 (about 0.9 of the f32x4 mul+add peak; bench/ops_matmul.ts).
+ * K=128, N=64 and K=256, N=1024 (about 0.9 of the f32x4 mul+add peak; bench/ops_matmul.ts); k
+ * summed in blocks of 32 (plan/cell.ts: kBlocks).
  */
-export const MATMUL_DEFAULT_TILE = Object.freeze({ MR: 4, NR: 8, kUnroll: 1 } as const);
+export const MATMUL_DEFAULT_TILE = Object.freeze({ MR: 4, NR: 8, kUnroll: 1, kBlock: 32 } as const);
 
 /** Floats taken by W packed into NR-wide panels: ceil(N/NR) * K * NR. */
 export function packedMatmulFloats(K: number, N: number, NR: number): number {
@@ -93,14 +96,13 @@ interface Gemm {
   readonly left: Local;
   readonly ak: Local;
   readonly wk: Local;
-  readonly kEnd: Local;
 }
 
 /**
  * One tile: `rows` rows of `cols` columns (1..NR) at (ar, outr) with weights at wk.
  *
  *   acc[r][q] = bias[p][q] (or 0)
- *   for k in 0..K (kUnroll steps per iteration, then the rest; kloop.ts, weights first):
+ *   for k in 0..K (kUnroll steps per iteration, then the rest; kBlock steps summed apart; kloop.ts, weights first):
  *     acc[r][q] += splat(a[m+r][k]) * Wpanel[p][k][q]
  *     (tiles of <= 4 accumulators: 2 or 4 k steps, their products summed, then one add)
  *   out[m+r][p*NR + 4q ..] = acc[r][q]               (lane stores past column N)
@@ -119,24 +121,18 @@ function tile(g: Gemm, rows: number, cols: number, label: string): Expr {
     splat: (u, r) => b.vsplatLoad(s.get(g.ak), (r * K + u) * 4),
     weight: (u, q) => b.vload(s.get(g.wk), (u * NR + q * 4) * 4),
   };
-  /** The k step `u0` past the pointers (the steps left after the loop). */
-  const stepAt = (u0: number): KSteps => ({ ...steps, splat: (u, r) => steps.splat(u0 + u, r), weight: (u, q) => steps.weight(u0 + u, q) });
   // A tile with few accumulators (the rows left over, or M = 1 in a streaming step: 1 x 8 is two)
   // is bound by the latency of its add chains, not by its loads: unroll k and sum each unrolled
   // step's products first, so every chain takes one add per iteration (4/acc steps, at most 4).
   const accs = rows * Q;
   const tree = accs <= 2 ? 4 : accs <= 4 ? 2 : 1;
-  const step = tree > KU ? tree : KU;
-  const full = Math.floor(K / step);
   v.push(s.set(g.ak, s.get(g.ar)));
   v.push(s.set(g.wk, s.get(g.wp)));
-  if (full > 0) {
-    const body = tree > KU ? emitKSteps(b, s, steps, tree, true) : emitKSteps(b, s, steps, KU, false);
-    body.push(s.bump(g.ak, step * 4), s.bump(g.wk, step * NR * 4), b.br(label, b.ne(s.get(g.ak), s.get(g.kEnd))));
-    v.push(s.set(g.kEnd, b.add(s.get(g.ar), b.i32(full * step * 4))));
-    v.push(b.loop(label, b.seq(body)));
-  }
-  for (let u = 0; u < K % step; u++) for (const e of emitKSteps(b, s, stepAt(u), 1, false)) v.push(e);
+  const loop = emitKLoop(b, s, steps, {
+    K, ku: Math.max(tree, KU), tree: tree > KU, fence: 0, kBlock: spec.kBlock ?? 0, label, pointer: g.ak,
+    advance: (n) => [s.bump(g.ak, n * 4), s.bump(g.wk, n * NR * 4)],
+  });
+  for (const e of loop) v.push(e);
   for (let r = 0; r < rows; r++) {
     for (let q = 0; q < Q; q++) {
       for (const e of storeCols(b, () => s.get(g.outr), (r * N + q * 4) * 4, cols - q * 4, () => s.get(acc[r][q]))) v.push(e);
@@ -181,7 +177,7 @@ export function emitMatmul(b: Builder, name: string, spec: MatmulSpec): void {
   const s = b.scope(spec.panelRange ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32']);
   const g: Gemm = {
     b, s, spec, col: s.local('i32'), wp: s.local('i32'), ar: s.local('i32'), outr: s.local('i32'), left: s.local('i32'),
-    ak: s.local('i32'), wk: s.local('i32'), kEnd: s.local('i32'),
+    ak: s.local('i32'), wk: s.local('i32'),
   };
   if (spec.panelRange) {
     // col runs over [colBegin, colEnd); a panel's weights lie K*NR floats apart, NR columns apart.

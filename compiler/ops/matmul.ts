@@ -38,6 +38,7 @@ interface Tile {
   readonly MR: number;
   readonly NR: 4 | 8 | 12;
   readonly kUnroll: number;
+  readonly kBlock: number;
   readonly relaxedSimd: boolean;
 }
 
@@ -217,7 +218,7 @@ const gemm: StepKernel<GemmStep, Tile, Placed> = {
   },
   emit: (c, step, p) => {
     const [K, N] = step.w.dims;
-    emitMatmul(c.b, c.name, { K, N, panelsOffset: p.panels, biasOffset: p.bias, MR: p.tile.MR, NR: p.tile.NR, kUnroll: p.tile.kUnroll, fused: p.tile.relaxedSimd });
+    emitMatmul(c.b, c.name, { K, N, panelsOffset: p.panels, biasOffset: p.bias, MR: p.tile.MR, NR: p.tile.NR, kUnroll: p.tile.kUnroll, kBlock: p.tile.kBlock, fused: p.tile.relaxedSimd });
     return c.b.call(c.name, [c.addr(step.a), c.addr(step.out), c.count(step.a.dims.slice(0, -1))]);
   },
   relaxedSimd: (p) => p.tile.relaxedSimd,

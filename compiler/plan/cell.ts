@@ -55,18 +55,20 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const phases = cell.phases(d);
   const widest = Math.max(...phases.map((p) => p.gates.length));
   const { unitsPerBlock: U, rowsPerBlock } = registerBlock(d, opts, widest, reasons);
-  const k = recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons);
-  const gemm = inputTile(opts, G * U, reasons);
+  const blocks = kBlocks(opts, H, d.inputSize, reasons);
+  const k = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons), kBlock: blocks.kBlock };
+  const gemm = { ...inputTile(opts, G * U, reasons), gemmKBlock: blocks.gemmKBlock };
   const relaxedSimd = !!opts.relaxedSimd;
   const alternateBlocks = blockOrder(opts, G * roundUp(H, U) * H * 4, ctx.machine ?? DEFAULT_MACHINE, reasons);
   // The per-step input projection (single-row calls): all G gates of a block at once, one row,
   // scheduled by its accumulators as the recurrent step's defaults are.
-  const inputPass = defaultKSchedule((G * U) / 4, true);
+  const inputPass = { ...defaultKSchedule((G * U) / 4, true), kBlock: blocks.gemmKBlock };
   const { projection, fuseInputBelow } = inputProjection(opts, reasons);
   const Hp = roundUp(H, U);
   const claimBlocks = claimChunk(widest * U * H, Hp / U, reasons);
   const tile = gemm.gemmRows === 4 && gemm.gemmWidth === 8 && gemm.gemmKUnroll === 1 ? '' : `_g${gemm.gemmRows}x${gemm.gemmWidth}${gemm.gemmKUnroll > 1 ? `k${gemm.gemmKUnroll}` : ''}`;
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}`;
+  const sums = (k.kBlock === RECURRENT_K_BLOCK ? '' : `_b${k.kBlock}`) + (gemm.gemmKBlock === INPUT_K_BLOCK ? '' : `_gb${gemm.gemmKBlock}`);
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}${sums}`;
   const element = { type: 'f32', bytes: 4 } as const;
   const kernelName = `${d.cell}_${element.type}_u${U}r${rowsPerBlock}__${how}`;
   const decisions = {
@@ -104,7 +106,7 @@ function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, rea
  * TurboFan, GRU 256: 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1:
  * 1.63 vs 1.63 ms at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
  */
-function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, reasons: string[]): KSchedule {
+function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, reasons: string[]): Omit<KSchedule, 'kBlock'> {
   const byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
   const fenced = byDefault.kFence > 0;
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
@@ -121,6 +123,25 @@ function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBloc
   const kTree = kUnroll > 1 && kFence === 0 && (opts.kTree ?? true);
   if (opts.kTree === undefined && kTree) reasons.push('kTree: the unrolled products are summed before they reach the accumulators (one add per iteration on each chain)');
   return { kUnroll, kTree, kFence };
+}
+
+/** What kBlock and gemmKBlock accept: k steps summed apart (0: one chain over all of K). */
+const K_BLOCKS = [0, 16, 32, 64, 128, 256];
+/** The recurrent step's and the input projection's defaults. */
+const RECURRENT_K_BLOCK = 128, INPUT_K_BLOCK = 32;
+
+/**
+ * Summation order. Each accumulator of a k-loop takes one add per iteration; over all of K that
+ * chain rounds K / kUnroll times, and at H = 1024 rnnc's error against float64 after 100 steps was
+ * twice onnxruntime-web's (MLAS sums K in blocks apart). Blocks of kBlock steps summed into fresh
+ * accumulators, then added in, round about kBlock / kUnroll + K / kBlock times instead.
+ */
+function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { kBlock: number; gemmKBlock: number } {
+  const kBlock = oneOf(opts.kBlock, K_BLOCKS, 'kBlock') ?? RECURRENT_K_BLOCK;
+  const gemmKBlock = oneOf(opts.gemmKBlock, K_BLOCKS, 'gemmKBlock') ?? INPUT_K_BLOCK;
+  if (opts.kBlock === undefined && kBlock < H) reasons.push(`kBlock=${kBlock}: the recurrent k-loop sums ${kBlock} steps apart at a time (shorter rounding chains over H = ${H})`);
+  if (opts.gemmKBlock === undefined && gemmKBlock < I) reasons.push(`gemmKBlock=${gemmKBlock}: the input projection sums ${gemmKBlock} steps apart at a time (over I = ${I})`);
+  return { kBlock, gemmKBlock };
 }
 
 /** The input projection's GEMM tile; its panels must tile a unit block's columns (workers split by blocks). */
@@ -189,7 +210,7 @@ function inputProjection(opts: PlanOptions, reasons: string[]): { projection: st
  * up to 4, k unrolled by 2 and summed as a tree; with one row and more than 6, unrolled by 2 and fenced
  * in halves; otherwise (5-6, or several rows) k1, since unrolling them spills.
  */
-function defaultKSchedule(accumulators: number, mayFence: boolean): KSchedule {
+function defaultKSchedule(accumulators: number, mayFence: boolean): Omit<KSchedule, 'kBlock'> {
   if (accumulators <= 4) return { kUnroll: 2, kTree: true, kFence: 0 };
   if (mayFence && accumulators > 6) return { kUnroll: 2, kTree: false, kFence: Math.ceil(accumulators / 2) };
   return { kUnroll: 1, kTree: false, kFence: 0 };

@@ -16,24 +16,27 @@ export function loopNest(plan: Plan): string {
   const lines = [
     `on each worker w of P (unit blocks [w*nb/P, (w+1)*nb/P) from the plan's partition table, nb = ${L.hiddenPadded / L.unitsPerBlock}):`,
     `for d in 0..${D}:${D > 1 ? '                                  (directions in turn)' : ''}`,
-    `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride} (this worker's blocks' columns), K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}${inputWhen(plan)}`,
+    `  XW = X * W[d]^T + b            GEMM, M = T*batch, N = ${L.xwStride} (this worker's blocks' columns), K = ${L.inputSize}; tile ${plan.gemmRows}x${L.panelWidth}, k unrolled by ${plan.gemmKUnroll}${sums(plan.gemmKBlock, L.inputSize)}${inputWhen(plan)}`,
     `  h = initial_h or 0${carried ? `; ${carried} = initial_${carried} or 0` : ''}`,
     `  for t in 0..T${d.direction === 'reverse' || D > 1 ? ' (reverse for the backward direction)' : ''}:`,
     `    for rows b in groups of ${plan.rowsPerBlock}${plan.rowsPerBlock > 1 ? ' (then single rows)' : ''}:`,
   ];
   if (plan.fuseInputBelow > 0) {
     const x = plan.inputPass;
-    lines.push(`      XW[t, b] = X[t, b] * W[d]^T + b   ${plan.fuseInputBelow >= FUSE_ALWAYS ? 'every call' : `calls of T*batch < ${plan.fuseInputBelow}`}: this worker's blocks, ${(L.gates * L.unitsPerBlock) / 4} accumulators each, k unrolled by ${x.kUnroll}${x.kTree ? ', tree' : ''}${x.kFence ? `, a fence after every ${x.kFence}` : ''}`);
+    lines.push(`      XW[t, b] = X[t, b] * W[d]^T + b   ${plan.fuseInputBelow >= FUSE_ALWAYS ? 'every call' : `calls of T*batch < ${plan.fuseInputBelow}`}: this worker's blocks, ${(L.gates * L.unitsPerBlock) / 4} accumulators each, k unrolled by ${x.kUnroll}${x.kTree ? ', tree' : ''}${x.kFence ? `, a fence after every ${x.kFence}` : ''}${sums(x.kBlock, L.inputSize)}`);
   }
   L.phases.forEach((p, i) => {
     const acc = (p.length * L.unitsPerBlock * plan.rowsPerBlock) / 4;
     if (L.phases.length > 1) lines.push(`      phase ${i} (gates ${p.join(', ')}):`);
     const ind = L.phases.length > 1 ? '        ' : '      ';
+    const blocked = plan.kBlock > 0 && plan.kBlock < L.hiddenSize;
+    const kin = blocked ? `${ind}    ` : `${ind}  `;
     lines.push(
       `${ind}for j in this worker's blocks${plan.alternateBlocks ? ' (last to first when t is odd)' : ''} (${L.unitsPerBlock} units each):   ${acc} f32x4 accumulators (${p.length} gates x ${L.unitsPerBlock} units x ${plan.rowsPerBlock} rows)`,
       `${ind}  acc = XW[t, b, j]`,
-      `${ind}  for k in 0..${L.hiddenSize} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k${plan.kFence > 0 && plan.kFence < acc * plan.kUnroll ? `, a fence after every ${plan.kFence} accumulators` : ''}`,
-      `${ind}    acc += h[b, k] * Rpanel[j, k]`,
+      ...(blocked ? [`${ind}  for each block of ${plan.kBlock} k (then the rest):   part = 0, summed apart, then acc += part`] : []),
+      `${kin}for k in ${blocked ? 'the block' : `0..${L.hiddenSize}`} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k${plan.kFence > 0 && plan.kFence < acc * plan.kUnroll ? `, a fence after every ${plan.kFence} accumulators` : ''}`,
+      `${kin}  ${blocked ? 'part' : 'acc'} += h[b, k] * Rpanel[j, k]`,
       `${ind}  pre[b, j] = acc`,
       `${ind}for j in this worker's blocks:`,
       `${ind}  ${cell.describeUpdate(d, i)}`,
@@ -41,6 +44,11 @@ export function loopNest(plan: Plan): string {
   });
   lines.push(`    barrier (P > 1: all of h' written before anyone reads it)`, `    swap(h, h')`, `  Y_h[d] = h${carried ? `; Y_${carried}[d] = ${carried}` : ''}   (worker 0)`);
   return lines.join('\n');
+}
+
+/** How a k-loop over K sums: in blocks apart (plan kBlock, gemmKBlock), or one chain. */
+function sums(kBlock: number, K: number): string {
+  return kBlock > 0 && kBlock < K ? `, k summed in blocks of ${kBlock}` : '';
 }
 
 /** When the hoisted GEMM runs. */

@@ -27,6 +27,13 @@ export interface PlanOptions {
   readonly gemmWidth?: number;
   /** Unroll factor of the input projection k-loop (1..8). */
   readonly gemmKUnroll?: number;
+  /**
+   * k steps the recurrent k-loop sums into fresh accumulators before adding them to the block's
+   * (0: one chain over all of H): shorter rounding chains. 0, 16, 32, 64, 128 or 256.
+   */
+  readonly kBlock?: number;
+  /** The same for the input projection (its GEMM over I, and the per-step pass). */
+  readonly gemmKBlock?: number;
   /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
   readonly relaxedSimd?: boolean;
   /**
@@ -47,6 +54,8 @@ export interface KSchedule {
   readonly kUnroll: number;
   readonly kTree: boolean;
   readonly kFence: number;
+  /** k steps summed into fresh accumulators before they reach the block's (0: one chain; emit/kloop.ts). */
+  readonly kBlock: number;
 }
 
 /** A cell's decisions: how it is blocked, unrolled and scheduled, before it is placed in memory. */
@@ -81,10 +90,14 @@ export interface CellPlan {
   readonly kTree: boolean;
   /** Accumulators between fences in the recurrent k-loop; 0: no fences (PlanOptions.kFence). */
   readonly kFence: number;
+  /** k steps of the recurrent k-loop summed apart before they reach the accumulators (0: one chain). */
+  readonly kBlock: number;
   readonly gemmRows: number;
   /** Input projection panel width in floats. */
   readonly gemmWidth: number;
   readonly gemmKUnroll: number;
+  /** k steps of the input projection's tiles summed apart before they reach the accumulators (0: one chain). */
+  readonly gemmKBlock: number;
   readonly relaxedSimd: boolean;
   /** Every other timestep accumulates the unit blocks last to first (PlanOptions.alternateBlocks). */
   readonly alternateBlocks: boolean;

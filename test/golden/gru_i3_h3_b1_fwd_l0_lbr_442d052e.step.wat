@@ -1,4 +1,4 @@
-;; golden snapshot of s0_gru_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (gru_f32_u4r1__wasmsimd_k2t_g4x4, plan 2daff887d56786c4), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of s0_gru_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (gru_f32_u4r1__wasmsimd_k2t_g4x4, plan c9a2342c2230c32d), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (func $s0_gru_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32)
   (local $8 i32)
   (local $9 i32)
@@ -7,10 +7,10 @@
   (local $12 i32)
   (local $13 i32)
   (local $14 i32)
-  (local $15 i32)
+  (local $15 v128)
   (local $16 v128)
   (local $17 v128)
-  (local $18 v128)
+  (local $18 i32)
   (local $19 v128)
   (local $20 v128)
   (local $21 v128)
@@ -28,13 +28,13 @@
   (local $33 v128)
   (local $34 v128)
   (local $35 v128)
-  (local.set $14
+  (local.set $13
    (i32.add
     (local.get $0)
     (local.get $2)
    )
   )
-  (local.set $15
+  (local.set $14
    (select
     (local.get $4)
     (i32.const 0)
@@ -69,7 +69,7 @@
      (i32.const 0)
     )
     (then
-     (local.set $16
+     (local.set $15
       (v128.load align=4
        (i32.add
         (local.get $6)
@@ -77,7 +77,7 @@
        )
       )
      )
-     (local.set $17
+     (local.set $16
       (v128.load offset=16 align=4
        (i32.add
         (local.get $6)
@@ -85,7 +85,7 @@
        )
       )
      )
-     (local.set $18
+     (local.set $17
       (v128.load align=4
        (i32.add
         (local.get $8)
@@ -94,14 +94,14 @@
       )
      )
      (local.set $11
-      (local.get $14)
+      (local.get $13)
      )
      (local.set $12
       (local.get $10)
      )
-     (local.set $13
+     (local.set $18
       (i32.add
-       (local.get $14)
+       (local.get $11)
        (i32.const 8)
       )
      )
@@ -116,9 +116,9 @@
         (local.get $11)
        )
       )
-      (local.set $16
+      (local.set $15
        (f32x4.add
-        (local.get $16)
+        (local.get $15)
         (f32x4.add
          (f32x4.mul
           (local.get $20)
@@ -135,9 +135,9 @@
         )
        )
       )
-      (local.set $17
+      (local.set $16
        (f32x4.add
-        (local.get $17)
+        (local.get $16)
         (f32x4.add
          (f32x4.mul
           (local.get $20)
@@ -154,9 +154,9 @@
         )
        )
       )
-      (local.set $18
+      (local.set $17
        (f32x4.add
-        (local.get $18)
+        (local.get $17)
         (f32x4.add
          (f32x4.mul
           (local.get $20)
@@ -188,7 +188,7 @@
       (br_if $k3
        (i32.ne
         (local.get $11)
-        (local.get $13)
+        (local.get $18)
        )
       )
      )
@@ -202,13 +202,13 @@
        (local.get $12)
       )
      )
-     (local.set $16
+     (local.set $15
       (f32x4.add
        (f32x4.mul
         (local.get $21)
         (local.get $22)
        )
-       (local.get $16)
+       (local.get $15)
       )
      )
      (local.set $23
@@ -216,13 +216,13 @@
        (local.get $12)
       )
      )
-     (local.set $17
+     (local.set $16
       (f32x4.add
        (f32x4.mul
         (local.get $21)
         (local.get $23)
        )
-       (local.get $17)
+       (local.get $16)
       )
      )
      (local.set $24
@@ -230,13 +230,13 @@
        (local.get $12)
       )
      )
-     (local.set $18
+     (local.set $17
       (f32x4.add
        (f32x4.mul
         (local.get $21)
         (local.get $24)
        )
-       (local.get $18)
+       (local.get $17)
       )
      )
      (local.set $11
@@ -265,7 +265,7 @@
         (i32.const 3)
        )
       )
-      (local.get $16)
+      (local.get $15)
      )
      (v128.store offset=16 align=4
       (i32.add
@@ -281,7 +281,7 @@
         (i32.const 3)
        )
       )
-      (local.get $17)
+      (local.get $16)
      )
      (v128.store offset=32 align=4
       (i32.add
@@ -297,7 +297,7 @@
         (i32.const 3)
        )
       )
-      (local.get $18)
+      (local.get $17)
      )
     )
    )

@@ -1,4 +1,4 @@
-;; golden snapshot of s0_lstm_f32_u4r1__wasmsimd_k2t_step_d0_p0_r1 (lstm_f32_u4r1__wasmsimd_k2t, plan bd758bc56d50cb7a), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of s0_lstm_f32_u4r1__wasmsimd_k2t_step_d0_p0_r1 (lstm_f32_u4r1__wasmsimd_k2t, plan 38763ebe29c4714f), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (func $s0_lstm_f32_u4r1__wasmsimd_k2t_step_d0_p0_r1 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32)
   (local $8 i32)
   (local $9 i32)
@@ -7,11 +7,11 @@
   (local $12 i32)
   (local $13 i32)
   (local $14 i32)
-  (local $15 i32)
+  (local $15 v128)
   (local $16 v128)
   (local $17 v128)
   (local $18 v128)
-  (local $19 v128)
+  (local $19 i32)
   (local $20 v128)
   (local $21 v128)
   (local $22 v128)
@@ -33,13 +33,13 @@
   (local $38 v128)
   (local $39 v128)
   (local $40 v128)
-  (local.set $14
+  (local.set $13
    (i32.add
     (local.get $0)
     (local.get $2)
    )
   )
-  (local.set $15
+  (local.set $14
    (select
     (local.get $4)
     (i32.const 0)
@@ -74,7 +74,7 @@
      (i32.const 0)
     )
     (then
-     (local.set $16
+     (local.set $15
       (v128.load align=4
        (i32.add
         (local.get $6)
@@ -82,7 +82,7 @@
        )
       )
      )
-     (local.set $17
+     (local.set $16
       (v128.load offset=16 align=4
        (i32.add
         (local.get $6)
@@ -90,7 +90,7 @@
        )
       )
      )
-     (local.set $18
+     (local.set $17
       (v128.load offset=32 align=4
        (i32.add
         (local.get $6)
@@ -98,7 +98,7 @@
        )
       )
      )
-     (local.set $19
+     (local.set $18
       (v128.load offset=48 align=4
        (i32.add
         (local.get $6)
@@ -107,14 +107,14 @@
       )
      )
      (local.set $11
-      (local.get $14)
+      (local.get $13)
      )
      (local.set $12
       (local.get $10)
      )
-     (local.set $13
+     (local.set $19
       (i32.add
-       (local.get $14)
+       (local.get $11)
        (i32.const 8)
       )
      )
@@ -129,9 +129,9 @@
         (local.get $11)
        )
       )
-      (local.set $16
+      (local.set $15
        (f32x4.add
-        (local.get $16)
+        (local.get $15)
         (f32x4.add
          (f32x4.mul
           (local.get $21)
@@ -148,9 +148,9 @@
         )
        )
       )
-      (local.set $17
+      (local.set $16
        (f32x4.add
-        (local.get $17)
+        (local.get $16)
         (f32x4.add
          (f32x4.mul
           (local.get $21)
@@ -167,9 +167,9 @@
         )
        )
       )
-      (local.set $18
+      (local.set $17
        (f32x4.add
-        (local.get $18)
+        (local.get $17)
         (f32x4.add
          (f32x4.mul
           (local.get $21)
@@ -186,9 +186,9 @@
         )
        )
       )
-      (local.set $19
+      (local.set $18
        (f32x4.add
-        (local.get $19)
+        (local.get $18)
         (f32x4.add
          (f32x4.mul
           (local.get $21)
@@ -220,7 +220,7 @@
       (br_if $k3
        (i32.ne
         (local.get $11)
-        (local.get $13)
+        (local.get $19)
        )
       )
      )
@@ -234,13 +234,13 @@
        (local.get $12)
       )
      )
-     (local.set $16
+     (local.set $15
       (f32x4.add
        (f32x4.mul
         (local.get $22)
         (local.get $23)
        )
-       (local.get $16)
+       (local.get $15)
       )
      )
      (local.set $24
@@ -248,13 +248,13 @@
        (local.get $12)
       )
      )
-     (local.set $17
+     (local.set $16
       (f32x4.add
        (f32x4.mul
         (local.get $22)
         (local.get $24)
        )
-       (local.get $17)
+       (local.get $16)
       )
      )
      (local.set $25
@@ -262,13 +262,13 @@
        (local.get $12)
       )
      )
-     (local.set $18
+     (local.set $17
       (f32x4.add
        (f32x4.mul
         (local.get $22)
         (local.get $25)
        )
-       (local.get $18)
+       (local.get $17)
       )
      )
      (local.set $26
@@ -276,13 +276,13 @@
        (local.get $12)
       )
      )
-     (local.set $19
+     (local.set $18
       (f32x4.add
        (f32x4.mul
         (local.get $22)
         (local.get $26)
        )
-       (local.get $19)
+       (local.get $18)
       )
      )
      (local.set $11
@@ -311,7 +311,7 @@
         (i32.const 2)
        )
       )
-      (local.get $16)
+      (local.get $15)
      )
      (v128.store offset=16 align=4
       (i32.add
@@ -327,7 +327,7 @@
         (i32.const 2)
        )
       )
-      (local.get $17)
+      (local.get $16)
      )
      (v128.store offset=32 align=4
       (i32.add
@@ -343,7 +343,7 @@
         (i32.const 2)
        )
       )
-      (local.get $18)
+      (local.get $17)
      )
      (v128.store offset=48 align=4
       (i32.add
@@ -359,7 +359,7 @@
         (i32.const 2)
        )
       )
-      (local.get $19)
+      (local.get $18)
      )
     )
    )

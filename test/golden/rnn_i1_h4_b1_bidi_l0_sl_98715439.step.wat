@@ -1,4 +1,4 @@
-;; golden snapshot of s0_rnn_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (rnn_f32_u4r1__wasmsimd_k2t_g4x4, plan eac4c7d51c27dcb9), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of s0_rnn_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (rnn_f32_u4r1__wasmsimd_k2t_g4x4, plan 4ce84673186f529e), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (func $s0_rnn_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32) (param $8 i32)
   (local $9 i32)
   (local $10 i32)
@@ -6,27 +6,27 @@
   (local $12 i32)
   (local $13 i32)
   (local $14 i32)
-  (local $15 i32)
-  (local $16 v128)
-  (local $17 i32)
-  (local $18 v128)
+  (local $15 v128)
+  (local $16 i32)
+  (local $17 v128)
+  (local $18 i32)
   (local $19 v128)
   (local $20 v128)
   (local $21 v128)
   (local $22 v128)
   (local $23 v128)
-  (local.set $15
+  (local.set $14
    (i32.add
     (local.get $0)
     (local.get $2)
    )
   )
-  (local.set $16
+  (local.set $15
    (i32x4.splat
     (local.get $8)
    )
   )
-  (local.set $17
+  (local.set $16
    (select
     (local.get $4)
     (i32.const 16)
@@ -57,11 +57,11 @@
      (br_if $accumulate_out
       (i32.ge_s
        (local.get $9)
-       (local.get $17)
+       (local.get $16)
       )
      )
      (block
-      (local.set $18
+      (local.set $17
        (v128.load align=4
         (i32.add
          (local.get $6)
@@ -70,14 +70,14 @@
        )
       )
       (local.set $12
-       (local.get $15)
+       (local.get $14)
       )
       (local.set $13
        (local.get $11)
       )
-      (local.set $14
+      (local.set $18
        (i32.add
-        (local.get $15)
+        (local.get $12)
         (i32.const 16)
        )
       )
@@ -92,9 +92,9 @@
          (local.get $12)
         )
        )
-       (local.set $18
+       (local.set $17
         (f32x4.add
-         (local.get $18)
+         (local.get $17)
          (f32x4.add
           (f32x4.mul
            (local.get $20)
@@ -126,7 +126,7 @@
        (br_if $k4
         (i32.ne
          (local.get $12)
-         (local.get $14)
+         (local.get $18)
         )
        )
       )
@@ -138,7 +138,7 @@
         )
         (local.get $9)
        )
-       (local.get $18)
+       (local.get $17)
       )
      )
      (local.set $9
@@ -183,7 +183,7 @@
     (br_if $update_out
      (i32.ge_s
       (local.get $9)
-      (local.get $17)
+      (local.get $16)
      )
     )
     (block
@@ -228,7 +228,7 @@
       (v128.bitselect
        (local.get $23)
        (local.get $21)
-       (local.get $16)
+       (local.get $15)
       )
      )
      (v128.store align=4
@@ -238,7 +238,7 @@
       )
       (v128.and
        (local.get $23)
-       (local.get $16)
+       (local.get $15)
       )
      )
     )

@@ -25,6 +25,6 @@ export function emitGemm(b: Builder, plan: Plan, dir: number): void {
   const off = L.offsets[dir];
   emitMatmul(b, gemmName(plan, dir), {
     K: L.inputSize, N: L.xwStride, panelsOffset: off.wPanels, biasOffset: off.xwBias,
-    MR: plan.gemmRows, NR: L.panelWidth as 4 | 8 | 12, kUnroll: plan.gemmKUnroll, panelRange: true, fused: plan.relaxedSimd,
+    MR: plan.gemmRows, NR: L.panelWidth as 4 | 8 | 12, kUnroll: plan.gemmKUnroll, kBlock: plan.gemmKBlock, panelRange: true, fused: plan.relaxedSimd,
   });
 }

@@ -45,7 +45,6 @@ interface StepFn {
   readonly wp: Local;
   readonly hk: Local;
   readonly wk: Local;
-  readonly kEnd: Local;
   /** The row R multiplies: h_prev, or a scratch row an earlier phase wrote. */
   readonly src: Local;
   /** Per row, the sequence_lens mask (all ones while the row is active). */
@@ -68,7 +67,7 @@ const preOffset = (f: StepFn, gi: number, q: number) => (gi * f.plan.layout.unit
  * Pass 1 on one unit block with `valid` real units (U, or fewer in the last block):
  *
  *   acc[r][g][v] = XW[r][j][g][v]                 (or the gate's separate recurrent bias, GRU lbr h)
- *   for k in 0..H (plan: unroll, tree, fences):
+ *   for k in 0..H (plan: unroll, tree, fences; kBlock steps summed apart, emit/kloop.ts):
  *     acc[r][g][v] += splat(src[r][k]) * Rpanel[j][k][g][v]
  *   pre[r][j] = acc
  */
@@ -91,16 +90,14 @@ function accumulate(f: StepFn, valid: number, tag = ''): Expr {
   const KU = plan.kUnroll;
   v.push(s.set(f.hk, s.get(f.src)));
   v.push(s.set(f.wk, s.get(f.wp)));
-  v.push(s.set(f.kEnd, b.add(s.get(f.src), b.i32(Math.floor(H / KU) * KU * 4))));
   const loop = emitKLoop(b, s, {
     acc: acc.map((row) => row.flat()),
     splat: (u, r) => b.vsplatLoad(s.get(f.hk), r * Hp * 4 + u * 4),
     weight: (u, a) => b.vload(s.get(f.wk), (u * Gp * U + a * 4) * 4),
     fencePointer: () => s.get(f.wk), fenceLabel, fused: plan.relaxedSimd,
   }, {
-    K: H, ku: KU, tree: plan.kTree, fence: plan.kFence, label: kLabel,
+    K: H, ku: KU, tree: plan.kTree, fence: plan.kFence, kBlock: plan.kBlock, label: kLabel, pointer: f.hk,
     advance: (n) => [s.bump(f.hk, n * 4), s.bump(f.wk, n * Gp * U * 4)],
-    notAtEnd: () => b.ne(s.get(f.hk), s.get(f.kEnd)),
   });
   for (const e of loop) v.push(e);
   for (let r = 0; r < f.rows; r++) {
@@ -177,7 +174,7 @@ export function emitStep(b: Builder, plan: Plan, dir: number, phase: number, row
   const cellPhase = plan.phases[phase];
   const f: StepFn = {
     b, s, plan, dir, phase: cellPhase, phaseIndex: phase, rows, P,
-    j: s.local('i32'), xo: s.local('i32'), wp: s.local('i32'), hk: s.local('i32'), wk: s.local('i32'), kEnd: s.local('i32'), src: s.local('i32'),
+    j: s.local('i32'), xo: s.local('i32'), wp: s.local('i32'), hk: s.local('i32'), wk: s.local('i32'), src: s.local('i32'),
     masks: [],
   };
   const source = cellPhase.source === 'h' ? P(0) : b.i32(plan.scratch.rows[cellPhase.source]);

@@ -21,7 +21,7 @@ export function inputPassName(plan: Plan, dir: number): string {
  *
  *   for each unit block's columns c0.. (G*U of them) in the range:
  *     acc[a] = bias[c0 + 4a ..]                        a < G*U/4
- *     for k in 0..I (plan.inputPass: unroll, tree, fences):
+ *     for k in 0..I (plan.inputPass: unroll, tree, fences, k-blocks):
  *       acc[a] += splat(x[k]) * Wpanels[column c0 + 4a][k]
  *     xw[c0 + 4a ..] = acc[a]
  */
@@ -29,12 +29,12 @@ export function emitInputPass(b: Builder, plan: Plan, dir: number): void {
   const L = plan.layout;
   const off = L.offsets[dir];
   const { inputSize: I, gates: G, unitsPerBlock: U, panelWidth: NR } = L;
-  const { kUnroll: KU, kTree, kFence } = plan.inputPass;
+  const { kUnroll: KU, kTree, kFence, kBlock } = plan.inputPass;
   const s = b.scope(['i32', 'i32', 'i32', 'i32']);
   const x = () => s.get(s.param(0)), xw = () => s.get(s.param(1));
   const pBegin = () => s.get(s.param(2)), pEnd = () => s.get(s.param(3));
   const col = s.local('i32'); // byte offset of the block's first column in an XW row
-  const xk = s.local('i32'), wk = s.local('i32'), kEnd = s.local('i32');
+  const xk = s.local('i32'), wk = s.local('i32');
   const blockBytes = G * U * 4;
   const A = (G * U) / 4;
 
@@ -45,16 +45,14 @@ export function emitInputPass(b: Builder, plan: Plan, dir: number): void {
   // wPanels + col * I (col / (4 NR) panels of I*NR floats before it).
   v.push(s.set(xk, x()));
   v.push(s.set(wk, b.add(b.i32(off.wPanels), b.muli(s.get(col), I))));
-  v.push(s.set(kEnd, b.add(x(), b.i32(Math.floor(I / KU) * KU * 4))));
   const loop = emitKLoop(b, s, {
     acc: [acc],
     splat: (u) => b.vsplatLoad(s.get(xk), u * 4),
     weight: (u, a) => b.vload(s.get(wk), (Math.floor((a * 4) / NR) * I * NR + ((a * 4) % NR) + u * NR) * 4),
     fencePointer: () => s.get(wk), fenceLabel: 'xk_fence', fused: plan.relaxedSimd,
   }, {
-    K: I, ku: KU, tree: kTree, fence: kFence, label: 'xk',
+    K: I, ku: KU, tree: kTree, fence: kFence, kBlock, label: 'xk', pointer: xk,
     advance: (n) => [s.bump(xk, n * 4), s.bump(wk, n * NR * 4)],
-    notAtEnd: () => b.ne(s.get(xk), s.get(kEnd)),
   });
   for (const e of loop) v.push(e);
   acc.forEach((l, a) => v.push(b.vstore(b.add(xw(), s.get(col)), a * 16, s.get(l))));
