@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) compiles.push((await timed(() => c.compileModel(lstm)))[0]);
   rows.push(['compileModel LSTM 256/256, compiler loaded', median(compiles), 100]);
   const full: number[] = [];
+  const [binaryenMs] = await timed(() => c.loadBinaryen());
   for (let i = 0; i < 3; i++) full.push((await timed(() => c.compileModel(lstm, { optimize: 'full' })))[0]);
 
   const out = mkdtempSync(path.join(os.tmpdir(), 'rnnc-bench-compile-'));
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     rows.push(['  the same, first create of a new process', median(fresh.map((f) => f.createMs)), 20]);
 
     for (const [what, got, target] of rows) console.log(`${what.padEnd(66)} ${ms(got).padStart(8)}   target <= ${ms(target)}  ${got <= target ? 'met' : 'missed'}`);
-    console.log(`\nalso: importing the compiler (binaryen with it) ${ms(importMs)}; the first compileModel after it ${ms(firstMs)}; compileModel LSTM 256/256 with optimize: 'full' ` +
+    console.log(`\nalso: importing the compiler ${ms(importMs)}, binaryen (for optimize: 'full' only) ${ms(binaryenMs)}; the first compileModel after it ${ms(firstMs)}; compileModel LSTM 256/256 with optimize: 'full' ` +
       `(binaryen -O3) ${ms(median(full))}; charlm create compiling into an empty cache ${ms(coldMs)}; ` +
       `importing the API in a new process ${ms(median(fresh.map((f) => f.importMs)))}`);
   } finally {

@@ -1,9 +1,10 @@
 /** `rnnc compile model.onnx -o DIR`: writes the artifact (kernel, manifest, packed weights). */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileModel } from '../../compiler/index.js';
+import { compileModel, loadBinaryen } from '../../compiler/index.js';
 import { writeArtifact } from '../../compiler/module/artifact.js';
 import { readTuning, tunedEntry } from '../../api/tune.js';
+import { importPrinter } from '../../api/compiler_import.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { formatBytes, makeOutputDir, modelOptions, planOptions, readModelFile, writing, type PlanFlags } from './common.js';
 
@@ -23,12 +24,14 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
   // Both modules: an artifact may run where threads are (or are not) available.
   const tuning = f.tuning ? await readTuning(f.tuning) : null;
   const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
+  // binaryen (seconds to load) only for its optimizer: rnnc encodes the modules itself.
+  if (f.optimize) await loadBinaryen();
   const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, optimize: f.optimize, ...planOptions(f), ...modelOptions(f) });
   const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');
     // wabt loads only for --wat: a quarter of a second of every compile otherwise.
-    const { toWat } = await import('../../compiler/module/wat.js');
+    const { toWat } = await importPrinter();
     const wat = await toWat(artifact.wasm as Uint8Array, modelPath);
     await writing('--wat', () => writeFile(watPath, wat));
     written.push(watPath);
