@@ -135,7 +135,7 @@ export class ArtifactCache {
    * Then trims the cache to its size.
    */
   async put(key: string, artifact: Artifact): Promise<void> {
-    const { writeArtifact } = await import('../compiler/module/artifact.js');
+    const { writeArtifact } = await import('../compiler/module/write.js');
     await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {

@@ -110,12 +110,12 @@ test('without the optional packages, ONNX models compile (API and CLI); only bin
   assert.is(api.code, 0, shown(api));
   assert.equal(JSON.parse(api.stdout), want);
   const cli = path.join(app, 'node_modules', 'rnnc', 'bin', 'rnnc.js');
-  const compile = await inApp(cli, ['compile', 'model.onnx', '-o', 'out']);
+  const compile = await inApp(cli, ['compile', 'model.onnx', '-o', 'out', '--no-cache']);
   assert.is(compile.code, 0, shown(compile));
-  const optimized = await inApp(cli, ['compile', 'model.onnx', '-o', 'out2', '--optimize', 'full']);
+  const optimized = await inApp(cli, ['compile', 'model.onnx', '-o', 'out2', '--no-cache', '--optimize', 'full']);
   assert.is(optimized.code, 2, shown(optimized));
   assert.match(optimized.stderr, /^rnnc: UnsupportedError: .*'binaryen'.*npm install binaryen/);
-  const wat = await inApp(cli, ['compile', 'model.onnx', '-o', 'out3', '--wat']);
+  const wat = await inApp(cli, ['compile', 'model.onnx', '-o', 'out3', '--no-cache', '--wat']);
   assert.is(wat.code, 2, shown(wat));
   assert.match(wat.stderr, /^rnnc: UnsupportedError: the text form \(--wat\) .*'wabt'.*npm install wabt/);
   const runs = await inApp(cli, ['run', 'gru', '--random', '--seq', '3']);
