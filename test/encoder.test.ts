@@ -111,7 +111,7 @@ function withoutBinaryen(dir: string, args: readonly string[]): Promise<CliResul
   });
 }
 
-test('without binaryen, `rnnc compile` and InferenceSession.create of an ONNX model work; optimize: \'full\' asks for loadBinaryen, which says binaryen is missing', async () => {
+test('without binaryen, `rnnc compile` and InferenceSession.create of an ONNX model work; optimize: \'full\' asks for loadBinaryen, which says binaryen is missing (a session loads it itself)', async () => {
   const dir = makeTempDir('no-binaryen');
   try {
     const charlm = path.join(REPO_ROOT, 'examples', 'charlm', 'model.onnx');
@@ -124,13 +124,15 @@ test('without binaryen, `rnnc compile` and InferenceSession.create of an ONNX mo
 const s = await InferenceSession.create(${JSON.stringify(charlm)}, { cache: false });
 console.log(s.inputNames.join(','));
 await s.release();
+try { await InferenceSession.create(${JSON.stringify(charlm)}, { cache: false, plan: { optimize: 'full' } }); } catch (e) { console.log(e.name + ': ' + e.message); }
 const { compileModel, cellModel, describeCell } = await import(${JSON.stringify(compiler)});
 try { compileModel(cellModel(describeCell({ cell: 'gru', inputSize: 2, hiddenSize: 4 })), { optimize: 'full' }); } catch (e) { console.log(e.name + ': ' + e.message); }
 try { await (await import(${JSON.stringify(compiler)})).loadBinaryen(); } catch (e) { console.log(e.name + ': ' + e.message); }`;
     const r = await withoutBinaryen(dir, ['--input-type=module', '-e', script]);
     assert.is(r.code, 0, r.stderr);
-    const [inputs, notLoaded, missing] = r.stdout.trim().split('\n');
+    const [inputs, sessionMissing, notLoaded, missing] = r.stdout.trim().split('\n');
     assert.ok(inputs.length > 0, 'the session has inputs');
+    assert.match(sessionMissing, /^UnsupportedError: .*'binaryen'/, "a session's plan with optimize: 'full' loads binaryen first");
     assert.match(notLoaded, /^InternalError: .*optimize: 'full' needs binaryen.*await loadBinaryen\(\)/);
     assert.match(missing, /^UnsupportedError: .*'binaryen'.*npm install binaryen/);
   } finally {
