@@ -75,6 +75,12 @@ test('a branch to a label no enclosing block or loop has: an InternalError namin
   assert.throws(() => b.emitBinary(), (e: Error) => e.name === 'InternalError' && /'lost'/.test(e.message) && /'there'/.test(e.message));
 });
 
+test('a second function of one name: an InternalError naming it', () => {
+  const b = new Builder({ simd: true, relaxedSimd: false, threads: false });
+  b.scope([]).finish('twice', b.nop());
+  assert.throws(() => b.scope([]).finish('twice', b.nop()), (e: Error) => e.name === 'InternalError' && /'twice'/.test(e.message));
+});
+
 test('constants, selects, i64 atomics and lanes encode as the engine runs them', () => {
   const b = new Builder({ simd: true, relaxedSimd: false, threads: true });
   b.importMemory(1, 1);

@@ -52,6 +52,7 @@ export class WasmModule {
   private readonly funcs: Func[] = [];
   private readonly exports: { readonly func: string; readonly as: string }[] = [];
   private start: string | null = null;
+  private readonly names = new Set<string>();
 
   /** Adds a node; returns its index. */
   node(kind: Kind, type: ExprType, kids: readonly number[], code: readonly number[] = NO_KIDS, label: string | null = null): number {
@@ -61,15 +62,15 @@ export class WasmModule {
   typeOf(e: number): ExprType { return this.nodes[e].type; }
 
   importMemory(m: MemoryImport): void { this.memory = m; }
-  importFunction(f: FuncImport): void { this.imports.push(f); }
-  addFunction(f: Func): void { this.funcs.push(f); }
+  importFunction(f: FuncImport): void { this.unique(f.name); this.imports.push(f); }
+  addFunction(f: Func): void { this.unique(f.name); this.funcs.push(f); }
+  /** Calls name functions: two of one name would be a call to either. */
+  private unique(name: string): void {
+    if (this.names.has(name)) throw new InternalError(`function '${name}' is added to the module twice`);
+    this.names.add(name);
+  }
   exportFunction(func: string, as: string): void { this.exports.push({ func, as }); }
   setStart(func: string): void { this.start = func; }
-  resultOf(func: string): ValType | null {
-    const f = this.imports.find((x) => x.name === func) ?? this.funcs.find((x) => x.name === func);
-    if (!f) throw new InternalError(`call to function '${func}', which the module neither defines nor imports`);
-    return f.result;
-  }
 
   /** The binary module; with `names`, a name section gives every function its name (for the text form). */
   encode(names = false): Uint8Array {
