@@ -225,7 +225,10 @@ const served = new WeakMap<Artifact, { cache: ArtifactCache; key: string }>();
 
 /** The artifact of `options`' compile of `bytes` if `cache` holds it, else null. */
 export async function cachedLookup(cache: ArtifactCache, bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<Artifact | null> {
-  const key = await cacheKey(bytes, options);
+  return lookup(cache, await cacheKey(bytes, options));
+}
+
+async function lookup(cache: ArtifactCache, key: string): Promise<Artifact | null> {
   const hit = await cache.get(key);
   if (hit) served.set(hit, { cache, key });
   return hit;
@@ -238,9 +241,10 @@ export async function cachedLookup(cache: ArtifactCache, bytes: Uint8Array, opti
 export async function cachedArtifact(cache: ArtifactCache | null, bytes: Uint8Array, options: Readonly<Record<string, unknown>>,
   build: () => Promise<Artifact>): Promise<Artifact> {
   if (!cache) return build();
-  const hit = await cachedLookup(cache, bytes, options);
-  if (hit) return hit;
+  // One hash of the model's bytes (megabytes) for the lookup and the store.
   const key = await cacheKey(bytes, options);
+  const hit = await lookup(cache, key);
+  if (hit) return hit;
   const artifact = await build();
   await cache.put(key, artifact).catch((e: Error) => console.warn(`rnnc: cache ${cache.dir}: cannot store ${key} (${e.message}); running uncached`));
   return artifact;
