@@ -135,7 +135,7 @@ export class ArtifactCache {
    * Then trims the cache to its size.
    */
   async put(key: string, artifact: Artifact): Promise<void> {
-    const { writeArtifact } = await import('../compiler/module/artifact.js');
+    const { writeArtifact } = await import('../compiler/module/write.js');
     await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
@@ -225,7 +225,10 @@ const served = new WeakMap<Artifact, { cache: ArtifactCache; key: string }>();
 
 /** The artifact of `options`' compile of `bytes` if `cache` holds it, else null. */
 export async function cachedLookup(cache: ArtifactCache, bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<Artifact | null> {
-  const key = await cacheKey(bytes, options);
+  return lookup(cache, await cacheKey(bytes, options));
+}
+
+async function lookup(cache: ArtifactCache, key: string): Promise<Artifact | null> {
   const hit = await cache.get(key);
   if (hit) served.set(hit, { cache, key });
   return hit;
@@ -238,9 +241,10 @@ export async function cachedLookup(cache: ArtifactCache, bytes: Uint8Array, opti
 export async function cachedArtifact(cache: ArtifactCache | null, bytes: Uint8Array, options: Readonly<Record<string, unknown>>,
   build: () => Promise<Artifact>): Promise<Artifact> {
   if (!cache) return build();
-  const hit = await cachedLookup(cache, bytes, options);
-  if (hit) return hit;
+  // One hash of the model's bytes (megabytes) for the lookup and the store.
   const key = await cacheKey(bytes, options);
+  const hit = await lookup(cache, key);
+  if (hit) return hit;
   const artifact = await build();
   await cache.put(key, artifact).catch((e: Error) => console.warn(`rnnc: cache ${cache.dir}: cannot store ${key} (${e.message}); running uncached`));
   return artifact;

@@ -13,7 +13,7 @@ import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 import { feedTensor } from '../runtime/tensor.js';
 import { checkSessionOptions, type OrtSessionOptions } from '../runtime/options.js';
 import type { InProcessModel } from './in_process.js';
-import { compilerMissing } from './compiler_import.js';
+import { compilerMissing, importCompiler } from './compiler_import.js';
 import { fedBatch } from '../runtime/metadata.js';
 import type * as Types from '../runtime/session.js';
 import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed } from './cache.js';
@@ -146,7 +146,11 @@ export class InferenceSession extends ArtifactSession {
     // The exact compile options are the cache's key: another size, value, batch or plan is another entry.
     const settings = model.settings(shapes, bind, batch);
     try {
-      return await cachedArtifact(this.cache, model.bytes, settings as Readonly<Record<string, unknown>>, async () => model.compile(settings));
+      return await cachedArtifact(this.cache, model.bytes, settings as Readonly<Record<string, unknown>>, async () => {
+        // binaryen loads only for a plan that asks for its optimizer (rnnc encodes the modules itself).
+        if (settings.optimize === 'full') await (await importCompiler()).loadBinaryen();
+        return model.compile(settings);
+      });
     } catch (e) {
       // Without fed sizes or values (the compile at create) the model itself is at fault.
       if (!(e instanceof ModelError) || Object.keys(shapes).length + Object.keys(bind).length === 0) throw e;

@@ -10,6 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Builder } from '../compiler/emit/ir.js';
+import { loadBinaryen } from '../compiler/emit/wasm/binaryen.js';
+
+await loadBinaryen(); // kernels here run after binaryen's -O3
 import { detectFeatures } from '../runtime/features.js';
 
 type Fn = (...args: number[]) => void;

@@ -1,7 +1,8 @@
 /**
  * The compiler in a browser (bundled as dist/browser/rnnc-compiler.js, a module Web Worker): the
  * runtime starts it only when a page hands `InferenceSession.create` an ONNX model rather than an
- * artifact, so pages that load artifacts never download binaryen. Each message is one model to
+ * artifact, so pages that load artifacts never download the compiler (about 100 KiB gzipped; rnnc encodes
+ * its modules itself, binaryen is not in it). Each message is one model to
  * compile; the answer is the artifact's manifest and files as bytes (transferred, not copied), or
  * the error's class name and message so the page rethrows the same kind.
  */
@@ -29,7 +30,7 @@ scope.onmessage = (e) => {
   const transfer = 'error' in reply ? [] : [reply.wasm, reply.wasmThreads, reply.image].flatMap((b) => (b ? [b.buffer as ArrayBuffer] : []));
   scope.postMessage(reply, transfer);
 };
-// binaryen is ready only after its top-level await; a request sent earlier could find no listener.
+// Ready once this module has run: a request sent earlier could find no listener.
 scope.postMessage({ ready: true });
 
 /** compileModel's path (lower, then plan and emit), without the Node file writer it sits beside. */

@@ -15,6 +15,9 @@ export { makePlan, type Plan, type PlanOptions } from './plan/cell.js';
 export { planModel, type ModelPlan, type ModelPlanOptions } from './plan/model.js';
 export { compileProgram, writeArtifact, type CompileOptions, type CompileResult } from './module/artifact.js';
 
+/** Loads binaryen, which `optimize: 'full'` and `text: true` need (a default compile does not). */
+export { loadBinaryen } from './emit/wasm/binaryen.js';
+
 export type ModelCompileOptions = CompileOptions & LowerOptions;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * ONNX models in a page: the compiler (dist/browser/rnnc-compiler.js, binaryen inside) runs in a
+ * ONNX models in a page: the compiler (dist/browser/rnnc-compiler.js) runs in a
  * Web Worker started only when `InferenceSession.create` is given a model rather than an artifact,
  * so the artifact path downloads the runtime alone. Compiled artifacts are kept in the Cache API
  * under a key of the model's bytes, the compile options and the rnnc version: a second visit loads

@@ -12,10 +12,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { activation, type Activation, type ActivationName } from '../compiler/cells/descriptor.js';
 import { buildActivationProbe } from '../compiler/emit/probe.js';
+import { loadBinaryen } from '../compiler/emit/wasm/binaryen.js';
 import { MAX_PAGES } from '../contract/abi.js';
 import { toWat } from '../compiler/module/wat.js';
 import { applyActivation } from './reference.js';
 import { mulberry32 } from './random.js';
+
+await loadBinaryen(); // probes are optimized by default
 
 const BASE = 1024;
 const FLT_MIN = 2 ** -126;

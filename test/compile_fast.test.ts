@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeCell } from '../compiler/cells/descriptor.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
-import { compileModel } from '../compiler/index.js';
+import { compileModel, loadBinaryen } from '../compiler/index.js';
 import { REPO_ROOT } from './paths.js';
 import { makeTempDir, removeTempDir, rnnc } from './subprocess.js';
 
@@ -25,7 +25,8 @@ test('the default compile runs no binaryen pass: the same modules as optimize: f
   assert.is(fast.manifest.key, plain.manifest.key);
 });
 
-test("optimize: 'full' runs binaryen's optimizer: other bytes, another key", () => {
+test("optimize: 'full' runs binaryen's optimizer: other bytes, another key", async () => {
+  await loadBinaryen();
   const fast = compileModel(model, { threads: false }).artifact;
   const full = compileModel(model, { threads: false, optimize: 'full' }).artifact;
   assert.not.equal(full.wasm, fast.wasm);
@@ -61,16 +62,18 @@ function loadedBy(edges: readonly Edge[], entry: string): Set<string> {
   return seen;
 }
 
-// compiler/emit/ir.ts is binaryen's only importer (scripts/layers.json), compiler/module/wat.ts wabt's.
+// compiler/emit/ir.ts builds every module (binaryen only on demand, test/encoder.test.ts), compiler/module/wat.ts is wabt's only importer.
 const BUILDERS = ['compiler/emit/ir.ts', 'compiler/module/wat.ts'];
 
-test('binaryen and wabt load only where a module is built or printed: not for the API or a cache hit, rnnc plan, run, cache', () => {
+test('binaryen and wabt load only where a module is built or printed: not for the API or a cache hit, rnnc compile (until a miss), plan, run, cache', () => {
   const { edges } = script.analyse(REPO_ROOT);
   for (const entry of ['api/node.ts', 'api/cache.ts', 'cli/cli.ts', 'cli/commands/plan.ts', 'cli/commands/run.ts', 'cli/commands/cache.ts', 'compiler/frontend/index.ts']) {
     const loaded = loadedBy(edges, entry);
     for (const b of BUILDERS) assert.not.ok(loaded.has(b), `${entry} loads ${b}`);
   }
-  assert.ok(loadedBy(edges, 'cli/commands/compile.ts').has(BUILDERS[0]), 'rnnc compile builds modules: the walk sees binaryen');
+  // rnnc compile imports the compiler only on a cache miss (test/compile_cache.test.ts).
+  assert.not.ok(loadedBy(edges, 'cli/commands/compile.ts').has(BUILDERS[0]), 'rnnc compile loads the builder only on a cache miss');
+  assert.ok(loadedBy(edges, 'compiler/index.ts').has(BUILDERS[0]), 'the walk sees the builder from the compiler');
   assert.not.ok(loadedBy(edges, 'cli/commands/compile.ts').has(BUILDERS[1]), 'rnnc compile prints text only for --wat');
 });
 

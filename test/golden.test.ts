@@ -14,11 +14,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { activation, describeCell, type CellDescriptor } from '../compiler/cells/descriptor.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
-import { compileModel } from '../compiler/index.js';
+import { compileModel, loadBinaryen } from '../compiler/index.js';
 import { REPO_ROOT } from './paths.js';
 
 const GOLDEN_DIR = path.join(REPO_ROOT, 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
+await loadBinaryen(); // the text form is binaryen's printer
 
 // Activations of a few instructions (HardSigmoid, Relu) keep the snapshots to the schedule and the
 // cell's structure; the SIMD sigmoid and tanh have their own tests (activations.test.ts).

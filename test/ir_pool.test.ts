@@ -5,6 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Builder } from '../compiler/emit/ir.js';
+import { loadBinaryen } from '../compiler/emit/wasm/binaryen.js';
+
+await loadBinaryen(); // the text form and -O3
 
 /** A module whose `f(out)` stores the given splat constants at out, out+16, ...; pool of `slots`. */
 function build(consts: readonly ({ f32: number } | { i32: number })[], slots: number) {

@@ -2,7 +2,7 @@
  * The layering of the sources (scripts/layers.json, checked by scripts/imports.mjs over the .ts
  * files): the contract imports nothing else of rnnc; compiler and runtime never import each other;
  * api/ and cli/ sit above both; product code never imports bench/ or test/; registry modules never
- * import the passes that iterate them; only compiler/emit/ir.ts imports binaryen; no file imports
+ * import the passes that iterate them; only compiler/emit/wasm/binaryen.ts imports binaryen; no file imports
  * itself around a cycle. `node scripts/imports.mjs` prints the whole structure.
  */
 import fs from 'node:fs';

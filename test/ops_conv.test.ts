@@ -148,6 +148,8 @@ test('the Silero VAD shapes (bench/conv_cases.ts) with the tile the planner pick
 /** Relaxed SIMD (fused multiply-adds): both kernels on a few geometries, in a Node that has it (a child with the flag on Node 20/21). */
 const RELAXED_CHILD = `
 import { Builder } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/ir.js')).href)};
+import { loadBinaryen } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/wasm/binaryen.js')).href)};
+await loadBinaryen();
 import { emitDirectConv, packDirectWeights } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/conv.js')).href)};
 import { emitDepthwiseConv, packDepthwiseWeights, depthwiseScratchFloats } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/compiler/emit/conv_depthwise.js')).href)};
 import { referenceConv } from ${JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist/test/conv_reference.js')).href)};

@@ -4,6 +4,10 @@
  */
 import * as assert from 'uvu/assert';
 import { Builder } from '../compiler/emit/ir.js';
+import { loadBinaryen } from '../compiler/emit/wasm/binaryen.js';
+
+// The kernels here run after binaryen's -O3 too (`build`'s default), so binaryen is loaded.
+await loadBinaryen();
 
 const PAGE = 65536;
 /** The memory every test module imports; regions are handed out from BASE upwards. */

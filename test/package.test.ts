@@ -97,14 +97,27 @@ test('from ESM and from require(): the installed runtime loads an artifact and r
   assert.equal(JSON.parse(cjs.stdout), want);
 });
 
-test('without the optional packages, compiling says which to install (API and CLI)', async () => {
-  const api = await nodeIn(`import { InferenceSession } from 'rnnc';
-    try { await InferenceSession.create(new Uint8Array([8, 1])); } catch (e) { console.log(e.name + ': ' + e.message); }`);
-  assert.match(api.stdout, /^UnsupportedError: .*binaryen.*npm install binaryen wabt/);
+test('without the optional packages, ONNX models compile (API and CLI); only binaryen\'s optimizer and the text form say which to install', async () => {
+  fs.writeFileSync(path.join(app, 'model.onnx'), encodeModel(rnnSpec('GRU')));
+  const local = await InferenceSession.create(path.join(app, 'gru'));
+  const want = Array.from((await local.run({ X: new Tensor('float32', X, [3, 1, 2]) })).Y_h.data as Float32Array);
+  await local.release();
+  const api = await nodeIn(`import { InferenceSession, Tensor } from 'rnnc';
+    const s = await InferenceSession.create('model.onnx', { cache: false });
+    const out = await s.run({ X: new Tensor('float32', new Float32Array([${X.join(',')}]), [3, 1, 2]) });
+    console.log(JSON.stringify(Array.from(out.Y_h.data)));
+    await s.release();`);
+  assert.is(api.code, 0, shown(api));
+  assert.equal(JSON.parse(api.stdout), want);
   const cli = path.join(app, 'node_modules', 'rnnc', 'bin', 'rnnc.js');
-  const compile = await inApp(cli, ['compile', 'model.onnx', '-o', 'out']);
-  assert.is(compile.code, 2, shown(compile));
-  assert.match(compile.stderr, /^rnnc: UnsupportedError: .*npm install binaryen wabt/);
+  const compile = await inApp(cli, ['compile', 'model.onnx', '-o', 'out', '--no-cache']);
+  assert.is(compile.code, 0, shown(compile));
+  const optimized = await inApp(cli, ['compile', 'model.onnx', '-o', 'out2', '--no-cache', '--optimize', 'full']);
+  assert.is(optimized.code, 2, shown(optimized));
+  assert.match(optimized.stderr, /^rnnc: UnsupportedError: .*'binaryen'.*npm install binaryen/);
+  const wat = await inApp(cli, ['compile', 'model.onnx', '-o', 'out3', '--no-cache', '--wat']);
+  assert.is(wat.code, 2, shown(wat));
+  assert.match(wat.stderr, /^rnnc: UnsupportedError: the text form \(--wat\) .*'wabt'.*npm install wabt/);
   const runs = await inApp(cli, ['run', 'gru', '--random', '--seq', '3']);
   assert.is(runs.code, 0, shown(runs));
 });

@@ -1,9 +1,9 @@
 /** `rnnc compile model.onnx -o DIR`: writes the artifact (kernel, manifest, packed weights). */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileModel } from '../../compiler/index.js';
-import { writeArtifact } from '../../compiler/module/artifact.js';
-import { readTuning, tunedEntry } from '../../api/tune.js';
+import { ArtifactCache, cacheDirectory, cachedArtifact } from '../../api/cache.js';
+import { importCompiler, importPrinter } from '../../api/compiler_import.js';
+import { writeArtifact } from '../../compiler/module/write.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { formatBytes, makeOutputDir, modelOptions, planOptions, readModelFile, writing, type PlanFlags } from './common.js';
 
@@ -14,26 +14,42 @@ export interface CompileFlags extends PlanFlags {
   verbose?: boolean;
   tuning?: string;
   optimize?: 'full';
+  /** False with --no-cache: compile even when the artifact cache holds the model. */
+  cache?: boolean;
 }
 
 export async function compileCommand(modelPath: string, f: CompileFlags): Promise<void> {
   const bytes = await readModelFile(modelPath);
   // Before the compile, which may take a while: a file in the way of the directory fails now.
   await makeOutputDir(f.output, '-o');
+  // api/tune.ts imports the compiler: loaded only for --tuning.
+  const tune = f.tuning ? await import('../../api/tune.js') : null;
+  const tuning = tune && f.tuning ? await tune.readTuning(f.tuning) : null;
   // Both modules: an artifact may run where threads are (or are not) available.
-  const tuning = f.tuning ? await readTuning(f.tuning) : null;
-  const tuned = tuning ? (d: CellDescriptor) => tunedEntry(tuning, d) : undefined;
-  const { artifact } = compileModel(bytes, { source: modelPath, batch: f.batch, threads: true, tuned, optimize: f.optimize, ...planOptions(f), ...modelOptions(f) });
+  const options = { source: modelPath, batch: f.batch, threads: true, optimize: f.optimize, ...planOptions(f), ...modelOptions(f) };
+  // The cache's key is the model's bytes and these options (the tuning file's plans among them), as
+  // InferenceSession.create keys its compiles; a hit loads neither the compiler nor binaryen.
+  const dir = f.cache === false ? null : cacheDirectory(undefined);
+  const cache = dir ? new ArtifactCache(dir) : null;
+  let compiled = false;
+  const artifact = await cachedArtifact(cache, bytes, { ...options, tuning: tuning ?? undefined }, async () => {
+    compiled = true;
+    const compiler = await importCompiler();
+    // binaryen (seconds to load) only for its optimizer: rnnc encodes the modules itself.
+    if (f.optimize) await compiler.loadBinaryen();
+    const tuned = tune && tuning ? (d: CellDescriptor) => tune.tunedEntry(tuning, d) : undefined;
+    return compiler.compileModel(bytes, { ...options, tuned }).artifact;
+  });
   const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (f.wat) {
     const watPath = path.join(f.output, 'model.wat');
     // wabt loads only for --wat: a quarter of a second of every compile otherwise.
-    const { toWat } = await import('../../compiler/module/wat.js');
+    const { toWat } = await importPrinter();
     const wat = await toWat(artifact.wasm as Uint8Array, modelPath);
     await writing('--wat', () => writeFile(watPath, wat));
     written.push(watPath);
   }
-  console.log(`compiled ${modelPath} -> ${artifact.manifest.kernels.join(', ')} (key ${artifact.manifest.key})`);
+  console.log(`compiled ${modelPath} -> ${artifact.manifest.kernels.join(', ')} (key ${artifact.manifest.key}${compiled ? '' : `; from the cache ${dir}`})`);
   if (f.verbose) console.log(artifact.manifest.summary.join('\n'));
   for (const p of written) {
     const size = (await readFile(p)).byteLength;

@@ -4,6 +4,7 @@ import { describeCell, type CellKind, type Direction } from '../../compiler/cell
 import { cellModel } from '../../compiler/frontend/cell_model.js';
 import { describePlan } from '../../compiler/plan/describe.js';
 import { formatBytes, planOptions, writing, type PlanFlags } from './common.js';
+import { importPrinter } from '../../api/compiler_import.js';
 
 export interface ShapeFlags {
   cell: string;
@@ -44,7 +45,7 @@ export async function kernelCommand(f: KernelFlags): Promise<void> {
   console.log(`${plan.kernelName} (${plan.descriptorKey}, plan ${plan.key}) -> ${f.output} (${formatBytes(wasm.byteLength)})`);
   if (f.wat) {
     const watPath = f.output.replace(/\.wasm$/, '') + '.wat';
-    const { toWat } = await import('../../compiler/module/wat.js');
+    const { toWat } = await importPrinter();
     const wat = await toWat(wasm, plan.kernelName);
     await writing('--wat', () => writeFile(watPath, wat));
     console.log(`  text form -> ${watPath}`);

@@ -12,7 +12,7 @@ import { Straight } from './vec.js';
 
 /** Options of `buildActivationProbe`. */
 export interface ProbeOptions {
-  /** Run binaryen's optimizer as kernels do (default true). */
+  /** Run binaryen's -O3 (default true; binaryen must be loaded: loadBinaryen). */
   readonly optimize?: boolean;
 }
 

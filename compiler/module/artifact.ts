@@ -1,17 +1,16 @@
 /**
  * program -> artifact: the module, the manifest the runtime reads, and the static memory
- * image (packed weights and constants). Also writes an artifact directory.
+ * image (packed weights and constants). ./write.ts writes an artifact directory.
  */
 import type { BufRef, Operand, Program, ProgramIO } from '../frontend/program.js';
 import type { Plan } from '../plan/cell.js';
 import { planModel, type ModelPlanOptions } from '../plan/model.js';
 import { fnv1a64 } from '../../contract/hash.js';
 import { fileDigest, MANIFEST_SECTION, manifestSection, type ModuleFile } from '../../contract/artifact_digest.js';
-import { ModelError } from '../../contract/errors.js';
-import { FILE_NAME } from '../../contract/manifest_check.js';
 import { stepKernel } from '../ops/index.js';
 import { rangeChecks } from '../frontend/range_checks.js';
 import { buildModule } from './module.js';
+export { writeArtifact } from './write.js';
 import { describePlan } from '../plan/describe.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO } from '../../contract/manifest.js';
 
@@ -133,33 +132,4 @@ function stateInputs(program: Program): number[] {
     }
   }
   return program.inputs.filter((i) => { const u = uses.get(i.buffer); return u && u.state > 0 && u.other === 0; }).map((i) => i.buffer);
-}
-
-
-/**
- * Writes `manifest.json` and the files it names into `dir` (created if needed); returns the paths.
- * An artifact without its multi-worker module is written without it.
- */
-export async function writeArtifact(dir: string, a: Artifact): Promise<string[]> {
-  const m: Manifest = a.wasmThreads ? a.manifest
-    : { ...a.manifest, files: { ...a.manifest.files, wasmThreads: null }, digests: { ...a.manifest.digests, wasmThreads: null } };
-  const files: [string, Uint8Array | string][] = [
-    ['manifest.json', JSON.stringify(m, null, 2) + '\n'],
-    [m.files.wasm, a.wasm as Uint8Array],
-    [m.files.image, a.image],
-  ];
-  if (m.files.wasmThreads && a.wasmThreads) files.push([m.files.wasmThreads, a.wasmThreads as Uint8Array]);
-  // The names come from the artifact, which may not be ours: never write outside `dir`.
-  const stray = files.find(([name]) => !FILE_NAME.test(name));
-  if (stray) throw new ModelError(`artifact ${m.model}: file name '${stray[0]}' is not a plain file name (letters, digits, "_", "." and "-", not starting with "."); refusing to write it into ${dir}`);
-  // Imported here so the compiler's browser bundle (compiler/browser_worker.ts) has no Node import to load.
-  const [{ mkdir, writeFile }, { default: path }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  for (const [name, data] of files) {
-    const p = path.join(dir, name);
-    await writeFile(p, data);
-    written.push(p);
-  }
-  return written;
 }

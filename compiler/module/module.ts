@@ -9,6 +9,7 @@ import { isConst, stepLabel, type Dim, type Operand } from '../frontend/program.
 import { emitBarrier } from '../emit/barrier.js';
 import { emitAwaitItems, shareJob } from '../emit/share.js';
 import { Builder, type Expr, type ModuleFeatures } from '../emit/ir.js';
+import { checkModule } from '../emit/wasm/validate.js';
 import { stepKernel } from '../ops/index.js';
 import type { CallContext } from '../ops/types.js';
 import type { ModelPlan } from '../plan/model.js';
@@ -24,12 +25,12 @@ export interface ModuleOptions {
   /** The multi-worker module: shared memory, `run` takes (worker, workers), every step a shared job. */
   readonly threads?: boolean;
   /**
-   * Run binaryen's -O3 on the module. Off by default: it took 0.4-1.4 s per model for 5-10% on
+   * Run binaryen's -O3 on the module (binaryen must be loaded: loadBinaryen). Off by default: it took 0.4-1.4 s per model for 5-10% on
    * hidden sizes up to 64 and nothing measurable from 256 up (V8's TurboFan does the rest), and no
    * cheaper pass list paid for its time; an artifact built once and run many times may still ask.
    */
   readonly optimize?: boolean;
-  /** Also return the text form. */
+  /** Also return the text form (binaryen's printer: binaryen must be loaded). */
   readonly text?: boolean;
 }
 
@@ -95,12 +96,11 @@ export function buildModule(plan: ModelPlan, opts: ModuleOptions = {}): BuiltMod
     });
     s.finish(ENTRY, b.seq(calls), ENTRY);
     b.finishConstantPool();
-    if (!b.validate()) throw new InternalError(`the module emitted for ${plan.program.steps.map((x) => x.node).join(', ')} does not validate`);
-    if (opts.optimize) {
-      b.optimize();
-      if (!b.validate()) throw new InternalError('the optimized module does not validate');
-    }
-    return { wasm: b.emitBinary(), features, text: opts.text ? b.emitText() : undefined };
+    const wasm = b.emitBinary();
+    checkModule(wasm, features, `the module emitted for ${plan.program.steps.map((x) => x.node).join(', ')}`);
+    // binaryen (optimizer, printer) only when asked for: the caller has loaded it (loadBinaryen).
+    if (opts.optimize) b.optimize();
+    return { wasm: opts.optimize ? b.emitBinary() : wasm, features, text: opts.text ? b.emitText() : undefined };
   } finally {
     b.dispose();
   }
