@@ -44,261 +44,259 @@
     )
    )
   )
-  (block
-   (local.set $8
-    (local.get $3)
+  (local.set $8
+   (local.get $3)
+  )
+  (local.set $9
+   (i32.mul
+    (local.get $8)
+    (i32.const 3)
    )
-   (local.set $9
+  )
+  (local.set $10
+   (i32.add
+    (i32.const 9696)
     (i32.mul
      (local.get $8)
-     (i32.const 3)
+     (i32.const 9)
     )
    )
-   (local.set $10
-    (i32.add
-     (i32.const 9696)
-     (i32.mul
-      (local.get $8)
-      (i32.const 9)
+  )
+  (if
+   (i32.gt_s
+    (local.get $4)
+    (i32.const 0)
+   )
+   (then
+    (local.set $15
+     (v128.load align=4
+      (i32.add
+       (local.get $6)
+       (local.get $9)
+      )
      )
     )
-   )
-   (if
-    (i32.gt_s
-     (local.get $4)
-     (i32.const 0)
+    (local.set $16
+     (v128.load offset=16 align=4
+      (i32.add
+       (local.get $6)
+       (local.get $9)
+      )
+     )
     )
-    (then
+    (local.set $17
+     (v128.load align=4
+      (i32.add
+       (local.get $8)
+       (i32.const 9840)
+      )
+     )
+    )
+    (local.set $11
+     (local.get $13)
+    )
+    (local.set $12
+     (local.get $10)
+    )
+    (local.set $18
+     (i32.add
+      (local.get $11)
+      (i32.const 8)
+     )
+    )
+    (loop $label
+     (local.set $19
+      (v128.load32_splat
+       (local.get $11)
+      )
+     )
+     (local.set $20
+      (v128.load32_splat offset=4
+       (local.get $11)
+      )
+     )
      (local.set $15
-      (v128.load align=4
-       (i32.add
-        (local.get $6)
-        (local.get $9)
+      (f32x4.add
+       (local.get $15)
+       (f32x4.add
+        (f32x4.mul
+         (local.get $20)
+         (v128.load offset=48 align=4
+          (local.get $12)
+         )
+        )
+        (f32x4.mul
+         (local.get $19)
+         (v128.load align=4
+          (local.get $12)
+         )
+        )
        )
       )
      )
      (local.set $16
-      (v128.load offset=16 align=4
-       (i32.add
-        (local.get $6)
-        (local.get $9)
+      (f32x4.add
+       (local.get $16)
+       (f32x4.add
+        (f32x4.mul
+         (local.get $20)
+         (v128.load offset=64 align=4
+          (local.get $12)
+         )
+        )
+        (f32x4.mul
+         (local.get $19)
+         (v128.load offset=16 align=4
+          (local.get $12)
+         )
+        )
        )
       )
      )
      (local.set $17
-      (v128.load align=4
-       (i32.add
-        (local.get $8)
-        (i32.const 9840)
+      (f32x4.add
+       (local.get $17)
+       (f32x4.add
+        (f32x4.mul
+         (local.get $20)
+         (v128.load offset=80 align=4
+          (local.get $12)
+         )
+        )
+        (f32x4.mul
+         (local.get $19)
+         (v128.load offset=32 align=4
+          (local.get $12)
+         )
+        )
        )
       )
      )
      (local.set $11
-      (local.get $13)
-     )
-     (local.set $12
-      (local.get $10)
-     )
-     (local.set $18
       (i32.add
        (local.get $11)
        (i32.const 8)
       )
      )
-     (loop $k3
-      (local.set $19
-       (v128.load32_splat
-        (local.get $11)
-       )
-      )
-      (local.set $20
-       (v128.load32_splat offset=4
-        (local.get $11)
-       )
-      )
-      (local.set $15
-       (f32x4.add
-        (local.get $15)
-        (f32x4.add
-         (f32x4.mul
-          (local.get $20)
-          (v128.load offset=48 align=4
-           (local.get $12)
-          )
-         )
-         (f32x4.mul
-          (local.get $19)
-          (v128.load align=4
-           (local.get $12)
-          )
-         )
-        )
-       )
-      )
-      (local.set $16
-       (f32x4.add
-        (local.get $16)
-        (f32x4.add
-         (f32x4.mul
-          (local.get $20)
-          (v128.load offset=64 align=4
-           (local.get $12)
-          )
-         )
-         (f32x4.mul
-          (local.get $19)
-          (v128.load offset=16 align=4
-           (local.get $12)
-          )
-         )
-        )
-       )
-      )
-      (local.set $17
-       (f32x4.add
-        (local.get $17)
-        (f32x4.add
-         (f32x4.mul
-          (local.get $20)
-          (v128.load offset=80 align=4
-           (local.get $12)
-          )
-         )
-         (f32x4.mul
-          (local.get $19)
-          (v128.load offset=32 align=4
-           (local.get $12)
-          )
-         )
-        )
-       )
-      )
-      (local.set $11
-       (i32.add
-        (local.get $11)
-        (i32.const 8)
-       )
-      )
-      (local.set $12
-       (i32.add
-        (local.get $12)
-        (i32.const 96)
-       )
-      )
-      (br_if $k3
-       (i32.ne
-        (local.get $11)
-        (local.get $18)
-       )
-      )
-     )
-     (local.set $21
-      (v128.load32_splat
-       (local.get $11)
-      )
-     )
-     (local.set $22
-      (v128.load align=4
-       (local.get $12)
-      )
-     )
-     (local.set $15
-      (f32x4.add
-       (f32x4.mul
-        (local.get $21)
-        (local.get $22)
-       )
-       (local.get $15)
-      )
-     )
-     (local.set $23
-      (v128.load offset=16 align=4
-       (local.get $12)
-      )
-     )
-     (local.set $16
-      (f32x4.add
-       (f32x4.mul
-        (local.get $21)
-        (local.get $23)
-       )
-       (local.get $16)
-      )
-     )
-     (local.set $24
-      (v128.load offset=32 align=4
-       (local.get $12)
-      )
-     )
-     (local.set $17
-      (f32x4.add
-       (f32x4.mul
-        (local.get $21)
-        (local.get $24)
-       )
-       (local.get $17)
-      )
-     )
-     (local.set $11
-      (i32.add
-       (local.get $11)
-       (i32.const 4)
-      )
-     )
      (local.set $12
       (i32.add
        (local.get $12)
-       (i32.const 48)
+       (i32.const 96)
       )
      )
-     (v128.store align=4
-      (i32.add
-       (i32.add
-        (i32.const 9392)
-        (i32.mul
-         (local.get $2)
-         (i32.const 3)
-        )
-       )
-       (i32.mul
-        (local.get $8)
-        (i32.const 3)
-       )
+     (br_if $label
+      (i32.ne
+       (local.get $11)
+       (local.get $18)
+      )
+     )
+    )
+    (local.set $21
+     (v128.load32_splat
+      (local.get $11)
+     )
+    )
+    (local.set $22
+     (v128.load align=4
+      (local.get $12)
+     )
+    )
+    (local.set $15
+     (f32x4.add
+      (f32x4.mul
+       (local.get $21)
+       (local.get $22)
       )
       (local.get $15)
      )
-     (v128.store offset=16 align=4
-      (i32.add
-       (i32.add
-        (i32.const 9392)
-        (i32.mul
-         (local.get $2)
-         (i32.const 3)
-        )
-       )
-       (i32.mul
-        (local.get $8)
-        (i32.const 3)
-       )
+    )
+    (local.set $23
+     (v128.load offset=16 align=4
+      (local.get $12)
+     )
+    )
+    (local.set $16
+     (f32x4.add
+      (f32x4.mul
+       (local.get $21)
+       (local.get $23)
       )
       (local.get $16)
      )
-     (v128.store offset=32 align=4
-      (i32.add
-       (i32.add
-        (i32.const 9392)
-        (i32.mul
-         (local.get $2)
-         (i32.const 3)
-        )
-       )
-       (i32.mul
-        (local.get $8)
-        (i32.const 3)
-       )
+    )
+    (local.set $24
+     (v128.load offset=32 align=4
+      (local.get $12)
+     )
+    )
+    (local.set $17
+     (f32x4.add
+      (f32x4.mul
+       (local.get $21)
+       (local.get $24)
       )
       (local.get $17)
      )
+    )
+    (local.set $11
+     (i32.add
+      (local.get $11)
+      (i32.const 4)
+     )
+    )
+    (local.set $12
+     (i32.add
+      (local.get $12)
+      (i32.const 48)
+     )
+    )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9392)
+       (i32.mul
+        (local.get $2)
+        (i32.const 3)
+       )
+      )
+      (i32.mul
+       (local.get $8)
+       (i32.const 3)
+      )
+     )
+     (local.get $15)
+    )
+    (v128.store offset=16 align=4
+     (i32.add
+      (i32.add
+       (i32.const 9392)
+       (i32.mul
+        (local.get $2)
+        (i32.const 3)
+       )
+      )
+      (i32.mul
+       (local.get $8)
+       (i32.const 3)
+      )
+     )
+     (local.get $16)
+    )
+    (v128.store offset=32 align=4
+     (i32.add
+      (i32.add
+       (i32.const 9392)
+       (i32.mul
+        (local.get $2)
+        (i32.const 3)
+       )
+      )
+      (i32.mul
+       (local.get $8)
+       (i32.const 3)
+      )
+     )
+     (local.get $17)
     )
    )
   )

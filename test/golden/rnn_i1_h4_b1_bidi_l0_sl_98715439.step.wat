@@ -36,131 +36,127 @@
     )
    )
   )
-  (block
-   (local.set $9
-    (local.get $3)
-   )
-   (local.set $10
-    (local.get $9)
-   )
-   (local.set $11
-    (i32.add
-     (i32.const 9488)
-     (i32.shl
-      (local.get $9)
-      (i32.const 2)
-     )
+  (local.set $9
+   (local.get $3)
+  )
+  (local.set $10
+   (local.get $9)
+  )
+  (local.set $11
+   (i32.add
+    (i32.const 9488)
+    (i32.shl
+     (local.get $9)
+     (i32.const 2)
     )
    )
-   (block $accumulate_out
-    (loop $accumulate
-     (br_if $accumulate_out
-      (i32.ge_s
-       (local.get $9)
-       (local.get $16)
+  )
+  (block $block
+   (loop $label1
+    (br_if $block
+     (i32.ge_s
+      (local.get $9)
+      (local.get $16)
+     )
+    )
+    (local.set $17
+     (v128.load align=4
+      (i32.add
+       (local.get $6)
+       (local.get $10)
       )
      )
-     (block
-      (local.set $17
-       (v128.load align=4
-        (i32.add
-         (local.get $6)
-         (local.get $10)
+    )
+    (local.set $12
+     (local.get $14)
+    )
+    (local.set $13
+     (local.get $11)
+    )
+    (local.set $18
+     (i32.add
+      (local.get $12)
+      (i32.const 16)
+     )
+    )
+    (loop $label
+     (local.set $19
+      (v128.load32_splat
+       (local.get $12)
+      )
+     )
+     (local.set $20
+      (v128.load32_splat offset=4
+       (local.get $12)
+      )
+     )
+     (local.set $17
+      (f32x4.add
+       (local.get $17)
+       (f32x4.add
+        (f32x4.mul
+         (local.get $20)
+         (v128.load offset=16 align=4
+          (local.get $13)
+         )
         )
-       )
-      )
-      (local.set $12
-       (local.get $14)
-      )
-      (local.set $13
-       (local.get $11)
-      )
-      (local.set $18
-       (i32.add
-        (local.get $12)
-        (i32.const 16)
-       )
-      )
-      (loop $k4
-       (local.set $19
-        (v128.load32_splat
-         (local.get $12)
-        )
-       )
-       (local.set $20
-        (v128.load32_splat offset=4
-         (local.get $12)
-        )
-       )
-       (local.set $17
-        (f32x4.add
-         (local.get $17)
-         (f32x4.add
-          (f32x4.mul
-           (local.get $20)
-           (v128.load offset=16 align=4
-            (local.get $13)
-           )
-          )
-          (f32x4.mul
-           (local.get $19)
-           (v128.load align=4
-            (local.get $13)
-           )
-          )
+        (f32x4.mul
+         (local.get $19)
+         (v128.load align=4
+          (local.get $13)
          )
         )
        )
-       (local.set $12
-        (i32.add
-         (local.get $12)
-         (i32.const 8)
-        )
-       )
-       (local.set $13
-        (i32.add
-         (local.get $13)
-         (i32.const 32)
-        )
-       )
-       (br_if $k4
-        (i32.ne
-         (local.get $12)
-         (local.get $18)
-        )
-       )
-      )
-      (v128.store align=4
-       (i32.add
-        (i32.add
-         (i32.const 9408)
-         (local.get $2)
-        )
-        (local.get $9)
-       )
-       (local.get $17)
       )
      )
-     (local.set $9
+     (local.set $12
       (i32.add
-       (local.get $9)
-       (i32.const 16)
+       (local.get $12)
+       (i32.const 8)
       )
      )
-     (local.set $10
+     (local.set $13
       (i32.add
-       (local.get $10)
-       (i32.const 16)
+       (local.get $13)
+       (i32.const 32)
       )
      )
-     (local.set $11
-      (i32.add
-       (local.get $11)
-       (i32.const 64)
+     (br_if $label
+      (i32.ne
+       (local.get $12)
+       (local.get $18)
       )
      )
-     (br $accumulate)
     )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9408)
+       (local.get $2)
+      )
+      (local.get $9)
+     )
+     (local.get $17)
+    )
+    (local.set $9
+     (i32.add
+      (local.get $9)
+      (i32.const 16)
+     )
+    )
+    (local.set $10
+     (i32.add
+      (local.get $10)
+      (i32.const 16)
+     )
+    )
+    (local.set $11
+     (i32.add
+      (local.get $11)
+      (i32.const 64)
+     )
+    )
+    (br $label1)
    )
   )
   (local.set $9
@@ -178,68 +174,66 @@
     )
    )
   )
-  (block $update_out
-   (loop $update
-    (br_if $update_out
+  (block $block1
+   (loop $label2
+    (br_if $block1
      (i32.ge_s
       (local.get $9)
       (local.get $16)
      )
     )
-    (block
-     (local.set $21
-      (v128.load align=4
-       (i32.add
-        (i32.add
-         (local.get $0)
-         (local.get $2)
-        )
-        (local.get $9)
-       )
-      )
-     )
-     (local.set $22
-      (v128.load align=4
-       (i32.add
-        (i32.add
-         (i32.const 9408)
-         (local.get $2)
-        )
-        (local.get $9)
-       )
-      )
-     )
-     (local.set $23
-      (f32x4.pmax
-       (local.get $22)
-       (f32x4.splat
-        (f32.const 0)
-       )
-      )
-     )
-     (v128.store align=4
+    (local.set $21
+     (v128.load align=4
       (i32.add
        (i32.add
-        (local.get $1)
+        (local.get $0)
         (local.get $2)
        )
        (local.get $9)
       )
-      (v128.bitselect
-       (local.get $23)
-       (local.get $21)
-       (local.get $15)
-      )
      )
-     (v128.store align=4
+    )
+    (local.set $22
+     (v128.load align=4
       (i32.add
-       (local.get $7)
+       (i32.add
+        (i32.const 9408)
+        (local.get $2)
+       )
        (local.get $9)
       )
-      (v128.and
-       (local.get $23)
-       (local.get $15)
+     )
+    )
+    (local.set $23
+     (f32x4.pmax
+      (local.get $22)
+      (f32x4.splat
+       (f32.const 0)
       )
+     )
+    )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (local.get $1)
+       (local.get $2)
+      )
+      (local.get $9)
+     )
+     (v128.bitselect
+      (local.get $23)
+      (local.get $21)
+      (local.get $15)
+     )
+    )
+    (v128.store align=4
+     (i32.add
+      (local.get $7)
+      (local.get $9)
+     )
+     (v128.and
+      (local.get $23)
+      (local.get $15)
      )
     )
     (local.set $9
@@ -254,7 +248,7 @@
       (i32.const 16)
      )
     )
-    (br $update)
+    (br $label2)
    )
   )
  )
