@@ -14,6 +14,9 @@ import { spawnNodeWorker } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { Spawn } from '../runtime/pool.js';
 import { controlView, stolenBy } from '../contract/control.js';
+import { stepKernel } from '../compiler/ops/index.js';
+import { lowerModel } from '../compiler/frontend/index.js';
+import { planModel } from '../compiler/plan/model.js';
 import { modelFor } from './harness.js';
 import { GraphBuilder, attr } from './graph_builder.js';
 import { convWeights, floats, sideRnn } from './conv_models.js';
@@ -109,6 +112,46 @@ test('a conv front end with stalled workers: its output-channel blocks, taken by
       for (const name of Object.keys(ref)) assert.equal(bits(got[name]), bits(ref[name]), `${workers} workers, call ${call}, ${name}`);
     }
     assert.ok(stolenBy(seen.ctl!, 0) > 0, `${workers} workers: the caller took no stalled worker's items`);
+    await s.release();
+  }
+});
+
+test('a depthwise conv and the elementwise ops after it, split in items: stalled workers give the 1-worker bits', async () => {
+  // A depthwise conv (24 channels: 6 channel vectors) into Tanh, a per-channel Add (a column
+  // operand: row ranges) and a Mul of same-shape operands (element ranges), each large enough to be
+  // split; beside them the recurrent node rnnc compiles models around.
+  const rng = mulberry32(6);
+  const g = new GraphBuilder();
+  const audio = g.input('audio', [2, 24, 700]);
+  const dw = convWeights(g, rng, 'dw', { C: 24, M: 24, k: 5, group: 24 }, true);
+  const conv = g.node('Conv', [audio, dw.W, dw.B!], [attr.int('group', 24), attr.ints('pads', [2, 2])], { name: 'dw' });
+  const t = g.node('Tanh', [conv]);
+  const shifted = g.node('Add', [t, g.init('shift', [2, 24, 1], floats(rng, 48))]);
+  g.node('Mul', [shifted, t], [], { outputs: ['features'] });
+  g.output('features', [2, 24, 700]);
+  sideRnn(g);
+  const compiled = compileModel(g.encode(), { threads: true });
+  const planned = planModel(lowerModel(g.encode()).program, { threads: true });
+  const items = planned.program.steps.map((step, i) => [step.op, stepKernel(step.op).items?.(step, planned.steps[i]) ?? 1] as const);
+  for (const op of ['conv', 'tanh', 'binary']) {
+    assert.ok(items.filter(([o]) => o === op).every(([, n]) => n > 1), `every ${op} step is split in items: ${JSON.stringify(items)}`);
+  }
+  const feeds = {
+    audio: new Tensor('float32', Float32Array.from(floats(rng, 2 * 24 * 700)), [2, 24, 700]),
+    seq: new Tensor('float32', Float32Array.from(floats(rng, 2)), [1, 1, 2]),
+  };
+  const one = await ArtifactSession.fromArtifact(compiled.artifact, { workers: 1 });
+  const ref = await one.run(feeds);
+  await one.release();
+  for (const workers of [2, 3]) {
+    const seen = { ctl: null as Int32Array | null, workers: 0 };
+    const s = await ArtifactSession.fromArtifact(compiled.artifact, { workers, spawn: stalling(20 + workers, seen), adaptWorkers: false });
+    for (let call = 0; call < 6; call++) {
+      const got = await s.run(feeds);
+      for (const name of Object.keys(ref)) assert.equal(bits(got[name]), bits(ref[name]), `${workers} workers, call ${call}, ${name}`);
+    }
+    const stolen = Array.from({ length: workers }, (_, w) => stolenBy(seen.ctl!, w));
+    assert.ok(stolen.some((n) => n > 0), `${workers} workers: no worker took another's items (${stolen})`);
     await s.release();
   }
 });

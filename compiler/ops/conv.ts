@@ -16,7 +16,7 @@ import type { BufRef, ConstRef, Step } from '../frontend/program.js';
 import type { FloatConst } from '../frontend/value.js';
 import { convBlocksName, directConvItems, emitDirectConv, packDirectBias, packDirectWeights, packedDirectFloats } from '../emit/conv.js';
 import {
-  depthwiseScratchFloats, emitDepthwiseConv, packDepthwiseBias, packDepthwiseWeights,
+  depthwiseBlocksName, depthwiseConvItems, depthwiseScratchFloats, emitDepthwiseConv, packDepthwiseBias, packDepthwiseWeights,
 } from '../emit/conv_depthwise.js';
 import type { ConvGeometry } from '../emit/conv_parts.js';
 import type { Epilogue } from '../emit/epilogue.js';
@@ -147,15 +147,16 @@ const conv: StepKernel<ConvStep, ConvPlan, PlacedConv> = {
     const args = [c.addr(step.x), c.addr(step.out), c.count(step.x.dims.slice(0, -2))];
     if (p.kernel === 'depthwise') {
       emitDepthwiseConv(c.b, c.name, { ...common, positions: p.positions });
-      return c.b.call(c.name, [...args, c.bufferAddr(p.scratch)]);
+      const dw = [...args, c.bufferAddr(p.scratch)];
+      return c.items ? c.b.call(depthwiseBlocksName(c.name), [...dw, c.items.from(), c.items.to()]) : c.b.call(c.name, dw);
     }
     emitDirectConv(c.b, c.name, { ...common, positions: p.positions, vectors: p.vectors, tapLoop: p.tapLoop });
     return c.items ? c.b.call(convBlocksName(c.name), [...args, c.items.from(), c.items.to()]) : c.b.call(c.name, args);
   },
   relaxedSimd: (p) => p.relaxedSimd,
   packs: (step) => [step.w, step.bias],
-  // A direct conv's output-channel blocks; a depthwise one is one item.
-  items: (step, p) => (p.kernel === 'direct' ? directConvItems(step.geometry, p.vectors) : 1),
+  // A direct conv's output-channel blocks; a depthwise one's channel vectors.
+  items: (step, p) => (p.kernel === 'direct' ? directConvItems(step.geometry, p.vectors) : depthwiseConvItems(step.geometry)),
   interpret: (step, io) => {
     const g = step.geometry;
     const x = io.read(step.x);

@@ -1,0 +1,37 @@
+/**
+ * How the small ops share a step among workers: a run of elements (or rows) split into ranges, the
+ * items of a shared job (compiler/emit/share.ts), each range computed by the op's own kernel on
+ * pointers moved to its start. Whoever computes a range runs the same code on the same elements,
+ * so the bits do not depend on the split.
+ */
+import type { Dim } from '../../contract/dims.js';
+import type { Expr, Local } from '../emit/ir.js';
+import { itemSpan, rangeItems } from '../emit/share.js';
+import type { CallContext } from './types.js';
+
+/**
+ * The fewest floats an item holds. Below it, an item's claim and its count in the job's done cell
+ * (atomics on lines other cores also write) cost about what the work does.
+ */
+export const MIN_ITEM_FLOATS = 4096;
+
+/** The fixed part of a product of dims, and whether seq or batch multiply it at run time. */
+function sizeOf(dims: readonly Dim[]): { fixed: number; dynamic: boolean } {
+  return { fixed: dims.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1), dynamic: dims.some((d) => typeof d !== 'number') };
+}
+
+/** Items of a step whose work is `dims` elements, each `perElement` floats of work (a row: its length). */
+export function splitItems(dims: readonly Dim[], perUnit = 1): number {
+  const { fixed, dynamic } = sizeOf(dims);
+  return rangeItems(fixed, dynamic, Math.max(1, Math.ceil(MIN_ITEM_FLOATS / perUnit)));
+}
+
+/**
+ * This item range's units [lo, hi) of `n` units (c.items must be set): units aligned to `align`
+ * (4: whole vectors of elements, so each range starts on a 16-byte boundary), at least the minimum
+ * of splitItems.
+ */
+export function unitSpan(c: CallContext, n: Expr, items: number, opts: { align: number; perUnit?: number }): { set: Expr; lo: Local; hi: Local } {
+  const min = Math.max(1, Math.ceil(MIN_ITEM_FLOATS / (opts.perUnit ?? 1)));
+  return itemSpan(c.b, c.s, c.items!, n, items, { align: opts.align, minUnits: Math.ceil(min / opts.align) * opts.align });
+}
