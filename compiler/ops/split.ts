@@ -35,3 +35,16 @@ export function unitSpan(c: CallContext, n: Expr, items: number, opts: { align: 
   const min = Math.max(1, Math.ceil(MIN_ITEM_FLOATS / (opts.perUnit ?? 1)));
   return itemSpan(c.b, c.s, c.items!, n, items, { align: opts.align, minUnits: Math.ceil(min / opts.align) * opts.align });
 }
+
+/**
+ * The call of a map kernel `c.name(x, out, n)` over `dims` elements: the whole run, or this item
+ * range's elements with both pointers moved to the range's first (whole vectors, so the ranges
+ * start 16-byte aligned and each element is computed by the same lanes' code as in one call).
+ */
+export function callMap(c: CallContext, x: Expr, out: Expr, dims: readonly Dim[]): Expr {
+  const { b, s } = c;
+  if (!c.items) return b.call(c.name, [x, out, c.count(dims)]);
+  const span = unitSpan(c, c.count(dims), splitItems(dims), { align: 4 });
+  const at = (p: Expr) => b.add(p, b.muli(s.get(span.lo), 4));
+  return b.seq([span.set, b.call(c.name, [at(x), at(out), b.sub(s.get(span.hi), s.get(span.lo))])]);
+}

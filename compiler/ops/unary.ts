@@ -8,8 +8,8 @@ import { unsupported } from '../frontend/ctx.js';
 import { mapFloat } from '../frontend/fold.js';
 import type { BufRef, Step } from '../frontend/program.js';
 import { emitMap } from '../emit/elementwise.js';
-import { splitItems, unitSpan } from './split.js';
-import type { Expr, Local } from '../emit/ir.js';
+import { callMap, splitItems } from './split.js';
+import type { Local } from '../emit/ir.js';
 import type { Straight } from '../emit/vec.js';
 import type { OpModule } from './types.js';
 import { traceThrough } from './views.js';
@@ -63,12 +63,7 @@ export function unaryOp(u: UnarySpec): OpModule & { readonly unary: UnarySpec } 
       [u.kind]: {
         emit: (c, step: UnaryStep) => {
           emitMap(c.b, c.name, { f: u.simd, unroll: u.unroll });
-          if (!c.items) return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.x.dims)]);
-          // This item's elements: both pointers moved to the range's first.
-          const { b, s } = c;
-          const span = unitSpan(c, c.count(step.x.dims), splitItems(step.x.dims), { align: 4 });
-          const at = (p: Expr) => b.add(p, b.muli(s.get(span.lo), 4));
-          return b.seq([span.set, b.call(c.name, [at(c.addr(step.x)), at(c.addr(step.out)), b.sub(s.get(span.hi), s.get(span.lo))])]);
+          return callMap(c, c.addr(step.x), c.addr(step.out), step.x.dims);
         },
         items: (step: UnaryStep) => splitItems(step.x.dims),
         interpret: (step: UnaryStep, io) => io.write(step.out, Array.from(io.read(step.x), u.f64)),
