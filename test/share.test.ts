@@ -117,10 +117,10 @@ test('a conv front end with stalled workers: its output-channel blocks, taken by
 });
 
 test('a depthwise conv and the elementwise ops and maps after it, split in items: stalled workers give the 1-worker bits', async () => {
-  // A depthwise conv (24 channels: 6 channel vectors) into Tanh and Exp (element ranges), a
-  // per-channel Add (a column operand: row ranges), a Mul of same-shape operands (element ranges)
-  // and a Softmax (row ranges), each large enough to be split; beside them the recurrent node rnnc
-  // compiles models around.
+  // A depthwise conv (24 channels: 6 channel vectors; the Tanh after it is fused), a per-channel
+  // Add (a column operand: row ranges), Abs and Exp (element ranges), a Mul of same-shape operands
+  // (element ranges), a Softmax and a MatMul (row ranges), each large enough to be split; beside them the
+  // recurrent node rnnc compiles models around.
   const rng = mulberry32(6);
   const g = new GraphBuilder();
   const audio = g.input('audio', [2, 24, 700]);
@@ -128,14 +128,17 @@ test('a depthwise conv and the elementwise ops and maps after it, split in items
   const conv = g.node('Conv', [audio, dw.W, dw.B!], [attr.int('group', 24), attr.ints('pads', [2, 2])], { name: 'dw' });
   const t = g.node('Tanh', [conv]);
   const shifted = g.node('Add', [t, g.init('shift', [2, 24, 1], floats(rng, 48))]);
-  g.node('Softmax', [g.node('Mul', [shifted, g.node('Exp', [t])])], [attr.int('axis', -1)], { outputs: ['features'] });
+  g.node('Softmax', [g.node('Mul', [g.node('Abs', [shifted]), g.node('Exp', [t])])], [attr.int('axis', -1)], { outputs: ['features'] });
   g.output('features', [2, 24, 700]);
+  g.node('MatMul', ['features', g.init('proj', [700, 40], floats(rng, 700 * 40))], [], { outputs: ['projected'] });
+  g.output('projected', [2, 24, 40]);
   sideRnn(g);
   const compiled = compileModel(g.encode(), { threads: true });
   const planned = planModel(lowerModel(g.encode()).program, { threads: true });
   const items = planned.program.steps.map((step, i) => [step.op, stepKernel(step.op).items?.(step, planned.steps[i]) ?? 1] as const);
-  for (const op of ['conv', 'tanh', 'map', 'binary', 'softmax']) {
-    assert.ok(items.filter(([o]) => o === op).every(([, n]) => n > 1), `every ${op} step is split in items: ${JSON.stringify(items)}`);
+  for (const op of ['conv', 'map', 'abs', 'binary', 'softmax', 'gemm']) {
+    const mine = items.filter(([o]) => o === op);
+    assert.ok(mine.length > 0 && mine.every(([, n]) => n > 1), `every ${op} step is split in items: ${JSON.stringify(items)}`);
   }
   const feeds = {
     audio: new Tensor('float32', Float32Array.from(floats(rng, 2 * 24 * 700)), [2, 24, 700]),

@@ -203,7 +203,7 @@ export function rangeItems(fixed: number, dynamic: boolean, minUnits: number): n
 
 /**
  * The units [lo, hi) of items [from, to) of `items` over `n` units (n read once): each item
- * ceil(n / items) units rounded up to a multiple of `align` (a power of two), and at least
+ * ceil(n / items) units rounded up to a multiple of `align`, and at least
  * `minUnits`, so that a small run at run time falls to the first items and the others are empty.
  *
  *   per = max(roundUp(ceil(n / items), align), minUnits)
@@ -212,12 +212,12 @@ export function rangeItems(fixed: number, dynamic: boolean, minUnits: number): n
 export function itemSpan(b: Builder, s: FunctionScope, range: { readonly from: () => Expr; readonly to: () => Expr }, n: Expr,
   items: number, opts: { readonly align: number; readonly minUnits: number }): { readonly set: Expr; readonly lo: Local; readonly hi: Local } {
   const { align, minUnits } = opts;
-  if (!(align >= 1 && (align & (align - 1)) === 0 && minUnits >= 1 && minUnits % align === 0)) throw new InternalError(`item spans aligned to ${align} of at least ${minUnits} units: expected a power of two and a positive multiple of it`);
+  if (!(Number.isInteger(align) && align >= 1 && minUnits >= 1 && minUnits % align === 0)) throw new InternalError(`item spans aligned to ${align} of at least ${minUnits} units: expected a positive alignment and a multiple of it`);
   const total = s.local('i32'), per = s.local('i32'), lo = s.local('i32'), hi = s.local('i32');
   const min = (x: Expr, y: () => Expr, t: Local) => b.seq([s.set(t, x), s.set(t, b.select(b.ltU(s.get(t), y()), s.get(t), y()))]);
   const set = b.seq([
     s.set(total, n),
-    s.set(per, b.andi(b.add(b.divU(b.add(s.get(total), b.i32(items - 1)), b.i32(items)), b.i32(align - 1)), -align)),
+    s.set(per, b.muli(b.divU(b.add(b.divU(b.add(s.get(total), b.i32(items - 1)), b.i32(items)), b.i32(align - 1)), b.i32(align)), align)),
     s.set(per, b.select(b.ltU(s.get(per), b.i32(minUnits)), b.i32(minUnits), s.get(per))),
     min(b.mul(range.from(), s.get(per)), () => s.get(total), lo),
     min(b.mul(range.to(), s.get(per)), () => s.get(total), hi),

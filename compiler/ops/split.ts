@@ -51,14 +51,18 @@ export function callMap(c: CallContext, x: Expr, out: Expr, dims: readonly Dim[]
 
 /**
  * The call of a row kernel `c.name(x, out, rows)` over `rowDims` rows of `xRow` floats in and
- * `outRow` out: all rows, or this item range's rows with both pointers moved to its first. Only
- * for a kernel whose output rows never overlap input rows of another range (out and x the same
- * buffer only with rows of one size).
+ * `outRow` out: all rows, or this item range's rows with both pointers moved to its first. Ranges
+ * start at multiples of `align` rows (a kernel's row tile: each row is computed by the same tile
+ * as in one call); `work` is a row's cost in floats of elementwise work (default xRow), and must
+ * be what the step's `items` passed to splitItems. Only for a kernel whose output rows never
+ * overlap input rows of another range.
  */
-export function callRows(c: CallContext, x: Expr, out: Expr, rowDims: readonly Dim[], xRow: number, outRow: number): Expr {
+export function callRows(c: CallContext, x: Expr, out: Expr, rowDims: readonly Dim[], xRow: number, outRow: number,
+  opts: { readonly align?: number; readonly work?: number } = {}): Expr {
   const { b, s } = c;
   if (!c.items) return b.call(c.name, [x, out, c.count(rowDims)]);
-  const span = unitSpan(c, c.count(rowDims), splitItems(rowDims, xRow), { align: 1, perUnit: xRow });
+  const work = opts.work ?? xRow;
+  const span = unitSpan(c, c.count(rowDims), splitItems(rowDims, work), { align: opts.align ?? 1, perUnit: work });
   const at = (p: Expr, floats: number) => b.add(p, b.muli(s.get(span.lo), 4 * floats));
   return b.seq([span.set, b.call(c.name, [at(x, xRow), at(out, outRow), b.sub(s.get(span.hi), s.get(span.lo))])]);
 }
