@@ -160,4 +160,22 @@ test('a depthwise conv and the elementwise ops and maps after it, split in items
   }
 });
 
+test('small steps stay one item: a claim per item would cost what their work does', () => {
+  // Silero legacy's depthwise conv (258 channels, 9 positions: 65 narrow channel vectors), a Sqrt,
+  // an Add and a Softmax of 258 x 9 values.
+  const rng = mulberry32(8);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 258, 9]);
+  const dw = convWeights(g, rng, 'dw', { C: 258, M: 258, k: 5, group: 258 }, true);
+  const conv = g.node('Conv', [x, dw.W, dw.B!], [attr.int('group', 258), attr.ints('pads', [2, 2])], { name: 'dw' });
+  const y = g.node('Add', [g.node('Sqrt', [g.node('Abs', [conv])]), x]);
+  g.node('Softmax', [y], [attr.int('axis', -1)], { outputs: ['y'] });
+  g.output('y', [1, 258, 9]);
+  sideRnn(g);
+  const planned = planModel(lowerModel(g.encode()).program, { threads: true });
+  const items = planned.program.steps.map((step, i) => [step.op, stepKernel(step.op).items?.(step, planned.steps[i]) ?? 1] as const);
+  assert.equal(items.filter(([op]) => op !== 'rnn').map(([, n]) => n), items.filter(([op]) => op !== 'rnn').map(() => 1), JSON.stringify(items));
+  assert.ok(items.some(([op]) => op === 'conv'), JSON.stringify(items));
+});
+
 test.run();

@@ -189,7 +189,7 @@ export const RANGE_ITEMS = 16;
  * of a long sequence is split in up to RANGE_ITEMS items all the same, the runtime clamping each
  * to its minimum, but a step that is tiny per row stays one item.
  */
-const RUN_TIME_ROWS = 16;
+export const RUN_TIME_ROWS = 16;
 
 /**
  * Items an op is split in when its work is a run of units like rows or vectors: `fixed` units

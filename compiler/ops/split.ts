@@ -6,7 +6,7 @@
  */
 import type { Dim } from '../../contract/dims.js';
 import type { Expr, Local } from '../emit/ir.js';
-import { itemSpan, rangeItems } from '../emit/share.js';
+import { RUN_TIME_ROWS, itemSpan, rangeItems } from '../emit/share.js';
 import type { CallContext } from './types.js';
 
 /**
@@ -65,4 +65,24 @@ export function callRows(c: CallContext, x: Expr, out: Expr, rowDims: readonly D
   const span = unitSpan(c, c.count(rowDims), splitItems(rowDims, work), { align: opts.align ?? 1, perUnit: work });
   const at = (p: Expr, floats: number) => b.add(p, b.muli(s.get(span.lo), 4 * floats));
   return b.seq([span.set, b.call(c.name, [at(x, xRow), at(out, outRow), b.sub(s.get(span.hi), s.get(span.lo))])]);
+}
+
+/**
+ * Items of a kernel whose work is `blocks` blocks (a conv's channel blocks), each `work` floats of
+ * elementwise work per row of `rowDims`: consecutive blocks grouped so that an item reaches the
+ * minimum (a small conv of many narrow blocks would otherwise pay a claim per block).
+ */
+export function blockItems(blocks: number, rowDims: readonly Dim[], work: number): number {
+  const { fixed, dynamic } = sizeOf(rowDims);
+  const rows = dynamic ? fixed * RUN_TIME_ROWS : fixed;
+  return rangeItems(blocks, false, Math.max(1, Math.ceil(MIN_ITEM_FLOATS / (work * Math.max(1, rows)))));
+}
+
+/** The blocks [from, to) of items [c.items) when `blocks` blocks make `items` items (blockItems). */
+export function blockRange(c: CallContext, blocks: number, items: number): readonly [Expr, Expr] {
+  const { b } = c;
+  const per = Math.ceil(blocks / items);
+  const at = (i: Expr) => (per === 1 ? i : b.muli(i, per));
+  // ceil(blocks / items) blocks an item: the last item's end is clamped to the last block.
+  return [at(c.items!.from()), b.select(b.ltS(at(c.items!.to()), b.i32(blocks)), at(c.items!.to()), b.i32(blocks))];
 }
