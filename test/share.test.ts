@@ -119,7 +119,8 @@ test('a conv front end with stalled workers: its output-channel blocks, taken by
 test('a depthwise conv and the elementwise ops and maps after it, split in items: stalled workers give the 1-worker bits', async () => {
   // A depthwise conv (24 channels: 6 channel vectors; the Tanh after it is fused), a per-channel
   // Add (a column operand: row ranges), Abs and Exp (element ranges), a Mul of same-shape operands
-  // (element ranges), a Softmax and a MatMul (row ranges), each large enough to be split; beside them the
+  // (element ranges), a Softmax, a MatMul, a MaxPool and a ReduceMean (row ranges), each large
+  // enough to be split; beside them the
   // recurrent node rnnc compiles models around.
   const rng = mulberry32(6);
   const g = new GraphBuilder();
@@ -132,11 +133,15 @@ test('a depthwise conv and the elementwise ops and maps after it, split in items
   g.output('features', [2, 24, 700]);
   g.node('MatMul', ['features', g.init('proj', [700, 40], floats(rng, 700 * 40))], [], { outputs: ['projected'] });
   g.output('projected', [2, 24, 40]);
+  g.node('MaxPool', ['features'], [attr.ints('kernel_shape', [3]), attr.ints('strides', [2])], { outputs: ['pooled'] });
+  g.output('pooled', [2, 24, 349]);
+  g.node('ReduceMean', ['features'], [attr.ints('axes', [-1]), attr.int('keepdims', 0)], { outputs: ['mean'] });
+  g.output('mean', [2, 24]);
   sideRnn(g);
   const compiled = compileModel(g.encode(), { threads: true });
   const planned = planModel(lowerModel(g.encode()).program, { threads: true });
   const items = planned.program.steps.map((step, i) => [step.op, stepKernel(step.op).items?.(step, planned.steps[i]) ?? 1] as const);
-  for (const op of ['conv', 'map', 'abs', 'binary', 'softmax', 'gemm']) {
+  for (const op of ['conv', 'map', 'abs', 'binary', 'softmax', 'gemm', 'pool', 'reduce']) {
     const mine = items.filter(([o]) => o === op);
     assert.ok(mine.length > 0 && mine.every(([, n]) => n > 1), `every ${op} step is split in items: ${JSON.stringify(items)}`);
   }
