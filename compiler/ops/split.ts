@@ -20,7 +20,7 @@ function sizeOf(dims: readonly Dim[]): { fixed: number; dynamic: boolean } {
   return { fixed: dims.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1), dynamic: dims.some((d) => typeof d !== 'number') };
 }
 
-/** Items of a step whose work is `dims` elements, each `perElement` floats of work (a row: its length). */
+/** Items of a step whose work is `dims` units (elements or rows), each `perUnit` floats of elementwise work (a row: its length). */
 export function splitItems(dims: readonly Dim[], perUnit = 1): number {
   const { fixed, dynamic } = sizeOf(dims);
   return rangeItems(fixed, dynamic, Math.max(1, Math.ceil(MIN_ITEM_FLOATS / perUnit)));
