@@ -14,6 +14,9 @@ import { spawnNodeWorker } from '../api/node.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { Spawn } from '../runtime/pool.js';
 import { controlView, stolenBy } from '../contract/control.js';
+import { stepKernel } from '../compiler/ops/index.js';
+import { lowerModel } from '../compiler/frontend/index.js';
+import { planModel } from '../compiler/plan/model.js';
 import { modelFor } from './harness.js';
 import { GraphBuilder, attr } from './graph_builder.js';
 import { convWeights, floats, sideRnn } from './conv_models.js';
@@ -111,6 +114,73 @@ test('a conv front end with stalled workers: its output-channel blocks, taken by
     assert.ok(stolenBy(seen.ctl!, 0) > 0, `${workers} workers: the caller took no stalled worker's items`);
     await s.release();
   }
+});
+
+test('a depthwise conv and the elementwise ops and maps after it, split in items: stalled workers give the 1-worker bits', async () => {
+  // A depthwise conv (24 channels: 6 channel vectors; the Tanh after it is fused), a per-channel
+  // Add (a column operand: row ranges), Abs and Exp (element ranges), a Mul of same-shape operands
+  // (element ranges), a Softmax, a MatMul, a MaxPool and a ReduceMean (row ranges), each large
+  // enough to be split; beside them the
+  // recurrent node rnnc compiles models around.
+  const rng = mulberry32(6);
+  const g = new GraphBuilder();
+  const audio = g.input('audio', [2, 24, 700]);
+  const dw = convWeights(g, rng, 'dw', { C: 24, M: 24, k: 5, group: 24 }, true);
+  const conv = g.node('Conv', [audio, dw.W, dw.B!], [attr.int('group', 24), attr.ints('pads', [2, 2])], { name: 'dw' });
+  const t = g.node('Tanh', [conv]);
+  const shifted = g.node('Add', [t, g.init('shift', [2, 24, 1], floats(rng, 48))]);
+  g.node('Softmax', [g.node('Mul', [g.node('Abs', [shifted]), g.node('Exp', [t])])], [attr.int('axis', -1)], { outputs: ['features'] });
+  g.output('features', [2, 24, 700]);
+  g.node('MatMul', ['features', g.init('proj', [700, 40], floats(rng, 700 * 40))], [], { outputs: ['projected'] });
+  g.output('projected', [2, 24, 40]);
+  g.node('MaxPool', ['features'], [attr.ints('kernel_shape', [3]), attr.ints('strides', [2])], { outputs: ['pooled'] });
+  g.output('pooled', [2, 24, 349]);
+  g.node('ReduceMean', ['features'], [attr.ints('axes', [-1]), attr.int('keepdims', 0)], { outputs: ['mean'] });
+  g.output('mean', [2, 24]);
+  sideRnn(g);
+  const compiled = compileModel(g.encode(), { threads: true });
+  const planned = planModel(lowerModel(g.encode()).program, { threads: true });
+  const items = planned.program.steps.map((step, i) => [step.op, stepKernel(step.op).items?.(step, planned.steps[i]) ?? 1] as const);
+  for (const op of ['conv', 'map', 'abs', 'binary', 'softmax', 'gemm', 'pool', 'reduce']) {
+    const mine = items.filter(([o]) => o === op);
+    assert.ok(mine.length > 0 && mine.every(([, n]) => n > 1), `every ${op} step is split in items: ${JSON.stringify(items)}`);
+  }
+  const feeds = {
+    audio: new Tensor('float32', Float32Array.from(floats(rng, 2 * 24 * 700)), [2, 24, 700]),
+    seq: new Tensor('float32', Float32Array.from(floats(rng, 2)), [1, 1, 2]),
+  };
+  const one = await ArtifactSession.fromArtifact(compiled.artifact, { workers: 1 });
+  const ref = await one.run(feeds);
+  await one.release();
+  for (const workers of [2, 3]) {
+    const seen = { ctl: null as Int32Array | null, workers: 0 };
+    const s = await ArtifactSession.fromArtifact(compiled.artifact, { workers, spawn: stalling(20 + workers, seen), adaptWorkers: false });
+    for (let call = 0; call < 6; call++) {
+      const got = await s.run(feeds);
+      for (const name of Object.keys(ref)) assert.equal(bits(got[name]), bits(ref[name]), `${workers} workers, call ${call}, ${name}`);
+    }
+    const stolen = Array.from({ length: workers }, (_, w) => stolenBy(seen.ctl!, w));
+    assert.ok(stolen.some((n) => n > 0), `${workers} workers: no worker took another's items (${stolen})`);
+    await s.release();
+  }
+});
+
+test('small steps stay one item: a claim per item would cost what their work does', () => {
+  // Silero legacy's depthwise conv (258 channels, 9 positions: 65 narrow channel vectors), a Sqrt,
+  // an Add and a Softmax of 258 x 9 values.
+  const rng = mulberry32(8);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 258, 9]);
+  const dw = convWeights(g, rng, 'dw', { C: 258, M: 258, k: 5, group: 258 }, true);
+  const conv = g.node('Conv', [x, dw.W, dw.B!], [attr.int('group', 258), attr.ints('pads', [2, 2])], { name: 'dw' });
+  const y = g.node('Add', [g.node('Sqrt', [g.node('Abs', [conv])]), x]);
+  g.node('Softmax', [y], [attr.int('axis', -1)], { outputs: ['y'] });
+  g.output('y', [1, 258, 9]);
+  sideRnn(g);
+  const planned = planModel(lowerModel(g.encode()).program, { threads: true });
+  const items = planned.program.steps.map((step, i) => [step.op, stepKernel(step.op).items?.(step, planned.steps[i]) ?? 1] as const);
+  assert.equal(items.filter(([op]) => op !== 'rnn').map(([, n]) => n), items.filter(([op]) => op !== 'rnn').map(() => 1), JSON.stringify(items));
+  assert.ok(items.some(([op]) => op === 'conv'), JSON.stringify(items));
 });
 
 test.run();

@@ -115,66 +115,110 @@ function channelVector(d: Depthwise, channels: number, tag: string): Expr {
   return b.seq(out);
 }
 
+/** Channel vectors of a depthwise conv: the items its work is shared in. */
+export const depthwiseConvItems = (g: ConvGeometry) => channelVectors(g);
+
+/** The function `emitDepthwiseConv` adds beside `name` that computes a range of channel vectors. */
+export const depthwiseBlocksName = (name: string) => `${name}_blocks`;
+
 /**
- * Emits `name(x, out, N, scratch)`: x [N, C, L], out [N, C, L'], scratch `depthwiseScratchFloats`.
+ * Emits `name_blocks(x, out, N, scratch, from, to)`: x [N, C, L], out [N, C, L'], scratch
+ * `depthwiseScratchFloats`, the channel vectors [from, to) of depthwiseConvItems (a job's items,
+ * compiler/emit/share.ts); and `name(x, out, N, scratch)`, every vector. A vector reads and writes
+ * only its own column of the scratch, so vectors computed by different workers never meet.
  *
- *   scratch rows [0, padBegin) and [padBegin + L, Lp) = 0
- *   for n in 0..N:
- *     scratch[padBegin + l][c] = x[n][c][l]
- *     for each vector of 4 channels (whole ones loop; a partial last one is emitted apart):
- *       tiles of `positions` outputs (tile above)
+ *   for q in from..to:                       (the vector's weights stay in registers across the batch)
+ *     column q of scratch rows [0, padBegin) and [padBegin + L, Lp) = 0
+ *     for n in 0..N:
+ *       scratch[padBegin + l][4q + lane] = x[n][4q + lane][l]
+ *       tiles of `positions` outputs (tile above; a partial last vector is emitted apart)
  */
 export function emitDepthwiseConv(b: Builder, name: string, spec: DepthwiseConvSpec): void {
   const g = spec.geometry;
-  const s = b.scope(['i32', 'i32', 'i32', 'i32']);
-  const X = s.param(0), OUT = s.param(1), N = s.param(2), S = s.param(3);
+  const s = b.scope(['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const X = s.param(0), OUT = s.param(1), N = s.param(2), S = s.param(3), FROM = s.param(4), TO = s.param(5);
   const l = () => s.local('i32');
   const d: Depthwise = {
     b, s, spec, rowBytes: 16 * channelVectors(g), sg: l(), wg: l(), bg: l(), og: l(), st: l(), ot: l(), count: l(),
   };
   const Lp = depthwisePaddedLength(g);
-  const xn = l(), on = l(), left = l(), vecs = l();
-  const reset = [
-    s.set(d.sg, s.get(S)), s.set(d.og, s.get(on)),
-    s.set(d.wg, b.i32(spec.weightsOffset)), s.set(d.bg, b.i32(spec.biasOffset ?? 0)),
-  ];
-  const next = [s.bump(d.sg, 16), s.bump(d.og, 16 * g.outLength), s.bump(d.wg, 16 * g.k), s.bump(d.bg, 16)];
+  const q = l(), xn = l(), on = l(), left = l();
   const whole = Math.floor(g.C / 4);
-  const vectors: Expr[] = [...reset];
-  if (whole > 0) {
-    vectors.push(s.set(vecs, b.i32(whole)), b.loop('vectors', b.seq([
-      channelVector(d, 4, 'full'), ...next, s.bump(vecs, -1), b.br('vectors', s.get(vecs)),
-    ])));
-  }
-  if (g.C % 4 > 0) vectors.push(channelVector(d, g.C % 4, 'last'));
-  s.finish(name, b.seq([
-    b.fill(s.get(S), b.i32(0), b.i32(g.padBegin * d.rowBytes)),
-    b.fill(b.add(s.get(S), b.i32((g.padBegin + g.L) * d.rowBytes)), b.i32(0), b.i32((Lp - g.padBegin - g.L) * d.rowBytes)),
-    s.set(xn, s.get(X)), s.set(on, s.get(OUT)), s.set(left, s.get(N)),
-    b.block('rows_out', [b.loop('rows', b.seq([
-      b.br('rows_out', b.leS(s.get(left), b.i32(0))),
-      transposeIn(d, xn, S),
-      ...vectors,
+  const batch = (channels: number, tag: string): Expr => b.seq([
+    zeroColumn(d, 0, g.padBegin, `${tag}_pad_begin`),
+    zeroColumn(d, g.padBegin + g.L, Lp - g.padBegin - g.L, `${tag}_pad_end`),
+    s.set(xn, b.add(s.get(X), b.muli(s.get(q), 16 * g.L))),
+    s.set(on, b.add(s.get(OUT), b.muli(s.get(q), 16 * g.outLength))),
+    s.set(left, s.get(N)),
+    b.block(`${tag}_rows_out`, [b.loop(`${tag}_rows`, b.seq([
+      b.br(`${tag}_rows_out`, b.leS(s.get(left), b.i32(0))),
+      transposeIn(d, xn, channels, tag),
+      s.set(d.og, s.get(on)),
+      channelVector(d, channels, tag),
       s.bump(xn, 4 * g.C * g.L),
       s.bump(on, 4 * g.C * g.outLength),
       s.bump(left, -1),
-      b.br('rows'),
+      b.br(`${tag}_rows`),
+    ]))]),
+  ]);
+  // Vector q's scratch column, packed weights and bias.
+  const place = [
+    s.set(d.sg, b.add(s.get(S), b.muli(s.get(q), 16))),
+    s.set(d.wg, b.add(b.i32(spec.weightsOffset), b.muli(s.get(q), 16 * g.k))),
+    s.set(d.bg, b.add(b.i32(spec.biasOffset ?? 0), b.muli(s.get(q), 16))),
+  ];
+  const one = g.C % 4 === 0 ? batch(4, 'full')
+    : whole === 0 ? batch(g.C % 4, 'last')
+    : b.if(b.eq(s.get(q), b.i32(whole)), batch(g.C % 4, 'last'), batch(4, 'full'));
+  s.finish(depthwiseBlocksName(name), b.seq([
+    s.set(q, s.get(FROM)),
+    b.block('vectors_out', [b.loop('vectors', b.seq([
+      b.br('vectors_out', b.geS(s.get(q), s.get(TO))),
+      ...place, one,
+      s.bump(q, 1),
+      b.br('vectors'),
     ]))]),
   ]));
+  const all = b.scope(['i32', 'i32', 'i32', 'i32']);
+  all.finish(name, b.call(depthwiseBlocksName(name), [0, 1, 2, 3].map((i) => all.get(all.param(i))).concat(b.i32(0), b.i32(channelVectors(g)))));
+}
+
+/** Zeroes `rows` rows of the current vector's scratch column from row `first`. */
+function zeroColumn(d: Depthwise, first: number, rows: number, tag: string): Expr {
+  const { b, s } = d;
+  if (rows <= 0) return b.nop();
+  if (rows <= 4) return b.seq(Array.from({ length: rows }, (_, r) => b.vstore(s.get(d.sg), (first + r) * d.rowBytes, b.vconst(0))));
+  return b.seq([
+    s.set(d.st, b.add(s.get(d.sg), b.i32(first * d.rowBytes))), s.set(d.count, b.i32(rows)),
+    b.loop(tag, b.seq([b.vstore(s.get(d.st), 0, b.vconst(0)), s.bump(d.st, d.rowBytes), s.bump(d.count, -1), b.br(tag, s.get(d.count))])),
+  ]);
 }
 
 /**
- * scratch[padBegin + l][c] = x[c][l] for one batch row. Four channels at a time through registers:
- * four row vectors, a 4x4 transpose, four stores (the columns past a multiple of four one value at
- * a time); the channels past a multiple of four one value at a time. Nothing is read past the row.
+ * scratch[padBegin + l][4q + lane] = x[4q + lane][l] for one batch row (xn: channel 4q's row) and
+ * the `channels` channels of vector q. Four positions at a time through registers: four row
+ * vectors, a 4x4 transpose, four stores; the positions past a multiple of four, and a partial
+ * vector's channels, one value at a time. Nothing is read past the row.
  */
-function transposeIn(d: Depthwise, xn: Local, S: Local): Expr {
+function transposeIn(d: Depthwise, xn: Local, channels: number, tag: string): Expr {
   const { b, s, spec } = d;
   const g = spec.geometry;
-  const px = s.local('i32'), ps = s.local('i32'), pc = s.local('i32'), pl = s.local('i32'), n = s.local('i32');
+  const pc = s.local('i32'), pl = s.local('i32'), n = s.local('i32');
   const rowX = 4 * g.L;
-  const copy = (channels: number, l: number): Expr[] => Array.from({ length: channels }, (_, i) =>
-    b.storeF32(s.get(ps), l * d.rowBytes + 4 * i, b.loadF32(s.get(px), i * rowX + 4 * l)));
+  const copy = (l: number): Expr[] => Array.from({ length: channels }, (_, i) =>
+    b.storeF32(s.get(pl), l * d.rowBytes + 4 * i, b.loadF32(s.get(pc), i * rowX + 4 * l)));
+  const out: Expr[] = [s.set(pc, s.get(xn)), s.set(pl, b.add(s.get(d.sg), b.i32(g.padBegin * d.rowBytes)))];
+  if (channels < 4) {
+    if (g.L <= 16) {
+      for (let l = 0; l < g.L; l++) out.push(...copy(l));
+      return b.seq(out);
+    }
+    // A long row of the last channels: one position per iteration.
+    out.push(s.set(n, b.i32(g.L)), b.loop(`${tag}_copy_tail`, b.seq([
+      ...copy(0), s.bump(pc, 4), s.bump(pl, d.rowBytes), s.bump(n, -1), b.br(`${tag}_copy_tail`, s.get(n)),
+    ])));
+    return b.seq(out);
+  }
   const block = (): Expr => {
     const v = new Straight(b, s);
     const rows = [0, 1, 2, 3].map((i) => v.let(b.vload(s.get(pc), i * rowX)));
@@ -182,29 +226,12 @@ function transposeIn(d: Depthwise, xn: Local, S: Local): Expr {
     return v.done();
   };
   const quads = Math.floor(g.L / 4);
-  const perQuad: Expr[] = [s.set(pc, s.get(px)), s.set(pl, s.get(ps))];
   if (quads > 0) {
-    perQuad.push(s.set(n, b.i32(quads)), b.loop('copy_blocks', b.seq([
-      block(), s.bump(pc, 16), s.bump(pl, 4 * d.rowBytes), s.bump(n, -1), b.br('copy_blocks', s.get(n)),
+    out.push(s.set(n, b.i32(quads)), b.loop(`${tag}_copy_blocks`, b.seq([
+      block(), s.bump(pc, 16), s.bump(pl, 4 * d.rowBytes), s.bump(n, -1), b.br(`${tag}_copy_blocks`, s.get(n)),
     ])));
   }
-  for (let l = 4 * quads; l < g.L; l++) perQuad.push(...copy(4, l));
-  const out: Expr[] = [s.set(px, s.get(xn)), s.set(ps, b.add(s.get(S), b.i32(g.padBegin * d.rowBytes)))];
-  const channelQuads = Math.floor(g.C / 4);
-  if (channelQuads > 0) {
-    const c = s.local('i32');
-    out.push(s.set(c, b.i32(channelQuads)), b.loop('copy', b.seq([
-      ...perQuad, s.bump(px, 4 * rowX), s.bump(ps, 16), s.bump(c, -1), b.br('copy', s.get(c)),
-    ])));
-  }
-  if (g.C % 4 === 0) return b.seq(out);
-  if (g.L <= 16) {
-    for (let l = 0; l < g.L; l++) out.push(...copy(g.C % 4, l));
-    return b.seq(out);
-  }
-  // A long row of the last channels: one position per iteration.
-  out.push(s.set(n, b.i32(g.L)), b.loop('copy_tail', b.seq([
-    ...copy(g.C % 4, 0), s.bump(px, 4), s.bump(ps, d.rowBytes), s.bump(n, -1), b.br('copy_tail', s.get(n)),
-  ])));
+  // pc and pl now point at position 4 * quads.
+  for (let l = 0; l < g.L % 4; l++) out.push(...copy(l));
   return b.seq(out);
 }

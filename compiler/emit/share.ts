@@ -180,3 +180,47 @@ export function emitAwaitItems(b: Builder, control: number): void {
   ]);
   s.finish(AWAIT_ITEMS, body);
 }
+
+/** The most items of an op split into ranges: enough for a late worker's share to be taken in pieces. */
+export const RANGE_ITEMS = 16;
+
+/**
+ * Run-time sizes (seq, batch) are taken as this many rows when an op's items are counted: a step
+ * of a long sequence is split in up to RANGE_ITEMS items all the same, the runtime clamping each
+ * to its minimum, but a step that is tiny per row stays one item.
+ */
+export const RUN_TIME_ROWS = 16;
+
+/**
+ * Items an op is split in when its work is a run of units like rows or vectors: `fixed` units
+ * times the run-time sizes (`dynamic`), up to RANGE_ITEMS, none smaller than `minUnits`; one when
+ * it is smaller still, as each item costs its claim and the count it adds to the job's done cell.
+ */
+export function rangeItems(fixed: number, dynamic: boolean, minUnits: number): number {
+  const units = dynamic ? fixed * RUN_TIME_ROWS : fixed;
+  return Math.max(1, Math.min(RANGE_ITEMS, Math.floor(units / minUnits)));
+}
+
+/**
+ * The units [lo, hi) of items [from, to) of `items` over `n` units (n read once): each item
+ * ceil(n / items) units rounded up to a multiple of `align`, and at least
+ * `minUnits`, so that a small run at run time falls to the first items and the others are empty.
+ *
+ *   per = max(roundUp(ceil(n / items), align), minUnits)
+ *   lo = min(from * per, n); hi = min(to * per, n)
+ */
+export function itemSpan(b: Builder, s: FunctionScope, range: { readonly from: () => Expr; readonly to: () => Expr }, n: Expr,
+  items: number, opts: { readonly align: number; readonly minUnits: number }): { readonly set: Expr; readonly lo: Local; readonly hi: Local } {
+  const { align, minUnits } = opts;
+  if (!(Number.isInteger(align) && align >= 1 && minUnits >= 1 && minUnits % align === 0)) throw new InternalError(`item spans aligned to ${align} of at least ${minUnits} units: expected a positive alignment and a multiple of it`);
+  const total = s.local('i32'), per = s.local('i32'), lo = s.local('i32'), hi = s.local('i32');
+  const min = (x: Expr, y: () => Expr, t: Local) => b.seq([s.set(t, x), s.set(t, b.select(b.ltU(s.get(t), y()), s.get(t), y()))]);
+  const set = b.seq([
+    s.set(total, n),
+    s.set(per, b.muli(b.divU(b.add(b.divU(b.add(s.get(total), b.i32(items - 1)), b.i32(items)), b.i32(align - 1)), b.i32(align)), align)),
+    s.set(per, b.select(b.ltU(s.get(per), b.i32(minUnits)), b.i32(minUnits), s.get(per))),
+    min(b.mul(range.from(), s.get(per)), () => s.get(total), lo),
+    min(b.mul(range.to(), s.get(per)), () => s.get(total), hi),
+  ]);
+  return { set, lo, hi };
+}

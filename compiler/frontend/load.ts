@@ -210,6 +210,9 @@ class Loader {
 
 /** The values of the graphs around a node that its subgraphs read (at any depth). */
 function implicit(subgraphs: Readonly<Record<string, SubGraph>>, outer: Names): string[] {
+  // Most nodes hold no subgraph: the set of the outer values below is as large as the graph so far,
+  // and building it for every node made loading quadratic in the node count.
+  if (Object.keys(subgraphs).length === 0) return [];
   const mine = new Set<string>();
   const read = new Set<string>();
   const walk = (nodes: readonly GraphNode[]) => {

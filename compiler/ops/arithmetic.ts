@@ -11,7 +11,9 @@ import { type SymInt, add, div, formatDims, isNum, mul, sub, symEq } from '../fr
 import type { ConstVal, Val } from '../frontend/value.js';
 import { emitBinary, type BinaryKind, type BroadcastPattern } from '../emit/elementwise.js';
 import { InternalError } from '../../contract/errors.js';
-import type { NodeRules, OpModule, StepKernel, TraceCtx } from './types.js';
+import type { Expr } from '../emit/ir.js';
+import { splitItems, unitSpan } from './split.js';
+import type { CallContext, NodeRules, OpModule, StepKernel, TraceCtx } from './types.js';
 
 /** out = a op b, the operands broadcast to out: out is [outer, inner], an operand all of it, a row or one element. */
 export interface BinaryStep extends Step {
@@ -134,11 +136,42 @@ function traceElementwise(t: TraceCtx): void {
   for (const i of live) t.follow(i, { rank: live.length === 1 ? t.trail.rank : null, fromEnd: t.trail.fromEnd });
 }
 
+/** Whether the kernel walks the operands as one run of elements (else row by row). */
+const flat = (p: BroadcastPattern) => p === 'same' || p === 'bScalar' || p === 'aScalar';
+
+/** A step's items: ranges of its elements, or of its rows when one operand is a row or a column. */
+const binaryItems = (step: BinaryStep) => (flat(step.pattern) ? splitItems(step.out.dims) : splitItems(step.outer, Math.max(1, fixedOf(step.inner))));
+
+/**
+ * One item range of a binary step: the kernel on pointers moved to the range's first element (or
+ * row); the scalar and the row operand stay, the column operand moves a float per row.
+ */
+function binaryRange(c: CallContext, step: BinaryStep): Expr {
+  const { b, s } = c;
+  const move = (p: Expr, floats: Expr) => b.add(p, b.muli(floats, 4));
+  if (flat(step.pattern)) {
+    const span = unitSpan(c, b.mul(c.count(step.outer), c.count(step.inner)), binaryItems(step), { align: 4 });
+    const at = (p: Expr, scalar: boolean) => (scalar ? p : move(p, s.get(span.lo)));
+    return b.seq([span.set, b.call(c.name, [at(c.addr(step.a), step.pattern === 'aScalar'), at(c.addr(step.b), step.pattern === 'bScalar'),
+      at(c.addr(step.out), false), b.i32(1), b.sub(s.get(span.hi), s.get(span.lo))])]);
+  }
+  const inner = s.local('i32');
+  const span = unitSpan(c, c.count(step.outer), binaryItems(step), { align: 1, perUnit: Math.max(1, fixedOf(step.inner)) });
+  const rows = () => b.mul(s.get(span.lo), s.get(inner));
+  const at = (p: Expr, which: 'a' | 'b') => (step.pattern === `${which}Row` ? p : step.pattern === `${which}Col` ? move(p, s.get(span.lo)) : move(p, rows()));
+  return b.seq([s.set(inner, c.count(step.inner)), span.set, b.call(c.name, [at(c.addr(step.a), 'a'), at(c.addr(step.b), 'b'),
+    move(c.addr(step.out), rows()), b.sub(s.get(span.hi), s.get(span.lo)), s.get(inner)])]);
+}
+
+const fixedOf = (dims: readonly Dim[]) => dims.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+
 const binary: StepKernel<BinaryStep> = {
   emit: (c, step) => {
     emitBinary(c.b, c.name, { kind: step.kind, pattern: step.pattern });
+    if (c.items) return binaryRange(c, step);
     return c.b.call(c.name, [c.addr(step.a), c.addr(step.b), c.addr(step.out), c.count(step.outer), c.count(step.inner)]);
   },
+  items: binaryItems,
   interpret: (step, io) => {
     const a = io.read(step.a), b = io.read(step.b);
     const f = FLOAT_OPS[step.kind];

@@ -16,9 +16,10 @@ import type { BufRef, ConstRef, Step } from '../frontend/program.js';
 import type { FloatConst } from '../frontend/value.js';
 import { convBlocksName, directConvItems, emitDirectConv, packDirectBias, packDirectWeights, packedDirectFloats } from '../emit/conv.js';
 import {
-  depthwiseScratchFloats, emitDepthwiseConv, packDepthwiseBias, packDepthwiseWeights,
+  depthwiseBlocksName, depthwiseConvItems, depthwiseScratchFloats, emitDepthwiseConv, packDepthwiseBias, packDepthwiseWeights,
 } from '../emit/conv_depthwise.js';
 import type { ConvGeometry } from '../emit/conv_parts.js';
+import { blockItems, blockRange } from './split.js';
 import type { Epilogue } from '../emit/epilogue.js';
 import { batchNormAfter } from './batchnorm.js';
 import { convF64, readConv, type ConvOperands } from './conv_rule.js';
@@ -128,6 +129,16 @@ export function planConv(g: ConvGeometry, relaxedSimd: boolean, c: Pick<PlanPass
   return { kernel: 'direct', positions, vectors, tapLoop: g.k > UNROLLED_TAPS, relaxedSimd };
 }
 
+/**
+ * A depthwise conv's items: its channel vectors, grouped when narrow. A vector's work per batch row
+ * in floats of elementwise work: four channels' inputs moved into the scratch, and their
+ * multiply-adds at about eight to a float.
+ */
+function depthwiseItems(step: ConvStep): number {
+  const g = step.geometry;
+  return blockItems(depthwiseConvItems(g), step.x.dims.slice(0, -2), 4 * (g.L + (g.outLength * g.k) / 8));
+}
+
 const conv: StepKernel<ConvStep, ConvPlan, PlacedConv> = {
   plan: (step, c) => planConv(step.geometry, !!c.options().relaxedSimd, c),
   place: (step, plan, c) => {
@@ -147,15 +158,16 @@ const conv: StepKernel<ConvStep, ConvPlan, PlacedConv> = {
     const args = [c.addr(step.x), c.addr(step.out), c.count(step.x.dims.slice(0, -2))];
     if (p.kernel === 'depthwise') {
       emitDepthwiseConv(c.b, c.name, { ...common, positions: p.positions });
-      return c.b.call(c.name, [...args, c.bufferAddr(p.scratch)]);
+      const dw = [...args, c.bufferAddr(p.scratch)];
+      return c.items ? c.b.call(depthwiseBlocksName(c.name), [...dw, ...blockRange(c, depthwiseConvItems(step.geometry), depthwiseItems(step))]) : c.b.call(c.name, dw);
     }
     emitDirectConv(c.b, c.name, { ...common, positions: p.positions, vectors: p.vectors, tapLoop: p.tapLoop });
     return c.items ? c.b.call(convBlocksName(c.name), [...args, c.items.from(), c.items.to()]) : c.b.call(c.name, args);
   },
   relaxedSimd: (p) => p.relaxedSimd,
   packs: (step) => [step.w, step.bias],
-  // A direct conv's output-channel blocks; a depthwise one is one item.
-  items: (step, p) => (p.kernel === 'direct' ? directConvItems(step.geometry, p.vectors) : 1),
+  // A direct conv's output-channel blocks; a depthwise one's channel vectors, grouped.
+  items: (step, p) => (p.kernel === 'direct' ? directConvItems(step.geometry, p.vectors) : depthwiseItems(step)),
   interpret: (step, io) => {
     const g = step.geometry;
     const x = io.read(step.x);

@@ -11,6 +11,7 @@ import type { BufRef, Step } from '../frontend/program.js';
 import { type SymInt, formatDims, isNum, mul, symEq } from '../frontend/symbolic.js';
 import type { ConstVal, Val } from '../frontend/value.js';
 import { emitMap } from '../emit/elementwise.js';
+import { callMap, splitItems } from './split.js';
 import { emitUnaryFn, type UnaryFn, unaryFnUnroll } from '../emit/math.js';
 import { sigmoid } from '../cells/activations.js';
 import type { NodeRules, OpModule, StepKernel } from './types.js';
@@ -179,8 +180,9 @@ const fixed = (fn: 'neg' | 'sqrt' | 'exp' | 'log') => (): UnaryFn => ({ fn });
 const map: StepKernel<MapStep> = {
   emit: (c, step) => {
     emitMap(c.b, c.name, { f: (v, x) => emitUnaryFn(v, step.fn, x), unroll: step.unroll });
-    return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.x.dims)]);
+    return callMap(c, c.addr(step.x), c.addr(step.out), step.x.dims);
   },
+  items: (step) => splitItems(step.x.dims),
   interpret: (step, io) => io.write(step.out, Array.from(io.read(step.x), unaryFnF64(step.fn))),
 };
 

@@ -14,6 +14,7 @@ import {
 } from '../emit/matmul.js';
 import { takesOperand } from './arithmetic.js';
 import { batchNormAfter, foldBatchNormColumns } from './batchnorm.js';
+import { callRows, splitItems } from './split.js';
 import type { LowerCtx, NodeRules, OpModule, StepKernel } from './types.js';
 
 /** out[M, N] = a[M, K] * w[K, N] (+ bias[N]); M is the product of a's leading dims. MatMul, Gemm, MatMul+Add. */
@@ -204,6 +205,12 @@ interface Placed {
   readonly bias: number | null;
 }
 
+/**
+ * A row's multiply-adds in floats of elementwise work: SIMD multiply-adds from registers run about
+ * eight to an elementwise float's load, op and store.
+ */
+const gemmRowWork = (step: GemmStep) => Math.max(1, Math.ceil((step.w.dims[0] * step.w.dims[1]) / 8));
+
 const gemm: StepKernel<GemmStep, Tile, Placed> = {
   plan: (_step, c) => ({ ...MATMUL_DEFAULT_TILE, relaxedSimd: !!c.options().relaxedSimd }),
   place: (step, tile, c) => {
@@ -219,8 +226,11 @@ const gemm: StepKernel<GemmStep, Tile, Placed> = {
   emit: (c, step, p) => {
     const [K, N] = step.w.dims;
     emitMatmul(c.b, c.name, { K, N, panelsOffset: p.panels, biasOffset: p.bias, MR: p.tile.MR, NR: p.tile.NR, kUnroll: p.tile.kUnroll, kBlock: p.tile.kBlock, fused: p.tile.relaxedSimd });
-    return c.b.call(c.name, [c.addr(step.a), c.addr(step.out), c.count(step.a.dims.slice(0, -1))]);
+    return callRows(c, c.addr(step.a), c.addr(step.out), step.a.dims.slice(0, -1), K, N, { align: p.tile.MR, work: gemmRowWork(step) });
   },
+  // Ranges of rows, whole register tiles (out never aliases a: the kernel reads every row of a
+  // once per panel of out).
+  items: (step) => splitItems(step.a.dims.slice(0, -1), gemmRowWork(step)),
   relaxedSimd: (p) => p.tile.relaxedSimd,
   packs: (step) => [step.w, step.bias],
   interpret: (step, io) => {

@@ -10,6 +10,7 @@ import type { BufRef, Dim, Step } from '../frontend/program.js';
 import { formatDims, formatSym, isNum } from '../frontend/symbolic.js';
 import type { FloatConst } from '../frontend/value.js';
 import { emitPool, poolRowF64, type PoolPlan } from '../emit/pool.js';
+import { callRows, splitItems } from './split.js';
 import type { NodeRules, OpModule, StepKernel } from './types.js';
 import { traceThrough } from './views.js';
 
@@ -112,8 +113,9 @@ function rules(kind: 'max' | 'average'): NodeRules<PoolPlan> {
 const pool: StepKernel<PoolStep> = {
   emit: (c, step) => {
     emitPool(c.b, c.name, step.plan);
-    return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.rows)]);
+    return callRows(c, c.addr(step.x), c.addr(step.out), step.rows, step.plan.L, step.plan.Lo);
   },
+  items: (step) => splitItems(step.rows, step.plan.L),
   interpret: (step, io) => {
     const x = io.read(step.x);
     const { L } = step.plan;

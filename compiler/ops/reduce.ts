@@ -10,6 +10,8 @@ import type { BufRef, Dim, Step } from '../frontend/program.js';
 import { type SymInt, formatDims, formatSym, isNum, product } from '../frontend/symbolic.js';
 import type { ConstVal, Val } from '../frontend/value.js';
 import { emitReduce, type ReduceKind } from '../emit/reduce.js';
+import type { Expr } from '../emit/ir.js';
+import { splitItems, unitSpan } from './split.js';
 import type { NodeRules, OpModule, StepKernel, TraceCtx } from './types.js';
 import { lowerView } from './views.js';
 
@@ -135,11 +137,23 @@ function traceReduce(t: TraceCtx): void {
   t.follow(n.inputs[0], { rank: inRank, fromEnd });
 }
 
+/** Floats a reduction reads per outer row (the run-time part of inner taken as 1). */
+const reduceRowWork = (step: ReduceStep) => Math.max(1, step.R * step.inner.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1));
+const reduceItems = (step: ReduceStep) => splitItems(step.outer, reduceRowWork(step));
+
 const reduce: StepKernel<ReduceStep> = {
   emit: (c, step) => {
     emitReduce(c.b, c.name, { kind: step.kind, R: step.R, rows: step.inner.every((d) => d === 1) });
-    return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.outer), c.count(step.inner)]);
+    if (!c.items) return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.outer), c.count(step.inner)]);
+    // This item's outer rows: x moves R * inner floats a row, out inner floats.
+    const { b, s } = c;
+    const inner = s.local('i32');
+    const span = unitSpan(c, c.count(step.outer), reduceItems(step), { align: 1, perUnit: reduceRowWork(step) });
+    const at = (p: Expr, floats: number) => b.add(p, b.muli(b.mul(s.get(span.lo), s.get(inner)), 4 * floats));
+    return b.seq([s.set(inner, c.count(step.inner)), span.set,
+      b.call(c.name, [at(c.addr(step.x), step.R), at(c.addr(step.out), 1), b.sub(s.get(span.hi), s.get(span.lo)), s.get(inner)])]);
   },
+  items: (step) => reduceItems(step),
   interpret: (step, io) => {
     const x = io.read(step.x);
     const outer = step.outer.reduce<number>((p, d) => p * io.dim(d), 1), inner = step.inner.reduce<number>((p, d) => p * io.dim(d), 1);

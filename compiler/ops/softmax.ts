@@ -5,6 +5,7 @@ import { formatDims, formatSym, isNum, toDim } from '../frontend/symbolic.js';
 import type { FloatConst } from '../frontend/value.js';
 import { emitSoftmax } from '../emit/softmax.js';
 import { InternalError } from '../../contract/errors.js';
+import { callRows, splitItems } from './split.js';
 import type { NodeRules, OpModule, StepKernel } from './types.js';
 import { traceThrough } from './views.js';
 
@@ -57,13 +58,21 @@ function rules(log: boolean): NodeRules<{ readonly log: boolean }> {
   };
 }
 
+/** The length of the axis softmax normalizes over (fixed: the rule refuses a run-time one). */
+const lastDim = (step: SoftmaxStep) => {
+  const N = step.x.dims[step.x.dims.length - 1];
+  return typeof N === 'number' ? N : 1;
+};
+
 const softmax: StepKernel<SoftmaxStep> = {
   emit: (c, step) => {
     const N = step.x.dims[step.x.dims.length - 1];
     if (typeof N !== 'number') throw new InternalError(`Softmax node '${step.node}' over an axis of run-time size reached the emitter`);
     emitSoftmax(c.b, c.name, { N, log: step.log });
-    return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.x.dims.slice(0, -1))]);
+    return callRows(c, c.addr(step.x), c.addr(step.out), step.x.dims.slice(0, -1), N, N);
   },
+  // Ranges of rows (a row is the axis softmax normalizes over).
+  items: (step) => splitItems(step.x.dims.slice(0, -1), lastDim(step)),
   interpret: (step, io) => {
     const x = io.read(step.x);
     const n = io.dim(step.x.dims[step.x.dims.length - 1]);

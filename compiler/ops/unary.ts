@@ -8,6 +8,7 @@ import { unsupported } from '../frontend/ctx.js';
 import { mapFloat } from '../frontend/fold.js';
 import type { BufRef, Step } from '../frontend/program.js';
 import { emitMap } from '../emit/elementwise.js';
+import { callMap, splitItems } from './split.js';
 import type { Local } from '../emit/ir.js';
 import type { Straight } from '../emit/vec.js';
 import type { OpModule } from './types.js';
@@ -62,8 +63,9 @@ export function unaryOp(u: UnarySpec): OpModule & { readonly unary: UnarySpec } 
       [u.kind]: {
         emit: (c, step: UnaryStep) => {
           emitMap(c.b, c.name, { f: u.simd, unroll: u.unroll });
-          return c.b.call(c.name, [c.addr(step.x), c.addr(step.out), c.count(step.x.dims)]);
+          return callMap(c, c.addr(step.x), c.addr(step.out), step.x.dims);
         },
+        items: (step: UnaryStep) => splitItems(step.x.dims),
         interpret: (step: UnaryStep, io) => io.write(step.out, Array.from(io.read(step.x), u.f64)),
       },
     },
