@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,10 @@ export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
 /** Temporary entries older than this are left by a process that died while writing: removed. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 const TEMP_PREFIX = '.tmp-';
+
+/** Entries holding a model's facts (api/model.ts) rather than an artifact: their names start so. */
+export const FACTS_PREFIX = 'model-';
+const FACTS_FILE = 'model.json';
 
 /**
  * The cache directory for `setting`: false, off; a string, that directory; otherwise RNNC_CACHE_DIR
@@ -55,6 +59,14 @@ export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<strin
   h.update(bytes);
   h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
   return h.digest('hex').slice(0, 32);
+}
+
+/**
+ * The key of a model's facts under the options they depend on: cacheKey's parts (a new build or
+ * engine reads them again), named apart from artifacts.
+ */
+export async function factsKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
+  return FACTS_PREFIX + await cacheKey(bytes, { facts: options });
 }
 
 /** JSON with object keys sorted and undefined fields left out, so equal options give equal text. */
@@ -129,17 +141,50 @@ export class ArtifactCache {
     return artifact;
   }
 
-  /**
-   * Stores `artifact` under `key`: written whole into a temporary directory, then renamed into
-   * place. When another process stored the same key first, its entry (the same artifact) stays.
-   * Then trims the cache to its size.
-   */
+  /** Stores `artifact` under `key`, whole (see `store`), then trims the cache to its size. */
   async put(key: string, artifact: Artifact): Promise<void> {
     const { writeArtifact } = await import('../compiler/module/write.js');
+    await this.store(key, async (temp) => { await writeArtifact(temp, artifact); });
+  }
+
+  /**
+   * The facts stored under `key` (a `factsKey`), checked by `check`, or null: absent, or damaged
+   * (then removed). A hit refreshes the entry's last use, as an artifact's does.
+   */
+  async getFacts<T>(key: string, check: (value: unknown) => T | null): Promise<T | null> {
+    const entry = path.join(this.dir, key);
+    let facts: T | null = null;
+    try {
+      facts = check(JSON.parse(await readFile(path.join(entry, FACTS_FILE), 'utf8')));
+    } catch {
+      // Absent or not JSON: a miss, as a damaged artifact is.
+    }
+    if (!facts) {
+      await this.evict(key);
+      return null;
+    }
+    const now = new Date();
+    await utimes(entry, now, now).catch(() => undefined);
+    return facts;
+  }
+
+  /** Stores the facts of a model (plain JSON) under `key`, whole, as `put` stores an artifact. */
+  async putFacts(key: string, facts: unknown): Promise<void> {
+    await this.store(key, async (temp) => {
+      await mkdir(temp);
+      await writeFile(path.join(temp, FACTS_FILE), JSON.stringify(facts));
+    });
+  }
+
+  /**
+   * Writes an entry whole into a temporary directory, then renames it into place. When another
+   * process stored the same key first, its entry (the same content) stays. Then trims the cache.
+   */
+  private async store(key: string, write: (temp: string) => Promise<void>): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
-      await writeArtifact(temp, artifact);
+      await write(temp);
       await rename(temp, path.join(this.dir, key)).catch(async (e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'EPERM') throw e;
       });
@@ -212,9 +257,11 @@ async function entrySize(dir: string): Promise<{ bytes: number; used: Date } | n
 
 /** The model named in an entry's manifest, if it reads. */
 async function modelName(dir: string): Promise<string | undefined> {
+  const facts = path.basename(dir).startsWith(FACTS_PREFIX);
   try {
-    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as { model?: unknown };
-    return typeof m.model === 'string' ? m.model : undefined;
+    const m = JSON.parse(await readFile(path.join(dir, facts ? FACTS_FILE : 'manifest.json'), 'utf8')) as { model?: unknown; source?: unknown };
+    const name = facts ? m.source : m.model;
+    return typeof name === 'string' ? (facts ? `${name} (inputs)` : name) : undefined;
   } catch {
     return undefined;
   }
