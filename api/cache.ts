@@ -69,6 +69,8 @@ export async function factsKey(bytes: Uint8Array, options: Readonly<Record<strin
   return FACTS_PREFIX + await cacheKey(bytes, { facts: options });
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /** JSON with object keys sorted and undefined fields left out, so equal options give equal text. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)
@@ -155,7 +157,9 @@ export class ArtifactCache {
     const entry = path.join(this.dir, key);
     let facts: T | null = null;
     try {
-      facts = check(JSON.parse(await readFile(path.join(entry, FACTS_FILE), 'utf8')));
+      // The digest catches a damaged file that still parses (a flipped bit in an input's name), as an artifact's file digests do.
+      const stored = JSON.parse(await readFile(path.join(entry, FACTS_FILE), 'utf8')) as { sha256?: unknown; value?: unknown };
+      if (stored.sha256 === sha256(JSON.stringify(stored.value))) facts = check(stored.value);
     } catch {
       // Absent or not JSON: a miss, as a damaged artifact is.
     }
@@ -172,7 +176,8 @@ export class ArtifactCache {
   async putFacts(key: string, facts: unknown): Promise<void> {
     await this.store(key, async (temp) => {
       await mkdir(temp);
-      await writeFile(path.join(temp, FACTS_FILE), JSON.stringify(facts));
+      const value = JSON.stringify(facts);
+      await writeFile(path.join(temp, FACTS_FILE), `{"sha256":"${sha256(value)}","value":${value}}`);
     });
   }
 
@@ -259,8 +264,8 @@ async function entrySize(dir: string): Promise<{ bytes: number; used: Date } | n
 async function modelName(dir: string): Promise<string | undefined> {
   const facts = path.basename(dir).startsWith(FACTS_PREFIX);
   try {
-    const m = JSON.parse(await readFile(path.join(dir, facts ? FACTS_FILE : 'manifest.json'), 'utf8')) as { model?: unknown; source?: unknown };
-    const name = facts ? m.source : m.model;
+    const m = JSON.parse(await readFile(path.join(dir, facts ? FACTS_FILE : 'manifest.json'), 'utf8')) as { model?: unknown; value?: { source?: unknown } };
+    const name = facts ? m.value?.source : m.model;
     return typeof name === 'string' ? (facts ? `${name} (inputs)` : name) : undefined;
   } catch {
     return undefined;

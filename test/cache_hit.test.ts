@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FACTS_PREFIX } from '../api/cache.js';
+import { FACTS_PREFIX, factsKey } from '../api/cache.js';
+import { factsOptions, type CompileSettings } from '../api/model.js';
 import { InferenceSession, Tensor } from '../api/node.js';
 import { cacheFeeds, cacheModel } from './cache_model.js';
 import { hideCompilerFlags } from './hide_compiler.js';
@@ -76,14 +77,22 @@ test('a model compiled at create: a new process creates and runs it from the cac
   assert.is(hit.stdout.trim(), want);
 
   // Damaged facts read as a miss: the model is read again (by the compiler) and they are stored again.
-  const file = path.join(cache, facts(cache)[0], 'model.json');
-  fs.writeFileSync(file, '{"declared":');
-  const damaged = await child(dir, cache, model, cacheFeeds(), true);
-  assert.is.not(damaged.code, 0, 'damaged facts are not used');
-  assert.match(damaged.stderr, /the compiler is hidden/);
-  const rebuilt = await child(dir, cache, model, cacheFeeds(), false);
-  assert.is(rebuilt.stdout.trim(), want, rebuilt.stderr);
-  assert.is((await child(dir, cache, model, cacheFeeds(), true)).stdout.trim(), want, 'the rebuilt facts serve a hit');
+  const damage: [string, (text: string) => string][] = [
+    ['cut short', (text) => text.slice(0, 20)],
+    ['an input renamed (still JSON)', (text) => text.replace('"name":"X"', '"name":"Z"')],
+  ];
+  for (const [what, edit] of damage) {
+    const file = path.join(cache, facts(cache)[0], 'model.json');
+    const text = fs.readFileSync(file, 'utf8');
+    assert.is.not(edit(text), text, what);
+    fs.writeFileSync(file, edit(text));
+    const damaged = await child(dir, cache, model, cacheFeeds(), true);
+    assert.is.not(damaged.code, 0, `facts ${what} are not used`);
+    assert.match(damaged.stderr, /the compiler is hidden/);
+    const rebuilt = await child(dir, cache, model, cacheFeeds(), false);
+    assert.is(rebuilt.stdout.trim(), want, rebuilt.stderr);
+    assert.is((await child(dir, cache, model, cacheFeeds(), true)).stdout.trim(), want, `facts ${what}: the rebuilt ones serve a hit`);
+  }
 }));
 
 test('Silero v5 (open frame, sr an If reads): once compiled for a frame and sr, a new process runs them without the compiler', () => inTempDir(async (dir) => {
@@ -106,5 +115,17 @@ test('Silero v5 (open frame, sr an If reads): once compiled for a frame and sr, 
   assert.is.not(at8k.code, 0, 'another sr and frame are compiled at their first run');
   assert.match(at8k.stderr, /the compiler is hidden/);
 }));
+
+test('the facts key changes with each option the facts depend on, not with the plan or the workers', async () => {
+  const model = cacheModel();
+  const key = (settings: CompileSettings, source = 'model bytes') => factsKey(model, factsOptions(source, settings));
+  const base = await key({});
+  const changed = await Promise.all([
+    key({}, 'other.onnx'), key({ batch: 2 }), key({ shapes: { X: [3, 1, 4] } }), key({ bind: { sr: 16000 } }), key({ freeDimensionOverrides: { n: 1 } }),
+  ]);
+  assert.is(new Set([base, ...changed]).size, changed.length + 1, 'every change gives a key of its own');
+  assert.is(await key({ plan: { kUnroll: 1 }, workers: 2 }), base);
+  assert.ok(base.startsWith(FACTS_PREFIX));
+});
 
 test.run();
