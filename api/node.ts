@@ -2,7 +2,8 @@
  * The Node entry of rnnc (the package main): `InferenceSession.create(pathOrBytes, options)` loads
  * an artifact directory made by `rnnc compile`, or compiles an ONNX model (path or bytes)
  * in-process. It composes the two halves: the runtime (loading, workers) and, only when a model
- * needs compiling, the compiler (imported lazily, so a runtime-only user never loads binaryen).
+ * needs compiling, the compiler (imported lazily, so a runtime-only user never loads it). A model
+ * whose facts and artifacts are in the artifact cache starts without the compiler (api/model.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, ModelError, RnncError } from '../contract/errors.js';
