@@ -4,18 +4,18 @@
  * any process) loads its artifact instead of compiling. An entry is written whole under a temporary
  * name and renamed into place, so processes filling the cache at once never see half an entry; a
  * damaged entry reads as a miss (and is rebuilt); the least recently used entries go past a size.
+ * Beside the artifacts, an entry `model-<key>` holds a model's facts (api/model.ts): what a session
+ * must know of it before compiling, so a session of a cached model needs no compiler.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Artifact } from '../contract/manifest.js';
-import { RNNC_VERSION } from '../contract/version.js';
-import { detectFeatures } from '../runtime/features.js';
 import { readArtifact } from '../runtime/node.js';
 import { checkFileDigests } from '../runtime/verify.js';
+import { cacheKey, FACTS_PREFIX, sha256 } from './cache_key.js';
+
+export { cacheKey, FACTS_PREFIX, factsKey } from './cache_key.js';
 
 /** Where the cache lives: a directory, or false (off). See `cacheDirectory`. */
 export type CacheSetting = string | boolean | undefined;
@@ -26,9 +26,6 @@ export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
 /** Temporary entries older than this are left by a process that died while writing: removed. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 const TEMP_PREFIX = '.tmp-';
-
-/** Entries holding a model's facts (api/model.ts) rather than an artifact: their names start so. */
-export const FACTS_PREFIX = 'model-';
 const FACTS_FILE = 'model.json';
 
 /**
@@ -47,66 +44,6 @@ export function cacheDirectory(setting: CacheSetting, env: Readonly<Record<strin
   if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'rnnc');
   if (process.platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'rnnc', 'cache');
   return path.join(homedir(), '.cache', 'rnnc');
-}
-
-/**
- * The key of a compile: the model's bytes (SHA-256), the compile options (plan overrides, batch,
- * sizes, bound inputs, worker choice, cores), rnnc's version and build, and this engine's features.
- * The model plan is a function of exactly these, so one key names one artifact.
- */
-export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
-  const h = createHash('sha256');
-  h.update(bytes);
-  h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
-  return h.digest('hex').slice(0, 32);
-}
-
-/**
- * The key of a model's facts under the options they depend on: cacheKey's parts (a new build or
- * engine reads them again), named apart from artifacts.
- */
-export async function factsKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
-  return FACTS_PREFIX + await cacheKey(bytes, { facts: options });
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** JSON with object keys sorted and undefined fields left out, so equal options give equal text. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)
-    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-    : v));
-}
-
-let stamp: string | undefined;
-
-/**
- * Names this build of the compiler: the newest modification time and the total size of the compiled
- * compiler and contract files. A rebuild with other emitters gets other keys even when the version
- * stayed the same, so a stale artifact is never loaded. (Synchronous: a few hundred stats, once per
- * process, take a few milliseconds this way and several times that through the event loop.)
- */
-function buildStamp(): string {
-  if (stamp !== undefined) return stamp;
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-  let newest = 0, bytes = 0, files = 0;
-  for (const dir of ['compiler', 'contract']) {
-    let found: Dirent[] = [];
-    try {
-      found = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
-    } catch {
-      // Not laid out as built (bundled): the version alone names the build.
-    }
-    for (const e of found) {
-      if (!e.isFile() || !e.name.endsWith('.js')) continue;
-      const s = statSync(path.join(e.parentPath ?? e.path, e.name));
-      newest = Math.max(newest, s.mtimeMs);
-      bytes += s.size;
-      files++;
-    }
-  }
-  stamp = `${files}:${bytes}:${newest}`;
-  return stamp;
 }
 
 /** One entry as `rnnc cache ls` shows it. */
@@ -137,9 +74,7 @@ export class ArtifactCache {
       await this.evict(key);
       return null;
     }
-    // The entry's last use orders the eviction; a failed touch only makes it look older.
-    const now = new Date();
-    await utimes(entry, now, now).catch(() => undefined);
+    touch(entry);
     return artifact;
   }
 
@@ -167,8 +102,7 @@ export class ArtifactCache {
       await this.evict(key);
       return null;
     }
-    const now = new Date();
-    await utimes(entry, now, now).catch(() => undefined);
+    touch(entry);
     return facts;
   }
 
@@ -212,6 +146,7 @@ export class ArtifactCache {
 
   /** The entries' sizes and last uses, most recently used first. */
   private async sizes(): Promise<CacheEntry[]> {
+    await Promise.all(touches);
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const entries: CacheEntry[] = [];
     for (const key of names) {
@@ -249,6 +184,20 @@ export class ArtifactCache {
       total -= e.bytes;
     }
   }
+}
+
+/** Touches this process started and has not seen land: a hit does not wait for its own; `sizes` waits for all. */
+const touches = new Set<Promise<void>>();
+
+/**
+ * Marks an entry used now: its last use orders the eviction. A hit returns without waiting for the
+ * touch (a file system call that can take milliseconds on a busy disk); a failed touch only makes
+ * the entry look older.
+ */
+function touch(entry: string): void {
+  const now = new Date();
+  const done: Promise<void> = utimes(entry, now, now).catch(() => undefined).finally(() => touches.delete(done));
+  touches.add(done);
 }
 
 /** Bytes and last use of an entry directory, or null when it is not one. */
