@@ -4,18 +4,18 @@
  * any process) loads its artifact instead of compiling. An entry is written whole under a temporary
  * name and renamed into place, so processes filling the cache at once never see half an entry; a
  * damaged entry reads as a miss (and is rebuilt); the least recently used entries go past a size.
+ * Beside the artifacts, an entry `model-<key>` holds a model's facts (api/model.ts): what a session
+ * must know of it before compiling, so a session of a cached model needs no compiler.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Artifact } from '../contract/manifest.js';
-import { RNNC_VERSION } from '../contract/version.js';
-import { detectFeatures } from '../runtime/features.js';
 import { readArtifact } from '../runtime/node.js';
 import { checkFileDigests } from '../runtime/verify.js';
+import { cacheKey, FACTS_PREFIX, sha256 } from './cache_key.js';
+
+export { cacheKey, FACTS_PREFIX, factsKey } from './cache_key.js';
 
 /** Where the cache lives: a directory, or false (off). See `cacheDirectory`. */
 export type CacheSetting = string | boolean | undefined;
@@ -26,6 +26,7 @@ export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
 /** Temporary entries older than this are left by a process that died while writing: removed. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 const TEMP_PREFIX = '.tmp-';
+const FACTS_FILE = 'model.json';
 
 /**
  * The cache directory for `setting`: false, off; a string, that directory; otherwise RNNC_CACHE_DIR
@@ -43,56 +44,6 @@ export function cacheDirectory(setting: CacheSetting, env: Readonly<Record<strin
   if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'rnnc');
   if (process.platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'rnnc', 'cache');
   return path.join(homedir(), '.cache', 'rnnc');
-}
-
-/**
- * The key of a compile: the model's bytes (SHA-256), the compile options (plan overrides, batch,
- * sizes, bound inputs, worker choice, cores), rnnc's version and build, and this engine's features.
- * The model plan is a function of exactly these, so one key names one artifact.
- */
-export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
-  const h = createHash('sha256');
-  h.update(bytes);
-  h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
-  return h.digest('hex').slice(0, 32);
-}
-
-/** JSON with object keys sorted and undefined fields left out, so equal options give equal text. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)
-    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-    : v));
-}
-
-let stamp: string | undefined;
-
-/**
- * Names this build of the compiler: the newest modification time and the total size of the compiled
- * compiler and contract files. A rebuild with other emitters gets other keys even when the version
- * stayed the same, so a stale artifact is never loaded. (Synchronous: a few hundred stats, once per
- * process, take a few milliseconds this way and several times that through the event loop.)
- */
-function buildStamp(): string {
-  if (stamp !== undefined) return stamp;
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-  let newest = 0, bytes = 0, files = 0;
-  for (const dir of ['compiler', 'contract']) {
-    let found: Dirent[] = [];
-    try {
-      found = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
-    } catch {
-      // Not laid out as built (bundled): the version alone names the build.
-    }
-    for (const e of found) {
-      if (!e.isFile() || !e.name.endsWith('.js')) continue;
-      const s = statSync(path.join(e.parentPath ?? e.path, e.name));
-      newest = Math.max(newest, s.mtimeMs);
-      bytes += s.size;
-      files++;
-    }
-  }
-  stamp = `${files}:${bytes}:${newest}`;
-  return stamp;
 }
 
 /** One entry as `rnnc cache ls` shows it. */
@@ -123,23 +74,56 @@ export class ArtifactCache {
       await this.evict(key);
       return null;
     }
-    // The entry's last use orders the eviction; a failed touch only makes it look older.
-    const now = new Date();
-    await utimes(entry, now, now).catch(() => undefined);
+    touch(entry);
     return artifact;
   }
 
-  /**
-   * Stores `artifact` under `key`: written whole into a temporary directory, then renamed into
-   * place. When another process stored the same key first, its entry (the same artifact) stays.
-   * Then trims the cache to its size.
-   */
+  /** Stores `artifact` under `key`, whole (see `store`), then trims the cache to its size. */
   async put(key: string, artifact: Artifact): Promise<void> {
     const { writeArtifact } = await import('../compiler/module/write.js');
+    await this.store(key, async (temp) => { await writeArtifact(temp, artifact); });
+  }
+
+  /**
+   * The facts stored under `key` (a `factsKey`), checked by `check`, or null: absent, or damaged
+   * (then removed). A hit refreshes the entry's last use, as an artifact's does.
+   */
+  async getFacts<T>(key: string, check: (value: unknown) => T | null): Promise<T | null> {
+    const entry = path.join(this.dir, key);
+    let facts: T | null = null;
+    try {
+      // The digest catches a damaged file that still parses (a flipped bit in an input's name), as an artifact's file digests do.
+      const stored = JSON.parse(await readFile(path.join(entry, FACTS_FILE), 'utf8')) as { sha256?: unknown; value?: unknown };
+      if (stored.sha256 === sha256(JSON.stringify(stored.value))) facts = check(stored.value);
+    } catch {
+      // Absent or not JSON: a miss, as a damaged artifact is.
+    }
+    if (!facts) {
+      await this.evict(key);
+      return null;
+    }
+    touch(entry);
+    return facts;
+  }
+
+  /** Stores the facts of a model (plain JSON) under `key`, whole, as `put` stores an artifact. */
+  async putFacts(key: string, facts: unknown): Promise<void> {
+    await this.store(key, async (temp) => {
+      await mkdir(temp);
+      const value = JSON.stringify(facts);
+      await writeFile(path.join(temp, FACTS_FILE), `{"sha256":"${sha256(value)}","value":${value}}`);
+    });
+  }
+
+  /**
+   * Writes an entry whole into a temporary directory, then renames it into place. When another
+   * process stored the same key first, its entry (the same content) stays. Then trims the cache.
+   */
+  private async store(key: string, write: (temp: string) => Promise<void>): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
-      await writeArtifact(temp, artifact);
+      await write(temp);
       await rename(temp, path.join(this.dir, key)).catch(async (e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'EPERM') throw e;
       });
@@ -162,6 +146,7 @@ export class ArtifactCache {
 
   /** The entries' sizes and last uses, most recently used first. */
   private async sizes(): Promise<CacheEntry[]> {
+    await Promise.all(touches);
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const entries: CacheEntry[] = [];
     for (const key of names) {
@@ -201,6 +186,20 @@ export class ArtifactCache {
   }
 }
 
+/** Touches this process started and has not seen land: a hit does not wait for its own; `sizes` waits for all. */
+const touches = new Set<Promise<void>>();
+
+/**
+ * Marks an entry used now: its last use orders the eviction. A hit returns without waiting for the
+ * touch (a file system call that can take milliseconds on a busy disk); a failed touch only makes
+ * the entry look older.
+ */
+function touch(entry: string): void {
+  const now = new Date();
+  const done: Promise<void> = utimes(entry, now, now).catch(() => undefined).finally(() => touches.delete(done));
+  touches.add(done);
+}
+
 /** Bytes and last use of an entry directory, or null when it is not one. */
 async function entrySize(dir: string): Promise<{ bytes: number; used: Date } | null> {
   const s = await stat(dir).catch(() => null);
@@ -212,9 +211,11 @@ async function entrySize(dir: string): Promise<{ bytes: number; used: Date } | n
 
 /** The model named in an entry's manifest, if it reads. */
 async function modelName(dir: string): Promise<string | undefined> {
+  const facts = path.basename(dir).startsWith(FACTS_PREFIX);
   try {
-    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as { model?: unknown };
-    return typeof m.model === 'string' ? m.model : undefined;
+    const m = JSON.parse(await readFile(path.join(dir, facts ? FACTS_FILE : 'manifest.json'), 'utf8')) as { model?: unknown; value?: { source?: unknown } };
+    const name = facts ? m.value?.source : m.model;
+    return typeof name === 'string' ? (facts ? `${name} (inputs)` : name) : undefined;
   } catch {
     return undefined;
   }

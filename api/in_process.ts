@@ -1,40 +1,15 @@
 /**
- * An ONNX model compiled in this process (api/node.ts): what it declares, and a compile for the
- * sizes a call is fed. Imported lazily with the compiler, so a runtime-only user never loads it.
+ * The facts of an ONNX model compiled in this process (api/model.ts): what it declares and which
+ * inputs a call decides, read by the compiler's front end. Imported lazily with the compiler, so a
+ * runtime-only user, or a session whose facts and artifacts are cached, never loads it.
  */
-import { availableParallelism } from 'node:os';
-import { compileModel, openInputs, type ModelCompileOptions } from '../compiler/index.js';
+import { openInputs } from '../compiler/index.js';
 import { loadGraph, type GraphValue } from '../compiler/frontend/load.js';
 import { DataType } from '../compiler/onnx/proto.js';
 import { InputError } from '../contract/errors.js';
-import type { Artifact } from '../contract/manifest.js';
-import type { Declared, ValueMetadata } from '../runtime/session.js';
+import type { ValueMetadata } from '../runtime/session.js';
 import type { TensorType } from '../runtime/tensor.js';
-
-/** How to compile: the subset of the session options the compiler reads. */
-export interface CompileSettings {
-  readonly batch?: number;
-  readonly workers?: number;
-  readonly plan?: Record<string, unknown>;
-  readonly shapes?: Readonly<Record<string, readonly number[]>>;
-  readonly bind?: Readonly<Record<string, number | readonly number[]>>;
-  readonly freeDimensionOverrides?: Readonly<Record<string, number>>;
-}
-
-/** A model compiled in-process, for the sizes and control values each call brings. */
-export interface InProcessModel {
-  /** Inputs whose sizes a call decides (neither an RNN's sequence nor batch axis). */
-  readonly open: readonly string[];
-  /** Small integer inputs an If's condition comes from: compiled per value. */
-  readonly control: readonly string[];
-  readonly declared: Declared;
-  /** The model's bytes (the cache's key starts from them). */
-  readonly bytes: Uint8Array;
-  /** The compile options for these open sizes and control values, and batch up to `batch` (default: the option's). */
-  settings(shapes: Record<string, number[]>, bind: Record<string, number[]>, batch?: number): ModelCompileOptions;
-  /** Compiles with settings() options. */
-  compile(options: ModelCompileOptions): Artifact;
-}
+import type { CompileSettings, ModelFacts } from './model.js';
 
 const TYPE_OF: Partial<Record<number, TensorType>> = {
   [DataType.FLOAT]: 'float32', [DataType.FLOAT16]: 'float16', [DataType.INT32]: 'int32', [DataType.INT64]: 'int64',
@@ -45,8 +20,8 @@ const metadata = (v: GraphValue): ValueMetadata => ({
   name: v.name, isTensor: true, type: TYPE_OF[v.elemType] ?? 'float32', shape: v.dims ? [...v.dims] : [],
 });
 
-/** Reads the model, checks what can be checked before a run, and returns its compile. */
-export function inProcessModel(bytes: Uint8Array, source: string, settings: CompileSettings): InProcessModel {
+/** Reads the model and checks what can be checked before a run: its facts under these settings. */
+export function modelFacts(bytes: Uint8Array, source: string, settings: CompileSettings): ModelFacts {
   const g = loadGraph(bytes, source);
   // Inputs bound by the bind option are the model's no more, as in an artifact compiled with --bind.
   const fed = g.inputs.filter((i) => !Object.hasOwn(settings.bind ?? {}, i.name));
@@ -55,16 +30,7 @@ export function inProcessModel(bytes: Uint8Array, source: string, settings: Comp
   let graph = openInputs(bytes, given);
   const shapes = { ...overriddenShapes(g.inputs, graph.open, settings.freeDimensionOverrides), ...settings.shapes };
   if (Object.keys(shapes).length > Object.keys(settings.shapes ?? {}).length) graph = openInputs(bytes, { ...given, shapes });
-  const threads = settings.workers === undefined ? undefined : settings.workers > 1;
-  return {
-    open: graph.open, control: graph.control, declared, bytes,
-    // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
-    settings: (open, control, batch) => ({
-      source, batch: batch ?? settings.batch, threads, cores: availableParallelism(),
-      shapes: { ...shapes, ...open }, bind: { ...settings.bind, ...control }, ...(settings.plan ?? {}),
-    }),
-    compile: (options) => compileModel(bytes, options).artifact,
-  };
+  return { declared, open: [...graph.open], control: [...graph.control], shapes };
 }
 
 /**

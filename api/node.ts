@@ -2,7 +2,8 @@
  * The Node entry of rnnc (the package main): `InferenceSession.create(pathOrBytes, options)` loads
  * an artifact directory made by `rnnc compile`, or compiles an ONNX model (path or bytes)
  * in-process. It composes the two halves: the runtime (loading, workers) and, only when a model
- * needs compiling, the compiler (imported lazily, so a runtime-only user never loads binaryen).
+ * needs compiling, the compiler (imported lazily, so a runtime-only user never loads it). A model
+ * whose facts and artifacts are in the artifact cache starts without the compiler (api/model.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, ModelError, RnncError } from '../contract/errors.js';
@@ -12,11 +13,11 @@ import type { Engine } from '../runtime/engine.js';
 import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 import { feedTensor } from '../runtime/tensor.js';
 import { checkSessionOptions, type OrtSessionOptions } from '../runtime/options.js';
-import type { InProcessModel } from './in_process.js';
+import { checkedFacts, factsOptions, inProcessModel, type InProcessModel, type ModelFacts } from './model.js';
 import { compilerMissing, importCompiler } from './compiler_import.js';
 import { fedBatch } from '../runtime/metadata.js';
 import type * as Types from '../runtime/session.js';
-import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed } from './cache.js';
+import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed, factsKey } from './cache.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
@@ -149,7 +150,7 @@ export class InferenceSession extends ArtifactSession {
       return await cachedArtifact(this.cache, model.bytes, settings as Readonly<Record<string, unknown>>, async () => {
         // binaryen loads only for a plan that asks for its optimizer (rnnc encodes the modules itself).
         if (settings.optimize === 'full') await (await importCompiler()).loadBinaryen();
-        return model.compile(settings);
+        return await model.compile(settings);
       });
     } catch (e) {
       // Without fed sizes or values (the compile at create) the model itself is at fault.
@@ -224,12 +225,31 @@ async function load(model: string | Uint8Array | ArrayBuffer | Artifact, options
   throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');
 }
 
+/**
+ * The model of `bytes`, to compile in-process. Its facts come from the cache when it holds them
+ * (then the compiler loads only if an artifact is missing too), else from the compiler's front end.
+ */
 async function compileIn(bytes: Uint8Array, source: string, options: SessionOptions): Promise<InProcessModel> {
+  const dir = cacheDirectory(options.cache);
+  const cache = dir ? new ArtifactCache(dir, options.cacheMaxBytes) : null;
+  if (!cache) return inProcessModel(bytes, source, options, await readFacts(bytes, source, options));
+  const key = await factsKey(bytes, factsOptions(source, options));
+  let facts = await cache.getFacts(key, checkedFacts);
+  if (!facts) {
+    facts = await readFacts(bytes, source, options);
+    // The source names the model in `rnnc cache ls`; a failed store leaves the next create reading the model again.
+    await cache.putFacts(key, { source, ...facts }).catch((e: Error) => console.warn(`rnnc: cache ${cache.dir}: cannot store ${key} (${e.message})`));
+  }
+  return inProcessModel(bytes, source, options, facts);
+}
+
+/** The facts the compiler's front end reads of the model (imports the compiler). */
+async function readFacts(bytes: Uint8Array, source: string, options: SessionOptions): Promise<ModelFacts> {
   let inProcess: typeof import('./in_process.js');
   try {
     inProcess = await import('./in_process.js');
   } catch (e) {
     throw compilerMissing(e) ?? e;
   }
-  return inProcess.inProcessModel(bytes, source, options);
+  return inProcess.modelFacts(bytes, source, options);
 }

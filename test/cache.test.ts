@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ArtifactCache, cacheDirectory, cacheKey } from '../api/cache.js';
+import { ArtifactCache, cacheDirectory, cacheKey, FACTS_PREFIX } from '../api/cache.js';
 import { InferenceSession, type Tensor } from '../api/node.js';
 import { compileModel } from '../compiler/index.js';
 import { cacheFeeds, cacheModel } from './cache_model.js';
@@ -33,7 +33,8 @@ async function session(dir: string, extra: Record<string, unknown> = {}): Promis
   }
 }
 
-const entries = (dir: string) => fs.readdirSync(dir).sort();
+/** The artifact entries (beside them, each model's facts: cache_hit.test.ts). */
+const entries = (dir: string) => fs.readdirSync(dir).filter((n) => !n.startsWith(FACTS_PREFIX)).sort();
 
 function editManifest(entry: string, edit: (m: Record<string, unknown>) => Record<string, unknown>): void {
   const file = path.join(entry, 'manifest.json');
@@ -149,16 +150,17 @@ test('the cache directory: an option, else RNNC_CACHE_DIR, else off in tests, el
   }
 });
 
-test('rnnc cache ls lists the entries with their model; rnnc cache clear empties it', () => inTempDir(async (dir) => {
+test('rnnc cache ls lists the entries with their model (its artifact, its facts); rnnc cache clear empties it', () => inTempDir(async (dir) => {
   await session(dir);
   const [key] = entries(dir);
   const ls = await rnnc(['cache', 'ls', '--dir', dir]);
   assert.is(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, new RegExp(`^${key} .* model bytes$`, 'm'));
-  assert.match(ls.stdout, /^1 entry, .* in /m);
+  assert.match(ls.stdout, new RegExp(`^${FACTS_PREFIX}\\w+ .* model bytes \\(inputs\\)$`, 'm'), "the model's facts, named apart");
+  assert.match(ls.stdout, /^2 entries, .* in /m);
   const clear = await rnnc(['cache', 'clear', '--dir', dir]);
   assert.is(clear.code, 0, clear.stderr);
-  assert.match(clear.stdout, /removed 1 entry/);
+  assert.match(clear.stdout, /removed 2 entries/);
   assert.equal(entries(dir), []);
 }));
 

@@ -7,23 +7,16 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cacheModel } from './cache_model.js';
+import { hideCompilerFlags } from './hide_compiler.js';
 import { REPO_ROOT } from './paths.js';
 import { makeTempDir, removeTempDir, type CliResult } from './subprocess.js';
 
 /** `rnnc args` with RNNC_CACHE_DIR=cache; with `hideCompiler`, importing the compiler fails. Never rejects. */
 function rnncCached(dir: string, cache: string, args: readonly string[], hideCompiler: boolean): Promise<CliResult> {
-  const hooks = path.join(dir, 'hooks.mjs'), register = path.join(dir, 'register.mjs');
-  fs.writeFileSync(hooks, `export async function resolve(spec, ctx, next) {
-  const r = await next(spec, ctx);
-  if (r.url.endsWith('/dist/compiler/index.js')) throw new Error('the compiler is hidden from this process');
-  return r;
-}\n`);
-  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  const pre = hideCompiler ? ['--import', pathToFileURL(register).href] : [];
+  const pre = hideCompiler ? hideCompilerFlags(dir) : [];
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [...pre, path.join(REPO_ROOT, 'bin', 'rnnc.js'), ...args],
       { cwd: dir, timeout: 120_000, env: { ...process.env, RNNC_CACHE_DIR: cache } }, (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));

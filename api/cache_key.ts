@@ -1,0 +1,74 @@
+/**
+ * The artifact cache's keys (api/cache.ts): a key hashes everything a compile, or the reading of a
+ * model's facts, depends on, so one key names one entry.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RNNC_VERSION } from '../contract/version.js';
+import { detectFeatures } from '../runtime/features.js';
+
+/** Entries holding a model's facts (api/model.ts) rather than an artifact: their names start so. */
+export const FACTS_PREFIX = 'model-';
+
+/**
+ * The key of a compile: the model's bytes (SHA-256), the compile options (plan overrides, batch,
+ * sizes, bound inputs, worker choice, cores), rnnc's version and build, and this engine's features.
+ * The model plan is a function of exactly these, so one key names one artifact.
+ */
+export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
+  const h = createHash('sha256');
+  h.update(bytes);
+  h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
+  return h.digest('hex').slice(0, 32);
+}
+
+/**
+ * The key of a model's facts under the options they depend on: cacheKey's parts (a new build or
+ * engine reads them again), named apart from artifacts.
+ */
+export async function factsKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
+  return FACTS_PREFIX + await cacheKey(bytes, { facts: options });
+}
+
+/** The SHA-256 of `text`, in hex. */
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** JSON with object keys sorted and undefined fields left out, so equal options give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    : v));
+}
+
+let stamp: string | undefined;
+
+/**
+ * Names this build of the compiler: the newest modification time and the total size of the compiled
+ * compiler and contract files. A rebuild with other emitters gets other keys even when the version
+ * stayed the same, so a stale artifact is never loaded. (Synchronous: a few hundred stats, once per
+ * process, take a few milliseconds this way and several times that through the event loop.)
+ */
+function buildStamp(): string {
+  if (stamp !== undefined) return stamp;
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  let newest = 0, bytes = 0, files = 0;
+  for (const dir of ['compiler', 'contract']) {
+    let found: Dirent[] = [];
+    try {
+      found = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
+    } catch {
+      // Not laid out as built (bundled): the version alone names the build.
+    }
+    for (const e of found) {
+      if (!e.isFile() || !e.name.endsWith('.js')) continue;
+      const s = statSync(path.join(e.parentPath ?? e.path, e.name));
+      newest = Math.max(newest, s.mtimeMs);
+      bytes += s.size;
+      files++;
+    }
+  }
+  stamp = `${files}:${bytes}:${newest}`;
+  return stamp;
+}
