@@ -13,8 +13,8 @@ import type { CellDescriptor, CellSpec } from './types.js';
 import { gate } from './update.js';
 
 /** z and r from their pre-activations. */
-function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[], zPre: Local, rPre: Local): [Local, Local] {
-  return [gate(v, d, acts[0], zPre), gate(v, d, acts[0], rPre)];
+function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[], zPre: Local, rPre: Local, fence: (value: Local) => void): [Local, Local] {
+  return [gate(v, d, acts[0], zPre, fence), gate(v, d, acts[0], rPre, fence)];
 }
 
 /**
@@ -23,10 +23,10 @@ function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[]
  * the whole pre-activation and `r`/`recurrent` are null. Returns H = (1-z)*h~ + z*H'.
  */
 function output(v: Straight, d: CellDescriptor, acts: readonly Activation[], z: Local, hPrev: Local,
-  input: Local, r: Local | null, recurrent: Local | null): Local {
+  input: Local, r: Local | null, recurrent: Local | null, fence: (value: Local) => void): Local {
   const b = v.b;
   const pre = r && recurrent ? v.let(b.vadd(v.get(input), b.vmul(v.get(r), v.get(recurrent)))) : input;
-  const hh = gate(v, d, acts[1], pre);
+  const hh = gate(v, d, acts[1], pre, fence);
   // (1-z)*hh + z*hPrev = hh + z*(hPrev - hh)
   return v.let(b.vadd(v.get(hh), b.vmul(v.get(z), b.vsub(v.get(hPrev), v.get(hh)))));
 }
@@ -51,17 +51,17 @@ export const GRU: CellSpec = {
     const { v, d, acts } = u;
     const b = v.b;
     if (!twoPhases(d)) {
-      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1));
+      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1), u.fence);
       const xh = u.input(2);
-      return output(v, d, acts, z, u.hPrev, xh, r, u.pre(2));
+      return output(v, d, acts, z, u.hPrev, xh, r, u.pre(2), u.fence);
     }
     if (phase === 0) {
-      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1));
+      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1), u.fence);
       u.store('z', v.get(z));
       u.store('rh', b.vmul(v.get(r), v.get(u.hPrev)));
       return null;
     }
-    return output(v, d, acts, u.load('z'), u.hPrev, u.pre(2), null, null);
+    return output(v, d, acts, u.load('z'), u.hPrev, u.pre(2), null, null, u.fence);
   },
   describeUpdate: (d, phase) => (twoPhases(d) && phase === 0 ? 'z, r*h from pre[b, j] -> scratch' : "GRU cell update on pre[b, j] -> h', Y[t, d, b, j]"),
   referenceStep(r, x, h, c) {

@@ -18,7 +18,7 @@ export const RNN: CellSpec = {
   separateRecurrentBias: () => null,
   carriedState: null,
   scratch: () => [],
-  emitUpdate: (u) => gate(u.v, u.d, u.acts[0], u.pre(0)),
+  emitUpdate: (u) => gate(u.v, u.d, u.acts[0], u.pre(0), u.fence),
   describeUpdate: () => "RNN cell update on pre[b, j] -> h', Y[t, d, b, j]",
   referenceStep(r, x, h, c) {
     const hNew = new Float64Array(r.H);
