@@ -10,7 +10,7 @@ import type { Straight } from '../emit/vec.js';
 import type { Activation } from './activations.js';
 import { act, gatePre, hr, rb, wb, xw } from './reference.js';
 import type { CellDescriptor, CellSpec } from './types.js';
-import { gate } from './update.js';
+import { gate, noFence } from './update.js';
 
 /** z and r from their pre-activations. */
 function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[], zPre: Local, rPre: Local, fence: (value: Local) => void): [Local, Local] {
@@ -23,10 +23,10 @@ function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[]
  * the whole pre-activation and `r`/`recurrent` are null. Returns H = (1-z)*h~ + z*H'.
  */
 function output(v: Straight, d: CellDescriptor, acts: readonly Activation[], z: Local, hPrev: Local,
-  input: Local, r: Local | null, recurrent: Local | null, fence: (value: Local) => void): Local {
+  input: Local, r: Local | null, recurrent: Local | null): Local {
   const b = v.b;
   const pre = r && recurrent ? v.let(b.vadd(v.get(input), b.vmul(v.get(r), v.get(recurrent)))) : input;
-  const hh = gate(v, d, acts[1], pre, fence);
+  const hh = gate(v, d, acts[1], pre, noFence); // the last activation: nothing after it to keep apart
   // (1-z)*hh + z*hPrev = hh + z*(hPrev - hh)
   return v.let(b.vadd(v.get(hh), b.vmul(v.get(z), b.vsub(v.get(hPrev), v.get(hh)))));
 }
@@ -53,7 +53,7 @@ export const GRU: CellSpec = {
     if (!twoPhases(d)) {
       const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1), u.fence);
       const xh = u.input(2);
-      return output(v, d, acts, z, u.hPrev, xh, r, u.pre(2), u.fence);
+      return output(v, d, acts, z, u.hPrev, xh, r, u.pre(2));
     }
     if (phase === 0) {
       const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1), u.fence);
@@ -61,7 +61,7 @@ export const GRU: CellSpec = {
       u.store('rh', b.vmul(v.get(r), v.get(u.hPrev)));
       return null;
     }
-    return output(v, d, acts, u.load('z'), u.hPrev, u.pre(2), null, null, u.fence);
+    return output(v, d, acts, u.load('z'), u.hPrev, u.pre(2), null, null);
   },
   describeUpdate: (d, phase) => (twoPhases(d) && phase === 0 ? 'z, r*h from pre[b, j] -> scratch' : "GRU cell update on pre[b, j] -> h', Y[t, d, b, j]"),
   referenceStep(r, x, h, c) {
