@@ -10,11 +10,11 @@ import type { Straight } from '../emit/vec.js';
 import type { Activation } from './activations.js';
 import { act, gatePre, hr, rb, wb, xw } from './reference.js';
 import type { CellDescriptor, CellSpec } from './types.js';
-import { gate } from './update.js';
+import { gate, noFence } from './update.js';
 
 /** z and r from their pre-activations. */
-function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[], zPre: Local, rPre: Local): [Local, Local] {
-  return [gate(v, d, acts[0], zPre), gate(v, d, acts[0], rPre)];
+function updateReset(v: Straight, d: CellDescriptor, acts: readonly Activation[], zPre: Local, rPre: Local, fence: (value: Local) => void): [Local, Local] {
+  return [gate(v, d, acts[0], zPre, fence), gate(v, d, acts[0], rPre, fence)];
 }
 
 /**
@@ -26,7 +26,7 @@ function output(v: Straight, d: CellDescriptor, acts: readonly Activation[], z: 
   input: Local, r: Local | null, recurrent: Local | null): Local {
   const b = v.b;
   const pre = r && recurrent ? v.let(b.vadd(v.get(input), b.vmul(v.get(r), v.get(recurrent)))) : input;
-  const hh = gate(v, d, acts[1], pre);
+  const hh = gate(v, d, acts[1], pre, noFence); // the last activation: nothing after it to keep apart
   // (1-z)*hh + z*hPrev = hh + z*(hPrev - hh)
   return v.let(b.vadd(v.get(hh), b.vmul(v.get(z), b.vsub(v.get(hPrev), v.get(hh)))));
 }
@@ -51,12 +51,12 @@ export const GRU: CellSpec = {
     const { v, d, acts } = u;
     const b = v.b;
     if (!twoPhases(d)) {
-      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1));
+      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1), u.fence);
       const xh = u.input(2);
       return output(v, d, acts, z, u.hPrev, xh, r, u.pre(2));
     }
     if (phase === 0) {
-      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1));
+      const [z, r] = updateReset(v, d, acts, u.pre(0), u.pre(1), u.fence);
       u.store('z', v.get(z));
       u.store('rh', b.vmul(v.get(r), v.get(u.hPrev)));
       return null;

@@ -20,18 +20,18 @@ interface LstmIn {
 }
 
 /** C = f*C' + i*g(c); H = o*h(C), with peepholes and input_forget. Returns [H, C]. */
-function lstmCell(v: Straight, d: CellDescriptor, acts: readonly Activation[], x: LstmIn): [Local, Local] {
+function lstmCell(v: Straight, d: CellDescriptor, acts: readonly Activation[], x: LstmIn, fence: (value: Local) => void): [Local, Local] {
   const b = v.b;
   const [fa, ga, ha] = acts;
   const withPeep = (pre: Local, p: Local | undefined, c: Local) =>
     p ? v.let(b.vadd(v.get(pre), b.vmul(v.get(p), v.get(c)))) : pre;
-  const it = gate(v, d, fa, withPeep(x.i, x.peep?.[0], x.cPrev));
+  const it = gate(v, d, fa, withPeep(x.i, x.peep?.[0], x.cPrev), fence);
   const ft = d.inputForget
     ? v.let(b.vsub(b.vconst(1), v.get(it)))
-    : gate(v, d, fa, withPeep(x.f, x.peep?.[2], x.cPrev));
-  const ct = gate(v, d, ga, x.c);
+    : gate(v, d, fa, withPeep(x.f, x.peep?.[2], x.cPrev), fence);
+  const ct = gate(v, d, ga, x.c, fence);
   const C = v.let(b.vadd(b.vmul(v.get(ft), v.get(x.cPrev)), b.vmul(v.get(it), v.get(ct))));
-  const ot = gate(v, d, fa, withPeep(x.o, x.peep?.[1], C));
+  const ot = gate(v, d, fa, withPeep(x.o, x.peep?.[1], C), fence);
   const hC = emitActivation(v, ha, C); // not clipped: clip bounds gate pre-activations only
   return [v.let(b.vmul(v.get(ot), v.get(hC))), C];
 }
@@ -53,7 +53,7 @@ export const LSTM: CellSpec = {
   emitUpdate(u) {
     const cPrev = u.load('c');
     const peepholes = u.peepholes();
-    const [h, c] = lstmCell(u.v, u.d, u.acts, { i: u.pre(0), o: u.pre(1), f: u.pre(2), c: u.pre(3), cPrev, peep: peepholes });
+    const [h, c] = lstmCell(u.v, u.d, u.acts, { i: u.pre(0), o: u.pre(1), f: u.pre(2), c: u.pre(3), cPrev, peep: peepholes }, u.fence);
     u.store('c', u.keep(c, cPrev));
     return h;
   },

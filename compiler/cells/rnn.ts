@@ -1,7 +1,7 @@
 /** The simple RNN: one gate, one activation f.  H = f(X·W + H'·R + Wb + Rb). */
 import { act, gatePre } from './reference.js';
 import type { CellSpec } from './types.js';
-import { gate } from './update.js';
+import { gate, noFence } from './update.js';
 
 export const RNN: CellSpec = {
   kind: 'rnn',
@@ -18,7 +18,7 @@ export const RNN: CellSpec = {
   separateRecurrentBias: () => null,
   carriedState: null,
   scratch: () => [],
-  emitUpdate: (u) => gate(u.v, u.d, u.acts[0], u.pre(0)),
+  emitUpdate: (u) => gate(u.v, u.d, u.acts[0], u.pre(0), noFence),
   describeUpdate: () => "RNN cell update on pre[b, j] -> h', Y[t, d, b, j]",
   referenceStep(r, x, h, c) {
     const hNew = new Float64Array(r.H);

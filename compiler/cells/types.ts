@@ -77,6 +77,13 @@ export interface UpdateContext {
   peepholes(): readonly [Local, Local, Local] | null;
   /** `fresh` in rows active this timestep, `old` in rows past their sequence length. */
   keep(fresh: Local, old: Local): Expr;
+  /**
+   * Ends a group of the update's instructions with `value` (an activation's result) computed: the
+   * engine may not move what comes after above it. Cells call it after each activation, so that the
+   * next activation's constants load next to their use rather than all at the top of the update,
+   * live (and spilled) across every activation. Call it after pre(0) is loaded (it reuses pre(0)'s slot).
+   */
+  fence(value: Local): void;
 }
 
 /** A cell kind: everything the front end, planner, emitters and reference need to know of it. */

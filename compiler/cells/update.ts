@@ -12,7 +12,12 @@ function clip(v: Straight, d: CellDescriptor, x: Local): Local {
   return v.let(b.vpmin(b.vpmax(v.get(x), b.vconst(-d.clip)), b.vconst(d.clip)));
 }
 
-/** activation(clip(x)): a gate's value from its pre-activation. */
-export function gate(v: Straight, d: CellDescriptor, a: Activation, x: Local): Local {
-  return emitActivation(v, a, clip(v, d, x));
+/** For a cell's last activation, which no later one's constants can crowd. */
+export const noFence = (): void => {};
+
+/** activation(clip(x)): a gate's value from its pre-activation, then `fence` (UpdateContext.fence) on it. */
+export function gate(v: Straight, d: CellDescriptor, a: Activation, x: Local, fence: (value: Local) => void): Local {
+  const y = emitActivation(v, a, clip(v, d, x));
+  fence(y);
+  return y;
 }

@@ -392,6 +392,22 @@
       )
      )
     )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9392)
+       (i32.mul
+        (local.get $2)
+        (i32.const 3)
+       )
+      )
+      (i32.mul
+       (local.get $8)
+       (i32.const 3)
+      )
+     )
+     (local.get $28)
+    )
     (local.set $29
      (f32x4.pmin
       (f32x4.pmax
@@ -414,6 +430,22 @@
        (i32.const 0)
       )
      )
+    )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9392)
+       (i32.mul
+        (local.get $2)
+        (i32.const 3)
+       )
+      )
+      (i32.mul
+       (local.get $8)
+       (i32.const 3)
+      )
+     )
+     (local.get $29)
     )
     (local.set $30
      (v128.load offset=32 align=4

@@ -499,6 +499,22 @@
       )
      )
     )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9424)
+       (i32.shl
+        (local.get $2)
+        (i32.const 2)
+       )
+      )
+      (i32.shl
+       (local.get $8)
+       (i32.const 2)
+      )
+     )
+     (local.get $33)
+    )
     (local.set $34
      (f32x4.pmin
       (f32x4.pmax
@@ -522,6 +538,22 @@
       )
      )
     )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9424)
+       (i32.shl
+        (local.get $2)
+        (i32.const 2)
+       )
+      )
+      (i32.shl
+       (local.get $8)
+       (i32.const 2)
+      )
+     )
+     (local.get $34)
+    )
     (local.set $35
      (f32x4.pmax
       (local.get $32)
@@ -529,6 +561,22 @@
        (f32.const 0)
       )
      )
+    )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9424)
+       (i32.shl
+        (local.get $2)
+        (i32.const 2)
+       )
+      )
+      (i32.shl
+       (local.get $8)
+       (i32.const 2)
+      )
+     )
+     (local.get $35)
     )
     (local.set $36
      (f32x4.add
@@ -564,6 +612,22 @@
        (i32.const 0)
       )
      )
+    )
+    (v128.store align=4
+     (i32.add
+      (i32.add
+       (i32.const 9424)
+       (i32.shl
+        (local.get $2)
+        (i32.const 2)
+       )
+      )
+      (i32.shl
+       (local.get $8)
+       (i32.const 2)
+      )
+     )
+     (local.get $37)
     )
     (local.set $38
      (f32x4.pmax

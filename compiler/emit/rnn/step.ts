@@ -12,6 +12,7 @@ import type { Builder, Expr, FunctionScope, Local } from '../ir.js';
 import type { Plan } from '../../plan/cell.js';
 import { emitKLoop } from '../kloop.js';
 import { Straight } from '../vec.js';
+import { InternalError } from '../../../contract/errors.js';
 
 export function stepName(plan: Plan, dir: number, phase: number, rows: number): string {
   return `${plan.symbol}_step_d${dir}_p${phase}_r${rows}`;
@@ -129,9 +130,17 @@ function update(f: StepFn, valid: number): Expr {
       const o = r * Hp * 4 + q * 16;
       const row = (name: string) => at(b.add(b.i32(plan.scratch.rows[name]), rowBytes(f)));
       const hPrev = v.let(b.vload(at(b.add(f.P(0), rowBytes(f))), o));
+      // A fence stores its value over the first gate's pre-activation, read by then: the store
+      // needs the value computed, and the loads after it (the next activation's pooled constants)
+      // stay after it, instead of some 30 of them (LSTM) hoisted to the top and spilled.
+      const firstPre = () => b.add(preRow(f, r), b.muli(J(), Gp));
+      let firstRead = false;
       const u: UpdateContext = {
         v, d, acts, hPrev,
-        pre: (g) => v.let(b.vload(b.add(preRow(f, r), b.muli(J(), Gp)), preOffset(f, gates.indexOf(g), q))),
+        pre: (g) => {
+          firstRead ||= gates.indexOf(g) === 0;
+          return v.let(b.vload(b.add(preRow(f, r), b.muli(J(), Gp)), preOffset(f, gates.indexOf(g), q)));
+        },
         input: (g) => v.let(b.vload(b.add(xwRow(f, r), s.get(f.xo)), g * U * 4 + q * 16)),
         load: (name) => v.let(b.vload(row(name), o)),
         store: (name, value) => v.push(b.vstore(row(name), o, value)),
@@ -139,6 +148,10 @@ function update(f: StepFn, valid: number): Expr {
           ? ([0, 1, 2].map((g) => v.let(b.vload(b.add(J(), b.i32(off.peep + g * Hp * 4)), q * 16))) as [Local, Local, Local])
           : null),
         keep: (fresh, old) => (withMask ? b.vselect(s.get(f.masks[r]), v.get(fresh), v.get(old)) : v.get(fresh)),
+        fence: (value) => {
+          if (!firstRead) throw new InternalError(`${stepName(plan, f.dir, f.phaseIndex, f.rows)}: the ${d.cell} update fenced before it read its first gate's pre-activation, whose slot the fence overwrites`);
+          v.push(b.vstore(firstPre(), preOffset(f, 0, q), v.get(value)));
+        },
       };
       const hNew = cell.emitUpdate(u, f.phaseIndex);
       if (hNew === null) continue;
