@@ -55,14 +55,15 @@ const distRoot = () => path.dirname(path.dirname(fileURLToPath(import.meta.url))
  * compiled compiler (a `tsc` run after the build re-emits every file) is not this build's.
  */
 function buildStamp(): string {
-  if (stamp !== undefined) return stamp;
-  stamp = writtenStamp() ?? walkedStamp();
+  stamp ??= stampOf(distRoot());
   return stamp;
 }
 
-/** The stamp of dist/build-stamp.json if it is at least as new as the compiled compiler, else null. */
-function writtenStamp(): string | null {
-  const root = distRoot();
+/** The stamp of the build laid out under `root` (dist/), written or walked. (Exported for tests.) */
+export const stampOf = (root: string): string => writtenStamp(root) ?? walkedStamp(root);
+
+/** The stamp of root/build-stamp.json if it is at least as new as the compiled compiler, else null. */
+function writtenStamp(root: string): string | null {
   try {
     const file = path.join(root, STAMP_FILE);
     if (statSync(file).mtimeMs < statSync(path.join(root, 'compiler', 'index.js')).mtimeMs) return null;
@@ -76,7 +77,7 @@ function writtenStamp(): string | null {
 
 /** Writes this build's stamp for buildStamp to read (`npm run build` calls it after compiling). */
 export function writeBuildStamp(): void {
-  writeFileSync(path.join(distRoot(), STAMP_FILE), JSON.stringify({ stamp: walkedStamp() }) + '\n');
+  writeFileSync(path.join(distRoot(), STAMP_FILE), JSON.stringify({ stamp: walkedStamp(distRoot()) }) + '\n');
 }
 
 /**
@@ -84,8 +85,7 @@ export function writeBuildStamp(): void {
  * (Synchronous: a few hundred stats take a few milliseconds this way and several times that
  * through the event loop.)
  */
-function walkedStamp(): string {
-  const root = distRoot();
+function walkedStamp(root: string): string {
   let newest = 0, bytes = 0, files = 0;
   for (const dir of ['compiler', 'contract']) {
     let found: Dirent[] = [];

@@ -24,6 +24,10 @@ export function fileLabel(a: Pick<Artifact, 'manifest' | 'source'>, file: Artifa
  * runtime can mark bytes as checked; the engine takes each mark once (takeVouched).
  */
 const vouched = new WeakMap<Uint8Array, string>();
+let hashed = 0;
+
+/** Files hashed by this process so far (for tests: a load hashes each file once). */
+export const filesHashed = (): number => hashed;
 
 /**
  * Throws a ModelError naming `where` unless `bytes` have the digest the manifest recorded for
@@ -31,6 +35,7 @@ const vouched = new WeakMap<Uint8Array, string>();
  */
 export function checkDigest(m: Manifest, file: ArtifactFile, bytes: Uint8Array, where: string, vouch = false): void {
   if (takeVouched(bytes) === m.digests[file]) return;
+  hashed++;
   const got = fileDigest(bytes);
   if (got === m.digests[file]) {
     if (vouch) vouched.set(bytes, got);
