@@ -90,11 +90,11 @@ const compiledAhead = new WeakMap<Uint8Array, Promise<WebAssembly.Module>>();
 
 /**
  * Starts compiling the artifact's modules off this thread, for an engine made from it next: the
- * loader checks the files' digests meanwhile (the artifact cache, whose entries were compiled on
- * this machine and hold both modules, the engine then picking one).
+ * loader checks the files' digests meanwhile. `files`: the modules the engine is expected to run
+ * (an engine that picks another compiles it itself).
  */
-export function compileAhead(a: Artifact): void {
-  for (const file of ['wasm', 'wasmThreads'] as const) {
+export function compileAhead(a: Artifact, files: readonly ModuleFile[]): void {
+  for (const file of files) {
     const code = a[file];
     if (!(code instanceof Uint8Array)) continue;
     const compiling = WebAssembly.compile(code as Uint8Array<ArrayBuffer>);

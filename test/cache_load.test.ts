@@ -15,7 +15,7 @@ import { ModelError } from '../contract/errors.js';
 import { Engine } from '../runtime/engine.js';
 import { readArtifact } from '../runtime/node.js';
 import { filesHashed } from '../runtime/verify.js';
-import { cacheModel } from './cache_model.js';
+import { cacheFeeds, cacheModel } from './cache_model.js';
 import { makeTempDir, removeTempDir } from './subprocess.js';
 
 const artifact = compileModel(cacheModel(), { threads: true }).artifact;
@@ -67,6 +67,21 @@ test('an artifact read from a directory is hashed by its engine', () => inTempDi
   const before = filesHashed();
   (await Engine.create(read, { workers: 1 })).release();
   assert.is(filesHashed() - before, 3);
+}));
+
+test('an engine from a hit runs as one from the compiled artifact, whichever module was compiled ahead', () => inTempDir(async (dir) => {
+  const cache = new ArtifactCache(dir);
+  await cache.put('k', artifact);
+  const direct = await Engine.create(artifact, { workers: 1 });
+  const want = Array.from(direct.run(cacheFeeds()).Y_h.data as Float32Array);
+  direct.release();
+  for (const cores of [1, 64]) {
+    // The cache compiles ahead the module an engine on this machine would pick; one asked for 1 worker may want the other.
+    const hit = (await cache.get('k'))!;
+    const engine = await Engine.create(hit, { workers: 1, cores });
+    assert.equal(Array.from(engine.run(cacheFeeds()).Y_h.data as Float32Array), want);
+    engine.release();
+  }
 }));
 
 async function refused(create: () => Promise<Engine>, says: string): Promise<void> {
