@@ -75,13 +75,12 @@ test('an engine from a hit runs as one from the compiled artifact, whichever mod
   const direct = await Engine.create(artifact, { workers: 1 });
   const want = Array.from(direct.run(cacheFeeds()).Y_h.data as Float32Array);
   direct.release();
-  for (const cores of [1, 64]) {
-    // The cache compiles ahead the module an engine on this machine would pick; one asked for 1 worker may want the other.
-    const hit = (await cache.get('k'))!;
-    const engine = await Engine.create(hit, { workers: 1, cores });
-    assert.equal(Array.from(engine.run(cacheFeeds()).Y_h.data as Float32Array), want);
-    engine.release();
-  }
+  // The cache compiles ahead the module an engine on this machine's cores would pick; one asked
+  // for 1 worker may want the other, and compiles it then.
+  const hit = (await cache.get('k'))!;
+  const engine = await Engine.create(hit, { workers: 1 });
+  assert.equal(Array.from(engine.run(cacheFeeds()).Y_h.data as Float32Array), want);
+  engine.release();
 }));
 
 async function refused(create: () => Promise<Engine>, says: string): Promise<void> {
