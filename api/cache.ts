@@ -8,11 +8,11 @@
  * must know of it before compiling, so a session of a cached model needs no compiler.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import path from 'node:path';
-import type { Artifact } from '../contract/manifest.js';
+import { recommendedWorkers, type Artifact } from '../contract/manifest.js';
 import { readArtifact } from '../runtime/node.js';
-import { checkFileDigests } from '../runtime/verify.js';
+import { checkFileDigests, compileAhead } from '../runtime/verify.js';
 import { cacheKey, FACTS_PREFIX, sha256 } from './cache_key.js';
 
 export { cacheKey, FACTS_PREFIX, factsKey } from './cache_key.js';
@@ -69,7 +69,11 @@ export class ArtifactCache {
     let artifact: Artifact;
     try {
       artifact = await readArtifact(entry);
-      checkFileDigests(artifact);
+      // The module an engine on this machine's cores would run compiles while the files are
+      // hashed; vouched, so the engine made from this artifact next hashes nothing again.
+      const threads = recommendedWorkers(artifact.manifest, availableParallelism()) > 1 && artifact.wasmThreads;
+      compileAhead(artifact, [threads ? 'wasmThreads' : 'wasm']);
+      checkFileDigests(artifact, true);
     } catch {
       await this.evict(key);
       return null;

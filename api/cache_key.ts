@@ -3,7 +3,7 @@
  * model's facts, depends on, so one key names one entry.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RNNC_VERSION } from '../contract/version.js';
@@ -44,15 +44,48 @@ function canonicalJson(value: unknown): string {
 
 let stamp: string | undefined;
 
+/** The file `npm run build` writes the build's stamp to, beside the compiled api/ and compiler/. */
+const STAMP_FILE = 'build-stamp.json';
+const distRoot = () => path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
 /**
- * Names this build of the compiler: the newest modification time and the total size of the compiled
- * compiler and contract files. A rebuild with other emitters gets other keys even when the version
- * stayed the same, so a stale artifact is never loaded. (Synchronous: a few hundred stats, once per
- * process, take a few milliseconds this way and several times that through the event loop.)
+ * Names this build of the compiler, so a rebuild with other emitters gets other keys even when the
+ * version stayed the same and a stale artifact is never loaded: the stamp the build wrote
+ * (writeBuildStamp), or, without one, the walk it would have written. A stamp older than the
+ * compiled compiler (a `tsc` run after the build re-emits every file) is not this build's.
  */
 function buildStamp(): string {
-  if (stamp !== undefined) return stamp;
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  stamp ??= stampOf(distRoot());
+  return stamp;
+}
+
+/** The stamp of the build laid out under `root` (dist/), written or walked. (Exported for tests.) */
+export const stampOf = (root: string): string => writtenStamp(root) ?? walkedStamp(root);
+
+/** The stamp of root/build-stamp.json if it is at least as new as the compiled compiler, else null. */
+function writtenStamp(root: string): string | null {
+  try {
+    const file = path.join(root, STAMP_FILE);
+    if (statSync(file).mtimeMs < statSync(path.join(root, 'compiler', 'index.js')).mtimeMs) return null;
+    const written = (JSON.parse(readFileSync(file, 'utf8')) as { stamp?: unknown }).stamp;
+    return typeof written === 'string' && written ? written : null;
+  } catch {
+    // Absent (run from sources, or built without it) or unreadable: walk.
+    return null;
+  }
+}
+
+/** Writes this build's stamp for buildStamp to read (`npm run build` calls it after compiling). */
+export function writeBuildStamp(): void {
+  writeFileSync(path.join(distRoot(), STAMP_FILE), JSON.stringify({ stamp: walkedStamp(distRoot()) }) + '\n');
+}
+
+/**
+ * The newest modification time and the total size of the compiled compiler and contract files.
+ * (Synchronous: a few hundred stats take a few milliseconds this way and several times that
+ * through the event loop.)
+ */
+function walkedStamp(root: string): string {
   let newest = 0, bytes = 0, files = 0;
   for (const dir of ['compiler', 'contract']) {
     let found: Dirent[] = [];
@@ -69,6 +102,5 @@ function buildStamp(): string {
       files++;
     }
   }
-  stamp = `${files}:${bytes}:${newest}`;
-  return stamp;
+  return `${files}:${bytes}:${newest}`;
 }

@@ -3,7 +3,7 @@
  * inputs in, runs the whole program in one wasm call and copies the outputs out.
  */
 import { EngineError, InputError, InternalError, ModelError } from '../contract/errors.js';
-import { checkFileDigests, fileLabel, instantiate, loadModule } from './verify.js';
+import { checkFileDigests, fileLabel, instantiate, loadModule, startCompile } from './verify.js';
 import { checkManifest } from '../contract/manifest_check.js';
 import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { Tensor } from './tensor.js';
@@ -81,8 +81,11 @@ export class Engine {
   private started = 0;
   /** The batch of the last call that reached the module: the rows of the recurrent state it left. */
   private stateBatch = 0;
-  /** The static bytes a call may change, the recurrent state among them (state.ts). */
-  private readonly mutable: ByteRanges;
+  /**
+   * The static bytes a call may change, the recurrent state among them (state.ts): found on first
+   * need (mutableRanges), not at create, so a session is ready without scanning its whole image.
+   */
+  private mutable: ByteRanges | null = null;
   /** A default worker count being checked against 1 worker (calibrate.ts), or null. */
   private readonly calibration: WorkerCalibration | null;
 
@@ -97,20 +100,31 @@ export class Engine {
     planned: string | null) {
     if (threaded) orphans.register(this, this.box, this);
     this.calibration = threaded?.caller && threaded.adapt && planned !== null ? new WorkerCalibration(workers, planned) : null;
-    // What a call may change in static memory starts zeroed, after the buffer table: the recurrent
-    // state (placed before the image, not shipped) and the zero-filled scratch inside what steps reserved.
-    const tableEnd = Math.ceil((manifest.tableOffset + manifest.buffers.length * 4) / 16) * 16;
-    this.mutable = zeroBlocks(memory.buffer, tableEnd, manifest.staticEnd);
+  }
+
+  /**
+   * What a call may change in static memory: it starts zeroed, after the buffer table (the
+   * recurrent state, placed before the image and not shipped, and the zero-filled scratch inside
+   * what steps reserved). Scanned the first time a state is saved or restored or a call is
+   * prepared: until then nothing has written static memory (fed weights are packed by prepare),
+   * so the zero blocks are still the image's.
+   */
+  private mutableRanges(): ByteRanges {
+    if (this.mutable) return this.mutable;
+    const m = this.manifest;
+    const tableEnd = Math.ceil((m.tableOffset + m.buffers.length * 4) / 16) * 16;
+    this.mutable = zeroBlocks(this.memory.buffer, tableEnd, m.staticEnd);
+    return this.mutable;
   }
 
   /** The recurrent state the last call left (for a stream that hands the module to another), reusing `into`. */
   saveState(into: StateSnapshot | null): StateSnapshot {
-    return saveRanges(new Uint8Array(this.memory.buffer), this.mutable, this.stateBatch, into);
+    return saveRanges(new Uint8Array(this.memory.buffer), this.mutableRanges(), this.stateBatch, into);
   }
 
   /** Puts a saved state back: the next call with `resume` continues from it. */
   restoreState(s: StateSnapshot): void {
-    restoreRanges(new Uint8Array(this.memory.buffer), this.mutable, s);
+    restoreRanges(new Uint8Array(this.memory.buffer), this.mutableRanges(), s);
     this.stateBatch = s.batch;
   }
 
@@ -122,7 +136,6 @@ export class Engine {
     // The artifact is untrusted input (it may come from anywhere): every field and file is checked
     // before its numbers place anything in memory.
     const m = checkManifest(artifact.manifest, fileLabel(artifact, 'manifest.json'));
-    checkFileDigests(artifact);
     checkOptions(opts);
     const wanted = opts.workers ?? recommendedWorkers(m, opts.cores ?? 1);
     let note: string | null = null;
@@ -132,11 +145,14 @@ export class Engine {
     const workers = note ? 1 : wanted;
     const planned = opts.workers === undefined ? plannedFor(m, opts.cores ?? 1, wanted) : null;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const file = workers > 1 ? 'wasmThreads' : 'wasm';
+    // The module compiles (off this thread) while the files' digests are checked.
+    const compiling = startCompile(artifact, file);
+    checkFileDigests(artifact);
     if (artifact.image.byteLength !== m.imageEnd - m.imageBegin) {
       throw new ModelError(`${fileLabel(artifact, 'image')}: holds ${artifact.image.byteLength} bytes; the manifest's image [imageBegin, imageEnd) takes ${m.imageEnd - m.imageBegin}`);
     }
-    const file = workers > 1 ? 'wasmThreads' : 'wasm';
-    const module = await loadModule(artifact, file);
+    const module = await loadModule(artifact, file, compiling);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(m.staticEnd / PAGE), maximum: MAX_PAGES, shared: workers > 1 } as WebAssembly.MemoryDescriptor);
     new Uint8Array(memory.buffer, m.imageBegin, artifact.image.byteLength).set(artifact.image);
     // Whichever module the calling thread runs, its clock check reads a clock of its own.
@@ -241,6 +257,7 @@ export class Engine {
   /** Binds and checks the feeds, lays the call out, copies inputs in, packs fed weights. */
   private prepare(feeds: Readonly<Record<string, Tensor>>, resume: boolean): CallPlan {
     const m = this.manifest;
+    this.mutableRanges();
     const bound = bindFeeds(m, feeds, resume);
     const call = layOut(m, bound);
     if (resume && call.batch !== this.stateBatch) {

@@ -67,10 +67,10 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   };
   // checkManifest confined every name to a plain file name, so each read stays in `dir`; the
   // engine checks each file's digest.
-  return {
-    manifest, wasm: await file(manifest.files.wasm), image: await file(manifest.files.image),
-    wasmThreads: manifest.files.wasmThreads ? await file(manifest.files.wasmThreads) : null, source: dir,
-  };
+  // The files are read at once: one after another they wait on the disk in turn.
+  const [wasm, image, wasmThreads] = await Promise.all([file(manifest.files.wasm), file(manifest.files.image),
+    manifest.files.wasmThreads ? file(manifest.files.wasmThreads) : null]);
+  return { manifest, wasm, image, wasmThreads, source: dir };
 }
 
 /** The supervisor thread (supervisor_node.ts) and what it started, made with the first worker. */

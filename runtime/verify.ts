@@ -17,29 +17,101 @@ export function fileLabel(a: Pick<Artifact, 'manifest' | 'source'>, file: Artifa
   return a.source ? `${a.source.replace(/[\\/]+$/, '')}/${name}` : `${name} of artifact '${String(a.manifest?.model)}'`;
 }
 
-/** Throws a ModelError naming `where` unless `bytes` have the digest the manifest recorded for `file`. */
-export function checkDigest(m: Manifest, file: ArtifactFile, bytes: Uint8Array, where: string): void {
+/**
+ * Bytes whose digest this process has already checked, with that digest: the artifact cache checks
+ * an entry's files as it reads them and the engine made from them right after would hash them
+ * again. Only checkDigest writes here, and the map is not exported, so nothing outside the
+ * runtime can mark bytes as checked; the engine takes each mark once (takeVouched).
+ */
+const vouched = new WeakMap<Uint8Array, string>();
+let hashed = 0;
+
+/** Files hashed by this process so far (for tests: a load hashes each file once). */
+export const filesHashed = (): number => hashed;
+
+/**
+ * Throws a ModelError naming `where` unless `bytes` have the digest the manifest recorded for
+ * `file`; with `vouch`, remembers that they do, for the next check of the same bytes to skip.
+ */
+export function checkDigest(m: Manifest, file: ArtifactFile, bytes: Uint8Array, where: string, vouch = false): void {
+  if (takeVouched(bytes) === m.digests[file]) return;
+  hashed++;
   const got = fileDigest(bytes);
-  if (got === m.digests[file]) return;
+  if (got === m.digests[file]) {
+    if (vouch) vouched.set(bytes, got);
+    return;
+  }
   throw new ModelError(`${where}: ${bytes.byteLength} bytes of digest ${got}, but the manifest records digest ${m.digests[file]}: ` +
     'the file was changed or truncated after compiling, or comes from another artifact; recompile');
 }
 
-/** Checks the digest of the image and of each module still in bytes (a compiled one is checked where it was fetched). */
-export function checkFileDigests(a: Artifact): void {
-  checkDigest(a.manifest, 'image', a.image, fileLabel(a, 'image'));
+/** The digest checkDigest vouched for `bytes`, forgetting it: a mark serves one load. */
+function takeVouched(bytes: Uint8Array): string | undefined {
+  const digest = vouched.get(bytes);
+  vouched.delete(bytes);
+  return digest;
+}
+
+/**
+ * Checks the digest of the image and of each module still in bytes (a compiled one is checked
+ * where it was fetched). With `vouch` (a loader handing the files to an engine next), the engine's
+ * own check of these same bytes passes without hashing them again.
+ */
+export function checkFileDigests(a: Artifact, vouch = false): void {
+  checkDigest(a.manifest, 'image', a.image, fileLabel(a, 'image'), vouch);
   for (const file of ['wasm', 'wasmThreads'] as const) {
     const bytes = a[file];
-    if (bytes instanceof Uint8Array) checkDigest(a.manifest, file, bytes, fileLabel(a, file));
+    if (bytes instanceof Uint8Array) checkDigest(a.manifest, file, bytes, fileLabel(a, file), vouch);
   }
 }
 
-/** Compiles one of the artifact's modules (if still bytes) and checks that it is the manifest's. */
-export async function loadModule(a: Artifact, file: ModuleFile): Promise<WebAssembly.Module> {
+/**
+ * Starts compiling one of the artifact's modules, if still bytes, for loadModule to finish: the
+ * engine hashes the other files meanwhile. Compiling runs nothing, so it may start before the
+ * digests are checked; a failure waits for loadModule, after them, and is never left unhandled.
+ */
+export function startCompile(a: Artifact, file: ModuleFile): Promise<WebAssembly.Module> | null {
+  const code = a[file];
+  if (!(code instanceof Uint8Array)) return null;
+  const ahead = compiledAhead.get(code);
+  compiledAhead.delete(code);
+  if (ahead) return ahead;
+  const compiling = WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
+  compiling.catch(() => {});
+  return compiling;
+}
+
+/**
+ * Compiles begun by a loader for the engine it hands the artifact to (compileAhead), by the bytes
+ * compiled. Not exported: what the engine finds here was compiled from exactly those bytes, and it
+ * still checks the module against the manifest.
+ */
+const compiledAhead = new WeakMap<Uint8Array, Promise<WebAssembly.Module>>();
+
+/**
+ * Starts compiling the artifact's modules off this thread, for an engine made from it next: the
+ * loader checks the files' digests meanwhile. `files`: the modules the engine is expected to run
+ * (an engine that picks another compiles it itself).
+ */
+export function compileAhead(a: Artifact, files: readonly ModuleFile[]): void {
+  for (const file of files) {
+    const code = a[file];
+    if (!(code instanceof Uint8Array)) continue;
+    const compiling = WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
+    compiling.catch(() => {});
+    compiledAhead.set(code, compiling);
+  }
+}
+
+/**
+ * Compiles one of the artifact's modules (if still bytes; `compiling` when startCompile began it)
+ * and checks that it is the manifest's.
+ */
+export async function loadModule(a: Artifact, file: ModuleFile, compiling: Promise<WebAssembly.Module> | null = null): Promise<WebAssembly.Module> {
   const code = a[file]!;
   let module: WebAssembly.Module;
   try {
-    module = code instanceof WebAssembly.Module ? code : await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
+    module = code instanceof WebAssembly.Module ? code : await (compiling ?? WebAssembly.compile(code as Uint8Array<ArrayBuffer>));
   } catch (e) {
     compileFailed(a.manifest, fileLabel(a, file), e);
   }
