@@ -171,8 +171,16 @@ test('a worker that dies during a call: the call rejects with an EngineError or 
   if (during instanceof Error) assert.match(during.message, /died during the call: worker 1 exited/);
   else assert.equal(Array.from((during as Record<string, Tensor>).Y.data as Float32Array), Array.from(ref.Y.data as Float32Array), 'finished by the other worker');
   assert.ok(during instanceof EngineError || !(during instanceof Error), `an EngineError, got ${String(during)}`);
-  const again = await s.run(feeds);
-  assert.equal(Array.from(again.Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
+  // When the other worker finished that call, the death may be heard only once the next call has
+  // started (the exit event is delivered late on a loaded machine): that call then rejects naming it,
+  // and the one after runs on a fresh pool.
+  let again: unknown = await s.run(feeds).then((out) => out, (e: unknown) => e);
+  if (!(during instanceof Error) && again instanceof Error) {
+    assert.instance(again, EngineError);
+    assert.match(again.message, /died during the call: worker 1 exited/);
+    again = await s.run(feeds);
+  }
+  assert.equal(Array.from((again as Record<string, Tensor>).Y.data as Float32Array), Array.from(ref.Y.data as Float32Array));
   await s.release();
 });
 
