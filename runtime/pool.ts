@@ -115,6 +115,8 @@ export class WorkerPool {
   private wake: (() => void) | null = null;
   /** A call is under way (a worker's death is then that call's failure). */
   private running = false;
+  /** The last call ran on every worker (its threads may still be polling). */
+  private lastAll = false;
   /** False once a call failed, a worker died or the pool was terminated. */
   healthy = true;
   /**
@@ -183,6 +185,12 @@ export class WorkerPool {
 
   /** The whole call on the calling thread: worker 0 of 1 (the pool's threads stay parked). */
   private runSolo(seq: number, batch: number, resume: boolean): void {
+    // Right after a call on every worker, this pool's threads still poll for the next one
+    // (worker_core.ts, GO_SPIN_MS): tell them to sleep, as a crowded machine's next call does, so they
+    // leave the cores to this call. Otherwise a calibration (calibrate.ts) times the caller alone
+    // against threads spinning beside it, and on 2 cores that flatters every worker.
+    if (this.lastAll) Atomics.add(crowdEpoch(), 0, 1);
+    this.lastAll = false;
     try {
       runOnCaller(this.caller!, this.timeoutMs, seq, batch, resume);
     } catch (e) {
@@ -192,6 +200,7 @@ export class WorkerPool {
   }
 
   private async runAll(seq: number, batch: number, resume: boolean): Promise<void> {
+    this.lastAll = true;
     const ctl = this.ctl();
     this.failure = null;
     Atomics.store(ctl, DONE, 0);

@@ -126,6 +126,25 @@ test('a default session on 2 cores settles on what its first calls measured; not
   await s.release();
 });
 
+test("a call on the caller alone right after calls on every worker tells the pool's polling threads to sleep", async () => {
+  const { artifact, feeds } = twoWorkerModel();
+  // 2 cores, one pool: its thread and the caller fit, so calls on every worker never find the machine
+  // crowded and only the switch moves the epoch.
+  assert.is(crowdState().threads, 0, 'no other pool is alive');
+  const s = await ArtifactSession.fromArtifact(artifact, { cores: 2, spawn: spawnNodeWorker });
+  assert.is(s.workers, 2);
+  const epochs: number[] = [];
+  // Calibration blocks of four from the first call: 0-3 on every worker, 4-7 on the caller alone, 8-11 on every worker.
+  for (let i = 0; i < 12; i++) {
+    await s.run(feeds);
+    epochs.push(crowdState().epoch);
+  }
+  assert.equal(s.callCounts, { all: 8, solo: 4 });
+  const moved = epochs.map((e, i) => e - (i ? epochs[i - 1] : epochs[0]));
+  assert.equal(moved, [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], `epoch after each call: ${epochs}`);
+  await s.release();
+});
+
 test('the note says why in every other case: asked, planned for 1, not compared', async () => {
   const { artifact, feeds } = twoWorkerModel();
   const notes: string[] = [];
