@@ -56,7 +56,8 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const widest = Math.max(...phases.map((p) => p.gates.length));
   const { unitsPerBlock: U, rowsPerBlock } = registerBlock(d, opts, widest, reasons);
   const blocks = kBlocks(opts, H, d.inputSize, reasons);
-  const k = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons), kBlock: blocks.kBlock };
+  const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons), kBlock: blocks.kBlock };
+  const k = { ...schedule, kStreams: kStreams(opts, schedule, H, reasons) };
   const gemm = { ...inputTile(opts, G * U, reasons), gemmKBlock: blocks.gemmKBlock };
   const relaxedSimd = !!opts.relaxedSimd;
   const alternateBlocks = blockOrder(opts, G * roundUp(H, U) * H * 4, ctx.machine ?? DEFAULT_MACHINE, reasons);
@@ -68,7 +69,7 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const claimBlocks = claimChunk(widest * U * H, Hp / U, reasons);
   const tile = gemm.gemmRows === 4 && gemm.gemmWidth === 8 && gemm.gemmKUnroll === 1 ? '' : `_g${gemm.gemmRows}x${gemm.gemmWidth}${gemm.gemmKUnroll > 1 ? `k${gemm.gemmKUnroll}` : ''}`;
   const sums = (k.kBlock === RECURRENT_K_BLOCK ? '' : `_b${k.kBlock}`) + (gemm.gemmKBlock === INPUT_K_BLOCK ? '' : `_gb${gemm.gemmKBlock}`);
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}${sums}`;
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${k.kStreams > 1 ? `s${k.kStreams}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}${sums}`;
   const element = { type: 'f32', bytes: 4 } as const;
   const kernelName = `${d.cell}_${element.type}_u${U}r${rowsPerBlock}__${how}`;
   const decisions = {
@@ -142,6 +143,16 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
   if (opts.kBlock === undefined && kBlock < H) reasons.push(`kBlock=${kBlock}: the recurrent k-loop sums ${kBlock} steps apart at a time (shorter rounding chains over H = ${H})`);
   if (opts.gemmKBlock === undefined && gemmKBlock < I) reasons.push(`gemmKBlock=${gemmKBlock}: the input projection sums ${gemmKBlock} steps apart at a time (over I = ${I})`);
   return { kBlock, gemmKBlock };
+}
+
+/** Streams the recurrent k-loop reads a panel in (emit/kloop.ts); two split every iteration and block evenly. */
+function kStreams(opts: PlanOptions, k: KSchedule, H: number, reasons: string[]): number {
+  const streams = oneOf(opts.kStreams, [1, 2], 'kStreams') ?? 1;
+  const fits = (n: number) => n % 2 === 0 && (n / 2) % (k.kUnroll / 2) === 0;
+  if (streams === 2 && !(k.kUnroll % 2 === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock))))) {
+    throw new UnsupportedError(`plan option kStreams=2 needs an even kUnroll (${k.kUnroll}) whose half divides H / 2 (${H / 2}), kBlock / 2 (${k.kBlock / 2}) and H % kBlock / 2`);
+  }
+  return streams;
 }
 
 /** The input projection's GEMM tile; its panels must tile a unit block's columns (workers split by blocks). */

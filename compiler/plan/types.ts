@@ -34,6 +34,11 @@ export interface PlanOptions {
   readonly kBlock?: number;
   /** The same for the input projection (its GEMM over I, and the per-step pass). */
   readonly gemmKBlock?: number;
+  /**
+   * Streams the recurrent k-loop reads a panel in: 1, front to back; 2, each iteration takes half its
+   * k steps from each half of the panel (the prefetchers follow two streams; needs an even kUnroll).
+   */
+  readonly kStreams?: number;
   /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
   readonly relaxedSimd?: boolean;
   /**
@@ -92,6 +97,8 @@ export interface CellPlan {
   readonly kFence: number;
   /** k steps of the recurrent k-loop summed apart before they reach the accumulators (0: one chain). */
   readonly kBlock: number;
+  /** Streams the recurrent k-loop reads each panel in (PlanOptions.kStreams). */
+  readonly kStreams: number;
   readonly gemmRows: number;
   /** Input projection panel width in floats. */
   readonly gemmWidth: number;
