@@ -50,6 +50,25 @@ CASES.forEach(({ d, opts }, i) => {
   });
 });
 
+test('the planner reads R as two streams where every step reads it from beyond L2, at batch 1', () => {
+  const plan = (cell: 'lstm' | 'gru', I: number, H: number, maxBatch = 1) =>
+    makePlan(describeCell({ cell, inputSize: I, hiddenSize: H, maxBatch, linearBeforeReset: cell === 'gru' }));
+  for (const cell of ['lstm', 'gru'] as const) {
+    for (const I of [64, 256, 1024]) {
+      const p = plan(cell, I, 1024);
+      assert.is(p.kStreams, 2, `${cell} ${I}/1024`);
+      assert.is(p.kUnroll, 2, `${cell} ${I}/1024: an even unroll`);
+      assert.ok(p.reasons.some((r) => r.startsWith('kStreams=2: every step reads R')), `${cell} ${I}/1024 says why`);
+    }
+    assert.is(plan(cell, 256, 256).kStreams, 1, `${cell} 256/256: R fits L2`);
+    assert.is(plan(cell, 64, 1024, 4).kStreams, 1, `${cell} 64/1024 batch 4: measured at batch 1 only`);
+  }
+  assert.is(plan('gru', 64, 1024).kernelName, 'gru_f32_u8r1__wasmsimd_k2f6s2');
+  assert.is(plan('lstm', 64, 1024).kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2');
+  // An explicit odd unroll keeps one stream rather than failing.
+  assert.is(makePlan(describeCell({ cell: 'lstm', inputSize: 64, hiddenSize: 1024, maxBatch: 1 }), { kUnroll: 1 }).kStreams, 1);
+});
+
 test('two streams are refused where they cannot split the k-loop evenly, naming the option', () => {
   const lstm = describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 40, maxBatch: 1 });
   throws(() => makePlan(lstm, { kStreams: 2, kUnroll: 1 }), UnsupportedError, 'kStreams=2', 'kUnroll (1)');

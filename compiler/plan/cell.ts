@@ -56,11 +56,15 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const widest = Math.max(...phases.map((p) => p.gates.length));
   const { unitsPerBlock: U, rowsPerBlock } = registerBlock(d, opts, widest, reasons);
   const blocks = kBlocks(opts, H, d.inputSize, reasons);
-  const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons), kBlock: blocks.kBlock };
-  const k = { ...schedule, kStreams: kStreams(opts, schedule, H, reasons) };
+  const machine = ctx.machine ?? DEFAULT_MACHINE;
+  const rBytes = G * roundUp(H, U) * H * 4;
+  // Measured at batch 1 only; with more rows a block's panel loads are shared and unmeasured here.
+  const streamed = rBytes > 2 * machine.l2Bytes && d.maxBatch === 1;
+  const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, streamed, reasons), kBlock: blocks.kBlock };
+  const k = { ...schedule, kStreams: kStreams(opts, schedule, H, streamed ? rBytes : 0, reasons) };
   const gemm = { ...inputTile(opts, G * U, reasons), gemmKBlock: blocks.gemmKBlock };
   const relaxedSimd = !!opts.relaxedSimd;
-  const alternateBlocks = blockOrder(opts, G * roundUp(H, U) * H * 4, ctx.machine ?? DEFAULT_MACHINE, reasons);
+  const alternateBlocks = blockOrder(opts, rBytes, machine, reasons);
   // The per-step input projection (single-row calls): all G gates of a block at once, one row,
   // scheduled by its accumulators as the recurrent step's defaults are.
   const inputPass = { ...defaultKSchedule((G * U) / 4, true), kBlock: blocks.gemmKBlock };
@@ -107,15 +111,21 @@ function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, rea
  * TurboFan, GRU 256: 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1:
  * 1.63 vs 1.63 ms at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
  */
-function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, reasons: string[]): Omit<KSchedule, 'kBlock'> {
-  const byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
+function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: boolean, reasons: string[]): Omit<KSchedule, 'kBlock'> {
+  let byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
+  if (streamed && byDefault.kUnroll === 1 && opts.kTree !== true && opts.kUnroll === undefined) {
+    // Two streams (kStreams) need an even unroll; GRU's 6 accumulators fenced between the two k
+    // steps ran as fast as k1 alone (gru 64/1024: 38.0 vs 36.9 ms), and with the streams faster.
+    reasons.push(`kUnroll=2, kFence=${accumulators}: R is read from beyond L2 and two streams need an even unroll`);
+    byDefault = { kUnroll: 2, kTree: false, kFence: accumulators };
+  }
   const fenced = byDefault.kFence > 0;
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
-  if (opts.kUnroll === undefined) {
+  if (opts.kUnroll === undefined && !(streamed && kUnroll === 2 && byDefault.kFence === accumulators)) {
     reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${fenced ? ', fenced' : accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
   }
   const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? byDefault.kFence;
-  if (opts.kFence === undefined && kFence > 0) {
+  if (opts.kFence === undefined && kFence > 0 && kFence < accumulators * kUnroll && kFence !== accumulators) {
     reasons.push(`kFence=${kFence}: a fence after every ${kFence} accumulators keeps each group's panel loads next to its arithmetic (${kFence} loads live, not ${accumulators * kUnroll})`);
   }
   if (kFence > 0 && opts.kTree === true) throw new UnsupportedError('plan option kFence needs kTree off: a tree sums all of an iteration\'s products before any accumulator');
@@ -145,12 +155,22 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
   return { kBlock, gemmKBlock };
 }
 
-/** Streams the recurrent k-loop reads a panel in (emit/kloop.ts); two split every iteration and block evenly. */
-function kStreams(opts: PlanOptions, k: KSchedule, H: number, reasons: string[]): number {
-  const streams = oneOf(opts.kStreams, [1, 2], 'kStreams') ?? 1;
+/**
+ * Streams the recurrent k-loop reads a panel in (emit/kloop.ts). Where every step reads R from L3 or
+ * DRAM (`streamedBytes` > 0: beyond twice a core's L2, one batch row) the prefetchers keep more in
+ * flight for two streams than for one: a read probe got 25-45% more over 12-16 MiB, and the step,
+ * in-process A/B with 1 worker (bench/step_stream.ts, load 2-3.5), medians 8-27% faster on LSTM and
+ * GRU 64/1024, 8% on GRU 256/1024, 7% on LSTM 1024/1024 (p10s 2-11%, where others load the L3 less).
+ */
+function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamedBytes: number, reasons: string[]): number {
   const fits = (n: number) => n % 2 === 0 && (n / 2) % (k.kUnroll / 2) === 0;
-  if (streams === 2 && !(k.kUnroll % 2 === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock))))) {
+  const even = k.kUnroll % 2 === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock)));
+  const streams = oneOf(opts.kStreams, [1, 2], 'kStreams') ?? (streamedBytes > 0 && even ? 2 : 1);
+  if (streams === 2 && !even) {
     throw new UnsupportedError(`plan option kStreams=2 needs an even kUnroll (${k.kUnroll}) whose half divides H / 2 (${H / 2}), kBlock / 2 (${k.kBlock / 2}) and H % kBlock / 2`);
+  }
+  if (opts.kStreams === undefined && streams === 2) {
+    reasons.push(`kStreams=2: every step reads R (${(streamedBytes / 2 ** 20).toFixed(1)} MiB) from beyond L2; the k-loop reads each panel as two streams, k and k + ${H / 2}`);
   }
   return streams;
 }
