@@ -5,9 +5,9 @@
  * a round), two probes over the same bytes, front to back as the step reads R's packed blocks: v128
  * loads or-ed into 4 chains (reading alone), and the step's own arithmetic, 8 accumulators
  * acc += h * R with h in a register (reading plus the multiply-adds, nothing else of a step).
- * Whole sessions of 1 worker, plan variants A/B in alternating rounds: medians and p10.
+ * Whole sessions of 1 worker (or --workers 2), plan variants A/B in alternating rounds: medians and p10.
  *
- *   npm run build && node --no-liftoff dist/bench/step_stream.js [cell/I/H ...] [--plans JSON] [--rounds N]
+ *   npm run build && node --no-liftoff dist/bench/step_stream.js [cell/I/H ...] [--plans JSON] [--rounds N] [--workers 1|2]
  *   e.g. node --no-liftoff dist/bench/step_stream.js lstm/64/1024 gru/64/1024 --plans '[{},{"kBlock":256}]'
  */
 import { loadavg } from 'node:os';
@@ -34,7 +34,7 @@ interface Contender {
   readonly ms: number[];
 }
 
-async function contenders(spec: string, plans: readonly PlanOptions[]): Promise<Contender[]> {
+async function contenders(spec: string, plans: readonly PlanOptions[], workers: number): Promise<Contender[]> {
   const [cell, I, H] = spec.split('/');
   const c = makeCase('sequence', cell as BenchCell, Number(I), Number(H), SEQ, 1, false);
   const data = caseData(c);
@@ -43,8 +43,8 @@ async function contenders(spec: string, plans: readonly PlanOptions[]): Promise<
   const rBytes = SEQ * gates(c.cell) * c.hidden * c.hidden * 4;
   const out: Contender[] = [];
   for (const plan of plans) {
-    const { artifact } = compileModel(model, { ...plan, batch: 1 });
-    const s = await InferenceSession.create(artifact, { workers: 1, adaptWorkers: false });
+    const { artifact } = compileModel(model, { ...plan, batch: 1, threads: workers > 1 });
+    const s = await InferenceSession.create(artifact, { workers, adaptWorkers: false });
     const run = async () => { await s.run({ X }); };
     for (let i = 0; i < 5; i++) await run(); // TurboFan tier-up
     out.push({ label: `${spec} ${JSON.stringify(plan)} ${artifact.manifest.kernels.join(',')}`, rBytes, run, release: () => s.release(), ms: [] });
@@ -90,8 +90,9 @@ async function main(): Promise<void> {
   const specs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
   const plans: PlanOptions[] = JSON.parse(flag('--plans') ?? '[{}]');
   const rounds = Number(flag('--rounds') ?? 11);
+  const workers = Number(flag('--workers') ?? 1);
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 32768 });
-  const all = (await Promise.all((specs.length ? specs : ['lstm/64/1024', 'gru/64/1024']).map((s) => contenders(s, plans)))).flat();
+  const all = (await Promise.all((specs.length ? specs : ['lstm/64/1024', 'gru/64/1024']).map((s) => contenders(s, plans, workers)))).flat();
   for (const rBytes of new Set(all.map((c) => c.rBytes))) {
     for (const kind of ['loads', 'two streams', 'madd'] as const) {
       const run = probe(memory, rBytes / SEQ, kind);
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
       c.ms.push(performance.now() - t);
     }
   }
-  console.log(`1 worker, seq ${SEQ}, batch 1; ${rounds} alternating rounds; load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
+  console.log(`${workers} worker(s), seq ${SEQ}, batch 1; ${rounds} alternating rounds; load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
   for (const c of all) {
     const m = median(c.ms), q = p10(c.ms);
     console.log(`  ${c.label}\n      median ${m.toFixed(2)} ms (R ${(c.rBytes / m / 1e6).toFixed(1)} GB/s), p10 ${q.toFixed(2)} ms (${(c.rBytes / q / 1e6).toFixed(1)} GB/s)`);

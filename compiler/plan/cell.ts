@@ -159,8 +159,9 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
  * Streams the recurrent k-loop reads a panel in (emit/kloop.ts). Where every step reads R from L3 or
  * DRAM (`streamedBytes` > 0: beyond twice a core's L2, one batch row) the prefetchers keep more in
  * flight for two streams than for one: a read probe got 25-45% more over 12-16 MiB, and the step,
- * in-process A/B with 1 worker (bench/step_stream.ts, load 2-3.5), medians 8-27% faster on LSTM and
- * GRU 64/1024, 8% on GRU 256/1024, 7% on LSTM 1024/1024 (p10s 2-11%, where others load the L3 less).
+ * in-process A/B with 1 worker (bench/step_stream.ts, load average 2-5), took 7-31% less time
+ * (medians; p10s 2-21%) on LSTM and GRU I = 64..1024, H = 1024, most when other processes load the
+ * L3 too, and 1-8% less at H = 512; no shape measured slower.
  */
 function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamedBytes: number, reasons: string[]): number {
   const fits = (n: number) => n % 2 === 0 && (n / 2) % (k.kUnroll / 2) === 0;
