@@ -1,6 +1,6 @@
 /**
- * The recurrent k-loop read as two streams (plan option kStreams, emit/kloop.ts): each iteration
- * takes half its k steps from each half of a panel. Only the order of the sums changes, so every
+ * The recurrent k-loop read as two or four streams (plan option kStreams, emit/kloop.ts): each
+ * iteration takes an equal share of its k steps from each half (quarter) of a panel. Only the order of the sums changes, so every
  * cell, with and without k blocks, unrolls, fences, trees and several batch rows, must give the
  * float64 reference's result; shapes it cannot split evenly are refused by name.
  */
@@ -25,6 +25,9 @@ const CASES: { d: CellDescriptor; opts: PlanOptions }[] = [
   { d: describeCell({ cell: 'lstm', inputSize: 3, hiddenSize: 24, maxBatch: 3, hasInitialH: true, hasInitialC: true }), opts: { kStreams: 2, kUnroll: 2, kTree: true } },
   { d: describeCell({ cell: 'gru', inputSize: 4, hiddenSize: 40, maxBatch: 1, linearBeforeReset: true }), opts: { kStreams: 2, kUnroll: 2, kFence: 6, kBlock: 16 } },
   { d: describeCell({ cell: 'gru', inputSize: 6, hiddenSize: 20, maxBatch: 2, direction: 'reverse', linearBeforeReset: false }), opts: { kStreams: 2, kUnroll: 4, kTree: true, kBlock: 16 } },
+  // Four streams, H / 4 = 10 apart: blocks of 4 steps each, a rest of 2 each.
+  { d: describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 40, maxBatch: 1 }), opts: { kStreams: 4, kUnroll: 4, kFence: 4, kBlock: 16 } },
+  { d: describeCell({ cell: 'gru', inputSize: 4, hiddenSize: 40, maxBatch: 2, linearBeforeReset: true }), opts: { kStreams: 4, kUnroll: 8, kTree: true, kBlock: 16 } },
   { d: describeCell({ cell: 'rnn', inputSize: 7, hiddenSize: 16, maxBatch: 2, direction: 'bidirectional' }), opts: { kStreams: 2, kUnroll: 2, kTree: false } },
 ];
 
@@ -33,8 +36,8 @@ CASES.forEach(({ d, opts }, i) => {
     const inp = randomInputs(mulberry32(700 + i), d, 5, d.maxBatch);
     const ref = referenceRnn(d, inp);
     const plan = makePlan(d, opts);
-    assert.is(plan.kStreams, 2);
-    assert.match(plan.kernelName, /s2/);
+    assert.is(plan.kStreams, opts.kStreams);
+    assert.match(plan.kernelName, new RegExp(`s${opts.kStreams}`));
     const { model, feeds } = modelFor(d, inp);
     const session = await InferenceSession.create(compileModel(model, { ...opts, threads: false }).artifact, { workers: 1 });
     try {
@@ -73,7 +76,8 @@ test('two streams are refused where they cannot split the k-loop evenly, naming 
   const lstm = describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 40, maxBatch: 1 });
   throws(() => makePlan(lstm, { kStreams: 2, kUnroll: 1 }), UnsupportedError, 'kStreams=2', 'kUnroll (1)');
   throws(() => makePlan(describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 13, maxBatch: 1 }), { kStreams: 2, kUnroll: 2 }), UnsupportedError, 'kStreams=2', 'H / 2');
-  throws(() => makePlan(lstm, { kStreams: 3 }), UnsupportedError, 'kStreams=3', '1, 2');
+  throws(() => makePlan(lstm, { kStreams: 4, kUnroll: 2 }), UnsupportedError, 'kStreams=4', 'kUnroll (2)');
+  throws(() => makePlan(lstm, { kStreams: 3 }), UnsupportedError, 'kStreams=3', '1, 2, 4');
 });
 
 test.run();

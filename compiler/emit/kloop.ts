@@ -122,8 +122,8 @@ export interface KLoop {
    */
   readonly kBlock: number;
   /**
-   * 2: each iteration takes half of its ku steps at k and half at k + K/2, so the panel is read as
-   * two streams a half apart (plan/cell.ts: kStreams); 1 or absent: one stream, front to back.
+   * S > 1: each iteration takes ku / S of its steps from each of S parts of K (k, k + K/S, ...), so
+   * the panel is read as S streams (plan/cell.ts: kStreams); 1 or absent: one stream, front to back.
    */
   readonly streams?: number;
   readonly label: string;
@@ -144,12 +144,12 @@ export interface KLoop {
  */
 export function emitKLoop(b: Builder, s: FunctionScope, k: KSteps, o: KLoop): Expr[] {
   const S = o.streams ?? 1;
-  // K, KB and the iterations' stride count pointer steps: with two streams each covers two k.
+  // K, KB and the iterations' stride count pointer steps: with S streams each covers S k steps.
   const K = o.K / S, KB = o.kBlock / S, stride = o.ku / S;
   if (!Number.isInteger(stride) || !Number.isInteger(K) || !Number.isInteger(KB) || (S > 1 && (K % stride !== 0 || (KB > 0 && KB % stride !== 0)))) {
     throw new InternalError(`k-loop ${o.label}: ${S} streams need K (${o.K}), kBlock (${o.kBlock}) and kUnroll (${o.ku}) split evenly between them`);
   }
-  const steps0 = S === 2 ? twoStreams(k, o.ku, K) : k;
+  const steps0 = S > 1 ? streams(k, o.ku / S, K) : k;
   if (!(KB > 0 && KB < K)) return chain(b, s, steps0, o, K, stride, '');
   const part = k.acc.map((row) => row.map(() => s.local('v128')));
   const steps: KSteps = { ...steps0, acc: part };
@@ -167,9 +167,9 @@ export function emitKLoop(b: Builder, s: FunctionScope, k: KSteps, o: KLoop): Ex
   return out;
 }
 
-/** Step u of an iteration of ku reads k + u in the first half, k + half + u - ku/2 in the second. */
-function twoStreams(k: KSteps, ku: number, half: number): KSteps {
-  const at = (u: number) => (u < ku / 2 ? u : half + u - ku / 2);
+/** Step u of an iteration reads stream floor(u / per), `part` k steps apart, at k + u % per. */
+function streams(k: KSteps, per: number, part: number): KSteps {
+  const at = (u: number) => Math.floor(u / per) * part + (u % per);
   return { ...k, splat: (u, r) => k.splat(at(u), r), weight: (u, a) => k.weight(at(u), a) };
 }
 

@@ -164,11 +164,15 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
  * L3 too, and 1-8% less at H = 512; no shape measured slower.
  */
 function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamedBytes: number, reasons: string[]): number {
-  const fits = (n: number) => n % 2 === 0 && (n / 2) % (k.kUnroll / 2) === 0;
-  const even = k.kUnroll % 2 === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock)));
-  const streams = oneOf(opts.kStreams, [1, 2], 'kStreams') ?? (streamedBytes > 0 && even ? 2 : 1);
-  if (streams === 2 && !even) {
-    throw new UnsupportedError(`plan option kStreams=2 needs an even kUnroll (${k.kUnroll}) whose half divides H / 2 (${H / 2}), kBlock / 2 (${k.kBlock / 2}) and H % kBlock / 2`);
+  const splits = (S: number) => {
+    const fits = (n: number) => n % S === 0 && (n / S) % (k.kUnroll / S) === 0;
+    return k.kUnroll % S === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock)));
+  };
+  const asked = oneOf(opts.kStreams, [1, 2, 4], 'kStreams');
+  const even = splits(asked ?? 2);
+  const streams = asked ?? (streamedBytes > 0 && even ? 2 : 1);
+  if (streams > 1 && !even) {
+    throw new UnsupportedError(`plan option kStreams=${streams} needs a kUnroll (${k.kUnroll}) that ${streams} streams share evenly and whose share divides H / ${streams} (${H / streams}), kBlock / ${streams} (${k.kBlock / streams}) and H % kBlock / ${streams}`);
   }
   if (opts.kStreams === undefined && streams === 2) {
     reasons.push(`kStreams=2: every step reads R (${(streamedBytes / 2 ** 20).toFixed(1)} MiB) from beyond L2; the k-loop reads each panel as two streams, k and k + ${H / 2}`);

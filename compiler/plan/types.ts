@@ -35,8 +35,9 @@ export interface PlanOptions {
   /** The same for the input projection (its GEMM over I, and the per-step pass). */
   readonly gemmKBlock?: number;
   /**
-   * Streams the recurrent k-loop reads a panel in: 1, front to back; 2, each iteration takes half its
-   * k steps from each half of the panel (the prefetchers follow two streams; needs an even kUnroll).
+   * Streams the recurrent k-loop reads a panel in: 1, front to back; 2 or 4, each iteration takes an
+   * equal share of its k steps from each half or quarter of the panel (the prefetchers follow every
+   * stream; kUnroll must be a multiple of the streams).
    */
   readonly kStreams?: number;
   /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
