@@ -113,15 +113,23 @@ function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, rea
  */
 function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: boolean, reasons: string[]): Omit<KSchedule, 'kBlock'> {
   let byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
-  if (streamed && byDefault.kUnroll === 1 && opts.kTree !== true && opts.kUnroll === undefined) {
+  let streamUnroll = false;
+  if (streamed && opts.kTree !== true && opts.kUnroll === undefined && byDefault.kUnroll === 1) {
     // Two streams (kStreams) need an even unroll; GRU's 6 accumulators fenced between the two k
     // steps ran as fast as k1 alone (gru 64/1024: 38.0 vs 36.9 ms), and with the streams faster.
     reasons.push(`kUnroll=2, kFence=${accumulators}: R is read from beyond L2 and two streams need an even unroll`);
     byDefault = { kUnroll: 2, kTree: false, kFence: accumulators };
+    streamUnroll = true;
+  } else if (streamed && opts.kUnroll === undefined && byDefault.kFence > 0) {
+    // Four streams need an unroll of 4: LSTM 64/1024 and 256/1024, k4f4s4 vs k2f4s2, 17-22% less
+    // time (in-process A/B, medians and p10s), 1024/1024 and 256/512 within 4%.
+    reasons.push(`kUnroll=4: ${accumulators} accumulators, fenced; R is read from beyond L2 and four streams need an unroll of 4`);
+    byDefault = { ...byDefault, kUnroll: 4 };
+    streamUnroll = true;
   }
   const fenced = byDefault.kFence > 0;
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
-  if (opts.kUnroll === undefined && !(streamed && kUnroll === 2 && byDefault.kFence === accumulators)) {
+  if (opts.kUnroll === undefined && !streamUnroll) {
     reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${fenced ? ', fenced' : accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
   }
   const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? byDefault.kFence;
@@ -161,21 +169,20 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
  * flight for two streams than for one: a read probe got 25-45% more over 12-16 MiB, and the step,
  * in-process A/B with 1 worker (bench/step_stream.ts, load average 2-5), took 7-31% less time
  * (medians; p10s 2-21%) on LSTM and GRU I = 64..1024, H = 1024, most when other processes load the
- * L3 too, and 1-8% less at H = 512; no shape measured slower.
+ * L3 too, and 1-8% less at H = 512; no shape measured slower. Four streams where the unroll is 4
+ * (LSTM, below): 17-22% less again on LSTM 64/1024 and 256/1024; GRU's k4f6s4 gained 0-3% on k2f6s2.
  */
 function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamedBytes: number, reasons: string[]): number {
   const splits = (S: number) => {
     const fits = (n: number) => n % S === 0 && (n / S) % (k.kUnroll / S) === 0;
     return k.kUnroll % S === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock)));
   };
-  const asked = oneOf(opts.kStreams, [1, 2, 4], 'kStreams');
-  const even = splits(asked ?? 2);
-  const streams = asked ?? (streamedBytes > 0 && even ? 2 : 1);
-  if (streams > 1 && !even) {
+  const streams = oneOf(opts.kStreams, [1, 2, 4], 'kStreams') ?? (streamedBytes > 0 ? [4, 2].find(splits) ?? 1 : 1);
+  if (streams > 1 && !splits(streams)) {
     throw new UnsupportedError(`plan option kStreams=${streams} needs a kUnroll (${k.kUnroll}) that ${streams} streams share evenly and whose share divides H / ${streams} (${H / streams}), kBlock / ${streams} (${k.kBlock / streams}) and H % kBlock / ${streams}`);
   }
-  if (opts.kStreams === undefined && streams === 2) {
-    reasons.push(`kStreams=2: every step reads R (${(streamedBytes / 2 ** 20).toFixed(1)} MiB) from beyond L2; the k-loop reads each panel as two streams, k and k + ${H / 2}`);
+  if (opts.kStreams === undefined && streams > 1) {
+    reasons.push(`kStreams=${streams}: every step reads R (${(streamedBytes / 2 ** 20).toFixed(1)} MiB) from beyond L2; the k-loop reads each panel as ${streams} streams, ${H / streams} k apart`);
   }
   return streams;
 }
