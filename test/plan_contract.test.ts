@@ -30,7 +30,7 @@ const KNOBS: Record<string, readonly unknown[]> = {
   unitsPerBlock: [4, 8, 16], rowsPerBlock: [1, 2, 3], kUnroll: [1, 2, 4], kTree: [true, false], kFence: [0, 2, 4],
   gemmRows: [2, 4, 6], gemmWidth: [4, 8, 12], gemmKUnroll: [1, 2], alternateBlocks: [true, false],
   inputProjection: ['auto', 'hoisted', 'fused'], relaxedSimd: [false, true],
-  kBlock: [0, 16], gemmKBlock: [0, 16],
+  kBlock: [0, 16], gemmKBlock: [0, 16], kStreams: [1, 2, 4],
 };
 
 const CELLS: CellDescriptor[] = [

@@ -5,6 +5,7 @@
  * (plan/cell.ts: kUnroll, kTree, kFence).
  */
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
+import { InternalError } from '../../contract/errors.js';
 
 /**
  * Above every address a module's memory can have (MAX_PAGES pages: 2 GiB): a fence compares a panel
@@ -120,6 +121,11 @@ export interface KLoop {
    * kBlock / ku: shorter chains round less (plan/cell.ts: kBlock).
    */
   readonly kBlock: number;
+  /**
+   * S > 1: each iteration takes ku / S of its steps from each of S parts of K (k, k + K/S, ...), so
+   * the panel is read as S streams (plan/cell.ts: kStreams); 1 or absent: one stream, front to back.
+   */
+  readonly streams?: number;
   readonly label: string;
   /** The source pointer: 4 bytes on per k step; the loops compare it with their ends. */
   readonly pointer: Local;
@@ -137,37 +143,52 @@ export interface KLoop {
  *     acc[r][a] += part[r][a]
  */
 export function emitKLoop(b: Builder, s: FunctionScope, k: KSteps, o: KLoop): Expr[] {
-  const KB = o.kBlock;
-  if (!(KB > 0 && KB < o.K)) return chain(b, s, k, o, o.K, '');
+  const S = o.streams ?? 1;
+  // K, KB and the iterations' stride count pointer steps: with S streams each covers S k steps.
+  const K = o.K / S, KB = o.kBlock / S, stride = o.ku / S;
+  if (!Number.isInteger(stride) || !Number.isInteger(K) || !Number.isInteger(KB) || (S > 1 && (K % stride !== 0 || (KB > 0 && KB % stride !== 0)))) {
+    throw new InternalError(`k-loop ${o.label}: ${S} streams need K (${o.K}), kBlock (${o.kBlock}) and kUnroll (${o.ku}) split evenly between them`);
+  }
+  const steps0 = S > 1 ? streams(k, o.ku / S, K) : k;
+  if (!(KB > 0 && KB < K)) return chain(b, s, steps0, o, K, stride, '');
   const part = k.acc.map((row) => row.map(() => s.local('v128')));
-  const steps: KSteps = { ...k, acc: part };
+  const steps: KSteps = { ...steps0, acc: part };
   const fresh = () => part.flat().map((l) => s.set(l, b.vconst(0)));
   const fold = () => k.acc.flatMap((row, r) => row.map((acc, a) => s.set(acc, b.vadd(s.get(acc), s.get(part[r][a])))));
-  const blocks = Math.floor(o.K / KB), rest = o.K % KB;
+  const blocks = Math.floor(K / KB), rest = K % KB;
   const out: Expr[] = [];
   const end = s.local('i32');
   out.push(s.set(end, b.add(s.get(o.pointer), b.i32(blocks * KB * 4))));
   out.push(b.loop(`${o.label}_blocks`, b.seq([
-    ...fresh(), ...chain(b, s, steps, o, KB, ''), ...fold(),
+    ...fresh(), ...chain(b, s, steps, o, KB, stride, ''), ...fold(),
     b.br(`${o.label}_blocks`, b.ne(s.get(o.pointer), s.get(end))),
   ])));
-  if (rest > 0) out.push(...fresh(), ...chain(b, s, steps, o, rest, '_rest'), ...fold());
+  if (rest > 0) out.push(...fresh(), ...chain(b, s, steps, o, rest, stride, '_rest'), ...fold());
   return out;
 }
 
-/** K steps into k.acc: floor(K / ku) iterations of ku steps, then K % ku single steps. */
-function chain(b: Builder, s: FunctionScope, k: KSteps, o: KLoop, K: number, tag: string): Expr[] {
+/** Step u of an iteration reads stream floor(u / per), `part` k steps apart, at k + u % per. */
+function streams(k: KSteps, per: number, part: number): KSteps {
+  const at = (u: number) => Math.floor(u / per) * part + (u % per);
+  return { ...k, splat: (u, r) => k.splat(at(u), r), weight: (u, a) => k.weight(at(u), a) };
+}
+
+/**
+ * K pointer steps into k.acc: floor(K / stride) iterations of ku k steps (stride = ku with one
+ * stream), then K % stride single steps (one stream only: two divide evenly, emitKLoop).
+ */
+function chain(b: Builder, s: FunctionScope, k: KSteps, o: KLoop, K: number, stride: number, tag: string): Expr[] {
   const out: Expr[] = [];
-  const full = Math.floor(K / o.ku);
+  const full = Math.floor(K / stride);
   const label = o.label + tag;
   const steps: KSteps = tag ? { ...k, fenceLabel: k.fenceLabel + tag } : k;
   if (full > 0) {
     const end = s.local('i32');
-    out.push(s.set(end, b.add(s.get(o.pointer), b.i32(full * o.ku * 4))));
-    const body = [...emitKSteps(b, s, steps, o.ku, o.tree, o.fence), ...o.advance(o.ku), b.br(label, b.ne(s.get(o.pointer), s.get(end)))];
+    out.push(s.set(end, b.add(s.get(o.pointer), b.i32(full * stride * 4))));
+    const body = [...emitKSteps(b, s, steps, o.ku, o.tree, o.fence), ...o.advance(stride), b.br(label, b.ne(s.get(o.pointer), s.get(end)))];
     const loop = b.loop(label, b.seq(body));
     out.push(o.fence > 0 ? b.block(steps.fenceLabel, [loop]) : loop);
   }
-  for (let u = 0; u < K % o.ku; u++) out.push(...emitKSteps(b, s, steps, 1, false), ...o.advance(1));
+  for (let u = 0; u < K % stride; u++) out.push(...emitKSteps(b, s, steps, 1, false), ...o.advance(1));
   return out;
 }

@@ -56,10 +56,15 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const widest = Math.max(...phases.map((p) => p.gates.length));
   const { unitsPerBlock: U, rowsPerBlock } = registerBlock(d, opts, widest, reasons);
   const blocks = kBlocks(opts, H, d.inputSize, reasons);
-  const k = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, reasons), kBlock: blocks.kBlock };
+  const machine = ctx.machine ?? DEFAULT_MACHINE;
+  const rBytes = G * roundUp(H, U) * H * 4;
+  // Measured at batch 1 only; with more rows a block's panel loads are shared and unmeasured here.
+  const streamed = rBytes > 2 * machine.l2Bytes && d.maxBatch === 1;
+  const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, streamed, reasons), kBlock: blocks.kBlock };
+  const k = { ...schedule, kStreams: kStreams(opts, schedule, H, streamed ? rBytes : 0, reasons) };
   const gemm = { ...inputTile(opts, G * U, reasons), gemmKBlock: blocks.gemmKBlock };
   const relaxedSimd = !!opts.relaxedSimd;
-  const alternateBlocks = blockOrder(opts, G * roundUp(H, U) * H * 4, ctx.machine ?? DEFAULT_MACHINE, reasons);
+  const alternateBlocks = blockOrder(opts, rBytes, machine, reasons);
   // The per-step input projection (single-row calls): all G gates of a block at once, one row,
   // scheduled by its accumulators as the recurrent step's defaults are.
   const inputPass = { ...defaultKSchedule((G * U) / 4, true), kBlock: blocks.gemmKBlock };
@@ -68,7 +73,7 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const claimBlocks = claimChunk(widest * U * H, Hp / U, reasons);
   const tile = gemm.gemmRows === 4 && gemm.gemmWidth === 8 && gemm.gemmKUnroll === 1 ? '' : `_g${gemm.gemmRows}x${gemm.gemmWidth}${gemm.gemmKUnroll > 1 ? `k${gemm.gemmKUnroll}` : ''}`;
   const sums = (k.kBlock === RECURRENT_K_BLOCK ? '' : `_b${k.kBlock}`) + (gemm.gemmKBlock === INPUT_K_BLOCK ? '' : `_gb${gemm.gemmKBlock}`);
-  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}${sums}`;
+  const how = `${relaxedSimd ? 'wasmrelaxedsimd' : 'wasmsimd'}_k${k.kUnroll}${k.kTree ? 't' : ''}${k.kFence ? `f${k.kFence}` : ''}${k.kStreams > 1 ? `s${k.kStreams}` : ''}${alternateBlocks ? '_alt' : ''}${projection === 'auto' ? '' : projection === 'fused' ? '_xf' : '_xh'}${tile}${sums}`;
   const element = { type: 'f32', bytes: 4 } as const;
   const kernelName = `${d.cell}_${element.type}_u${U}r${rowsPerBlock}__${how}`;
   const decisions = {
@@ -106,15 +111,29 @@ function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, rea
  * TurboFan, GRU 256: 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1:
  * 1.63 vs 1.63 ms at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
  */
-function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, reasons: string[]): Omit<KSchedule, 'kBlock'> {
-  const byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
+function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: boolean, reasons: string[]): Omit<KSchedule, 'kBlock'> {
+  let byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
+  let streamUnroll = false;
+  if (streamed && opts.kTree !== true && opts.kUnroll === undefined && byDefault.kUnroll === 1) {
+    // Two streams (kStreams) need an even unroll; GRU's 6 accumulators fenced between the two k
+    // steps ran as fast as k1 alone (gru 64/1024: 38.0 vs 36.9 ms), and with the streams faster.
+    reasons.push(`kUnroll=2, kFence=${accumulators}: R is read from beyond L2 and two streams need an even unroll`);
+    byDefault = { kUnroll: 2, kTree: false, kFence: accumulators };
+    streamUnroll = true;
+  } else if (streamed && opts.kUnroll === undefined && byDefault.kFence > 0) {
+    // Four streams need an unroll of 4: LSTM 64/1024 and 256/1024, k4f4s4 vs k2f4s2, 17-22% less
+    // time (in-process A/B, medians and p10s), 1024/1024 and 256/512 within 4%.
+    reasons.push(`kUnroll=4: ${accumulators} accumulators, fenced; R is read from beyond L2 and four streams need an unroll of 4`);
+    byDefault = { ...byDefault, kUnroll: 4 };
+    streamUnroll = true;
+  }
   const fenced = byDefault.kFence > 0;
   const kUnroll = oneOf(opts.kUnroll, [1, 2, 3, 4, 8], 'kUnroll') ?? byDefault.kUnroll;
-  if (opts.kUnroll === undefined) {
+  if (opts.kUnroll === undefined && !streamUnroll) {
     reasons.push(`kUnroll=${kUnroll}: ${accumulators} accumulators${fenced ? ', fenced' : accumulators <= 4 ? ' leave room for two k steps' : ' (unroll 2 spills)'}`);
   }
   const kFence = oneOf(opts.kFence, Array.from({ length: 17 }, (_, i) => i), 'kFence') ?? byDefault.kFence;
-  if (opts.kFence === undefined && kFence > 0) {
+  if (opts.kFence === undefined && kFence > 0 && kFence < accumulators * kUnroll && kFence !== accumulators) {
     reasons.push(`kFence=${kFence}: a fence after every ${kFence} accumulators keeps each group's panel loads next to its arithmetic (${kFence} loads live, not ${accumulators * kUnroll})`);
   }
   if (kFence > 0 && opts.kTree === true) throw new UnsupportedError('plan option kFence needs kTree off: a tree sums all of an iteration\'s products before any accumulator');
@@ -142,6 +161,30 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
   if (opts.kBlock === undefined && kBlock < H) reasons.push(`kBlock=${kBlock}: the recurrent k-loop sums ${kBlock} steps apart at a time (shorter rounding chains over H = ${H})`);
   if (opts.gemmKBlock === undefined && gemmKBlock < I) reasons.push(`gemmKBlock=${gemmKBlock}: the input projection sums ${gemmKBlock} steps apart at a time (over I = ${I})`);
   return { kBlock, gemmKBlock };
+}
+
+/**
+ * Streams the recurrent k-loop reads a panel in (emit/kloop.ts). Where every step reads R from L3 or
+ * DRAM (`streamedBytes` > 0: beyond twice a core's L2, one batch row) the prefetchers keep more in
+ * flight for two streams than for one: a read probe got 25-45% more over 12-16 MiB, and the step,
+ * in-process A/B with 1 worker (bench/step_stream.ts, load average 2-5), took 7-31% less time
+ * (medians; p10s 2-21%) on LSTM and GRU I = 64..1024, H = 1024, most when other processes load the
+ * L3 too, and 1-8% less at H = 512; no shape measured slower. Four streams where the unroll is 4
+ * (LSTM, below): 17-22% less again on LSTM 64/1024 and 256/1024; GRU's k4f6s4 gained 0-3% on k2f6s2.
+ */
+function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamedBytes: number, reasons: string[]): number {
+  const splits = (S: number) => {
+    const fits = (n: number) => n % S === 0 && (n / S) % (k.kUnroll / S) === 0;
+    return k.kUnroll % S === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock)));
+  };
+  const streams = oneOf(opts.kStreams, [1, 2, 4], 'kStreams') ?? (streamedBytes > 0 ? [4, 2].find(splits) ?? 1 : 1);
+  if (streams > 1 && !splits(streams)) {
+    throw new UnsupportedError(`plan option kStreams=${streams} needs a kUnroll (${k.kUnroll}) that ${streams} streams share evenly and whose share divides H / ${streams} (${H / streams}), kBlock / ${streams} (${k.kBlock / streams}) and H % kBlock / ${streams}`);
+  }
+  if (opts.kStreams === undefined && streams > 1) {
+    reasons.push(`kStreams=${streams}: every step reads R (${(streamedBytes / 2 ** 20).toFixed(1)} MiB) from beyond L2; the k-loop reads each panel as ${streams} streams, ${H / streams} k apart`);
+  }
+  return streams;
 }
 
 /** The input projection's GEMM tile; its panels must tile a unit block's columns (workers split by blocks). */

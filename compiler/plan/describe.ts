@@ -35,7 +35,7 @@ export function loopNest(plan: Plan): string {
       `${ind}for j in this worker's blocks${plan.alternateBlocks ? ' (last to first when t is odd)' : ''} (${L.unitsPerBlock} units each):   ${acc} f32x4 accumulators (${p.length} gates x ${L.unitsPerBlock} units x ${plan.rowsPerBlock} rows)`,
       `${ind}  acc = XW[t, b, j]`,
       ...(blocked ? [`${ind}  for each block of ${plan.kBlock} k (then the rest):   part = 0, summed apart, then acc += part`] : []),
-      `${kin}for k in ${blocked ? 'the block' : `0..${L.hiddenSize}`} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k${plan.kFence > 0 && plan.kFence < acc * plan.kUnroll ? `, a fence after every ${plan.kFence} accumulators` : ''}`,
+      `${kin}for k in ${blocked ? 'the block' : `0..${L.hiddenSize}`} step ${plan.kUnroll}:        splat h[b, k], ${(p.length * L.unitsPerBlock) / 4} panel loads per k${plan.kFence > 0 && plan.kFence < acc * plan.kUnroll ? `, a fence after every ${plan.kFence} accumulators` : ''}${plan.kStreams > 1 ? `, ${plan.kStreams} streams: ${plan.kUnroll / plan.kStreams} step${plan.kUnroll > plan.kStreams ? 's' : ''} at each of k, k + ${L.hiddenSize / plan.kStreams}, ...` : ''}`,
       `${kin}  ${blocked ? 'part' : 'acc'} += h[b, k] * Rpanel[j, k]`,
       `${ind}  pre[b, j] = acc`,
       `${ind}for j in this worker's blocks:`,

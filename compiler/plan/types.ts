@@ -34,6 +34,12 @@ export interface PlanOptions {
   readonly kBlock?: number;
   /** The same for the input projection (its GEMM over I, and the per-step pass). */
   readonly gemmKBlock?: number;
+  /**
+   * Streams the recurrent k-loop reads a panel in: 1, front to back; 2 or 4, each iteration takes an
+   * equal share of its k steps from each half or quarter of the panel (the prefetchers follow every
+   * stream; kUnroll must be a multiple of the streams).
+   */
+  readonly kStreams?: number;
   /** Use relaxed SIMD (fused multiply-add); the artifact then needs an engine that has it. */
   readonly relaxedSimd?: boolean;
   /**
@@ -92,6 +98,8 @@ export interface CellPlan {
   readonly kFence: number;
   /** k steps of the recurrent k-loop summed apart before they reach the accumulators (0: one chain). */
   readonly kBlock: number;
+  /** Streams the recurrent k-loop reads each panel in (PlanOptions.kStreams). */
+  readonly kStreams: number;
   readonly gemmRows: number;
   /** Input projection panel width in floats. */
   readonly gemmWidth: number;

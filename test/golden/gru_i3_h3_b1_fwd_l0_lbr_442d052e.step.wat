@@ -1,4 +1,4 @@
-;; golden snapshot of s0_gru_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (gru_f32_u4r1__wasmsimd_k2t_g4x4, plan c9a2342c2230c32d), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of s0_gru_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (gru_f32_u4r1__wasmsimd_k2t_g4x4, plan 211d0b61e8c581a6), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (func $s0_gru_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32)
   (local $8 i32)
   (local $9 i32)

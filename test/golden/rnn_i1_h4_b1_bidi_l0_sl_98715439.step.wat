@@ -1,4 +1,4 @@
-;; golden snapshot of s0_rnn_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (rnn_f32_u4r1__wasmsimd_k2t_g4x4, plan 4ce84673186f529e), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
+;; golden snapshot of s0_rnn_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (rnn_f32_u4r1__wasmsimd_k2t_g4x4, plan a1be2af2820fed83), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden
 (func $s0_rnn_f32_u4r1__wasmsimd_k2t_g4x4_step_d0_p0_r1 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32) (param $8 i32)
   (local $9 i32)
   (local $10 i32)

@@ -97,7 +97,7 @@ function accumulate(f: StepFn, valid: number, tag = ''): Expr {
     weight: (u, a) => b.vload(s.get(f.wk), (u * Gp * U + a * 4) * 4),
     fencePointer: () => s.get(f.wk), fenceLabel, fused: plan.relaxedSimd,
   }, {
-    K: H, ku: KU, tree: plan.kTree, fence: plan.kFence, kBlock: plan.kBlock, label: kLabel, pointer: f.hk,
+    K: H, ku: KU, tree: plan.kTree, fence: plan.kFence, kBlock: plan.kBlock, streams: plan.kStreams, label: kLabel, pointer: f.hk,
     advance: (n) => [s.bump(f.hk, n * 4), s.bump(f.wk, n * Gp * U * 4)],
   });
   for (const e of loop) v.push(e);
