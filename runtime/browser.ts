@@ -18,7 +18,8 @@ import type * as Types from './session.js';
 import { checkSessionOptions, type OrtSessionOptions } from './options.js';
 import { env, log } from './env.js';
 import { isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
-import type { BrowserSupervisorReport, BrowserSupervisorRequest, SuperviseMessage } from './supervisor_browser.js';
+import type { SuperviseMessage } from './supervisor_browser.js';
+import type { SupervisorReport, SupervisorRequest } from './supervisor_protocol.js';
 
 export * from './index.js';
 
@@ -204,15 +205,15 @@ export async function fetchArtifact(baseUrl: string | URL, opts: { manifest?: Ma
 }
 
 /** The supervisor worker of each worker script (supervisor_browser.ts), started with the first compute worker. */
-const supervisors = new Map<string, { worker: Worker; reports: Map<number, (r: BrowserSupervisorReport) => void>; next: number }>();
+const supervisors = new Map<string, { worker: Worker; reports: Map<number, (r: SupervisorReport) => void>; next: number }>();
 
 function supervising(workerUrl: string | URL) {
   const url = String(workerUrl);
   let s = supervisors.get(url);
   if (s) return s;
   const worker = new Worker(workerUrl, { type: 'module', name: 'rnnc-supervisor' });
-  const sup = { worker, reports: new Map<number, (r: BrowserSupervisorReport) => void>(), next: 0 };
-  worker.onmessage = (e: MessageEvent<BrowserSupervisorReport>) => sup.reports.get(e.data.key)?.(e.data);
+  const sup = { worker, reports: new Map<number, (r: SupervisorReport) => void>(), next: 0 };
+  worker.onmessage = (e: MessageEvent<SupervisorReport>) => sup.reports.get(e.data.key)?.(e.data);
   worker.onerror = (e: ErrorEvent) => {
     // Its workers went with it: every pool hears of a death.
     e.preventDefault();
@@ -243,7 +244,7 @@ export function spawnBrowserWorker(workerUrl: string | URL): Spawn {
       }
       if (!stopped && !r.stopped) events.onFailure(r.message, r.died);
     });
-    const ask = (m: BrowserSupervisorRequest) => s.worker.postMessage(m);
+    const ask = (m: SupervisorRequest) => s.worker.postMessage(m);
     ask({ start: key, init });
     return {
       terminate: () => {

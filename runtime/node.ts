@@ -8,7 +8,7 @@ import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Spawn } from './pool.js';
-import type { SupervisorReport, SupervisorRequest } from './supervisor_node.js';
+import type { SupervisorReport, SupervisorRequest } from './supervisor_protocol.js';
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';

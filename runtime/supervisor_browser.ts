@@ -9,28 +9,16 @@
  * roles; the first message says which.
  */
 import { abortBarrier, controlView } from '../contract/control.js';
+import type { SupervisorReport, SupervisorRequest } from './supervisor_protocol.js';
 import type { WorkerInit } from './worker_core.js';
 
 /** From the page: make this worker the supervisor. */
 export interface SuperviseMessage { readonly supervise: true }
 
-/** From the page: start worker `start`, or stop worker `stop` (unexpectedly: as a crash, for tests; after `afterMs`). */
-export type BrowserSupervisorRequest =
-  | { readonly start: number; readonly init: WorkerInit }
-  | { readonly stop: number; readonly expected: boolean; readonly afterMs?: number };
-
-/** To the page: worker `key`'s failure, its death, or (`stopped`) its end when asked to stop. */
-export interface BrowserSupervisorReport {
-  readonly key: number;
-  readonly message: string;
-  readonly died: boolean;
-  readonly stopped?: boolean;
-}
-
 /** The parts of a DedicatedWorkerGlobalScope the supervisor uses. */
 interface Scope {
-  onmessage: ((e: MessageEvent<BrowserSupervisorRequest>) => void) | null;
-  postMessage(message: BrowserSupervisorReport): void;
+  onmessage: ((e: MessageEvent<SupervisorRequest>) => void) | null;
+  postMessage(message: SupervisorReport): void;
   readonly location: { readonly href: string };
 }
 

@@ -8,20 +8,8 @@
  */
 import { parentPort, Worker } from 'node:worker_threads';
 import { abortBarrier, controlView } from '../contract/control.js';
+import type { SupervisorReport, SupervisorRequest } from './supervisor_protocol.js';
 import type { WorkerInit } from './worker_core.js';
-
-/** From the pool's thread. */
-export type SupervisorRequest =
-  | { readonly start: number; readonly init: WorkerInit }
-  | { readonly stop: number; readonly expected: boolean; readonly afterMs?: number };
-
-/** To the pool's thread: worker `key`'s failure, its death, or (`stopped`) its end when asked to stop. */
-export interface SupervisorReport {
-  readonly key: number;
-  readonly message: string;
-  readonly died: boolean;
-  readonly stopped?: boolean;
-}
 
 const workers = new Map<number, { worker: Worker; stopping: boolean }>();
 

@@ -16,6 +16,7 @@ import { activation, describeCell, type CellDescriptor } from '../compiler/cells
 import { cellModel } from '../compiler/frontend/cell_model.js';
 import { compileModel, loadBinaryen } from '../compiler/index.js';
 import { REPO_ROOT } from './paths.js';
+import { functionText } from './wat_text.js';
 
 const GOLDEN_DIR = path.join(REPO_ROOT, 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -35,17 +36,6 @@ function compile(d: CellDescriptor) {
   return { wasm: r.artifact.wasm as Uint8Array, text: r.text!, plan: r.plan };
 }
 
-/** The text of function `name` in a module's text (binaryen's printer): from `(func $name` to its closing paren. */
-function functionText(moduleText: string, name: string): string {
-  const start = moduleText.indexOf(`(func $${name} `);
-  assert.ok(start >= 0, `function ${name} is in the module`);
-  let depth = 0;
-  for (let i = start; i < moduleText.length; i++) {
-    if (moduleText[i] === '(') depth++;
-    else if (moduleText[i] === ')' && --depth === 0) return moduleText.slice(start, i + 1) + '\n';
-  }
-  throw new Error(`function ${name} is not closed`);
-}
 
 /** 1-based number of the first line where a and b differ, with both lines. */
 function firstDifference(a: string, b: string): string {
@@ -66,7 +56,7 @@ for (const d of CELLS) {
     assert.ok(Buffer.from(compile(d).wasm).equals(Buffer.from(wasm)), 'compiling the same model twice gives the same bytes');
     assert.ok(text.includes('(import "env" "memory" (memory') && /\(export "run" \(func/.test(text), 'the module imports env.memory and exports run');
     const snapshot = `;; golden snapshot of ${step} (${plan.kernelName}, plan ${plan.key}), before optimization; regenerate: UPDATE_GOLDEN=1 node test/run.js golden\n` +
-      functionText(text, step);
+      functionText(text, step) + '\n';
     assert.ok(snapshot.includes('f32x4.mul') && snapshot.includes('v128.load32_splat'), `${step}: SIMD multiply-accumulate against splatted h`);
     const file = fileOf(d);
     if (UPDATE) {

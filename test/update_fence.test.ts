@@ -9,18 +9,8 @@ import * as assert from 'uvu/assert';
 import { describeCell, type CellDescriptor } from '../compiler/cells/descriptor.js';
 import { cellModel } from '../compiler/frontend/cell_model.js';
 import { compileModel } from '../compiler/index.js';
+import { functionText } from './wat_text.js';
 
-/** The text of function `name` in a module's text: from `(func $name` to its closing paren. */
-function functionText(moduleText: string, name: string): string {
-  const start = moduleText.indexOf(`(func $${name} `);
-  assert.ok(start >= 0, `function ${name} is in the module`);
-  let depth = 0;
-  for (let i = start; i < moduleText.length; i++) {
-    if (moduleText[i] === '(') depth++;
-    else if (moduleText[i] === ')' && --depth === 0) return moduleText.slice(start, i + 1);
-  }
-  throw new Error(`function ${name} is not closed`);
-}
 
 /**
  * Per activation of the update (each ends in one f32x4.div: sigmoid's 1 / (1 + e), tanh's quotient),

@@ -11,6 +11,7 @@ import { type ConvGeometry, type PositionTile, insideTaps, positionTiles, storeT
 import { type Epilogue, emitEpilogue } from './epilogue.js';
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
 import { NEVER_ADDRESS } from './kloop.js';
+import { rangeLoop } from './loops.js';
 import { Straight } from './vec.js';
 
 /** What `emitDirectConv` computes and how it is blocked. */
@@ -279,15 +280,7 @@ export function emitDirectConv(b: Builder, name: string, spec: DirectConvSpec): 
     s.set(d.bb, b.add(b.i32(spec.biasOffset ?? 0), b.muli(s.get(q), 4 * d.NR))),
   ];
   const one = last === d.NR ? batch(d.NR, 'full') : b.if(b.eq(s.get(blk), b.i32(nb - 1)), batch(last, 'last'), batch(d.NR, 'full'));
-  s.finish(convBlocksName(name), b.seq([
-    s.set(q, s.get(FROM)),
-    b.block('blocks_out', [b.loop('blocks', b.seq([
-      b.br('blocks_out', b.geS(s.get(q), s.get(TO))),
-      ...place, one,
-      s.bump(q, 1),
-      b.br('blocks'),
-    ]))]),
-  ]));
+  s.finish(convBlocksName(name), rangeLoop(b, s, 'blocks', q, FROM, TO, [...place, one]));
   const all = b.scope(['i32', 'i32', 'i32']);
   all.finish(name, b.call(convBlocksName(name), [0, 1, 2].map((i) => all.get(all.param(i))).concat([b.i32(0), b.i32(g.group * nb)])));
 }

@@ -8,6 +8,7 @@
 import { type ConvGeometry, storeTile, transpose4 } from './conv_parts.js';
 import { type Epilogue, emitEpilogue } from './epilogue.js';
 import type { Builder, Expr, FunctionScope, Local } from './ir.js';
+import { rangeLoop } from './loops.js';
 import { Straight } from './vec.js';
 
 /** What `emitDepthwiseConv` computes. */
@@ -170,15 +171,7 @@ export function emitDepthwiseConv(b: Builder, name: string, spec: DepthwiseConvS
   const one = g.C % 4 === 0 ? batch(4, 'full')
     : whole === 0 ? batch(g.C % 4, 'last')
     : b.if(b.eq(s.get(q), b.i32(whole)), batch(g.C % 4, 'last'), batch(4, 'full'));
-  s.finish(depthwiseBlocksName(name), b.seq([
-    s.set(q, s.get(FROM)),
-    b.block('vectors_out', [b.loop('vectors', b.seq([
-      b.br('vectors_out', b.geS(s.get(q), s.get(TO))),
-      ...place, one,
-      s.bump(q, 1),
-      b.br('vectors'),
-    ]))]),
-  ]));
+  s.finish(depthwiseBlocksName(name), rangeLoop(b, s, 'vectors', q, FROM, TO, [...place, one]));
   const all = b.scope(['i32', 'i32', 'i32', 'i32']);
   all.finish(name, b.call(depthwiseBlocksName(name), [0, 1, 2, 3].map((i) => all.get(all.param(i))).concat(b.i32(0), b.i32(channelVectors(g)))));
 }

@@ -52,3 +52,19 @@ export function elementLoop(b: Builder, s: FunctionScope, label: string, ptrs: r
     stage('l', 1, 1, true),
   ]);
 }
+
+/**
+ * `for (q = from; q < to; q++) body` over a function's item range (the shared-job entry points of
+ * compiler/emit/share.ts take [from, to) as parameters); `label` names the loop, `label_out` its exit.
+ */
+export function rangeLoop(b: Builder, s: FunctionScope, label: string, q: Local, from: Local, to: Local, body: readonly Expr[]): Expr {
+  return b.seq([
+    s.set(q, s.get(from)),
+    b.block(`${label}_out`, [b.loop(label, b.seq([
+      b.br(`${label}_out`, b.geS(s.get(q), s.get(to))),
+      ...body,
+      s.bump(q, 1),
+      b.br(label),
+    ]))]),
+  ]);
+}
