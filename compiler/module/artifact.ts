@@ -13,6 +13,7 @@ import { buildModule } from './module.js';
 export { writeArtifact } from './write.js';
 import { describePlan } from '../plan/describe.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Artifact, type Manifest, type ManifestIO } from '../../contract/manifest.js';
+import { uleb } from '../emit/wasm/bytes.js';
 
 export interface CompileOptions extends ModelPlanOptions {
   /** Also produce the text form of the single-worker module (binaryen's printer). */
@@ -97,25 +98,13 @@ function seal(m: Unsealed, wasm: Uint8Array, wasmThreads: Uint8Array | null, ima
 function withCustomSection(wasm: Uint8Array, name: string, payload: string): Uint8Array {
   const utf8 = new TextEncoder();
   const nameBytes = utf8.encode(name), data = utf8.encode(payload);
-  const body = [...leb128(nameBytes.length), ...nameBytes, ...data];
-  const section = [0, ...leb128(body.length), ...body];
+  const body = [...uleb(nameBytes.length), ...nameBytes, ...data];
+  const section = [0, ...uleb(body.length), ...body];
   const out = new Uint8Array(wasm.length + section.length);
   out.set(wasm);
   out.set(section, wasm.length);
   return out;
 }
-
-/** Unsigned LEB128, the wasm binary format's integers. */
-function leb128(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const low = n & 0x7f;
-    n >>>= 7;
-    out.push(n ? low | 0x80 : low);
-  } while (n);
-  return out;
-}
-
 
 /** Graph inputs read only as initial states (a streaming call that resumes may leave them out). */
 function stateInputs(program: Program): number[] {
