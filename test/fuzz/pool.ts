@@ -97,8 +97,10 @@ class Child {
       const watch = setInterval(() => {
         const u = usage(pid);
         if (!u || killed) return;
-        if (u.cpuMs - cpuAtStart > cpuLimitMs) kill({ why: 'hang', message: `no answer after ${cpuLimitMs / 1000} s of CPU time` });
-        else if (u.rssMb > rssMb) kill({ why: 'oom', message: `resident memory above ${rssMb} MiB` });
+        // Memory first: a job that filled memory past the limit also spent CPU time doing it (page
+        // faults count), and on a loaded machine both limits can be past at the same poll.
+        if (u.rssMb > rssMb) kill({ why: 'oom', message: `resident memory above ${rssMb} MiB` });
+        else if (u.cpuMs - cpuAtStart > cpuLimitMs) kill({ why: 'hang', message: `no answer after ${cpuLimitMs / 1000} s of CPU time` });
       }, POLL_MS);
       const done = () => {
         clearTimeout(timer);
