@@ -17,9 +17,9 @@ import { ArtifactSession } from './session.js';
 import type * as Types from './session.js';
 import { checkSessionOptions, type OrtSessionOptions } from './options.js';
 import { env, log } from './env.js';
-import { isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
+import { fetchOk, isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
 import type { SuperviseMessage } from './supervisor_browser.js';
-import type { SupervisorReport, SupervisorRequest } from './supervisor_protocol.js';
+import { hearWorker, type SupervisorReport, type SupervisorRequest } from './supervisor_protocol.js';
 
 export * from './index.js';
 
@@ -139,16 +139,7 @@ function artifactBase(baseUrl: string | URL): URL {
   return new URL(s.endsWith('/') ? s : `${s}/`, globalThis.location?.href);
 }
 
-async function get(url: URL, init: RequestInit | undefined): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (e) {
-    throw new ModelError(`${url.href}: cannot fetch the artifact file (${(e as Error).message})`);
-  }
-  if (!res.ok) throw new ModelError(`${url.href}: cannot fetch the artifact file (HTTP ${res.status} ${res.statusText})`);
-  return res;
-}
+const get = (url: URL, init: RequestInit | undefined) => fetchOk(url, init, 'the artifact file');
 
 /** Fetches and checks an artifact's manifest.json. */
 export async function fetchManifest(baseUrl: string | URL, init?: RequestInit): Promise<Manifest> {
@@ -235,15 +226,8 @@ export function spawnBrowserWorker(workerUrl: string | URL): Spawn {
   return (init, events) => {
     const s = supervising(workerUrl);
     const key = s.next++;
-    let stopped = false, gone: () => void = () => {};
-    const exited = new Promise<void>((resolve) => { gone = resolve; });
-    s.reports.set(key, (r) => {
-      if (r.died || r.stopped) {
-        s.reports.delete(key);
-        gone();
-      }
-      if (!stopped && !r.stopped) events.onFailure(r.message, r.died);
-    });
+    let stopped = false;
+    const exited = hearWorker(s.reports, key, (m, died) => events.onFailure(m, died), () => stopped);
     const ask = (m: SupervisorRequest) => s.worker.postMessage(m);
     ask({ start: key, init });
     return {

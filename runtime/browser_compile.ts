@@ -43,14 +43,20 @@ export async function modelBytes(model: Uint8Array | ArrayBuffer | string | URL,
   if (model instanceof Uint8Array) return { bytes: model, source: 'model bytes' };
   if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), source: 'model bytes' };
   const url = new URL(String(model), globalThis.location?.href);
+  const res = await fetchOk(url, init, 'the ONNX model');
+  return { bytes: new Uint8Array(await res.arrayBuffer()), source: url.href };
+}
+
+/** fetch(url), a network failure or an HTTP error a ModelError naming the URL and `what` it is. */
+export async function fetchOk(url: URL, init: RequestInit | undefined, what: string): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, init);
   } catch (e) {
-    throw new ModelError(`${url.href}: cannot fetch the ONNX model (${(e as Error).message})`);
+    throw new ModelError(`${url.href}: cannot fetch ${what} (${(e as Error).message})`);
   }
-  if (!res.ok) throw new ModelError(`${url.href}: cannot fetch the ONNX model (HTTP ${res.status} ${res.statusText})`);
-  return { bytes: new Uint8Array(await res.arrayBuffer()), source: url.href };
+  if (!res.ok) throw new ModelError(`${url.href}: cannot fetch ${what} (HTTP ${res.status} ${res.statusText})`);
+  return res;
 }
 
 /** The cache key of a compile: the same model, options and rnnc version give the same artifact. */

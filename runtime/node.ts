@@ -8,7 +8,7 @@ import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Spawn } from './pool.js';
-import type { SupervisorReport, SupervisorRequest } from './supervisor_protocol.js';
+import { hearWorker, type SupervisorReport, type SupervisorRequest } from './supervisor_protocol.js';
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
@@ -99,15 +99,8 @@ function supervising(): NonNullable<typeof supervisor> {
 export const spawnNodeWorker: Spawn = (init, events) => {
   const s = supervising();
   const key = s.next++;
-  let busy = false, stopped = false, gone: () => void = () => {};
-  const exited = new Promise<void>((resolve) => { gone = resolve; });
-  s.failures.set(key, (r) => {
-    if (r.died || r.stopped) {
-      s.failures.delete(key);
-      gone();
-    }
-    if (!stopped && !r.stopped) events.onFailure(r.message, r.died);
-  });
+  let busy = false, stopped = false;
+  const exited = hearWorker(s.failures, key, (m, died) => events.onFailure(m, died), () => stopped);
   s.thread.postMessage({ start: key, init } satisfies SupervisorRequest);
   const setBusy = (on: boolean) => {
     if (on === busy) return;

@@ -16,3 +16,21 @@ export interface SupervisorReport {
   readonly died: boolean;
   readonly stopped?: boolean;
 }
+
+/**
+ * Routes the supervisor's reports on worker `key` (registered in `reports`): a failure goes to
+ * `onFailure` unless the worker was being stopped (`stopping()`), and the entry is dropped once the
+ * worker is gone. Resolves when it is gone.
+ */
+export function hearWorker(reports: Map<number, (r: SupervisorReport) => void>, key: number,
+  onFailure: (message: string, died: boolean) => void, stopping: () => boolean): Promise<void> {
+  return new Promise<void>((gone) => {
+    reports.set(key, (r) => {
+      if (r.died || r.stopped) {
+        reports.delete(key);
+        gone();
+      }
+      if (!stopping() && !r.stopped) onFailure(r.message, r.died);
+    });
+  });
+}

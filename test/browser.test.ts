@@ -16,7 +16,7 @@ import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer, type Server } from '../cli/commands/serve.js';
 import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
-import { CHROMIUM, CHROMIUM_ARGS, maxStepDiff, requireChromium } from './chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS, demoStreamInNode, maxStepDiff, requireChromium } from './chromium.js';
 import { colourStats, decodePng } from './png.js';
 
 const DEMO = path.join(REPO_ROOT, 'demo');
@@ -52,22 +52,13 @@ function setup(): Promise<Env> {
     const ids = (s: string) => [...s].map((c) => vocab.chars.indexOf(c));
     const prompt = ids('the keeper of the light ');
     const steps = ids('was an old man who spoke to the sea as if it were a neighbour.');
-    const reference = await streamInNode(path.join(site, 'charlm'), prompt, steps);
+    const reference = await demoStreamInNode(path.join(site, 'charlm'), prompt, steps);
     const [isolated, plain] = await Promise.all([
       startServer({ root: site, port: 0 }), startServer({ root: site, port: 0, isolation: false })]);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     return { site, isolated, plain, browser, vocab, prompt, steps, reference };
   })();
   return env;
-}
-
-async function streamInNode(dir: string, prompt: number[], steps: number[]): Promise<number[][]> {
-  const s = await InferenceSession.create(dir, { workers: 1 });
-  const st = s.stream();
-  const out = [Array.from((await st.step({ tokens: new Tensor('int32', prompt, [prompt.length, 1]) })).probs.data as Float32Array)];
-  for (const t of steps) out.push(Array.from((await st.step({ tokens: new Tensor('int32', [t], [1, 1]) })).probs.data as Float32Array));
-  await s.release();
-  return out;
 }
 
 /** Opens the demo and waits for its session; collects console warnings and page errors. */

@@ -14,9 +14,8 @@ import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer, type Server } from '../cli/commands/serve.js';
-import { InferenceSession, Tensor } from '../api/node.js';
 import { REPO_ROOT } from './paths.js';
-import { CHROMIUM, CHROMIUM_ARGS, maxStepDiff, requireChromium } from './chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS, demoStreamInNode, maxStepDiff, requireChromium } from './chromium.js';
 
 const MODEL = path.join(REPO_ROOT, 'demo', 'charlm.onnx');
 const BUNDLE = path.join(REPO_ROOT, 'dist', 'browser');
@@ -47,21 +46,12 @@ function setup(): Promise<Env> {
     await copyFile(MODEL, path.join(site, 'charlm.onnx'));
     const { artifact } = compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx' });
     await writeArtifact(path.join(site, 'charlm'), artifact);
-    const reference = await streamInNode();
+    const reference = await demoStreamInNode(MODEL, PROMPT, STEPS);
     const server = await startServer({ root: site, port: 0 });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     return { site, server, browser, reference };
   })();
   return env;
-}
-
-async function streamInNode(): Promise<number[][]> {
-  const s = await InferenceSession.create(MODEL, { workers: 1 });
-  const st = s.stream();
-  const out = [Array.from((await st.step({ tokens: new Tensor('int32', PROMPT, [PROMPT.length, 1]) })).probs.data as Float32Array)];
-  for (const t of STEPS) out.push(Array.from((await st.step({ tokens: new Tensor('int32', [t], [1, 1]) })).probs.data as Float32Array));
-  await s.release();
-  return out;
 }
 
 /** A fresh page (its own browser context, so its own empty cache), with the URLs it requested. */

@@ -15,7 +15,7 @@ import { ArtifactCache, cacheDirectory, cacheKey, FACTS_PREFIX } from '../api/ca
 import { InferenceSession, type Tensor } from '../api/node.js';
 import { compileModel } from '../compiler/index.js';
 import { cacheFeeds, cacheModel } from './cache_model.js';
-import { makeTempDir, removeTempDir, rnnc } from './subprocess.js';
+import { inTempDir, rnnc } from './subprocess.js';
 
 const model = cacheModel();
 
@@ -41,16 +41,7 @@ function editManifest(entry: string, edit: (m: Record<string, unknown>) => Recor
   fs.writeFileSync(file, JSON.stringify(edit(JSON.parse(fs.readFileSync(file, 'utf8')))));
 }
 
-async function inTempDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = makeTempDir('cache');
-  try {
-    await f(dir);
-  } finally {
-    removeTempDir(dir);
-  }
-}
-
-test('a session created again for the same model loads the artifact stored by the first', () => inTempDir(async (dir) => {
+test('a session created again for the same model loads the artifact stored by the first', () => inTempDir('cache', async (dir) => {
   const first = await session(dir);
   const [key] = entries(dir);
   assert.equal(entries(dir), [key], 'one entry');
@@ -78,7 +69,7 @@ test('the key changes with the model bytes and every compile option, not with ke
   assert.is(new Set([k, ...changed]).size, changed.length + 1, 'every change gives a key of its own');
 });
 
-test('a session with other options misses and adds an entry of its own', () => inTempDir(async (dir) => {
+test('a session with other options misses and adds an entry of its own', () => inTempDir('cache', async (dir) => {
   await session(dir);
   await session(dir, { plan: { kUnroll: 1 } });
   assert.is(entries(dir).length, 2);
@@ -95,7 +86,7 @@ const DAMAGE: [string, (entry: string) => void, boolean][] = [
 ];
 
 for (const [what, damage, filesShowIt] of DAMAGE) {
-  test(`an entry with ${what} is rejected and rebuilt, not an error`, () => inTempDir(async (dir) => {
+  test(`an entry with ${what} is rejected and rebuilt, not an error`, () => inTempDir('cache', async (dir) => {
     const first = await session(dir);
     const [key] = entries(dir);
     damage(path.join(dir, key));
@@ -110,7 +101,7 @@ for (const [what, damage, filesShowIt] of DAMAGE) {
   }));
 }
 
-test('processes filling the cache at once leave one whole entry, and all of them run', () => inTempDir(async (dir) => {
+test('processes filling the cache at once leave one whole entry, and all of them run', () => inTempDir('cache', async (dir) => {
   const child = fileURLToPath(new URL('./cache_child.js', import.meta.url));
   const run = () => new Promise<string>((resolve, reject) => execFile(process.execPath, [child, dir], { timeout: 120_000 },
     (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim()))));
@@ -123,7 +114,7 @@ test('processes filling the cache at once leave one whole entry, and all of them
   assert.equal((await session(dir)).out, JSON.parse(outs[0]));
 }));
 
-test('past its size bound the least recently used entries go, and temporary ones a dead writer left', () => inTempDir(async (dir) => {
+test('past its size bound the least recently used entries go, and temporary ones a dead writer left', () => inTempDir('cache', async (dir) => {
   const { artifact } = compileModel(model, { threads: false });
   const cache = new ArtifactCache(dir, Infinity);
   for (const key of ['a', 'b', 'c']) await cache.put(key, artifact);
@@ -150,7 +141,7 @@ test('the cache directory: an option, else RNNC_CACHE_DIR, else off in tests, el
   }
 });
 
-test('rnnc cache ls lists the entries with their model (its artifact, its facts); rnnc cache clear empties it', () => inTempDir(async (dir) => {
+test('rnnc cache ls lists the entries with their model (its artifact, its facts); rnnc cache clear empties it', () => inTempDir('cache', async (dir) => {
   await session(dir);
   const [key] = entries(dir);
   const ls = await rnnc(['cache', 'ls', '--dir', dir]);

@@ -18,7 +18,7 @@ import { InferenceSession, Tensor } from '../api/node.js';
 import { cacheFeeds, cacheModel } from './cache_model.js';
 import { hideCompilerFlags } from './hide_compiler.js';
 import { sileroPath } from './silero.js';
-import { makeTempDir, removeTempDir, type CliResult } from './subprocess.js';
+import { inTempDir, type CliResult } from './subprocess.js';
 
 const CHILD = fileURLToPath(new URL('./cache_hit_child.js', import.meta.url));
 
@@ -48,16 +48,7 @@ async function reference(model: string, feeds: Feeds): Promise<string> {
 const facts = (cache: string) => fs.readdirSync(cache).filter((n) => n.startsWith(FACTS_PREFIX));
 const artifacts = (cache: string) => fs.readdirSync(cache).filter((n) => !n.startsWith(FACTS_PREFIX));
 
-async function inTempDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = makeTempDir('cache-hit');
-  try {
-    await f(dir);
-  } finally {
-    removeTempDir(dir);
-  }
-}
-
-test('a model compiled at create: a new process creates and runs it from the cache without the compiler; a miss compiles', () => inTempDir(async (dir) => {
+test('a model compiled at create: a new process creates and runs it from the cache without the compiler; a miss compiles', () => inTempDir('cache-hit', async (dir) => {
   const model = path.join(dir, 'm.onnx'), cache = path.join(dir, 'cache');
   fs.writeFileSync(model, cacheModel());
   const want = await reference(model, cacheFeeds());
@@ -95,7 +86,7 @@ test('a model compiled at create: a new process creates and runs it from the cac
   }
 }));
 
-test('Silero v5 (open frame, sr an If reads): once compiled for a frame and sr, a new process runs them without the compiler', () => inTempDir(async (dir) => {
+test('Silero v5 (open frame, sr an If reads): once compiled for a frame and sr, a new process runs them without the compiler', () => inTempDir('cache-hit', async (dir) => {
   const cache = path.join(dir, 'cache'), model = sileroPath('v5');
   const frame = (rate: number, samples: number): Feeds => ({
     input: new Tensor('float32', Float32Array.from({ length: samples }, (_, i) => 0.3 * Math.sin(i * 0.05)), [1, samples]),

@@ -16,20 +16,11 @@ import { Engine } from '../runtime/engine.js';
 import { readArtifact } from '../runtime/node.js';
 import { filesHashed } from '../runtime/verify.js';
 import { cacheFeeds, cacheModel } from './cache_model.js';
-import { makeTempDir, removeTempDir } from './subprocess.js';
+import { inTempDir } from './subprocess.js';
 
 const artifact = compileModel(cacheModel(), { threads: true }).artifact;
 
-async function inTempDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = makeTempDir('cache-load');
-  try {
-    await f(dir);
-  } finally {
-    removeTempDir(dir);
-  }
-}
-
-test('the engine made from a cache hit hashes nothing the cache hashed; the next load hashes again', () => inTempDir(async (dir) => {
+test('the engine made from a cache hit hashes nothing the cache hashed; the next load hashes again', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
   await cache.put('k', artifact);
   const before = filesHashed();
@@ -43,7 +34,7 @@ test('the engine made from a cache hit hashes nothing the cache hashed; the next
   second.release();
 }));
 
-test('bytes changed after the cache checked them are refused by every later load', () => inTempDir(async (dir) => {
+test('bytes changed after the cache checked them are refused by every later load', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
   await cache.put('k', artifact);
   const hit = (await cache.get('k'))!;
@@ -52,7 +43,7 @@ test('bytes changed after the cache checked them are refused by every later load
   await refused(() => Engine.create(hit, { workers: 1 }), 'digest');
 }));
 
-test('the cache\'s check does not carry to a manifest that records other digests', () => inTempDir(async (dir) => {
+test('the cache\'s check does not carry to a manifest that records other digests', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
   await cache.put('k', artifact);
   const hit = (await cache.get('k'))!;
@@ -60,7 +51,7 @@ test('the cache\'s check does not carry to a manifest that records other digests
   await refused(() => Engine.create({ ...hit, manifest: { ...hit.manifest, digests } }, { workers: 1 }), 'digest');
 }));
 
-test('an artifact read from a directory is hashed by its engine', () => inTempDir(async (dir) => {
+test('an artifact read from a directory is hashed by its engine', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
   await cache.put('k', artifact);
   const read = await readArtifact(path.join(dir, 'k'));
@@ -69,7 +60,7 @@ test('an artifact read from a directory is hashed by its engine', () => inTempDi
   assert.is(filesHashed() - before, 3);
 }));
 
-test('an engine from a hit runs as one from the compiled artifact, whichever module was compiled ahead', () => inTempDir(async (dir) => {
+test('an engine from a hit runs as one from the compiled artifact, whichever module was compiled ahead', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
   await cache.put('k', artifact);
   const direct = await Engine.create(artifact, { workers: 1 });
@@ -94,7 +85,7 @@ async function refused(create: () => Promise<Engine>, says: string): Promise<voi
   assert.unreachable('the engine accepted the artifact');
 }
 
-test('the build stamp is the written one while it is newer than the compiled compiler, else the walk', () => inTempDir(async (root) => {
+test('the build stamp is the written one while it is newer than the compiled compiler, else the walk', () => inTempDir('cache-load', async (root) => {
   fs.mkdirSync(path.join(root, 'compiler'));
   const index = path.join(root, 'compiler', 'index.js');
   fs.writeFileSync(index, 'export {};\n');

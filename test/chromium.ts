@@ -4,6 +4,7 @@
  */
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
+import { InferenceSession, Tensor } from '../api/node.js';
 
 export const CHROMIUM = process.env.RNNC_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -27,4 +28,17 @@ export function maxStepDiff(a: number[][], b: number[][]): number {
     row.forEach((v, k) => { m = Math.max(m, Math.abs(v - b[i][k])); });
   });
   return m;
+}
+
+/**
+ * The demo model's stream in Node, the browser suites' reference: the prompt's call, then one call
+ * per token of `steps`; each call's `probs`.
+ */
+export async function demoStreamInNode(model: string, prompt: readonly number[], steps: readonly number[]): Promise<number[][]> {
+  const s = await InferenceSession.create(model, { workers: 1 });
+  const st = s.stream();
+  const out = [Array.from((await st.step({ tokens: new Tensor('int32', [...prompt], [prompt.length, 1]) })).probs.data as Float32Array)];
+  for (const t of steps) out.push(Array.from((await st.step({ tokens: new Tensor('int32', [t], [1, 1]) })).probs.data as Float32Array));
+  await s.release();
+  return out;
 }

@@ -41,3 +41,13 @@ export function makeTempDir(prefix: string): string {
 export function removeTempDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** Runs `f` in a fresh temp directory (`makeTempDir(prefix)`), removed afterwards whatever happens. */
+export async function inTempDir(prefix: string, f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = makeTempDir(prefix);
+  try {
+    await f(dir);
+  } finally {
+    removeTempDir(dir);
+  }
+}
