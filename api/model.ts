@@ -10,6 +10,7 @@ import type { ModelCompileOptions } from '../compiler/index.js';
 import type { Artifact } from '../contract/manifest.js';
 import type { Declared } from '../runtime/session.js';
 import { importCompiler } from './compiler_import.js';
+import { engineRelaxedSimd } from '../runtime/features.js';
 
 /** How to compile: the subset of the session options the compiler reads. */
 export interface CompileSettings {
@@ -54,9 +55,11 @@ export function inProcessModel(bytes: Uint8Array, source: string, settings: Comp
   return {
     ...facts, bytes,
     // The multi-worker module is built only if this machine's cores would run it (or workers ask for it).
+    // Compiled for this engine: fused multiply-adds where it has relaxed SIMD, unless the plan says otherwise.
     settings: (open, control, batch) => ({
       source, batch: batch ?? settings.batch, threads, cores: availableParallelism(),
       shapes: { ...facts.shapes, ...open }, bind: { ...settings.bind, ...control }, ...(settings.plan ?? {}),
+      relaxedSimd: engineRelaxedSimd(settings.plan?.relaxedSimd),
     }),
     compile: async (options) => (await importCompiler()).compileModel(bytes, options).artifact,
   };

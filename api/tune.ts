@@ -71,10 +71,11 @@ export async function writeTuning(path: string, f: TuningFile): Promise<void> {
 export function tunedEntry(f: TuningFile, d: CellDescriptor, engine = engineFingerprint()): TuningEntry | undefined {
   const key = descriptorKey(d);
   const e = f.entries.find((x) => x.key === key && x.engine === engine);
-  // A plan tuned before k-loop fences or alternating block order existed was measured without them;
-  // the tuner now names both in every plan it stores but the default ({}: whatever the planner chooses).
+  // A plan tuned before k-loop fences, alternating block order or k streams existed was measured
+  // without them; the tuner now names all three in every plan it stores but the default ({}: whatever
+  // the planner chooses).
   if (!e || Object.keys(e.plan).length === 0) return e;
-  return { ...e, plan: { ...e.plan, kFence: e.plan.kFence ?? 0, alternateBlocks: e.plan.alternateBlocks ?? false } };
+  return { ...e, plan: { ...e.plan, kFence: e.plan.kFence ?? 0, alternateBlocks: e.plan.alternateBlocks ?? false, kStreams: e.plan.kStreams ?? 1 } };
 }
 
 export interface TuneOptions {
@@ -245,6 +246,8 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
     if (tryOtherProjection) await tryPlan({ ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' });
     if (relaxed) await tryPlan({ ...best, relaxedSimd: true });
+    // The streams the planner gave the winner (a stored plan without them reads as one stream).
+    if (Object.keys(best).length > 0 && best.kStreams === undefined) best = { ...best, kStreams: decideCell(d, best).kStreams };
     const planRatio = bestRatio;
     for (const w of workers.slice(1)) {
       const r = await y.measure(best, w, `${fmt(best)} workers=${w}`);

@@ -72,6 +72,8 @@ export interface BenchResults {
     readonly date: string;
     readonly node: string;
     readonly v8: string;
+    /** rnnc's kernels fused their multiply-adds (this engine has relaxed SIMD); absent in older runs. */
+    readonly relaxedSimd?: boolean;
     readonly cpu: string;
     readonly cores: number;
     readonly platform: string;

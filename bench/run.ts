@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { engineRelaxedSimd } from '../runtime/features.js';
 import { caseLabel, filterCases, fullCases, makeCase, quickCases, type BenchCase } from './cases.js';
 import { caseData, onnxModel, type CaseData } from './models.js';
 import { fastestOf, measureMachine, type MachineProbe } from './peak.js';
@@ -201,7 +202,7 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
   const results = live.map((r) => withMachine(r, machine));
   const bench: BenchResults = {
     meta: {
-      date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown',
+      date: new Date().toISOString(), node: process.version, v8: process.versions.v8, relaxedSimd: engineRelaxedSimd(undefined), cpu: os.cpus()[0]?.model ?? 'unknown',
       cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(), stealPct: stealPercent(runSteal),
       quick: !!o.quick, filter: o.filter ?? null, hogs, versions: v, timing, durationS: (performance.now() - started) / 1000,
     },

@@ -37,7 +37,7 @@ scope.postMessage({ ready: true });
 function compile(req: CompileRequest): Compiled {
   try {
     const { program, summary } = lowerModel(req.bytes, { batch: req.batch, source: req.source, shapes: req.shapes, bind: req.bind });
-    const opts = { name: req.source, source: req.source, batch: req.batch, threads: req.threads, cores: req.cores };
+    const opts = { name: req.source, source: req.source, batch: req.batch, threads: req.threads, cores: req.cores, relaxedSimd: !!req.relaxedSimd };
     const { artifact } = internalAt(req.source, () => compileProgram(program, opts, summary));
     return { manifest: artifact.manifest, wasm: artifact.wasm as Uint8Array, wasmThreads: artifact.wasmThreads as Uint8Array | null, image: artifact.image };
   } catch (err) {

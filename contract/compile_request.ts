@@ -9,6 +9,8 @@ export interface CompileRequest {
   readonly batch?: number;
   readonly threads?: boolean;
   readonly cores?: number;
+  /** Fused multiply-adds (relaxed SIMD): the page's engine validates them. */
+  readonly relaxedSimd?: boolean;
   readonly shapes?: Record<string, number[]>;
   readonly bind?: Record<string, number[]>;
 }

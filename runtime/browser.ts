@@ -7,7 +7,7 @@
  */
 import { Engine } from './engine.js';
 import { InputError, ModelError } from '../contract/errors.js';
-import { detectFeatures } from './features.js';
+import { detectFeatures, engineRelaxedSimd } from './features.js';
 import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
 import type { ModuleFile } from '../contract/artifact_digest.js';
@@ -46,6 +46,8 @@ export interface BrowserSessionOptions extends OrtSessionOptions {
   readonly bind?: Record<string, number[]>;
   /** For an ONNX model: keep the compiled artifact in the Cache API for the next visit (default true). */
   readonly cache?: boolean;
+  /** For an ONNX model: fused multiply-adds (relaxed SIMD; default: where this engine has it). */
+  readonly relaxedSimd?: boolean;
 }
 
 /** Why a page that is not cross-origin isolated runs on one worker; also logged as a warning. */
@@ -77,11 +79,14 @@ export class InferenceSession extends ArtifactSession {
     const asked = checkSessionOptions(options, OWN_OPTIONS);
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
+    if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
+      throw new InputError(`session option relaxedSimd must be true or false, got ${typeof options.relaxedSimd}`);
+    }
     if (isOnnxModel(model)) {
       const { bytes, source } = await modelBytes(model, options.fetchInit);
       // Without shared memory the multi-worker module could never run: not built, not cached.
       const multi = threads ? (asked === undefined ? undefined : asked > 1) : false;
-      const req = { bytes, source, batch: options.batch, shapes: options.shapes, bind: options.bind, threads: multi, cores };
+      const req = { bytes, source, batch: options.batch, shapes: options.shapes, bind: options.bind, threads: multi, cores, relaxedSimd: engineRelaxedSimd(options.relaxedSimd) };
       const compilerUrl = options.compilerUrl ?? new URL('./rnnc-compiler.js', import.meta.url);
       return withCompiled(req, compilerUrl, options.cache ?? true, (artifact, compiled) => InferenceSession.start(artifact, options, asked, compiled));
     }
@@ -120,7 +125,7 @@ export declare namespace InferenceSession {
 }
 
 /** rnnc's own option names, beside onnxruntime's. */
-const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit', 'compilerUrl', 'batch', 'shapes', 'bind', 'cache'];
+const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit', 'compilerUrl', 'batch', 'shapes', 'bind', 'cache', 'relaxedSimd'];
 
 /** rnnc-worker.js: under env.wasm.wasmPaths when set (resolved against the page), else next to this module. */
 function workerScript(): URL {

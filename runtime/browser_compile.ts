@@ -61,10 +61,10 @@ export async function fetchOk(url: URL, init: RequestInit | undefined, what: str
 
 /** The cache key of a compile: the same model, options and rnnc version give the same artifact. */
 export function compileKey(req: CompileRequest): string {
-  const { batch, threads, cores, shapes, bind } = req;
+  const { batch, threads, cores, relaxedSimd, shapes, bind } = req;
   const sorted = (r: Record<string, number[]> | undefined) => r && Object.keys(r).sort().map((k) => [k, r[k]]);
   return fnv1a64(JSON.stringify({
-    rnnc: RNNC_VERSION, model: digestBytes(req.bytes), length: req.bytes.byteLength, batch, threads, cores, shapes: sorted(shapes), bind: sorted(bind),
+    rnnc: RNNC_VERSION, model: digestBytes(req.bytes), length: req.bytes.byteLength, batch, threads, cores, relaxedSimd, shapes: sorted(shapes), bind: sorted(bind),
   }));
 }
 

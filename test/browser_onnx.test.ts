@@ -66,7 +66,7 @@ async function open(e: Env): Promise<{ page: Page; requests: string[]; warnings:
   return { page, requests, warnings };
 }
 
-interface Created { fromCache: boolean | null; ms: number; createMs: number; out: number[][] }
+interface Created { fromCache: boolean | null; ms: number; createMs: number; out: number[][]; kernels: string[]; engineRelaxed: boolean }
 
 /** Creates a session in the page from `how` (a URL, or 'bytes' for the model's bytes), streams, releases. */
 function createIn(page: Page, how: string, options: Record<string, unknown> = {}): Promise<Created> {
@@ -77,8 +77,11 @@ function createIn(page: Page, how: string, options: Record<string, unknown> = {}
     const session = await w.rnnc.InferenceSession.create(model, { workers: 1, ...options });
     const createMs = performance.now() - t0;
     const out = await w.streamed(session);
+    const kernels = session.manifest.kernels;
     await session.release();
-    return { fromCache: session.compiled?.fromCache ?? null, ms: session.compiled?.ms ?? 0, createMs, out };
+    const engineRelaxed = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+      253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 133, 2, 11]));
+    return { fromCache: session.compiled?.fromCache ?? null, ms: session.compiled?.ms ?? 0, createMs, out, kernels, engineRelaxed };
   }, { how, options });
 }
 
@@ -96,6 +99,12 @@ test('an .onnx URL compiles in a worker, a second create loads from the cache, b
   for (const [name, r] of Object.entries({ first, second, bytes, uncached })) {
     assert.ok(maxStepDiff(r.out, e.reference) <= 1e-6, `${name}: outputs differ from Node's by ${maxStepDiff(r.out, e.reference)}`);
   }
+  // Compiled for the page's engine: fused multiply-adds where it has relaxed SIMD (Chromium >= 114).
+  assert.ok(first.engineRelaxed, 'this Chromium has relaxed SIMD');
+  assert.ok(first.kernels.length > 0 && first.kernels.every((k) => k.includes('__wasmrelaxedsimd_')), `kernels: ${first.kernels.join(', ')}`);
+  const plain = await createIn(page, 'bytes', { cache: false, relaxedSimd: false });
+  assert.ok(plain.kernels.every((k) => k.includes('__wasmsimd_')), `relaxedSimd: false: ${plain.kernels.join(', ')}`);
+  assert.ok(maxStepDiff(plain.out, e.reference) <= 1e-6, 'relaxedSimd: false gives Node\'s outputs');
   assert.is(requests.filter((u) => u.endsWith('/rnnc/rnnc-compiler.js')).length >= 1, true, 'the compiler bundle was loaded');
   const f = (r: Created) => `create ${r.createMs.toFixed(0)} ms (artifact ${r.ms.toFixed(0)} ms)`;
   console.log(`  charlm.onnx in Chromium: compiled ${f(first)}; cached ${f(second)}; bytes cached ${f(bytes)}; bytes compiled ${f(uncached)}`);

@@ -29,6 +29,9 @@ const CASES: { d: CellDescriptor; opts: PlanOptions }[] = [
   { d: describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 40, maxBatch: 1 }), opts: { kStreams: 4, kUnroll: 4, kFence: 4, kBlock: 16 } },
   { d: describeCell({ cell: 'gru', inputSize: 4, hiddenSize: 40, maxBatch: 2, linearBeforeReset: true }), opts: { kStreams: 4, kUnroll: 8, kTree: true, kBlock: 16 } },
   { d: describeCell({ cell: 'rnn', inputSize: 7, hiddenSize: 16, maxBatch: 2, direction: 'bidirectional' }), opts: { kStreams: 2, kUnroll: 2, kTree: false } },
+  // With the block order alternating every step (the planner's choice where R is about L2's size).
+  { d: describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 40, maxBatch: 1 }), opts: { kStreams: 2, kUnroll: 2, kFence: 4, kBlock: 16, alternateBlocks: true } },
+  { d: describeCell({ cell: 'gru', inputSize: 4, hiddenSize: 40, maxBatch: 1, direction: 'bidirectional', linearBeforeReset: true }), opts: { kStreams: 2, kUnroll: 2, kFence: 6, alternateBlocks: true } },
 ];
 
 CASES.forEach(({ d, opts }, i) => {
@@ -53,7 +56,7 @@ CASES.forEach(({ d, opts }, i) => {
   });
 });
 
-test('the planner reads R as several streams where every step reads it from beyond L2, at batch 1', () => {
+test('the planner reads R as several streams where a step reads it from beyond L2, at batch 1', () => {
   const plan = (cell: 'lstm' | 'gru', I: number, H: number, maxBatch = 1) =>
     makePlan(describeCell({ cell, inputSize: I, hiddenSize: H, maxBatch, linearBeforeReset: cell === 'gru' }));
   for (const cell of ['lstm', 'gru'] as const) {
@@ -63,11 +66,17 @@ test('the planner reads R as several streams where every step reads it from beyo
       assert.is(p.kUnroll, S, `${cell} ${I}/1024: an unroll the streams share`);
       assert.ok(p.reasons.some((r) => r.startsWith(`kStreams=${S}: every step reads R`)), `${cell} ${I}/1024 says why`);
     }
-    assert.is(plan(cell, 256, 256).kStreams, 1, `${cell} 256/256: R fits L2`);
+    assert.is(plan(cell, 128, 128).kStreams, 1, `${cell} 128/128: R fits L2`);
+    const near = plan(cell, 64, 256);
+    assert.is(near.kStreams, 2, `${cell} 64/256: R about L2's size, partly read from beyond it`);
+    assert.ok(near.reasons.some((r) => r.startsWith('kStreams=2: every step reads R (') && r.includes('partly from beyond L2')), `${cell} 64/256 says why`);
     assert.is(plan(cell, 64, 1024, 4).kStreams, 1, `${cell} 64/1024 batch 4: measured at batch 1 only`);
   }
   assert.is(plan('gru', 64, 1024).kernelName, 'gru_f32_u8r1__wasmsimd_k2f6s2');
   assert.is(plan('lstm', 64, 1024).kernelName, 'lstm_f32_u8r1__wasmsimd_k4f4s4');
+  // About L2's size: two streams, at the unroll LSTM has anyway; GRU's k-loop unrolls for them.
+  assert.is(plan('lstm', 64, 256).kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2_alt');
+  assert.is(plan('gru', 64, 256).kernelName, 'gru_f32_u8r1__wasmsimd_k2f6s2_alt');
   // An explicit unroll of 2 takes two streams.
   assert.is(makePlan(describeCell({ cell: 'lstm', inputSize: 64, hiddenSize: 1024, maxBatch: 1 }), { kUnroll: 2 }).kStreams, 2);
   // An explicit odd unroll keeps one stream rather than failing.

@@ -6,6 +6,7 @@
 import { compileModel } from '../../compiler/index.js';
 import type { Artifact } from '../../contract/manifest.js';
 import { InferenceSession, Tensor } from '../../api/node.js';
+import { engineRelaxedSimd } from '../../runtime/features.js';
 import type { BenchCase } from '../cases.js';
 import { weightSizes, type WeightSizes } from '../sizes.js';
 import type { CaseData } from '../models.js';
@@ -22,8 +23,9 @@ export interface CompiledCase {
 /** Compiles the case's model for its batch. */
 export function compileCase(c: BenchCase, model: Uint8Array): CompiledCase {
   const t0 = performance.now();
-  // threads: build the multi-worker module even where the planner would pick one worker.
-  const { artifact } = compileModel(model, { batch: c.batch, source: c.id, threads: true });
+  // threads: build the multi-worker module even where the planner would pick one worker; fused
+  // multiply-adds where this engine has them, as a session compiling the model here would.
+  const { artifact } = compileModel(model, { batch: c.batch, source: c.id, threads: true, relaxedSimd: engineRelaxedSimd(undefined) });
   const compileMs = performance.now() - t0;
   return { artifact, kernels: artifact.manifest.kernels, compileMs, weights: weightSizes(model, artifact) };
 }

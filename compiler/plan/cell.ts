@@ -59,9 +59,9 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const machine = ctx.machine ?? DEFAULT_MACHINE;
   const rBytes = G * roundUp(H, U) * H * 4;
   // Measured at batch 1 only; with more rows a block's panel loads are shared and unmeasured here.
-  const streamed = rBytes > 2 * machine.l2Bytes && d.maxBatch === 1;
+  const streamed: Streamed = d.maxBatch !== 1 ? 'no' : rBytes > 2 * machine.l2Bytes ? 'far' : rBytes > machine.l2Bytes / 2 ? 'near' : 'no';
   const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, streamed, reasons), kBlock: blocks.kBlock };
-  const k = { ...schedule, kStreams: kStreams(opts, schedule, H, streamed ? rBytes : 0, reasons) };
+  const k = { ...schedule, kStreams: kStreams(opts, schedule, H, streamed, rBytes, reasons) };
   const gemm = { ...inputTile(opts, G * U, reasons), gemmKBlock: blocks.gemmKBlock };
   const relaxedSimd = !!opts.relaxedSimd;
   const alternateBlocks = blockOrder(opts, rBytes, machine, reasons);
@@ -111,16 +111,16 @@ function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, rea
  * TurboFan, GRU 256: 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1:
  * 1.63 vs 1.63 ms at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
  */
-function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: boolean, reasons: string[]): Omit<KSchedule, 'kBlock'> {
+function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: Streamed, reasons: string[]): Omit<KSchedule, 'kBlock'> {
   let byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
   let streamUnroll = false;
-  if (streamed && opts.kTree !== true && opts.kUnroll === undefined && byDefault.kUnroll === 1) {
+  if (streamed !== 'no' && opts.kTree !== true && opts.kUnroll === undefined && byDefault.kUnroll === 1) {
     // Two streams (kStreams) need an even unroll; GRU's 6 accumulators fenced between the two k
     // steps ran as fast as k1 alone (gru 64/1024: 38.0 vs 36.9 ms), and with the streams faster.
-    reasons.push(`kUnroll=2, kFence=${accumulators}: R is read from beyond L2 and two streams need an even unroll`);
+    reasons.push(`kUnroll=2, kFence=${accumulators}: R is read ${streamed === 'far' ? 'from' : 'partly from'} beyond L2 and two streams need an even unroll`);
     byDefault = { kUnroll: 2, kTree: false, kFence: accumulators };
     streamUnroll = true;
-  } else if (streamed && opts.kUnroll === undefined && byDefault.kFence > 0) {
+  } else if (streamed === 'far' && opts.kUnroll === undefined && byDefault.kFence > 0) {
     // Four streams need an unroll of 4: LSTM 64/1024 and 256/1024, k4f4s4 vs k2f4s2, 17-22% less
     // time (in-process A/B, medians and p10s), 1024/1024 and 256/512 within 4%.
     reasons.push(`kUnroll=4: ${accumulators} accumulators, fenced; R is read from beyond L2 and four streams need an unroll of 4`);
@@ -143,6 +143,12 @@ function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBloc
   if (opts.kTree === undefined && kTree) reasons.push('kTree: the unrolled products are summed before they reach the accumulators (one add per iteration on each chain)');
   return { kUnroll, kTree, kFence };
 }
+
+/**
+ * Where a batch-1 step reads R from: within L2 ('no'), about L2's size, partly from L3 ('near'), or
+ * all of it from beyond L2 ('far').
+ */
+type Streamed = 'no' | 'near' | 'far';
 
 /** What kBlock and gemmKBlock accept: k steps summed apart (0: one chain over all of K). */
 const K_BLOCKS = [0, 16, 32, 64, 128, 256];
@@ -171,18 +177,20 @@ function kBlocks(opts: PlanOptions, H: number, I: number, reasons: string[]): { 
  * (medians; p10s 2-21%) on LSTM and GRU I = 64..1024, H = 1024, most when other processes load the
  * L3 too, and 1-8% less at H = 512; no shape measured slower. Four streams where the unroll is 4
  * (LSTM, below): 17-22% less again on LSTM 64/1024 and 256/1024; GRU's k4f6s4 gained 0-3% on k2f6s2.
+ * Where R is about L2's size ('near': H = 256) two streams took 4-7% less time on LSTM 64/256 and GRU
+ * 64/256, 256/256; four gained nothing more.
  */
-function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamedBytes: number, reasons: string[]): number {
+function kStreams(opts: PlanOptions, k: Omit<KSchedule, 'kBlock'> & { kBlock: number }, H: number, streamed: Streamed, rBytes: number, reasons: string[]): number {
   const splits = (S: number) => {
     const fits = (n: number) => n % S === 0 && (n / S) % (k.kUnroll / S) === 0;
     return k.kUnroll % S === 0 && fits(H) && (k.kBlock === 0 || k.kBlock >= H || (fits(k.kBlock) && fits(H % k.kBlock)));
   };
-  const streams = oneOf(opts.kStreams, [1, 2, 4], 'kStreams') ?? (streamedBytes > 0 ? [4, 2].find(splits) ?? 1 : 1);
+  const streams = oneOf(opts.kStreams, [1, 2, 4], 'kStreams') ?? ({ no: [], near: [2], far: [4, 2] }[streamed].find(splits) ?? 1);
   if (streams > 1 && !splits(streams)) {
     throw new UnsupportedError(`plan option kStreams=${streams} needs a kUnroll (${k.kUnroll}) that ${streams} streams share evenly and whose share divides H / ${streams} (${H / streams}), kBlock / ${streams} (${k.kBlock / streams}) and H % kBlock / ${streams}`);
   }
   if (opts.kStreams === undefined && streams > 1) {
-    reasons.push(`kStreams=${streams}: every step reads R (${(streamedBytes / 2 ** 20).toFixed(1)} MiB) from beyond L2; the k-loop reads each panel as ${streams} streams, ${H / streams} k apart`);
+    reasons.push(`kStreams=${streams}: every step reads R (${(rBytes / 2 ** 20).toFixed(1)} MiB) ${streamed === 'far' ? 'from beyond L2' : 'partly from beyond L2'}; the k-loop reads each panel as ${streams} streams, ${H / streams} k apart`);
   }
   return streams;
 }
