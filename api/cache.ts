@@ -15,7 +15,7 @@ import { readArtifact } from '../runtime/node.js';
 import { checkFileDigests, compileAhead } from '../runtime/verify.js';
 import { cacheKey, FACTS_PREFIX, sha256 } from './cache_key.js';
 
-export { cacheKey, FACTS_PREFIX, factsKey } from './cache_key.js';
+export { cacheKey, FACTS_PREFIX, factsKey, ownedModel } from './cache_key.js';
 
 /** Where the cache lives: a directory, or false (off). See `cacheDirectory`. */
 export type CacheSetting = string | boolean | undefined;

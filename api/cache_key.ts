@@ -19,9 +19,23 @@ export const FACTS_PREFIX = 'model-';
  */
 export async function cacheKey(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<string> {
   const h = createHash('sha256');
-  h.update(bytes);
+  h.update(modelDigest(bytes));
   h.update(canonicalJson({ rnnc: RNNC_VERSION, build: buildStamp(), engine: detectFeatures(), options }));
   return h.digest('hex').slice(0, 32);
+}
+
+/** Digests of model bytes that no one else holds (ownedModel): they cannot change after hashing. */
+const digests = new WeakMap<Uint8Array, string>();
+
+const modelDigest = (bytes: Uint8Array): string => digests.get(bytes) ?? createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Marks `bytes` as a model only rnnc holds (read from a file, or a copy of the caller's), so its
+ * SHA-256 is computed once however many keys (its facts', each compile's) start from it.
+ */
+export function ownedModel(bytes: Uint8Array): Uint8Array {
+  digests.set(bytes, createHash('sha256').update(bytes).digest('hex'));
+  return bytes;
 }
 
 /**

@@ -17,7 +17,7 @@ import { checkedFacts, factsOptions, inProcessModel, type InProcessModel, type M
 import { compilerMissing, importCompiler } from './compiler_import.js';
 import { fedBatch } from '../runtime/metadata.js';
 import type * as Types from '../runtime/session.js';
-import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed, factsKey } from './cache.js';
+import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed, factsKey, ownedModel } from './cache.js';
 
 export * from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
@@ -219,8 +219,9 @@ async function load(model: string | Uint8Array | ArrayBuffer | Artifact, options
     if (isDir) return readArtifact(model);
     return compileIn(new Uint8Array(await readFile(model)), model, options);
   }
-  if (model instanceof Uint8Array) return compileIn(model, 'model bytes', options);
-  if (model instanceof ArrayBuffer) return compileIn(new Uint8Array(model), 'model bytes', options);
+  // A copy: the session compiles again for new input sizes, from the bytes it was created with.
+  if (model instanceof Uint8Array) return compileIn(model.slice(), 'model bytes', options);
+  if (model instanceof ArrayBuffer) return compileIn(new Uint8Array(model.slice(0)), 'model bytes', options);
   if (model && typeof model === 'object' && 'manifest' in model) return model;
   throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');
 }
@@ -233,6 +234,7 @@ async function compileIn(bytes: Uint8Array, source: string, options: SessionOpti
   const dir = cacheDirectory(options.cache);
   const cache = dir ? new ArtifactCache(dir, options.cacheMaxBytes) : null;
   if (!cache) return inProcessModel(bytes, source, options, await readFacts(bytes, source, options));
+  ownedModel(bytes);
   const key = await factsKey(bytes, factsOptions(source, options));
   let facts = await cache.getFacts(key, checkedFacts);
   if (!facts) {

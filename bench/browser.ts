@@ -4,7 +4,9 @@
  * and onnxruntime-web's wasm build under /ort/ (two instances of it, one per thread count: it fixes
  * its threads once per instance). Rows: the demo model's one-token step, an LSTM 80/256 streaming
  * step (the `lstm_stream` shape) and a seq-64 call of the same LSTM; contestants rnnc with default
- * options, rnnc on 1 and on 2 workers, onnxruntime-web on 1 and 2 threads. Each contestant warms up
+ * options on the artifact `rnnc compile` wrote and on the `.onnx` file (compiled in the page for its
+ * engine, as an onnxruntime-web user would pass it), rnnc on 1 and on 2 workers (the artifact),
+ * onnxruntime-web on 1 and 2 threads. Each contestant warms up
  * (TurboFan tier-up, and rnnc's default settling its worker count), then rounds alternate between
  * contestants in a seeded random order, 10 ms apart; a round's time is its mean per call, a row's
  * the median of its rounds. The first call's outputs (from the zero state) are compared between rnnc and
@@ -32,7 +34,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAX_DIFF = 1e-3;
-export const CONTESTANTS = ['rnnc default', 'rnnc 1 worker', 'rnnc 2 workers', 'ort-web 1 thread', 'ort-web 2 threads'] as const;
+export const CONTESTANTS = ['rnnc default', 'rnnc .onnx', 'rnnc 1 worker', 'rnnc 2 workers', 'ort-web 1 thread', 'ort-web 2 threads'] as const;
 
 /**
  * Calls per round, warm-up calls and rounds by row: short calls get more of each. Every warm-up
@@ -76,7 +78,7 @@ async function site(): Promise<{ dir: string; rows: RowSpec[] }> {
   return { dir, rows };
 }
 
-interface RowResult { label: string; ms: Record<string, number>; notes: Record<string, string | null>; workers: Record<string, number>; diff: number }
+interface RowResult { label: string; ms: Record<string, number>; notes: Record<string, string | null>; workers: Record<string, number>; kernels: Record<string, string>; diff: number }
 
 async function measureRow(page: Page, row: RowSpec): Promise<RowResult> {
   const t = TIMING[row.kind === 'seq' ? 'seq' : 'step'];
@@ -99,9 +101,9 @@ async function measureRow(page: Page, row: RowSpec): Promise<RowResult> {
     }, { order, calls: t.calls });
     for (const k of CONTESTANTS) rounds[k].push(ms[k]);
   }
-  const after = await page.evaluate(() => (window as unknown as { bench: { describe(): { notes: Record<string, string | null>; workers: Record<string, number> } } }).bench.describe());
+  const after = await page.evaluate(() => (window as unknown as { bench: { describe(): { notes: Record<string, string | null>; workers: Record<string, number>; kernels: Record<string, string> } } }).bench.describe());
   await page.evaluate(() => (window as unknown as { bench: { release(): Promise<void> } }).bench.release());
-  return { label: row.label, ms: Object.fromEntries(CONTESTANTS.map((k) => [k, median(rounds[k])])), notes: after.notes, workers: after.workers, diff: setup.diff };
+  return { label: row.label, ms: Object.fromEntries(CONTESTANTS.map((k) => [k, median(rounds[k])])), notes: after.notes, workers: after.workers, kernels: after.kernels, diff: setup.diff };
 }
 
 /**
@@ -127,12 +129,12 @@ function median(xs: number[]): number {
 
 /** The markdown table: medians, then rnnc default against onnxruntime-web's best thread count and against rnnc on 1 worker. */
 export function table(rows: readonly RowResult[]): string {
-  const head = `| row | ${CONTESTANTS.join(' | ')} | default vs ort-web best | default vs rnnc 1 worker |`;
-  const rule = `|---|${CONTESTANTS.map(() => '---:').join('|')}|---:|---:|`;
+  const head = `| row | ${CONTESTANTS.join(' | ')} | default vs ort-web best | default vs rnnc 1 worker | .onnx vs ort-web best |`;
+  const rule = `|---|${CONTESTANTS.map(() => '---:').join('|')}|---:|---:|---:|`;
   const lines = rows.map((r) => {
     const best = Math.min(r.ms['ort-web 1 thread'], r.ms['ort-web 2 threads']);
     const d = r.ms['rnnc default'];
-    return `| ${r.label} | ${CONTESTANTS.map((k) => r.ms[k].toFixed(3)).join(' | ')} | ${(best / d).toFixed(2)}x | ${(r.ms['rnnc 1 worker'] / d).toFixed(2)}x |`;
+    return `| ${r.label} | ${CONTESTANTS.map((k) => r.ms[k].toFixed(3)).join(' | ')} | ${(best / d).toFixed(2)}x | ${(r.ms['rnnc 1 worker'] / d).toFixed(2)}x | ${(best / r.ms['rnnc .onnx']).toFixed(2)}x |`;
   });
   return [head, rule, ...lines].join('\n');
 }
@@ -160,6 +162,7 @@ export async function runBrowserBench(log: (line: string) => void = console.log)
       results.push(r);
       log(`  ${r.label}: ${CONTESTANTS.map((k) => `${k} ${r.ms[k].toFixed(3)}`).join(', ')}; max |rnnc - ort-web| ${r.diff.toExponential(1)}`);
       log(`    rnnc default: ${r.workers['rnnc default']} worker(s), note: ${r.notes['rnnc default']}`);
+      log(`    rnnc .onnx: ${r.workers['rnnc .onnx']} worker(s), kernels ${r.kernels['rnnc .onnx']}, note: ${r.notes['rnnc .onnx']}`);
     }
     log('');
     log(table(results));

@@ -42,7 +42,8 @@ export async function installPage({ row, contestants, warm }: { row: RowSpec; co
   for (const id of contestants) {
     if (id.startsWith('rnnc')) {
       const workers = id === 'rnnc 1 worker' ? 1 : id === 'rnnc 2 workers' ? 2 : undefined;
-      const s = await rnnc.InferenceSession.create(`/${row.model}/`, workers ? { workers } : {});
+      // 'rnnc .onnx': the ONNX file, as an onnxruntime-web user passes it (compiled in the page, for its engine).
+      const s = await rnnc.InferenceSession.create(id === 'rnnc .onnx' ? `/${row.model}.onnx` : `/${row.model}/`, workers ? { workers } : {});
       sessions[id] = { session: s, rnnc: true };
       if (row.kind === 'token') {
         const st = s.stream();
@@ -101,12 +102,13 @@ export async function installPage({ row, contestants, warm }: { row: RowSpec; co
   w.bench = {
     call,
     describe: () => {
-      const notes: Record<string, string | null> = {}, workers: Record<string, number> = {};
+      const notes: Record<string, string | null> = {}, workers: Record<string, number> = {}, kernels: Record<string, string> = {};
       for (const [id, s] of Object.entries(sessions)) if (s.rnnc) {
         notes[id] = (s.session as any).note;
         workers[id] = (s.session as any).workers;
+        kernels[id] = (s.session as any).manifest.kernels.join(', ');
       }
-      return { notes, workers };
+      return { notes, workers, kernels };
     },
     release: async () => { for (const s of Object.values(sessions)) await s.session.release(); },
   };

@@ -80,7 +80,7 @@ export class InferenceSession extends ArtifactSession {
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
     if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
-      throw new InputError(`session option relaxedSimd must be true or false, got ${typeof options.relaxedSimd}`);
+      throw new InputError(`session option relaxedSimd must be a boolean, got ${typeof options.relaxedSimd}`);
     }
     if (isOnnxModel(model)) {
       const { bytes, source } = await modelBytes(model, options.fetchInit);

@@ -10,7 +10,11 @@
  *
  * Rounds start after a warm-up and again later: the first calls run code the engine has not yet
  * optimized (in Chromium a streaming step on the caller alone looked 1.5x slower than on 2 workers
- * over the first calls, and was 3x faster once warm), so the last round decides for good.
+ * over the first calls, and was 3x faster once warm), so the last round decides. While every worker
+ * is kept, a round comes back every RECHECK calls: how a session is called changes (back-to-back
+ * warm-up calls, then a step every few milliseconds), and so does what its workers cost (in
+ * Chromium a streaming step on 2 workers took 0.04 ms back to back, and 0.1-2.5 ms a call for some
+ * milliseconds after each pause). Once the caller alone wins, the pool stops for good.
  */
 import type { CallMode } from './adapt.js';
 
@@ -22,6 +26,8 @@ export const CALIBRATION_CALLS = 24;
 const ROUND = (CALIBRATION_CALLS / (BLOCK - 1)) * BLOCK;
 /** The calls each round starts at; the first ones warm both modes up. */
 export const ROUND_STARTS: readonly number[] = [32, 256];
+/** While every worker is kept, a round ends every RECHECK calls after the last of ROUND_STARTS. */
+export const RECHECK = 512;
 /**
  * Every worker is kept only when this much faster than the caller alone: on a tie one thread
  * does the work and the other cores stay free for the page and the rest of the machine.
@@ -42,7 +48,10 @@ export class WorkerCalibration {
     /** Why the planner asked for them (the manifest's reasons), for the note. */
     private readonly planned: string) {}
 
-  /** The decision of the last round, once every round is over (null before). */
+  /**
+   * The decision of the last round, once the rounds of ROUND_STARTS are over (null before); 'all'
+   * may still turn 'solo' at a later check, 'solo' is final.
+   */
   get settled(): CallMode | null {
     return this.calls >= last() ? this.choice : null;
   }
@@ -77,7 +86,7 @@ export class WorkerCalibration {
   note(): string {
     if (this.choice === null) return `${this.workers} workers for now (${this.planned}), until calls compare them with 1 worker`;
     const x = `${this.speed.toFixed(2)}x as fast as 1 over ${CALIBRATION_CALLS} calls from call ${this.decidedAt}`;
-    const later = this.settled ? '' : ', to be checked again';
+    const later = this.settled === 'solo' ? '' : this.settled ? `, checked again every ${RECHECK} calls` : ', to be checked again';
     if (this.choice === 'all') return `${this.workers} workers: ${x}${later} (${this.planned})`;
     return `1 worker: ${this.workers} workers were ${x}${later} (${this.planned})`;
   }
@@ -85,7 +94,9 @@ export class WorkerCalibration {
   /** The index of the next call within the round it falls in, or -1 outside the rounds. */
   private roundCall(): number {
     for (const s of ROUND_STARTS) if (this.calls >= s && this.calls < s + ROUND) return this.calls - s;
-    return -1;
+    if (this.choice !== 'all' || this.calls < last()) return -1;
+    const r = (this.calls - last()) % RECHECK - (RECHECK - ROUND);
+    return r >= 0 ? r : -1;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CALIBRATION_CALLS, ROUND_STARTS, WorkerCalibration } from '../runtime/calibrate.js';
+import { CALIBRATION_CALLS, RECHECK, ROUND_STARTS, WorkerCalibration } from '../runtime/calibrate.js';
 import type { CallMode } from '../runtime/adapt.js';
 import { describeCell } from '../compiler/cells/descriptor.js';
 import { compileModel } from '../compiler/index.js';
@@ -54,7 +54,29 @@ test('every worker twice as fast: kept, and the note says how much faster', () =
   assert.match(c.note(), /^2 workers for now \(the planner's choice for 2 cores\), until calls compare them with 1 worker$/);
   calibrate(c, (m) => (m === 'all' ? 1 : 2));
   assert.is(c.settled, 'all');
-  assert.is(c.note(), "2 workers: 2.00x as fast as 1 over 24 calls from call 256 (the planner's choice for 2 cores)");
+  assert.is(c.note(), `2 workers: 2.00x as fast as 1 over 24 calls from call 256, checked again every ${RECHECK} calls (the planner's choice for 2 cores)`);
+});
+
+test('kept workers are checked again every RECHECK calls: when the calls change and the caller alone wins, the pool stops for good', () => {
+  const c = new WorkerCalibration(2, 'planned');
+  // Back to back (warm-up) every worker wins; from call 900 on (calls paced by the page, workers slow
+  // to wake) a call on every worker takes 3x the caller's.
+  const slowFrom = 900;
+  const ms = (m: CallMode, i: number) => (m === 'all' ? (i < slowFrom ? 1 : 3) : 2);
+  const used: (CallMode | null)[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const m = c.next();
+    used.push(m);
+    c.record(m ?? 'all', ms(m ?? 'all', i), 10);
+  }
+  const check = (k: number) => 288 + k * RECHECK - 32; // where the k-th check's round starts
+  assert.ok(used.slice(288, check(1)).every((m) => m === null), 'kept: the pool chooses between checks');
+  assert.equal(used.slice(check(1), check(1) + 32), blocks(32), 'the first check (all still faster)');
+  assert.ok(used.slice(check(1) + 32, check(2)).every((m) => m === null));
+  assert.equal(used.slice(check(2), check(2) + 32), blocks(32), 'the second check (the caller alone faster now)');
+  assert.ok(used.slice(check(2) + 32).every((m) => m === 'solo'), 'then the caller alone, for good');
+  assert.is(c.settled, 'solo');
+  assert.is(c.note(), `1 worker: 2 workers were 0.67x as fast as 1 over 24 calls from call ${check(2)} (planned)`);
 });
 
 test('every worker slower (a streaming step on a crowded machine): the caller alone, and the note says so', () => {
@@ -119,7 +141,7 @@ test('a default session on 2 cores settles on what its first calls measured; not
     assert.is(crowdState().threads, before, 'settled on the caller alone: the pool was stopped');
     assert.is(s.workers, 1);
   } else {
-    assert.match(note, /^2 workers: \d+\.\d\dx as fast as 1 over 24 calls from call 256 \(the planner's choice/);
+    assert.match(note, /^2 workers: \d+\.\d\dx as fast as 1 over 24 calls from call 256, checked again every 512 calls \(the planner's choice/);
     assert.ok(counts.all >= 16 + 16, JSON.stringify(counts));
     assert.is(s.workers, 2);
   }
