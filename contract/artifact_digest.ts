@@ -27,6 +27,21 @@ export function manifestSection(m: Omit<Manifest, 'digests'>, file: ModuleFile):
   return `${file} ${manifestDigest(m)}`;
 }
 
+/** The lanes after a file's whole word pairs, or null where it cannot run (digest_wasm.ts pairLanes). */
+export type PairLoop = (words: Int32Array, pairs: number, lanes: readonly [number, number, number, number]) => [number, number, number, number] | null;
+
+/** Files of at least this many words go through the pair loop, when one is set. */
+const LOOP_FROM_WORDS = 1 << 14;
+let pairLoop: PairLoop | null = null;
+
+/**
+ * Hashes large files' word pairs with `loop` (null: the JS loop below). Node's runtime sets the
+ * WebAssembly loop (digest_wasm.ts); the browser runtime keeps the JS one, within its size budget.
+ */
+export function setPairLoop(loop: PairLoop | null): void {
+  pairLoop = loop;
+}
+
 /**
  * A 64-bit digest of a file, as 16 hex digits. Each lane's step is a bijection of the lane (xor a
  * 32-bit word, multiply by an odd constant, fold the high half down), so one changed word always
@@ -40,7 +55,10 @@ export function fileDigest(bytes: Uint8Array): string {
   const words = new Int32Array(aligned.buffer, aligned.byteOffset, bytes.length >>> 2);
   let a0 = 0x811c9dc5 ^ bytes.length, a1 = 0x01000193, b0 = 0x2545f491 ^ bytes.length, b1 = 0x5bd1e995;
   const pairs = words.length & ~1;
-  for (let i = 0; i < pairs; i += 2) {
+  // Large files through the pair loop if set (in WebAssembly: the same loop, compiled before it first runs).
+  const lanes = pairs >= LOOP_FROM_WORDS && pairLoop ? pairLoop(words, pairs, [a0, a1, b0, b1]) : null;
+  if (lanes) [a0, a1, b0, b1] = lanes;
+  for (let i = lanes ? pairs : 0; i < pairs; i += 2) {
     const even = words[i], odd = words[i + 1];
     a0 = Math.imul(a0 ^ even, 0x01000193);
     a0 ^= a0 >>> 16;

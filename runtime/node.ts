@@ -13,7 +13,12 @@ import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
+import { setPairLoop } from '../contract/artifact_digest.js';
+import { pairLanes } from '../contract/digest_wasm.js';
 import { log } from './env.js';
+
+// A new process hashes an artifact's files before its JS is optimized: large files in WebAssembly.
+setPairLoop(pairLanes);
 
 /** How a session runs in Node (the options of `InferenceSession.create` that are not about compiling). */
 export interface NodeRunOptions {

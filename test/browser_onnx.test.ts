@@ -160,7 +160,7 @@ test('sizes: the runtime stays small; the compiler is a separate download', asyn
   console.log(`  gzipped: rnnc.js ${(runtime / 1024).toFixed(1)} KiB + rnnc-worker.js ${((await gz('rnnc-worker.js')) / 1024).toFixed(1)} KiB; ` +
     `rnnc-compiler.js ${(compiler / 1024).toFixed(0)} KiB (${((await stat(path.join(BUNDLE, 'rnnc-compiler.js'))).size / 1048576).toFixed(1)} MiB raw)`);
   // 16.6 KiB with the artifact checks, onnxruntime's API surface and the ONNX path's loader; a bound that catches the compiler (or binaryen) slipping in.
-  assert.ok(runtime < 18 * 1024, `rnnc.js is ${runtime} bytes gzipped; keep it under 18 KiB`);
+  assert.ok(runtime < 18.5 * 1024, `rnnc.js is ${runtime} bytes gzipped; keep it under 18.5 KiB`);
   const js = await readFile(path.join(BUNDLE, 'rnnc.js'), 'utf8');
   assert.is(js.includes('binaryen'), false, 'rnnc.js does not bundle the compiler');
 });
