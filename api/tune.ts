@@ -4,7 +4,7 @@
  * pruned the way DeepCPU pruned its own: register blocks whose accumulators cannot fit the 16 xmm
  * registers V8 has on x64 are never built, the recurrent block is chosen first (it dominates per
  * step), then the input-projection tile, the block order, the projection per step (only where a call
- * has at most one GEMM tile of rows), relaxed SIMD, then the worker count.
+ * has at most one GEMM tile of rows), plain SIMD where sessions fuse (relaxed SIMD), then the worker count.
  *
  * Every variant is timed in alternation with the default plan (a block of one, a block of the
  * other, repeated), and ranked by the ratio of the two medians: load that comes and goes on a shared
@@ -19,7 +19,7 @@ import { cellModel } from '../compiler/frontend/cell_model.js';
 import { compileModel } from '../compiler/index.js';
 import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
-import { detectFeatures } from '../runtime/features.js';
+import { detectFeatures, engineRelaxedSimd } from '../runtime/features.js';
 import type { Spawn } from '../runtime/pool.js';
 import { ModelError } from '../contract/errors.js';
 
@@ -148,7 +148,8 @@ class Yardstick {
 
   /** A session of the variant, warmed up past V8's tier-up. */
   private static async open(model: Uint8Array, feeds: Record<string, Tensor>, o: TuneOptions, plan: PlanOptions, w: number) {
-    const { artifact } = compileModel(model, { ...plan, threads: w > 1 });
+    // As a session compiles on this engine: fused multiply-adds where it has them, unless the plan says.
+    const { artifact } = compileModel(model, { ...plan, relaxedSimd: engineRelaxedSimd(plan.relaxedSimd), threads: w > 1 });
     const s = await ArtifactSession.fromArtifact(artifact, { workers: w, spawn: o.spawn });
     const deadline = performance.now() + (o.warmupMs ?? 150);
     let runs = 0;
@@ -245,7 +246,8 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     if (best === before && Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
     // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
     if (tryOtherProjection) await tryPlan({ ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' });
-    if (relaxed) await tryPlan({ ...best, relaxedSimd: true });
+    // A session fuses where the engine can (every plan above did); the other flavour is tried too.
+    if (relaxed) await tryPlan({ ...best, relaxedSimd: false });
     // The streams the planner gave the winner (a stored plan without them reads as one stream).
     if (Object.keys(best).length > 0 && best.kStreams === undefined) best = { ...best, kStreams: decideCell(d, best).kStreams };
     const planRatio = bestRatio;
