@@ -35,8 +35,8 @@ export interface ConditionRow {
   readonly rnnc: Record<Condition, number>;
   readonly ort: Record<Condition, number>;
   readonly rnnc1: number;
-  /** Share of rnnc's 2-worker calls the adaptive chooser ran on the caller alone. */
-  readonly solo: number;
+  /** Share of rnnc's 2-worker calls the adaptive chooser ran on the caller alone, per condition. */
+  readonly solo: Record<Condition, number>;
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -86,21 +86,26 @@ async function runCase(c: BenchCase, quick: boolean): Promise<ConditionRow> {
   }
   const n = Math.max(3, Math.min(200, Math.round((quick ? 40 : 100) / Math.max(slowest, 0.01))));
   const rounds = quick ? 2 : 5;
-  const solo0 = rnnc.calls!();
+  const counts = [rnnc.calls!()];
   const alone = await blocks(all, n, rounds);
+  counts.push(rnnc.calls!());
   const hog = busyThread(3, 10);
   const busy = await blocks([rnnc, ort], n, rounds);
   await hog.stop();
+  counts.push(rnnc.calls!());
   const alt = await blocks([rnnc, ort], 1, n * rounds);
-  const solo1 = rnnc.calls!();
-  const soloShare = (solo1.solo - solo0.solo) / Math.max(1, solo1.solo - solo0.solo + solo1.all - solo0.all);
+  counts.push(rnnc.calls!());
+  const share = (i: number) => {
+    const solo = counts[i + 1].solo - counts[i].solo, all = counts[i + 1].all - counts[i].all;
+    return solo / Math.max(1, solo + all);
+  };
   await Promise.all(all.map((x) => x.release()));
   return {
     id: c.id,
     rnnc: { alone: median(alone[0]), busy: median(busy[0]), alternating: median(alt[0]) },
     ort: { alone: median(alone[1]), busy: median(busy[1]), alternating: median(alt[1]) },
     rnnc1: median(alone[2]),
-    solo: soloShare,
+    solo: { alone: share(0), busy: share(1), alternating: share(2) },
   };
 }
 
@@ -112,8 +117,9 @@ export function conditionsReport(rows: readonly ConditionRow[], header: string):
   }
   out.push('', '| condition | geomean rnnc 2w vs ORT-web 2t |', '|---|---|');
   for (const k of CONDITIONS) out.push(`| ${k} | ${geomean(rows.map((r) => r.ort[k] / r.rnnc[k])).toFixed(2)}x |`);
-  out.push('', '| case | rnnc 1 worker ms | 2 workers ms | 2 over 1 | calls on the caller alone |', '|---|---|---|---|---|');
-  for (const r of rows) out.push(`| ${r.id} | ${r.rnnc1.toFixed(3)} | ${r.rnnc.alone.toFixed(3)} | ${(r.rnnc1 / r.rnnc.alone).toFixed(2)}x | ${(100 * r.solo).toFixed(0)}% |`);
+  out.push('', '| case | rnnc 1 worker ms | 2 workers ms | 2 over 1 | 2-worker calls on the caller alone: alone / busy / alternating |', '|---|---|---|---|---|');
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  for (const r of rows) out.push(`| ${r.id} | ${r.rnnc1.toFixed(3)} | ${r.rnnc.alone.toFixed(3)} | ${(r.rnnc1 / r.rnnc.alone).toFixed(2)}x | ${pct(r.solo.alone)} / ${pct(r.solo.busy)} / ${pct(r.solo.alternating)} |`);
   return out.join('\n');
 }
 
