@@ -148,7 +148,7 @@ export function withPlanFlags<T extends { option: (...a: never[]) => T }>(cmd: T
     return v;
   });
   c.option('--no-k-tree', 'add the unrolled k products to the accumulators one by one (default: summed first)');
-  c.option('--relaxed-simd', 'fused multiply-adds (relaxed SIMD; the artifact then needs an engine with it). compile: off unless given; run, serve: on where this engine has it');
+  c.option('--relaxed-simd', 'fused multiply-adds (relaxed SIMD; the artifact then needs an engine with it). run: on where this engine has it; the other commands: off unless given');
   c.option('--no-relaxed-simd', 'plain SIMD multiply then add, even where this engine has relaxed SIMD');
   const more = (v: string, acc: string[] = []) => [...acc, v];
   c.option('--shape <name=dims>', 'sizes of a graph input the model leaves open, e.g. input=1x576 (repeatable)', more as never);
