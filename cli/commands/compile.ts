@@ -50,6 +50,9 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
     written.push(watPath);
   }
   console.log(`compiled ${modelPath} -> ${artifact.manifest.kernels.join(', ')} (key ${artifact.manifest.key}${compiled ? '' : `; from the cache ${dir}`})`);
+  if (!artifact.manifest.features.relaxedSimd && artifact.manifest.kernels.length > 0) {
+    console.log('  plain SIMD: runs on every engine with wasm SIMD; --relaxed-simd writes fused multiply-adds for Chrome >= 114 and Node >= 22 (faster there, refused elsewhere)');
+  }
   if (f.verbose) console.log(artifact.manifest.summary.join('\n'));
   for (const p of written) {
     const size = (await readFile(p)).byteLength;
