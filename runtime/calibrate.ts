@@ -11,10 +11,12 @@
  * Rounds start after a warm-up and again later: the first calls run code the engine has not yet
  * optimized (in Chromium a streaming step on the caller alone looked 1.5x slower than on 2 workers
  * over the first calls, and was 3x faster once warm), so the last round decides. While every worker
- * is kept, a round comes back every RECHECK calls: how a session is called changes (back-to-back
+ * is kept, a round comes back, 64 calls after the last at first, then twice as long after each up
+ * to every RECHECK calls: how a session is called changes (back-to-back
  * warm-up calls, then a step every few milliseconds), and so does what its workers cost (in
  * Chromium a streaming step on 2 workers took 0.04 ms back to back, and 0.1-2.5 ms a call for some
- * milliseconds after each pause). Once the caller alone wins, the pool stops for good.
+ * milliseconds after each pause). Once the caller alone wins (at a later check: twice in a row),
+ * the pool stops for good.
  */
 import type { CallMode } from './adapt.js';
 
@@ -26,8 +28,15 @@ export const CALIBRATION_CALLS = 24;
 const ROUND = (CALIBRATION_CALLS / (BLOCK - 1)) * BLOCK;
 /** The calls each round starts at; the first ones warm both modes up. */
 export const ROUND_STARTS: readonly number[] = [32, 256];
-/** While every worker is kept, a round ends every RECHECK calls after the last of ROUND_STARTS. */
+/** While every worker is kept, the calls between the end of a round and the next check: the first gap and the longest. */
+export const FIRST_RECHECK = 64;
 export const RECHECK = 512;
+/**
+ * A later check stops the pool for good at once when the caller alone was this much faster (a
+ * change in how the session is called); by a smaller margin only when two checks in a row say so,
+ * so that one busy moment of the machine does not.
+ */
+const CLEAR_LOSS = 1.6;
 /**
  * Every worker is kept only when this much faster than the caller alone: on a tie one thread
  * does the work and the other cores stay free for the page and the rest of the machine.
@@ -41,6 +50,11 @@ export class WorkerCalibration {
   private speed = NaN;
   /** The call the last finished round started at. */
   private decidedAt = 0;
+  /** Checks in a row, after the rounds of ROUND_STARTS, that found the caller alone faster. */
+  private strikes = 0;
+  /** The call the next check starts at, and the gap before it. */
+  private nextCheck = last() + FIRST_RECHECK;
+  private gap = FIRST_RECHECK;
 
   constructor(
     /** Workers the session runs on when it keeps them all. */
@@ -76,8 +90,13 @@ export class WorkerCalibration {
       this.decidedAt = this.calls - ROUND;
       // How many times faster a call on every worker was than on the caller alone (medians).
       this.speed = median(this.samples.solo) / median(this.samples.all);
-      this.choice = this.speed > MARGIN ? 'all' : 'solo';
       this.samples = { all: [], solo: [] };
+      const choice = this.speed > MARGIN ? 'all' : 'solo';
+      const recheck = this.decidedAt >= last();
+      this.strikes = recheck && choice === 'solo' ? this.strikes + 1 : 0;
+      this.choice = recheck && choice === 'solo' && this.strikes < 2 && this.speed * CLEAR_LOSS > 1 ? 'all' : choice;
+      if (recheck) this.gap = Math.min(RECHECK, 2 * this.gap);
+      if (recheck) this.nextCheck = this.calls + this.gap;
     }
     return this.settled;
   }
@@ -86,7 +105,8 @@ export class WorkerCalibration {
   note(): string {
     if (this.choice === null) return `${this.workers} workers for now (${this.planned}), until calls compare them with 1 worker`;
     const x = `${this.speed.toFixed(2)}x as fast as 1 over ${CALIBRATION_CALLS} calls from call ${this.decidedAt}`;
-    const later = this.settled === 'solo' ? '' : this.settled ? `, checked again every ${RECHECK} calls` : ', to be checked again';
+    const later = this.settled === 'solo' ? '' : this.settled ? `, checked again from call ${this.nextCheck}` : ', to be checked again';
+    if (this.choice === 'all' && this.strikes > 0) return `${this.workers} workers, for now: at the check from call ${this.decidedAt} they were ${x.replace(/ from call \d+$/, '')}${later} (${this.planned})`;
     if (this.choice === 'all') return `${this.workers} workers: ${x}${later} (${this.planned})`;
     return `1 worker: ${this.workers} workers were ${x}${later} (${this.planned})`;
   }
@@ -94,9 +114,8 @@ export class WorkerCalibration {
   /** The index of the next call within the round it falls in, or -1 outside the rounds. */
   private roundCall(): number {
     for (const s of ROUND_STARTS) if (this.calls >= s && this.calls < s + ROUND) return this.calls - s;
-    if (this.choice !== 'all' || this.calls < last()) return -1;
-    const r = (this.calls - last()) % RECHECK - (RECHECK - ROUND);
-    return r >= 0 ? r : -1;
+    if (this.choice !== 'all' || this.calls < this.nextCheck || this.calls >= this.nextCheck + ROUND) return -1;
+    return this.calls - this.nextCheck;
   }
 }
 
