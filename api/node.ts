@@ -220,7 +220,8 @@ async function load(model: string | Uint8Array | ArrayBuffer | Artifact, options
     return compileIn(new Uint8Array(await readFile(model)), model, options);
   }
   // A copy: the session compiles again for new input sizes, from the bytes it was created with.
-  if (model instanceof Uint8Array) return compileIn(model.slice(), 'model bytes', options);
+  // (new Uint8Array, not slice: a Node Buffer's slice is a view of the caller's memory.)
+  if (model instanceof Uint8Array) return compileIn(new Uint8Array(model), 'model bytes', options);
   if (model instanceof ArrayBuffer) return compileIn(new Uint8Array(model.slice(0)), 'model bytes', options);
   if (model && typeof model === 'object' && 'manifest' in model) return model;
   throw new RnncError('InferenceSession.create expects a path, ONNX model bytes or an rnnc Artifact');

@@ -71,11 +71,12 @@ export async function writeTuning(path: string, f: TuningFile): Promise<void> {
 export function tunedEntry(f: TuningFile, d: CellDescriptor, engine = engineFingerprint()): TuningEntry | undefined {
   const key = descriptorKey(d);
   const e = f.entries.find((x) => x.key === key && x.engine === engine);
-  // A plan tuned before k-loop fences, alternating block order or k streams existed was measured
-  // without them; the tuner now names all three in every plan it stores but the default ({}: whatever
-  // the planner chooses).
+  // A plan tuned before k-loop fences or alternating block order existed was measured without them;
+  // the tuner now names both (and its streams) in every plan it stores but the default ({}: whatever
+  // the planner chooses). A plan without streams gets the planner's: they measured faster wherever it
+  // gives them, and entries stored while only R beyond twice L2 was streamed were measured with them.
   if (!e || Object.keys(e.plan).length === 0) return e;
-  return { ...e, plan: { ...e.plan, kFence: e.plan.kFence ?? 0, alternateBlocks: e.plan.alternateBlocks ?? false, kStreams: e.plan.kStreams ?? 1 } };
+  return { ...e, plan: { ...e.plan, kFence: e.plan.kFence ?? 0, alternateBlocks: e.plan.alternateBlocks ?? false } };
 }
 
 export interface TuneOptions {
@@ -246,8 +247,13 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     if (best === before && Object.keys(best).length > 0) best = { ...best, alternateBlocks: planned };
     // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
     if (tryOtherProjection) await tryPlan({ ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' });
-    // A session fuses where the engine can (every plan above did); the other flavour is tried too.
-    if (relaxed) await tryPlan({ ...best, relaxedSimd: false });
+    // A session fuses where the engine can (every plan above did); the other flavour is tried too,
+    // and a stored plan names the winner (rnnc compile --tuning compiles plain unless told).
+    if (relaxed) {
+      const before = best;
+      await tryPlan({ ...best, relaxedSimd: false });
+      if (best === before && Object.keys(best).length > 0) best = { ...best, relaxedSimd: true };
+    }
     // The streams the planner gave the winner (a stored plan without them reads as one stream).
     if (Object.keys(best).length > 0 && best.kStreams === undefined) best = { ...best, kStreams: decideCell(d, best).kStreams };
     const planRatio = bestRatio;

@@ -38,7 +38,9 @@ export const CONTESTANTS = ['rnnc default', 'rnnc .onnx', 'rnnc 1 worker', 'rnnc
 
 /**
  * Calls per round, warm-up calls and rounds by row: short calls get more of each. Every warm-up
- * outlasts the default session's worker-count rounds (runtime/calibrate.ts: settled after call 288).
+ * outlasts the default session's first worker-count rounds (runtime/calibrate.ts: settled after
+ * call 288); its later checks (from calls 352, 512, 800) fall in the timed rounds, as in a page's
+ * use, and their calls on the caller alone count in the default's medians.
  */
 const TIMING: Record<string, { warm: number; calls: number; rounds: number }> = {
   step: { warm: 300, calls: 40, rounds: 21 },

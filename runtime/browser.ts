@@ -79,9 +79,6 @@ export class InferenceSession extends ArtifactSession {
     const asked = checkSessionOptions(options, OWN_OPTIONS);
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
-    if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
-      throw new InputError(`session option relaxedSimd must be a boolean, got ${typeof options.relaxedSimd}`);
-    }
     if (isOnnxModel(model)) {
       const { bytes, source } = await modelBytes(model, options.fetchInit);
       // Without shared memory the multi-worker module could never run: not built, not cached.

@@ -1,5 +1,5 @@
 /** Feature detection: what this engine can run, probed once with tiny modules. */
-import { EngineError } from '../contract/errors.js';
+import { EngineError, InputError } from '../contract/errors.js';
 import type { RequiredFeatures } from '../contract/manifest.js';
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -53,7 +53,8 @@ export function detectFeatures(): EngineFeatures {
  * fused kernels are faster on every shape measured, and a fused product rounds once, not twice.
  */
 export function engineRelaxedSimd(asked: unknown): boolean {
-  return typeof asked === 'boolean' ? asked : detectFeatures().relaxedSimd;
+  if (asked !== undefined && typeof asked !== 'boolean') throw new InputError(`option relaxedSimd must be a boolean, got ${typeof asked}`);
+  return asked ?? detectFeatures().relaxedSimd;
 }
 
 /**

@@ -172,6 +172,25 @@ test('a session from model bytes binds a control input to each value fed: one br
   assert.equal(compileModel(bytes).artifact.manifest.bound, []);
 });
 
+test('a session compiles later values from the bytes it was created with, though the caller reuses its Buffer', async () => {
+  const bytes = rateTest();
+  const buffer = Buffer.from(bytes); // a Buffer's slice() is a view: the session must copy
+  const session = await InferenceSession.create(buffer, { workers: 1 });
+  try {
+    const x = new Tensor('float32', Float32Array.of(1, -2, 3, -4), [2, 1, 2]);
+    const rate = (r: number) => new Tensor('int64', BigInt64Array.of(BigInt(r)), [1]);
+    await session.run({ x, sr: rate(16000) });
+    buffer.fill(0);
+    const got = await session.run({ x, sr: rate(8000) }); // compiled now, for sr 8000
+    const want = (await Engine.create(compileModel(bytes, { bind: { sr: 8000 }, relaxedSimd: engineRelaxedSimd(undefined) }).artifact)).run({ x });
+    assert.equal(Object.values(got)[0].data, Object.values(want)[0].data);
+  } finally {
+    await session.release();
+  }
+  await rejects(InferenceSession.create(bytes, { plan: { relaxedSimd: 'no' } }).then((s) => s.run({ x: new Tensor('float32', new Float32Array(4), [2, 1, 2]), sr: new Tensor('int64', BigInt64Array.of(16000n), [1]) })),
+    InputError, /option relaxedSimd must be a boolean, got string/);
+});
+
 test('a branch that cannot take the sizes fed is an error naming the If, the branch and the bind that avoids it', () => {
   const g = new GraphBuilder();
   const x = g.input('x', ['T', 'N', 2]);

@@ -54,19 +54,25 @@ test('compile uses a tuned plan for its descriptor on this engine, and only ther
   assert.is(compileModel(model, { tuned: (x) => tunedEntry(fenced, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f2');
 });
 
-test('a tuned plan without a block order or streams keeps the forward walk and one stream it was measured with; one that names them keeps them', () => {
+test('a tuned plan without a block order keeps the forward walk it was measured with, takes the planner\'s streams unless it names them, and keeps the unroll it names', () => {
   const d = describeCell({ cell: 'lstm', inputSize: 4, hiddenSize: 256, maxBatch: 1 });
   const { model } = modelFor(d, randomInputs(mulberry32(2), d, 1, 1));
   assert.is(compileModel(model).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2_alt', 'R of 1 MiB alternates and streams by default');
   const entry = { key: descriptorKey(d), engine: engineFingerprint(), plan: { unitsPerBlock: 8, kUnroll: 2, kFence: 4 }, workers: 1, ms: 1, defaultMs: 2, seq: 10, batch: 1, date: '' };
   const old: TuningFile = { format: 'rnnc-tuning', version: 1, entries: [entry] };
-  assert.is(compileModel(model, { tuned: (x) => tunedEntry(old, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4');
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(old, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2', 'the planner\'s streams');
   const named: TuningFile = { ...old, entries: [{ ...entry, plan: { ...entry.plan, alternateBlocks: true } }] };
-  assert.is(compileModel(model, { tuned: (x) => tunedEntry(named, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4_alt');
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(named, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2_alt');
   const byDefault: TuningFile = { ...old, entries: [{ ...entry, plan: {} }] };
   assert.is(compileModel(model, { tuned: (x) => tunedEntry(byDefault, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2_alt', 'an empty plan is the planner default');
-  const streamed: TuningFile = { ...old, entries: [{ ...entry, plan: { ...entry.plan, kStreams: 2 } }] };
-  assert.is(compileModel(model, { tuned: (x) => tunedEntry(streamed, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4s2', 'an entry that names its streams keeps them');
+  const one: TuningFile = { ...old, entries: [{ ...entry, plan: { ...entry.plan, kStreams: 1 } }] };
+  assert.is(compileModel(model, { tuned: (x) => tunedEntry(one, x) }).plan.kernelName, 'lstm_f32_u8r1__wasmsimd_k2f4', 'an entry that names its streams keeps them');
+  // A GRU entry from before fences (k1, its fence pinned to none) keeps its k1 where streams would want an even unroll.
+  const g = describeCell({ cell: 'gru', inputSize: 64, hiddenSize: 256, maxBatch: 1, linearBeforeReset: true });
+  const gruOld: TuningFile = { ...old, entries: [{ ...entry, key: descriptorKey(g), plan: { unitsPerBlock: 8 } }] };
+  const gm = modelFor(g, randomInputs(mulberry32(3), g, 1, 1)).model;
+  assert.is(compileModel(gm, { tuned: (x) => tunedEntry(gruOld, x) }).plan.kernelName, 'gru_f32_u8r1__wasmsimd_k1');
+  assert.is(compileModel(gm).plan.kernelName, 'gru_f32_u8r1__wasmsimd_k2f6s2_alt', 'the planner alone streams it');
 });
 
 test.run();

@@ -60,7 +60,7 @@ export function decideCell(d: CellDescriptor, opts: PlanOptions = {}, ctx: Decid
   const rBytes = G * roundUp(H, U) * H * 4;
   // Measured at batch 1 only; with more rows a block's panel loads are shared and unmeasured here.
   const streamed: Streamed = d.maxBatch !== 1 ? 'no' : rBytes > 2 * machine.l2Bytes ? 'far' : rBytes > machine.l2Bytes / 2 ? 'near' : 'no';
-  const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, streamed, reasons), kBlock: blocks.kBlock };
+  const schedule = { ...recurrentKSchedule(opts, (widest * U * rowsPerBlock) / 4, rowsPerBlock, streamed, H, reasons), kBlock: blocks.kBlock };
   const k = { ...schedule, kStreams: kStreams(opts, schedule, H, streamed, rBytes, reasons) };
   const gemm = { ...inputTile(opts, G * U, reasons), gemmKBlock: blocks.gemmKBlock };
   const relaxedSimd = !!opts.relaxedSimd;
@@ -111,16 +111,19 @@ function registerBlock(d: CellDescriptor, opts: PlanOptions, widest: number, rea
  * TurboFan, GRU 256: 1.9 ms vs 1.0 ms). GRU's 6 accumulators gained nothing from fences (k2f6 vs k1:
  * 1.63 vs 1.63 ms at 256/256, 0.97 vs 0.94 at 4/256), so they stay at k1.
  */
-function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: Streamed, reasons: string[]): Omit<KSchedule, 'kBlock'> {
+function recurrentKSchedule(opts: PlanOptions, accumulators: number, rowsPerBlock: number, streamed: Streamed, H: number, reasons: string[]): Omit<KSchedule, 'kBlock'> {
   let byDefault = defaultKSchedule(accumulators, rowsPerBlock === 1 && opts.kTree !== true);
   let streamUnroll = false;
-  if (streamed !== 'no' && opts.kTree !== true && opts.kUnroll === undefined && byDefault.kUnroll === 1) {
+  // The unroll is changed for streams only where they can apply: not with one stream or the fences
+  // asked for (a tuned plan's), nor where H does not split.
+  const forStreams = (S: number) => streamed !== 'no' && opts.kStreams !== 1 && opts.kFence === undefined && opts.kUnroll === undefined && H % S === 0;
+  if (forStreams(2) && opts.kTree !== true && byDefault.kUnroll === 1) {
     // Two streams (kStreams) need an even unroll; GRU's 6 accumulators fenced between the two k
     // steps ran as fast as k1 alone (gru 64/1024: 38.0 vs 36.9 ms), and with the streams faster.
     reasons.push(`kUnroll=2, kFence=${accumulators}: R is read ${streamed === 'far' ? 'from' : 'partly from'} beyond L2 and two streams need an even unroll`);
     byDefault = { kUnroll: 2, kTree: false, kFence: accumulators };
     streamUnroll = true;
-  } else if (streamed === 'far' && opts.kUnroll === undefined && byDefault.kFence > 0) {
+  } else if (streamed === 'far' && forStreams(4) && byDefault.kFence > 0) {
     // Four streams need an unroll of 4: LSTM 64/1024 and 256/1024, k4f4s4 vs k2f4s2, 17-22% less
     // time (in-process A/B, medians and p10s), 1024/1024 and 256/512 within 4%.
     reasons.push(`kUnroll=4: ${accumulators} accumulators, fenced; R is read from beyond L2 and four streams need an unroll of 4`);
