@@ -68,7 +68,7 @@ export class ArtifactCache {
     const entry = path.join(this.dir, key);
     let artifact: Artifact;
     try {
-      artifact = await readArtifact(entry);
+      artifact = await readArtifact(entry, false);
       // The module an engine on this machine's cores would run compiles while the files are
       // hashed; vouched, so the engine made from this artifact next hashes nothing again.
       const threads = recommendedWorkers(artifact.manifest, availableParallelism()) > 1 && artifact.wasmThreads;

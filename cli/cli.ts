@@ -27,7 +27,8 @@ withPlanFlags(program.command('compile <model>')
   .option('-v, --verbose', 'print the plan and its loop nest')
   .option('--tuning <file>', 'use the plans `rnnc tune` stored in this file for this engine')
   .addOption(new Option('--optimize <level>', 'also run binaryen\'s -O3 on the modules (about a second more; a few percent on small cells)').choices(['full']))
-  .option('--no-cache', 'compile even when the artifact cache (rnnc cache ls) holds the model'))
+  .option('--no-cache', 'compile even when the artifact cache (rnnc cache ls) holds the model')
+  .option('--also-fused', 'also write the model with fused multiply-adds (relaxed SIMD) in <dir>/fused, which loaders take where the engine has relaxed SIMD'))
   .action(async (model, o) => (await import('./commands/compile.js')).compileCommand(model, o));
 
 withPlanFlags(program.command('run <model>')

@@ -136,6 +136,11 @@ export interface Manifest {
   };
   /** The program and the plans, for people and tools (`rnnc plan`); the runtime does not read it. */
   readonly summary: readonly string[];
+  /**
+   * A directory in this one holding the same model compiled with fused multiply-adds (relaxed SIMD;
+   * `rnnc compile --also-fused`): a loader whose engine has relaxed SIMD takes it instead.
+   */
+  readonly fused?: string;
 }
 
 /** The files of an artifact, by their key in `files` and `digests`. */
@@ -150,6 +155,12 @@ export interface Artifact {
   readonly image: Uint8Array;
   /** Where it was read from (a directory or URL), to name its files in messages. */
   readonly source?: string;
+}
+
+/** Whether two manifests are of the same model to a caller: its name, inputs and outputs. */
+export function sameInterface(a: Manifest, b: Manifest): boolean {
+  const face = (m: Manifest) => JSON.stringify([m.model, m.maxBatch, m.inputs, m.outputs, m.streamable]);
+  return face(a) === face(b);
 }
 
 /** The planner's worker count for a machine with `cores` cores. */

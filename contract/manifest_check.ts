@@ -71,7 +71,8 @@ const manifestSchema: Check = record({
   files: record({ wasm: fileName, wasmThreads: nullable(fileName), image: fileName }),
   digests: record({ wasm: digest, wasmThreads: nullable(digest), image: digest }),
   summary: array(text(1 << 16)),
-});
+  fused: fileName,
+}, ['fused']);
 
 /** Returns `json` as a Manifest, or throws a ModelError naming `where` (a path or URL) and the field at fault. */
 export function checkManifest(json: unknown, where: string): Manifest {

@@ -8,10 +8,10 @@
 import { Engine } from './engine.js';
 import { InputError, ModelError } from '../contract/errors.js';
 import { detectFeatures, engineRelaxedSimd } from './features.js';
-import { recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
+import { recommendedWorkers, sameInterface, type Artifact, type Manifest } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
 import type { ModuleFile } from '../contract/artifact_digest.js';
-import { checkDigest, compileFailed } from './verify.js';
+import { checkDigest, checkFileDigests, compileFailed } from './verify.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
 import type * as Types from './session.js';
@@ -89,7 +89,12 @@ export class InferenceSession extends ArtifactSession {
     }
     const manifest = await fetchManifest(model, options.fetchInit);
     const wanted = asked ?? recommendedWorkers(manifest, cores);
-    const artifact = await fetchArtifact(model, { manifest, threads: threads && wanted > 1, fetchInit: options.fetchInit });
+    const how = { threads: threads && wanted > 1, fetchInit: options.fetchInit };
+    // The fused flavour where the manifest names one and this engine has relaxed SIMD; a damaged or
+    // foreign one falls back to the plain flavour, with a warning.
+    const fused = manifest.fused && detectFeatures().relaxedSimd
+      ? await fetchFused(model, manifest, how).catch((e: Error) => (log('warning', `${e.message}; running the plain flavour`), null)) : null;
+    const artifact = fused ?? await fetchArtifact(model, { manifest, ...how });
     return InferenceSession.start(artifact, options, asked, null);
   }
 
@@ -133,6 +138,16 @@ function workerScript(): URL {
   }
   const s = String(prefix);
   return new URL(`${s}${s.endsWith('/') ? '' : '/'}rnnc-worker.js`, globalThis.location?.href);
+}
+
+/** The fused flavour of the artifact at `model` (its manifest `plain` names it), checked to be the same model. */
+async function fetchFused(model: string | URL, plain: Manifest, how: { threads: boolean; fetchInit?: RequestInit }): Promise<Artifact> {
+  const base = new URL(`${plain.fused}/`, artifactBase(model));
+  const manifest = await fetchManifest(base, how.fetchInit);
+  if (!sameInterface(manifest, plain)) throw new ModelError(`${base.href}: not the same model as ${artifactBase(model).href} (name, inputs or outputs differ)`);
+  const artifact = await fetchArtifact(base, { manifest, ...how });
+  checkFileDigests(artifact, true);
+  return artifact;
 }
 
 /** The artifact directory's URL with a trailing slash, resolved against the page. */

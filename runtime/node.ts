@@ -11,7 +11,9 @@ import type { Spawn } from './pool.js';
 import { hearWorker, type SupervisorReport, type SupervisorRequest } from './supervisor_protocol.js';
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
-import type { Artifact } from '../contract/manifest.js';
+import { sameInterface, type Artifact } from '../contract/manifest.js';
+import { detectFeatures } from './features.js';
+import { checkFileDigests } from './verify.js';
 import { checkManifest } from '../contract/manifest_check.js';
 import { setPairLoop } from '../contract/artifact_digest.js';
 import { pairLanes } from '../contract/digest_wasm.js';
@@ -53,8 +55,12 @@ export async function createNodeEngine(artifact: Artifact, options: NodeRunOptio
   return engine;
 }
 
-/** Reads an artifact directory written by `rnnc compile`; Engine.create checks what it read. */
-export async function readArtifact(dir: string): Promise<Artifact> {
+/**
+ * Reads an artifact directory written by `rnnc compile`; Engine.create checks what it read. Where
+ * the manifest names a fused flavour and this engine has relaxed SIMD, that directory's artifact
+ * (the same model's, else a warning and this one).
+ */
+export async function readArtifact(dir: string, flavours = true): Promise<Artifact> {
   const manifestPath = path.join(dir, 'manifest.json');
   let json: unknown;
   try {
@@ -63,6 +69,17 @@ export async function readArtifact(dir: string): Promise<Artifact> {
     throw new ModelError(`${manifestPath}: cannot read the artifact manifest (${(e as Error).message})`);
   }
   const manifest = checkManifest(json, manifestPath);
+  if (flavours && manifest.fused && detectFeatures().relaxedSimd) {
+    const fusedDir = path.join(dir, manifest.fused);
+    try {
+      const fused = await readArtifact(fusedDir, false);
+      checkFileDigests(fused, true); // a damaged flavour falls back here, not at the engine
+      if (sameInterface(fused.manifest, manifest)) return fused;
+      log('warning', `${fusedDir}: not the same model as ${dir} (name, inputs or outputs differ); running the plain flavour`);
+    } catch (e) {
+      log('warning', `${fusedDir}: cannot read the fused flavour (${(e as Error).message}); running the plain one`);
+    }
+  }
   const file = async (name: string) => {
     try {
       return new Uint8Array(await readFile(path.join(dir, name)));

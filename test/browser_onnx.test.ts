@@ -46,6 +46,9 @@ function setup(): Promise<Env> {
     await copyFile(MODEL, path.join(site, 'charlm.onnx'));
     const { artifact } = compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx' });
     await writeArtifact(path.join(site, 'charlm'), artifact);
+    // Both flavours, as rnnc compile --also-fused writes them.
+    await writeArtifact(path.join(site, 'charlm-both'), { ...artifact, manifest: { ...artifact.manifest, fused: 'fused' } });
+    await writeArtifact(path.join(site, 'charlm-both', 'fused'), compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx', relaxedSimd: true }).artifact);
     const reference = await demoStreamInNode(MODEL, PROMPT, STEPS);
     const server = await startServer({ root: site, port: 0 });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
@@ -111,13 +114,20 @@ test('an .onnx URL compiles in a worker, a second create loads from the cache, b
   await page.context().close();
 });
 
-test('an artifact directory loads without fetching the compiler', async () => {
+test('an artifact directory loads without fetching the compiler; with both flavours the fused one', async () => {
   const e = await setup();
   const { page, requests } = await open(e);
   const r = await createIn(page, 'charlm');
   assert.is(r.fromCache, null, 'an artifact session was not compiled in the page');
   assert.ok(maxStepDiff(r.out, e.reference) <= 1e-6, 'outputs equal Node\'s');
   assert.is(requests.some((u) => u.includes('rnnc-compiler')), false, `requests: ${requests.join(', ')}`);
+  assert.ok(r.kernels.every((k) => k.includes('__wasmsimd_')), `a plain artifact: ${r.kernels.join(', ')}`);
+  // With both flavours, this Chromium (relaxed SIMD) takes the fused one.
+  const both = await createIn(page, 'charlm-both');
+  assert.ok(both.kernels.length > 0 && both.kernels.every((k) => k.includes('__wasmrelaxedsimd_')), `both flavours: ${both.kernels.join(', ')}`);
+  assert.ok(maxStepDiff(both.out, e.reference) <= 1e-6, 'the fused flavour\'s outputs equal Node\'s');
+  assert.ok(requests.some((u) => u.endsWith('/charlm-both/fused/model.wasm')), 'the fused module was fetched');
+  assert.not.ok(requests.some((u) => u.endsWith('/charlm-both/model.wasm')), 'the plain module was not');
   await page.context().close();
 });
 
