@@ -4,10 +4,8 @@
  * a damaged or foreign fused flavour falls back to the plain one with a warning. On Node 20 the
  * relaxed half runs in a child Node with --experimental-wasm-relaxed-simd.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,6 +18,7 @@ import { referenceRnn } from './reference.js';
 import { mulberry32, randomInputs } from './random.js';
 import { REPO_ROOT } from './paths.js';
 import { assertCliError, inTempDir, rnnc } from './subprocess.js';
+import { childJson, relaxedFlags } from './relaxed_child.js';
 
 const d = describeCell({ cell: 'lstm', inputSize: 6, hiddenSize: 24, maxBatch: 1 });
 const inp = randomInputs(mulberry32(61), d, 5, 1);
@@ -52,20 +51,7 @@ await s.release();
 
 interface Loaded { kernels: string[]; error: number; warnings: string[] }
 
-async function loadIn(flags: string[], dir: string): Promise<Loaded> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [...flags, '--input-type=module', '-e', CHILD, dir], { timeout: 60_000 });
-    return JSON.parse(stdout) as Loaded;
-  } catch (e) {
-    throw new Error(`the child Node failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
-  }
-}
-
-const relaxedFlags = (): string[] | null => {
-  if (detectFeatures().relaxedSimd) return [];
-  const major = Number(process.versions.node.split('.')[0]);
-  return major === 20 || major === 21 ? ['--experimental-wasm-relaxed-simd'] : null;
-};
+const loadIn = (flags: string[], dir: string) => childJson<Loaded>(flags, CHILD, dir);
 
 const plainKernels = (l: Loaded) => l.kernels.length > 0 && l.kernels.every((k) => k.includes('__wasmsimd_'));
 const fusedKernels = (l: Loaded) => l.kernels.length > 0 && l.kernels.every((k) => k.includes('__wasmrelaxedsimd_'));

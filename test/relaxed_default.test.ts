@@ -4,14 +4,13 @@
  * artifact to ship (compileModel without options, as `rnnc compile`) stays plain. On Node 20 the
  * relaxed half runs in a child Node with --experimental-wasm-relaxed-simd.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectFeatures } from '../runtime/features.js';
 import { REPO_ROOT } from './paths.js';
+import { childJson, relaxedFlags } from './relaxed_child.js';
 
 const TO_REFERENCE = 1e-5;
 const dist = (f: string) => JSON.stringify(pathToFileURL(path.join(REPO_ROOT, 'dist', f)).href);
@@ -52,20 +51,7 @@ console.log(JSON.stringify(out));
 interface Picked { kernels: string[]; needs: boolean; error: number }
 interface ChildOut { engine: boolean; shipped: string; default: Picked; plain: Picked }
 
-async function child(flags: string[]): Promise<ChildOut> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [...flags, '--input-type=module', '-e', CHILD], { timeout: 60_000 });
-    return JSON.parse(stdout) as ChildOut;
-  } catch (e) {
-    throw new Error(`the child Node failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
-  }
-}
-
-const relaxedFlags = (): string[] | null => {
-  if (detectFeatures().relaxedSimd) return [];
-  const major = Number(process.versions.node.split('.')[0]);
-  return major === 20 || major === 21 ? ['--experimental-wasm-relaxed-simd'] : null;
-};
+const child = (flags: string[]) => childJson<ChildOut>(flags, CHILD);
 
 test('on an engine with relaxed SIMD a session fuses by default, plan.relaxedSimd false keeps it plain, a shipped artifact stays plain', async () => {
   const flags = relaxedFlags();
