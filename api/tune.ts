@@ -248,7 +248,8 @@ export async function tuneCell(d: CellDescriptor, o: TuneOptions): Promise<Tunin
     // The input projection 'auto' would not use at these calls' rows (it fuses single-row calls).
     if (tryOtherProjection) await tryPlan({ ...best, inputProjection: rowsPerCall < 2 ? 'hoisted' : 'fused' });
     // A session fuses where the engine can (every plan above did); the other flavour is tried too,
-    // and a stored plan names the winner (rnnc compile --tuning compiles plain unless told).
+    // and a stored plan names the winner. A compile keeps its own flavour (plain unless the engine
+    // or --relaxed-simd fuses): an entry naming plain keeps its node plain in a fused compile only.
     if (relaxed) {
       const before = best;
       await tryPlan({ ...best, relaxedSimd: false });

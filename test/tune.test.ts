@@ -75,4 +75,24 @@ test('a tuned plan without a block order keeps the forward walk it was measured 
   assert.is(compileModel(gm).plan.kernelName, 'gru_f32_u8r1__wasmsimd_k2f6s2_alt', 'the planner alone streams it');
 });
 
+test('a tuned plan never changes the compile\'s SIMD flavour to fused; in a fused compile it may keep its node plain', () => {
+  const d = describeCell({ cell: 'lstm', inputSize: 5, hiddenSize: 20, maxBatch: 1 });
+  const { model } = modelFor(d, randomInputs(mulberry32(4), d, 2, 1));
+  const entry = { key: descriptorKey(d), engine: engineFingerprint(), plan: { unitsPerBlock: 8, kUnroll: 2, kFence: 4, relaxedSimd: true }, workers: 1, ms: 1, defaultMs: 2, seq: 10, batch: 1, date: '' };
+  const fusedEntry: TuningFile = { format: 'rnnc-tuning', version: 1, entries: [entry] };
+  const plainEntry: TuningFile = { ...fusedEntry, entries: [{ ...entry, plan: { ...entry.plan, relaxedSimd: false } }] };
+  const compile = (file: TuningFile, relaxedSimd?: boolean) => compileModel(model, { relaxedSimd, tuned: (x) => tunedEntry(file, x) }).artifact.manifest;
+  // A plain compile (rnnc compile without --relaxed-simd, or --also-fused's plain half) stays loadable everywhere.
+  for (const flavour of [undefined, false]) {
+    const m = compile(fusedEntry, flavour);
+    assert.equal(m.kernels, ['lstm_f32_u8r1__wasmsimd_k2f4'], `relaxedSimd ${flavour}`);
+    assert.is(m.features.relaxedSimd, false);
+  }
+  assert.equal(compile(fusedEntry, true).kernels, ['lstm_f32_u8r1__wasmrelaxedsimd_k2f4']);
+  assert.is(compile(fusedEntry, true).features.relaxedSimd, true);
+  // Measured plain on this engine: plain in the fused compile too, and the module needs no relaxed SIMD.
+  assert.equal(compile(plainEntry, true).kernels, ['lstm_f32_u8r1__wasmsimd_k2f4']);
+  assert.is(compile(plainEntry, true).features.relaxedSimd, false);
+});
+
 test.run();

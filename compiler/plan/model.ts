@@ -59,7 +59,15 @@ export interface ModelPlan {
 /** Plans a program: every step's kernel in two passes around the memory plan. */
 export function planModel(program: Program, options: ModelPlanOptions = {}): ModelPlan {
   const machine: MachineModel = { ...DEFAULT_MACHINE, ...options.machine };
-  const planOptions = (d?: CellDescriptor): PlanOptions => ({ ...options, ...(d ? options.tuned?.(d)?.plan : undefined) });
+  const planOptions = (d?: CellDescriptor): PlanOptions => {
+    const tuned = d ? options.tuned?.(d)?.plan : undefined;
+    if (!tuned) return options;
+    // The SIMD flavour is the compile's: a plain artifact loads on every engine with wasm SIMD, so a
+    // tuned plan never makes one node fused; in a fused compile it may keep a node plain, where the
+    // tuner measured plain faster on this engine.
+    const { relaxedSimd, ...rest } = tuned;
+    return { ...options, ...rest, relaxedSimd: options.relaxedSimd === true && relaxedSimd !== false };
+  };
   const memory = new MemoryPlanner(program);
   const decided = program.steps.map((step, index) => internalAt(stepLabel(step, index), () => stepKernel(step.op).plan?.(step, {
     index, program, machine, options: planOptions, buffer: (dims, slack) => memory.buffer(dims, slack),
