@@ -13,6 +13,8 @@
  * onnxruntime-web; a difference above 1e-3 fails the run.
  *
  *   npm run bench:browser            (node dist/bench/browser.js; RNNC_CHROMIUM picks another Chromium)
+ *                                    writes bench/results/runs/<date>/browser.md; -- --update writes
+ *                                    bench/results/browser.md, -- --no-write nothing
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { compileModel, writeArtifact } from '../compiler/index.js';
 import { startServer } from '../cli/commands/serve.js';
@@ -80,7 +83,7 @@ async function site(): Promise<{ dir: string; rows: RowSpec[] }> {
   return { dir, rows };
 }
 
-interface RowResult { label: string; ms: Record<string, number>; notes: Record<string, string | null>; workers: Record<string, number>; kernels: Record<string, string>; diff: number }
+export interface RowResult { label: string; ms: Record<string, number>; notes: Record<string, string | null>; workers: Record<string, number>; kernels: Record<string, string>; diff: number }
 
 async function measureRow(page: Page, row: RowSpec): Promise<RowResult> {
   const t = TIMING[row.kind === 'seq' ? 'seq' : 'step'];
@@ -131,14 +134,19 @@ function median(xs: number[]): number {
 
 /** The markdown table: medians, then rnnc default against onnxruntime-web's best thread count and against rnnc on 1 worker. */
 export function table(rows: readonly RowResult[]): string {
-  const head = `| row | ${CONTESTANTS.join(' | ')} | default vs ort-web best | default vs rnnc 1 worker | .onnx vs ort-web best |`;
-  const rule = `|---|${CONTESTANTS.map(() => '---:').join('|')}|---:|---:|---:|`;
+  const head = `| row | ${CONTESTANTS.join(' | ')} | default vs ort-web best | default vs rnnc 1 worker | default ran on | .onnx vs ort-web best |`;
+  const rule = `|---|${CONTESTANTS.map(() => '---:').join('|')}|---:|---:|---:|---:|`;
   const lines = rows.map((r) => {
     const best = Math.min(r.ms['ort-web 1 thread'], r.ms['ort-web 2 threads']);
     const d = r.ms['rnnc default'];
-    return `| ${r.label} | ${CONTESTANTS.map((k) => r.ms[k].toFixed(3)).join(' | ')} | ${(best / d).toFixed(2)}x | ${(r.ms['rnnc 1 worker'] / d).toFixed(2)}x | ${(best / r.ms['rnnc .onnx']).toFixed(2)}x |`;
+    return `| ${r.label} | ${CONTESTANTS.map((k) => r.ms[k].toFixed(3)).join(' | ')} | ${(best / d).toFixed(2)}x | ${(r.ms['rnnc 1 worker'] / d).toFixed(2)}x | ${r.workers['rnnc default']} worker(s) | ${(best / r.ms['rnnc .onnx']).toFixed(2)}x |`;
   });
   return [head, rule, ...lines].join('\n');
+}
+
+/** The report bench/results[/runs/<date>]/browser.md: the run's lines and its table. */
+export function browserMarkdown(lines: readonly string[]): string {
+  return ['<!-- written by `npm run bench:browser` (bench/browser.ts); edits are overwritten -->', '', '```', ...lines.filter((l) => !l.startsWith('|') && l !== ''), '```', '', ...lines.filter((l) => l.startsWith('|')), ''].join('\n');
 }
 
 export async function runBrowserBench(log: (line: string) => void = console.log): Promise<RowResult[]> {
@@ -176,8 +184,27 @@ export async function runBrowserBench(log: (line: string) => void = console.log)
   }
 }
 
+/** Runs the rows, printing as it goes, and writes their browser.md into `dir` (null: nowhere); returns its path. */
+export async function browserBench(dir: string | null): Promise<string | null> {
+  const lines: string[] = [];
+  await runBrowserBench((l) => { console.log(l); lines.push(l); });
+  if (dir === null) return null;
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'browser.md');
+  await writeFile(file, browserMarkdown(lines));
+  return file;
+}
+
+/** browser.md into bench/results with --update, nowhere with --no-write, else a new bench/results/runs/<date>/. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { update: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
+  const results = path.join(ROOT, 'bench', 'results');
+  const file = await browserBench(values['no-write'] ? null : values.update ? results : path.join(results, 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
+  if (file) console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  runBrowserBench().catch((e) => {
+  main().catch((e) => {
     console.error(e);
     process.exitCode = 1;
   });

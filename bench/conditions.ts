@@ -19,6 +19,7 @@ import { caseData, onnxModel } from './models.js';
 import { loadOrtWeb, ortContestant, ortVersion } from './peers/ort.js';
 import { compileCase, rnncContestant } from './peers/rnnc.js';
 import type { Contestant } from './peers/types.js';
+import { CONDITIONS, conditionsMarkdown, type Condition, type ConditionRow, type ConditionsResult } from './report/conditions.js';
 
 /** The issue's shapes: (cell, input, hidden, seq). */
 const SHAPES: readonly (readonly ['lstm' | 'gru', number, number, number])[] = [
@@ -26,21 +27,7 @@ const SHAPES: readonly (readonly ['lstm' | 'gru', number, number, number])[] = [
   ['lstm', 256, 256, 1], ['lstm', 64, 64, 100],
 ];
 
-export type Condition = 'alone' | 'busy' | 'alternating';
-const CONDITIONS: readonly Condition[] = ['alone', 'busy', 'alternating'];
-
-/** One case's medians (ms) per condition, and rnnc's 1-worker median alone. */
-export interface ConditionRow {
-  readonly id: string;
-  readonly rnnc: Record<Condition, number>;
-  readonly ort: Record<Condition, number>;
-  readonly rnnc1: number;
-  /** Share of rnnc's 2-worker calls the adaptive chooser ran on the caller alone, per condition. */
-  readonly solo: Record<Condition, number>;
-}
-
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-export const geomean = (xs: readonly number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
 /** A thread of this process busy `busyMs` of every `periodMs` until stopped. */
 function busyThread(busyMs: number, periodMs: number): { stop(): Promise<void> } {
@@ -109,39 +96,32 @@ async function runCase(c: BenchCase, quick: boolean): Promise<ConditionRow> {
   };
 }
 
-/** The report: per case and condition, both medians and ort/rnnc; geomeans; 2 workers over 1. */
-export function conditionsReport(rows: readonly ConditionRow[], header: string): string {
-  const out = [header, '', '| case | condition | rnnc 2 workers ms | ORT-web 2 threads ms | speedup |', '|---|---|---|---|---|'];
-  for (const r of rows) {
-    for (const k of CONDITIONS) out.push(`| ${r.id} | ${k} | ${r.rnnc[k].toFixed(3)} | ${r.ort[k].toFixed(3)} | ${(r.ort[k] / r.rnnc[k]).toFixed(2)}x |`);
-  }
-  out.push('', '| condition | geomean rnnc 2w vs ORT-web 2t |', '|---|---|');
-  for (const k of CONDITIONS) out.push(`| ${k} | ${geomean(rows.map((r) => r.ort[k] / r.rnnc[k])).toFixed(2)}x |`);
-  out.push('', '| case | rnnc 1 worker ms | 2 workers ms | 2 over 1 | 2-worker calls on the caller alone: alone / busy / alternating |', '|---|---|---|---|---|');
-  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-  for (const r of rows) out.push(`| ${r.id} | ${r.rnnc1.toFixed(3)} | ${r.rnnc.alone.toFixed(3)} | ${(r.rnnc1 / r.rnnc.alone).toFixed(2)}x | ${pct(r.solo.alone)} / ${pct(r.solo.busy)} / ${pct(r.solo.alternating)} |`);
-  return out.join('\n');
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, filter: { type: 'string' }, json: { type: 'string' } } });
-  const wanted = values.filter?.split(',');
+/** The six shapes (or those whose id contains one of `filter`'s comma-separated parts) in the three conditions. */
+export async function runConditions(o: { quick?: boolean; filter?: string; log?: (line: string) => void } = {}): Promise<ConditionsResult> {
+  const log = o.log ?? ((l: string) => console.error(l));
+  const wanted = o.filter?.split(',');
   const cases = SHAPES.map(([cell, I, H, T]) => makeCase('sequence', cell, I, H, T, 1, true))
     .filter((c) => !wanted || wanted.some((w) => c.id.includes(w)));
+  if (!cases.length) throw new Error(`--filter '${o.filter}' matches none of the conditions' shapes: ${SHAPES.map(([c, I, H, T]) => `${c}_i${I}_h${H}_t${T}_b1`).join(', ')}`);
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const before = load();
   const rows: ConditionRow[] = [];
   for (const c of cases) {
-    rows.push(await runCase(c, !!values.quick));
-    console.error(`${c.id} done`);
+    rows.push(await runCase(c, !!o.quick));
+    log(`${c.id} done`);
   }
   const header = [
     `rnnc 2 workers vs onnxruntime-web 2 threads (${ortVersion(await loadOrtWeb(2))}), Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`,
     `load average before ${before}, after ${load()} (a shared machine: noisy); medians; busy = a thread busy 3 ms of every 10`,
   ].join('\n');
-  const report = conditionsReport(rows, header);
-  console.log(report);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ header, rows }, null, 2));
+  return { header, rows };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, filter: { type: 'string' }, json: { type: 'string' } } });
+  const result = await runConditions({ quick: values.quick, filter: values.filter });
+  console.log(conditionsMarkdown(result));
+  if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
 }
 
 if (process.argv[1]?.endsWith('conditions.js')) await main();

@@ -6,7 +6,9 @@
  * GFLOP/s, % of this engine's measured f32x4 mul+add peak, speedups. Writes a new folder,
  * bench/results/runs/<date>/ (not committed); --update writes the committed bench/results/ instead.
  *
- *   npm run bench                              full run (a few minutes); `-- --update` for bench/results
+ *   npm run bench                              full run (about 20 minutes): the cases, then the conditions
+ *                                              (bench/conditions.ts; --no-conditions skips them), then
+ *                                              Silero; `-- --update` for bench/results
  *   node dist/bench/run.js --quick             a few shapes, few rounds (or BENCH_QUICK=1)
  *   node dist/bench/run.js --quick --filter lstm_i256_h256,step --peers rnnc-1w,ort-web-1t --no-write
  *                                              (BENCH_FILTER, BENCH_PEERS; --list prints the case ids)
@@ -40,6 +42,8 @@ import { FULL_TIMING, QUICK_TIMING, timeRoundRobin, type TimingOptions } from '.
 import { writeReport } from './report/write.js';
 import { soloNote } from './report/markdown.js';
 import { runSilero } from './silero.js';
+import { runConditions } from './conditions.js';
+import { conditionsMarkdown } from './report/conditions.js';
 
 /** Largest max abs difference from native onnxruntime a contestant may show. */
 export const MAX_ABS_DIFF = 1e-3;
@@ -61,6 +65,12 @@ export interface BenchOptions {
   readonly outDir?: string | null;
   /** Progress lines (default console.log). */
   readonly log?: (line: string) => void;
+  /**
+   * After the cases, rnnc 2 workers vs onnxruntime-web 2 threads where users run them (alone, beside
+   * a busy thread, calls alternating: bench/conditions.ts), in the report and its targets. A full
+   * run does (`--no-conditions` skips it).
+   */
+  readonly conditions?: boolean;
 }
 
 /** A contestant computed the wrong answer: the benchmark must not report its speed. */
@@ -195,6 +205,8 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
     logCase(r, log);
     live.push(r);
   }
+  const conditions = o.conditions ? await runConditions({ quick: o.quick, log }) : undefined;
+  if (conditions) log(conditionsMarkdown(conditions));
   // Probed again at the end; each probe's faster reading is the machine's (see fastestOf).
   const last = measureMachine();
   const machine = fastestOf(first, last);
@@ -206,7 +218,7 @@ async function measure(o: BenchOptions, cases: readonly BenchCase[], ids: readon
       cores: os.availableParallelism(), platform: `${os.platform()} ${os.arch()}`, loadavgStart, loadavgEnd: os.loadavg(), stealPct: stealPercent(runSteal),
       quick: !!o.quick, filter: o.filter ?? null, hogs, versions: v, timing, durationS: (performance.now() - started) / 1000,
     },
-    machine, cases: results, targets: judgeTargets(results, machine),
+    machine, cases: results, ...(conditions ? { conditions } : {}), targets: judgeTargets(results, machine, conditions),
   };
   for (const t of bench.targets) log(targetLine(t));
   const outDir = o.outDir === undefined ? runDir(bench.meta.date) : o.outDir;
@@ -236,7 +248,7 @@ export async function rejudge(file: string, outDir: string | null = DEFAULT_OUT_
   }
   // The current rules include the ceiling model: every case's ceilings are computed again from the run's probe.
   const cases = saved.cases.map((r) => withMachine(r, saved.machine));
-  const bench: BenchResults = { ...saved, cases, targets: judgeTargets(cases, saved.machine) };
+  const bench: BenchResults = { ...saved, cases, targets: judgeTargets(cases, saved.machine, saved.conditions) };
   for (const t of bench.targets) log(targetLine(t));
   return outDir === null ? [] : writeReport(bench, outDir);
 }
@@ -260,13 +272,9 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '1' },
       silero: { type: 'boolean', default: false },
       browser: { type: 'boolean', default: false },
+      'no-conditions': { type: 'boolean', default: false },
     },
   });
-  if (values.browser) {
-    // Loaded only here: it needs playwright-core and Chromium.
-    await (await import('./browser.js')).runBrowserBench();
-    return;
-  }
   if (values.rejudge) {
     const files = await rejudge(values.rejudge, values['no-write'] ? null : values.out);
     if (files.length) console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
@@ -278,6 +286,12 @@ async function main(): Promise<void> {
   }
   // A new folder under bench/results/runs/ unless --update (the committed results) or --out says otherwise.
   const outDir = values['no-write'] ? null : values.out ?? (values.update ? DEFAULT_OUT_DIR : undefined);
+  if (values.browser) {
+    // Loaded only here: it needs playwright-core and Chromium.
+    const file = await (await import('./browser.js')).browserBench(outDir === undefined ? runDir(new Date().toISOString()) : outDir);
+    if (file) console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    return;
+  }
   // Silero VAD per frame (bench/silero.ts): alone with --silero, and after the RNN cases of a full run.
   if (values.silero) {
     await runSilero({ quick: values.quick, outDir: outDir === undefined ? runDir(new Date().toISOString()) : outDir });
@@ -288,8 +302,9 @@ async function main(): Promise<void> {
   if (!/^\d+$/.test(values.hog!)) throw new Error(`--hog: expected a whole number of busy processes, got '${values.hog}'`);
   // One shape instead of the case list: --cell lstm|gru --input I --hidden H [--seq T] [--batch B].
   const cases = values.cell ? [oneCase(values.cell, values.input, values.hidden, values.seq!, values.batch!)] : undefined;
-  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir });
-  if (!cases && !values.filter && !contestants && values.hog === '0') await runSilero({ quick: values.quick, outDir: outDir ?? runDir(new Date().toISOString()) });
+  const full = !cases && !values.filter && !contestants && values.hog === '0';
+  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir, conditions: full && !values['no-conditions'] });
+  if (full) await runSilero({ quick: values.quick, outDir: outDir === undefined ? runDir(new Date().toISOString()) : outDir });
 }
 
 function oneCase(cell: string, input: string | undefined, hidden: string | undefined, seq: string, batch: string): BenchCase {

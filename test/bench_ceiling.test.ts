@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeCase } from '../bench/cases.js';
 import { rejudge } from '../bench/run.js';
+import { writeReport } from '../bench/report/write.js';
 import { REPO_ROOT } from './paths.js';
 import { rejects } from './throws.js';
 import { bandwidthAt, ceilingMs } from '../bench/ceiling.js';
@@ -130,6 +131,37 @@ test('--rejudge: a saved run judged again and its report rewritten; a file that 
     fs.writeFileSync(bad, '{"cases": 3}');
     await rejects(rejudge(bad, null), Error, /is not a bench results file/);
     await rejects(rejudge(path.join(out, 'absent.json'), null), Error, /cannot read/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('a run with the conditions judges their targets and shows their tables in both reports', async () => {
+  const row = (id: string, rnnc: readonly [number, number, number], ort: readonly [number, number, number], rnnc1: number) => ({
+    id, rnnc1, rnnc: { alone: rnnc[0], busy: rnnc[1], alternating: rnnc[2] }, ort: { alone: ort[0], busy: ort[1], alternating: ort[2] },
+    solo: { alone: 0, busy: 0.5, alternating: 1 },
+  });
+  const conditions = { header: 'the run\'s header', rows: [row('lstm_i256_h256_t100_b1', [1, 1, 1], [2, 1.6, 1], 2), row('lstm_i1024_h1024_t100_b1', [10, 10, 10], [20, 16, 10], 18)] };
+  const judged = (name: string) => judgeTargets([], machine, conditions).find((t) => t.name.startsWith(name))!;
+  assert.equal([judged('alone').holds, judged('busy').holds, judged('alternating').holds], [true, true, false]);
+  assert.match(judged('alternating').measured, 'geomean 1.00x over 2 shapes; lowest 1.00x');
+  assert.match(judged('busy').measured, '50% of rnnc\'s calls on the caller alone');
+  assert.equal([judged('lstm_i256_h256_t100_b1').holds, judged('lstm_i1024_h1024_t100_b1').holds], [true, false]);
+  assert.match(judged('lstm_i1024_h1024_t100_b1').measured, '1.80x');
+  // A run without them judges none of them.
+  assert.not.ok(judgeTargets([], machine).some((t) => t.name.startsWith('alone')));
+  const saved = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8'));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnc-conditions-'));
+  try {
+    const run = { ...saved, conditions, targets: judgeTargets(saved.cases, saved.machine, conditions) };
+    await writeReport(run, out);
+    const md = fs.readFileSync(path.join(out, 'latest.md'), 'utf8'), page = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    assert.match(md, '**Where users run it**');
+    assert.match(md, '| lstm_i256_h256_t100_b1 | busy | 1.000 | 1.600 | 1.60x |');
+    assert.match(md, '| lstm_i1024_h1024_t100_b1 | 18.000 | 10.000 | 1.80x | 0% / 50% / 100% |');
+    assert.match(md, /\| alternating \(calls alternating one by one with onnxruntime-web's\): 2 workers vs ORT-web 2 threads, geomean >= 1.3x \| geomean 1.00x[^|]*\| \*\*no\*\* \|/);
+    assert.match(page, '<h2>Where users run it</h2>');
+    assert.match(page, '<td>lstm_i256_h256_t100_b1</td><td>busy</td><td>1.000</td><td>1.600</td><td>1.60x</td>');
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

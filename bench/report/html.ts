@@ -1,7 +1,8 @@
 /** bench/results/report.html: conditions, the pictures, every number (incl. p10/p90 and cpu/wall), targets. */
 import { CONTESTANT_LABEL } from '../peers/types.js';
 import type { BenchResults } from '../results.js';
-import { CEILING_NOTE, conditions, fmtMs, soloCalls } from './markdown.js';
+import { CEILING_NOTE, CONDITIONS_TITLE, conditions, fmtMs, soloCalls } from './markdown.js';
+import { conditionsTables } from './conditions.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -31,6 +32,10 @@ th:first-child, td:first-child, table.text td, table.text th { text-align: left;
 <h1>rnnc vs onnxruntime-web, TensorFlow.js and native onnxruntime</h1>
 ${conditions(r).map((l) => `<p>${esc(l)}</p>`).join('\n')}
 <p>Raw numbers: <a href="${esc(jsonName)}">${esc(jsonName)}</a>. cpu/wall is process CPU time over wall time while a contestant ran: about the cores it kept busy.</p>
+${r.conditions ? `<h2>Where users run it</h2>
+<p>${esc(CONDITIONS_TITLE.replace(/\*\*/g, ''))}</p>
+${r.conditions.header.split('\n').map((l) => `<p>${esc(l)}</p>`).join('\n')}
+${conditionsTables(r.conditions).map((t) => table(t.head, t.rows)).join('\n')}` : ''}
 <h2>Targets</h2>
 <p>${esc(CEILING_NOTE)}</p>
 ${table(['target', 'measured', 'holds', 'with rnnc at this machine\'s ceiling'], r.targets.map((t) => [t.name, t.measured, t.holds === null ? 'not run' : t.holds ? 'yes' : 'no', (t.ceiling ?? '').replace(/\*\*/g, '')]), 'text')}

@@ -2,6 +2,7 @@
 import type { ContestantId } from '../peers/types.js';
 import { CONTESTANTS, CONTESTANT_LABEL } from '../peers/types.js';
 import { findRatio, type BenchResults, type CaseResult, type ContestantResult } from '../results.js';
+import { conditionsMarkdown } from './conditions.js';
 
 const SHORT: Record<ContestantId, string> = {
   'rnnc-1w': 'rnnc 1w', 'rnnc-2w': 'rnnc 2w', 'rnnc-2w-fixed': 'rnnc 2w fixed', 'ort-web-1t': 'ORT-web 1t', 'ort-web-2t': 'ORT-web 2t', 'tfjs-1t': 'TF.js', 'ort-node-1t': 'ORT native 1t',
@@ -80,6 +81,9 @@ export function targetsTable(r: BenchResults): string[] {
     ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.holds === null ? 'not run' : t.holds ? 'yes' : '**no**'} | ${t.ceiling ?? ''} |`)];
 }
 
+/** The heading of the conditions rows (bench/conditions.ts), in both reports. */
+export const CONDITIONS_TITLE = '**Where users run it**: rnnc on 2 workers and onnxruntime-web on 2 threads, batch 1, each alone for blocks of calls, beside a thread of the process busy 3 ms of every 10 (both under the same load), and with their calls alternating one by one (onnxruntime-web\'s pool threads spin on after its runs); rnnc with its default options (the adaptive chooser on: the share of its 2-worker calls run on the caller alone is shown); medians.';
+
 /** What the ceiling columns mean (bench/ceiling.ts). */
 export const CEILING_NOTE = 'The ceiling (bench/ceiling.ts) is the least time the usual algorithm can take on this machine: the input projection at the mul+add peak (or, in a call of a few rows, W read once at the bandwidth for its size, if slower), and every timestep reading its share of R at the bandwidth the probe measured for a working set of that size (or its flops at the peak, if slower); the cell update, barriers and calls are free. "% of ceiling" is the ceiling over the median. The last column of the targets puts rnnc at its ceiling and the peers as measured: where a target is out of reach there, no kernel can meet it on this machine. The two-core ceiling gives each core one core\'s bandwidth, which flatters it once the shares spill past the private L2 into the shared L3.';
 
@@ -94,6 +98,7 @@ export function markdown(r: BenchResults): string {
     '† not in the issue\'s list: heatmap fill-ins, and the recurrent probe (input 4, so nearly all flops are the recurrent step; its GFLOP/s count only those). TF.js GRUs run linear_before_reset = 0 (all tfjs-layers implements; same flops) and are checked against onnxruntime on that variant. The streaming step: rnnc `session.stream().step`, ORT feeding Y_h/Y_c back as initial_h/initial_c, TF.js a stateful layer.',
     ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
     '',
+    ...(r.conditions ? [CONDITIONS_TITLE, '', conditionsMarkdown(r.conditions), ''] : []),
     ...targetsTable(r),
     '',
     CEILING_NOTE,
