@@ -129,6 +129,34 @@ test('past its size bound the least recently used entries go, and temporary ones
   assert.equal(entries(dir), ['.tmp-writing', 'a', 'c']);
 }));
 
+test('a process walks the cache at its first store, then counts what it adds and walks again only past the bound', () => inTempDir('cache', async (dir) => {
+  const { artifact } = compileModel(model, { threads: false });
+  const probe = path.join(dir, 'probe');
+  await new ArtifactCache(probe, Infinity).put('a', artifact);
+  const size = (await new ArtifactCache(probe).list())[0].bytes;
+  dir = path.join(dir, 'cache');
+  // A walk removes a dead writer's temporary entry; so whether one is left says whether a store walked.
+  const deadTemp = () => {
+    const at = path.join(dir, '.tmp-dead');
+    fs.mkdirSync(at, { recursive: true });
+    fs.utimesSync(at, new Date(Date.now() - 3600e3), new Date(Date.now() - 3600e3));
+    return () => fs.existsSync(at);
+  };
+  const cache = new ArtifactCache(dir, 2.5 * size);
+  let left = deadTemp();
+  await cache.put('a', artifact);
+  assert.not.ok(left(), 'the first store walked (and its size is known now)');
+  left = deadTemp();
+  await cache.put('b', artifact);
+  assert.ok(left(), 'within the bound: no walk');
+  const ago = (s: number) => new Date(Date.now() - s * 1000);
+  fs.utimesSync(path.join(dir, 'a'), ago(20), ago(20));
+  fs.utimesSync(path.join(dir, 'b'), ago(10), ago(10));
+  await cache.put('c', artifact);
+  assert.not.ok(left(), 'past the bound: a walk');
+  assert.equal(entries(dir), ['b', 'c'], 'which kept the bound, least recently used first out');
+}));
+
 test('the cache directory: an option, else RNNC_CACHE_DIR, else off in tests, else the platform\'s', () => {
   assert.is(cacheDirectory(false, { RNNC_CACHE_DIR: '/z' }), null);
   assert.is(cacheDirectory('/x/y', { RNNC_CACHE_DIR: '/z' }), path.resolve('/x/y'));
