@@ -3,8 +3,7 @@
  * everything the compile depends on, so `InferenceSession.create` of a model compiled before (in
  * any process) loads its artifact instead of compiling. An entry is written whole under a temporary
  * name and renamed into place, so processes filling the cache at once never see half an entry; a
- * damaged entry reads as a miss (and is rebuilt); the least recently used entries go past a size
- * (a process walks the cache at its first store, then only when what it stored since would pass it).
+ * damaged entry reads as a miss (and is rebuilt); the least recently used entries go past a size.
  * Beside the artifacts, an entry `model-<key>` holds a model's facts (api/model.ts): what a session
  * must know of it before compiling, so a session of a cached model needs no compiler.
  */
@@ -122,32 +121,27 @@ export class ArtifactCache {
 
   /**
    * Writes an entry whole into a temporary directory, then renames it into place. When another
-   * process stored the same key first, its entry (the same content) stays. Then trims the cache.
+   * process stored the same key first, its entry (the same content) stays. Then trims the cache
+   * (`trim`: a listing of the directory and the sizes of entries not seen before).
    */
   private async store(key: string, write: (temp: string) => Promise<void>): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    let bytes = 0;
     try {
       await write(temp);
-      bytes = (await entrySize(temp))?.bytes ?? 0;
       await rename(temp, path.join(this.dir, key)).catch(async (e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'EPERM') throw e;
       });
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
-    // The size this process last saw, plus what it stored since: a walk of the whole cache only when
-    // that passes the bound, or at a process's first store (a walk of 2300 entries took 1.2 s; two
-    // stores per compile). Entries other processes stored meanwhile are counted at their walks.
-    const known = knownBytes.get(this.dir);
-    if (known !== undefined && known + bytes <= this.maxBytes) knownBytes.set(this.dir, known + bytes);
-    else await this.trim();
+    await this.trim();
   }
 
   /** Removes the entry under `key` (no error if absent). */
   async evict(key: string): Promise<void> {
     await rm(path.join(this.dir, key), { recursive: true, force: true });
+    measuredIn(this.dir).delete(key);
   }
 
   /** The entries, most recently used first, with the model each holds. */
@@ -161,18 +155,16 @@ export class ArtifactCache {
     await Promise.all(touches);
     const names = (await readdir(this.dir).catch(() => [] as string[])).filter((key) => !key.startsWith(TEMP_PREFIX));
     const entries: CacheEntry[] = [];
-    // Many entries at a time: one after another, each a few file system calls, took seconds.
-    for (let i = 0; i < names.length; i += WALK_AT_ONCE) {
-      const batch = names.slice(i, i + WALK_AT_ONCE);
-      const sizes = await Promise.all(batch.map((key) => entrySize(path.join(this.dir, key))));
-      sizes.forEach((size, j) => { if (size) entries.push({ key: batch[j], ...size }); });
-    }
+    await inBatches(names, async (key) => {
+      const size = await entrySize(path.join(this.dir, key));
+      if (size) entries.push({ key, ...size });
+    });
     return entries.sort((a, b) => b.used.getTime() - a.used.getTime());
   }
 
   /** Removes every entry; returns how many. */
   async clear(): Promise<number> {
-    knownBytes.delete(this.dir);
+    measured.delete(path.resolve(this.dir));
     const names = await readdir(this.dir).catch(() => [] as string[]);
     let removed = 0;
     for (const name of names) {
@@ -182,30 +174,54 @@ export class ArtifactCache {
     return removed;
   }
 
-  /** Removes the least recently used entries past `maxBytes`, and temporary ones a dead writer left. */
+  /**
+   * Removes the least recently used entries past `maxBytes`, and temporary ones a dead writer left.
+   * The sizes come from one listing of the directory and the entries this process has not measured
+   * yet (an entry never changes once in place): walking every entry, one file system call after
+   * another, took 1.2 s at 2300 entries, twice per compile. The entries' last uses are read only when
+   * the cache is past its bound.
+   */
   async trim(): Promise<void> {
     const now = Date.now();
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      if (!name.startsWith(TEMP_PREFIX)) continue;
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((name) => name.startsWith(TEMP_PREFIX)).map(async (name) => {
       const s = await stat(path.join(this.dir, name)).catch(() => null);
       if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(path.join(this.dir, name), { recursive: true, force: true });
-    }
-    const entries = await this.sizes();
-    let total = entries.reduce((n, e) => n + e.bytes, 0);
-    for (const e of entries.reverse()) {
+    }));
+    const keys = names.filter((name) => !name.startsWith(TEMP_PREFIX));
+    const known = measuredIn(this.dir), present = new Set(keys);
+    for (const key of known.keys()) if (!present.has(key)) known.delete(key);
+    await inBatches(keys.filter((key) => !known.has(key)), async (key) => {
+      const size = await entrySize(path.join(this.dir, key));
+      if (size) known.set(key, size.bytes);
+    });
+    let total = 0;
+    for (const bytes of known.values()) total += bytes;
+    if (total <= this.maxBytes) return;
+    for (const e of (await this.sizes()).reverse()) {
       if (total <= this.maxBytes) break;
       await this.evict(e.key);
       total -= e.bytes;
     }
-    knownBytes.set(this.dir, total);
   }
 }
 
 /** Entries whose sizes a walk of the cache reads at once. */
 const WALK_AT_ONCE = 64;
 
-/** Per cache directory: its bytes at this process's last walk (trim), plus what it stored since. */
-const knownBytes = new Map<string, number>();
+/** `f` of every item, WALK_AT_ONCE at a time. */
+async function inBatches<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += WALK_AT_ONCE) await Promise.all(items.slice(i, i + WALK_AT_ONCE).map(f));
+}
+
+/** Per cache directory (resolved), the bytes of the entries this process has measured. */
+const measured = new Map<string, Map<string, number>>();
+const measuredIn = (dir: string): Map<string, number> => {
+  const at = path.resolve(dir);
+  let m = measured.get(at);
+  if (!m) measured.set(at, (m = new Map()));
+  return m;
+};
 
 /** Touches this process started and has not seen land: a hit does not wait for its own; `sizes` waits for all. */
 const touches = new Set<Promise<void>>();
