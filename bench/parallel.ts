@@ -132,9 +132,10 @@ for (const cell of ['lstm', 'gru'] as const) {
         if (i === 1 && round >= 0) calls += n;
       }
     }
+    const moved = (two.stolen() - stolen0) / calls;
     await one.s.release(); await two.s.release();
     const [m1, m2] = ms.map(median), [q1, q2] = ms.map(p10);
-    console.log(`${label} seq 100 batch 1, 31 alternating rounds: 1 worker ${m1.toFixed(3)} ms (p10 ${q1.toFixed(3)}), 2 workers ${m2.toFixed(3)} ms (p10 ${q2.toFixed(3)}); 2 over 1: ${(m1 / m2).toFixed(2)}x by medians, ${(q1 / q2).toFixed(2)}x by p10s; ${((two.stolen() - stolen0) / calls).toFixed(1)} unit blocks a call taken from the other worker's range`);
+    console.log(`${label} seq 100 batch 1, 31 alternating rounds: 1 worker ${m1.toFixed(3)} ms (p10 ${q1.toFixed(3)}), 2 workers ${m2.toFixed(3)} ms (p10 ${q2.toFixed(3)}); 2 over 1: ${(m1 / m2).toFixed(2)}x by medians, ${(q1 / q2).toFixed(2)}x by p10s; ${moved.toFixed(1)} unit blocks a call taken from the other worker's range`);
   }
 }
 

@@ -180,7 +180,8 @@ export function judgeTargets(cases: readonly CaseResult[], machine: MachineProbe
     out.push({
       name, measured: `geomean ${g.toFixed(2)}x over ${xs.length} shapes at batch 1; lowest ${worst.toFixed(2)}x (${slowest})${all}${perfect}`,
       // The target over the ceiling's geomean: the share of its ceiling rnnc needs on every shape alike.
-      ceiling: `geomean ${cg.toFixed(2)}x, lowest ${cmin.toFixed(2)}x (${rows[atCeiling.indexOf(cmin)].case.id}): ${cg >= min && cmin >= noneBelow ? `reachable, at ${((100 * min) / cg).toFixed(0)}% of the ceiling on every shape` : '**out of reach here**'}`,
+      // The share of its ceiling rnnc needs on every shape alike: for the geomean, and for the floor on the shape nearest it.
+      ceiling: `geomean ${cg.toFixed(2)}x, lowest ${cmin.toFixed(2)}x (${rows[atCeiling.indexOf(cmin)].case.id}): ${cg >= min && cmin >= noneBelow ? `reachable, at ${(100 * Math.max(min / cg, noneBelow / cmin)).toFixed(0)}% of the ceiling on every shape` : '**out of reach here**'}`,
       holds: g >= min && worst >= noneBelow,
     });
   };

@@ -7,8 +7,8 @@
  * bench/results/runs/<date>/ (not committed); --update writes the committed bench/results/ instead.
  *
  *   npm run bench                              full run (about 20 minutes): the cases, then the conditions
- *                                              (bench/conditions.ts; --no-conditions skips them), then
- *                                              Silero; `-- --update` for bench/results
+ *                                              (bench/conditions.ts; --no-conditions or --quick skips
+ *                                              them), then Silero; `-- --update` for bench/results
  *   node dist/bench/run.js --quick             a few shapes, few rounds (or BENCH_QUICK=1)
  *   node dist/bench/run.js --quick --filter lstm_i256_h256,step --peers rnnc-1w,ort-web-1t --no-write
  *                                              (BENCH_FILTER, BENCH_PEERS; --list prints the case ids)
@@ -302,9 +302,10 @@ async function main(): Promise<void> {
   if (!/^\d+$/.test(values.hog!)) throw new Error(`--hog: expected a whole number of busy processes, got '${values.hog}'`);
   // One shape instead of the case list: --cell lstm|gru --input I --hidden H [--seq T] [--batch B].
   const cases = values.cell ? [oneCase(values.cell, values.input, values.hidden, values.seq!, values.batch!)] : undefined;
+  // A full run: every case, the conditions (not with --quick: minutes, 1024/1024 among them) and Silero.
   const full = !cases && !values.filter && !contestants && values.hog === '0';
-  await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir, conditions: full && !values['no-conditions'] });
-  if (full) await runSilero({ quick: values.quick, outDir: outDir === undefined ? runDir(new Date().toISOString()) : outDir });
+  const bench = await runBench({ quick: values.quick, filter: cases ? undefined : values.filter, cases, contestants, hogs: Number(values.hog), outDir, conditions: full && !values.quick && !values['no-conditions'] });
+  if (full) await runSilero({ quick: values.quick, outDir: outDir === undefined ? runDir(bench.meta.date) : outDir });
 }
 
 function oneCase(cell: string, input: string | undefined, hidden: string | undefined, seq: string, batch: string): BenchCase {

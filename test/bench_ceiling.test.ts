@@ -81,6 +81,20 @@ test('the geomean targets are over the batch-1 shapes; batch 4 and 10 are quoted
   assert.is(t.holds, true);
 });
 
+test('the 1-worker target holds only with its geomean and none of its shapes below the floor', () => {
+  const row = (hidden: number, speedup: number) => {
+    const c = makeCase('sequence', 'lstm', 64, hidden, 100, 1, true);
+    return caseResult(c, c.id, [], 0, [
+      contestantResult(c, 'rnnc-1w', timing(1), machine, 0, null),
+      contestantResult(c, 'ort-web-1t', timing(speedup), machine, 0, null),
+    ], machine, [0, 0, 0]);
+  };
+  const judged = (a: number, b: number) => judgeTargets([row(64, a), row(256, b)], machine).find((x) => x.name.startsWith('1 worker vs ORT-web'))!;
+  assert.is(judged(2.5, 1.1).holds, false, 'geomean 1.66x, but one shape at 1.1x');
+  assert.is(judged(2.0, 1.3).holds, true, 'geomean 1.61x, none below 1.2x');
+  assert.is(judged(1.5, 1.5).holds, false, 'geomean 1.5x');
+});
+
 test('the 2-worker target quotes what perfect scaling of this run\'s 1 worker would give', () => {
   // 1w 1.0 ms, 2w 0.8 ms, ORT-web 2t 1.2 ms: measured 1.50x; at 0.5 ms (twice the 1w speed) 2.40x.
   const c = makeCase('sequence', 'gru', 64, 64, 100, 1, true);
@@ -148,8 +162,9 @@ test('a run with the conditions judges their targets and shows their tables in b
   assert.match(judged('busy').measured, '50% of rnnc\'s calls on the caller alone');
   assert.equal([judged('lstm_i256_h256_t100_b1').holds, judged('lstm_i1024_h1024_t100_b1').holds], [true, false]);
   assert.match(judged('lstm_i1024_h1024_t100_b1').measured, '1.80x');
-  // A run without them judges none of them.
+  // A run without them judges none of them, nor one whose conditions have no rows (a saved run edited by hand).
   assert.not.ok(judgeTargets([], machine).some((t) => t.name.startsWith('alone')));
+  assert.not.ok(judgeTargets([], machine, { header: '', rows: [] }).some((t) => t.name.startsWith('alone')));
   const saved = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8'));
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnc-conditions-'));
   try {
