@@ -6,6 +6,7 @@ import { descriptorKey, type CellDescriptor } from '../../compiler/cells/descrip
 import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../../api/tune.js';
 import { InputError } from '../../contract/errors.js';
 import { spawnNodeWorker } from '../../runtime/node.js';
+import { engineRelaxedSimd } from '../../runtime/features.js';
 import { readModelFile } from './common.js';
 import { descriptorFromFlags, type ShapeFlags } from './kernel.js';
 
@@ -56,4 +57,6 @@ export async function tuneCommand(model: string | undefined, f: TuneFlags): Prom
     file.entries.splice(0, file.entries.length, ...rest, entry);
   }
   console.log(`tuning for ${engine} stored in ${f.tuning}; rnnc compile --tuning ${f.tuning} uses it`);
+  // Timed as a session here compiles (fused where this engine has relaxed SIMD); an artifact keeps the flavour it is compiled in.
+  if (engineRelaxedSimd(undefined)) console.log('  timed with fused multiply-adds (this engine has relaxed SIMD); rnnc compile writes plain SIMD unless --relaxed-simd or --also-fused, and InferenceSession.create fuses here as it did');
 }
