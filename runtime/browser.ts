@@ -17,7 +17,7 @@ import { ArtifactSession } from './session.js';
 import type * as Types from './session.js';
 import { checkSessionOptions, type OrtSessionOptions } from './options.js';
 import { env, log } from './env.js';
-import { fetchOk, isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
+import { DEFAULT_PAGE_CACHE_BYTES, fetchOk, isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
 import type { SuperviseMessage } from './supervisor_browser.js';
 import { hearWorker, type SupervisorReport, type SupervisorRequest } from './supervisor_protocol.js';
 
@@ -46,6 +46,8 @@ export interface BrowserSessionOptions extends OrtSessionOptions {
   readonly bind?: Record<string, number[]>;
   /** For an ONNX model: keep the compiled artifact in the Cache API for the next visit (default true). */
   readonly cache?: boolean;
+  /** For an ONNX model: the bound on the cached artifacts' bytes (default 256 MiB); the least recently used go past it. */
+  readonly cacheMaxBytes?: number;
   /** For an ONNX model: fused multiply-adds (relaxed SIMD; default: where this engine has it). */
   readonly relaxedSimd?: boolean;
 }
@@ -85,7 +87,7 @@ export class InferenceSession extends ArtifactSession {
       const multi = threads ? (asked === undefined ? undefined : asked > 1) : false;
       const req = { bytes, source, batch: options.batch, shapes: options.shapes, bind: options.bind, threads: multi, cores, relaxedSimd: engineRelaxedSimd(options.relaxedSimd) };
       const compilerUrl = options.compilerUrl ?? new URL('./rnnc-compiler.js', import.meta.url);
-      return withCompiled(req, compilerUrl, options.cache ?? true, (artifact, compiled) => InferenceSession.start(artifact, options, asked, compiled));
+      return withCompiled(req, compilerUrl, options.cache ?? true, options.cacheMaxBytes ?? DEFAULT_PAGE_CACHE_BYTES, (artifact, compiled) => InferenceSession.start(artifact, options, asked, compiled));
     }
     const manifest = await fetchManifest(model, options.fetchInit);
     const wanted = asked ?? recommendedWorkers(manifest, cores);
@@ -127,7 +129,7 @@ export declare namespace InferenceSession {
 }
 
 /** rnnc's own option names, beside onnxruntime's. */
-const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit', 'compilerUrl', 'batch', 'shapes', 'bind', 'cache', 'relaxedSimd'];
+const OWN_OPTIONS = ['workers', 'timeoutMs', 'workerUrl', 'fetchInit', 'compilerUrl', 'batch', 'shapes', 'bind', 'cache', 'cacheMaxBytes', 'relaxedSimd'];
 
 /** rnnc-worker.js: under env.wasm.wasmPaths when set (resolved against the page), else next to this module. */
 function workerScript(): URL {

@@ -31,6 +31,9 @@ export interface BrowserCompile {
 /** The Cache API cache that holds compiled artifacts; entries of other rnnc versions never match. */
 export const CACHE_NAME = 'rnnc-artifacts';
 
+/** Default bound on the bytes of a page's cached artifacts (session option `cacheMaxBytes`). */
+export const DEFAULT_PAGE_CACHE_BYTES = 256 * 1024 * 1024;
+
 /** True when `model` is an ONNX model to compile: bytes, or a URL whose path ends in `.onnx`. */
 export function isOnnxModel(model: unknown): model is Uint8Array | ArrayBuffer | string | URL {
   if (model instanceof Uint8Array || model instanceof ArrayBuffer) return true;
@@ -73,7 +76,7 @@ export function compileKey(req: CompileRequest): string {
  * worker at `compilerUrl` (then cached). A cached artifact that `start` rejects as damaged (the
  * runtime checks every file against the manifest) is dropped and compiled anew.
  */
-export async function withCompiled<T>(req: CompileRequest, compilerUrl: string | URL, useCache: boolean,
+export async function withCompiled<T>(req: CompileRequest, compilerUrl: string | URL, useCache: boolean, maxBytes: number,
   start: (artifact: Artifact, compiled: BrowserCompile) => Promise<T>): Promise<T> {
   const key = compileKey(req);
   const cache = useCache ? await openCache() : null;
@@ -81,7 +84,10 @@ export async function withCompiled<T>(req: CompileRequest, compilerUrl: string |
   const cached = cache ? await readEntry(cache, key) : null;
   if (cached) {
     try {
-      return await start({ ...cached, source: `${req.source} (cached)` }, { key, fromCache: true, ms: performance.now() - t0 });
+      const session = await start({ ...cached, source: `${req.source} (cached)` }, { key, fromCache: true, ms: performance.now() - t0 });
+      // Its last use orders the eviction; the session does not wait for the mark.
+      void touchEntry(cache!, key).catch(() => {});
+      return session;
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       console.warn(`rnnc: the cached artifact of ${req.source} is damaged (${e.message}); compiling it again`);
@@ -91,7 +97,7 @@ export async function withCompiled<T>(req: CompileRequest, compilerUrl: string |
   t0 = performance.now();
   const artifact = await compileInWorker(req, compilerUrl);
   const ms = performance.now() - t0;
-  if (cache) await writeEntry(cache, key, artifact);
+  if (cache && await writeEntry(cache, key, artifact)) await trimCache(cache, maxBytes).catch(() => {});
   return start({ ...artifact, source: req.source }, { key, fromCache: false, ms });
 }
 
@@ -154,18 +160,52 @@ async function readEntry(cache: Cache, key: string): Promise<Artifact | null> {
   return { manifest, wasm: await bytes(wasm), wasmThreads: wasmThreads ? await bytes(wasmThreads) : null, image: await bytes(image) };
 }
 
-async function writeEntry(cache: Cache, key: string, a: Artifact): Promise<void> {
+/** The manifest's headers: when the entry was last used (ms) and its bytes; they order the eviction. */
+const USED = 'x-rnnc-used', BYTES = 'x-rnnc-bytes';
+const manifestResponse = (json: string, bytes: string) => new Response(json, { headers: { [USED]: String(Date.now()), [BYTES]: bytes } });
+
+/** Stores the artifact; its manifest goes last, so an entry without one is being written or failed. */
+async function writeEntry(cache: Cache, key: string, a: Artifact): Promise<boolean> {
   const body = (b: Uint8Array | WebAssembly.Module) => new Response(b as Uint8Array<ArrayBuffer>);
+  const json = JSON.stringify(a.manifest);
+  const bytes = json.length + (a.wasm as Uint8Array).byteLength + ((a.wasmThreads as Uint8Array | null)?.byteLength ?? 0) + a.image.byteLength;
   try {
     await Promise.all([
-      cache.put(entryUrl(key, 'manifest.json'), new Response(JSON.stringify(a.manifest))),
       cache.put(entryUrl(key, 'wasm'), body(a.wasm)),
       a.wasmThreads ? cache.put(entryUrl(key, 'wasmThreads'), body(a.wasmThreads)) : null,
       cache.put(entryUrl(key, 'image'), new Response(a.image as Uint8Array<ArrayBuffer>)),
     ]);
+    await cache.put(entryUrl(key, 'manifest.json'), manifestResponse(json, String(bytes)));
+    return true;
   } catch (e) {
     // A full or refused cache costs the next visit a compile, not this session.
     console.warn(`rnnc: cannot cache the compiled artifact (${(e as Error).message})`);
+    await dropEntry(cache, key).catch(() => {});
+    return false;
+  }
+}
+
+/** Marks an entry used now. */
+async function touchEntry(cache: Cache, key: string): Promise<void> {
+  const m = await cache.match(entryUrl(key, 'manifest.json'));
+  if (m) await cache.put(entryUrl(key, 'manifest.json'), manifestResponse(await m.text(), m.headers.get(BYTES) ?? ''));
+}
+
+/**
+ * Drops the least recently used entries past `maxBytes` (the newest too, when it alone is past it).
+ * A manifest without the headers (an earlier build's) counts as past the bound; files without a
+ * manifest are an entry still being written (by another tab) and are left alone.
+ */
+async function trimCache(cache: Cache, maxBytes: number): Promise<void> {
+  const entries: { key: string; used: number; bytes: number }[] = [];
+  for (const r of await cache.keys()) {
+    if (!r.url.endsWith('/manifest.json')) continue;
+    const h = (await cache.match(r))?.headers;
+    entries.push({ key: r.url.split('/').at(-2)!, used: Number(h?.get(USED)) || 0, bytes: Number(h?.get(BYTES)) || Infinity });
+  }
+  let total = 0;
+  for (const e of entries.sort((a, b) => b.used - a.used)) {
+    if ((total += e.bytes) > maxBytes) await dropEntry(cache, e.key);
   }
 }
 

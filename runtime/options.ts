@@ -73,6 +73,8 @@ export function checkSessionOptions(options: unknown, own: readonly string[]): n
   if (o.workers !== undefined && fromIntra !== undefined && o.workers !== fromIntra) {
     throw new InputError(`session options workers (${o.workers}) and intraOpNumThreads (${fromIntra}) disagree; give one of them`);
   }
+  const max = (o as { cacheMaxBytes?: unknown }).cacheMaxBytes;
+  if (max !== undefined && !(typeof max === 'number' && max >= 0)) throw new InputError(`session option cacheMaxBytes must be a number of bytes >= 0, got ${describe(max)}`);
   const overrides = o.freeDimensionOverrides;
   if (overrides !== undefined) {
     for (const [dim, n] of Object.entries(overrides ?? {})) {

@@ -146,6 +146,15 @@ test('the size bound holds with entries other processes stored: a store lists th
   assert.equal(entries(dir), ['a', 'b'], 'four entries past a bound of 2.5: the two least recently used went, and the dead writer\'s');
 }));
 
+test('a size bound that is not a number of bytes is an InputError naming the option', () => inTempDir('cache', async (dir) => {
+  for (const bad of [-1, '512 MB', Number.NaN]) {
+    const err = await InferenceSession.create(model, { cache: dir, cacheMaxBytes: bad as number }).then(() => null, (e: Error) => e);
+    assert.is(err?.name, 'InputError', `cacheMaxBytes ${String(bad)}`);
+    assert.match(err!.message, /session option cacheMaxBytes must be a number of bytes >= 0/);
+  }
+  assert.equal(fs.readdirSync(dir), [], 'nothing was compiled or stored');
+}));
+
 test('the cache directory: an option, else RNNC_CACHE_DIR, else off in tests, else the platform\'s', () => {
   assert.is(cacheDirectory(false, { RNNC_CACHE_DIR: '/z' }), null);
   assert.is(cacheDirectory('/x/y', { RNNC_CACHE_DIR: '/z' }), path.resolve('/x/y'));
