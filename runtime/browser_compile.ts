@@ -81,23 +81,24 @@ export async function withCompiled<T>(req: CompileRequest, compilerUrl: string |
   const key = compileKey(req);
   const cache = useCache ? await openCache() : null;
   let t0 = performance.now();
-  const cached = cache ? await readEntry(cache, key) : null;
+  // A cache that cannot be read is a miss: it costs a compile, never the session.
+  const cached = cache ? await readEntry(cache, key).catch(() => null) : null;
   if (cached) {
     try {
       const session = await start({ ...cached, source: `${req.source} (cached)` }, { key, fromCache: true, ms: performance.now() - t0 });
       // Its last use orders the eviction; the session does not wait for the mark.
-      void touchEntry(cache!, key).catch(() => {});
+      void touchEntry(cache!, key, artifactBytes(cached)).catch(() => {});
       return session;
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       console.warn(`rnnc: the cached artifact of ${req.source} is damaged (${e.message}); compiling it again`);
-      await dropEntry(cache!, key);
+      await dropEntry(cache!, key).catch(() => {});
     }
   }
   t0 = performance.now();
   const artifact = await compileInWorker(req, compilerUrl);
   const ms = performance.now() - t0;
-  if (cache && await writeEntry(cache, key, artifact)) await trimCache(cache, maxBytes).catch(() => {});
+  if (cache) await storeEntry(cache, key, artifact, maxBytes);
   return start({ ...artifact, source: req.source }, { key, fromCache: false, ms });
 }
 
@@ -143,65 +144,82 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
-/** The entry's files live under a URL of their own (never fetched), one per file. */
+/** The entry's files live under a URL of their own (never fetched), one per file; the manifest is the entry's last. */
 const entryUrl = (key: string, file: string) => new URL(`/rnnc-artifact-cache/${key}/${file}`, globalThis.location?.href).href;
-const FILES = ['manifest.json', 'wasm', 'wasmThreads', 'image'] as const;
+const DATA = ['wasm', 'wasmThreads', 'image'] as const;
+const MANIFEST = 'manifest.json';
 
+/** The entry of `key`; null if it is not whole (a manifest left without its files is dropped). */
 async function readEntry(cache: Cache, key: string): Promise<Artifact | null> {
-  const [m, wasm, wasmThreads, image] = await Promise.all(FILES.map((f) => cache.match(entryUrl(key, f))));
-  if (!m || !wasm || !image) return null;
+  const [m, wasm, wasmThreads, image] = await Promise.all([MANIFEST, ...DATA].map((f) => cache.match(entryUrl(key, f))));
+  if (!m) return null; // not stored, or still being written
   let manifest: Manifest;
   try {
     manifest = await m.json() as Manifest;
   } catch {
     manifest = {} as Manifest; // the runtime's manifest check names what is wrong
   }
+  // Files go after the manifest when an entry is dropped, so this one is being dropped, or was.
+  if (!wasm || !image || (manifest.files?.wasmThreads && !wasmThreads)) return dropEntry(cache, key).then(() => null);
   const bytes = async (r: Response) => new Uint8Array(await r.arrayBuffer());
   return { manifest, wasm: await bytes(wasm), wasmThreads: wasmThreads ? await bytes(wasmThreads) : null, image: await bytes(image) };
 }
 
-/** The manifest's headers: when the entry was last used (ms) and its bytes; they order the eviction. */
-const USED = 'x-rnnc-used', BYTES = 'x-rnnc-bytes';
-const manifestResponse = (json: string, bytes: string) => new Response(json, { headers: { [USED]: String(Date.now()), [BYTES]: bytes } });
+/**
+ * The headers that order the eviction: on the manifest, the entry's last use (ms) and its bytes; on
+ * the other files, when they were written (files without a manifest are an entry being written).
+ */
+const USED = 'x-rnnc-used', BYTES = 'x-rnnc-bytes', WRITTEN = 'x-rnnc-written';
+/** Files without a manifest this much older are what a closed tab left mid-store. */
+const STALE_MS = 10 * 60 * 1000;
+const manifestResponse = (json: string, bytes: number) => new Response(json, { headers: { [USED]: String(Date.now()), [BYTES]: String(bytes) } });
+const artifactBytes = (a: Artifact) => new TextEncoder().encode(JSON.stringify(a.manifest)).length +
+  [a.wasm, a.wasmThreads, a.image].reduce<number>((n, b) => n + ((b as Uint8Array | null)?.byteLength ?? 0), 0);
 
-/** Stores the artifact; its manifest goes last, so an entry without one is being written or failed. */
-async function writeEntry(cache: Cache, key: string, a: Artifact): Promise<boolean> {
-  const body = (b: Uint8Array | WebAssembly.Module) => new Response(b as Uint8Array<ArrayBuffer>);
-  const json = JSON.stringify(a.manifest);
-  const bytes = json.length + (a.wasm as Uint8Array).byteLength + ((a.wasmThreads as Uint8Array | null)?.byteLength ?? 0) + a.image.byteLength;
+/**
+ * Makes room (the least recently used entries go past `maxBytes`), then stores the artifact, unless
+ * it alone is past the bound; the manifest last. A failed store drops what it wrote and warns.
+ */
+async function storeEntry(cache: Cache, key: string, a: Artifact, maxBytes: number): Promise<void> {
+  const bytes = artifactBytes(a);
   try {
-    await Promise.all([
-      cache.put(entryUrl(key, 'wasm'), body(a.wasm)),
-      a.wasmThreads ? cache.put(entryUrl(key, 'wasmThreads'), body(a.wasmThreads)) : null,
-      cache.put(entryUrl(key, 'image'), new Response(a.image as Uint8Array<ArrayBuffer>)),
-    ]);
-    await cache.put(entryUrl(key, 'manifest.json'), manifestResponse(json, String(bytes)));
-    return true;
+    await trimCache(cache, maxBytes - bytes);
+    if (bytes > maxBytes) return;
+    await Promise.all(DATA.map((f) => a[f] && cache.put(entryUrl(key, f), new Response(a[f] as Uint8Array<ArrayBuffer>, { headers: { [WRITTEN]: String(Date.now()) } }))));
+    await cache.put(entryUrl(key, MANIFEST), manifestResponse(JSON.stringify(a.manifest), bytes));
   } catch (e) {
     // A full or refused cache costs the next visit a compile, not this session.
     console.warn(`rnnc: cannot cache the compiled artifact (${(e as Error).message})`);
     await dropEntry(cache, key).catch(() => {});
-    return false;
   }
 }
 
-/** Marks an entry used now. */
-async function touchEntry(cache: Cache, key: string): Promise<void> {
-  const m = await cache.match(entryUrl(key, 'manifest.json'));
-  if (m) await cache.put(entryUrl(key, 'manifest.json'), manifestResponse(await m.text(), m.headers.get(BYTES) ?? ''));
+/** Marks an entry used now (an earlier build's entry gets its headers). */
+async function touchEntry(cache: Cache, key: string, bytes: number): Promise<void> {
+  const m = await cache.match(entryUrl(key, MANIFEST));
+  if (!m) return;
+  await cache.put(entryUrl(key, MANIFEST), manifestResponse(await m.text(), bytes));
+  // Dropped meanwhile (another tab's eviction): the manifest must not come back alone.
+  if (!await cache.match(entryUrl(key, 'wasm'))) await dropEntry(cache, key);
 }
 
 /**
- * Drops the least recently used entries past `maxBytes` (the newest too, when it alone is past it).
- * A manifest without the headers (an earlier build's) counts as past the bound; files without a
- * manifest are an entry still being written (by another tab) and are left alone.
+ * Drops the least recently used entries past `maxBytes` (all of them below 0); entries an earlier
+ * build wrote (no headers), and files without a manifest written more than STALE_MS ago.
  */
 async function trimCache(cache: Cache, maxBytes: number): Promise<void> {
-  const entries: { key: string; used: number; bytes: number }[] = [];
+  const byKey = new Map<string, Request[]>();
   for (const r of await cache.keys()) {
-    if (!r.url.endsWith('/manifest.json')) continue;
-    const h = (await cache.match(r))?.headers;
-    entries.push({ key: r.url.split('/').at(-2)!, used: Number(h?.get(USED)) || 0, bytes: Number(h?.get(BYTES)) || Infinity });
+    const key = r.url.split('/').at(-2)!;
+    byKey.set(key, [...(byKey.get(key) ?? []), r]);
+  }
+  const entries: { key: string; used: number; bytes: number }[] = [];
+  for (const [key, files] of byKey) {
+    const m = files.find((r) => r.url.endsWith('/' + MANIFEST));
+    const h = (await cache.match(m ?? files[0]))?.headers;
+    const num = (name: string) => Number(h?.get(name) || NaN);
+    if (!m ? !(Date.now() - num(WRITTEN) < STALE_MS) : !(num(USED) > 0 && num(BYTES) >= 0)) await dropEntry(cache, key);
+    else if (m) entries.push({ key, used: num(USED), bytes: num(BYTES) });
   }
   let total = 0;
   for (const e of entries.sort((a, b) => b.used - a.used)) {
@@ -209,6 +227,8 @@ async function trimCache(cache: Cache, maxBytes: number): Promise<void> {
   }
 }
 
+/** The manifest first: a reader then never takes the files left for a whole entry. */
 async function dropEntry(cache: Cache, key: string): Promise<void> {
-  await Promise.all(FILES.map((f) => cache.delete(entryUrl(key, f))));
+  await cache.delete(entryUrl(key, MANIFEST));
+  await Promise.all(DATA.map((f) => cache.delete(entryUrl(key, f))));
 }

@@ -174,42 +174,102 @@ test('the page cache is bounded: past cacheMaxBytes the least recently used entr
     await s.release();
     return { key: s.compiled.key as string, fromCache: s.compiled.fromCache as boolean };
   }, { how, options });
-  // An entry an earlier build wrote (a manifest without the headers) and files still being written (no manifest).
+  /** Rewrites an entry's manifest with `headers` (none: as an earlier build stored it). */
+  const rewriteManifest = (key: string, headers: Record<string, string>) => page.evaluate(async ({ key, headers }) => {
+    const cache = await caches.open('rnnc-artifacts');
+    const url = new URL(`/rnnc-artifact-cache/${key}/manifest.json`, location.href).href;
+    await cache.put(url, new Response(await (await cache.match(url))!.text(), { headers }));
+  }, { key, headers });
+  // An entry an earlier build wrote (a manifest without headers), files being written now (no
+  // manifest yet, a fresh time) and files a closed tab left mid-store (no manifest, no time).
   await page.evaluate(async () => {
     const cache = await caches.open('rnnc-artifacts');
     const at = (key: string, file: string) => new URL(`/rnnc-artifact-cache/${key}/${file}`, location.href).href;
     await cache.put(at('0123456789abcdef', 'manifest.json'), new Response('{}'));
     await cache.put(at('0123456789abcdef', 'wasm'), new Response(new Uint8Array(64)));
-    await cache.put(at('fedcba9876543210', 'wasm'), new Response(new Uint8Array(64)));
+    await cache.put(at('fedcba9876543210', 'wasm'), new Response(new Uint8Array(64), { headers: { 'x-rnnc-written': String(Date.now()) } }));
+    await cache.put(at('aaaaaaaaaaaaaaaa', 'image'), new Response(new Uint8Array(64)));
   });
+  const WRITING = 'fedcba9876543210';
   const a = await keyOf('charlm.onnx', {});
   let now = await entries();
   assert.is(a.fromCache, false);
   assert.is(now['0123456789abcdef'], undefined, 'an earlier build\'s entry is dropped at the first store');
-  assert.is(now.fedcba9876543210?.files, 1, 'files without a manifest (being written) are left alone');
+  assert.is(now.aaaaaaaaaaaaaaaa, undefined, 'files a closed tab left are dropped');
+  assert.is(now[WRITING]?.files, 1, 'files being written are left alone');
   const one = now[a.key].bytes;
   assert.ok(one > 100_000 && now[a.key].files === 3, `entry ${a.key}: ${JSON.stringify(now[a.key])}`);
+  // A hit on an entry an earlier build stored gives it its headers (its true bytes).
+  await rewriteManifest(a.key, {});
+  assert.is((await keyOf('charlm.onnx', {})).fromCache, true);
+  await page.waitForFunction(async (key) => {
+    const m = await (await caches.open('rnnc-artifacts')).match(new URL(`/rnnc-artifact-cache/${key}/manifest.json`, location.href).href);
+    return Number(m?.headers.get('x-rnnc-used')) > 0;
+  }, a.key);
+  now = await entries();
+  assert.is(now[a.key].bytes, one, 'the hit wrote the entry\'s bytes');
   // Room for two entries: a second (another batch: another key) stays beside the first.
   const bound = Math.floor(2.5 * one);
   const b = await keyOf('charlm.onnx', { batch: 2, cacheMaxBytes: bound });
   assert.is.not(b.key, a.key);
-  assert.equal(Object.keys(await entries()).filter((k) => k !== 'fedcba9876543210').sort(), [a.key, b.key].sort());
+  assert.equal(Object.keys(await entries()).filter((k) => k !== WRITING).sort(), [a.key, b.key].sort());
   // A hit on the first marks it used: a third entry evicts the second, the least recently used.
+  const before = (await entries())[a.key].used;
   await new Promise((r) => setTimeout(r, 5));
   assert.is((await keyOf('charlm.onnx', { cacheMaxBytes: bound })).fromCache, true);
   await page.waitForFunction(async ([key, before]) => {
     const m = await (await caches.open('rnnc-artifacts')).match(new URL(`/rnnc-artifact-cache/${key}/manifest.json`, location.href).href);
     return Number(m?.headers.get('x-rnnc-used')) > before;
-  }, [a.key, now[a.key].used] as const);
+  }, [a.key, before] as const);
   const c = await keyOf('charlm.onnx', { batch: 3, cacheMaxBytes: bound });
   now = await entries();
-  assert.equal(Object.keys(now).filter((k) => k !== 'fedcba9876543210').sort(), [a.key, c.key].sort(), `entries: ${JSON.stringify(now)}`);
+  assert.equal(Object.keys(now).filter((k) => k !== WRITING).sort(), [a.key, c.key].sort(), `entries: ${JSON.stringify(now)}`);
   assert.is((await keyOf('charlm.onnx', { batch: 2, cacheMaxBytes: bound })).fromCache, false, 'the evicted entry compiles again');
   // A bound below one entry keeps nothing; a bad bound is an InputError naming the option.
   await keyOf('charlm.onnx', { batch: 4, cacheMaxBytes: 0 });
-  assert.equal(Object.keys(await entries()), ['fedcba9876543210']);
+  assert.equal(Object.keys(await entries()), [WRITING]);
   const err = await page.evaluate(() => (window as any).rnnc.InferenceSession.create('charlm.onnx', { cacheMaxBytes: '1 MB' }).then(() => 'no error', (x: Error) => `${x.name}: ${x.message}`));
   assert.match(err, /^InputError: session option cacheMaxBytes must be a number of bytes >= 0, got/);
+  await page.context().close();
+});
+
+test('a cache that fails loses nothing: a refused store leaves no files and a failed read compiles; both sessions run', async () => {
+  const e = await setup();
+  const { page, warnings } = await open(e);
+  // The image's store is refused (as a full cache refuses it): the session runs, no file of the entry stays.
+  const refused = await page.evaluate(async () => {
+    const put = Cache.prototype.put;
+    Cache.prototype.put = function (req: RequestInfo | URL, res: Response) {
+      return String(req instanceof Request ? req.url : req).endsWith('/image') ? Promise.reject(new DOMException('quota exceeded', 'QuotaExceededError')) : put.call(this, req, res);
+    };
+    try {
+      const s = await (window as any).rnnc.InferenceSession.create('charlm.onnx', { workers: 1 });
+      const out = await (window as any).streamed(s);
+      await s.release();
+      return { out, files: (await (await caches.open('rnnc-artifacts')).keys()).map((r) => r.url) };
+    } finally {
+      Cache.prototype.put = put;
+    }
+  });
+  assert.ok(maxStepDiff(refused.out, e.reference) <= 1e-6, 'the session of a refused store runs');
+  assert.equal(refused.files, [], 'no file of the refused entry stays');
+  assert.ok(warnings.some((w) => /cannot cache the compiled artifact \(quota exceeded\)/.test(w)), `warnings: ${warnings.join(' | ')}`);
+  // Stored now; then every read fails: a miss, compiled again.
+  assert.is((await createIn(page, 'charlm.onnx')).fromCache, false);
+  const failedRead = await page.evaluate(async () => {
+    const match = Cache.prototype.match;
+    Cache.prototype.match = () => Promise.reject(new DOMException('the cache is gone', 'UnknownError'));
+    try {
+      const s = await (window as any).rnnc.InferenceSession.create('charlm.onnx', { workers: 1 });
+      const out = await (window as any).streamed(s);
+      await s.release();
+      return { out, fromCache: s.compiled.fromCache };
+    } finally {
+      Cache.prototype.match = match;
+    }
+  });
+  assert.is(failedRead.fromCache, false, 'a failed read is a miss');
+  assert.ok(maxStepDiff(failedRead.out, e.reference) <= 1e-6, 'the session of a failed read runs');
   await page.context().close();
 });
 
@@ -231,7 +291,7 @@ test('sizes: the runtime stays small; the compiler is a separate download', asyn
   const runtime = await gz('rnnc.js'), compiler = await gz('rnnc-compiler.js');
   console.log(`  gzipped: rnnc.js ${(runtime / 1024).toFixed(1)} KiB + rnnc-worker.js ${((await gz('rnnc-worker.js')) / 1024).toFixed(1)} KiB; ` +
     `rnnc-compiler.js ${(compiler / 1024).toFixed(0)} KiB (${((await stat(path.join(BUNDLE, 'rnnc-compiler.js'))).size / 1048576).toFixed(1)} MiB raw)`);
-  // 18.7 KiB with the artifact checks, onnxruntime's API surface, the ONNX path's loader and its
+  // 18.9 KiB with the artifact checks, onnxruntime's API surface, the ONNX path's loader and its
   // bounded cache; a bound that catches the compiler (or binaryen) slipping in.
   assert.ok(runtime < 19 * 1024, `rnnc.js is ${runtime} bytes gzipped; keep it under 19 KiB`);
   const js = await readFile(path.join(BUNDLE, 'rnnc.js'), 'utf8');
