@@ -8,18 +8,19 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, ModelError, RnncError } from '../contract/errors.js';
 import type { Artifact } from '../contract/manifest.js';
-import { createNodeEngine, readArtifact, type NodeRunOptions } from '../runtime/node.js';
+import { createNodeEngine, readArtifact, spawnNodeWorker, type NodeRunOptions } from '../runtime/node.js';
 import type { Engine } from '../runtime/engine.js';
 import { ArtifactSession, type FeedsType } from '../runtime/session.js';
 import { feedTensor } from '../runtime/tensor.js';
-import { checkSessionOptions, type OrtSessionOptions } from '../runtime/options.js';
+import { checkSessionOptions, createArgs, type OrtSessionOptions } from '../runtime/options.js';
 import { checkedFacts, factsOptions, inProcessModel, type InProcessModel, type ModelFacts } from './model.js';
 import { compilerMissing, importCompiler } from './compiler_import.js';
 import { fedBatch } from '../runtime/metadata.js';
 import type * as Types from '../runtime/session.js';
-import { ArtifactCache, cachedArtifact, cacheDirectory, evictServed, factsKey, ownedModel } from './cache.js';
+import { ArtifactCache, cachedArtifact, cacheDirectory, DEFAULT_CACHE_BYTES, evictServed, factsKey, ownedModel } from './cache.js';
 
 export * from '../runtime/index.js';
+import * as runtime from '../runtime/index.js';
 export { readArtifact, spawnNodeWorker } from '../runtime/node.js';
 export { ArtifactCache, cacheDirectory, DEFAULT_CACHE_BYTES } from './cache.js';
 
@@ -61,7 +62,12 @@ export class InferenceSession extends ArtifactSession {
    * Creates a session from an artifact directory, an ONNX file path, ONNX model bytes, or a loaded
    * Artifact. ONNX models are compiled in-process (needs the compiler's dependencies).
    */
-  static async create(model: string | Uint8Array | ArrayBuffer | Artifact, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+  static create(model: string | Uint8Array | ArrayBuffer | Artifact, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  /** onnxruntime's form: the model's bytes at `byteOffset` (to the end, or `byteLength` of them) in `buffer`. */
+  static create(buffer: ArrayBufferLike, byteOffset: number, byteLength?: number, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  static async create(given: string | Uint8Array | ArrayBufferLike | Artifact, a?: InferenceSession.SessionOptions | number, b?: number, c?: InferenceSession.SessionOptions): Promise<InferenceSession> {
+    const args = createArgs(given, a, b, c);
+    const model = args.model as string | Uint8Array | ArrayBuffer | Artifact, options = args.options as InferenceSession.SessionOptions;
     const workers = checkSessionOptions(options, OWN_OPTIONS);
     const run = { ...options, workers };
     const loaded = await load(model, run);
@@ -189,6 +195,7 @@ type NodeSessionOptions = SessionOptions;
 export declare namespace InferenceSession {
   type SessionOptions = NodeSessionOptions;
   type FeedsType = Types.FeedsType;
+  type OnnxValueMapType = Types.OnnxValueMapType;
   type FetchesType = Types.FetchesType;
   type ReturnType = Types.ReturnType;
   type RunOptions = Types.RunOptions;
@@ -256,3 +263,6 @@ async function readFacts(bytes: Uint8Array, source: string, options: SessionOpti
   }
   return inProcess.modelFacts(bytes, source, options);
 }
+
+/** `import ort from 'rnnc'`, as onnxruntime's packages allow: every export of this module in one object. */
+export default { ...runtime, InferenceSession, readArtifact, spawnNodeWorker, ArtifactCache, cacheDirectory, DEFAULT_CACHE_BYTES };

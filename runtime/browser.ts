@@ -15,13 +15,14 @@ import { checkDigest, checkFileDigests, compileFailed } from './verify.js';
 import type { Spawn } from './pool.js';
 import { ArtifactSession } from './session.js';
 import type * as Types from './session.js';
-import { checkSessionOptions, type OrtSessionOptions } from './options.js';
+import { checkSessionOptions, createArgs, type OrtSessionOptions } from './options.js';
 import { env, log } from './env.js';
 import { DEFAULT_PAGE_CACHE_BYTES, fetchOk, isOnnxModel, modelBytes, withCompiled, type BrowserCompile } from './browser_compile.js';
 import type { SuperviseMessage } from './supervisor_browser.js';
 import { hearWorker, type SupervisorReport, type SupervisorRequest } from './supervisor_protocol.js';
 
 export * from './index.js';
+import * as runtime from './index.js';
 
 /** Options of the browser `InferenceSession.create`. */
 export interface BrowserSessionOptions extends OrtSessionOptions {
@@ -77,7 +78,12 @@ export class InferenceSession extends ArtifactSession {
    * that loads rnnc-compiler.js (cached, see browser_compile.ts). Without cross-origin isolation it
    * runs on one worker and says so in `note` and a console warning.
    */
-  static async create(model: string | URL | Uint8Array | ArrayBuffer, options: InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
+  static create(model: string | URL | Uint8Array | ArrayBuffer, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  /** onnxruntime's form: the ONNX model's bytes at `byteOffset` (to the end, or `byteLength` of them) in `buffer`. */
+  static create(buffer: ArrayBufferLike, byteOffset: number, byteLength?: number, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  static async create(given: string | URL | Uint8Array | ArrayBufferLike, a?: InferenceSession.SessionOptions | number, b?: number, c?: InferenceSession.SessionOptions): Promise<InferenceSession> {
+    const args = createArgs(given, a, b, c);
+    const model = args.model as string | URL | Uint8Array | ArrayBuffer, options = args.options as InferenceSession.SessionOptions;
     const asked = checkSessionOptions(options, OWN_OPTIONS);
     const threads = detectFeatures().threads;
     const cores = globalThis.navigator?.hardwareConcurrency || 1;
@@ -122,6 +128,7 @@ type BrowserOptions = BrowserSessionOptions;
 export declare namespace InferenceSession {
   type SessionOptions = BrowserOptions;
   type FeedsType = Types.FeedsType;
+  type OnnxValueMapType = Types.OnnxValueMapType;
   type FetchesType = Types.FetchesType;
   type ReturnType = Types.ReturnType;
   type RunOptions = Types.RunOptions;
@@ -260,3 +267,6 @@ export function spawnBrowserWorker(workerUrl: string | URL): Spawn {
     };
   };
 }
+
+/** `import ort from 'rnnc'`, as onnxruntime's packages allow: every export of this module in one object. */
+export default { ...runtime, InferenceSession, ISOLATION_NOTE, fetchManifest, fetchArtifact, spawnBrowserWorker };

@@ -5,6 +5,7 @@
  */
 import { InputError } from '../contract/errors.js';
 import { MAX_WORKERS } from '../contract/control.js';
+import { RNNC_VERSION } from '../contract/version.js';
 
 /** Levels of `env.logLevel`, least severe first (onnxruntime's names). */
 export const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
@@ -35,10 +36,12 @@ export interface Env {
   logLevel?: LogLevel;
   /** Accepted for onnxruntime's sake; no effect. */
   debug?: boolean;
+  /** Versions, as onnxruntime's `env.versions` (its keys name its packages; here rnnc's). */
+  readonly versions: { readonly rnnc: string };
 }
 
 /** The process-wide settings (one object, shared by every entry of the package). */
-export const env: Env = { wasm: {}, logLevel: 'warning' };
+export const env: Env = { wasm: {}, logLevel: 'warning', versions: { rnnc: RNNC_VERSION } };
 
 /** The worker count `env.wasm.numThreads` asks for, or undefined (the recommendation); checked. */
 export function envWorkers(): number | undefined {

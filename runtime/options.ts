@@ -5,12 +5,12 @@
  */
 import { InputError, UnsupportedError } from '../contract/errors.js';
 import { MAX_WORKERS } from '../contract/control.js';
-import { envWorkers } from './env.js';
+import { envWorkers, log } from './env.js';
 import { describe } from './tensor_data.js';
 
 /** The options onnxruntime-web's `InferenceSession.create` takes that rnnc reads or accepts. */
 export interface OrtSessionOptions {
-  /** 'wasm' or 'cpu' (names or `{ name }`): rnnc runs on WebAssembly; any other is an error. */
+  /** 'wasm' or 'cpu' (names or `{ name }`): rnnc runs on WebAssembly; others before them are skipped with a warning, a list without them is an error. */
   readonly executionProviders?: readonly (string | { readonly name: string })[];
   /** Workers to run on (as `workers`); 0: the recommendation for this machine's cores. */
   readonly intraOpNumThreads?: number;
@@ -28,6 +28,15 @@ export interface OrtSessionOptions {
   /** 'cpu' only: outputs are always CPU tensors. */
   readonly preferredOutputLocation?: 'cpu' | Readonly<Record<string, 'cpu'>>;
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Accepted: rnnc does not profile (a warning when true). */
+  readonly enableProfiling?: boolean;
+  readonly profileFilePrefix?: string;
+  /** Accepted: rnnc writes no optimized ONNX model (a warning); `rnnc compile` writes its artifact. */
+  readonly optimizedModelFilePath?: string;
+  /** Accepted: for GPU providers (a warning when true). */
+  readonly enableGraphCapture?: boolean;
+  /** Empty only: rnnc reads models whose weights are inside the .onnx file. */
+  readonly externalData?: readonly unknown[];
 }
 
 /** onnxruntime-web's run options; all accepted, none changes a call. */
@@ -41,9 +50,26 @@ export interface OrtRunOptions {
 
 const ORT_SESSION_KEYS = ['executionProviders', 'intraOpNumThreads', 'freeDimensionOverrides', 'graphOptimizationLevel',
   'interOpNumThreads', 'enableCpuMemArena', 'enableMemPattern', 'executionMode', 'logId', 'logSeverityLevel',
-  'logVerbosityLevel', 'preferredOutputLocation', 'extra'] as const;
+  'logVerbosityLevel', 'preferredOutputLocation', 'extra', 'enableProfiling', 'profileFilePrefix', 'optimizedModelFilePath',
+  'enableGraphCapture', 'externalData'] as const;
 export const RUN_OPTION_KEYS = ['logSeverityLevel', 'logVerbosityLevel', 'terminate', 'tag', 'extra'] as const;
 const PROVIDERS = ['wasm', 'cpu'];
+
+/**
+ * onnxruntime's `create(buffer, byteOffset, byteLength?, options?)` beside `create(model, options?)`:
+ * the model (the buffer's bytes in that range) and the options.
+ */
+export function createArgs<M>(model: M, a: unknown, b: unknown, c: unknown): { model: M | Uint8Array; options: unknown } {
+  if (typeof a !== 'number') return { model, options: a === undefined ? {} : a };
+  if (!(model instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && model instanceof SharedArrayBuffer))) {
+    throw new InputError(`InferenceSession.create(buffer, byteOffset, byteLength): buffer must be an ArrayBuffer, got ${describe(model)}`);
+  }
+  const length = b ?? model.byteLength - a;
+  if (!(Number.isInteger(a) && a >= 0 && Number.isInteger(length) && (length as number) >= 0 && a + (length as number) <= model.byteLength)) {
+    throw new InputError(`InferenceSession.create: byteOffset ${a} and byteLength ${String(b)} must lie within the buffer's ${model.byteLength} bytes`);
+  }
+  return { model: new Uint8Array(model, a, length as number), options: c === undefined ? {} : c };
+}
 
 /**
  * Checks `options` of `create`: every key one of rnnc's own (`own`) or onnxruntime's; returns the
@@ -61,6 +87,7 @@ export function checkSessionOptions(options: unknown, own: readonly string[]): n
     }
   }
   checkProviders(o.executionProviders);
+  checkOrtExtras(o);
   if (o.preferredOutputLocation !== undefined && o.preferredOutputLocation !== 'cpu' &&
       !(typeof o.preferredOutputLocation === 'object' && Object.values(o.preferredOutputLocation).every((v) => v === 'cpu'))) {
     throw new UnsupportedError(`session option preferredOutputLocation: rnnc returns CPU tensors only ('cpu'), got ${JSON.stringify(o.preferredOutputLocation)}`);
@@ -89,8 +116,21 @@ function checkProviders(list: unknown): void {
   if (!Array.isArray(list)) throw new InputError(`session option executionProviders must be an array such as ['wasm'], got ${describe(list)}`);
   const names = list.map((p) => (typeof p === 'string' ? p : typeof p === 'object' && p !== null ? (p as { name?: unknown }).name : p));
   const other = names.filter((n) => !PROVIDERS.includes(n as string));
-  if (other.length > 0) {
-    throw new InputError(`execution provider${other.length > 1 ? 's' : ''} ${other.map((n) => `'${String(n)}'`).join(', ')}: rnnc runs on WebAssembly SIMD only; use 'wasm' (or 'cpu')`);
+  if (other.length === 0) return;
+  const what = `execution provider${other.length > 1 ? 's' : ''} ${other.map((n) => `'${String(n)}'`).join(', ')}`;
+  // As onnxruntime-web skips providers it cannot use for the next in the list: 'wasm' or 'cpu' there.
+  if (other.length === names.length) throw new InputError(`${what}: rnnc runs on WebAssembly SIMD only; use 'wasm' (or 'cpu')`);
+  log('warning', `${what} skipped: rnnc runs on WebAssembly SIMD only ('wasm', next in the list)`);
+}
+
+/** onnxruntime's options for what rnnc does not have: a warning where the caller asked for it. */
+function checkOrtExtras(o: OrtSessionOptions): void {
+  if (o.enableProfiling) log('warning', 'session option enableProfiling ignored: rnnc does not profile sessions');
+  if (o.enableGraphCapture) log('warning', 'session option enableGraphCapture ignored: it is for GPU providers');
+  if (o.optimizedModelFilePath !== undefined) log('warning', 'session option optimizedModelFilePath ignored: rnnc writes no optimized ONNX model (`rnnc compile` writes its artifact)');
+  const external = o.externalData;
+  if (external !== undefined && !(Array.isArray(external) && external.length === 0)) {
+    throw new UnsupportedError('session option externalData: rnnc loads models whose weights are inside the .onnx file only');
   }
 }
 

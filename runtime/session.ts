@@ -22,6 +22,9 @@ export type FeedsType = Readonly<Record<string, Tensor>>;
 export type FetchesType = readonly string[] | Readonly<Record<string, null>>;
 /** Outputs of `run`, by graph output name. */
 export type ReturnType = Record<string, Tensor>;
+/** onnxruntime's names: a value of a graph input or output (here always a tensor), and a map of them. */
+export type OnnxValue = Tensor;
+export type OnnxValueMapType = Readonly<Record<string, OnnxValue>>;
 /** Options of one `run` (onnxruntime's; accepted, none changes the call). */
 export type RunOptions = OrtRunOptions;
 
@@ -202,6 +205,10 @@ export class ArtifactSession {
     }
     return result;
   }
+
+  /** onnxruntime's profiling calls: accepted so code that makes them runs; rnnc does not profile. */
+  startProfiling(): void {}
+  endProfiling(): void {}
 
   /** Frees the kernel and its memory once pending runs are done; later runs reject. */
   async release(): Promise<void> {

@@ -72,11 +72,12 @@ export class Tensor<T extends TensorType = TensorType> {
     return this.dims.reduce((p, d) => p * d, 1);
   }
 
-  /** The data (onnxruntime's way for tensors that may live on a GPU; here it is already on the CPU). */
-  async getData(releaseData = false): Promise<TensorDataMap[T]> {
-    const data = this.data;
-    if (releaseData) this.dispose();
-    return data;
+  /**
+   * The data (onnxruntime's way for tensors that may live on a GPU; here it is already on the CPU).
+   * `releaseData` is for GPU tensors: as in onnxruntime, a CPU tensor keeps its data.
+   */
+  async getData(_releaseData?: boolean): Promise<TensorDataMap[T]> {
+    return this.data;
   }
 
   /** The same data under other dims with as many elements (no copy). */

@@ -31,11 +31,49 @@ test('session options: wasm and cpu providers, harmless options accepted; others
     const s = await InferenceSession.create(MODEL, { executionProviders, graphOptimizationLevel: 'all', enableCpuMemArena: true, logSeverityLevel: 3 });
     await s.release();
   }
-  await rejectsInput(InferenceSession.create(MODEL, { executionProviders: ['webgpu', 'wasm'] }), "'webgpu'", "'wasm'");
+  await rejectsInput(InferenceSession.create(MODEL, { executionProviders: ['webgpu'] }), "'webgpu'", "'wasm'");
   await rejectsInput(InferenceSession.create(MODEL, { executionProviders: [{ name: 'webnn' }] }), "'webnn'");
   await rejectsInput(InferenceSession.create(MODEL, { intraOpNumThread: 1 } as never), "'intraOpNumThread'", 'intraOpNumThreads', 'workers');
   await rejectsInput(InferenceSession.create(MODEL, { intraOpNumThreads: -1 }), 'intraOpNumThreads', '-1');
   await rejectsInput(InferenceSession.create(MODEL, { intraOpNumThreads: 2, workers: 1 }), 'workers', 'intraOpNumThreads');
+});
+
+test('onnxruntime\'s habits: a provider list falling back to wasm, its other session options, create(buffer, byteOffset, byteLength), the default export, profiling calls, env.versions', async () => {
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (m: string) => { warned.push(m); };
+  try {
+    // As onnxruntime-web skips a provider it cannot use for the next one: a warning naming it.
+    const s = await InferenceSession.create(MODEL, { executionProviders: ['webgpu', { name: 'wasm' }], enableProfiling: true, profileFilePrefix: 'p', optimizedModelFilePath: 'x.onnx', enableGraphCapture: false, externalData: [] });
+    s.startProfiling();
+    s.endProfiling();
+    await s.release();
+  } finally {
+    console.warn = warn;
+  }
+  assert.ok(warned.some((w) => w.includes("'webgpu' skipped")), warned.join(' | '));
+  assert.ok(warned.some((w) => w.includes('enableProfiling ignored')), warned.join(' | '));
+  assert.ok(warned.some((w) => w.includes('optimizedModelFilePath ignored')), warned.join(' | '));
+  await InferenceSession.create(MODEL, { externalData: [{ path: 'w.bin', data: 'w.bin' }] }).then(() => assert.unreachable('external data resolved'),
+    (e: Error) => assert.match(e.message, /externalData: rnnc loads models whose weights are inside the \.onnx file only/));
+  // The model's bytes inside a larger buffer, as onnxruntime's four-argument create takes them.
+  const big = new Uint8Array(MODEL.byteLength + 10);
+  big.set(MODEL, 7);
+  const a = await InferenceSession.create(big.buffer, 7, MODEL.byteLength, { batch: 2 });
+  const b = await InferenceSession.create(MODEL, { batch: 2 });
+  assert.equal(Array.from((await a.run({ X })).Y.data as Float32Array), Array.from((await b.run({ X })).Y.data as Float32Array));
+  await a.release();
+  await b.release();
+  const tail = new Uint8Array(MODEL.byteLength + 3);
+  tail.set(MODEL, 3);
+  await (await InferenceSession.create(tail.buffer, 3)).release();
+  await rejectsInput(InferenceSession.create(big.buffer, 7, MODEL.byteLength + 4), 'byteOffset 7', `byteLength ${MODEL.byteLength + 4}`);
+  await rejectsInput(InferenceSession.create(MODEL as never, 0), 'buffer must be an ArrayBuffer');
+  const ort = (await import('../api/node.js')).default;
+  assert.is(ort.InferenceSession, InferenceSession);
+  assert.is(ort.Tensor, Tensor);
+  assert.is(ort.env, env);
+  assert.is(env.versions.rnnc, (await import('../contract/version.js')).RNNC_VERSION);
 });
 
 test('intraOpNumThreads and env.wasm.numThreads choose the workers', async () => {

@@ -17,6 +17,7 @@ test('a Tensor has location, size, getData, reshape and dispose', async () => {
   assert.is(t.location, 'cpu');
   assert.is(t.size, 6);
   assert.is(await t.getData(), t.data);
+  assert.is(await t.getData(true), t.data, 'releaseData is for GPU tensors: a CPU tensor keeps its data, as in onnxruntime');
   const r = t.reshape([3, 2]);
   assert.equal(r.dims, [3, 2]);
   assert.is(r.data, t.data, 'reshape shares the data');

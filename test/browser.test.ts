@@ -138,10 +138,11 @@ test('the browser bundle holds only the runtime: no Node built-ins, no binaryen,
     }
   }
   // 48.3 KiB with the worker-count calibration and the supervisor worker, 50.2 with the calibration's
-  // later checks and the fused flavour's loading; a bound that catches the compiler slipping in
-  // (browser_onnx.test.ts bounds the gzipped size at 19 KiB).
+  // later checks and the fused flavour's loading, 53.2 with the page cache's bound and more of
+  // onnxruntime's surface; a bound that catches the compiler slipping in (browser_onnx.test.ts
+  // bounds the gzipped size at 20 KiB).
   const size = (await stat(path.join(BUNDLE, 'rnnc.js'))).size;
-  assert.ok(size < 52 * 1024, `rnnc.js is ${size} bytes; keep it under 52 KiB`);
+  assert.ok(size < 55 * 1024, `rnnc.js is ${size} bytes; keep it under 55 KiB`);
 });
 
 test('threads on: cross-origin isolated, 2 workers, streamed outputs equal Node\'s', async () => {
