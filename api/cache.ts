@@ -26,6 +26,16 @@ export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
 /** Temporary entries older than this are left by a process that died while writing: removed. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 const TEMP_PREFIX = '.tmp-';
+/**
+ * The names the cache writes: an entry's key (32 hex digits; `model-` before a model's facts) and a
+ * writer's temporary directory (TEMP_PREFIX, the key, its process and a random tail). Nothing else in
+ * the directory is the cache's: listing, trimming and clearing leave it alone (a mistyped or shared
+ * directory loses no one's files).
+ */
+const KEY_NAME = /^(model-)?[0-9a-f]{32}$/;
+const TEMP_NAME = /^\.tmp-(model-)?[0-9a-f]{32}-\d+-[0-9a-z]+$/;
+const isKey = (name: string) => KEY_NAME.test(name);
+const isTemp = (name: string) => TEMP_NAME.test(name);
 const FACTS_FILE = 'model.json';
 
 /**
@@ -153,7 +163,7 @@ export class ArtifactCache {
   /** The entries' sizes and last uses, most recently used first. */
   private async sizes(): Promise<CacheEntry[]> {
     await Promise.all(touches);
-    const names = (await readdir(this.dir).catch(() => [] as string[])).filter((key) => !key.startsWith(TEMP_PREFIX));
+    const names = (await readdir(this.dir).catch(() => [] as string[])).filter(isKey);
     const entries: CacheEntry[] = [];
     await inBatches(names, async (key) => {
       const size = await entrySize(path.join(this.dir, key));
@@ -162,13 +172,13 @@ export class ArtifactCache {
     return entries.sort((a, b) => b.used.getTime() - a.used.getTime());
   }
 
-  /** Removes every entry; returns how many. */
+  /** Removes every entry (and writers' temporary directories; nothing else); returns how many entries. */
   async clear(): Promise<number> {
     measured.delete(path.resolve(this.dir));
     const names = await readdir(this.dir).catch(() => [] as string[]);
     let removed = 0;
-    for (const name of names) {
-      if (!name.startsWith(TEMP_PREFIX)) removed++;
+    for (const name of names.filter((n) => isKey(n) || isTemp(n))) {
+      if (isKey(name)) removed++;
       await rm(path.join(this.dir, name), { recursive: true, force: true });
     }
     return removed;
@@ -184,11 +194,11 @@ export class ArtifactCache {
   async trim(): Promise<void> {
     const now = Date.now();
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((name) => name.startsWith(TEMP_PREFIX)).map(async (name) => {
+    await Promise.all(names.filter(isTemp).map(async (name) => {
       const s = await stat(path.join(this.dir, name)).catch(() => null);
       if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(path.join(this.dir, name), { recursive: true, force: true });
     }));
-    const keys = names.filter((name) => !name.startsWith(TEMP_PREFIX));
+    const keys = names.filter(isKey);
     const known = measuredIn(this.dir), present = new Set(keys);
     for (const key of known.keys()) if (!present.has(key)) known.delete(key);
     await inBatches(keys.filter((key) => !known.has(key)), async (key) => {

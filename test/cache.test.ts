@@ -114,36 +114,50 @@ test('processes filling the cache at once leave one whole entry, and all of them
   assert.equal((await session(dir)).out, JSON.parse(outs[0]));
 }));
 
-test('past its size bound the least recently used entries go, and temporary ones a dead writer left', () => inTempDir('cache', async (dir) => {
+/** A key as the cache names its entries (32 hex digits), made of one letter. */
+const K = (c: string) => c.repeat(32);
+/** A writer's temporary directory for a key. */
+const TEMP = (c: string) => `.tmp-${K(c)}-123-x7`;
+
+test('past its size bound the least recently used entries go, and temporary ones a dead writer left; nothing else', () => inTempDir('cache', async (dir) => {
   const { artifact } = compileModel(model, { threads: false });
   const cache = new ArtifactCache(dir, Infinity);
-  for (const key of ['a', 'b', 'c']) await cache.put(key, artifact);
+  const [a, b, c] = [K('a'), K('b'), K('c')];
+  for (const key of [a, b, c]) await cache.put(key, artifact);
   const ago = (s: number) => new Date(Date.now() - s * 1000);
-  ['a', 'b', 'c'].forEach((key, i) => fs.utimesSync(path.join(dir, key), ago(30 - 10 * i), ago(30 - 10 * i)));
-  assert.ok(await cache.get('a'), 'a hit makes "a" the most recently used');
-  fs.mkdirSync(path.join(dir, '.tmp-dead'));
-  fs.utimesSync(path.join(dir, '.tmp-dead'), ago(3600), ago(3600));
-  fs.mkdirSync(path.join(dir, '.tmp-writing'));
+  [a, b, c].forEach((key, i) => fs.utimesSync(path.join(dir, key), ago(30 - 10 * i), ago(30 - 10 * i)));
+  assert.ok(await cache.get(a), 'a hit makes "a" the most recently used');
+  fs.mkdirSync(path.join(dir, TEMP('d')));
+  fs.utimesSync(path.join(dir, TEMP('d')), ago(3600), ago(3600));
+  fs.mkdirSync(path.join(dir, TEMP('e')));
+  // Not the cache's: a folder and a file of someone who shares the directory, old and large.
+  fs.mkdirSync(path.join(dir, 'my_project'));
+  fs.writeFileSync(path.join(dir, 'my_project', 'data.bin'), new Uint8Array(1 << 20));
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+  for (const n of ['my_project', 'notes.txt']) fs.utimesSync(path.join(dir, n), ago(7200), ago(7200));
   const size = (await cache.list())[0].bytes;
+  assert.equal((await cache.list()).map((e) => e.key).sort(), [a, b, c], 'ls lists the entries only');
   await new ArtifactCache(dir, 2 * size).trim();
-  assert.equal(entries(dir), ['.tmp-writing', 'a', 'c']);
+  assert.equal(entries(dir), [TEMP('e'), a, c, 'my_project', 'notes.txt'].sort());
+  assert.is(await new ArtifactCache(dir).clear(), 2);
+  assert.equal(entries(dir), ['my_project', 'notes.txt'], 'clear removes the entries and temporary directories, nothing else');
 }));
 
 test('the size bound holds with entries other processes stored: a store lists the directory and measures what it has not seen', () => inTempDir('cache', async (dir) => {
   const { artifact } = compileModel(model, { threads: false });
   const probe = path.join(dir, 'probe');
-  await new ArtifactCache(probe, Infinity).put('a', artifact);
+  await new ArtifactCache(probe, Infinity).put(K('a'), artifact);
   const size = (await new ArtifactCache(probe).list())[0].bytes;
   dir = path.join(dir, 'cache');
   const cache = new ArtifactCache(dir, 2.5 * size);
-  await cache.put('a', artifact);
+  await cache.put(K('a'), artifact);
   // Another process stores two entries (its own walks are not this one's), and a third one died writing.
-  for (const key of ['x', 'y']) fs.cpSync(path.join(dir, 'a'), path.join(dir, key), { recursive: true });
-  fs.mkdirSync(path.join(dir, '.tmp-dead'));
+  for (const key of [K('e'), K('f')]) fs.cpSync(path.join(dir, K('a')), path.join(dir, key), { recursive: true });
+  fs.mkdirSync(path.join(dir, TEMP('d')));
   const ago = (s: number) => new Date(Date.now() - s * 1000);
-  for (const [key, s] of [['x', 30], ['y', 20], ['a', 10], ['.tmp-dead', 3600]] as const) fs.utimesSync(path.join(dir, key), ago(s), ago(s));
-  await cache.put('b', artifact);
-  assert.equal(entries(dir), ['a', 'b'], 'four entries past a bound of 2.5: the two least recently used went, and the dead writer\'s');
+  for (const [key, s] of [[K('e'), 30], [K('f'), 20], [K('a'), 10], [TEMP('d'), 3600]] as const) fs.utimesSync(path.join(dir, key), ago(s), ago(s));
+  await cache.put(K('b'), artifact);
+  assert.equal(entries(dir), [K('a'), K('b')], 'four entries past a bound of 2.5: the two least recently used went, and the dead writer\'s');
 }));
 
 test('a size bound that is not a number of bytes is an InputError naming the option', () => inTempDir('cache', async (dir) => {
