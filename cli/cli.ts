@@ -120,6 +120,14 @@ const EXAMPLES: Readonly<Record<string, string>> = {
 for (const c of program.commands) c.addHelpText('after', `\nExample:\n  $ ${EXAMPLES[c.name()]}`);
 program.addHelpText('after', `\nExample:\n  $ ${EXAMPLES.compile} && rnnc run charlm --random`);
 
+// A reader that stops early (`rnnc run ... | head`): the rest of the output goes nowhere, and the
+// command still finishes its work (the files it writes), instead of dying on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 program.parseAsync().catch((e: unknown) => {
   const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
   console.error(formatCliError(e, verbose));

@@ -14,6 +14,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { encodeModel, floatTensor, makeFeed, rnnSpec } from './onnx_builder.js';
 import { mulberry32, randomArray } from './random.js';
 import { makeTempDir, removeTempDir, rnnc } from './subprocess.js';
+import { REPO_ROOT } from './paths.js';
 
 let dir = '';
 let model = '';
@@ -117,6 +118,49 @@ test('`rnnc run MODEL --input X=x.npy -o DIR` writes .npy outputs equal to the i
     assert.equal(Array.from(got.data as Float32Array), Array.from(t.data as Float32Array), `${name} values`);
     assert.ok(r.stdout.includes(`wrote ${path.join(outDir, `${name}.npy`)}`));
   }
+});
+
+test('`rnnc run` on a model that compiles at its first run (Silero v5: open sizes, a control input) takes its inputs; --random says which it cannot make', async () => {
+  const silero = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-web', 'dist', 'silero_vad_v5.onnx');
+  const feeds = {
+    input: new Tensor('float32', randomArray(mulberry32(3), 576, 0.5), [1, 576]),
+    state: new Tensor('float32', new Float32Array(256), [2, 1, 128]),
+    sr: new Tensor('int64', BigInt64Array.of(16000n), []),
+  };
+  const files = Object.entries(feeds).map(([name, t]) => {
+    const p = path.join(dir, `silero_${name}.npy`);
+    fs.writeFileSync(p, writeNpy(t.dims, t.data as Float32Array | BigInt64Array));
+    return `${name}=${p}`;
+  });
+  const outDir = path.join(dir, 'silero_out');
+  const r = await rnnc(['run', silero, ...files.flatMap((f) => ['--input', f]), '-o', outDir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /compiled for the inputs fed/);
+  const session = await InferenceSession.create(silero);
+  const want = await session.run(feeds);
+  await session.release();
+  for (const [name, t] of Object.entries(want)) {
+    const got = readNpy(fs.readFileSync(path.join(outDir, `${name}.npy`)), name);
+    assert.equal(Array.from(got.data as Float32Array), Array.from(t.data as Float32Array), `${name} values`);
+  }
+  const random = await rnnc(['run', silero, '--random']);
+  assert.is(random.code, 2);
+  assert.match(random.stderr, /--random: input 'input' \(float32 \[\?, \?\]\) has open sizes or is a control value: give it with --input input=file\.npy/);
+  const unknown = await rnnc(['run', silero, '--input', `nope=${files[0].split('=')[1]}`]);
+  assert.match(unknown.stderr, /--input 'nope': not an input of this model; its inputs are 'input', 'state', 'sr'/);
+});
+
+test('.npy outputs of every tensor type: int64, float16 (its bits as <f2), bool, int8, uint8', () => {
+  const header = (b: Uint8Array) => new TextDecoder().decode(b.subarray(10, 60));
+  const i64 = writeNpy([2], BigInt64Array.of(-3n, 5n));
+  assert.match(header(i64), /'descr': '<i8'/);
+  assert.equal(Array.from(readNpy(i64, 'i64').data as Int32Array), [-3, 5], 'read back (rnnc reads int64 as int32)');
+  assert.match(header(writeNpy([2], Uint16Array.of(0x3c00, 0xc000))), /'descr': '<f2'/);
+  assert.match(header(writeNpy([3], Uint8Array.of(1, 0, 1), true)), /'descr': '\|b1'/);
+  assert.match(header(writeNpy([1], Int8Array.of(-1))), /'descr': '\|i1'/);
+  assert.match(header(writeNpy([1], Uint8Array.of(7))), /'descr': '\|u1'/);
+  const f16 = writeNpy([2], Uint16Array.of(0x3c00, 0xc000));
+  assert.equal(Array.from(f16.subarray(f16.length - 4)), [0x00, 0x3c, 0x00, 0xc0], 'little-endian half-float bits');
 });
 
 test('`rnnc kernel --cell gru --input 7 --hidden 9 -o k.wasm --wat` writes a valid module and its text', async () => {

@@ -5,6 +5,7 @@ import { InferenceSession, Tensor, InputError } from '../../api/node.js';
 import type { Manifest } from '../../contract/manifest.js';
 import { readNpy, writeNpy } from '../../compiler/io/npy.js';
 import { readTensorFile } from '../../compiler/onnx/tensor.js';
+import { halfToFloat } from '../../runtime/tensor_data.js';
 import { makeOutputDir, median, modelOptions, planOptions, writing, type PlanFlags } from './common.js';
 
 export interface RunFlags extends PlanFlags {
@@ -66,9 +67,37 @@ function randomInputs(m: Manifest, given: Record<string, Tensor>, f: RunFlags): 
   return feeds;
 }
 
+/** Whether the session has compiled its model (one with open input sizes compiles at its first run). */
+function hasManifest(session: InferenceSession): boolean {
+  try {
+    return !!session.manifest;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Random feeds from the model's declared inputs (a model that compiles at its first run): float
+ * inputs of fixed sizes only; an open size or an integer input (a control value such as Silero's sr)
+ * must be given with --input.
+ */
+function declaredRandomInputs(session: InferenceSession, given: Record<string, Tensor>, f: RunFlags): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  session.inputMetadata.forEach((meta, idx) => {
+    if (given[meta.name] || !meta.isTensor) return;
+    const dims = meta.shape;
+    if (!dims.every((d): d is number => typeof d === 'number') || (meta.type !== 'float32' && meta.type !== 'float16')) {
+      throw new InputError(`--random: input '${meta.name}' (${meta.type} [${dims.join(', ')}]) has open sizes or is a control value: give it with --input ${meta.name}=file.npy`);
+    }
+    feeds[meta.name] = new Tensor('float32', randomData(dims.reduce((p, d) => p * d, 1), f.seed + idx, 1), dims);
+  });
+  return feeds;
+}
+
 function summary(name: string, t: Tensor): string {
   let min = Infinity, max = -Infinity, sum = 0;
-  const values = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  // float16 tensors hold their bits: shown as the numbers they are.
+  const values = t.type === 'float16' ? Array.from(t.data as Uint16Array, halfToFloat) : Array.from(t.data as ArrayLike<number | bigint>, Number);
   for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
   const head = values.slice(0, 6).map((v) => v.toFixed(5)).join(', ');
   return `${name}: ${t.type} [${t.dims.join(', ')}]  min ${min.toFixed(5)}  max ${max.toFixed(5)}  mean ${(sum / t.size).toFixed(5)}\n  [${head}${t.size > 6 ? ', ...' : ''}]`;
@@ -80,20 +109,27 @@ export async function runCommand(model: string, f: RunFlags): Promise<void> {
   const t0 = performance.now();
   const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) }, ...modelOptions(f) });
   const loadMs = performance.now() - t0;
-  const m = session.manifest;
   const given = await readInputs(f.input);
-  const feeds = { ...given, ...(f.random ? randomInputs(m, given, f) : {}) };
+  const unknown = Object.keys(given).filter((n) => !session.inputNames.includes(n));
+  if (unknown.length) throw new InputError(`--input ${unknown.map((n) => `'${n}'`).join(', ')}: not an input of this model; its inputs are ${session.inputNames.map((n) => `'${n}'`).join(', ')}`);
+  // A model with open input sizes or control inputs compiles at its first run, for what it is fed:
+  // its random feeds come from the sizes it declares.
+  const compiled = hasManifest(session);
+  const feeds = { ...given, ...(f.random ? (compiled ? randomInputs(session.manifest, given, f) : declaredRandomInputs(session, given, f)) : {}) };
   const missing = session.inputNames.filter((n) => !feeds[n]);
   if (missing.length) {
     throw new InputError(`missing input${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}: pass --input name=file.npy, or --random`);
   }
+  const t1 = performance.now();
   const outputs = await session.run(feeds);
-  console.log(`${model}: ${m.kernels.join(', ')}, loaded and compiled in ${loadMs.toFixed(1)} ms`);
+  const firstMs = performance.now() - t1;
+  const m = session.manifest;
+  console.log(`${model}: ${m.kernels.join(', ')}, loaded and compiled in ${loadMs.toFixed(1)} ms${compiled ? '' : ` (then compiled for the inputs fed and ran in ${firstMs.toFixed(1)} ms)`}`);
   for (const [name, t] of Object.entries(outputs)) console.log(summary(name, t));
   if (f.outputDir) {
     for (const [name, t] of Object.entries(outputs)) {
       const p = path.join(f.outputDir, `${name.replace(/[^\w.-]/g, '_')}.npy`);
-      await writing('--output-dir', () => writeFile(p, writeNpy(t.dims, t.data as Float32Array | Int32Array)));
+      await writing('--output-dir', () => writeFile(p, writeNpy(t.dims, t.data as Float32Array, t.type === 'bool')));
       console.log(`wrote ${p}`);
     }
   }

@@ -97,12 +97,20 @@ function parseHeader(header: string, what: string, error: ErrorClass): { descr: 
  * the given dims: '<f4' for a Float32Array, '<i4' for an Int32Array. Throws InputError when
  * `data.length` does not match `dims`.
  */
-export function writeNpy(dims: readonly number[], data: Float32Array | Int32Array): Uint8Array {
+/** The .npy element types writeNpy writes, by typed array; `bool` says a Uint8Array holds 0/1 flags. */
+type NpyData = Float32Array | Int32Array | Uint16Array | BigInt64Array | Int8Array | Uint8Array;
+
+/**
+ * A .npy file of `data` under `dims`: float32 '<f4', int32 '<i4', int64 '<i8', int8 '|i1', uint8
+ * '|u1' (or '|b1' with `bool`), and a Uint16Array as float16 bits '<f2' (the Tensor's float16 form).
+ */
+export function writeNpy(dims: readonly number[], data: NpyData, bool = false): Uint8Array {
   const count = elementCount(dims, '.npy data', InputError);
   if (count !== data.length) {
     throw new InputError(`.npy data: ${data.length} values given for shape (${dims.join(', ')}) (${count} elements)`);
   }
-  const descr = data instanceof Float32Array ? '<f4' : '<i4';
+  const descr = data instanceof Float32Array ? '<f4' : data instanceof Int32Array ? '<i4' : data instanceof BigInt64Array ? '<i8'
+    : data instanceof Uint16Array ? '<f2' : data instanceof Int8Array ? '|i1' : bool ? '|b1' : '|u1';
   const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   // NumPy pads the header with spaces and a final newline so that the data starts 64-byte aligned.
@@ -112,7 +120,7 @@ export function writeNpy(dims: readonly number[], data: Float32Array | Int32Arra
   const total = padded(prefix);
   dict = dict.padEnd(total - prefix - 1, ' ') + '\n';
 
-  const out = new Uint8Array(total + 4 * count);
+  const out = new Uint8Array(total + data.byteLength);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   out[6] = major;
@@ -120,9 +128,7 @@ export function writeNpy(dims: readonly number[], data: Float32Array | Int32Arra
   if (major === 1) view.setUint16(8, dict.length, true);
   else view.setUint32(8, dict.length, true);
   for (let i = 0; i < dict.length; i++) out[prefix + i] = dict.charCodeAt(i);
-  for (let i = 0; i < count; i++) {
-    if (data instanceof Float32Array) view.setFloat32(total + 4 * i, data[i], true);
-    else view.setInt32(total + 4 * i, data[i], true);
-  }
+  // Little-endian, as every engine rnnc runs on lays out its typed arrays.
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
   return out;
 }
