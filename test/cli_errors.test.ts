@@ -4,6 +4,7 @@
  * the system's) prints its stack and how to report it. Output paths that a file or a directory is
  * in the way of are clear errors naming the flag, not EEXIST or EISDIR stacks.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -12,6 +13,7 @@ import { formatCliError } from '../cli/commands/common.js';
 import { InternalError, ModelError } from '../contract/errors.js';
 import { encodeModel, rnnSpec } from './onnx_builder.js';
 import { assertCliError, makeTempDir, removeTempDir, rnnc } from './subprocess.js';
+import { REPO_ROOT } from './paths.js';
 
 let dir = '';
 let model = '';
@@ -34,6 +36,26 @@ test('compile -o onto an existing file, and run --output-dir onto one, name the 
   assertCliError(compile, 'InputError', `-o ${file}`, 'a file is in the way');
   assertCliError(run, 'InputError', `--output-dir ${file}`, 'a file is in the way');
   assert.is(fs.readFileSync(file, 'utf8'), 'not a directory', 'the file is left as it was');
+});
+
+test('a compile that fails leaves no directory it made, and one that fails writing leaves the artifact already there whole', async () => {
+  const out = path.join(dir, 'never');
+  const bad = await rnnc(['compile', model, '-o', out, '--batch', '100000']);
+  assert.is(bad.code, 2, bad.stderr);
+  assert.is(fs.existsSync(out), false, 'the directory made for the output is gone');
+  const kept = path.join(dir, 'kept');
+  const first = await rnnc(['compile', model, '-o', kept, '--no-cache']);
+  assert.is(first.code, 0, first.stderr);
+  const before = Object.fromEntries(fs.readdirSync(kept).map((n) => [n, fs.readFileSync(path.join(kept, n)).toString('base64')]));
+  // A bigger model into the same directory, under a file size limit of 32 KiB: its 400 KB of weights cannot be written.
+  const big = path.join(dir, 'big.onnx');
+  fs.writeFileSync(big, encodeModel(rnnSpec('LSTM', 128, 64)));
+  const cli = path.join(REPO_ROOT, 'bin', 'rnnc.js');
+  const r = spawnSync('bash', ['-c', `ulimit -f 64; exec "${process.execPath}" "${cli}" compile "${big}" -o "${kept}" --no-cache`], { encoding: 'utf8' });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /rnnc: InputError: -o: cannot write '.*kept\/weights\.bin' \(EFBIG/);
+  const after = Object.fromEntries(fs.readdirSync(kept).map((n) => [n, fs.readFileSync(path.join(kept, n)).toString('base64')]));
+  assert.equal(after, before, 'the artifact in the directory is as it was, no temporary files left');
 });
 
 test('plan of a directory, and kernel -o onto a directory, are clear errors', async () => {

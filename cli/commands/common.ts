@@ -1,6 +1,6 @@
 /** Small helpers shared by the CLI commands: option parsing, files, and printing (errors too). */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlanOptions } from '../../compiler/plan/cell.js';
 import { InputError, InternalError, ModelError, RnncError } from '../../contract/errors.js';
@@ -36,6 +36,22 @@ export async function makeOutputDir(dir: string, flag: string): Promise<void> {
     const code = systemCode(e);
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new InputError(`${flag} ${dir}: a file is in the way; expected a directory to write into`);
     throw new InputError(`${flag} ${dir}: cannot create the directory (${code ?? (e as Error).message})`);
+  }
+}
+
+/**
+ * `work` with the output directory `dir` made first (a file in the way fails before any work); when
+ * `work` fails, a directory it made is removed again if it is still empty.
+ */
+export async function withOutputDir<T>(dir: string | undefined, flag: string, work: () => Promise<T>): Promise<T> {
+  if (!dir) return work();
+  const existed = await stat(dir).then(() => true, () => false);
+  await makeOutputDir(dir, flag);
+  try {
+    return await work();
+  } catch (e) {
+    if (!existed) await rmdir(dir).catch(() => undefined);
+    throw e;
   }
 }
 

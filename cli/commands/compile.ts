@@ -6,7 +6,7 @@ import { importCompiler, importPrinter } from '../../api/compiler_import.js';
 import { writeArtifact } from '../../compiler/module/write.js';
 import type { CellDescriptor } from '../../compiler/cells/descriptor.js';
 import { InputError } from '../../contract/errors.js';
-import { formatBytes, makeOutputDir, modelOptions, planOptions, readModelFile, writing, type PlanFlags } from './common.js';
+import { formatBytes, modelOptions, planOptions, readModelFile, withOutputDir, writing, type PlanFlags } from './common.js';
 
 export interface CompileFlags extends PlanFlags {
   output: string;
@@ -29,8 +29,12 @@ export async function compileCommand(modelPath: string, f: CompileFlags): Promis
     throw new InputError(`--also-fused writes both flavours (plain, and fused in ${path.join(f.output, FUSED_DIR)}); drop --${f.relaxedSimd ? '' : 'no-'}relaxed-simd`);
   }
   const bytes = await readModelFile(modelPath);
-  // Before the compile, which may take a while: a file in the way of the directory fails now.
-  await makeOutputDir(f.output, '-o');
+  // Before the compile, which may take a while: a file in the way of the directory fails now (and
+  // a directory made for it goes again if the compile fails).
+  await withOutputDir(f.output, '-o', () => compileInto(modelPath, bytes, f));
+}
+
+async function compileInto(modelPath: string, bytes: Uint8Array, f: CompileFlags): Promise<void> {
   // api/tune.ts imports the compiler: loaded only for --tuning.
   const tune = f.tuning ? await import('../../api/tune.js') : null;
   const tuning = tune && f.tuning ? await tune.readTuning(f.tuning) : null;

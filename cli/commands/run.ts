@@ -6,7 +6,7 @@ import type { Manifest } from '../../contract/manifest.js';
 import { readNpy, writeNpy } from '../../compiler/io/npy.js';
 import { readTensorFile } from '../../compiler/onnx/tensor.js';
 import { halfToFloat } from '../../runtime/tensor_data.js';
-import { makeOutputDir, median, modelOptions, planOptions, writing, type PlanFlags } from './common.js';
+import { median, modelOptions, planOptions, withOutputDir, writing, type PlanFlags } from './common.js';
 
 export interface RunFlags extends PlanFlags {
   input: string[];
@@ -104,8 +104,12 @@ function summary(name: string, t: Tensor): string {
 }
 
 export async function runCommand(model: string, f: RunFlags): Promise<void> {
-  // Before the model is compiled and run: a file in the way of the output directory fails now.
-  if (f.outputDir) await makeOutputDir(f.outputDir, '--output-dir');
+  // Before the model is compiled and run: a file in the way of the output directory fails now (and
+  // a directory made for it goes again if the run fails).
+  await withOutputDir(f.outputDir, '--output-dir', () => runModel(model, f));
+}
+
+async function runModel(model: string, f: RunFlags): Promise<void> {
   const t0 = performance.now();
   const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) }, ...modelOptions(f) });
   const loadMs = performance.now() - t0;

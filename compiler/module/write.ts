@@ -23,13 +23,19 @@ export async function writeArtifact(dir: string, a: Artifact): Promise<string[]>
   const stray = files.find(([name]) => !FILE_NAME.test(name));
   if (stray) throw new ModelError(`artifact ${m.model}: file name '${stray[0]}' is not a plain file name (letters, digits, "_", "." and "-", not starting with "."); refusing to write it into ${dir}`);
   // Imported here so the compiler's browser bundle (compiler/browser_worker.ts) has no Node import to load.
-  const [{ mkdir, writeFile }, { default: path }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [{ mkdir, rename, rm, writeFile }, { default: path }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  for (const [name, data] of files) {
-    const p = path.join(dir, name);
-    await writeFile(p, data);
-    written.push(p);
+  // Every file is written beside its place first, then renamed over it, the manifest last: a write
+  // that fails (a full disk) leaves an artifact already in `dir` as it was, not half replaced.
+  const tail = `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const temp = (name: string) => path.join(dir, `.${name}${tail}`);
+  try {
+    for (const [name, data] of files) {
+      await writeFile(temp(name), data).catch((e: NodeJS.ErrnoException) => { e.path ??= path.join(dir, name); throw e; });
+    }
+    for (const [name] of [...files.slice(1), files[0]]) await rename(temp(name), path.join(dir, name));
+  } finally {
+    await Promise.all(files.map(([name]) => rm(temp(name), { force: true })));
   }
-  return written;
+  return files.map(([name]) => path.join(dir, name));
 }
