@@ -23,6 +23,8 @@ export interface OutputCheck {
   readonly output: string;
   readonly maxAbsError: number;
   readonly pass: boolean;
+  /** Why no error could be measured (the output's dims differ from the expected ones). */
+  readonly note?: string;
 }
 
 export interface DirCheck {
@@ -74,9 +76,12 @@ export async function checkTestDir(dir: string, tol: Tolerance = DEFAULT_TOLERAN
   };
   const outputs: OutputCheck[] = [];
   let kernel = '';
+  // A directory that compares nothing passes nothing.
+  if (td.sets.length === 0) throw new ModelError(`${dir}: no test_data_set_* directory beside model.onnx: nothing to compare`);
   try {
     for (const set of td.sets) {
       const where = path.join(dir, set.name);
+      if (set.outputs.length === 0) throw new ModelError(`${where}: no output_*.pb: nothing to compare`);
       const feeds = bindInputs(set.inputs, graph.inputs, where);
       for (const name of [...graph.open, ...graph.control]) {
         if (!feeds[name]) throw new InputError(`${where}: no data for input '${name}', whose ${graph.open.includes(name) ? 'size' : 'value'} the compile needs`);
@@ -110,9 +115,11 @@ function largestBatch(td: ReturnType<typeof loadTestDir>, inputs: readonly Progr
   return batch;
 }
 
-function compare(actual: Tensor, expected: NamedTensor, tol: Tolerance): { maxAbsError: number; pass: boolean } {
+function compare(actual: Tensor, expected: NamedTensor, tol: Tolerance): { maxAbsError: number; pass: boolean; note?: string } {
   const sameDims = actual.dims.length === expected.dims.length && actual.dims.every((d, i) => d === expected.dims[i]);
-  if (!sameDims || actual.data.length !== expected.data.length) return { maxAbsError: Infinity, pass: false };
+  if (!sameDims || actual.data.length !== expected.data.length) {
+    return { maxAbsError: Infinity, pass: false, note: `dims [${actual.dims.join(', ')}] where [${expected.dims.join(', ')}] are expected` };
+  }
   let maxAbsError = 0;
   let pass = true;
   for (let i = 0; i < actual.data.length; i++) {

@@ -150,6 +150,20 @@ test('`rnnc run` on a model that compiles at its first run (Silero v5: open size
   assert.match(unknown.stderr, /--input 'nope': not an input of this model; its inputs are 'input', 'state', 'sr'/);
 });
 
+test('`rnnc check` fails a directory that compares nothing: no data set, or a data set without outputs', async () => {
+  const empty = path.join(dir, 'check_empty');
+  fs.mkdirSync(empty);
+  fs.writeFileSync(path.join(empty, 'model.onnx'), modelBytes);
+  const noOutputs = path.join(dir, 'check_no_outputs');
+  fs.mkdirSync(path.join(noOutputs, 'test_data_set_0'), { recursive: true });
+  fs.writeFileSync(path.join(noOutputs, 'model.onnx'), modelBytes);
+  const r = await rnnc(['check', empty, noOutputs]);
+  assert.is(r.code, 1, r.stdout);
+  assert.ok(r.stdout.includes(`FAIL  ${empty}  ModelError: ${empty}: no test_data_set_* directory beside model.onnx: nothing to compare`), r.stdout);
+  assert.ok(r.stdout.includes(`FAIL  ${noOutputs}  ModelError: ${path.join(noOutputs, 'test_data_set_0')}: no output_*.pb: nothing to compare`), r.stdout);
+  assert.match(r.stdout, /0 of 2 passed/);
+});
+
 test('.npy outputs of every tensor type: int64, float16 (its bits as <f2), bool, int8, uint8', () => {
   const header = (b: Uint8Array) => new TextDecoder().decode(b.subarray(10, 60));
   const i64 = writeNpy([2], BigInt64Array.of(-3n, 5n));

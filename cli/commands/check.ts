@@ -17,7 +17,7 @@ export async function checkCommand(dirs: readonly string[], f: CheckFlags): Prom
     try {
       const r = await checkTestDir(dir, tol, { batch: f.batch, ...planOptions(f) });
       for (const o of r.outputs) {
-        console.log(`${o.pass ? 'PASS' : 'FAIL'}  ${dir} ${o.set} ${o.output}  max abs error ${o.maxAbsError.toExponential(2)}  (${r.kernel})`);
+        console.log(`${o.pass ? 'PASS' : 'FAIL'}  ${dir} ${o.set} ${o.output}  ${o.note ?? `max abs error ${o.maxAbsError.toExponential(2)}`}  (${r.kernel})`);
       }
       if (!r.pass) failed++;
     } catch (e) {
