@@ -21,7 +21,8 @@ import { ArtifactSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { detectFeatures, engineRelaxedSimd } from '../runtime/features.js';
 import type { Spawn } from '../runtime/pool.js';
-import { ModelError } from '../contract/errors.js';
+import { InputError, ModelError } from '../contract/errors.js';
+import { MAX_WORKERS } from '../contract/control.js';
 
 export interface TuningEntry {
   readonly key: string;
@@ -51,15 +52,34 @@ export function engineFingerprint(): string {
   return `node${process.versions.node}-v8-${process.versions.v8}-${os.cpus()[0]?.model ?? 'cpu'}-${os.availableParallelism()}c`;
 }
 
-export async function readTuning(path: string): Promise<TuningFile> {
+/**
+ * The tuning file at `path`, checked: JSON of `rnnc tune`'s form, each entry's plan an object and
+ * its workers a count. A missing file is empty when `missingIsEmpty` (`rnnc tune` starts one), else
+ * an InputError (`rnnc compile --tuning` would otherwise compile untuned without a word).
+ */
+export async function readTuning(path: string, missingIsEmpty = false): Promise<TuningFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    return { format: 'rnnc-tuning', version: 1, entries: [] };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && missingIsEmpty) return { format: 'rnnc-tuning', version: 1, entries: [] };
+    throw new InputError(`--tuning ${path}: cannot read the tuning file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'ENOTDIR' ? 'a file is in the way of its directory' : code ?? (e as Error).message})`);
   }
-  const f = JSON.parse(text) as TuningFile;
-  if (f.format !== 'rnnc-tuning') throw new ModelError(`${path}: not an rnnc tuning file`);
+  let f: TuningFile;
+  try {
+    f = JSON.parse(text) as TuningFile;
+  } catch (e) {
+    throw new ModelError(`${path}: not an rnnc tuning file (not JSON: ${(e as Error).message})`);
+  }
+  if (f?.format !== 'rnnc-tuning') throw new ModelError(`${path}: not an rnnc tuning file (no "format": "rnnc-tuning")`);
+  if (!Array.isArray(f.entries)) throw new ModelError(`${path}: "entries" must be a list of tuned plans`);
+  f.entries.forEach((e, i) => {
+    const bad = !e || typeof e !== 'object' ? 'not an object' : typeof e.key !== 'string' ? '"key" is not a string'
+      : typeof e.engine !== 'string' ? '"engine" is not a string' : !e.plan || typeof e.plan !== 'object' || Array.isArray(e.plan) ? '"plan" is not an object'
+        : !(Number.isInteger(e.workers) && e.workers >= 1 && e.workers <= MAX_WORKERS) ? `"workers" is not a count in 1..${MAX_WORKERS}` : null;
+    if (bad) throw new ModelError(`${path}: entry ${i}: ${bad}`);
+  });
   return f;
 }
 

@@ -58,6 +58,25 @@ test('a compile that fails leaves no directory it made, and one that fails writi
   assert.equal(after, before, 'the artifact in the directory is as it was, no temporary files left');
 });
 
+test('a tuning file that is missing, a directory, not JSON or not of rnnc tune\'s form is an error naming it, before any compile', async () => {
+  const json = (name: string, text: string) => { const p = path.join(dir, name); fs.writeFileSync(p, text); return p; };
+  const noEntries = json('t1.json', '{"format":"rnnc-tuning"}');
+  const badWorkers = json('t2.json', '{"format":"rnnc-tuning","version":1,"entries":[{"key":"k","engine":"e","plan":{},"workers":-3,"ms":1,"defaultMs":1}]}');
+  const out = path.join(dir, 'tuned');
+  const cases: [string, string, ...string[]][] = [
+    [path.join(dir, 'none.json'), 'InputError', '--tuning', 'none.json', 'no such file'],
+    [dir, 'InputError', '--tuning', 'a directory'],
+    [model, 'ModelError', 'not an rnnc tuning file', 'not JSON'],
+    [noEntries, 'ModelError', 't1.json', '"entries" must be a list'],
+    [badWorkers, 'ModelError', 't2.json', 'entry 0', '"workers"'],
+  ];
+  for (const [tuning, name, ...parts] of cases) assertCliError(await rnnc(['compile', model, '-o', out, '--tuning', tuning]), name, ...parts);
+  assert.is(fs.existsSync(out), false, 'nothing was written');
+  const tune = await rnnc(['tune', '--cell', 'lstm', '--input', '2', '--hidden', '4', '--seq', '2', '--max-workers', '1', '--tuning', path.join(file, 'x.json')]);
+  assertCliError(tune, 'InputError', '--tuning', 'a file is in the way');
+  assert.not.ok(tune.stderr.includes('['), 'it failed before measuring (no progress bar)');
+});
+
 test('plan of a directory, and kernel -o onto a directory, are clear errors', async () => {
   const [plan, kernel] = await Promise.all([
     rnnc(['plan', dir]),

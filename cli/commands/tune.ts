@@ -7,7 +7,10 @@ import { engineFingerprint, readTuning, tuneCell, writeTuning } from '../../api/
 import { InputError } from '../../contract/errors.js';
 import { spawnNodeWorker } from '../../runtime/node.js';
 import { engineRelaxedSimd } from '../../runtime/features.js';
-import { readModelFile } from './common.js';
+import { readModelFile, writing } from './common.js';
+import { constants, existsSync, statSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { descriptorFromFlags, type ShapeFlags } from './kernel.js';
 
 export interface TuneFlags extends Partial<ShapeFlags> {
@@ -36,7 +39,13 @@ export async function tuneCommand(model: string | undefined, f: TuneFlags): Prom
     if (!f.cell || !f.input || !f.hidden) throw new InputError('rnnc tune needs a model file, or --cell, --input and --hidden');
     cells = [descriptorFromFlags(f as ShapeFlags)];
   }
-  const file = await readTuning(f.tuning);
+  const file = await readTuning(f.tuning, true);
+  // Before minutes of measuring: a tuning file that cannot be written fails now, not after them.
+  const dir = path.dirname(path.resolve(f.tuning));
+  if (!existsSync(f.tuning) && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(`--tuning ${f.tuning}: ${dir} is not a directory to write the tuning file into`);
+  }
+  await writing('--tuning', () => access(existsSync(f.tuning) ? f.tuning : dir, constants.W_OK));
   const engine = engineFingerprint();
   const seen = new Set<string>();
   for (const d of cells) {
@@ -53,7 +62,7 @@ export async function tuneCommand(model: string | undefined, f: TuneFlags): Prom
       `best plan (${plan}) ${planMs.toFixed(3)} ms (${((entry.defaultMs / planMs - 1) * 100).toFixed(0)}% faster)` +
       (entry.workers > 1 ? `; on ${entry.workers} workers ${entry.ms.toFixed(3)} ms` : '; 1 worker is best'));
     const rest = file.entries.filter((e) => !(e.key === key && e.engine === engine));
-    await writeTuning(f.tuning, { ...file, entries: [...rest, entry] });
+    await writing('--tuning', () => writeTuning(f.tuning, { ...file, entries: [...rest, entry] }));
     file.entries.splice(0, file.entries.length, ...rest, entry);
   }
   console.log(`tuning for ${engine} stored in ${f.tuning}; rnnc compile --tuning ${f.tuning} uses it`);
