@@ -129,7 +129,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 program.parseAsync().catch((e: unknown) => {
-  const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
+  // The stack: with compile's and kernel's -v, or RNNC_STACK=1 with any command.
+  const verbose = process.argv.includes('-v') || process.argv.includes('--verbose') || process.env.RNNC_STACK === '1';
   console.error(formatCliError(e, verbose));
   process.exitCode = 2;
 });

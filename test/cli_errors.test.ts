@@ -77,6 +77,15 @@ test('a tuning file that is missing, a directory, not JSON or not of rnnc tune\'
   assert.not.ok(tune.stderr.includes('['), 'it failed before measuring (no progress bar)');
 });
 
+test('compile flags given to run on an artifact, and a cache directory that is a file, are errors naming them', async () => {
+  const artifact = path.join(dir, 'art');
+  assert.is((await rnnc(['compile', model, '-o', artifact, '--no-cache'])).code, 0);
+  assertCliError(await rnnc(['run', artifact, '--random', '--units', '16', '--shape', 'X=1x2']), 'InputError', '--units, --shape', 'is a compiled artifact');
+  assert.is((await rnnc(['run', artifact, '--random', '--workers', '1'])).code, 0, 'run flags are fine');
+  assertCliError(await rnnc(['cache', 'ls', '--dir', file]), 'InputError', file, 'is a file, not a directory');
+  assertCliError(await rnnc(['cache', 'clear', '--dir', file]), 'InputError', file, 'is a file, not a directory');
+});
+
 test('plan of a directory, and kernel -o onto a directory, are clear errors', async () => {
   const [plan, kernel] = await Promise.all([
     rnnc(['plan', dir]),

@@ -1,5 +1,7 @@
 /** `rnnc cache ls|clear`: what the artifact cache (api/cache.ts) holds, and emptying it. */
 import { ArtifactCache, cacheDirectory } from '../../api/cache.js';
+import { statSync } from 'node:fs';
+import { InputError } from '../../contract/errors.js';
 import { formatBytes } from './common.js';
 
 export interface CacheFlags {
@@ -12,6 +14,8 @@ export async function cacheCommand(action: 'ls' | 'clear', f: CacheFlags): Promi
     console.log(`the artifact cache is off (${process.env.RNNC_CACHE_DIR === 'off' ? 'RNNC_CACHE_DIR=off' : 'NODE_ENV=test'}); name one with --dir or RNNC_CACHE_DIR`);
     return;
   }
+  // A directory that does not exist yet is an empty cache; a file is not one.
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new InputError(`the cache directory ${dir} is a file, not a directory`);
   const cache = new ArtifactCache(dir);
   if (action === 'clear') {
     const n = await cache.clear();

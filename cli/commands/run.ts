@@ -1,4 +1,5 @@
 /** `rnnc run MODEL_OR_ARTIFACT --input name=file.npy ...`: runs a model and prints or writes outputs. */
+import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InferenceSession, Tensor, InputError } from '../../api/node.js';
@@ -109,7 +110,20 @@ export async function runCommand(model: string, f: RunFlags): Promise<void> {
   await withOutputDir(f.outputDir, '--output-dir', () => runModel(model, f));
 }
 
+/** The CLI flag of each plan option (cli/commands/common.ts planOptions). */
+const PLAN_FLAGS: Record<string, string> = {
+  unitsPerBlock: '--units', rowsPerBlock: '--rows', kUnroll: '--k-unroll', kTree: '--no-k-tree', kFence: '--k-fence',
+  alternateBlocks: '--[no-]alternate-blocks', inputProjection: '--input-projection', relaxedSimd: '--[no-]relaxed-simd',
+};
+
 async function runModel(model: string, f: RunFlags): Promise<void> {
+  // An artifact is compiled already: flags that choose how to compile would be ignored, silently.
+  if (statSync(model, { throwIfNoEntry: false })?.isDirectory()) {
+    const flags = Object.entries(planOptions(f)).filter(([, v]) => v !== undefined).map(([k]) => PLAN_FLAGS[k] ?? k);
+    if (f.shape?.length) flags.push('--shape');
+    if (f.bind?.length) flags.push('--bind');
+    if (flags.length) throw new InputError(`${flags.join(', ')}: ${model} is a compiled artifact; these flags choose how an .onnx model is compiled (rnnc compile them into an artifact, or run the .onnx)`);
+  }
   const t0 = performance.now();
   const session = await InferenceSession.create(model, { batch: f.batch, workers: f.workers, plan: { ...planOptions(f) }, ...modelOptions(f) });
   const loadMs = performance.now() - t0;
