@@ -96,12 +96,33 @@ export async function readArtifact(dir: string, flavours = true): Promise<Artifa
 }
 
 /** The supervisor thread (supervisor_node.ts) and what it started, made with the first worker. */
-let supervisor: { thread: Worker; failures: Map<number, (r: SupervisorReport) => void>; busy: number; next: number } | null = null;
+type Supervisor = { thread: Worker; failures: Map<number, (r: SupervisorReport) => void>; busy: number; next: number; idle: ReturnType<typeof setTimeout> | null };
+let supervisor: Supervisor | null = null;
+
+/** How long the supervisor outlives its last worker (a session created right after reuses it). */
+const SUPERVISOR_IDLE_MS = 1000;
+
+/**
+ * Ends the supervisor once it has had no worker for SUPERVISOR_IDLE_MS. Every pool's memory passed
+ * through its heap, which collects them as workers exit (supervisor_node.ts) but kept one session's
+ * (about 290 MB of charlm fed 50000 tokens) until the thread ends; the next worker starts a new one.
+ */
+function retireWhenIdle(s: Supervisor): void {
+  if (s.failures.size > 0) return;
+  if (s.idle) clearTimeout(s.idle);
+  s.idle = setTimeout(() => {
+    s.idle = null;
+    if (s.failures.size > 0) return;
+    if (supervisor === s) supervisor = null;
+    void s.thread.terminate();
+  }, SUPERVISOR_IDLE_MS);
+  s.idle.unref();
+}
 
 function supervising(): NonNullable<typeof supervisor> {
   if (supervisor) return supervisor;
   const thread = new Worker(new URL('./supervisor_node.js', import.meta.url));
-  const s = { thread, failures: new Map<number, (r: SupervisorReport) => void>(), busy: 0, next: 0 };
+  const s: Supervisor = { thread, failures: new Map<number, (r: SupervisorReport) => void>(), busy: 0, next: 0, idle: null };
   thread.on('message', (r: SupervisorReport) => s.failures.get(r.key)?.(r));
   thread.on('exit', () => {
     // Its workers went with it: every pool hears of a death.
@@ -123,6 +144,7 @@ export const spawnNodeWorker: Spawn = (init, events) => {
   const key = s.next++;
   let busy = false, stopped = false;
   const exited = hearWorker(s.failures, key, (m, died) => events.onFailure(m, died), () => stopped);
+  void exited.then(() => retireWhenIdle(s));
   s.thread.postMessage({ start: key, init } satisfies SupervisorRequest);
   const setBusy = (on: boolean) => {
     if (on === busy) return;

@@ -133,4 +133,19 @@ test('sessions dropped without release(): their workers are terminated once they
   assert.is(r.threads, 0);
 });
 
+test('released multi-worker sessions give their memory back: RSS stays flat over sessions made one after another, beside a kept one or alone, and the supervisor thread ends', async () => {
+  if (process.platform !== 'linux') return; // threads counted in /proc/self/task
+  const child = fileURLToPath(new URL('./memory_child.js', import.meta.url));
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', child], { timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { beside: number[]; alone: number[]; threadsBefore: number; threadsAfter: number; sessionMiB: number };
+  // Before the supervisor collected what passed through it, each session added its memory for good.
+  for (const [name, rs] of [['beside a kept session', r.beside], ['alone', r.alone]] as const) {
+    assert.ok(rs[rs.length - 1] - rs[0] < r.sessionMiB / 2, `${name}: RSS ${rs.join(', ')} MiB after each session of about ${r.sessionMiB} MiB`);
+  }
+  assert.ok(r.alone[r.alone.length - 1] < r.beside[r.beside.length - 1], `with no session left the last one's memory went too: ${r.alone.join(', ')} vs ${r.beside.join(', ')} MiB`);
+  assert.is(r.threadsAfter, r.threadsBefore, 'the workers and the supervisor thread are gone');
+});
+
 test.run();
