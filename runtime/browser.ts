@@ -254,6 +254,15 @@ export function spawnBrowserWorker(workerUrl: string | URL): Spawn {
     const key = s.next++;
     let stopped = false;
     const exited = hearWorker(s.reports, key, (m, died) => events.onFailure(m, died), () => stopped);
+    // As in Node (runtime/node.ts retireWhenIdle): every pool's memory passed through the supervisor,
+    // so it ends a second after its last worker and takes them with it; the next spawn starts another.
+    void exited.then(() => {
+      if (s.reports.size === 0) setTimeout(() => {
+        if (s.reports.size > 0 || supervisors.get(String(workerUrl)) !== s) return;
+        supervisors.delete(String(workerUrl));
+        s.worker.terminate();
+      }, 1000);
+    });
     const ask = (m: SupervisorRequest) => s.worker.postMessage(m);
     ask({ start: key, init });
     return {
