@@ -67,8 +67,9 @@ export function layOut(m: Manifest, bound: Map<ManifestIO, Tensor>): CallPlan {
   }
   const seq = sizes.seq ?? 1, batch = sizes.batch ?? 1;
   if (seq < 1) throw new InputError(`sequence length is 0 (inputs ${inputsWith(m, 'seq')}); expected at least 1`);
-  if (batch < 1 || batch > m.maxBatch) {
-    throw new InputError(`batch is ${batch} (inputs ${inputsWith(m, 'batch')}); this artifact was compiled for batch 1..${m.maxBatch} (its inputMetadata says maxBatch); compile it for more with \`rnnc compile --batch ${Math.max(batch, 1)}\``);
+  if (batch < 1) throw new InputError(`batch is 0 (inputs ${inputsWith(m, 'batch')}); expected at least 1 row`);
+  if (batch > m.maxBatch) {
+    throw new InputError(`batch is ${batch} (inputs ${inputsWith(m, 'batch')}); this artifact was compiled for batch 1..${m.maxBatch} (its inputMetadata says maxBatch); compile it for more with \`rnnc compile --batch ${batch}\``);
   }
   const offsets = new Int32Array(m.buffers.length);
   let at = align16(m.staticEnd);

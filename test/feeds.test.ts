@@ -70,6 +70,11 @@ const CASES: Case[] = [
     // A run compiles for the larger batch (test/api_batch.test.ts); a stream keeps its engine's.
     only: 'step',
   },
+  {
+    what: 'batch 0',
+    feeds: (g) => ({ X: new Tensor('float32', new Float32Array(0), [X(g).dims[0], 0, 2]), lens: new Tensor('int32', new Int32Array(0), [0]), ...(g.h0 ? { h0: new Tensor('float32', new Float32Array(0), [1, 0, 3]) } : {}) }),
+    error: ["'X'", 'batch is 0', 'at least 1 row'],
+  },
   { what: 'seq 0', feeds: (g) => ({ ...g, X: new Tensor('float32', new Float32Array(0), [0, BATCH, 2]), lens: lensOf(0) }), error: ["'X'", 'sequence length'] },
   { what: 'a length past seq', feeds: (g) => ({ ...g, lens: lensOf(X(g).dims[0] + 1) }), error: ["'lens'", 'sequence_lens'] },
   { what: 'a negative length', feeds: (g) => ({ ...g, lens: new Tensor('int32', Int32Array.of(-1, 1), [BATCH]) }), error: ["'lens'", '-1'] },
