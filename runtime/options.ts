@@ -88,6 +88,10 @@ export function checkSessionOptions(options: unknown, own: readonly string[]): n
   }
   checkProviders(o.executionProviders);
   checkOrtExtras(o);
+  // onnxruntime's enumerated options: accepted with no effect, but only their values (as it checks them).
+  oneOf('graphOptimizationLevel', o.graphOptimizationLevel, ['disabled', 'basic', 'extended', 'layout', 'all']);
+  oneOf('executionMode', o.executionMode, ['sequential', 'parallel']);
+  oneOf('logSeverityLevel', o.logSeverityLevel, [0, 1, 2, 3, 4]);
   if (o.preferredOutputLocation !== undefined && o.preferredOutputLocation !== 'cpu' &&
       !(typeof o.preferredOutputLocation === 'object' && Object.values(o.preferredOutputLocation).every((v) => v === 'cpu'))) {
     throw new UnsupportedError(`session option preferredOutputLocation: rnnc returns CPU tensors only ('cpu'), got ${JSON.stringify(o.preferredOutputLocation)}`);
@@ -121,6 +125,13 @@ function checkProviders(list: unknown): void {
   // As onnxruntime-web skips providers it cannot use for the next in the list: 'wasm' or 'cpu' there.
   if (other.length === names.length) throw new InputError(`${what}: rnnc runs on WebAssembly SIMD only; use 'wasm' (or 'cpu')`);
   log('warning', `${what} skipped: rnnc runs on WebAssembly SIMD only ('wasm', next in the list)`);
+}
+
+/** An InputError unless `value` is undefined or one of `allowed`. */
+function oneOf(name: string, value: unknown, allowed: readonly unknown[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new InputError(`session option ${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`);
+  }
 }
 
 /** onnxruntime's options for what rnnc does not have: a warning where the caller asked for it. */
