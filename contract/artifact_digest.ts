@@ -13,8 +13,8 @@ export const MANIFEST_SECTION = 'rnnc.manifest';
 /** The modules of an artifact, by their key in `files`. */
 export type ModuleFile = 'wasm' | 'wasmThreads';
 
-/** Fields no module depends on: the model's name and the notes (messages only), the files and their digests, the fused flavour's directory. */
-const UNBOUND: ReadonlySet<string> = new Set(['model', 'summary', 'files', 'digests', 'fused']);
+/** Fields no module depends on: the model's name and the notes (messages only), the files and their digests, the fused flavour's directory and key. */
+const UNBOUND: ReadonlySet<string> = new Set(['model', 'summary', 'files', 'digests', 'fused', 'fusedKey']);
 
 /** The digest of the manifest's bound fields; key order and whitespace of the JSON do not matter. */
 export function manifestDigest(m: Omit<Manifest, 'digests'>): string {

@@ -141,6 +141,11 @@ export interface Manifest {
    * `rnnc compile --also-fused`): a loader whose engine has relaxed SIMD takes it instead.
    */
   readonly fused?: string;
+  /**
+   * The fused flavour's `key` (written with `fused`): a loader takes that directory only when its
+   * manifest has this key, so a fused/ of another build of the model is never run in its place.
+   */
+  readonly fusedKey?: string;
 }
 
 /** The files of an artifact, by their key in `files` and `digests`. */
@@ -158,6 +163,14 @@ export interface Artifact {
 }
 
 /** Whether two manifests are of the same model to a caller: its name, inputs and outputs. */
+/**
+ * Whether `fused` may run in `plain`'s place: the key `plain` names for it (artifacts written before
+ * `fusedKey`: the same name, batch, inputs, outputs and streaming).
+ */
+export function isFusedOf(fused: Manifest, plain: Manifest): boolean {
+  return plain.fusedKey !== undefined ? fused.key === plain.fusedKey : sameInterface(fused, plain);
+}
+
 export function sameInterface(a: Manifest, b: Manifest): boolean {
   const face = (m: Manifest) => JSON.stringify([m.model, m.maxBatch, m.inputs, m.outputs, m.streamable]);
   return face(a) === face(b);

@@ -72,7 +72,8 @@ const manifestSchema: Check = record({
   digests: record({ wasm: digest, wasmThreads: nullable(digest), image: digest }),
   summary: array(text(1 << 16)),
   fused: fileName,
-}, ['fused']);
+  fusedKey: digest,
+}, ['fused', 'fusedKey']);
 
 /** Returns `json` as a Manifest, or throws a ModelError naming `where` (a path or URL) and the field at fault. */
 export function checkManifest(json: unknown, where: string): Manifest {

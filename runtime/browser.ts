@@ -8,7 +8,7 @@
 import { Engine } from './engine.js';
 import { InputError, ModelError } from '../contract/errors.js';
 import { detectFeatures, engineRelaxedSimd } from './features.js';
-import { recommendedWorkers, sameInterface, type Artifact, type Manifest } from '../contract/manifest.js';
+import { isFusedOf, recommendedWorkers, type Artifact, type Manifest } from '../contract/manifest.js';
 import { checkManifest } from '../contract/manifest_check.js';
 import type { ModuleFile } from '../contract/artifact_digest.js';
 import { checkDigest, checkFileDigests, compileFailed } from './verify.js';
@@ -153,7 +153,7 @@ function workerScript(): URL {
 async function fetchFused(model: string | URL, plain: Manifest, how: { threads: boolean; fetchInit?: RequestInit }): Promise<Artifact> {
   const base = new URL(`${plain.fused}/`, artifactBase(model));
   const manifest = await fetchManifest(base, how.fetchInit);
-  if (!sameInterface(manifest, plain)) throw new ModelError(`${base.href}: not the same model as ${artifactBase(model).href} (name, inputs or outputs differ)`);
+  if (!isFusedOf(manifest, plain)) throw new ModelError(`${base.href}: not the fused flavour of ${artifactBase(model).href} (${plain.fusedKey ? 'another key' : 'name, inputs or outputs differ'})`);
   const artifact = await fetchArtifact(base, { manifest, ...how });
   checkFileDigests(artifact, true);
   return artifact;

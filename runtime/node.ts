@@ -11,7 +11,7 @@ import type { Spawn } from './pool.js';
 import { hearWorker, type SupervisorReport, type SupervisorRequest } from './supervisor_protocol.js';
 import { Engine } from './engine.js';
 import { ModelError } from '../contract/errors.js';
-import { sameInterface, type Artifact } from '../contract/manifest.js';
+import { isFusedOf, type Artifact } from '../contract/manifest.js';
 import { detectFeatures } from './features.js';
 import { checkFileDigests } from './verify.js';
 import { checkManifest } from '../contract/manifest_check.js';
@@ -74,8 +74,8 @@ export async function readArtifact(dir: string, flavours = true): Promise<Artifa
     try {
       const fused = await readArtifact(fusedDir, false);
       checkFileDigests(fused, true); // a damaged flavour falls back here, not at the engine
-      if (sameInterface(fused.manifest, manifest)) return fused;
-      log('warning', `${fusedDir}: not the same model as ${dir} (name, inputs or outputs differ); running the plain flavour`);
+      if (isFusedOf(fused.manifest, manifest)) return fused;
+      log('warning', `${fusedDir}: not the fused flavour of ${dir} (${manifest.fusedKey ? `key ${fused.manifest.key}, where the manifest names ${manifest.fusedKey}` : 'name, inputs or outputs differ'}); running the plain flavour`);
     } catch (e) {
       log('warning', `${fusedDir}: cannot read the fused flavour (${(e as Error).message}); running the plain one`);
     }

@@ -46,9 +46,10 @@ function setup(): Promise<Env> {
     await copyFile(MODEL, path.join(site, 'charlm.onnx'));
     const { artifact } = compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx' });
     await writeArtifact(path.join(site, 'charlm'), artifact);
-    // Both flavours, as rnnc compile --also-fused writes them.
-    await writeArtifact(path.join(site, 'charlm-both'), { ...artifact, manifest: { ...artifact.manifest, fused: 'fused' } });
-    await writeArtifact(path.join(site, 'charlm-both', 'fused'), compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx', relaxedSimd: true }).artifact);
+    // Both flavours, as rnnc compile --also-fused writes them (the plain manifest naming the fused one's key).
+    const fused = compileModel(new Uint8Array(await readFile(MODEL)), { source: 'demo/charlm.onnx', relaxedSimd: true }).artifact;
+    await writeArtifact(path.join(site, 'charlm-both'), { ...artifact, manifest: { ...artifact.manifest, fused: 'fused', fusedKey: fused.manifest.key } });
+    await writeArtifact(path.join(site, 'charlm-both', 'fused'), fused);
     const reference = await demoStreamInNode(MODEL, PROMPT, STEPS);
     const server = await startServer({ root: site, port: 0 });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });

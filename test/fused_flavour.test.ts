@@ -24,11 +24,16 @@ const d = describeCell({ cell: 'lstm', inputSize: 6, hiddenSize: 24, maxBatch: 1
 const inp = randomInputs(mulberry32(61), d, 5, 1);
 const { model } = modelFor(d, inp);
 
-/** Writes `dir` (plain, naming fused/) and `dir/fused` from `fusedModel` (default: the same model). */
-async function writeBoth(dir: string, fusedModel = model): Promise<void> {
+/**
+ * Writes `dir` (plain, naming fused/ and, as rnnc compile --also-fused does, its key) and `dir/fused`
+ * from `fusedModel` (default: the same model); `tie: false` leaves the key out, as artifacts written
+ * before it did.
+ */
+async function writeBoth(dir: string, fusedModel = model, tie = true): Promise<void> {
   const plain = compileModel(model, { threads: true }).artifact;
-  await writeArtifact(dir, { ...plain, manifest: { ...plain.manifest, fused: 'fused' } });
-  await writeArtifact(path.join(dir, 'fused'), compileModel(fusedModel, { threads: true, relaxedSimd: true }).artifact);
+  const fused = compileModel(fusedModel, { threads: true, relaxedSimd: true }).artifact;
+  await writeArtifact(dir, { ...plain, manifest: { ...plain.manifest, fused: 'fused', ...(tie ? { fusedKey: fused.manifest.key } : {}) } });
+  await writeArtifact(path.join(dir, 'fused'), fused);
 }
 
 /** Prints, as JSON, the kernels and error vs float64 of a 1-worker session on the artifact at argv[-1], and its warnings. */
@@ -85,13 +90,22 @@ test('a damaged or foreign fused flavour falls back to the plain one, with a war
     assert.ok(plainKernels(a), `damaged fused: ${a.kernels.join(', ')}`);
     assert.ok(a.error <= 1e-5);
     assert.ok(a.warnings.some((w) => w.includes(path.join(damaged, 'fused')) && w.includes('digest') && w.includes('running the plain one')), a.warnings.join('\n'));
-    // Another model's artifact in fused/: refused by its inputs and outputs.
+    // Another model's artifact in fused/ of an artifact written before fusedKey: refused by its inputs and outputs.
     const foreign = path.join(dir, 'foreign');
     const other = describeCell({ cell: 'lstm', inputSize: 7, hiddenSize: 24, maxBatch: 1 });
-    await writeBoth(foreign, modelFor(other, randomInputs(mulberry32(62), other, 5, 1)).model);
+    await writeBoth(foreign, modelFor(other, randomInputs(mulberry32(62), other, 5, 1)).model, false);
     const b = await loadIn(flags, foreign);
     assert.ok(plainKernels(b), `foreign fused: ${b.kernels.join(', ')}`);
-    assert.ok(b.warnings.some((w) => w.includes('not the same model')), b.warnings.join('\n'));
+    assert.ok(b.warnings.some((w) => w.includes('not the fused flavour') && w.includes('inputs or outputs differ')), b.warnings.join('\n'));
+    // The fused/ of another build of a model of the same inputs and outputs (other weights) put in
+    // place of this one's: refused by the key the plain manifest names (it ran, with the other weights).
+    const swapped = path.join(dir, 'swapped');
+    await writeBoth(swapped);
+    rmSync(path.join(swapped, 'fused'), { recursive: true });
+    await writeArtifact(path.join(swapped, 'fused'), compileModel(modelFor(d, randomInputs(mulberry32(63), d, 5, 1)).model, { threads: true, relaxedSimd: true }).artifact);
+    const e = await loadIn(flags, swapped);
+    assert.ok(plainKernels(e) && e.error <= 1e-5, `swapped fused: ${e.kernels.join(', ')}, error ${e.error}`);
+    assert.ok(e.warnings.some((w) => w.includes('not the fused flavour') && w.includes('where the manifest names')), e.warnings.join('\n'));
     // No fused/ directory at all.
     const missing = path.join(dir, 'missing');
     await writeBoth(missing);
@@ -107,9 +121,11 @@ test('rnnc compile --also-fused writes both flavours, the plain manifest naming 
     const r = await rnnc(['compile', path.join(REPO_ROOT, 'examples', 'charlm', 'model.onnx'), '-o', out, '--also-fused', '--no-cache']);
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, /and fused multiply-adds in .*fused \(-> lstm_f32_u8r1__wasmrelaxedsimd_/);
-    assert.is(JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')).fused, 'fused');
+    const plain = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    assert.is(plain.fused, 'fused');
     const fused = JSON.parse(readFileSync(path.join(out, 'fused', 'manifest.json'), 'utf8'));
     assert.ok(fused.features.relaxedSimd && fused.fused === undefined);
+    assert.is(plain.fusedKey, fused.key, 'the plain manifest names the fused flavour\'s key');
     const bad = await rnnc(['compile', path.join(REPO_ROOT, 'examples', 'charlm', 'model.onnx'), '-o', path.join(dir, 'x'), '--also-fused', '--relaxed-simd']);
     assertCliError(bad, 'InputError', '--also-fused', 'drop --relaxed-simd');
     assert.not.ok(existsSync(path.join(dir, 'x')), 'nothing written');

@@ -57,7 +57,7 @@ async function compileInto(modelPath: string, bytes: Uint8Array, f: CompileFlags
   // The fused flavour beside it: a loader whose engine has relaxed SIMD takes it (the plain
   // manifest names its directory; that field binds no module, so the plain files stay as compiled).
   const fused = f.alsoFused ? await compile({ ...options, relaxedSimd: true }) : null;
-  const artifact = fused ? { ...plain, manifest: { ...plain.manifest, fused: FUSED_DIR } } : plain;
+  const artifact = fused ? { ...plain, manifest: { ...plain.manifest, fused: FUSED_DIR, fusedKey: fused.manifest.key } } : plain;
   const written = await writing('-o', () => writeArtifact(f.output, artifact));
   if (fused) written.push(...await writing('-o', () => writeArtifact(path.join(f.output, FUSED_DIR), fused)));
   if (f.wat) {
