@@ -83,6 +83,8 @@ test('compile flags given to run on an artifact, and a cache directory that is a
   assertCliError(await rnnc(['run', artifact, '--random', '--units', '16', '--shape', 'X=1x2']), 'InputError', '--units, --shape', 'is a compiled artifact');
   assert.is((await rnnc(['run', artifact, '--random', '--workers', '1'])).code, 0, 'run flags are fine');
   assertCliError(await rnnc(['cache', 'ls', '--dir', file]), 'InputError', file, 'is a file, not a directory');
+  // A shape whose weights no WebAssembly memory holds: refused before a model of them is made.
+  assertCliError(await rnnc(['plan', '--cell', 'lstm', '--input', '8', '--hidden', '16384']), 'InputError', '--hidden 16384', 'past the 2 GiB');
   assertCliError(await rnnc(['cache', 'clear', '--dir', file]), 'InputError', file, 'is a file, not a directory');
 });
 

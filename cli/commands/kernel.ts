@@ -1,6 +1,8 @@
 /** `rnnc kernel --cell lstm --input 256 --hidden 256 -o k.wasm`: one shape's kernel, no model needed. */
 import { writeFile } from 'node:fs/promises';
-import { describeCell, type CellKind, type Direction } from '../../compiler/cells/descriptor.js';
+import { describeCell, gateCount, type CellKind, type Direction } from '../../compiler/cells/descriptor.js';
+import { MAX_PAGES, PAGE_BYTES } from '../../contract/abi.js';
+import { InputError } from '../../contract/errors.js';
 import { cellModel } from '../../compiler/frontend/cell_model.js';
 import { describePlan } from '../../compiler/plan/describe.js';
 import { formatBytes, planOptions, writing, type PlanFlags } from './common.js';
@@ -24,6 +26,13 @@ export interface KernelFlags extends ShapeFlags, PlanFlags {
 }
 
 export function descriptorFromFlags(f: ShapeFlags) {
+  // The shape's weights must fit one WebAssembly memory (2 GiB), or nothing could run it: refused
+  // before a model of them is made (at --hidden 65536 that ran out of memory as an InternalError).
+  const cell = f.cell.toLowerCase() as CellKind;
+  const weights = gateCount(cell) * (f.direction === 'bidirectional' ? 2 : 1) * f.hidden * (f.input + f.hidden + 2) * 4;
+  if (weights > MAX_PAGES * PAGE_BYTES) {
+    throw new InputError(`--input ${f.input} --hidden ${f.hidden}: the ${cell.toUpperCase()}'s weights take ${formatBytes(weights)}, past the 2 GiB a WebAssembly memory holds`);
+  }
   return describeCell({
     cell: f.cell.toLowerCase() as CellKind, inputSize: f.input, hiddenSize: f.hidden, maxBatch: f.batch ?? 1,
     direction: f.direction as Direction, layout: f.layout as 0 | 1, linearBeforeReset: !!f.linearBeforeReset,
