@@ -14,6 +14,7 @@ import { recommendedWorkers, type Artifact } from '../contract/manifest.js';
 import { readArtifact } from '../runtime/node.js';
 import { checkFileDigests, compileAhead } from '../runtime/verify.js';
 import { cacheKey, FACTS_PREFIX, sha256 } from './cache_key.js';
+import { InputError } from '../contract/errors.js';
 
 export { cacheKey, FACTS_PREFIX, factsKey, ownedModel } from './cache_key.js';
 
@@ -70,12 +71,18 @@ export interface CacheEntry {
 export class ArtifactCache {
   constructor(readonly dir: string, readonly maxBytes = DEFAULT_CACHE_BYTES) {}
 
+  /** The directory of the entry `key`: a key as cacheKey and factsKey make them, nothing else (no '', '..' or path). */
+  private entryPath(key: string): string {
+    if (!isKey(key)) throw new InputError(`cache key '${key}': expected 32 hexadecimal digits (or ${FACTS_PREFIX} and 32), as cacheKey and factsKey make them`);
+    return path.join(this.dir, key);
+  }
+
   /**
    * The artifact under `key` with every file's digest checked, or null: absent, or damaged (then
    * removed, so the caller's compile rebuilds it).
    */
   async get(key: string): Promise<Artifact | null> {
-    const entry = path.join(this.dir, key);
+    const entry = this.entryPath(key);
     let artifact: Artifact;
     try {
       artifact = await readArtifact(entry, false);
@@ -103,7 +110,7 @@ export class ArtifactCache {
    * (then removed). A hit refreshes the entry's last use, as an artifact's does.
    */
   async getFacts<T>(key: string, check: (value: unknown) => T | null): Promise<T | null> {
-    const entry = path.join(this.dir, key);
+    const entry = this.entryPath(key);
     let facts: T | null = null;
     try {
       // The digest catches a damaged file that still parses (a flipped bit in an input's name), as an artifact's file digests do.
@@ -135,11 +142,12 @@ export class ArtifactCache {
    * (`trim`: a listing of the directory and the sizes of entries not seen before).
    */
   private async store(key: string, write: (temp: string) => Promise<void>): Promise<void> {
+    const target = this.entryPath(key);
     await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
       await write(temp);
-      await rename(temp, path.join(this.dir, key)).catch(async (e: NodeJS.ErrnoException) => {
+      await rename(temp, target).catch(async (e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'EPERM') throw e;
       });
     } finally {
@@ -150,7 +158,7 @@ export class ArtifactCache {
 
   /** Removes the entry under `key` (no error if absent). */
   async evict(key: string): Promise<void> {
-    await rm(path.join(this.dir, key), { recursive: true, force: true });
+    await rm(this.entryPath(key), { recursive: true, force: true });
     measuredIn(this.dir).delete(key);
   }
 
@@ -166,7 +174,7 @@ export class ArtifactCache {
     const names = (await readdir(this.dir).catch(() => [] as string[])).filter(isKey);
     const entries: CacheEntry[] = [];
     await inBatches(names, async (key) => {
-      const size = await entrySize(path.join(this.dir, key));
+      const size = await entrySize(this.entryPath(key));
       if (size) entries.push({ key, ...size });
     });
     return entries.sort((a, b) => b.used.getTime() - a.used.getTime());
@@ -202,7 +210,7 @@ export class ArtifactCache {
     const known = measuredIn(this.dir), present = new Set(keys);
     for (const key of known.keys()) if (!present.has(key)) known.delete(key);
     await inBatches(keys.filter((key) => !known.has(key)), async (key) => {
-      const size = await entrySize(path.join(this.dir, key));
+      const size = await entrySize(this.entryPath(key));
       if (size) known.set(key, size.bytes);
     });
     let total = 0;

@@ -162,7 +162,6 @@ export interface Artifact {
   readonly source?: string;
 }
 
-/** Whether two manifests are of the same model to a caller: its name, inputs and outputs. */
 /**
  * Whether `fused` may run in `plain`'s place: the key `plain` names for it (artifacts written before
  * `fusedKey`: the same name, batch, inputs, outputs and streaming).
@@ -171,6 +170,7 @@ export function isFusedOf(fused: Manifest, plain: Manifest): boolean {
   return plain.fusedKey !== undefined ? fused.key === plain.fusedKey : sameInterface(fused, plain);
 }
 
+/** Whether two manifests are of the same model to a caller: its name, inputs and outputs. */
 export function sameInterface(a: Manifest, b: Manifest): boolean {
   const face = (m: Manifest) => JSON.stringify([m.model, m.maxBatch, m.inputs, m.outputs, m.streamable]);
   return face(a) === face(b);

@@ -127,9 +127,10 @@ function checkProviders(list: unknown): void {
   log('warning', `${what} skipped: rnnc runs on WebAssembly SIMD only ('wasm', next in the list)`);
 }
 
-/** An InputError unless `value` is undefined or one of `allowed`. */
+/** An InputError unless `value` is undefined, null or one of `allowed`. */
 function oneOf(name: string, value: unknown, allowed: readonly unknown[]): void {
-  if (value !== undefined && !allowed.includes(value)) {
+  // null too: onnxruntime-web takes it as the default (`?? 'all'`).
+  if (value !== undefined && value !== null && !allowed.includes(value)) {
     throw new InputError(`session option ${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`);
   }
 }

@@ -20,9 +20,13 @@ const workers = new Map<number, { worker: Worker; stopping: boolean }>();
  * its workers' init: the abort cell above needs it), and is garbage once they exit; but this thread
  * allocates next to nothing, so its heap would never be collected and every released multi-worker
  * session's memory stayed (about 290 MB a session of charlm fed 50000 tokens, for good). gc is
- * exposed for this thread's own use and the flag turned off again at once.
+ * exposed for this thread's own use and the flag turned off again at once (unless the process
+ * was started with --expose-gc: then this thread has gc already and the flag stays as it was).
  */
 const collect: () => void = (() => {
+  // A process started with --expose-gc has it here too: its flag is left alone.
+  const given = (globalThis as { gc?: () => void }).gc;
+  if (typeof given === 'function') return given;
   try {
     v8.setFlagsFromString('--expose-gc');
     return vm.runInNewContext('gc') as () => void;

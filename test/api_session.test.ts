@@ -36,6 +36,7 @@ test('session options: wasm and cpu providers, harmless options accepted; others
   await rejectsInput(InferenceSession.create(MODEL, { intraOpNumThread: 1 } as never), "'intraOpNumThread'", 'intraOpNumThreads', 'workers');
   await rejectsInput(InferenceSession.create(MODEL, { intraOpNumThreads: -1 }), 'intraOpNumThreads', '-1');
   await rejectsInput(InferenceSession.create(MODEL, { graphOptimizationLevel: 'bogus' as never }), 'graphOptimizationLevel', "'bogus'", '"all"');
+  await (await InferenceSession.create(MODEL, { graphOptimizationLevel: null, executionMode: null, logSeverityLevel: null } as never)).release(); // onnxruntime-web's defaults
   await rejectsInput(InferenceSession.create(MODEL, { logSeverityLevel: 7 as never }), 'logSeverityLevel', '7');
   await rejectsInput(InferenceSession.create(MODEL, { executionMode: 'fast' as never }), 'executionMode', "'fast'");
   await rejectsInput(InferenceSession.create(MODEL, { intraOpNumThreads: 2, workers: 1 }), 'workers', 'intraOpNumThreads');

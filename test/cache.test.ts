@@ -140,6 +140,10 @@ test('past its size bound the least recently used entries go, and temporary ones
   await new ArtifactCache(dir, 2 * size).trim();
   assert.equal(entries(dir), [TEMP('e'), a, c, 'my_project', 'notes.txt'].sort());
   assert.is(await new ArtifactCache(dir).clear(), 2);
+  // Keys are the cache's own names: '' (the directory itself) or a path is an error, before any file is touched.
+  for (const bad of ['', '..', 'my_project']) {
+    await new ArtifactCache(dir).get(bad).then(() => assert.unreachable(`get('${bad}') resolved`), (e: Error) => assert.match(e.message, /cache key .*expected 32 hexadecimal digits/));
+  }
   assert.equal(entries(dir), ['my_project', 'notes.txt'], 'clear removes the entries and temporary directories, nothing else');
 }));
 

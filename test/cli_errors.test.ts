@@ -39,15 +39,19 @@ test('compile -o onto an existing file, and run --output-dir onto one, name the 
 });
 
 test('a compile that fails leaves no directory it made, and one that fails writing leaves the artifact already there whole', async () => {
+  // Files that are not ONNX: read, then refused by the compile, after the output directory was made.
+  const text = path.join(dir, 'not-onnx.onnx');
+  fs.writeFileSync(text, 'this is not a model');
   const out = path.join(dir, 'never');
-  const bad = await rnnc(['compile', model, '-o', out, '--batch', '100000']);
-  assert.is(bad.code, 2, bad.stderr);
+  assertCliError(await rnnc(['compile', text, '-o', out]), 'ModelError', 'not an ONNX model');
   assert.is(fs.existsSync(out), false, 'the directory made for the output is gone');
+  assertCliError(await rnnc(['run', text, '--random', '--output-dir', out]), 'ModelError', 'not an ONNX model');
+  assert.is(fs.existsSync(out), false, 'the directory made for run\'s outputs is gone');
   const kept = path.join(dir, 'kept');
   const first = await rnnc(['compile', model, '-o', kept, '--no-cache']);
   assert.is(first.code, 0, first.stderr);
   const before = Object.fromEntries(fs.readdirSync(kept).map((n) => [n, fs.readFileSync(path.join(kept, n)).toString('base64')]));
-  // A bigger model into the same directory, under a file size limit of 32 KiB: its 400 KB of weights cannot be written.
+  // A bigger model into the same directory, under a file size limit of 64 KiB (bash counts 1024-byte blocks): its 400 KB of weights cannot be written.
   const big = path.join(dir, 'big.onnx');
   fs.writeFileSync(big, encodeModel(rnnSpec('LSTM', 128, 64)));
   const cli = path.join(REPO_ROOT, 'bin', 'rnnc.js');
@@ -56,6 +60,10 @@ test('a compile that fails leaves no directory it made, and one that fails writi
   assert.match(r.stderr, /rnnc: InputError: -o: cannot write '.*kept\/weights\.bin' \(EFBIG/);
   const after = Object.fromEntries(fs.readdirSync(kept).map((n) => [n, fs.readFileSync(path.join(kept, n)).toString('base64')]));
   assert.equal(after, before, 'the artifact in the directory is as it was, no temporary files left');
+  // A writer killed mid-write left a temporary (its process gone): the next write removes it.
+  fs.writeFileSync(path.join(kept, '.weights.bin.tmp-99999999-abc'), 'left behind');
+  assert.is((await rnnc(['compile', model, '-o', kept, '--no-cache'])).code, 0);
+  assert.not.ok(fs.readdirSync(kept).some((n) => n.includes('.tmp-')), fs.readdirSync(kept).join(', '));
 });
 
 test('a tuning file that is missing, a directory, not JSON or not of rnnc tune\'s form is an error naming it, before any compile', async () => {
