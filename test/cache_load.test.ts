@@ -16,15 +16,18 @@ import { Engine } from '../runtime/engine.js';
 import { readArtifact } from '../runtime/node.js';
 import { filesHashed } from '../runtime/verify.js';
 import { cacheFeeds, cacheModel } from './cache_model.js';
+
+/** A key as the cache names its entries (32 hex digits). */
+const KEY = 'c'.repeat(32);
 import { inTempDir } from './subprocess.js';
 
 const artifact = compileModel(cacheModel(), { threads: true }).artifact;
 
 test('the engine made from a cache hit hashes nothing the cache hashed; the next load hashes again', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
-  await cache.put('k', artifact);
+  await cache.put(KEY, artifact);
   const before = filesHashed();
-  const hit = (await cache.get('k'))!;
+  const hit = (await cache.get(KEY))!;
   assert.is(filesHashed() - before, 3, 'the cache hashes the image and both modules');
   const first = await Engine.create(hit, { workers: 1 });
   assert.is(filesHashed() - before, 3, 'the engine takes the cache\'s check');
@@ -36,8 +39,8 @@ test('the engine made from a cache hit hashes nothing the cache hashed; the next
 
 test('bytes changed after the cache checked them are refused by every later load', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
-  await cache.put('k', artifact);
-  const hit = (await cache.get('k'))!;
+  await cache.put(KEY, artifact);
+  const hit = (await cache.get(KEY))!;
   (await Engine.create(hit, { workers: 1 })).release();
   hit.image[hit.image.length >> 1] ^= 0x40;
   await refused(() => Engine.create(hit, { workers: 1 }), 'digest');
@@ -45,16 +48,16 @@ test('bytes changed after the cache checked them are refused by every later load
 
 test('the cache\'s check does not carry to a manifest that records other digests', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
-  await cache.put('k', artifact);
-  const hit = (await cache.get('k'))!;
+  await cache.put(KEY, artifact);
+  const hit = (await cache.get(KEY))!;
   const digests = { ...hit.manifest.digests, image: 'f'.repeat(hit.manifest.digests.image.length) };
   await refused(() => Engine.create({ ...hit, manifest: { ...hit.manifest, digests } }, { workers: 1 }), 'digest');
 }));
 
 test('an artifact read from a directory is hashed by its engine', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
-  await cache.put('k', artifact);
-  const read = await readArtifact(path.join(dir, 'k'));
+  await cache.put(KEY, artifact);
+  const read = await readArtifact(path.join(dir, KEY));
   const before = filesHashed();
   (await Engine.create(read, { workers: 1 })).release();
   assert.is(filesHashed() - before, 3);
@@ -62,13 +65,13 @@ test('an artifact read from a directory is hashed by its engine', () => inTempDi
 
 test('an engine from a hit runs as one from the compiled artifact, whichever module was compiled ahead', () => inTempDir('cache-load', async (dir) => {
   const cache = new ArtifactCache(dir);
-  await cache.put('k', artifact);
+  await cache.put(KEY, artifact);
   const direct = await Engine.create(artifact, { workers: 1 });
   const want = Array.from(direct.run(cacheFeeds()).Y_h.data as Float32Array);
   direct.release();
   // The cache compiles ahead the module an engine on this machine's cores would pick; one asked
   // for 1 worker may want the other, and compiles it then.
-  const hit = (await cache.get('k'))!;
+  const hit = (await cache.get(KEY))!;
   const engine = await Engine.create(hit, { workers: 1 });
   assert.equal(Array.from(engine.run(cacheFeeds()).Y_h.data as Float32Array), want);
   engine.release();
