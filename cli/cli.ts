@@ -3,6 +3,7 @@ import { Argument, Command, Option } from 'commander';
 import { CELLS } from '../compiler/cells/index.js';
 import { MAX_WORKERS } from '../contract/control.js';
 import { formatCliError, int, num, withPlanFlags } from './commands/common.js';
+import { InputError } from '../contract/errors.js';
 
 const program = new Command('rnnc')
   .description('WebAssembly SIMD kernel compiler for recurrent neural networks (ONNX LSTM, GRU, RNN)')
@@ -60,7 +61,8 @@ withPlanFlags(shape(program.command('kernel')
   .option('--wat', 'also write the text form next to it')
   .option('-v, --verbose', 'print the plan and its loop nest')))
   .action(async (o) => {
-    for (const flag of ['cell', 'input', 'hidden']) if (o[flag] === undefined) program.error(`error: rnnc kernel needs --${flag}`);
+    const missing = ['cell', 'input', 'hidden'].filter((flag) => o[flag] === undefined);
+    if (missing.length) throw new InputError(`rnnc kernel needs ${missing.map((f) => `--${f}`).join(', ')} (the shape of the cell to compile)`);
     await (await import('./commands/kernel.js')).kernelCommand(o);
   });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatCliError } from '../cli/commands/common.js';
+import { writeNpy } from '../compiler/io/npy.js';
 import { InternalError, ModelError } from '../contract/errors.js';
 import { encodeModel, rnnSpec } from './onnx_builder.js';
 import { assertCliError, makeTempDir, removeTempDir, rnnc } from './subprocess.js';
@@ -91,6 +92,14 @@ test('compile flags given to run on an artifact, and a cache directory that is a
   assertCliError(await rnnc(['run', artifact, '--random', '--units', '16', '--shape', 'X=1x2']), 'InputError', '--units, --shape', 'is a compiled artifact');
   assert.is((await rnnc(['run', artifact, '--random', '--workers', '1'])).code, 0, 'run flags are fine');
   assertCliError(await rnnc(['cache', 'ls', '--dir', file]), 'InputError', file, 'is a file, not a directory');
+  // kernel without its shape, plan with a bad --workers (before printing the plan), an input given twice.
+  assertCliError(await rnnc(['kernel', '-o', path.join(dir, 'k.wasm')]), 'InputError', 'rnnc kernel needs --cell, --input, --hidden');
+  const plan = await rnnc(['plan', model, '--workers', '0']);
+  assertCliError(plan, 'InputError', '--workers', "'0'");
+  assert.is(plan.stdout, '', 'nothing printed before the error');
+  const x = path.join(dir, 'x.npy');
+  fs.writeFileSync(x, writeNpy([2, 1, 2], new Float32Array(4)));
+  assertCliError(await rnnc(['run', model, '-i', `X=${x}`, '-i', `X=${x}`]), 'InputError', '--input X is given twice');
   // A shape whose weights no WebAssembly memory holds: refused before a model of them is made.
   assertCliError(await rnnc(['plan', '--cell', 'lstm', '--input', '8', '--hidden', '16384']), 'InputError', '--hidden 16384', 'past the 2 GiB');
   assertCliError(await rnnc(['cache', 'clear', '--dir', file]), 'InputError', file, 'is a file, not a directory');

@@ -16,6 +16,11 @@ export interface PlanCommandFlags extends Partial<ShapeFlags>, PlanFlags {
 
 export async function planCommand(model: string | undefined, f: PlanCommandFlags): Promise<void> {
   if (!model && (!f.cell || !f.input || !f.hidden)) throw new InputError('rnnc plan needs a model file, or --cell, --input and --hidden');
+  // Flags first: a bad --workers fails before the plan is printed.
+  const asked = f.workers === undefined || f.workers === 'auto' ? undefined : Number(f.workers);
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1 && asked <= MAX_WORKERS)) {
+    throw new InputError(`--workers expects auto or an integer in 1..${MAX_WORKERS}, got '${f.workers}'`);
+  }
   // A shape is planned as the one-node model of it: the same path as a model file.
   const bytes = model ? await readModelFile(model) : cellModel(descriptorFromFlags(f as ShapeFlags));
   const { program, summary } = lowerModel(bytes, { source: model ?? `--cell ${f.cell}`, batch: f.batch, ...modelOptions(f) });
@@ -23,11 +28,7 @@ export async function planCommand(model: string | undefined, f: PlanCommandFlags
   const plan = planModel(program, planOptions(f));
   const plans = plan.cells, choice = plan.workers;
   for (const p of plans) console.log(`\n${describePlan(p)}`);
-  let workers = recommendedWorkers({ workers: choice }, availableParallelism());
-  if (f.workers !== undefined && f.workers !== 'auto') {
-    workers = Number(f.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new InputError(`--workers expects auto or an integer in 1..${MAX_WORKERS}, got '${f.workers}'`);
-  }
+  const workers = asked ?? recommendedWorkers({ workers: choice }, availableParallelism());
   console.log(`\nworkers: ${f.workers === undefined || f.workers === 'auto' ? `auto (${workers} on this machine's ${availableParallelism()} cores)` : `${workers} (asked)`}`);
   for (const r of choice.reasons) console.log(`  - ${r}`);
   console.log(describePartition(plans, workers));

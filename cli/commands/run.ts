@@ -29,6 +29,7 @@ async function readInputs(specs: readonly string[]): Promise<Record<string, Tens
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new InputError(`--input expects name=file.npy, got '${spec}'`);
     const name = spec.slice(0, eq), file = spec.slice(eq + 1);
+    if (feeds[name]) throw new InputError(`--input ${name} is given twice; give each input once`);
     const bytes = new Uint8Array(await readFile(file).catch(() => { throw new InputError(`--input ${name}: cannot read '${file}'`); }));
     const t = file.endsWith('.pb') ? readTensorFile(bytes, file) : readNpy(bytes, file);
     feeds[name] = new Tensor(t.dtype, t.data, t.dims);
